@@ -1,0 +1,209 @@
+/**
+ * The contract between generated code and the runtime.
+ *
+ * The code generator (generators/shared/codegen) emits, for every project:
+ *   src/generated/manifest.ts   `export const manifest: Manifest = {...}`
+ *   src/generated/registry.ts   per-project type maps + `defineTool`/`defineResource`/`definePrompt`
+ *   src/generated/handlers.ts   `export const modules: ServerModules = {...}` (lazy loaders)
+ * and the user's handler files call the typed `define*` functions from registry.ts.
+ * Everything here is types and tiny identity helpers: no I/O, safe to import anywhere.
+ */
+import type { CallToolResult, GetPromptResult, ReadResourceResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+
+/** A JSON Schema object as it appears in the manifest (all `$ref`s bundled into `$defs`). */
+export type JsonSchemaObject = { [key: string]: unknown };
+
+export interface ToolManifestEntry {
+  name: string;
+  title?: string;
+  description: string;
+  /** Object schema shown byte-for-byte in `tools/list`. */
+  inputSchema: JsonSchemaObject;
+  /** Present when the tool returns `structuredContent`; results are validated against it. */
+  outputSchema?: JsonSchemaObject;
+  annotations?: ToolAnnotations;
+  scopes?: string[];
+  rateLimit?: { perMinute: number };
+  cache?: { ttlSeconds: number };
+}
+
+export interface ResourceManifestEntry {
+  name: string;
+  title?: string;
+  description?: string;
+  /** A static URI, or an RFC 6570 template when `template` is true. */
+  uri: string;
+  template: boolean;
+  /** Variable names of the URI template, in order (empty for static resources). */
+  variables: string[];
+  mimeType?: string;
+  /** Schema of the data the handler returns (serialised as JSON). */
+  schema?: JsonSchemaObject;
+  scopes?: string[];
+}
+
+export interface PromptArgumentEntry {
+  name: string;
+  description?: string;
+  required: boolean;
+}
+
+export interface PromptManifestEntry {
+  name: string;
+  title?: string;
+  description?: string;
+  /** Object schema whose properties are the prompt's (string) arguments. */
+  argsSchema?: JsonSchemaObject;
+  arguments: PromptArgumentEntry[];
+  scopes?: string[];
+}
+
+export interface Manifest {
+  name: string;
+  version: string;
+  description?: string;
+  layout: 'dev' | 'production';
+  transports: Array<'stdio' | 'http'>;
+  tools: Record<string, ToolManifestEntry>;
+  resources: Record<string, ResourceManifestEntry>;
+  prompts: Record<string, PromptManifestEntry>;
+}
+
+/** An ajv standalone validate function (the default export of a generated validator module). */
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: Array<{ instancePath: string; schemaPath: string; keyword: string; params: Record<string, unknown>; message?: string }> | null;
+}
+
+type Loader<T> = () => Promise<{ default: T }>;
+
+// The loaders erase each handler's own types: the runtime checks data with the validators, and
+// handlers only ever see the precise types from registry.ts. `any` stays inside this boundary.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type AnyToolDefinition = ToolDefinition<any, any, any>;
+export type AnyResourceDefinition = ResourceDefinition<any, any, any>;
+export type AnyPromptDefinition = PromptDefinition<any, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Lazy loaders emitted in src/generated/handlers.ts; the runtime imports only what it serves. */
+export interface ServerModules {
+  tools: Record<string, { handler: Loader<AnyToolDefinition>; validateInput: Loader<CompiledValidator>; validateOutput?: Loader<CompiledValidator> }>;
+  resources: Record<string, { handler: Loader<AnyResourceDefinition>; validate?: Loader<CompiledValidator> }>;
+  prompts: Record<string, { handler: Loader<AnyPromptDefinition>; validateArgs?: Loader<CompiledValidator> }>;
+}
+
+/** Who is calling. Always present; `anonymous` when auth mode is `none`. */
+export interface AuthIdentity {
+  subject: string;
+  scopes: string[];
+  anonymous: boolean;
+}
+
+/** The cache handed to handlers (in-memory LRU in dev, Redis in production). */
+export interface Cache {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Returns the cached value or computes, stores and returns it. */
+  wrap<T>(key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
+}
+
+/** What every handler receives next to its validated input. */
+export interface HandlerContext<DB> {
+  /** Kysely over SQLite (dev) or PostgreSQL (production); migrations already applied. */
+  db: Kysely<DB>;
+  cache: Cache;
+  /** pino child logger bound to this request (writes to stderr). */
+  log: Logger;
+  auth: AuthIdentity;
+  /** Aborted when the client cancels or the server shuts down. */
+  signal: AbortSignal;
+  /** Reports progress to the client when it asked for it; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  requestId: string;
+}
+
+/** With an output schema a handler returns the typed structured output; without one, text or a raw result. */
+export type ToolReturn<Output> = [Output] extends [undefined] ? string | CallToolResult : Output;
+
+export type ToolHandler<Input, Output, DB> = (input: Input, ctx: HandlerContext<DB>) => Promise<ToolReturn<Output>> | ToolReturn<Output>;
+
+export interface ToolDefinition<Input = never, Output = unknown, DB = unknown> {
+  kind: 'tool';
+  name: string;
+  handler: ToolHandler<Input, Output, DB>;
+}
+
+export interface ResourceListing {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+/** With a schema a resource returns typed data (served as JSON); without one, text or a raw result. */
+export type ResourceReturn<Data> = [Data] extends [undefined] ? string | ReadResourceResult : Data;
+
+export interface ResourceHandlers<Params, Data, DB> {
+  read(params: Params, ctx: HandlerContext<DB> & { uri: string }): Promise<ResourceReturn<Data>> | ResourceReturn<Data>;
+  /** For templates: enumerate concrete resources for `resources/list`. */
+  list?(ctx: HandlerContext<DB>): Promise<ResourceListing[]> | ResourceListing[];
+  /** For templates: complete a variable's value (`completion/complete`). */
+  complete?: { [variable in keyof Params]?: (value: string, ctx: HandlerContext<DB>) => Promise<string[]> | string[] };
+}
+
+export interface ResourceDefinition<Params = never, Data = unknown, DB = unknown> {
+  kind: 'resource';
+  name: string;
+  handlers: ResourceHandlers<Params, Data, DB>;
+}
+
+/** A string becomes one user message. */
+export type PromptReturn = string | GetPromptResult;
+
+export interface PromptDefinition<Args = never, DB = unknown> {
+  kind: 'prompt';
+  name: string;
+  handler: (args: Args, ctx: HandlerContext<DB>) => Promise<PromptReturn> | PromptReturn;
+}
+
+/** Per-project type maps emitted into src/generated/registry.ts. */
+export type ToolTypeMap = Record<string, { input: unknown; output: unknown }>;
+export type ResourceTypeMap = Record<string, { params: unknown; data: unknown }>;
+export type PromptTypeMap = Record<string, { args: unknown }>;
+
+/**
+ * Builds the typed `defineTool` a project's handlers use:
+ * `export default defineTool('get_forecast', async (input, ctx) => ...)`.
+ * The name is a value (not only a type argument) so the runtime can check that a handler file
+ * implements the tool it is loaded for.
+ */
+export function createDefineTool<T extends ToolTypeMap, DB>() {
+  return function defineTool<N extends keyof T & string>(
+    name: N,
+    handler: ToolHandler<T[N]['input'], T[N]['output'], DB>,
+  ): ToolDefinition<T[N]['input'], T[N]['output'], DB> {
+    return { kind: 'tool', name, handler };
+  };
+}
+
+export function createDefineResource<T extends ResourceTypeMap, DB>() {
+  return function defineResource<N extends keyof T & string>(
+    name: N,
+    handlers: ResourceHandlers<T[N]['params'], T[N]['data'], DB>,
+  ): ResourceDefinition<T[N]['params'], T[N]['data'], DB> {
+    return { kind: 'resource', name, handlers };
+  };
+}
+
+export function createDefinePrompt<T extends PromptTypeMap, DB>() {
+  return function definePrompt<N extends keyof T & string>(
+    name: N,
+    handler: (args: T[N]['args'], ctx: HandlerContext<DB>) => Promise<PromptReturn> | PromptReturn,
+  ): PromptDefinition<T[N]['args'], DB> {
+    return { kind: 'prompt', name, handler };
+  };
+}
