@@ -1,0 +1,97 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { execa } from 'execa';
+import type { AppGeneratorOptions } from '../../generators/app/index.js';
+import { step, UserError } from '../output.js';
+import { packRuntime } from '../runtime-package.js';
+import { toolkitRoot } from '../toolkit.js';
+import { runGenerator } from '../yeoman.js';
+
+export interface NewCommandOptions {
+  yes?: boolean;
+  name?: string;
+  example?: string;
+  spec?: string;
+  transport?: string;
+  skipInstall?: boolean;
+  force?: boolean;
+}
+
+export async function newCommand(dir: string, options: NewCommandOptions): Promise<void> {
+  const target = resolve(dir);
+  if (existsSync(target)) {
+    if (!statSync(target).isDirectory()) throw new UserError(`${dir} exists and is not a folder. Choose another path.`);
+    const entries = readdirSync(target).filter((entry) => entry !== '.git');
+    if (entries.length > 0 && !options.force) {
+      throw new UserError(
+        `${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}). Choose an empty or new folder, or pass --force to write over files in it.`,
+      );
+    }
+  }
+  const toolkit = toolkitRoot();
+
+  const plan = step('Writing the project');
+  let result: AppGeneratorOptions['result'];
+  try {
+    const runtime = await packRuntime(toolkit);
+    const finished = await runGenerator<AppGeneratorOptions>('app', target, {
+      yes: options.yes,
+      name: options.name,
+      example: options.example,
+      spec: options.spec ? resolve(options.spec) : undefined,
+      transport: options.transport,
+      force: options.force,
+      planContext: { toolkitRoot: toolkit, runtime },
+    });
+    result = finished.result;
+  } catch (error) {
+    plan.fail();
+    throw error;
+  }
+  if (!result) throw new Error('the app generator finished without a result');
+  plan.done(`${result.files.length} files`);
+  for (const warning of result.warnings) process.stderr.write(`  ! ${warning}\n`);
+
+  const shown = relative(process.cwd(), target) || '.';
+  if (options.skipInstall) {
+    process.stderr.write(`\nSkipped install and build. Next:\n  cd ${shown}\n  npm install\n  npm run build\n`);
+    return;
+  }
+  await runStep('Installing dependencies (npm install)', 'npm', ['install', '--no-audit', '--no-fund'], target);
+  await runStep('Building (npm run build)', 'npm', ['run', 'build'], target);
+  printNextSteps(result.answers.name, target, shown);
+}
+
+async function runStep(title: string, command: string, args: string[], cwd: string): Promise<void> {
+  const progress = step(title);
+  try {
+    await execa(command, args, { cwd, all: true });
+    progress.done();
+  } catch (error) {
+    progress.fail();
+    const output = (error as { all?: string }).all ?? String(error);
+    throw new UserError(`${title} failed in ${cwd}:\n${output.split('\n').slice(-30).join('\n')}\nFix the problem above, then run \`${command} ${args.join(' ')}\` in that folder.`);
+  }
+}
+
+function printNextSteps(name: string, target: string, shown: string): void {
+  const server = `${target}/dist/server.js`;
+  process.stdout.write(`
+Created ${name} in ${shown}.
+
+Run it:
+  cd ${shown}
+  npm start                # stdio
+  npm run start:http       # Streamable HTTP on http://127.0.0.1:3000/mcp
+  npm test
+
+Claude Desktop (claude_desktop_config.json):
+  { "mcpServers": { "${name}": { "command": "node", "args": ["${server}"] } } }
+
+VS Code (.vscode/mcp.json):
+  { "servers": { "${name}": { "type": "stdio", "command": "node", "args": ["${server}"] } } }
+
+MCP Inspector:
+  npx @modelcontextprotocol/inspector node ${server}
+`);
+}

@@ -1,0 +1,93 @@
+/**
+ * `mcpforge new` as a Yeoman generator (also `yo mcpforge`). Thin: it gathers answers (flags first,
+ * prompts only for what is missing and only with a TTY), plans every file in memory with
+ * planNewProject, and hands them to Yeoman's mem-fs, which commits them to disk in one go.
+ * Installing and building run after the commit, in the CLI.
+ */
+import { basename } from 'node:path';
+import Generator from 'yeoman-generator';
+import { planNewProject, type PlanContext } from './plan.js';
+import {
+  NEW_OPTIONS,
+  parseExample,
+  parseTransports,
+  validateName,
+  EXAMPLE_CHOICES,
+  TRANSPORTS,
+  type NewAnswers,
+} from './options.js';
+
+export interface AppGeneratorOptions {
+  name?: string;
+  example?: string;
+  transport?: string;
+  spec?: string;
+  yes?: boolean;
+  /** Supplied by the CLI: where the toolkit lives and how to depend on the runtime. */
+  planContext?: Omit<PlanContext, 'projectDir'>;
+  /** Set by the generator: what was written, for the CLI's summary. */
+  result?: { answers: NewAnswers; files: string[]; warnings: string[] };
+}
+
+export default class AppGenerator extends Generator {
+  private answers?: NewAnswers;
+
+  private get opts(): AppGeneratorOptions {
+    return this.options as unknown as AppGeneratorOptions;
+  }
+
+  async prompting(): Promise<void> {
+    const options = this.opts;
+    const defaults: NewAnswers = {
+      name: options.name ?? basename(this.destinationRoot()).toLowerCase().replace(/[^a-z0-9-._~]+/g, '-'),
+      example: options.example ? parseExample(options.example) : 'all',
+      transports: options.transport ? parseTransports(options.transport) : [...TRANSPORTS],
+      ...(options.spec ? { spec: options.spec } : {}),
+    };
+    const missing = NEW_OPTIONS.filter((option) => {
+      if (option.key === 'name') return options.name === undefined;
+      if (option.key === 'example') return options.example === undefined && options.spec === undefined;
+      return options.transport === undefined;
+    });
+    if (options.yes || missing.length === 0) {
+      this.answers = defaults;
+    } else if (!process.stdin.isTTY) {
+      const flags = missing.map((option) => option.flag.split(' ')[0]).join(', ');
+      throw new Error(`No terminal to ask questions on. Pass ${flags}, or --yes to accept the defaults.`);
+    } else {
+      const byKey = {
+        name: { type: 'input', default: defaults.name, validate: (value: string) => validateName(value) },
+        example: { type: 'list', choices: [...EXAMPLE_CHOICES], default: 'all' },
+        transports: {
+          type: 'checkbox',
+          choices: TRANSPORTS.map((value) => ({ name: value, value, checked: true })),
+          validate: (value: string[]) => value.length > 0 || 'choose at least one transport',
+        },
+      };
+      const questions = missing.map((option) => ({ ...byKey[option.key], name: option.key, message: option.prompt.message }));
+      // The question union is wider than inquirer's per-type overloads; each entry above is well-formed.
+      const prompted = (await this.prompt(questions as Parameters<Generator['prompt']>[0])) as {
+        name?: string;
+        example?: string;
+        transports?: string[];
+      };
+      this.answers = {
+        ...defaults,
+        ...(prompted.name ? { name: prompted.name } : {}),
+        ...(prompted.example ? { example: parseExample(prompted.example) } : {}),
+        ...(prompted.transports ? { transports: parseTransports(prompted.transports.join(',')) } : {}),
+      };
+    }
+    const nameCheck = validateName(this.answers.name);
+    if (nameCheck !== true) throw new Error(`--name ${this.answers.name}: ${nameCheck}`);
+  }
+
+  async writing(): Promise<void> {
+    const options = this.opts;
+    const answers = this.answers as NewAnswers;
+    if (!options.planContext) throw new Error('the app generator needs a planContext option (run it through `mcpforge new`)');
+    const { files, warnings } = await planNewProject(answers, { ...options.planContext, projectDir: this.destinationRoot() });
+    for (const [path, content] of files) this.fs.write(this.destinationPath(path), content);
+    options.result = { answers, files: [...files.keys()].sort(), warnings };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * One definition per option of `mcpforge new` drives the CLI flag, the interactive prompt and the
+ * answer saved in .mcpforge/answers.json (so they can never drift apart).
+ */
+export const EXAMPLES = ['notes', 'weather', 'files'] as const;
+export type ExampleName = (typeof EXAMPLES)[number];
+export const EXAMPLE_CHOICES = ['all', ...EXAMPLES, 'none'] as const;
+export type ExampleChoice = (typeof EXAMPLE_CHOICES)[number];
+export const TRANSPORTS = ['stdio', 'http'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export interface NewAnswers {
+  /** npm package name of the server; also its MCP server name. */
+  name: string;
+  example: ExampleChoice;
+  transports: Transport[];
+  /** Start from this spec file instead of an example. */
+  spec?: string;
+}
+
+const NAME_PATTERN = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
+export function validateName(name: string): string | true {
+  if (name.length === 0 || name.length > 214) return 'must be 1 to 214 characters';
+  if (!NAME_PATTERN.test(name)) return 'use lower-case letters, digits, "-", "." and "_" (an npm package name), e.g. weather-server';
+  return true;
+}
+
+export function parseExample(value: string): ExampleChoice {
+  if ((EXAMPLE_CHOICES as readonly string[]).includes(value)) return value as ExampleChoice;
+  throw new Error(`--example ${value}: unknown example. Choose one of: ${EXAMPLE_CHOICES.join(', ')}.`);
+}
+
+export function parseTransports(value: string): Transport[] {
+  const parts = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const unknown = parts.filter((part) => !(TRANSPORTS as readonly string[]).includes(part));
+  if (parts.length === 0 || unknown.length > 0) {
+    throw new Error(`--transport ${value}: use a comma-separated list of ${TRANSPORTS.join(', ')} (e.g. stdio,http).`);
+  }
+  return [...new Set(parts)] as Transport[];
+}
+
+export interface OptionDefinition {
+  key: 'name' | 'example' | 'transports';
+  flag: string;
+  description: string;
+  prompt: { type: 'input' | 'list' | 'checkbox'; message: string; choices?: readonly string[] };
+}
+
+export const NEW_OPTIONS: readonly OptionDefinition[] = [
+  {
+    key: 'name',
+    flag: '--name <name>',
+    description: 'server and package name (default: the folder name)',
+    prompt: { type: 'input', message: 'Server name (an npm package name)' },
+  },
+  {
+    key: 'example',
+    flag: '--example <example>',
+    description: `example tools to start from: ${EXAMPLE_CHOICES.join('|')} (default: all)`,
+    prompt: { type: 'list', message: 'Start from which example tools?', choices: EXAMPLE_CHOICES },
+  },
+  {
+    key: 'transports',
+    flag: '--transport <list>',
+    description: 'transports the server offers: stdio,http (default: both)',
+    prompt: { type: 'checkbox', message: 'Transports', choices: TRANSPORTS },
+  },
+];

@@ -1,0 +1,37 @@
+import type { LoadedSpec } from '../spec/types.js';
+import { propertyKey } from './naming.js';
+
+/**
+ * `src/generated/handlers.ts`: lazy loaders for every handler and validator, so a server with a
+ * thousand tools only imports the ones it is asked to run (cold start, DESIGN §8).
+ */
+export function emitHandlers(spec: LoadedSpec): string {
+  const load = (path: string) => `() => import('${path}')`;
+  const tools = spec.tools.map((t) => {
+    const members = [
+      `handler: ${load(`../tools/${t.name}.js`)}`,
+      `validateInput: ${load(`./validators/${t.name}.input.js`)}`,
+      ...(t.output ? [`validateOutput: ${load(`./validators/${t.name}.output.js`)}`] : []),
+    ];
+    return `    ${propertyKey(t.name)}: { ${members.join(', ')} },`;
+  });
+  const resources = spec.resources.map((r) => {
+    const members = [`handler: ${load(`../resources/${r.name}.js`)}`, ...(r.schema ? [`validate: ${load(`./validators/resources/${r.name}.js`)}`] : [])];
+    return `    ${propertyKey(r.name)}: { ${members.join(', ')} },`;
+  });
+  const prompts = spec.prompts.map((p) => {
+    const members = [`handler: ${load(`../prompts/${p.name}.js`)}`, ...(p.arguments ? [`validateArgs: ${load(`./validators/prompts/${p.name}.args.js`)}`] : [])];
+    return `    ${propertyKey(p.name)}: { ${members.join(', ')} },`;
+  });
+  const section = (lines: string[]) => (lines.length ? `{\n${lines.join('\n')}\n  }` : '{}');
+  return [
+    "import type { ServerModules } from '@mcpforge/runtime';",
+    '',
+    'export const modules: ServerModules = {',
+    `  tools: ${section(tools)},`,
+    `  resources: ${section(resources)},`,
+    `  prompts: ${section(prompts)},`,
+    '};',
+    '',
+  ].join('\n');
+}

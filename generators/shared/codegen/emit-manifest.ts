@@ -1,0 +1,80 @@
+import type { JsonSchemaObject, LoadedSpec } from '../spec/types.js';
+
+/**
+ * `src/generated/manifest.ts`: the spec as the runtime reads it (contract.ts `Manifest`).
+ * Schemas are embedded as resolved, byte-for-byte what `tools/list` shows.
+ */
+export function emitManifest(spec: LoadedSpec): string {
+  const manifest = {
+    name: spec.name,
+    version: spec.version,
+    description: spec.description,
+    layout: spec.layout,
+    transports: spec.transports,
+    tools: Object.fromEntries(
+      spec.tools.map((t) => [
+        t.name,
+        {
+          name: t.name,
+          title: t.title,
+          description: t.description,
+          inputSchema: t.input.schema,
+          outputSchema: t.output?.schema,
+          annotations: t.annotations && sortKeys(t.annotations),
+          scopes: t.scopes,
+          rateLimit: t.rateLimit,
+          cache: t.cache,
+        },
+      ]),
+    ),
+    resources: Object.fromEntries(
+      spec.resources.map((r) => [
+        r.name,
+        {
+          name: r.name,
+          title: r.title,
+          description: r.description,
+          uri: r.uri,
+          template: r.template,
+          variables: r.variables,
+          mimeType: r.mimeType,
+          schema: r.schema?.schema,
+          scopes: r.scopes,
+        },
+      ]),
+    ),
+    prompts: Object.fromEntries(
+      spec.prompts.map((p) => [
+        p.name,
+        {
+          name: p.name,
+          title: p.title,
+          description: p.description,
+          argsSchema: p.arguments?.schema,
+          arguments: promptArguments(p.arguments?.schema),
+          scopes: p.scopes,
+        },
+      ]),
+    ),
+  };
+  return (
+    "import type { Manifest } from '@mcpforge/runtime';\n\n" +
+    `export const manifest: Manifest = ${JSON.stringify(manifest, null, 2)};\n`
+  );
+}
+
+/** The `arguments` list MCP's `prompts/list` shows, derived from the args schema's properties. */
+export function promptArguments(schema: JsonSchemaObject | undefined): Array<{ name: string; description?: string; required: boolean }> {
+  if (!schema) return [];
+  const properties = (schema.properties ?? {}) as Record<string, { description?: unknown }>;
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+  return Object.entries(properties).map(([name, s]) => ({
+    name,
+    ...(typeof s?.description === 'string' ? { description: s.description } : {}),
+    required: required.has(name),
+  }));
+}
+
+function sortKeys<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
+}

@@ -1,0 +1,49 @@
+import type { LoadedSpec } from '../spec/types.js';
+import { propertyKey, type TypeNames } from './naming.js';
+
+/**
+ * `src/generated/registry.ts`: the project's type maps and the typed `define*` functions handlers
+ * call. The maps are type aliases, not interfaces: only aliases get the implicit index signature
+ * that `ToolTypeMap = Record<string, ...>` constraints require.
+ */
+export function emitRegistry(spec: LoadedSpec, names: TypeNames): string {
+  const imports: string[] = [];
+  const importFrom = (what: string[], from: string) => imports.push(`import type { ${what.join(', ')} } from '${from}';`);
+
+  const tools = spec.tools.map((t) => {
+    const n = names.tools.get(t.name)!;
+    importFrom(t.output ? [n.input, n.output] : [n.input], `./types/${t.name}.js`);
+    return `  ${propertyKey(t.name)}: { input: ${n.input}; output: ${t.output ? n.output : 'undefined'} };`;
+  });
+  const resources = spec.resources.map((r) => {
+    const n = names.resources.get(r.name)!;
+    importFrom(r.schema ? [n.params, n.data] : [n.params], `./types/resources/${r.name}.js`);
+    return `  ${propertyKey(r.name)}: { params: ${n.params}; data: ${r.schema ? n.data : 'undefined'} };`;
+  });
+  const prompts = spec.prompts.map((p) => {
+    const n = names.prompts.get(p.name)!;
+    importFrom([n.args], `./types/prompts/${p.name}.js`);
+    return `  ${propertyKey(p.name)}: { args: ${n.args} };`;
+  });
+  const map = (lines: string[]) => (lines.length ? `{\n${lines.join('\n')}\n}` : 'Record<never, never>');
+
+  return [
+    "import { createDefinePrompt, createDefineResource, createDefineTool, type HandlerContext } from '@mcpforge/runtime';",
+    "import type { Database } from '../db/schema.js';",
+    ...imports,
+    '',
+    `export type Tools = ${map(tools)};`,
+    '',
+    `export type Resources = ${map(resources)};`,
+    '',
+    `export type Prompts = ${map(prompts)};`,
+    '',
+    '/** What every handler receives as `ctx`. */',
+    'export type Context = HandlerContext<Database>;',
+    '',
+    'export const defineTool = createDefineTool<Tools, Database>();',
+    'export const defineResource = createDefineResource<Resources, Database>();',
+    'export const definePrompt = createDefinePrompt<Prompts, Database>();',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,73 @@
+import { compile } from 'json-schema-to-typescript';
+import type { JsonSchemaObject, LoadedSchema } from '../spec/types.js';
+
+const WRAPPER = 'McpforgeTypesRoot';
+
+/**
+ * TypeScript declarations for one or more root schemas that share a module (a tool's input and
+ * output). They are compiled in ONE json-schema-to-typescript call under a wrapper schema, so that
+ * titled or `$defs` sub-schemas with the same name in both get distinct names from the compiler
+ * instead of colliding in the file. Each root's `title` is replaced by the name we want, and the
+ * wrapper declaration is dropped afterwards.
+ */
+export async function emitTypes(roots: Array<{ name: string; schema: LoadedSchema }>): Promise<string> {
+  if (roots.length === 0) return '';
+  const properties: Record<string, unknown> = {};
+  for (const root of roots) properties[root.name] = asRoot(root.schema, root.name);
+  const wrapper = {
+    type: 'object',
+    title: WRAPPER,
+    additionalProperties: false,
+    required: roots.map((r) => r.name),
+    properties,
+  };
+  const code = await compile(wrapper as never, WRAPPER, {
+    bannerComment: '',
+    format: false,
+    unknownAny: true,
+    // The schema's own `additionalProperties` (default: allowed) decides the index signature.
+    additionalProperties: true,
+    // Everything is bundled already: never touch the network or the disk.
+    $refOptions: { resolve: { external: false } } as never,
+    declareExternallyReferenced: true,
+    enableConstEnums: false,
+    strictIndexSignatures: false,
+    // Arrays stay `T[]`: expanding `maxItems: 20` into a union of 21 tuples is unreadable and slow
+    // to type-check; the validator enforces the bound.
+    maxItems: -1,
+  });
+  return stripWrapper(code).trim() + '\n';
+}
+
+/** Declarations a type file exports for a resource whose URI template has these variables. */
+export function emitParamsType(name: string, variables: string[]): string {
+  if (variables.length === 0) return `/** A static resource: no URI template variables. */\nexport type ${name} = Record<never, never>;\n`;
+  const members = variables.map((v) => `  ${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v) ? v : JSON.stringify(v)}: string;`).join('\n');
+  return `/** Values of the URI template variables. */\nexport type ${name} = {\n${members}\n};\n`;
+}
+
+/**
+ * A copy of the schema ready to sit under the wrapper: titled with the wanted type name, local
+ * refs re-pointed from the schema's root to its place in the wrapper, and `$id`/`$schema`
+ * removed (an `$id` would re-base those refs).
+ */
+function asRoot(loaded: LoadedSchema, name: string): JsonSchemaObject {
+  const prefix = `#/properties/${name}`;
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#')) out[key] = prefix + value.slice(1);
+      else if (key === 'const' || key === 'enum' || key === 'default' || key === 'examples') out[key] = value;
+      else out[key] = rewrite(value);
+    }
+    return out;
+  };
+  const { $id: _id, $schema: _schema, title: _title, ...rest } = rewrite(loaded.schema) as JsonSchemaObject;
+  return { title: name, ...rest };
+}
+
+function stripWrapper(code: string): string {
+  return code.replace(new RegExp(`(?:/\\*\\*[\\s\\S]*?\\*/\\n)?export interface ${WRAPPER} \\{[\\s\\S]*?\\n\\}\\n?`), '');
+}

@@ -1,0 +1,137 @@
+import { sourceOf } from './check-schema.js';
+import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
+import type { LoadedSchema, LoadedSpec, SpecLocation } from './types.js';
+
+export type LintSeverity = 'warning' | 'error';
+
+export interface LintIssue {
+  severity: LintSeverity;
+  /** Stable rule id, e.g. `array-items`. */
+  rule: string;
+  message: string;
+  hint?: string;
+  location: SpecLocation;
+}
+
+export interface LintResult {
+  warnings: LintIssue[];
+  errors: LintIssue[];
+  /** Estimated tokens of the `tools/list` answer (characters / 4). */
+  toolsListTokens: number;
+}
+
+export interface LintOptions {
+  /** Warn when `tools/list` costs more than this many tokens (default 25,000). */
+  tokenBudget?: number;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Some clients prefix tool names with the server name and cap the result near 64. */
+const PREFIXED_NAME_LIMIT = 60;
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
+
+/**
+ * Client-compatibility checks (DESIGN §6) over a loaded spec. Errors are what some client would
+ * reject outright; warnings are what works but costs or surprises.
+ */
+export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResult {
+  const budget = options.tokenBudget ?? 25_000;
+  const issues: LintIssue[] = [];
+  const docs = new Map<string, SourceDocument>();
+  const locate = (where: SpecLocation): SpecLocation => {
+    if (where.line > 0) return where;
+    const text = spec.sources.get(where.file);
+    if (text === undefined) return where;
+    let doc = docs.get(where.file);
+    if (!doc) docs.set(where.file, (doc = parseSourceDocument(where.file, text)));
+    return { ...where, ...doc.locate(where.pointer) };
+  };
+  const add = (severity: LintSeverity, rule: string, location: SpecLocation, message: string, hint?: string) =>
+    issues.push({ severity, rule, message, location: locate(location), ...(hint ? { hint } : {}) });
+
+  for (const [kind, entries] of [
+    ['tool', spec.tools],
+    ['resource', spec.resources],
+    ['prompt', spec.prompts],
+  ] as const) {
+    const bySanitised = new Map<string, string>();
+    for (const entry of entries) {
+      if (!NAME_PATTERN.test(entry.name)) {
+        add('error', 'name-chars', entry.location, `invalid ${kind} name "${entry.name}"`, 'use 1–64 characters of A–Z a–z 0–9 _ . -');
+      }
+      const sanitised = sanitiseName(entry.name);
+      const other = bySanitised.get(sanitised);
+      if (other !== undefined) {
+        add('error', 'unique-name', entry.location, `${kind} names "${other}" and "${entry.name}" become the same ("${sanitised}") in clients that normalise names`, `rename one of them`);
+      } else bySanitised.set(sanitised, entry.name);
+    }
+  }
+  for (const tool of spec.tools) {
+    const prefixed = `${spec.name}_${tool.name}`;
+    if (prefixed.length > PREFIXED_NAME_LIMIT) {
+      add('warning', 'name-length', tool.location, `tool name "${tool.name}" is ${prefixed.length} characters with the server name prefix ("${prefixed}")`, `some clients cap prefixed names near ${PREFIXED_NAME_LIMIT}: shorten the tool or server name`);
+    }
+    if (!tool.description.trim()) {
+      add('error', 'description', tool.location, `tool "${tool.name}" has an empty description`, 'describe what the tool does: the model reads it to decide when to call the tool');
+    }
+  }
+  const schemas: Array<[LoadedSchema | undefined, string]> = [
+    ...spec.tools.flatMap((t) => [[t.input, `tool "${t.name}" input`], [t.output, `tool "${t.name}" output`]] as Array<[LoadedSchema | undefined, string]>),
+    ...spec.resources.map((r) => [r.schema, `resource "${r.name}" schema`] as [LoadedSchema | undefined, string]),
+    ...spec.prompts.map((p) => [p.arguments, `prompt "${p.name}" arguments`] as [LoadedSchema | undefined, string]),
+  ];
+  for (const [loaded, what] of schemas) {
+    if (!loaded) continue;
+    for (const pointer of arraysWithoutItems(loaded.schema)) {
+      add('warning', 'array-items', sourceOf(loaded, pointer), `${what}: array at ${pointer || '/'} has no "items"`, 'add `items:` so clients (and the generated types) know what the array holds');
+    }
+  }
+  const toolsListTokens = estimateToolsListTokens(spec);
+  if (toolsListTokens > budget) {
+    add('warning', 'tools-list-tokens', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `tools/list costs about ${toolsListTokens.toLocaleString('en-US')} tokens (budget ${budget.toLocaleString('en-US')})`, 'shorten descriptions and schemas, or split the tools into groups or servers');
+  }
+  return {
+    warnings: issues.filter((i) => i.severity === 'warning'),
+    errors: issues.filter((i) => i.severity === 'error'),
+    toolsListTokens,
+  };
+}
+
+/** How clients commonly normalise names: case-insensitive, characters outside [a-z0-9_-] → `_`. */
+export function sanitiseName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
+}
+
+/** Characters / 4 of what `tools/list` returns: a rough but stable token estimate. */
+export function estimateToolsListTokens(spec: LoadedSpec): number {
+  const tools = spec.tools.map((t) => ({
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: t.input.schema,
+    outputSchema: t.output?.schema,
+    annotations: t.annotations,
+  }));
+  return Math.ceil(JSON.stringify({ tools }).length / 4);
+}
+
+/** JSON pointers (into the bundled schema) of every `type: array` schema without items/prefixItems. */
+export function arraysWithoutItems(schema: unknown, at = ''): string[] {
+  if (Array.isArray(schema)) return schema.flatMap((s, i) => arraysWithoutItems(s, joinPointer(at, i)));
+  if (schema === null || typeof schema !== 'object') return [];
+  const node = schema as Record<string, unknown>;
+  const type = node.type;
+  const isArray = type === 'array' || (Array.isArray(type) && type.includes('array'));
+  const found = isArray && node.items === undefined && node.prefixItems === undefined ? [at] : [];
+  for (const [key, value] of Object.entries(node)) {
+    if (!DATA_KEYWORDS.has(key) && value !== null && typeof value === 'object') found.push(...arraysWithoutItems(value, joinPointer(at, key)));
+  }
+  return found;
+}
+
+export function formatLintIssue(issue: LintIssue, cwd: string = process.cwd()): string {
+  const { file, line, column, pointer } = issue.location;
+  const rel = file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+  const where = line > 0 ? `${rel}:${line}:${column}` : rel;
+  return `${where} ${pointer}: ${issue.severity}: ${issue.message}${issue.hint ? ` — ${issue.hint}` : ''} [${issue.rule}]`;
+}

@@ -1,0 +1,198 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleSchema } from './bundle-schema.js';
+import { SchemaChecker } from './check-schema.js';
+import { DocumentStore, resolveLocation } from './documents.js';
+import { SpecError, throwIfAny } from './errors.js';
+import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
+import type {
+  AuthMode,
+  LoadedPrompt,
+  LoadedResource,
+  LoadedSchema,
+  LoadedSpec,
+  LoadedTool,
+  SpecLocation,
+  ToolAnnotations,
+  Transport,
+} from './types.js';
+import { uriTemplateVariables } from './uri-template.js';
+import { validateSpecDocument } from './validate-spec.js';
+
+export interface LoadSpecOptions {
+  /** Fetch `http(s)://` schemas and `$ref`s (off by default: generation stays offline and reproducible). */
+  allowRemoteRefs?: boolean;
+}
+
+/* The raw shapes after spec-schema validation (the schema guarantees these). */
+type RawSchemaRef = string | Record<string, unknown>;
+interface RawTool {
+  title?: string;
+  description: string;
+  input: RawSchemaRef;
+  output?: RawSchemaRef;
+  annotations?: ToolAnnotations;
+  scopes?: string[];
+  rateLimit?: { perMinute: number };
+  cache?: { ttlSeconds: number };
+}
+interface RawResource {
+  uri: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  schema?: RawSchemaRef;
+  scopes?: string[];
+}
+interface RawPrompt {
+  title?: string;
+  description?: string;
+  arguments?: RawSchemaRef;
+  scopes?: string[];
+}
+interface RawSpec {
+  name: string;
+  version: string;
+  description?: string;
+  layout?: 'dev' | 'production';
+  transports?: Transport[];
+  tools?: Record<string, RawTool>;
+  resources?: Record<string, RawResource>;
+  prompts?: Record<string, RawPrompt>;
+  auth?: { mode: AuthMode };
+}
+
+/**
+ * Reads `mcpforge.yaml` (or `.json`), validates it against the spec format, resolves every schema
+ * it names and checks each one. Problems are reported all at once where possible: a `SpecErrors`
+ * aggregate (or a single `SpecError`) whose entries name file, line, JSON pointer and a fix.
+ */
+export async function loadSpec(specPath: string, options: LoadSpecOptions = {}): Promise<LoadedSpec> {
+  const file = path.resolve(specPath);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SpecError({
+      file,
+      message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'spec file not found' : `cannot read the spec: ${(error as Error).message}`,
+      hint: 'run the command in the project folder or pass the path of mcpforge.yaml',
+    });
+  }
+  const doc = parseSourceDocument(file, text);
+  if (doc.data === null || typeof doc.data !== 'object' || Array.isArray(doc.data)) {
+    throw new SpecError({ file, line: 1, column: 1, message: 'the spec must be a map of keys (name, version, tools, ...)', hint: 'start from the example in docs/spec.md or run `mcpforge new`' });
+  }
+  throwIfAny(validateSpecDocument(doc));
+  const raw = doc.data as RawSpec;
+
+  const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false });
+  store.add(doc);
+  const checker = new SchemaChecker((f, p) => store.locate(f, p));
+  const errors: SpecError[] = [];
+  const location = (pointer: string): SpecLocation => ({ file, ...doc.locate(pointer, { key: true }), pointer });
+
+  // Each schema is resolved on its own so one broken file does not hide the problems of others.
+  const schema = async (value: RawSchemaRef, pointer: string, what: string, rules: SchemaRule[]): Promise<LoadedSchema | undefined> => {
+    try {
+      const loaded = await resolveSchema(value, pointer, doc, store);
+      const problems = checker.check(loaded, what);
+      if (problems.length === 0) problems.push(...rules.flatMap((rule) => rule(loaded, what, doc, pointer, (f, p) => store.locate(f, p))));
+      errors.push(...problems);
+      return loaded;
+    } catch (error) {
+      if (error instanceof SpecError) errors.push(error);
+      else throw error;
+      return undefined;
+    }
+  };
+
+  const tools: LoadedTool[] = [];
+  for (const [name, t] of Object.entries(raw.tools ?? {})) {
+    const at = joinPointer('/tools', name);
+    const input = await schema(t.input, joinPointer(at, 'input'), `input schema of tool "${name}"`, [objectRoot]);
+    const output = t.output === undefined ? undefined : await schema(t.output, joinPointer(at, 'output'), `output schema of tool "${name}"`, [objectRoot]);
+    if (!input) continue;
+    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, location: location(at) }));
+  }
+  const resources: LoadedResource[] = [];
+  for (const [name, r] of Object.entries(raw.resources ?? {})) {
+    const at = joinPointer('/resources', name);
+    const loaded = r.schema === undefined ? undefined : await schema(r.schema, joinPointer(at, 'schema'), `schema of resource "${name}"`, []);
+    const variables = uriTemplateVariables(r.uri);
+    resources.push(compact({ name, uri: r.uri, template: variables.length > 0, variables, title: r.title, description: r.description, mimeType: r.mimeType, schema: loaded, scopes: r.scopes, location: location(at) }));
+  }
+  const prompts: LoadedPrompt[] = [];
+  for (const [name, p] of Object.entries(raw.prompts ?? {})) {
+    const at = joinPointer('/prompts', name);
+    const args = p.arguments === undefined ? undefined : await schema(p.arguments, joinPointer(at, 'arguments'), `arguments of prompt "${name}"`, [objectRoot, stringProperties]);
+    prompts.push(compact({ name, title: p.title, description: p.description, arguments: args, scopes: p.scopes, location: location(at) }));
+  }
+  throwIfAny(errors);
+
+  return compact({
+    specPath: file,
+    name: raw.name,
+    version: raw.version,
+    description: raw.description,
+    layout: raw.layout ?? 'dev',
+    transports: raw.transports ?? ['stdio', 'http'],
+    tools,
+    resources,
+    prompts,
+    auth: { mode: raw.auth?.mode ?? 'none' },
+    sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
+    sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
+  });
+}
+
+async function resolveSchema(value: RawSchemaRef, pointer: string, spec: SourceDocument, store: DocumentStore): Promise<LoadedSchema> {
+  if (typeof value === 'object') return bundleSchema({ doc: spec, base: pointer }, store);
+  const pos = spec.locate(pointer);
+  const schemaDoc = await store.load(resolveLocation(value, spec.file), { file: spec.file, ...pos, pointer, ref: value, kind: 'schema' });
+  return bundleSchema({ doc: schemaDoc, base: '' }, store);
+}
+
+type Locate = (file: string, pointer: string) => { line: number; column: number };
+type SchemaRule = (loaded: LoadedSchema, what: string, spec: SourceDocument, specPointer: string, locate: Locate) => SpecError[];
+
+/** MCP only accepts object schemas for tool input/output and prompt arguments. */
+const objectRoot: SchemaRule = (loaded, what, spec, specPointer) => {
+  if (loaded.schema.type === 'object') return [];
+  const pos = spec.locate(specPointer);
+  const inFile = loaded.location.pointer === '' ? ` (${path.basename(loaded.location.file)})` : '';
+  const got = loaded.schema.type === undefined ? 'no type' : `type ${JSON.stringify(loaded.schema.type)}`;
+  return [
+    new SpecError({
+      file: spec.file,
+      ...pos,
+      pointer: specPointer,
+      message: `${what}${inFile} must have \`type: object\` at its root, found ${got}`,
+      hint: 'MCP requires an object schema here: wrap the value in a property, e.g. { type: object, properties: { value: ... } }',
+    }),
+  ];
+};
+
+/** Prompt arguments travel as strings in MCP: a number or object argument could never arrive. */
+const stringProperties: SchemaRule = (loaded, what, _spec, specPointer, locate) => {
+  const properties = (loaded.schema.properties ?? {}) as Record<string, { type?: unknown }>;
+  return Object.entries(properties)
+    .filter(([, s]) => s?.type !== 'string')
+    .map(([name, s]) => {
+      const pointer = joinPointer(loaded.location.pointer, 'properties', name);
+      const pos = locate(loaded.location.file, pointer);
+      return new SpecError({
+        file: loaded.location.file,
+        ...pos,
+        pointer,
+        message: `${what}: property "${name}" must be \`type: string\`, found ${s?.type === undefined ? 'no type' : JSON.stringify(s.type)}`,
+        hint: `MCP prompt arguments are always strings (at ${specPointer}); parse the value in the prompt handler`,
+      });
+    });
+};
+
+/** Drops `undefined` members so loaded objects compare and serialise cleanly. */
+function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
+  return value;
+}

@@ -1,0 +1,101 @@
+import type { SchemaDraft } from '../ajv.js';
+
+/** A JSON Schema object (the shape the runtime's manifest uses too). */
+export type JsonSchemaObject = { [key: string]: unknown };
+
+/** Where a spec entry or schema came from (1-based line and column; 0 when unknown). */
+export interface SpecLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer into `file`. */
+  pointer: string;
+}
+
+/**
+ * A schema from the spec, resolved into one self-contained JSON Schema: every `$ref` that left
+ * the schema's own document is copied into its `$defs` (`definitions` for draft-07) and rewritten
+ * to point there; local refs are kept, so recursive schemas stay recursive.
+ */
+export interface LoadedSchema {
+  schema: JsonSchemaObject;
+  draft: SchemaDraft;
+  /** Absolute path of the schema file, or `<spec file>#<pointer>` for an inline schema. */
+  source: string;
+  /** Where the schema starts (the file's root, or the inline object in the spec). */
+  location: SpecLocation;
+  /** Every file this schema was read from (its own file first, then `$ref` targets), absolute. */
+  files: string[];
+  /** For bundled `$defs` entries: where each was copied from (for error messages). */
+  bundled: Record<string, SpecLocation>;
+}
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface LoadedTool {
+  name: string;
+  title?: string;
+  description: string;
+  input: LoadedSchema;
+  output?: LoadedSchema;
+  annotations?: ToolAnnotations;
+  scopes?: string[];
+  rateLimit?: { perMinute: number };
+  cache?: { ttlSeconds: number };
+  /** The tool's entry in the spec file. */
+  location: SpecLocation;
+}
+
+export interface LoadedResource {
+  name: string;
+  uri: string;
+  /** True when `uri` is an RFC 6570 template (has at least one `{variable}`). */
+  template: boolean;
+  /** Template variable names in order of first appearance (empty for a static URI). */
+  variables: string[];
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  schema?: LoadedSchema;
+  scopes?: string[];
+  location: SpecLocation;
+}
+
+export interface LoadedPrompt {
+  name: string;
+  title?: string;
+  description?: string;
+  /** Object schema whose properties (all `type: string`) are the prompt's arguments. */
+  arguments?: LoadedSchema;
+  scopes?: string[];
+  location: SpecLocation;
+}
+
+export type AuthMode = 'none' | 'apiKey' | 'jwt' | 'oauth';
+export type Transport = 'stdio' | 'http';
+
+/** A spec after validation, with defaults applied and every schema resolved. */
+export interface LoadedSpec {
+  /** Absolute path of the spec file. */
+  specPath: string;
+  name: string;
+  version: string;
+  description?: string;
+  layout: 'dev' | 'production';
+  transports: Transport[];
+  /** In spec order (the order of tools/list). */
+  tools: LoadedTool[];
+  resources: LoadedResource[];
+  prompts: LoadedPrompt[];
+  auth: { mode: AuthMode };
+  /** Every file read: the spec first, then schema files in the order first met (absolute paths). */
+  sourceFiles: string[];
+  /** Text of every file read, keyed like `sourceFiles` (remote documents by URL); for hashing. */
+  sources: Map<string, string>;
+}

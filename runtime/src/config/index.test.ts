@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './index.js';
+
+const base = { name: 'notes', projectRoot: new URL('file:///srv/notes/') };
+const load = (argv: string[] = [], env: Record<string, string> = {}) => {
+  const result = loadConfig({ ...base, argv, env });
+  if (result.help) throw new Error('unexpected help');
+  return result.config;
+};
+const problems = (argv: string[], env: Record<string, string> = {}) => {
+  try {
+    loadConfig({ ...base, argv, env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    expect(load()).toEqual({
+      transport: 'stdio',
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:/srv/notes/data/notes.db',
+      logLevel: 'info',
+      allowedHosts: [],
+      allowedOrigins: [],
+      maxBodyBytes: 1048576,
+      shutdownTimeoutMs: 10000,
+    });
+  });
+
+  it('reads env and lets flags win, in both --flag value and --flag=value forms', () => {
+    const config = load(['--transport', 'http', '--port=8080', '--socket', '/tmp/x.sock'], {
+      MCP_TRANSPORT: 'stdio',
+      MCP_PORT: '1',
+      MCP_HOST: '0.0.0.0',
+      DATABASE_URL: 'sqlite::memory:',
+      LOG_LEVEL: 'debug',
+      MCP_ALLOWED_HOSTS: 'api.example.com, mcp.internal',
+      MCP_ALLOWED_ORIGINS: 'app.example.com',
+      MCP_MAX_BODY_BYTES: '2048',
+    });
+    expect(config).toMatchObject({
+      transport: 'http',
+      port: 8080,
+      host: '0.0.0.0',
+      socket: '/tmp/x.sock',
+      databaseUrl: 'sqlite::memory:',
+      logLevel: 'debug',
+      allowedHosts: ['api.example.com', 'mcp.internal'],
+      allowedOrigins: ['app.example.com'],
+      maxBodyBytes: 2048,
+    });
+  });
+
+  it('reports every bad value with what is accepted', () => {
+    expect(problems([], { MCP_PORT: 'abc' })).toEqual(['MCP_PORT=abc: must be an integer from 0 to 65535']);
+    expect(problems(['--port', '70000'])).toEqual(['MCP_PORT=70000: must be an integer from 0 to 65535']);
+    const all = problems(['--transport', 'ws', '--bogus'], { LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://u:secret@h/db', MCP_MAX_BODY_BYTES: '-1' });
+    expect(all).toEqual([
+      'unknown argument "--bogus"',
+      'MCP_TRANSPORT=ws: must be "stdio" or "http"',
+      'DATABASE_URL=mysql://u:***@h/db: must start with "sqlite:" (for example sqlite:./data/app.db or sqlite::memory:)',
+      'LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent',
+      'MCP_MAX_BODY_BYTES=-1: must be an integer from 1 to 2147483647',
+    ]);
+    expect(problems(['--port'])).toEqual(['--port needs a value']);
+  });
+
+  it('the error message lists the problems and points to --help', () => {
+    try {
+      loadConfig({ ...base, env: { MCP_PORT: 'abc' } });
+    } catch (error) {
+      expect((error as Error).message).toBe('Invalid configuration:\n  - MCP_PORT=abc: must be an integer from 0 to 65535\nRun with --help to see every option.');
+      return;
+    }
+    throw new Error('expected a throw');
+  });
+
+  it('--help returns the usage text', () => {
+    const result = loadConfig({ ...base, argv: ['--port', 'bad', '--help'] });
+    expect(result.help).toBe(true);
+    if (result.help) expect(result.text).toContain('--transport stdio|http');
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * Typed configuration from environment variables and command-line flags.
+ *
+ * Flags win over env, env wins over defaults. Every bad value is reported at once, each with what
+ * is wrong and what is accepted, so a misconfigured deployment fails at start with one readable
+ * message instead of at the first request.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode } from '../errors/index.js';
+import { LOG_LEVELS, type LogLevel } from '../observability/index.js';
+
+export type TransportKind = 'stdio' | 'http';
+
+export interface RuntimeConfig {
+  transport: TransportKind;
+  /** TCP port for HTTP (0 picks a free port). */
+  port: number;
+  host: string;
+  /** Unix socket path for HTTP; when set, `host`/`port` are not used. */
+  socket?: string;
+  /** `sqlite:<path>` or `sqlite::memory:`. */
+  databaseUrl: string;
+  logLevel: LogLevel;
+  /** Extra Host header names accepted besides the defaults for the bind address. */
+  allowedHosts: string[];
+  /** Extra Origin host names accepted besides the defaults for the bind address. */
+  allowedOrigins: string[];
+  /** Largest accepted HTTP request body, in bytes. */
+  maxBodyBytes: number;
+  /** How long shutdown waits for in-flight requests, in milliseconds. */
+  shutdownTimeoutMs: number;
+}
+
+export interface ConfigSources {
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Server name, used for the default database file. */
+  name: string;
+  /** Project root, used for the default database file (`<root>/data/<name>.db`). */
+  projectRoot: URL | string;
+}
+
+export class ConfigError extends Error {
+  readonly code = ErrorCode.InvalidConfig;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nRun with --help to see every option.`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LoadConfigResult = { help: true; text: string } | { help: false; config: RuntimeConfig };
+
+const FLAGS: Record<string, string> = {
+  '--transport': 'MCP_TRANSPORT',
+  '--port': 'MCP_PORT',
+  '--host': 'MCP_HOST',
+  '--socket': 'MCP_SOCKET',
+  '--database-url': 'DATABASE_URL',
+  '--log-level': 'LOG_LEVEL',
+};
+
+/** Usage text for `--help`. */
+export function helpText(name: string): string {
+  return [
+    `Usage: ${name} [options]`,
+    '',
+    'Options (each also settable by the environment variable shown):',
+    '  --transport stdio|http   MCP_TRANSPORT        transport to serve (default stdio)',
+    '  --port N                 MCP_PORT             HTTP port (default 3000, 0 = any free port)',
+    '  --host H                 MCP_HOST             HTTP bind address (default 127.0.0.1)',
+    '  --socket PATH            MCP_SOCKET           serve HTTP on a unix socket instead of TCP',
+    '  --database-url URL       DATABASE_URL         sqlite:<path> or sqlite::memory: (default sqlite:<project>/data/<name>.db)',
+    '  --log-level LEVEL        LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)',
+    '                           MCP_ALLOWED_HOSTS    extra Host names to accept, comma-separated',
+    '                           MCP_ALLOWED_ORIGINS  extra Origin host names to accept, comma-separated',
+    '                           MCP_MAX_BODY_BYTES   largest request body (default 1048576)',
+    '                           MCP_SHUTDOWN_TIMEOUT_MS  wait for in-flight calls at shutdown (default 10000)',
+    '  --help                                        show this help',
+  ].join('\n');
+}
+
+/**
+ * Reads and validates the configuration; throws `ConfigError` listing every bad value.
+ *
+ * @example
+ * ```ts
+ * const result = loadConfig({ argv: process.argv.slice(2), env: process.env, name: 'notes', projectRoot: new URL('..', import.meta.url) });
+ * ```
+ */
+export function loadConfig(sources: ConfigSources): LoadConfigResult {
+  const env = sources.env ?? {};
+  const problems: string[] = [];
+  const values: Record<string, string | undefined> = {};
+  for (const key of Object.values(FLAGS)) values[key] = env[key];
+
+  const argv = sources.argv ?? [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return { help: true, text: helpText(sources.name) };
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = FLAGS[flag];
+    if (!key) {
+      problems.push(`unknown argument "${arg}"`);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
+    if (value === undefined) problems.push(`${flag} needs a value`);
+    else values[key] = value;
+  }
+
+  // A flag's problem is reported under the env name too, since both set the same option.
+  const transport = values.MCP_TRANSPORT ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') problems.push(`MCP_TRANSPORT=${transport}: must be "stdio" or "http"`);
+
+  const port = parseInteger('MCP_PORT', values.MCP_PORT, 3000, 0, 65535, problems);
+  const host = values.MCP_HOST ?? '127.0.0.1';
+  if (host.trim() === '') problems.push('MCP_HOST is empty: give a bind address such as 127.0.0.1 or 0.0.0.0');
+
+  const socket = values.MCP_SOCKET === undefined || values.MCP_SOCKET === '' ? undefined : values.MCP_SOCKET;
+  if (socket !== undefined && socket.includes('\0')) problems.push('MCP_SOCKET contains a NUL byte');
+
+  const root = typeof sources.projectRoot === 'string' ? sources.projectRoot : fileURLToPath(sources.projectRoot);
+  const databaseUrl = values.DATABASE_URL ?? `sqlite:${resolve(root, 'data', `${sources.name}.db`)}`;
+  const dbProblem = checkDatabaseUrl(databaseUrl);
+  if (dbProblem) problems.push(dbProblem);
+
+  const logLevel = (values.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${String(values.LOG_LEVEL)}: must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const maxBodyBytes = parseInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES, 1024 * 1024, 1, 2 ** 31 - 1, problems);
+  const shutdownTimeoutMs = parseInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS, 10_000, 0, 600_000, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    help: false,
+    config: {
+      transport: transport as TransportKind,
+      port,
+      host,
+      ...(socket === undefined ? {} : { socket: isAbsolute(socket) ? socket : resolve(socket) }),
+      databaseUrl,
+      logLevel,
+      allowedHosts: parseList(env.MCP_ALLOWED_HOSTS),
+      allowedOrigins: parseList(env.MCP_ALLOWED_ORIGINS),
+      maxBodyBytes,
+      shutdownTimeoutMs,
+    },
+  };
+}
+
+function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${name}=${raw}: must be an integer from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+function parseList(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Returns a problem description, or undefined when the URL is one this runtime can open. */
+export function checkDatabaseUrl(url: string): string | undefined {
+  if (url === 'sqlite::memory:') return undefined;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === '') return `DATABASE_URL=${url}: give a file path after "sqlite:" (or use sqlite::memory:)`;
+    if (path.includes('\0')) return 'DATABASE_URL contains a NUL byte';
+    return undefined;
+  }
+  if (/^postgres(ql)?:/.test(url)) {
+    return `DATABASE_URL=${redactUrl(url)}: PostgreSQL is not supported by this runtime version yet; use sqlite:<path>`;
+  }
+  return `DATABASE_URL=${redactUrl(url)}: must start with "sqlite:" (for example sqlite:./data/app.db or sqlite::memory:)`;
+}
+
+/** Hides a password in a connection URL before it is printed. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}

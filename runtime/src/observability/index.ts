@@ -1,0 +1,94 @@
+/**
+ * Logs and metrics.
+ *
+ * Logs go to stderr (fd 2) because stdout carries JSON-RPC in stdio mode: one stray line there
+ * breaks the client. Metrics live in a registry per server (not prom-client's global one), so two
+ * servers in one process — tests, tool groups — do not collide.
+ */
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type { Logger } from 'pino';
+
+export type LogLevel = Level | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Logger name (the server name). */
+  name?: string;
+  /** Where to write; defaults to stderr. Tests pass a stream to read the lines back. */
+  destination?: DestinationStream;
+}
+
+/** A pino logger writing JSON lines to stderr. Call `flushLogger` before exiting. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: false });
+  return pino(
+    {
+      level: options.level ?? 'info',
+      ...(options.name ? { name: options.name } : {}),
+      // Error objects under `err` keep their stack in the log (never in client responses).
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+}
+
+/** Flushes buffered log lines (pino writes to stderr asynchronously). */
+export function flushLogger(logger: Logger): void {
+  try {
+    logger.flush();
+  } catch {
+    // Flushing a destination that is already closed is not worth failing a shutdown for.
+  }
+}
+
+export type CallOutcome = 'ok' | 'error' | 'invalid';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Records one tool call: its outcome and how long it took in seconds. */
+  observeToolCall(tool: string, outcome: CallOutcome, seconds: number): void;
+  /** The Prometheus text exposition of every metric in this registry. */
+  metricsText(): Promise<string>;
+  /** The `Content-Type` of `metricsText()`. */
+  readonly contentType: string;
+}
+
+export interface MetricsOptions {
+  /** Also collect Node process metrics (memory, event loop lag, GC); default false. */
+  processMetrics?: boolean;
+  /** Prefix for metric names; default `mcp_`. */
+  prefix?: string;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const prefix = options.prefix ?? 'mcp_';
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const calls = new Counter({
+    name: `${prefix}tool_calls_total`,
+    help: 'Tool calls by tool and outcome (ok, error, invalid)',
+    labelNames: ['tool', 'outcome'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: `${prefix}tool_call_duration_seconds`,
+    help: 'Tool call latency in seconds, from validated input to result',
+    labelNames: ['tool'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeToolCall(tool, outcome, seconds) {
+      calls.inc({ tool, outcome });
+      duration.observe({ tool }, seconds);
+    },
+    metricsText() {
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds the `HandlerContext` every handler receives.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerContext } from '@modelcontextprotocol/server';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AuthIdentity, Cache, HandlerContext } from './contract.js';
+
+/** The identity of every caller until an auth mode is configured. */
+export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]) as unknown as string[], anonymous: true });
+
+export interface ContextDeps {
+  db: Kysely<unknown>;
+  cache: Cache;
+  logger: Logger;
+  /** Aborted when the server shuts down. */
+  shutdown: AbortSignal;
+}
+
+/** A short unique id for log correlation; also what clients quote for internal errors. */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+export function createHandlerContext(
+  deps: ContextDeps,
+  bindings: Record<string, string>,
+  sdkCtx: ServerContext | undefined,
+  requestId: string = newRequestId(),
+): HandlerContext<unknown> {
+  const log = deps.logger.child({ requestId, ...bindings });
+  const progressToken = sdkCtx?.mcpReq._meta?.progressToken;
+  let signal: AbortSignal | undefined;
+  return {
+    db: deps.db,
+    cache: deps.cache,
+    log,
+    auth: ANONYMOUS,
+    requestId,
+    // Combined lazily: most handlers never look at the signal, and every combined signal
+    // registers a listener on the long-lived shutdown signal.
+    get signal(): AbortSignal {
+      signal ??= sdkCtx ? AbortSignal.any([sdkCtx.mcpReq.signal, deps.shutdown]) : deps.shutdown;
+      return signal;
+    },
+    async progress(progress: number, total?: number, message?: string): Promise<void> {
+      if (progressToken === undefined || !sdkCtx) return;
+      try {
+        await sdkCtx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) },
+        });
+      } catch (error) {
+        // Progress is best effort: a closed stream or a JSON response mode must not fail the call.
+        log.debug({ err: error }, 'progress notification not delivered');
+      }
+    },
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * `createServerFactory`: turns a manifest and its handler modules into an SDK `McpServer` factory.
+ *
+ * Everything expensive happens once: modules and validators are loaded, JSON Schemas are wrapped
+ * with `fromJsonSchema` (which asks the provider for the precompiled validator). Over HTTP the SDK
+ * calls the factory per request and closes the instance afterwards, and it refuses an instance that
+ * is still serving another request, so instances are pooled: handed out one request at a time and
+ * put back when the SDK closes them.
+ */
+import {
+  McpServer,
+  ResourceTemplate,
+  fromJsonSchema,
+  type CallToolResult,
+  type GetPromptResult,
+  type McpRequestContext,
+  type ReadResourceResult,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { createMemoryCache } from '../cache/index.js';
+import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
+import { acceptAllProvider, compileValidator, createValidatorProvider } from '../validation/index.js';
+import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
+import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules } from './contract.js';
+import { promptResult, protocolError, resourceResult, toolErrorResult, toolResult } from './results.js';
+import { loadModules, type LoadedPrompt, type LoadedResource, type LoadedTool } from './load.js';
+
+export interface ServerDeps<DB = unknown> {
+  /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
+  db: Kysely<DB>;
+  /** Defaults to an in-memory LRU cache. */
+  cache?: Cache;
+  /** Defaults to a pino logger on stderr at level info. */
+  logger?: Logger;
+  /** Defaults to a fresh registry (see `observability`). */
+  metrics?: Metrics;
+}
+
+export interface PoolOptions {
+  /** Idle instances kept per protocol era; more are built on demand and dropped on return. Default 32. */
+  maxIdle?: number;
+}
+
+export interface CreateServerFactoryOptions<DB = unknown> {
+  manifest: Manifest;
+  modules: ServerModules;
+  deps: ServerDeps<DB>;
+  pool?: PoolOptions;
+}
+
+export interface PoolStats {
+  built: number;
+  reused: number;
+  idle: number;
+}
+
+/** Hands out an `McpServer` per connection (stdio, in-memory) or per request (HTTP). */
+export interface ServerFactory {
+  (ctx?: McpRequestContext): McpServer;
+  readonly manifest: Manifest;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly cache: Cache;
+  readonly db: Kysely<unknown>;
+  /** Builds idle instances ahead of traffic so the first requests do not pay for registration. */
+  warm(count: number, era?: 'legacy' | 'modern'): void;
+  /** Aborts `ctx.signal` of every running handler (shutdown). */
+  abortAll(reason?: string): void;
+  readonly stats: PoolStats;
+}
+
+type Era = 'legacy' | 'modern';
+type ToolResult = CallToolResult;
+
+/**
+ * @example
+ * ```ts
+ * const factory = await createServerFactory({ manifest, modules, deps: { db: storage.db } });
+ * serveStdio(factory);
+ * ```
+ */
+export async function createServerFactory<DB = unknown>(options: CreateServerFactoryOptions<DB>): Promise<ServerFactory> {
+  const { manifest, modules } = options;
+  const loaded = await loadModules(manifest, modules);
+  const logger = options.deps.logger ?? createLogger({ name: manifest.name });
+  const metrics = options.deps.metrics ?? createMetrics();
+  const cache = options.deps.cache ?? createMemoryCache();
+  const shutdown = new AbortController();
+  const deps: ContextDeps = { db: options.deps.db as Kysely<unknown>, cache, logger, shutdown: shutdown.signal };
+
+  // Precompiled validators by schema identity, for the provider `fromJsonSchema` consults.
+  const validators = new Map<object, CompiledValidator>();
+  const toolBySchema = new Map<object, string>();
+  for (const [key, entry] of Object.entries(manifest.tools)) {
+    const tool = loaded.tools.get(key)!;
+    validators.set(entry.inputSchema, tool.validateInput);
+    toolBySchema.set(entry.inputSchema, entry.name);
+  }
+  const promptSchemas = new Map<string, JsonSchemaObject>();
+  for (const [key, entry] of Object.entries(manifest.prompts)) {
+    const schema = entry.argsSchema ?? (entry.arguments.length > 0 ? argsSchemaFromArguments(entry) : undefined);
+    if (!schema) continue;
+    promptSchemas.set(key, schema);
+    validators.set(schema, loaded.prompts.get(key)!.validateArgs ?? compileValidator(schema));
+  }
+  const provider = createValidatorProvider(validators, {
+    // Invalid input never reaches the tool callback (the SDK answers it), so it is counted here.
+    onInvalid(schema) {
+      const tool = toolBySchema.get(schema);
+      if (tool !== undefined) metrics.observeToolCall(tool, 'invalid', 0);
+    },
+  });
+
+  const tools = Object.entries(manifest.tools).map(([key, entry]) => {
+    const tool = loaded.tools.get(key)!;
+    const outputValidator = entry.outputSchema ? (tool.validateOutput ?? compileValidator(entry.outputSchema)) : undefined;
+    return {
+      entry,
+      tool,
+      inputSchema: fromJsonSchema(entry.inputSchema, provider),
+      // The runtime validates output itself (to log a bad result as a server bug instead of showing
+      // it to the client), so the SDK's copy of the check is switched off.
+      outputSchema: entry.outputSchema ? fromJsonSchema(entry.outputSchema, acceptAllProvider) : undefined,
+      outputValidator,
+    };
+  });
+  const prompts = Object.entries(manifest.prompts).map(([key, entry]) => {
+    const schema = promptSchemas.get(key);
+    return { entry, prompt: loaded.prompts.get(key)!, argsSchema: schema ? fromJsonSchema(schema, provider) : undefined };
+  });
+  const resources = Object.entries(manifest.resources).map(([key, entry]) => ({ entry, resource: loaded.resources.get(key)! }));
+
+  function build(): McpServer {
+    const server = new McpServer(
+      { name: manifest.name, version: manifest.version },
+      manifest.description ? { instructions: manifest.description } : {},
+    );
+    for (const t of tools) registerTool(server, t);
+    for (const r of resources) registerResource(server, r.entry, r.resource);
+    for (const p of prompts) registerPrompt(server, p.entry, p.prompt, p.argsSchema);
+    return server;
+  }
+
+  function registerTool(server: McpServer, t: (typeof tools)[number]): void {
+    const { entry, tool, outputValidator } = t;
+    server.registerTool(
+      entry.name,
+      {
+        ...(entry.title === undefined ? {} : { title: entry.title }),
+        description: entry.description,
+        inputSchema: t.inputSchema,
+        ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+        ...(entry.annotations === undefined ? {} : { annotations: entry.annotations }),
+      },
+      (async (args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => {
+        const started = performance.now();
+        const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
+        let outcome: CallOutcome = 'ok';
+        try {
+          const value = await tool.definition.handler(args, ctx);
+          const result = toolResult(entry, value, outputValidator, ctx.log, ctx.requestId);
+          if (result.isError) outcome = 'error';
+          return result;
+        } catch (error) {
+          outcome = 'error';
+          return toolErrorResult(error, ctx.log, ctx.requestId);
+        } finally {
+          metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
+        }
+      }) as never,
+    );
+  }
+
+  function registerResource(server: McpServer, entry: ResourceManifestEntry, resource: LoadedResource): void {
+    const handlers = resource.definition.handlers;
+    const meta = {
+      ...(entry.title === undefined ? {} : { title: entry.title }),
+      ...(entry.description === undefined ? {} : { description: entry.description }),
+      ...(entry.mimeType === undefined ? {} : { mimeType: entry.mimeType }),
+    };
+    const read = async (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext): Promise<ReadResourceResult> => {
+      const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx);
+      try {
+        const value = await handlers.read(params as never, { ...ctx, uri: uri.href });
+        return resourceResult(entry, uri.href, value, resource.validate, ctx.log, ctx.requestId);
+      } catch (error) {
+        throw protocolError(error, ctx.log, ctx.requestId);
+      }
+    };
+    if (!entry.template) {
+      server.registerResource(entry.name, entry.uri, meta, (uri, sdkCtx) => read(uri, {}, sdkCtx as ServerContext));
+      return;
+    }
+    const complete: Record<string, (value: string) => Promise<string[]>> = {};
+    for (const [variable, fn] of Object.entries(handlers.complete ?? {})) {
+      if (typeof fn !== 'function') continue;
+      complete[variable] = async (value: string) => {
+        // The SDK gives completion callbacks no request context; a fresh id still correlates logs.
+        const ctx = createHandlerContext(deps, { resource: entry.name, complete: variable }, undefined);
+        try {
+          return await (fn as (v: string, c: typeof ctx) => Promise<string[]> | string[])(value, ctx);
+        } catch (error) {
+          throw protocolError(error, ctx.log, ctx.requestId);
+        }
+      };
+    }
+    const list = handlers.list;
+    const template = new ResourceTemplate(entry.uri, {
+      list: list
+        ? async (sdkCtx) => {
+            const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx as ServerContext);
+            try {
+              return { resources: await list(ctx) };
+            } catch (error) {
+              throw protocolError(error, ctx.log, ctx.requestId);
+            }
+          }
+        : undefined,
+      complete,
+    });
+    server.registerResource(entry.name, template, meta, (uri, variables, sdkCtx) => read(uri, variables, sdkCtx as ServerContext));
+  }
+
+  function registerPrompt(server: McpServer, entry: PromptManifestEntry, prompt: LoadedPrompt, argsSchema: StandardSchemaWithJSON | undefined): void {
+    const config = {
+      ...(entry.title === undefined ? {} : { title: entry.title }),
+      ...(entry.description === undefined ? {} : { description: entry.description }),
+    };
+    const run = async (args: unknown, sdkCtx: ServerContext): Promise<GetPromptResult> => {
+      const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx);
+      try {
+        return promptResult(await prompt.definition.handler(args, ctx));
+      } catch (error) {
+        throw protocolError(error, ctx.log, ctx.requestId);
+      }
+    };
+    if (argsSchema) {
+      server.registerPrompt(entry.name, { ...config, argsSchema }, ((args: unknown, sdkCtx: ServerContext) => run(args, sdkCtx)) as never);
+    } else {
+      server.registerPrompt(entry.name, config, (sdkCtx) => run({}, sdkCtx as ServerContext));
+    }
+  }
+
+  // The pool: one list of idle instances per protocol era (an instance is bound to the era of the
+  // request it was built for), and the set of instances currently lent out.
+  const maxIdle = options.pool?.maxIdle ?? 32;
+  const idle: Record<Era, McpServer[]> = { legacy: [], modern: [] };
+  const lent = new Set<McpServer>();
+  const stats = { built: 0, reused: 0 };
+
+  function acquire(era: Era): McpServer {
+    let server = idle[era].pop();
+    if (server) stats.reused++;
+    else {
+      server = build();
+      stats.built++;
+    }
+    const instance = server;
+    lent.add(instance);
+    instance.server.onclose = () => {
+      // Guarded: a second close must not put the instance in the pool twice.
+      if (!lent.delete(instance)) return;
+      if (idle[era].length < maxIdle) idle[era].push(instance);
+    };
+    return instance;
+  }
+
+  const factory = ((ctx?: McpRequestContext) => acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern')) as ServerFactory;
+  Object.defineProperties(factory, {
+    manifest: { value: manifest, enumerable: true },
+    logger: { value: logger, enumerable: true },
+    metrics: { value: metrics, enumerable: true },
+    cache: { value: cache, enumerable: true },
+    db: { value: deps.db, enumerable: true },
+    stats: { get: () => ({ ...stats, idle: idle.legacy.length + idle.modern.length }), enumerable: true },
+    warm: {
+      value(count: number, era: Era = 'modern') {
+        while (idle[era].length < Math.min(count, maxIdle)) {
+          idle[era].push(build());
+          stats.built++;
+        }
+      },
+    },
+    abortAll: {
+      value(reason = 'server shutting down') {
+        if (!shutdown.signal.aborted) shutdown.abort(new Error(reason));
+      },
+    },
+  });
+  return factory;
+}
+
+function argsSchemaFromArguments(entry: PromptManifestEntry): JsonSchemaObject {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(
+      entry.arguments.map((a) => [a.name, { type: 'string', ...(a.description === undefined ? {} : { description: a.description }) }]),
+    ),
+    required: entry.arguments.filter((a) => a.required).map((a) => a.name),
+  };
+}
+
+export { newRequestId };

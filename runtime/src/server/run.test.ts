@@ -1,0 +1,162 @@
+/**
+ * End-to-end: `runServer` in a real child process (the way a generated `src/server.ts` runs it),
+ * driven by the real SDK client over stdio and over HTTP. The runtime and the notes fixture are
+ * compiled once into a private folder so the child runs plain JavaScript.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { makeMigrations } from '../__fixtures__/notes.js';
+
+const runtimeDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const buildDir = join(runtimeDir, '.tmp', `e2e-${process.pid}`);
+let entry: string;
+
+beforeAll(() => {
+  mkdirSync(buildDir, { recursive: true });
+  const tsconfig = join(buildDir, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: '../../tsconfig.json',
+      compilerOptions: { rootDir: '../../src', outDir: './out', declaration: false, sourceMap: false },
+      include: ['../../src/**/*.ts'],
+      exclude: ['../../src/**/*.test.ts'],
+    }),
+  );
+  execFileSync(process.execPath, [join(runtimeDir, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig], { stdio: 'inherit' });
+  entry = join(buildDir, 'out', 'server.mjs');
+  writeFileSync(
+    entry,
+    [
+      "import { runServer } from './server/run.js';",
+      "import { manifest, makeModules } from './__fixtures__/notes.js';",
+      'await runServer({ manifest, modules: makeModules(), projectRoot: new URL(process.env.PROJECT_ROOT) });',
+    ].join('\n'),
+  );
+}, 120_000);
+
+afterAll(() => {
+  rmSync(buildDir, { recursive: true, force: true });
+});
+
+function makeProject(): string {
+  const root = mkdtempSync(join(tmpdir(), 'mcpforge-project-'));
+  mkdirSync(join(root, 'migrations'));
+  const source = makeMigrations();
+  writeFileSync(join(root, 'migrations', '0001_notes.sql'), readFileSync(join(source, '0001_notes.sql')));
+  return root;
+}
+
+function spawnServer(root: string, args: string[], env: Record<string, string> = {}): ChildProcess & { stderrText: () => string } {
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: { ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return Object.assign(child, { stderrText: () => stderr });
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+async function waitForLine(child: ReturnType<typeof spawnServer>, pattern: RegExp): Promise<RegExpExecArray> {
+  for (let i = 0; i < 200; i++) {
+    const match = pattern.exec(child.stderrText());
+    if (match) return match;
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no line matching ${pattern} on stderr; got:\n${child.stderrText()}`);
+}
+
+describe('runServer', () => {
+  it('serves stdio by default, stores data under <project>/data and exits 0 when stdin ends', async () => {
+    const root = makeProject();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [entry],
+      env: { ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, LOG_LEVEL: 'warn' },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('create_note');
+    const result = await client.callTool({ name: 'create_note', arguments: { title: 'over stdio' } });
+    expect(result.structuredContent).toEqual({ id: 1, title: 'over stdio' });
+    await client.close();
+    expect(existsSync(join(root, 'data', 'notes.db'))).toBe(true);
+
+    const child = spawnServer(root, []);
+    child.stdin!.end();
+    expect(await exitOf(child)).toBe(0);
+  });
+
+  it('serves HTTP, announces one "listening on" line and shuts down on SIGTERM after in-flight calls', async () => {
+    const root = makeProject();
+    const child = spawnServer(root, ['--transport', 'http', '--port', '0'], { DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' });
+    try {
+      const [, url] = await waitForLine(child, /^listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m);
+      expect(child.stderrText().split('\n').filter((l) => l.startsWith('listening on'))).toHaveLength(1);
+      expect(child.stderrText()).not.toContain('responseMode');
+      const client = new Client({ name: 'e2e', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
+      const ok = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+      expect(ok.content).toEqual([{ type: 'text', text: 'hi (as anonymous)' }]);
+      const ready = await fetch(url!.replace('/mcp', '/readyz'));
+      expect(ready.status).toBe(200);
+
+      const slow = client.callTool({ name: 'explode', arguments: { mode: 'slow' } });
+      await new Promise((r) => setTimeout(r, 80));
+      child.kill('SIGTERM');
+      const result = await slow;
+      expect((result.content as Array<{ text: string }>)[0]!.text).toBe('slow done, aborted=false');
+      expect(await exitOf(child)).toBe(0);
+      await client.close().catch(() => {});
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 with a clear message on bad configuration', async () => {
+    const child = spawnServer(makeProject(), ['--transport', 'http'], { MCP_PORT: 'abc' });
+    expect(await exitOf(child)).toBe(1);
+    expect(child.stderrText()).toContain('MCP_PORT=abc: must be an integer from 0 to 65535');
+  });
+
+  it('exits 1 naming the file when a migration fails', async () => {
+    const root = makeProject();
+    writeFileSync(join(root, 'migrations', '0002_bad.sql'), 'this is not sql;');
+    const child = spawnServer(root, [], { DATABASE_URL: 'sqlite::memory:' });
+    expect(await exitOf(child)).toBe(1);
+    expect(child.stderrText()).toMatch(/notes failed to start: Migration 0002_bad\.sql failed and was rolled back/);
+  });
+
+  it('the root export loads no native driver', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { createRequire } from 'node:module'; await import('./index.js'); const cache = Object.keys(createRequire(import.meta.url).cache); console.log(JSON.stringify({ sqlite: cache.some((k) => k.includes('better-sqlite3')), ajv: cache.some((k) => k.includes('/ajv/')) }));",
+      ],
+      { cwd: join(buildDir, 'out') },
+    ).toString();
+    expect(JSON.parse(out)).toEqual({ sqlite: false, ajv: false });
+  });
+
+  it('--help prints usage and exits 0', async () => {
+    const child = spawnServer(makeProject(), ['--help']);
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    expect(await exitOf(child)).toBe(0);
+    expect(out).toContain('Usage: notes [options]');
+  });
+});

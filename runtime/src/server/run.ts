@@ -1,0 +1,171 @@
+/**
+ * `runServer`: the whole entry point of a generated project's `src/server.ts`.
+ *
+ * Reads config (flags + env), opens storage and applies migrations, builds the server factory and
+ * serves stdio or HTTP until a signal (or, on stdio, the end of stdin), then shuts down in order:
+ * stop accepting, let in-flight calls finish (bounded), close the database, flush logs, exit 0.
+ */
+import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
+import { createLogger, createMetrics, flushLogger } from '../observability/index.js';
+import { createDatabase, type Storage } from '../storage/index.js';
+import { serveStdio, startHttpServer, type HttpServerHandle, type StdioHandle } from '../transports/index.js';
+import type { Manifest, ServerModules } from './contract.js';
+import { createServerFactory, type ServerFactory } from './factory.js';
+
+export interface RunServerOptions {
+  manifest: Manifest;
+  modules: ServerModules;
+  /** The project folder (holds `migrations/` and the default `data/`): `new URL('..', import.meta.url)`. */
+  projectRoot: URL | string;
+  /** Defaults to `process.argv.slice(2)`. */
+  argv?: readonly string[];
+  /** Defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Install SIGTERM/SIGINT handlers and exit the process after shutdown (default true). */
+  manageProcess?: boolean;
+}
+
+export interface RunningServer {
+  readonly config: RuntimeConfig;
+  readonly factory: ServerFactory;
+  readonly storage: Storage;
+  readonly http?: HttpServerHandle;
+  readonly stdio?: StdioHandle;
+  /** Graceful shutdown; resolves once the database is closed. Safe to call twice. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * @example
+ * ```ts
+ * // src/server.ts
+ * import { runServer } from '@mcpforge/runtime';
+ * import { manifest } from './generated/manifest.js';
+ * import { modules } from './generated/handlers.js';
+ * await runServer({ manifest, modules, projectRoot: new URL('..', import.meta.url) });
+ * ```
+ */
+export async function runServer(options: RunServerOptions): Promise<RunningServer> {
+  const manageProcess = options.manageProcess ?? true;
+  const fail = (message: string): never => {
+    process.stderr.write(`${message}\n`);
+    if (manageProcess) process.exit(1);
+    throw new Error(message);
+  };
+
+  let config: RuntimeConfig;
+  try {
+    const loaded = loadConfig({
+      argv: options.argv ?? process.argv.slice(2),
+      env: options.env ?? process.env,
+      name: options.manifest.name,
+      projectRoot: options.projectRoot,
+    });
+    if (loaded.help) {
+      process.stdout.write(`${loaded.text}\n`);
+      if (manageProcess) process.exit(0);
+      throw new Error('--help given');
+    }
+    config = loaded.config;
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(error.message);
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.logLevel, name: options.manifest.name });
+  let storage: Storage;
+  let factory: ServerFactory;
+  try {
+    storage = await createDatabase(config.databaseUrl);
+    const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    factory = await createServerFactory({
+      manifest: options.manifest,
+      modules: options.modules,
+      deps: { db: storage.db, logger, metrics: createMetrics({ processMetrics: config.transport === 'http' }) },
+    });
+  } catch (error) {
+    flushLogger(logger);
+    return fail(`${options.manifest.name} failed to start: ${(error as Error).message}`);
+  }
+
+  let http: HttpServerHandle | undefined;
+  let stdio: StdioHandle | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown requested'): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      if (http) {
+        const { drained } = await http.close(config.shutdownTimeoutMs);
+        if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; aborting them');
+      }
+      factory.abortAll(reason);
+      if (stdio) await stdio.close().catch(() => {});
+      await storage.close();
+      flushLogger(logger);
+    })();
+    return stopping;
+  };
+
+  try {
+    if (config.transport === 'http') {
+      http = await startHttpServer(factory, {
+        host: config.host,
+        port: config.port,
+        ...(config.socket === undefined ? {} : { socket: config.socket }),
+        allowedHosts: config.allowedHosts,
+        allowedOrigins: config.allowedOrigins,
+        maxBodyBytes: config.maxBodyBytes,
+        readiness: () => storage.check(),
+        metrics: factory.metrics,
+        logger,
+      });
+      // Build a few instances now so the first requests do not pay for tool registration.
+      factory.warm(2);
+      process.stderr.write(`listening on ${http.url}\n`);
+    } else {
+      stdio = serveStdio(factory, {
+        logger,
+        onEnd: () => {
+          void shutdown('stdin closed').then(() => manageProcess && process.exit(0));
+        },
+      });
+    }
+  } catch (error) {
+    await storage.close().catch(() => {});
+    flushLogger(logger);
+    return fail(`${options.manifest.name} failed to start ${config.transport} on ${config.socket ?? `${config.host}:${config.port}`}: ${(error as Error).message}`);
+  }
+  logger.debug({ transport: config.transport, database: redactUrl(config.databaseUrl) }, 'started');
+
+  if (manageProcess) {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      // A second signal means "now": skip the graceful wait.
+      if (++signals > 1) process.exit(1);
+      void shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+
+  return {
+    config,
+    factory,
+    storage,
+    ...(http ? { http } : {}),
+    ...(stdio ? { stdio } : {}),
+    shutdown,
+  };
+}
+
+function toDirUrl(root: URL | string): URL {
+  const url = typeof root === 'string' ? new URL(`file://${root.startsWith('/') ? '' : `${process.cwd()}/`}${root}`) : root;
+  return url.href.endsWith('/') ? url : new URL(`${url.href}/`);
+}

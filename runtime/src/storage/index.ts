@@ -1,0 +1,150 @@
+/**
+ * Storage: Kysely over better-sqlite3, plus SQL-file migrations.
+ *
+ * better-sqlite3 is a native module: it is imported dynamically here, so importing the runtime's
+ * root export never loads a native driver. Migrations are plain `.sql` files (`NNNN_name.sql`) so the
+ * same folder can serve SQLite and, later, PostgreSQL; each runs in its own transaction together
+ * with its row in `mcpforge_migrations`, so a failing file leaves no half-applied state.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { checkDatabaseUrl } from '../config/index.js';
+
+/** The table that records applied migrations. */
+export const MIGRATIONS_TABLE = 'mcpforge_migrations';
+
+export interface Storage<DB = unknown> {
+  readonly db: Kysely<DB>;
+  /** `sqlite` for now; `postgres` later. */
+  readonly dialect: 'sqlite';
+  /** Throws when the database does not answer `select 1` (used by `/readyz`). */
+  check(): Promise<void>;
+  /** Applies pending migrations from a folder; returns the names applied now, in order. */
+  migrate(folder: string | URL): Promise<string[]>;
+  /** Closes the connection; further queries fail. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface SqliteHandle {
+  exec(source: string): unknown;
+  prepare(source: string): { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
+  transaction<F extends (...args: never[]) => unknown>(fn: F): F;
+  pragma(source: string): unknown;
+  close(): unknown;
+  readonly open: boolean;
+}
+
+/**
+ * Opens a database from a URL: `sqlite:<path>` (the folder is created if missing) or
+ * `sqlite::memory:`.
+ *
+ * @example
+ * ```ts
+ * const storage = await createDatabase<Database>('sqlite:./data/notes.db');
+ * await storage.migrate(new URL('../migrations/', import.meta.url));
+ * const rows = await storage.db.selectFrom('notes').selectAll().execute();
+ * ```
+ */
+export async function createDatabase<DB = unknown>(url: string): Promise<Storage<DB>> {
+  const problem = checkDatabaseUrl(url);
+  if (problem) throw new Error(problem);
+  const path = url === 'sqlite::memory:' ? ':memory:' : url.slice('sqlite:'.length);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  let handle: SqliteHandle;
+  try {
+    handle = new BetterSqlite3(path) as unknown as SqliteHandle;
+  } catch (error) {
+    throw new Error(`Cannot open SQLite database at ${path}: ${(error as Error).message}. Check DATABASE_URL and the folder's permissions.`, {
+      cause: error,
+    });
+  }
+  if (path !== ':memory:') {
+    // WAL lets readers proceed during a write; busy_timeout waits instead of failing on a lock.
+    handle.pragma('journal_mode = WAL');
+  }
+  handle.pragma('busy_timeout = 5000');
+  handle.pragma('foreign_keys = ON');
+
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle as never }) });
+  let closed = false;
+
+  return {
+    db,
+    dialect: 'sqlite',
+    async check() {
+      await sql`select 1`.execute(db);
+    },
+    async migrate(folder) {
+      return applySqliteMigrations(handle, folder);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Kysely's destroy closes the better-sqlite3 handle through the dialect.
+      await db.destroy();
+      if (handle.open) handle.close();
+    },
+  };
+}
+
+export interface MigrationFile {
+  name: string;
+  path: string;
+}
+
+const MIGRATION_NAME = /^\d{4,}_[A-Za-z0-9_.-]+\.sql$/;
+
+/**
+ * Lists the migration files of a folder in the order they apply. A missing folder means "no
+ * migrations"; a `.sql` file not named `NNNN_name.sql` is an error (it would otherwise be skipped
+ * silently or applied out of order).
+ */
+export function listMigrations(folder: string | URL): MigrationFile[] {
+  const dir = typeof folder === 'string' ? folder : fileURLToPath(folder);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: MigrationFile[] = [];
+  for (const name of names.sort()) {
+    if (!name.endsWith('.sql')) continue;
+    if (!MIGRATION_NAME.test(name)) {
+      throw new Error(`Migration file ${join(dir, name)} is not named NNNN_name.sql (for example 0002_add_tags.sql); rename it so its order is explicit.`);
+    }
+    files.push({ name, path: join(dir, name) });
+  }
+  return files;
+}
+
+function applySqliteMigrations(handle: SqliteHandle, folder: string | URL): string[] {
+  handle.exec(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, applied_at text not null)`);
+  const applied = new Set((handle.prepare(`select name from ${MIGRATIONS_TABLE}`).all() as Array<{ name: string }>).map((r) => r.name));
+  const record = handle.prepare(`insert into ${MIGRATIONS_TABLE} (name, applied_at) values (?, ?)`);
+  const done: string[] = [];
+  for (const file of listMigrations(folder)) {
+    if (applied.has(file.name)) continue;
+    const source = readFileSync(file.path, 'utf8');
+    // better-sqlite3's exec runs a multi-statement script; the transaction wraps the script and its
+    // record, so a failing statement rolls back the whole file.
+    const apply = handle.transaction(() => {
+      handle.exec(source);
+      record.run(file.name, new Date().toISOString());
+    });
+    try {
+      apply();
+    } catch (error) {
+      throw new Error(`Migration ${file.name} failed and was rolled back: ${(error as Error).message}. Fix ${file.path} and start again.`, {
+        cause: error,
+      });
+    }
+    done.push(file.name);
+  }
+  return done;
+}

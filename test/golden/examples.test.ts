@@ -1,0 +1,52 @@
+/**
+ * Golden outputs: every example project as `mcpforge new` plans it is committed under examples/
+ * and compared file by file (update with `npx vitest run test/golden -u`), and each one
+ * type-checks with `tsc --noEmit` under `strict`.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { planNewProject } from '../../generators/app/plan.js';
+import type { ExampleChoice } from '../../generators/app/options.js';
+import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+
+const EXAMPLES: Array<{ example: ExampleChoice; name: string }> = [
+  { example: 'notes', name: 'notes' },
+  { example: 'weather', name: 'weather' },
+  { example: 'files', name: 'files' },
+  { example: 'all', name: 'all' },
+  { example: 'none', name: 'none' },
+];
+const RUNTIME_SPEC = 'file:vendor/mcpforge-runtime-0.1.0.tgz';
+const IGNORED = new Set(['node_modules', 'dist', 'vendor', 'data']);
+
+function listProject(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (IGNORED.has(entry.name)) return [];
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listProject(join(dir, entry.name), rel) : [rel];
+  });
+}
+
+describe.each(EXAMPLES)('examples/$name', ({ example, name }) => {
+  const dir = join(TOOLKIT_ROOT, 'examples', name);
+
+  it('matches the committed golden files', async () => {
+    const { files } = await planNewProject(
+      { name, example, transports: ['stdio', 'http'] },
+      { toolkitRoot: TOOLKIT_ROOT, projectDir: `/path/to/${name}`, runtime: { spec: RUNTIME_SPEC } },
+    );
+    for (const [path, content] of files) {
+      await expect(content.toString(), path).toMatchFileSnapshot(join(dir, path));
+    }
+    // Nothing stale left behind in the golden folder.
+    expect(listProject(dir).sort()).toEqual([...files.keys()].sort());
+  });
+
+  it('type-checks under strict (tsc --noEmit)', async () => {
+    const result = await execa('npx', ['tsc', '--noEmit', '-p', join(dir, 'tsconfig.json')], { cwd: TOOLKIT_ROOT, all: true, reject: false });
+    expect(result.exitCode, result.all).toBe(0);
+  });
+});

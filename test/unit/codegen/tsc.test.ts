@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateProject } from '../../../generators/shared/codegen/index.js';
+import { loadSpec } from '../../../generators/shared/spec/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const FIXTURES = path.join(ROOT, 'test/fixtures/specs');
+const TSC = path.join(ROOT, 'node_modules/.bin/tsc');
+// Under /work/main/.tmp so `@mcpforge/runtime`, ajv and @types/node resolve through the root node_modules.
+const DIR = path.join(ROOT, '.tmp', 'codegen-tsc');
+
+/** The tsconfig of a generated project (allowJs so tsc copies the validator .js files to dist). */
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    outDir: 'dist',
+    rootDir: 'src',
+    allowJs: true,
+    checkJs: false,
+    declaration: false,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    types: ['node'],
+  },
+  include: ['src'],
+};
+
+/**
+ * Checks that the handler types bite: each line must fail to compile, or tsc reports the unused
+ * `@ts-expect-error` and the test fails.
+ */
+const TYPE_PROBES = `import { defineTool, defineResource, definePrompt } from './generated/registry.js';
+import { manifest } from './generated/manifest.js';
+import { modules } from './generated/handlers.js';
+
+export const implemented = defineTool('get_forecast', async (input) => ({ city: input.city, days: [] }));
+// @ts-expect-error the output type requires days
+export const missingDays = defineTool('get_forecast', async (input) => ({ city: input.city }));
+// @ts-expect-error input.city is a string, not a number
+export const wrongInput = defineTool('get_forecast', async (input) => { const n: number = input.city; return { city: '', days: [n] }; });
+// @ts-expect-error no such tool
+export const unknownTool = defineTool('nope', async () => 'x');
+export const textTool = defineTool('list_notes', async (input) => \`limit \${input.limit ?? 20}\`);
+export const note = defineResource('note', { read: async (params) => ({ id: params.id, text: '' }) });
+// @ts-expect-error params of a static resource have no id
+export const badReadme = defineResource('readme', { read: async (params) => params.id });
+export const prompt = definePrompt('summarize', (args) => \`summarise \${args.noteId}\`);
+export const names: string[] = [manifest.tools.get_forecast!.name, Object.keys(modules.tools).join()];
+`;
+
+describe('generated project type-checks and builds', () => {
+  beforeAll(async () => {
+    if (!existsSync(path.join(ROOT, 'runtime/dist/index.d.ts'))) {
+      execFileSync('npm', ['run', 'build', '-w', '@mcpforge/runtime'], { cwd: ROOT, stdio: 'pipe' });
+    }
+    rmSync(DIR, { recursive: true, force: true });
+    mkdirSync(DIR, { recursive: true });
+    const spec = await loadSpec(path.join(FIXTURES, 'good/mcpforge.yaml'));
+    const cases = await loadSpec(path.join(FIXTURES, 'codegen/mcpforge.yaml'));
+    // Two specs cannot share one project; the second goes into its own folder below.
+    const write = async (dir: string, loaded: typeof spec, extra: Record<string, string> = {}) => {
+      const { files, userFiles } = await generateProject(loaded, { specFile: 'mcpforge.yaml' });
+      const all = new Map([...files, ...userFiles, ...Object.entries(extra)]);
+      for (const [file, text] of all) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), text);
+      }
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, type: 'module' }));
+      writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+    };
+    await write(path.join(DIR, 'good'), spec, { 'src/type-probes.ts': TYPE_PROBES });
+    await write(path.join(DIR, 'cases'), cases);
+  });
+
+  const tsc = (dir: string, ...args: string[]) => {
+    try {
+      execFileSync(TSC, ['-p', dir, ...args], { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
+      return '';
+    } catch (error) {
+      return String((error as { stdout?: string }).stdout ?? error);
+    }
+  };
+
+  it.each(['good', 'cases'])('tsc --noEmit passes under strict (%s)', (name) => {
+    expect(tsc(path.join(DIR, name), '--noEmit')).toBe('');
+  });
+
+  it('tsc emit copies the validators into dist without TS5055/TS5056, and they validate', async () => {
+    const dir = path.join(DIR, 'good');
+    expect(tsc(dir)).toBe('');
+    const built = path.join(dir, 'dist/generated/validators/get_forecast.input.js');
+    expect(existsSync(built)).toBe(true);
+    const validate = ((await import(/* @vite-ignore */ pathToFileURL(built).href)) as { default: (d: unknown) => boolean }).default;
+    expect(validate({ city: 'Oslo' })).toBe(true);
+    expect(validate({ city: '' })).toBe(false);
+    const handlers = (await import(/* @vite-ignore */ pathToFileURL(path.join(dir, 'dist/generated/handlers.js')).href)) as {
+      modules: { tools: Record<string, { validateOutput?: () => Promise<{ default: (d: unknown) => boolean }> }> };
+    };
+    const output = (await handlers.modules.tools.get_forecast!.validateOutput!()).default;
+    expect(output({ city: 'Oslo', days: [{ date: '2026-01-01', high: 3, low: -2 }] })).toBe(true);
+    expect(output({ city: 'Oslo', days: [{ date: 'soon', high: 3, low: -2 }] })).toBe(false);
+  });
+});
