@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { AppGeneratorOptions } from '../../generators/app/index.js';
+import { missingOptions, noTerminalMessage } from '../../generators/app/options.js';
+import { loadSpec } from '../../generators/shared/spec/index.js';
 import { step, UserError } from '../output.js';
 import { packRuntime } from '../runtime-package.js';
 import { toolkitRoot } from '../toolkit.js';
@@ -28,7 +30,12 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
       );
     }
   }
+  // Fail before Yeoman starts (and before the target folder exists) on what can be known up front.
+  const missing = missingOptions(options);
+  if (missing.length > 0 && !process.stdin.isTTY) throw new UserError(noTerminalMessage(missing));
+  if (options.spec) await loadSpec(resolve(options.spec));
   const toolkit = toolkitRoot();
+  const existedBefore = existsSync(target);
 
   const plan = step('Writing the project');
   let result: AppGeneratorOptions['result'];
@@ -46,6 +53,8 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
     result = finished.result;
   } catch (error) {
     plan.fail();
+    // Yeoman creates the destination folder early; a failed run must not leave it behind.
+    if (!existedBefore && existsSync(target) && readdirSync(target).length === 0) rmdirSync(target);
     throw error;
   }
   if (!result) throw new Error('the app generator finished without a result');

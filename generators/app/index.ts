@@ -8,7 +8,8 @@ import { basename } from 'node:path';
 import Generator from 'yeoman-generator';
 import { planNewProject, type PlanContext } from './plan.js';
 import {
-  NEW_OPTIONS,
+  missingOptions,
+  noTerminalMessage,
   parseExample,
   parseTransports,
   validateName,
@@ -44,16 +45,11 @@ export default class AppGenerator extends Generator {
       transports: options.transport ? parseTransports(options.transport) : [...TRANSPORTS],
       ...(options.spec ? { spec: options.spec } : {}),
     };
-    const missing = NEW_OPTIONS.filter((option) => {
-      if (option.key === 'name') return options.name === undefined;
-      if (option.key === 'example') return options.example === undefined && options.spec === undefined;
-      return options.transport === undefined;
-    });
+    const missing = missingOptions(options);
     if (options.yes || missing.length === 0) {
       this.answers = defaults;
     } else if (!process.stdin.isTTY) {
-      const flags = missing.map((option) => option.flag.split(' ')[0]).join(', ');
-      throw new Error(`No terminal to ask questions on. Pass ${flags}, or --yes to accept the defaults.`);
+      throw new Error(noTerminalMessage(missing));
     } else {
       const byKey = {
         name: { type: 'input', default: defaults.name, validate: (value: string) => validateName(value) },

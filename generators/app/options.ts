@@ -67,3 +67,18 @@ export const NEW_OPTIONS: readonly OptionDefinition[] = [
     prompt: { type: 'checkbox', message: 'Transports', choices: TRANSPORTS },
   },
 ];
+
+/** The options a non-interactive run still lacks (none with --yes). */
+export function missingOptions(given: { yes?: boolean; name?: string; example?: string; spec?: string; transport?: string }): OptionDefinition[] {
+  if (given.yes) return [];
+  return NEW_OPTIONS.filter((option) => {
+    if (option.key === 'name') return given.name === undefined;
+    if (option.key === 'example') return given.example === undefined && given.spec === undefined;
+    return given.transport === undefined;
+  });
+}
+
+export function noTerminalMessage(missing: readonly OptionDefinition[]): string {
+  const flags = missing.map((option) => option.flag.split(' ')[0]).join(', ');
+  return `No terminal to ask questions on. Pass ${flags}, or --yes to accept the defaults.`;
+}

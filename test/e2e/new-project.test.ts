@@ -3,6 +3,7 @@
  * HTTP → the official SDK client and the Inspector CLI talk to the real server processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,8 +86,8 @@ describe('mcpforge new --yes (all examples, dev layout)', () => {
       const malformed = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":' });
       expect(malformed.status).toBeGreaterThanOrEqual(400);
       expect(malformed.status).toBeLessThan(500);
-      const evilHost = await fetch(url, { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' }, body: '{}' });
-      expect(evilHost.status).toBe(403);
+      // fetch() cannot forge a Host header: DNS-rebinding protection is checked with node:http.
+      expect(await postWithHost(url, 'evil.example')).toBe(403);
 
       const client = new Client({ name: 'e2e', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(url));
@@ -106,9 +107,9 @@ describe('mcpforge new --yes (all examples, dev layout)', () => {
 
   it('answers the Inspector CLI over stdio', async () => {
     const result = await execa(
-      'npx',
-      ['--no-install', 'mcp-inspector', '--cli', '-e', `FILES_ROOT=${filesRoot}`, 'node', 'dist/server.js', '--method', 'tools/call', '--tool-name', 'read_file', '--tool-arg', 'path=ideas.txt'],
-      { cwd: project, all: true, reject: false, env: { ...process.env, PATH: `${join(TOOLKIT_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } },
+      join(TOOLKIT_ROOT, 'node_modules', '.bin', 'mcp-inspector'),
+      ['--cli', '-e', `FILES_ROOT=${filesRoot}`, 'node', 'dist/server.js', '--method', 'tools/call', '--tool-name', 'read_file', '--tool-arg', 'path=ideas.txt'],
+      { cwd: project, all: true, reject: false },
     );
     expect(result.exitCode, result.all).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ content: [{ type: 'text', text: expect.stringContaining('walking skeleton') }] });
@@ -139,3 +140,14 @@ export async function startHttp(cwd: string, env: Record<string, string>): Promi
   return { child, url };
 }
 
+
+function postWithHost(url: URL, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const req = request(url, { method: 'POST', headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on('error', fail);
+    req.end('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}');
+  });
+}

@@ -52,7 +52,7 @@ interface RawPrompt {
 }
 interface RawSpec {
   name: string;
-  version: string;
+  version?: string;
   description?: string;
   layout?: 'dev' | 'production';
   transports?: Transport[];
@@ -133,7 +133,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   return compact({
     specPath: file,
     name: raw.name,
-    version: raw.version,
+    version: raw.version ?? '0.1.0',
     description: raw.description,
     layout: raw.layout ?? 'dev',
     transports: raw.transports ?? ['stdio', 'http'],

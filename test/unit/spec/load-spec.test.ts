@@ -6,6 +6,11 @@ const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/specs');
 const good = path.join(FIXTURES, 'good/mcpforge.yaml');
 
 describe('loadSpec', () => {
+  it('defaults version, layout and transports when a spec leaves them out', async () => {
+    const spec = await loadSpec(path.join(FIXTURES, 'minimal/mcpforge.yaml'));
+    expect(spec).toMatchObject({ name: 'minimal', version: '0.1.0', layout: 'dev', transports: ['stdio', 'http'] });
+  });
+
   it('reads YAML, keeps spec order and applies defaults', async () => {
     const spec = await loadSpec(good);
     expect(spec).toMatchObject({ name: 'weather-server', version: '0.1.0', layout: 'dev', transports: ['stdio', 'http'], auth: { mode: 'none' } });
