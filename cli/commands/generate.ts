@@ -3,10 +3,11 @@
  * touched once at the end (generate) or never (check, --dry-run).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { generateProject } from '../../generators/shared/codegen/index.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
+import { listFiles } from '../../generators/shared/tree/list-files.js';
 import { UserError } from '../output.js';
 
 interface Plan {
@@ -14,17 +15,6 @@ interface Plan {
   remove: string[];
   unchanged: string[];
   warnings: string[];
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full)));
-    else out.push(full);
-  }
-  return out;
 }
 
 async function planGeneration(specOption: string): Promise<{ root: string; plan: Plan }> {

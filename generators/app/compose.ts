@@ -2,9 +2,10 @@
  * Composes the user-owned starting files of a new project: the spec, its schemas and the example
  * handlers, from templates/examples/<name>/. Pure apart from reading the templates.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { listFiles } from '../shared/tree/list-files.js';
 import type { NewAnswers, ExampleName } from './options.js';
 import { EXAMPLES } from './options.js';
 
@@ -20,16 +21,6 @@ interface SpecShape {
   resources?: Record<string, unknown>;
   prompts?: Record<string, unknown>;
   [key: string]: unknown;
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out.sort();
 }
 
 /** Posix-style relative path: file maps are keyed the same on every platform. */

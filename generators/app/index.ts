@@ -53,7 +53,7 @@ export default class AppGenerator extends Generator {
     } else {
       const byKey = {
         name: { type: 'input', default: defaults.name, validate: (value: string) => validateName(value) },
-        example: { type: 'list', choices: [...EXAMPLE_CHOICES], default: 'all' },
+        example: { type: 'select', choices: [...EXAMPLE_CHOICES], default: 'all' },
         transports: {
           type: 'checkbox',
           choices: TRANSPORTS.map((value) => ({ name: value, value, checked: true })),

@@ -44,7 +44,7 @@ export interface OptionDefinition {
   key: 'name' | 'example' | 'transports';
   flag: string;
   description: string;
-  prompt: { type: 'input' | 'list' | 'checkbox'; message: string; choices?: readonly string[] };
+  prompt: { type: 'input' | 'select' | 'checkbox'; message: string; choices?: readonly string[] };
 }
 
 export const NEW_OPTIONS: readonly OptionDefinition[] = [
@@ -58,7 +58,7 @@ export const NEW_OPTIONS: readonly OptionDefinition[] = [
     key: 'example',
     flag: '--example <example>',
     description: `example tools to start from: ${EXAMPLE_CHOICES.join('|')} (default: all)`,
-    prompt: { type: 'list', message: 'Start from which example tools?', choices: EXAMPLE_CHOICES },
+    prompt: { type: 'select', message: 'Start from which example tools?', choices: EXAMPLE_CHOICES },
   },
   {
     key: 'transports',
