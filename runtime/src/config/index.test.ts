@@ -32,6 +32,14 @@ describe('config', () => {
     });
   });
 
+  it('serves only the transports the spec offers, defaulting to the first', () => {
+    const httpOnly = loadConfig({ ...base, argv: [], env: {}, offered: ['http'] });
+    expect(httpOnly.help === false && httpOnly.config.transport).toBe('http');
+    expect(() => loadConfig({ ...base, argv: ['--transport', 'stdio'], env: {}, offered: ['http'] })).toThrow(
+      /MCP_TRANSPORT=stdio: this server's spec offers only http; add stdio to `transports` in mcpforge\.yaml/,
+    );
+  });
+
   it('reads env and lets flags win, in both --flag value and --flag=value forms', () => {
     const config = load(['--transport', 'http', '--port=8080', '--socket', '/tmp/x.sock'], {
       MCP_TRANSPORT: 'stdio',

@@ -39,6 +39,8 @@ export interface ConfigSources {
   name: string;
   /** Project root, used for the default database file (`<root>/data/<name>.db`). */
   projectRoot: URL | string;
+  /** Transports the spec offers (default both); the first is the default transport. */
+  offered?: readonly TransportKind[];
 }
 
 export class ConfigError extends Error {
@@ -113,8 +115,14 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   }
 
   // A flag's problem is reported under the env name too, since both set the same option.
-  const transport = values.MCP_TRANSPORT ?? 'stdio';
+  const offered = sources.offered && sources.offered.length > 0 ? sources.offered : (['stdio', 'http'] as const);
+  const transport = values.MCP_TRANSPORT ?? offered[0]!;
   if (transport !== 'stdio' && transport !== 'http') problems.push(`MCP_TRANSPORT=${transport}: must be "stdio" or "http"`);
+  else if (!offered.includes(transport)) {
+    problems.push(
+      `MCP_TRANSPORT=${transport}: this server's spec offers only ${offered.join(', ')}; add ${transport} to \`transports\` in mcpforge.yaml and run \`mcpforge generate\``,
+    );
+  }
 
   const port = parseInteger('MCP_PORT', values.MCP_PORT, 3000, 0, 65535, problems);
   const host = values.MCP_HOST ?? '127.0.0.1';

@@ -60,6 +60,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       env: options.env ?? process.env,
       name: options.manifest.name,
       projectRoot: options.projectRoot,
+      offered: options.manifest.transports,
     });
     if (loaded.help) {
       process.stdout.write(`${loaded.text}\n`);
