@@ -1,6 +1,7 @@
 /** The `mcpforge` command line. Each command lives in cli/commands/<name>.ts. */
 import { Command, InvalidArgumentError } from 'commander';
 import { newCommand } from './commands/new.js';
+import { clientConfigCommand, CLIENTS } from './commands/client-config.js';
 import { generateCommand, checkCommand } from './commands/generate.js';
 import { UserError } from './output.js';
 import { toolkitVersion } from './toolkit.js';
@@ -48,6 +49,17 @@ export function buildProgram(): Command {
     .description('exit 1 when src/generated/ is stale or a handler file is missing (for CI)')
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
     .action(checkCommand);
+
+  program
+    .command('client-config')
+    .description('print (or --write) the config that connects a client to this server')
+    .requiredOption('--client <client>', `one of ${CLIENTS.join(', ')}`)
+    .option('--transport <transport>', 'stdio (the client starts the server) or http', 'stdio')
+    .option('--url <url>', 'server URL for --transport http', 'http://127.0.0.1:3000/mcp')
+    .option('--write', "merge the entry into the client's config file, keeping other servers")
+    .option('--file <file>', 'config file to write instead of the client default')
+    .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+    .action(clientConfigCommand);
 
   return program;
 }
