@@ -104,3 +104,5 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): MemoryCache
     },
   };
 }
+
+export { createRedisCache } from './redis.js';

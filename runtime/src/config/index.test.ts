@@ -24,6 +24,9 @@ describe('config', () => {
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: 'sqlite:/srv/notes/data/notes.db',
+      databasePoolSize: 10,
+      redisKeyPrefix: 'mcpforge:notes:',
+      migrate: 'auto',
       logLevel: 'info',
       allowedHosts: [],
       allowedOrigins: [],
@@ -71,11 +74,32 @@ describe('config', () => {
     expect(all).toEqual([
       'unknown argument "--bogus"',
       'MCP_TRANSPORT=ws: must be "stdio" or "http"',
-      'DATABASE_URL=mysql://u:***@h/db: must start with "sqlite:" (for example sqlite:./data/app.db or sqlite::memory:)',
+      'DATABASE_URL=mysql://u:***@h/db: must start with "sqlite:" or "postgres://" (for example sqlite:./data/app.db, sqlite::memory: or postgres://user:password@host:5432/app)',
       'LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent',
       'MCP_MAX_BODY_BYTES=-1: must be an integer from 1 to 2147483647',
     ]);
     expect(problems(['--port'])).toEqual(['--port needs a value']);
+  });
+
+  it('accepts PostgreSQL and Redis URLs and checks them', () => {
+    const config = load(['--redis-url', 'redis://127.0.0.1:6379', '--migrate', 'only'], {
+      DATABASE_URL: 'postgres://app:secret@db:5432/app',
+      DATABASE_POOL_SIZE: '25',
+      REDIS_KEY_PREFIX: 'x:',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://app:secret@db:5432/app',
+      databasePoolSize: 25,
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisKeyPrefix: 'x:',
+      migrate: 'only',
+    });
+    expect(problems([], { DATABASE_URL: 'postgres://app:secret@db', REDIS_URL: 'http://cache', DATABASE_POOL_SIZE: '0', MCP_MIGRATE: 'later' })).toEqual([
+      'DATABASE_URL=postgres://app:***@db: give a database name after the host (postgres://user:password@host:5432/database)',
+      'DATABASE_POOL_SIZE=0: must be an integer from 1 to 1000',
+      'REDIS_URL=http://cache: must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)',
+      'MCP_MIGRATE=later: must be auto, only or skip',
+    ]);
   });
 
   it('the error message lists the problems and points to --help', () => {

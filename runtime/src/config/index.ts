@@ -19,8 +19,16 @@ export interface RuntimeConfig {
   host: string;
   /** Unix socket path for HTTP; when set, `host`/`port` are not used. */
   socket?: string;
-  /** `sqlite:<path>` or `sqlite::memory:`. */
+  /** `sqlite:<path>`, `sqlite::memory:` or `postgres://user:pass@host:port/db`. */
   databaseUrl: string;
+  /** Most PostgreSQL connections per replica (ignored for SQLite). */
+  databasePoolSize: number;
+  /** `redis://` or `rediss://` URL; unset means in-process cache and rate limits. */
+  redisUrl?: string;
+  /** Prefix of every Redis key this server writes (default `mcpforge:<name>:`). */
+  redisKeyPrefix: string;
+  /** `auto` applies migrations at start, `only` applies them and exits, `skip` applies none. */
+  migrate: 'auto' | 'only' | 'skip';
   logLevel: LogLevel;
   /** Extra Host header names accepted besides the defaults for the bind address. */
   allowedHosts: string[];
@@ -59,6 +67,8 @@ const FLAGS: Record<string, string> = {
   '--host': 'MCP_HOST',
   '--socket': 'MCP_SOCKET',
   '--database-url': 'DATABASE_URL',
+  '--redis-url': 'REDIS_URL',
+  '--migrate': 'MCP_MIGRATE',
   '--log-level': 'LOG_LEVEL',
 };
 
@@ -72,7 +82,11 @@ export function helpText(name: string): string {
     '  --port N                 MCP_PORT             HTTP port (default 3000, 0 = any free port)',
     '  --host H                 MCP_HOST             HTTP bind address (default 127.0.0.1)',
     '  --socket PATH            MCP_SOCKET           serve HTTP on a unix socket instead of TCP',
-    '  --database-url URL       DATABASE_URL         sqlite:<path> or sqlite::memory: (default sqlite:<project>/data/<name>.db)',
+    '  --database-url URL       DATABASE_URL         sqlite:<path>, sqlite::memory: or postgres://... (default sqlite:<project>/data/<name>.db)',
+    '                           DATABASE_POOL_SIZE   PostgreSQL connections per process (default 10)',
+    '  --redis-url URL          REDIS_URL            redis://host:6379 for shared cache and rate limits (default: in-process)',
+    '                           REDIS_KEY_PREFIX     prefix of every Redis key (default mcpforge:<name>:)',
+    '  --migrate auto|only|skip MCP_MIGRATE          apply migrations at start (auto), apply and exit (only), or not (skip)',
     '  --log-level LEVEL        LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)',
     '                           MCP_ALLOWED_HOSTS    extra Host names to accept, comma-separated',
     '                           MCP_ALLOWED_ORIGINS  extra Origin host names to accept, comma-separated',
@@ -136,6 +150,15 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const dbProblem = checkDatabaseUrl(databaseUrl);
   if (dbProblem) problems.push(dbProblem);
 
+  const databasePoolSize = parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 1000, problems);
+  const redisUrl = values.REDIS_URL === undefined || values.REDIS_URL === '' ? undefined : values.REDIS_URL;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    problems.push(`REDIS_URL=${redactUrl(redisUrl)}: must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)`);
+  }
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? `mcpforge:${sources.name}:`;
+  const migrate = (values.MCP_MIGRATE ?? 'auto') as RuntimeConfig['migrate'];
+  if (!['auto', 'only', 'skip'].includes(migrate)) problems.push(`MCP_MIGRATE=${migrate}: must be auto, only or skip`);
+
   const logLevel = (values.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${String(values.LOG_LEVEL)}: must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -151,6 +174,10 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       host,
       ...(socket === undefined ? {} : { socket: isAbsolute(socket) ? socket : resolve(socket) }),
       databaseUrl,
+      databasePoolSize,
+      ...(redisUrl === undefined ? {} : { redisUrl }),
+      redisKeyPrefix,
+      migrate,
       logLevel,
       allowedHosts: parseList(env.MCP_ALLOWED_HOSTS),
       allowedOrigins: parseList(env.MCP_ALLOWED_ORIGINS),
@@ -188,9 +215,17 @@ export function checkDatabaseUrl(url: string): string | undefined {
     return undefined;
   }
   if (/^postgres(ql)?:/.test(url)) {
-    return `DATABASE_URL=${redactUrl(url)}: PostgreSQL is not supported by this runtime version yet; use sqlite:<path>`;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return `DATABASE_URL=${redactUrl(url)}: not a valid URL; use postgres://user:password@host:5432/database`;
+    }
+    if (parsed.hostname === '' && !parsed.searchParams.has('host')) return `DATABASE_URL=${redactUrl(url)}: give a host (postgres://user:password@host:5432/database)`;
+    if (parsed.pathname.length <= 1) return `DATABASE_URL=${redactUrl(url)}: give a database name after the host (postgres://user:password@host:5432/database)`;
+    return undefined;
   }
-  return `DATABASE_URL=${redactUrl(url)}: must start with "sqlite:" (for example sqlite:./data/app.db or sqlite::memory:)`;
+  return `DATABASE_URL=${redactUrl(url)}: must start with "sqlite:" or "postgres://" (for example sqlite:./data/app.db, sqlite::memory: or postgres://user:password@host:5432/app)`;
 }
 
 /** Hides a password in a connection URL before it is printed. */

@@ -18,15 +18,18 @@ import {
   type ServerContext,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createMemoryCache } from '../cache/index.js';
+import { createCallGuard, type CallGuard } from '../idempotency/index.js';
+import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
-import { acceptAllProvider, compileValidator, createValidatorProvider } from '../validation/index.js';
+import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
+import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
 import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
-import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules } from './contract.js';
+import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { promptResult, protocolError, resourceResult, toolErrorResult, toolResult } from './results.js';
-import { loadModules, type LoadedPrompt, type LoadedResource, type LoadedTool } from './load.js';
+import { createLazyModules, lazyJsonSchema, loadResourcesAndPrompts, type LoadedPrompt, type LoadedResource, type LoadedTool } from './load.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -37,6 +40,8 @@ export interface ServerDeps<DB = unknown> {
   logger?: Logger;
   /** Defaults to a fresh registry (see `observability`). */
   metrics?: Metrics;
+  /** Rate limits and idempotency keys around every tool call; defaults to an in-memory limiter over `db`. */
+  guard?: CallGuard;
 }
 
 export interface PoolOptions {
@@ -49,6 +54,12 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   modules: ServerModules;
   deps: ServerDeps<DB>;
   pool?: PoolOptions;
+  /**
+   * `eager` (default) loads and checks every handler module and validator before returning, so a
+   * broken file fails here; `lazy` loads each tool's modules on its first call or validation, which
+   * keeps start-up time flat in the number of tools (what `runServer` uses).
+   */
+  loading?: 'eager' | 'lazy';
 }
 
 export interface PoolStats {
@@ -65,6 +76,8 @@ export interface ServerFactory {
   readonly metrics: Metrics;
   readonly cache: Cache;
   readonly db: Kysely<unknown>;
+  /** What the HTTP fast path serves `tools/call` with (see `fastpath`). */
+  readonly fastPath: FastPathTools;
   /** Builds idle instances ahead of traffic so the first requests do not pay for registration. */
   warm(count: number, era?: 'legacy' | 'modern'): void;
   /** Aborts `ctx.signal` of every running handler (shutdown). */
@@ -75,6 +88,17 @@ export interface ServerFactory {
 type Era = 'legacy' | 'modern';
 type ToolResult = CallToolResult;
 
+interface ToolRecord {
+  key: string;
+  entry: ToolManifestEntry;
+  inputSchema: StandardSchemaWithJSON;
+  outputSchema: StandardSchemaWithJSON | undefined;
+  /** Compiled on first use when the module ships none. */
+  outputValidator?: CompiledValidator;
+  /** Whether the HTTP fast path may serve this tool's calls. */
+  fastPath: boolean;
+}
+
 /**
  * @example
  * ```ts
@@ -84,21 +108,27 @@ type ToolResult = CallToolResult;
  */
 export async function createServerFactory<DB = unknown>(options: CreateServerFactoryOptions<DB>): Promise<ServerFactory> {
   const { manifest, modules } = options;
-  const loaded = await loadModules(manifest, modules);
+  const lazy = createLazyModules(manifest, modules);
+  // Lazy: tools load on first use (a 1,000-tool server starts like a 1-tool one); resources and
+  // prompts are few and their registration needs their definitions, so they always load here.
+  const loaded = options.loading === 'lazy' ? await loadResourcesAndPrompts(lazy, manifest) : await lazy.loadAll();
   const logger = options.deps.logger ?? createLogger({ name: manifest.name });
   const metrics = options.deps.metrics ?? createMetrics();
   const cache = options.deps.cache ?? createMemoryCache();
   const shutdown = new AbortController();
   const deps: ContextDeps = { db: options.deps.db as Kysely<unknown>, cache, logger, shutdown: shutdown.signal };
+  const guard =
+    options.deps.guard ??
+    createCallGuard({
+      db: deps.db,
+      dialect: deps.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite',
+      limiter: createMemoryRateLimiter(),
+      registry: metrics.registry,
+    });
 
   // Precompiled validators by schema identity, for the provider `fromJsonSchema` consults.
+  // (Tool input schemas use `lazyJsonSchema` instead: their validators may not be loaded yet.)
   const validators = new Map<object, CompiledValidator>();
-  const toolBySchema = new Map<object, string>();
-  for (const [key, entry] of Object.entries(manifest.tools)) {
-    const tool = loaded.tools.get(key)!;
-    validators.set(entry.inputSchema, tool.validateInput);
-    toolBySchema.set(entry.inputSchema, entry.name);
-  }
   const promptSchemas = new Map<string, JsonSchemaObject>();
   for (const [key, entry] of Object.entries(manifest.prompts)) {
     const schema = entry.argsSchema ?? (entry.arguments.length > 0 ? argsSchemaFromArguments(entry) : undefined);
@@ -106,27 +136,93 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     promptSchemas.set(key, schema);
     validators.set(schema, loaded.prompts.get(key)!.validateArgs ?? compileValidator(schema));
   }
-  const provider = createValidatorProvider(validators, {
-    // Invalid input never reaches the tool callback (the SDK answers it), so it is counted here.
-    onInvalid(schema) {
-      const tool = toolBySchema.get(schema);
-      if (tool !== undefined) metrics.observeToolCall(tool, 'invalid', 0);
-    },
-  });
+  const provider = createValidatorProvider(validators);
 
-  const tools = Object.entries(manifest.tools).map(([key, entry]) => {
-    const tool = loaded.tools.get(key)!;
-    const outputValidator = entry.outputSchema ? (tool.validateOutput ?? compileValidator(entry.outputSchema)) : undefined;
-    return {
+  const tools: ToolRecord[] = Object.entries(manifest.tools).map(([key, entry]) => {
+    const record: ToolRecord = {
+      key,
       entry,
-      tool,
-      inputSchema: fromJsonSchema(entry.inputSchema, provider),
+      // Invalid input never reaches the tool callback (the SDK answers it), so it is counted here.
+      inputSchema: lazyJsonSchema(entry.inputSchema, () => inputValidator(record), () => metrics.observeToolCall(entry.name, 'invalid', 0)),
       // The runtime validates output itself (to log a bad result as a server bug instead of showing
       // it to the client), so the SDK's copy of the check is switched off.
       outputSchema: entry.outputSchema ? fromJsonSchema(entry.outputSchema, acceptAllProvider) : undefined,
-      outputValidator,
+      fastPath: isFastPathEligible(entry),
     };
+    return record;
   });
+  const toolsByName = new Map(tools.map((t) => [t.entry.name, t]));
+
+  /** The tool's input validator, or a promise of it while its module loads (undefined: failed to load). */
+  function inputValidator(t: ToolRecord): CompiledValidator | Promise<CompiledValidator | undefined> {
+    const tool = lazy.loadedTool(t.key);
+    if (tool) return tool.validateInput;
+    // A module that fails to load is reported by the call itself (logged, generic error to the client).
+    return lazy.tool(t.key).then(
+      (loadedTool) => loadedTool.validateInput,
+      () => undefined,
+    );
+  }
+
+  function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
+    if (!t.entry.outputSchema) return undefined;
+    t.outputValidator ??= tool.validateOutput ?? compileValidator(t.entry.outputSchema);
+    return t.outputValidator;
+  }
+
+  /**
+   * One tool call after input validation: the handler, the guard (rate limit, idempotency), result
+   * mapping, metrics. The SDK's registered callback and the HTTP fast path both run this, so the two
+   * paths cannot drift apart.
+   */
+  async function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+    const { entry } = t;
+    const started = performance.now();
+    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
+    let outcome: CallOutcome = 'ok';
+    try {
+      const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
+      const outputValidator = outputValidatorOf(t, tool);
+      // The guard may run the call in a transaction and swap `ctx.db` for it (idempotency keys).
+      const result = await guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
+        toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
+      );
+      if (result.isError) outcome = 'error';
+      return result;
+    } catch (error) {
+      outcome = 'error';
+      return toolErrorResult(error, ctx.log, ctx.requestId);
+    } finally {
+      metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  const fastPath: FastPathTools = {
+    serverInfo: { name: manifest.name, version: manifest.version },
+    tool(name) {
+      const t = toolsByName.get(name);
+      if (!t?.fastPath) return undefined;
+      return {
+        outputSchema: t.entry.outputSchema !== undefined,
+        async validate(args) {
+          const validate = await inputValidator(t);
+          if (!validate) return undefined;
+          if (validate(args)) return undefined;
+          const message = formatValidationErrors(validate.errors);
+          metrics.observeToolCall(t.entry.name, 'invalid', 0);
+          return message;
+        },
+        validateSync(args) {
+          const validate = lazy.loadedTool(t.key)?.validateInput;
+          if (!validate) return null;
+          if (validate(args)) return undefined;
+          metrics.observeToolCall(t.entry.name, 'invalid', 0);
+          return formatValidationErrors(validate.errors);
+        },
+        call: (args, sdkCtx) => runTool(t, args, sdkCtx),
+      };
+    },
+  };
   const prompts = Object.entries(manifest.prompts).map(([key, entry]) => {
     const schema = promptSchemas.get(key);
     return { entry, prompt: loaded.prompts.get(key)!, argsSchema: schema ? fromJsonSchema(schema, provider) : undefined };
@@ -144,8 +240,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     return server;
   }
 
-  function registerTool(server: McpServer, t: (typeof tools)[number]): void {
-    const { entry, tool, outputValidator } = t;
+  function registerTool(server: McpServer, t: ToolRecord): void {
+    const { entry } = t;
     server.registerTool(
       entry.name,
       {
@@ -155,22 +251,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
         ...(entry.annotations === undefined ? {} : { annotations: entry.annotations }),
       },
-      (async (args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => {
-        const started = performance.now();
-        const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
-        let outcome: CallOutcome = 'ok';
-        try {
-          const value = await tool.definition.handler(args, ctx);
-          const result = toolResult(entry, value, outputValidator, ctx.log, ctx.requestId);
-          if (result.isError) outcome = 'error';
-          return result;
-        } catch (error) {
-          outcome = 'error';
-          return toolErrorResult(error, ctx.log, ctx.requestId);
-        } finally {
-          metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
-        }
-      }) as never,
+      ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx)) as never,
     );
   }
 
@@ -275,6 +356,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     metrics: { value: metrics, enumerable: true },
     cache: { value: cache, enumerable: true },
     db: { value: deps.db, enumerable: true },
+    fastPath: { value: fastPath, enumerable: true },
     stats: { get: () => ({ ...stats, idle: idle.legacy.length + idle.modern.length }), enumerable: true },
     warm: {
       value(count: number, era: Era = 'modern') {

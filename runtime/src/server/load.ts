@@ -1,9 +1,12 @@
 /**
- * Loads every handler module and validator named by the manifest, once, and checks that each
- * handler file implements what it is loaded for.
+ * Loads the handler modules and validators named by the manifest (each once, eagerly or on first
+ * use) and checks that each handler file implements what it is loaded for.
  */
+import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { formatValidationErrors } from '../validation/index.js';
 import type {
   AnyPromptDefinition,
+  JsonSchemaObject,
   AnyResourceDefinition,
   AnyToolDefinition,
   CompiledValidator,
@@ -75,11 +78,36 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Loads all modules concurrently; the first problem found is thrown with the file it concerns. */
-export async function loadModules(manifest: Manifest, modules: ServerModules): Promise<LoadedModules> {
-  const loaded: LoadedModules = { tools: new Map(), resources: new Map(), prompts: new Map() };
-  const tasks: Array<Promise<void>> = [];
+/**
+ * Handler modules and validators loaded on first use, one tool (resource, prompt) at a time, so a
+ * server with 1,000 tools starts as fast as one with a single tool. The manifest and the module
+ * map are checked against each other up front (cheap, synchronous); each module is loaded once and
+ * checked when it is first needed, and the same error is reported on every later use.
+ */
+export interface LazyModules {
+  tool(key: string): Promise<LoadedTool>;
+  /** The tool if it is already loaded (no await on the hot path). */
+  loadedTool(key: string): LoadedTool | undefined;
+  resource(key: string): Promise<LoadedResource>;
+  prompt(key: string): Promise<LoadedPrompt>;
+  loadedPrompt(key: string): LoadedPrompt | undefined;
+  /** Loads everything; rejects with the first problem found. */
+  loadAll(): Promise<LoadedModules>;
+}
 
+function memo<T>(load: () => Promise<T>): { get(): Promise<T>; value(): T | undefined } {
+  let promise: Promise<T> | undefined;
+  let value: T | undefined;
+  return {
+    get() {
+      promise ??= load().then((v) => (value = v));
+      return promise;
+    },
+    value: () => value,
+  };
+}
+
+export function createLazyModules(manifest: Manifest, modules: ServerModules): LazyModules {
   const sections = [
     ['tool', manifest.tools, modules.tools],
     ['resource', manifest.resources, modules.resources],
@@ -91,61 +119,139 @@ export async function loadModules(manifest: Manifest, modules: ServerModules): P
     }
   }
 
+  const tools = new Map<string, ReturnType<typeof memo<LoadedTool>>>();
   for (const [key, entry] of Object.entries(manifest.tools)) {
     const mod = modules.tools[key];
-    const file = fileOf('tool', entry.name, mod?.handler);
     if (!mod) throw new Error(`Tool "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
-    tasks.push(
-      (async () => {
-        const [definition, validateInput, validateOutput] = await Promise.all([
+    tools.set(
+      key,
+      memo(async () => {
+        const file = fileOf('tool', entry.name, mod.handler);
+        const [definition, validateInput, validateOutput] = await settledAll([
           loadDefault(file, mod.handler),
           loadDefault(`input validator of tool "${entry.name}"`, mod.validateInput),
           mod.validateOutput ? loadDefault(`output validator of tool "${entry.name}"`, mod.validateOutput) : undefined,
-        ]);
+        ] as const);
         checkDefinition('tool', entry.name, file, definition);
-        const tool: LoadedTool = { definition, validateInput: checkValidator(`input validator of tool "${entry.name}"`, validateInput) };
+        const tool: LoadedTool = { definition: definition as AnyToolDefinition, validateInput: checkValidator(`input validator of tool "${entry.name}"`, validateInput) };
         if (validateOutput !== undefined) tool.validateOutput = checkValidator(`output validator of tool "${entry.name}"`, validateOutput);
-        loaded.tools.set(key, tool);
-      })(),
+        return tool;
+      }),
     );
   }
+  const resources = new Map<string, ReturnType<typeof memo<LoadedResource>>>();
   for (const [key, entry] of Object.entries(manifest.resources)) {
     const mod = modules.resources[key];
-    const file = fileOf('resource', entry.name, mod?.handler);
     if (!mod) throw new Error(`Resource "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
-    tasks.push(
-      (async () => {
-        const [definition, validate] = await Promise.all([
+    resources.set(
+      key,
+      memo(async () => {
+        const file = fileOf('resource', entry.name, mod.handler);
+        const [definition, validate] = await settledAll([
           loadDefault(file, mod.handler),
           mod.validate ? loadDefault(`validator of resource "${entry.name}"`, mod.validate) : undefined,
-        ]);
+        ] as const);
         checkDefinition('resource', entry.name, file, definition);
-        const resource: LoadedResource = { definition };
+        const resource: LoadedResource = { definition: definition as AnyResourceDefinition };
         if (validate !== undefined) resource.validate = checkValidator(`validator of resource "${entry.name}"`, validate);
-        loaded.resources.set(key, resource);
-      })(),
+        return resource;
+      }),
     );
   }
+  const prompts = new Map<string, ReturnType<typeof memo<LoadedPrompt>>>();
   for (const [key, entry] of Object.entries(manifest.prompts)) {
     const mod = modules.prompts[key];
-    const file = fileOf('prompt', entry.name, mod?.handler);
     if (!mod) throw new Error(`Prompt "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
-    tasks.push(
-      (async () => {
-        const [definition, validateArgs] = await Promise.all([
+    prompts.set(
+      key,
+      memo(async () => {
+        const file = fileOf('prompt', entry.name, mod.handler);
+        const [definition, validateArgs] = await settledAll([
           loadDefault(file, mod.handler),
           mod.validateArgs ? loadDefault(`argument validator of prompt "${entry.name}"`, mod.validateArgs) : undefined,
-        ]);
+        ] as const);
         checkDefinition('prompt', entry.name, file, definition);
-        const prompt: LoadedPrompt = { definition };
+        const prompt: LoadedPrompt = { definition: definition as AnyPromptDefinition };
         if (validateArgs !== undefined) prompt.validateArgs = checkValidator(`argument validator of prompt "${entry.name}"`, validateArgs);
-        loaded.prompts.set(key, prompt);
-      })(),
+        return prompt;
+      }),
     );
   }
-  // allSettled first so no loader rejection goes unhandled, then report the first failure.
-  const results = await Promise.allSettled(tasks);
+  const lookup = <T>(map: Map<string, ReturnType<typeof memo<T>>>, kind: Kind, key: string) => {
+    const m = map.get(key);
+    if (!m) throw new Error(`No ${kind} "${key}" in the manifest.`);
+    return m;
+  };
+
+  return {
+    tool: (key) => lookup(tools, 'tool', key).get(),
+    loadedTool: (key) => tools.get(key)?.value(),
+    resource: (key) => lookup(resources, 'resource', key).get(),
+    prompt: (key) => lookup(prompts, 'prompt', key).get(),
+    loadedPrompt: (key) => prompts.get(key)?.value(),
+    async loadAll() {
+      const loaded: LoadedModules = { tools: new Map(), resources: new Map(), prompts: new Map() };
+      const tasks: Array<Promise<void>> = [];
+      for (const [key, m] of tools) tasks.push(m.get().then((v) => void loaded.tools.set(key, v)));
+      for (const [key, m] of resources) tasks.push(m.get().then((v) => void loaded.resources.set(key, v)));
+      for (const [key, m] of prompts) tasks.push(m.get().then((v) => void loaded.prompts.set(key, v)));
+      // allSettled first so no loader rejection goes unhandled, then report the first failure.
+      const results = await Promise.allSettled(tasks);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return loaded;
+    },
+  };
+}
+
+/** Like Promise.all, but waits for every promise so that no rejection goes unhandled. */
+async function settledAll<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as never;
+}
+
+/** Loads all modules concurrently; the first problem found is thrown with the file it concerns. */
+export async function loadModules(manifest: Manifest, modules: ServerModules): Promise<LoadedModules> {
+  return createLazyModules(manifest, modules).loadAll();
+}
+
+/** Loads only resources and prompts (lazy mode: tools load on first use). */
+export async function loadResourcesAndPrompts(lazy: LazyModules, manifest: Manifest): Promise<LoadedModules> {
+  const loaded: LoadedModules = { tools: new Map(), resources: new Map(), prompts: new Map() };
+  await settledAll([
+    ...Object.keys(manifest.resources).map((key) => lazy.resource(key).then((v) => void loaded.resources.set(key, v))),
+    ...Object.keys(manifest.prompts).map((key) => lazy.prompt(key).then((v) => void loaded.prompts.set(key, v))),
+  ]);
   return loaded;
+}
+
+type MaybeLoaded = CompiledValidator | Promise<CompiledValidator | undefined>;
+
+/**
+ * A JSON Schema for the SDK (`tools/list` shows `schema` byte-for-byte, like `fromJsonSchema`) whose
+ * validator is fetched on first use: synchronous once loaded, a promise before (the SDK awaits
+ * Standard Schema validation). `validator` yielding undefined (the module failed to load) lets the
+ * value through, so the call itself reports the failure.
+ */
+export function lazyJsonSchema(schema: JsonSchemaObject, validator: () => MaybeLoaded, onInvalid?: (message: string) => void): StandardSchemaWithJSON {
+  type Outcome = { value: unknown; issues?: undefined } | { issues: Array<{ message: string }> };
+  const check = (validate: CompiledValidator | undefined, data: unknown): Outcome => {
+    if (!validate || validate(data)) return { value: data };
+    const message = formatValidationErrors(validate.errors);
+    onInvalid?.(message);
+    return { issues: [{ message }] };
+  };
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'mcpforge',
+      jsonSchema: { input: () => schema, output: () => schema },
+      validate: (data: unknown) => {
+        const v = validator();
+        return typeof v === 'function' ? check(v, data) : v.then((loaded) => check(loaded, data));
+      },
+    },
+  } as unknown as StandardSchemaWithJSON;
 }

@@ -7,6 +7,10 @@
  */
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
 import { createLogger, createMetrics, flushLogger } from '../observability/index.js';
+import { createMemoryCache, createRedisCache } from '../cache/index.js';
+import { createCallGuard } from '../idempotency/index.js';
+import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
+import { connectRedis, type RedisHandle } from '../redis/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
 import { serveStdio, startHttpServer, type HttpServerHandle, type StdioHandle } from '../transports/index.js';
 import type { Manifest, ServerModules } from './contract.js';
@@ -76,16 +80,49 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   const logger = createLogger({ level: config.logLevel, name: options.manifest.name });
   let storage: Storage;
   let factory: ServerFactory;
+  let redis: RedisHandle | undefined;
   try {
-    storage = await createDatabase(config.databaseUrl);
-    const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
-    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    storage = await createDatabase(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      onPoolError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+    });
+    if (config.migrate !== 'skip') {
+      const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
+      if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');
+    }
+    if (config.migrate === 'only') {
+      await storage.close();
+      flushLogger(logger);
+      if (manageProcess) process.exit(0);
+      throw new Error('MCP_MIGRATE=only: migrations applied, not serving');
+    }
+    const metrics = createMetrics({ processMetrics: config.transport === 'http' });
+    if (config.redisUrl) {
+      redis = await connectRedis({ url: config.redisUrl, prefix: config.redisKeyPrefix, logger, registry: metrics.registry });
+    }
     factory = await createServerFactory({
       manifest: options.manifest,
       modules: options.modules,
-      deps: { db: storage.db, logger, metrics: createMetrics({ processMetrics: config.transport === 'http' }) },
+      // Each tool's handler and validator load on its first call: start-up stays flat in the
+      // number of tools (DESIGN §8 cold start). A broken handler file shows on its first call.
+      loading: 'lazy',
+      deps: {
+        db: storage.db,
+        logger,
+        metrics,
+        cache: redis ? createRedisCache(redis) : createMemoryCache(),
+        guard: createCallGuard({
+          db: storage.db,
+          dialect: storage.dialect,
+          transaction: (fn) => storage.transaction(fn),
+          limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
+          registry: metrics.registry,
+        }),
+      },
     });
   } catch (error) {
+    if ((error as Error).message.startsWith('MCP_MIGRATE=only')) throw error;
+    await redis?.close().catch(() => {});
     flushLogger(logger);
     return fail(`${options.manifest.name} failed to start: ${(error as Error).message}`);
   }
@@ -103,6 +140,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       factory.abortAll(reason);
       if (stdio) await stdio.close().catch(() => {});
       await storage.close();
+      await redis?.close().catch(() => {});
       flushLogger(logger);
     })();
     return stopping;
@@ -117,7 +155,18 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         allowedHosts: config.allowedHosts,
         allowedOrigins: config.allowedOrigins,
         maxBodyBytes: config.maxBodyBytes,
-        readiness: () => storage.check(),
+        // Redis down is reported but does not make the replica unready: it serves without Redis.
+        readiness: async () => {
+          const redisState = redis ? { redis: redis.state() } : {};
+          try {
+            await storage.check();
+          } catch (error) {
+            throw Object.assign(new Error(`database check failed: ${(error as Error).message}`, { cause: error }), {
+              details: { database: 'down', ...redisState },
+            });
+          }
+          return { database: 'up', ...redisState };
+        },
         metrics: factory.metrics,
         logger,
       });
@@ -134,6 +183,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     }
   } catch (error) {
     await storage.close().catch(() => {});
+    await redis?.close().catch(() => {});
     flushLogger(logger);
     return fail(`${options.manifest.name} failed to start ${config.transport} on ${config.socket ?? `${config.host}:${config.port}`}: ${(error as Error).message}`);
   }

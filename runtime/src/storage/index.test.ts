@@ -41,7 +41,7 @@ describe('storage', () => {
     const storage = await createDatabase('sqlite::memory:');
     await expect(storage.migrate(dir)).rejects.toThrow(/Migration 0002_broken\.sql failed and was rolled back: no such table: missing_table/);
     const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(storage.db);
-    expect(rows.map((r) => r.name)).toEqual(['a', MIGRATIONS_TABLE]);
+    expect(rows.map((r) => r.name)).toEqual(['a', 'mcpforge_idempotency', MIGRATIONS_TABLE]);
     await storage.close();
   });
 
@@ -53,7 +53,8 @@ describe('storage', () => {
   });
 
   it('refuses unsupported URLs with a clear message', async () => {
-    await expect(createDatabase('postgres://u:pw@db/app')).rejects.toThrow('DATABASE_URL=postgres://u:***@db/app: PostgreSQL is not supported by this runtime version yet; use sqlite:<path>');
+    await expect(createDatabase('postgres://u:pw@db')).rejects.toThrow('DATABASE_URL=postgres://u:***@db: give a database name');
+    await expect(createDatabase('mysql://u:pw@db/app')).rejects.toThrow(/must start with "sqlite:" or "postgres:\/\/"/);
     await expect(createDatabase('sqlite:')).rejects.toThrow(/give a file path/);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * Storage: Kysely over better-sqlite3, plus SQL-file migrations.
+ * Storage: Kysely over better-sqlite3 (dev) or pg (production), plus SQL-file migrations.
  *
- * better-sqlite3 is a native module: it is imported dynamically here, so importing the runtime's
- * root export never loads a native driver. Migrations are plain `.sql` files (`NNNN_name.sql`) so the
- * same folder can serve SQLite and, later, PostgreSQL; each runs in its own transaction together
- * with its row in `mcpforge_migrations`, so a failing file leaves no half-applied state.
+ * Drivers are imported dynamically (better-sqlite3 here, pg in ./postgres.ts), so importing the
+ * runtime's root export never loads a driver, and a dev project need not install pg. Migrations are
+ * plain portable `.sql` files (`NNNN_name.sql`) shared by SQLite and PostgreSQL; each runs in its own
+ * transaction together with its row in `mcpforge_migrations`, so a failing file leaves no
+ * half-applied state.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,10 +16,35 @@ import { checkDatabaseUrl } from '../config/index.js';
 /** The table that records applied migrations. */
 export const MIGRATIONS_TABLE = 'mcpforge_migrations';
 
+/** Tables the runtime itself keeps next to the project's (created before the project's migrations). */
+export const IDEMPOTENCY_TABLE = 'mcpforge_idempotency';
+const RUNTIME_TABLES_SQL = `create table if not exists ${IDEMPOTENCY_TABLE} (
+  tool text not null,
+  subject text not null,
+  idempotency_key text not null,
+  request_hash text not null,
+  result text not null,
+  created_at text not null,
+  primary key (tool, subject, idempotency_key)
+)`;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StorageOptions {
+  /** PostgreSQL: most connections in the pool (default 10). */
+  poolSize?: number;
+  /** PostgreSQL: errors of idle pooled connections (for example when the server restarts). */
+  onPoolError?: (error: Error) => void;
+}
+
 export interface Storage<DB = unknown> {
   readonly db: Kysely<DB>;
-  /** `sqlite` for now; `postgres` later. */
-  readonly dialect: 'sqlite';
+  readonly dialect: Dialect;
+  /**
+   * Runs `fn` in a transaction and commits; on PostgreSQL a serialization failure or a deadlock
+   * (SQLSTATE 40001, 40P01) rolls back and runs `fn` again (jittered exponential backoff, up to 10 attempts).
+   */
+  transaction<T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer `select 1` (used by `/readyz`). */
   check(): Promise<void>;
   /** Applies pending migrations from a folder; returns the names applied now, in order. */
@@ -37,8 +63,8 @@ interface SqliteHandle {
 }
 
 /**
- * Opens a database from a URL: `sqlite:<path>` (the folder is created if missing) or
- * `sqlite::memory:`.
+ * Opens a database from a URL: `sqlite:<path>` (the folder is created if missing),
+ * `sqlite::memory:` or `postgres://user:password@host:port/database`.
  *
  * @example
  * ```ts
@@ -47,9 +73,13 @@ interface SqliteHandle {
  * const rows = await storage.db.selectFrom('notes').selectAll().execute();
  * ```
  */
-export async function createDatabase<DB = unknown>(url: string): Promise<Storage<DB>> {
+export async function createDatabase<DB = unknown>(url: string, options: StorageOptions = {}): Promise<Storage<DB>> {
   const problem = checkDatabaseUrl(url);
   if (problem) throw new Error(problem);
+  if (/^postgres(ql)?:/.test(url)) {
+    const { createPostgresDatabase } = await import('./postgres.js');
+    return createPostgresDatabase<DB>(url, options);
+  }
   const path = url === 'sqlite::memory:' ? ':memory:' : url.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
 
@@ -75,6 +105,10 @@ export async function createDatabase<DB = unknown>(url: string): Promise<Storage
   return {
     db,
     dialect: 'sqlite',
+    transaction(fn) {
+      // One connection: Kysely's SQLite driver serialises transactions; busy_timeout covers other processes.
+      return db.transaction().execute(fn);
+    },
     async check() {
       await sql`select 1`.execute(db);
     },
@@ -125,6 +159,7 @@ export function listMigrations(folder: string | URL): MigrationFile[] {
 
 function applySqliteMigrations(handle: SqliteHandle, folder: string | URL): string[] {
   handle.exec(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, applied_at text not null)`);
+  handle.exec(RUNTIME_TABLES_SQL);
   const applied = new Set((handle.prepare(`select name from ${MIGRATIONS_TABLE}`).all() as Array<{ name: string }>).map((r) => r.name));
   const record = handle.prepare(`insert into ${MIGRATIONS_TABLE} (name, applied_at) values (?, ?)`);
   const done: string[] = [];
@@ -148,3 +183,16 @@ function applySqliteMigrations(handle: SqliteHandle, folder: string | URL): stri
   }
   return done;
 }
+
+export { RUNTIME_TABLES_SQL };
+
+/** SQLSTATEs after which PostgreSQL asks the client to run the transaction again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** True for a PostgreSQL serialization failure or deadlock: the transaction may simply be retried. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  return RETRYABLE.has(String((error as { code?: unknown } | null)?.code));
+}
+
+export { copyDatabase, checksum } from './copy.js';
+export type { CopyOptions, TableCopyReport } from './copy.js';

@@ -121,14 +121,18 @@ describe('HTTP endpoints around /mcp', () => {
     expect((await fetch(`${base}/mcp`, { method: 'PUT' })).status).toBe(405);
   });
 
-  it('reuses pooled server instances across requests', async () => {
+  it('reuses pooled server instances across requests the SDK serves', async () => {
     const before = factory.stats;
     const client = await connect('auto');
+    for (let i = 0; i < 5; i++) await client.listTools();
+    const afterLists = factory.stats;
+    expect(afterLists.reused - before.reused).toBeGreaterThanOrEqual(5);
+    expect(afterLists.built - before.built).toBeLessThanOrEqual(2);
+    // Modern tools/call goes through the fast path: no server instance at all.
     for (let i = 0; i < 5; i++) await client.callTool({ name: 'echo', arguments: { text: String(i) } });
     await client.close();
-    const after = factory.stats;
-    expect(after.reused - before.reused).toBeGreaterThanOrEqual(5);
-    expect(after.built - before.built).toBeLessThanOrEqual(2);
+    const afterCalls = factory.stats;
+    expect(afterCalls.built + afterCalls.reused).toBe(afterLists.built + afterLists.reused);
   });
 });
 

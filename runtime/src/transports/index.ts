@@ -15,6 +15,7 @@ import { serveStdio as sdkServeStdio, StdioServerTransport } from '@modelcontext
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
+import { createFastPath, fastPathEnabled, type FastPathTools } from '../fastpath/index.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -71,11 +72,20 @@ export interface HttpServerOptions {
   allowedOrigins?: string[];
   /** Largest accepted request body in bytes (default 1 MiB); larger gets 413. */
   maxBodyBytes?: number;
-  /** Readiness check for `/readyz` (for example the database's `select 1`); throws when not ready. */
-  readiness?: () => Promise<void>;
+  /**
+   * Readiness check for `/readyz` (for example the database's `select 1`); throws when not ready.
+   * An object it returns (or an error's `details`) is added to the JSON body, e.g. `{ database: 'up', redis: 'down' }`.
+   */
+  readiness?: () => Promise<void | Record<string, unknown>>;
   /** Served at `/metrics`; 404 there without it. */
   metrics?: Metrics;
   logger?: Logger;
+  /**
+   * Tools the fast path serves modern stateless `tools/call` for (DESIGN §8); defaults to the
+   * factory's own (`createServerFactory` provides them). `false`, or `MCP_FAST_PATH=off` in the
+   * environment, sends every request through the SDK.
+   */
+  fastPath?: FastPathTools | false;
 }
 
 export interface HttpServerHandle {
@@ -111,6 +121,10 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const mcp = quietly(() => createMcpHandler(factory, { legacy: 'stateless', responseMode: 'json', maxRequestBodySize: maxBodyBytes, onerror }));
   log?.debug('JSON response mode: progress notifications sent mid-call are dropped over HTTP');
   const nodeHandler = toNodeHandler(mcp, { maxRequestBodySize: maxBodyBytes, onerror });
+  const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
+  const serveMcp =
+    fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
+  log?.debug({ fastPath: serveMcp !== nodeHandler }, 'HTTP tools/call fast path');
 
   if (!options.socket && !LOOPBACK.has(host) && !(options.allowedHosts ?? []).length) {
     log?.warn(
@@ -137,7 +151,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       if (!validateHost(req, res) || !validateOrigin(req, res)) return;
       inFlight++;
       try {
-        await nodeHandler(req, res);
+        await serveMcp(req, res);
       } finally {
         inFlight--;
         if (inFlight === 0) for (const resolve of drainWaiters) resolve();
@@ -149,11 +163,12 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     if (path === '/readyz') {
       if (closing) return sendJson(res, 503, { status: 'shutting_down' });
       try {
-        await options.readiness?.();
-        return sendJson(res, 200, { status: 'ok' });
+        const details = await options.readiness?.();
+        return sendJson(res, 200, { status: 'ok', ...(details ?? {}) });
       } catch (error) {
         log?.warn({ err: error }, 'readiness check failed');
-        return sendJson(res, 503, { status: 'unavailable', reason: 'database check failed' });
+        const details = (error as { details?: Record<string, unknown> } | null)?.details;
+        return sendJson(res, 503, { status: 'unavailable', reason: 'database check failed', ...(details ?? {}) });
       }
     }
     if (path === '/metrics' && options.metrics) {

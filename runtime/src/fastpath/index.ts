@@ -1,0 +1,241 @@
+/**
+ * The HTTP fast path (DESIGN §8): serves modern (2026-07-28) stateless `tools/call` requests for
+ * eligible tools directly — parse, the SDK's own era classification, precompiled validator,
+ * handler, JSON-RPC result — and hands everything else to the SDK's `createMcpHandler` untouched.
+ *
+ * Why: the SDK's serving pipeline (Node request → web Request, per-request transport, zod checks of
+ * request and result) costs ~15× more than the tool call itself. The fast path answers with the same
+ * status and body the SDK would (a differential test holds it to that), reusing the SDK's exported
+ * helpers (`classifyInboundRequest`, `isJsonContentType`, `isCallToolResult`) so that protocol rules
+ * are not re-implemented here. Anything unusual — other methods, 2025-era traffic, extra `_meta`
+ * keys (progress tokens, idempotency keys), header mismatches, unknown or ineligible tools, bodies
+ * that are not JSON — goes to the SDK. `MCP_FAST_PATH=off` turns it off.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  SERVER_INFO_META_KEY,
+  classifyInboundRequest,
+  isCallToolResult,
+  isJsonContentType,
+  type CallToolResult,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
+import type { ToolManifestEntry } from '../server/contract.js';
+
+/** The protocol revision the fast path serves; every other revision goes to the SDK. */
+export const FAST_PATH_PROTOCOL_VERSION = '2026-07-28';
+
+/** One tool as the fast path sees it (built by the server factory; same code as the SDK path). */
+export interface FastTool {
+  /** Whether the tool declares an output schema (results must then carry `structuredContent`). */
+  readonly outputSchema: boolean;
+  /**
+   * Validates input with the precompiled validator when it is already loaded: `undefined` when
+   * valid, the formatted problems when not, `null` when the validator is not loaded yet.
+   */
+  validateSync(args: unknown): string | undefined | null;
+  /** Loads the validator if needed, then validates (`undefined` when valid). */
+  validate(args: unknown): Promise<string | undefined>;
+  /** Runs the tool after validation: handler, guard, result mapping, metrics. Never throws. */
+  call(args: unknown, sdkCtx: ServerContext | undefined): Promise<CallToolResult>;
+}
+
+export interface FastPathTools {
+  readonly serverInfo: { name: string; version: string };
+  /** The tool named `name` if the fast path may serve it, else undefined (the SDK serves it). */
+  tool(name: string): FastTool | undefined;
+}
+
+/**
+ * Whether the fast path may serve a tool: no scope challenge (scopes need the SDK's challenge
+ * flow) and no `x-mcp-header` parameters (the SDK cross-checks them against request headers).
+ */
+export function isFastPathEligible(entry: ToolManifestEntry): boolean {
+  if (entry.scopes !== undefined && entry.scopes.length > 0) return false;
+  return !JSON.stringify(entry.inputSchema).includes('"x-mcp-header"');
+}
+
+/** The kill switch: `MCP_FAST_PATH=off` (or `0`, `false`) sends every request through the SDK. */
+export function fastPathEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const value = env.MCP_FAST_PATH?.trim().toLowerCase();
+  return !(value === 'off' || value === '0' || value === 'false');
+}
+
+export type NodeHandler = (req: NodeIncomingMessageLike, res: ServerResponse) => Promise<void>;
+
+export interface FastPathOptions {
+  tools: FastPathTools;
+  /** Serves everything the fast path does not: the SDK handler through `toNodeHandler`. */
+  fallback: NodeHandler;
+  /** Bodies larger than this (or of unknown length) go to the SDK, which answers 413. */
+  maxBodyBytes: number;
+}
+
+const ENVELOPE_KEYS = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
+const PARAM_KEYS = new Set(['name', 'arguments', '_meta']);
+
+/** HTTP optional whitespace around a header value, as the SDK strips it. */
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value.trim() : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A request whose body was already read, replayed to the SDK adapter. */
+function replay(req: IncomingMessage, body: Buffer): NodeIncomingMessageLike {
+  return {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    ...((req as { auth?: NodeIncomingMessageLike['auth'] }).auth === undefined ? {} : { auth: (req as { auth?: NodeIncomingMessageLike['auth'] }).auth }),
+    async *[Symbol.asyncIterator]() {
+      yield body;
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/**
+ * A handler context for the fast path: no progress (JSON responses drop it anyway), and an abort
+ * signal — created only if the handler looks at it — that fires when the client goes away.
+ */
+function requestContext(meta: Record<string, unknown> | undefined, res: ServerResponse): ServerContext {
+  let controller: AbortController | undefined;
+  const mcpReq = {
+    _meta: meta,
+    get signal(): AbortSignal {
+      if (!controller) {
+        const c = (controller = new AbortController());
+        res.once('close', () => {
+          if (!res.writableFinished) c.abort(new Error('client disconnected'));
+        });
+      }
+      return controller.signal;
+    },
+    notify: async () => {},
+  };
+  return { mcpReq } as unknown as ServerContext;
+}
+
+function toolError(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** As the SDK's 2026 wire codec does: a non-object `structuredContent` also gets a text copy. */
+function withTextFallback(result: CallToolResult): CallToolResult {
+  const sc = result.structuredContent as unknown;
+  if (sc === undefined || (typeof sc === 'object' && sc !== null && !Array.isArray(sc))) return result;
+  if (result.content?.some((c) => c.type === 'text')) return result;
+  return { ...result, content: [...(result.content ?? []), { type: 'text', text: JSON.stringify(sc) }] };
+}
+
+/**
+ * Wraps the SDK's node handler with the fast path.
+ *
+ * @example
+ * ```ts
+ * const serve = fastPathEnabled() ? createFastPath({ tools: factory.fastPath, fallback: nodeHandler, maxBodyBytes }) : nodeHandler;
+ * createServer((req, res) => void serve(req, res));
+ * ```
+ */
+export function createFastPath(options: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { tools, fallback, maxBodyBytes } = options;
+  const serverInfoJson = JSON.stringify(tools.serverInfo);
+
+  function send(res: ServerResponse, body: string): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  return async function fastPath(req, res) {
+    const h = req.headers;
+    // Cheap header gate: only a JSON POST announcing a modern tools/call, of known bounded size,
+    // is buffered here; everything else streams straight to the SDK.
+    const length = Number(h['content-length']);
+    if (
+      req.method !== 'POST' ||
+      header(h['mcp-method']) !== 'tools/call' ||
+      header(h['mcp-protocol-version']) !== FAST_PATH_PROTOCOL_VERSION ||
+      !isJsonContentType(h['content-type'] as string | undefined) ||
+      !(length > 0 && length <= maxBodyBytes)
+    ) {
+      return fallback(req, res);
+    }
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return fallback(replay(req, raw), res);
+    }
+    // The SDK's era classifier: envelope validity, header/body version and method cross-checks.
+    const route = classifyInboundRequest({
+      httpMethod: 'POST',
+      protocolVersionHeader: header(h['mcp-protocol-version']),
+      mcpMethodHeader: header(h['mcp-method']),
+      mcpNameHeader: header(h['mcp-name']),
+      body,
+    } as Parameters<typeof classifyInboundRequest>[0]);
+    if (route.kind !== 'modern' || route.messageKind !== 'request' || route.classification.revision !== FAST_PATH_PROTOCOL_VERSION) {
+      return fallback(replay(req, raw), res);
+    }
+    const message = body as { id: string | number; method: string; params?: unknown };
+    const params = message.params;
+    if (message.method !== 'tools/call' || !isPlainObject(params) || typeof params.name !== 'string' || header(h['mcp-name']) !== params.name) {
+      return fallback(replay(req, raw), res);
+    }
+    for (const key in params) if (!PARAM_KEYS.has(key)) return fallback(replay(req, raw), res);
+    const meta = params._meta;
+    if (!isPlainObject(meta)) return fallback(replay(req, raw), res);
+    for (const key in meta) if (!ENVELOPE_KEYS.has(key)) return fallback(replay(req, raw), res);
+    const args = params.arguments;
+    if (args !== undefined && !isPlainObject(args)) return fallback(replay(req, raw), res);
+    const tool = tools.tool(params.name);
+    if (!tool) return fallback(replay(req, raw), res);
+
+    // From here on the fast path answers. The steps mirror the SDK's tools/call handler.
+    const input = args ?? {};
+    let problems = tool.validateSync(input);
+    if (problems === null) problems = await tool.validate(input);
+    let result: CallToolResult;
+    if (problems !== undefined) {
+      result = toolError(`Input validation error: Invalid arguments for tool ${params.name}: ${problems}`);
+    } else {
+      result = await tool.call(input, requestContext(meta, res));
+      if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
+        result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
+      }
+      result = withTextFallback(result);
+    }
+    const idJson = JSON.stringify(message.id);
+    if (!isCallToolResult(result) || (result as { resultType?: unknown }).resultType !== undefined) {
+      // Handlers are typed to return a CallToolResult; a plain JS handler may not. The SDK would
+      // fail to encode such a result as well: answer its internal error.
+      return send(res, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":${idJson}}`);
+    }
+    if (result._meta !== undefined) {
+      // The SDK's stamp: a handler's own serverInfo (or a malformed `_meta`) is kept as it is.
+      // Key order as the SDK serialises it: `_meta` first, then the rest, then `resultType`.
+      const { _meta: meta, ...rest } = result as CallToolResult & { _meta: unknown };
+      const keep = !isPlainObject(meta) || meta[SERVER_INFO_META_KEY] !== undefined;
+      const full = { _meta: keep ? meta : { ...meta, [SERVER_INFO_META_KEY]: tools.serverInfo }, ...rest, resultType: 'complete' };
+      return send(res, `{"result":${JSON.stringify(full)},"jsonrpc":"2.0","id":${idJson}}`);
+    }
+    const resultJson = JSON.stringify({ ...result, resultType: 'complete' });
+    send(res, `{"result":${resultJson.slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+  };
+}
