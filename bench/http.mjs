@@ -1,0 +1,142 @@
+// HTTP tools/call benchmark: every contender serves the same `add` tool on loopback; each reply is
+// checked for correctness, then wrk runs the contenders alternately (order rotated every round) at
+// each concurrency. Peak RSS is read from /proc after the load.
+import { join } from 'node:path';
+import { freePort, log, rotated, rssMiB, runWrk, sleep, startProcess, stopProcess, summary } from './lib/util.mjs';
+
+export const MODERN_PV = '2026-07-28';
+export const LEGACY_PV = '2025-11-25';
+const args = { a: 2, b: 3 };
+export const MODERN_CALL = {
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: {
+      name: 'add',
+      arguments: args,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN_PV,
+        'io.modelcontextprotocol/clientInfo': { name: 'mcpforge-bench', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  }),
+  pv: MODERN_PV,
+  method: 'tools/call',
+  name: 'add',
+};
+export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add', arguments: args } }), pv: LEGACY_PV };
+
+/** The HTTP contenders: baselines from ../shared/baselines, then generated mcpforge servers. */
+export function httpContenders({ serversDir, projects }) {
+  const node = process.execPath;
+  const list = [
+    { id: 'raw', label: 'raw node:http JSON-RPC (floor)', baseline: true, command: (port) => [node, join(serversDir, 'a-raw.mjs'), String(port)], request: LEGACY_CALL },
+    { id: 'sdk-v2', label: 'SDK v2 createMcpHandler (2026-07-28)', baseline: true, command: (port) => [node, join(serversDir, 'b-v2-handler.mjs'), String(port)], request: MODERN_CALL },
+    { id: 'fastmcp', label: 'fastmcp 4.20 httpStream stateless', baseline: true, command: (port) => [node, join(serversDir, 'd-fastmcp.mjs'), String(port)], request: LEGACY_CALL },
+  ];
+  for (const { tools, dir } of projects) {
+    const serve = (entry) => (port) => [node, join(dir, 'dist', entry), '--transport', 'http', '--port', String(port), '--database-url', 'sqlite::memory:'];
+    list.push({ id: `mcpforge-${tools}`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'} (validation, logs, metrics)`, tools, command: serve('server.js'), request: MODERN_CALL });
+    if (tools === projects[0].tools) {
+      list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL });
+    }
+  }
+  return list;
+}
+
+async function post(url, request) {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  if (request.pv) headers['mcp-protocol-version'] = request.pv;
+  if (request.method) {
+    headers['mcp-method'] = request.method;
+    headers['mcp-name'] = request.name;
+  }
+  const res = await fetch(url, { method: 'POST', headers, body: request.body });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  const json = type.includes('text/event-stream') ? JSON.parse(text.split('\n').find((l) => l.startsWith('data:')).slice(5)) : JSON.parse(text);
+  return { status: res.status, json };
+}
+
+/** Throws unless the contender answers tools/call add(2, 3) with a correct, successful result. */
+export async function verify(contender) {
+  let reply;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      reply = await post(contender.url, contender.request);
+      break;
+    } catch (error) {
+      // Not listening yet.
+      if (attempt > 200 || contender.process.exitCode !== null) {
+        throw new Error(`${contender.id} did not answer: ${error.message}\n${contender.process.stderrText}`);
+      }
+      await sleep(100);
+    }
+  }
+  const { status, json } = reply;
+  const result = json?.result;
+  const ok = status === 200 && json.jsonrpc === '2.0' && json.id === 1 && result?.isError !== true && result?.content?.[0]?.type === 'text' && result.content[0].text === '5';
+  const modernOk = contender.request.pv !== MODERN_PV || result?.resultType === 'complete';
+  if (!ok || !modernOk) throw new Error(`${contender.id} answered tools/call add(2, 3) wrongly: HTTP ${status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Runs the HTTP benchmark. `settings`: { seconds, rounds, concurrencies, warmupSeconds }.
+ * Returns { contenders: [{ id, label, verified, rss }], runs: [...], stats: { [conc]: { [id]: {...} } } }.
+ */
+export async function runHttp(contenders, settings) {
+  const { seconds, rounds, concurrencies, warmupSeconds } = settings;
+  for (const c of contenders) {
+    c.port = await freePort();
+    c.url = `http://127.0.0.1:${c.port}/mcp`;
+    const [cmd, ...argv] = c.command(c.port);
+    c.process = startProcess(cmd, argv, { env: { ...process.env, NODE_ENV: 'production' } });
+  }
+  try {
+    for (const c of contenders) {
+      c.verified = await verify(c);
+      log(`verified ${c.id}: ${JSON.stringify(c.verified).slice(0, 160)}`);
+    }
+    if (warmupSeconds > 0) for (const c of contenders) runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
+
+    const runs = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const connections of concurrencies) {
+        for (const c of rotated(contenders, round)) {
+          const r = runWrk(c.url, c.request, { connections, seconds });
+          runs.push({ round: round + 1, connections, id: c.id, ...r });
+          log(`round ${round + 1} c=${connections} ${c.id.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}`);
+        }
+      }
+    }
+    // Still correct after the load? Then record memory.
+    for (const c of contenders) {
+      await verify(c);
+      c.rss = rssMiB(c.process.pid);
+    }
+
+    const stats = {};
+    for (const connections of concurrencies) {
+      stats[connections] = {};
+      for (const c of contenders) {
+        const mine = runs.filter((r) => r.id === c.id && r.connections === connections);
+        stats[connections][c.id] = {
+          rps: summary(mine.map((r) => r.rps)),
+          p50Ms: summary(mine.map((r) => r.p50Ms)),
+          p99Ms: summary(mine.map((r) => r.p99Ms)),
+          errors: mine.reduce((n, r) => n + r.errors, 0),
+        };
+      }
+    }
+    return {
+      contenders: contenders.map((c) => ({ id: c.id, label: c.label, baseline: c.baseline === true, tools: c.tools, verified: c.verified, rssMiB: c.rss })),
+      runs,
+      stats,
+    };
+  } finally {
+    await Promise.all(contenders.map((c) => stopProcess(c.process)));
+  }
+}

@@ -1,0 +1,122 @@
+// Small helpers shared by the benchmarks: statistics, processes, ports, wrk.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
+export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** median / min / max of a list of numbers. */
+export function summary(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+}
+
+/** Rotates `list` by `round` so every contender takes every position across rounds (A B C, B C A, ...). */
+export function rotated(list, round) {
+  return list.map((_, i) => list[(i + round) % list.length]);
+}
+
+export function log(message) {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** A free loopback TCP port. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak and current resident set size of a process, in MiB (Linux /proc). */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key) => Number((new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status) ?? [])[1]);
+  return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
+}
+
+const children = new Set();
+function killAll() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** Spawns a long-running server process; it is killed when the bench exits. */
+export function startProcess(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  children.add(child);
+  child.stderrText = '';
+  child.stderr?.on('data', (d) => {
+    // Keep the tail only: servers under load may log a lot.
+    child.stderrText = (child.stderrText + d).slice(-4000);
+  });
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Makes sure wrk is on PATH: installs it with apt-get when running as root, else explains. */
+export function ensureWrk() {
+  if (spawnSync('wrk', ['--version']).error === undefined) return;
+  if (process.getuid?.() !== 0) throw new Error('wrk is not installed and this is not root: run `apt-get update && apt-get install -y wrk`, then retry.');
+  log('wrk not found: installing it with apt-get');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (spawnSync('wrk', ['--version']).error !== undefined) throw new Error('apt-get install wrk did not put wrk on PATH');
+}
+
+/**
+ * One wrk run against `url` with the MCP request `request` ({ body, pv, method, name }).
+ * Returns requests/s, p50/p99 in ms and error counts.
+ */
+export function runWrk(url, request, { connections, seconds }) {
+  const env = { ...process.env, MCP_BODY: request.body, MCP_PV: request.pv ?? '', MCP_METHOD: request.method ?? '', MCP_NAME: request.name ?? '' };
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', `${BENCH_DIR}wrk-mcp.lua`, url], {
+    env,
+    encoding: 'utf8',
+    timeout: (seconds + 30) * 1000,
+  });
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`wrk printed no RESULT line:\n${out}`);
+  const r = JSON.parse(line.slice('RESULT '.length));
+  return {
+    rps: r.rps,
+    p50Ms: r.p50_us / 1000,
+    p99Ms: r.p99_us / 1000,
+    errors: r.err_connect + r.err_read + r.err_write + r.err_status + r.err_timeout,
+    requests: r.requests,
+  };
+}

@@ -1,0 +1,45 @@
+// Smoke test of the benchmark harness (`npm run bench -- --quick`): every benchmark ran and every
+// contender produced numbers. Timings are not asserted (CI machines are noisy).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('npm run bench -- --quick', () => {
+  it('runs the HTTP and cold-start benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-')), 'quick.json');
+    const stdout = execFileSync('npm', ['run', 'bench', '--', '--quick', '--json', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 590_000 });
+    expect(stdout).toContain('## tools/call over Streamable HTTP, concurrency 32');
+    expect(stdout).toContain('## DESIGN §8 targets');
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.quick).toBe(true);
+
+    const ids = report.http.contenders.map((c: { id: string }) => c.id);
+    expect(ids).toEqual(['raw', 'sdk-v2', 'fastmcp', 'mcpforge-1', 'mcpforge-1-novalidation', 'mcpforge-100']);
+    for (const conc of ['1', '32']) {
+      for (const id of ids) {
+        const s = report.http.stats[conc][id];
+        expect(s.rps.median, `${id} c=${conc}`).toBeGreaterThan(0);
+        expect(s.p99Ms.median, `${id} c=${conc}`).toBeGreaterThan(0);
+        expect(s.errors, `${id} c=${conc}`).toBe(0);
+      }
+    }
+    for (const c of report.http.contenders) {
+      expect(c.rssMiB.peak, c.id).toBeGreaterThan(10);
+      // Each contender's reply was checked before timing: add(2, 3) = 5.
+      expect(c.verified.result.content[0].text, c.id).toBe('5');
+    }
+
+    const cold = report.coldstart.stats;
+    expect(Object.keys(cold)).toEqual(['raw', 'sdk-v2', 'fastmcp', 'mcpforge-1', 'mcpforge-100']);
+    for (const [id, s] of Object.entries(cold) as Array<[string, { median: number; n: number }]>) {
+      expect(s.n, id).toBe(2);
+      expect(s.median, id).toBeGreaterThan(0);
+    }
+    expect(report.checks.length).toBeGreaterThan(5);
+    for (const c of report.checks) expect(Number.isFinite(c.value), c.figure).toBe(true);
+  });
+});
