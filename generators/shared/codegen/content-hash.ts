@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LoadedSpec } from '../spec/types.js';
 
 /**
@@ -15,4 +17,36 @@ export function contentHash(spec: LoadedSpec, generatorVersion: string): string 
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [location, text] of entries) hash.update(`${location}\0${text.length}\0${text}\0`);
   return hash.digest('hex');
+}
+
+/** sha256 of a JSON-serialisable value (key order as given: callers build values deterministically). */
+export function entryKey(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * Identifies the code generator itself: the toolkit version and the source of generators/shared
+ * (codegen, spec, merge). Any change to either invalidates the generation cache, so a cached
+ * file is never one an older generator wrote.
+ */
+export function generatorFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(js|ts|json)$/.test(entry.name) && !/\.(test|map)\./.test(entry.name)) hash.update(`${path.relative(shared, full)}\0${readFileSync(full)}\0`);
+    }
+  };
+  walk(shared);
+  fingerprint = hash.digest('hex');
+  return fingerprint;
 }

@@ -57,11 +57,22 @@ export function emitManifest(spec: LoadedSpec): string {
       ]),
     ),
   };
+  const pretty = JSON.stringify(manifest, null, 2);
+  if (pretty.length <= MANIFEST_LITERAL_LIMIT) {
+    return "import type { Manifest } from '@mcpforge/runtime';\n\n" + `export const manifest: Manifest = ${pretty};\n`;
+  }
+  // A large API's manifest (GitHub's: ~5 MB, 200k lines as an object literal) costs `tsc` seconds
+  // to parse, bind and check against `Manifest`, and V8 more to parse than JSON: past the limit
+  // it is one JSON string. Same objects at run time, so `tools/list` is byte-for-byte the same.
   return (
     "import type { Manifest } from '@mcpforge/runtime';\n\n" +
-    `export const manifest: Manifest = ${JSON.stringify(manifest, null, 2)};\n`
+    '// Large manifest: stored as JSON text (fast for tsc and for the server to load).\n' +
+    `export const manifest: Manifest = JSON.parse(${JSON.stringify(JSON.stringify(manifest))});\n`
   );
 }
+
+/** Past this size (of the pretty-printed literal) the manifest is emitted as a JSON string. */
+export const MANIFEST_LITERAL_LIMIT = 256 * 1024;
 
 /** The `arguments` list MCP's `prompts/list` shows, derived from the args schema's properties. */
 export function promptArguments(schema: JsonSchemaObject | undefined): Array<{ name: string; description?: string; required: boolean }> {

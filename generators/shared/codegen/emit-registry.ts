@@ -1,4 +1,5 @@
 import type { LoadedSpec } from '../spec/types.js';
+import type { RetiredEntry } from './emit-retired.js';
 import { propertyKey, type TypeNames } from './naming.js';
 
 /**
@@ -6,7 +7,7 @@ import { propertyKey, type TypeNames } from './naming.js';
  * call. The maps are type aliases, not interfaces: only aliases get the implicit index signature
  * that `ToolTypeMap = Record<string, ...>` constraints require.
  */
-export function emitRegistry(spec: LoadedSpec, names: TypeNames): string {
+export function emitRegistry(spec: LoadedSpec, names: TypeNames, retired: RetiredEntry[] = []): string {
   const imports: string[] = [];
   const importFrom = (what: string[], from: string) => imports.push(`import type { ${what.join(', ')} } from '${from}';`);
 
@@ -26,6 +27,15 @@ export function emitRegistry(spec: LoadedSpec, names: TypeNames): string {
     return `  ${propertyKey(p.name)}: { args: ${n.args} };`;
   });
   const map = (lines: string[]) => (lines.length ? `{\n${lines.join('\n')}\n}` : 'Record<never, never>');
+  // Handler files of entries removed from the spec get loose (`any`) entries so they still compile.
+  const loose = (kind: RetiredEntry['kind'], alias: string, members: string) => {
+    const entries = retired.filter((r) => r.kind === kind).map((r) => `  ${propertyKey(r.name)}: { ${members} };`);
+    return entries.length ? { decl: [`type ${alias} = {\n${entries.join('\n')}\n};`, ''], use: ` & ${alias}` } : { decl: [], use: '' };
+  };
+  const retiredTools = loose('tool', 'RetiredTools', 'input: any; output: unknown');
+  const retiredResources = loose('resource', 'RetiredResources', 'params: any; data: unknown');
+  const retiredPrompts = loose('prompt', 'RetiredPrompts', 'args: any');
+  const retiredDecls = [...retiredTools.decl, ...retiredResources.decl, ...retiredPrompts.decl];
 
   return [
     "import { createDefinePrompt, createDefineResource, createDefineTool, type HandlerContext } from '@mcpforge/runtime';",
@@ -38,12 +48,22 @@ export function emitRegistry(spec: LoadedSpec, names: TypeNames): string {
     '',
     `export type Prompts = ${map(prompts)};`,
     '',
+    ...(retiredDecls.length
+      ? [
+          '/**',
+          ' * Removed from the spec, but their handler files are still in src/: not served. These loose',
+          ' * entries only keep those files compiling; delete the files to drop them.',
+          ' */',
+          '/* eslint-disable @typescript-eslint/no-explicit-any */',
+          ...retiredDecls,
+        ]
+      : []),
     '/** What every handler receives as `ctx`. */',
     'export type Context = HandlerContext<Database>;',
     '',
-    'export const defineTool = createDefineTool<Tools, Database>();',
-    'export const defineResource = createDefineResource<Resources, Database>();',
-    'export const definePrompt = createDefinePrompt<Prompts, Database>();',
+    `export const defineTool = createDefineTool<Tools${retiredTools.use}, Database>();`,
+    `export const defineResource = createDefineResource<Resources${retiredResources.use}, Database>();`,
+    `export const definePrompt = createDefinePrompt<Prompts${retiredPrompts.use}, Database>();`,
     '',
   ].join('\n');
 }

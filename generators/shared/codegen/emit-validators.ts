@@ -1,3 +1,4 @@
+import { ValueScope } from 'ajv/dist/compile/codegen/scope.js';
 import { Ajv, Ajv2020, addFormats, standaloneCode, type AnyAjv } from '../ajv.js';
 import type { LoadedSchema } from '../spec/types.js';
 
@@ -14,31 +15,64 @@ const REQUIRE_SHIM = "import { createRequire } from 'node:module';\nconst requir
 
 /**
  * Compiles schemas to standalone ESM validator modules with ONE Ajv instance per draft for the
- * whole run: building an instance costs more than compiling a schema (DESIGN §9).
+ * whole run: building an instance costs more than compiling a schema (DESIGN §9, ~10x here).
+ *
+ * A module must not depend on what was compiled before it (the generation cache reuses one
+ * entry's validators next to freshly compiled ones, and `check` compares with a full run), but
+ * ajv numbers its code names (`validate20`, `pattern4`) and orders shared constants per instance.
+ * So each compile gets a fresh name scope; the instance (formats, meta-schemas) is kept.
  */
 export class ValidatorCompiler {
-  private readonly instances = new Map<LoadedSchema['draft'], AnyAjv>();
+  /** Shared by every compiler of the process: each compile starts from a fresh scope anyway. */
+  private static readonly instances = new Map<LoadedSchema['draft'], AnyAjv>();
+  /**
+   * Module source by draft + schema, for this compiler's run: a compile depends on nothing but
+   * those (fresh scope each time), and large APIs repeat schemas a lot (GitHub: 1,924 validators,
+   * 1,094 distinct).
+   */
+  private readonly compiled = new Map<string, string>();
 
   /** Module source (without header) of a validator for `loaded`. */
   compile(loaded: LoadedSchema): string {
-    const ajv = this.ajv(loaded.draft);
     // `$id`s are dropped: two tools may share one, and the instance would refuse the second.
     const { $id: _id, ...schema } = loaded.schema;
+    const key = `${loaded.draft}\0${JSON.stringify(schema)}`;
+    let code = this.compiled.get(key);
+    if (code === undefined) {
+      code = this.compileFresh(loaded.draft, schema);
+      this.compiled.set(key, code);
+    }
+    return code;
+  }
+
+  private compileFresh(draft: LoadedSchema['draft'], schema: Record<string, unknown>): string {
+    const ajv = this.ajv(draft);
+    resetScope(ajv);
     const validate = ajv.compile(schema);
     const code = standaloneCode(ajv, validate).replace(/^"use strict";/, '');
+    ajv.removeSchema(schema); // do not keep every compiled schema of a long-lived process
     return (code.includes('require(') ? REQUIRE_SHIM : '') + code.trim() + '\n';
   }
 
   private ajv(draft: LoadedSchema['draft']): AnyAjv {
-    let ajv = this.instances.get(draft);
+    let ajv = ValidatorCompiler.instances.get(draft);
     if (!ajv) {
       // Same options as the runtime expects: all errors (one answer lists every problem), strict
       // off (user schemas carry annotations ajv does not know), own properties only (§9).
       const options = { code: { source: true, esm: true }, allErrors: true, strict: false, ownProperties: true, addUsedSchema: false, logger: false } as const;
       ajv = draft === 'draft-07' ? new Ajv(options) : new Ajv2020(options);
       addFormats(ajv);
-      this.instances.set(draft, ajv);
+      // The first compile also compiles the meta-schema into the scope: do it before any reset.
+      ajv.compile({ type: 'object' });
+      ValidatorCompiler.instances.set(draft, ajv);
     }
     return ajv;
   }
+}
+
+/** Gives the instance a new, empty code-name scope (same options as ajv's constructor uses). */
+function resetScope(ajv: AnyAjv): void {
+  const internal = ajv as unknown as { scope: unknown; opts: { code: { es5?: boolean; lines?: boolean } } };
+  const prefixes = (internal.scope as { _prefixes?: Set<string> })._prefixes;
+  internal.scope = new ValueScope({ scope: {}, prefixes, es5: internal.opts.code.es5, lines: internal.opts.code.lines });
 }

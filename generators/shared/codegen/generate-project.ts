@@ -2,9 +2,11 @@ import path from 'node:path';
 import { SpecError, throwIfAny } from '../spec/errors.js';
 import { formatLintIssue, lintSpec, type LintOptions } from '../spec/lint.js';
 import type { LoadedSchema, LoadedSpec } from '../spec/types.js';
+import { entryKey } from './content-hash.js';
 import { emitHandlers } from './emit-handlers.js';
 import { emitManifest } from './emit-manifest.js';
 import { emitRegistry } from './emit-registry.js';
+import { emitRetiredTypes, type RetiredEntry } from './emit-retired.js';
 import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from './emit-stubs.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
@@ -22,6 +24,16 @@ export interface GenerateOptions {
    */
   readUserFile?: (path: string) => string | undefined;
   lint?: LintOptions;
+  /**
+   * Handler files whose entry is no longer in the spec: they stay on disk, unregistered, and the
+   * registry gets a loose entry for each so they keep compiling until the user deletes them.
+   */
+  retired?: RetiredEntry[];
+  /**
+   * The files an entry produced in an earlier run, by entry key (see `entryKey`), or undefined.
+   * They must be exactly what the entry emits: callers verify them against recorded hashes.
+   */
+  reuse?: (key: string) => Map<string, string> | undefined;
 }
 
 export interface GeneratedProject {
@@ -31,6 +43,10 @@ export interface GeneratedProject {
   userFiles: Map<string, string>;
   /** Lint warnings, formatted `file:line:col pointer: warning: ... [rule]`. */
   warnings: string[];
+  /** Per tool, resource and prompt: its content key and the generated files it owns. */
+  entries: Map<string, string[]>;
+  /** How many entries were emitted afresh (the others came from `reuse`). */
+  emitted: number;
 }
 
 /**
@@ -46,55 +62,98 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const header = generatedHeader(options.specFile ?? path.basename(spec.specPath));
   const files = new Map<string, string>();
   const userFiles = new Map<string, string>();
+  const entries = new Map<string, string[]>();
   const validators = new ValidatorCompiler();
+  let emitted = 0;
 
-  const addValidator = (base: string, loaded: LoadedSchema, what: string) => {
+  const addUser = (file: string, text: string) => {
+    if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
+  };
+  /** Files of entries emitted afresh in this run, formatted together at the end. */
+  const fresh = new Map<string, string>();
+  /**
+   * One entry's types and validators: reused by content key when an earlier run produced them,
+   * else emitted now and formatted with the others (formatting is per file, so the bytes do not
+   * depend on which other entries were emitted: cached and fresh outputs are the same).
+   */
+  const entry = async (key: string, emit: (out: Map<string, string>) => Promise<void>) => {
+    let out = options.reuse?.(key);
+    if (!out) {
+      out = new Map();
+      await emit(out);
+      for (const [file, text] of out) fresh.set(file, text);
+      emitted++;
+    } else {
+      for (const [file, text] of out) files.set(file, text);
+    }
+    entries.set(key, [...out.keys()].sort());
+  };
+  const addValidator = (out: Map<string, string>, base: string, loaded: LoadedSchema, what: string) => {
     let code: string;
     try {
       code = validators.compile(loaded);
     } catch (error) {
       throw new SpecError({ ...loaded.location, message: `cannot compile a validator for ${what}: ${(error as Error).message}`, hint: 'fix the schema (run `mcpforge check` for details)' });
     }
-    files.set(`${base}.js`, header + code);
-    files.set(`${base}.d.ts`, header + VALIDATOR_DTS);
+    out.set(`${base}.js`, header + code);
+    out.set(`${base}.d.ts`, header + VALIDATOR_DTS);
   };
-  const addUser = (file: string, text: string) => {
-    if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
-  };
+  const schemaKey = (loaded: LoadedSchema | undefined) => loaded && { draft: loaded.draft, schema: loaded.schema };
 
   for (const tool of spec.tools) {
     const n = names.tools.get(tool.name)!;
-    const roots = [{ name: n.input, schema: tool.input }, ...(tool.output ? [{ name: n.output, schema: tool.output }] : [])];
-    files.set(paths.toolTypes(tool.name), header + (await emitTypes(roots)));
-    addValidator(paths.toolInputValidator(tool.name), tool.input, `the input of tool "${tool.name}"`);
-    if (tool.output) addValidator(paths.toolOutputValidator(tool.name), tool.output, `the output of tool "${tool.name}"`);
+    const key = entryKey(['tool', tool.name, header, schemaKey(tool.input), schemaKey(tool.output)]);
+    await entry(key, async (out) => {
+      const roots = [{ name: n.input, schema: tool.input }, ...(tool.output ? [{ name: n.output, schema: tool.output }] : [])];
+      out.set(paths.toolTypes(tool.name), header + (await emitTypes(roots)));
+      addValidator(out, paths.toolInputValidator(tool.name), tool.input, `the input of tool "${tool.name}"`);
+      if (tool.output) addValidator(out, paths.toolOutputValidator(tool.name), tool.output, `the output of tool "${tool.name}"`);
+    });
     addUser(paths.toolHandler(tool.name), emitToolStub(tool, names));
   }
   for (const resource of spec.resources) {
     const n = names.resources.get(resource.name)!;
-    const data = resource.schema ? await emitTypes([{ name: n.data, schema: resource.schema }]) : '';
-    files.set(paths.resourceTypes(resource.name), header + emitParamsType(n.params, resource.variables) + '\n' + data);
-    if (resource.schema) addValidator(paths.resourceValidator(resource.name), resource.schema, `the data of resource "${resource.name}"`);
+    const key = entryKey(['resource', resource.name, header, resource.variables, schemaKey(resource.schema)]);
+    await entry(key, async (out) => {
+      const data = resource.schema ? await emitTypes([{ name: n.data, schema: resource.schema }]) : '';
+      out.set(paths.resourceTypes(resource.name), header + emitParamsType(n.params, resource.variables) + '\n' + data);
+      if (resource.schema) addValidator(out, paths.resourceValidator(resource.name), resource.schema, `the data of resource "${resource.name}"`);
+    });
     addUser(paths.resourceHandler(resource.name), emitResourceStub(resource, names));
   }
   for (const prompt of spec.prompts) {
     const n = names.prompts.get(prompt.name)!;
-    const args = prompt.arguments
-      ? await emitTypes([{ name: n.args, schema: prompt.arguments }])
-      : `/** This prompt takes no arguments. */\nexport type ${n.args} = Record<never, never>;\n`;
-    files.set(paths.promptTypes(prompt.name), header + args);
-    if (prompt.arguments) addValidator(paths.promptValidator(prompt.name), prompt.arguments, `the arguments of prompt "${prompt.name}"`);
+    const key = entryKey(['prompt', prompt.name, header, schemaKey(prompt.arguments)]);
+    await entry(key, async (out) => {
+      const args = prompt.arguments
+        ? await emitTypes([{ name: n.args, schema: prompt.arguments }])
+        : `/** This prompt takes no arguments. */\nexport type ${n.args} = Record<never, never>;\n`;
+      out.set(paths.promptTypes(prompt.name), header + args);
+      if (prompt.arguments) addValidator(out, paths.promptValidator(prompt.name), prompt.arguments, `the arguments of prompt "${prompt.name}"`);
+    });
     addUser(paths.promptHandler(prompt.name), emitPromptStub(prompt, names));
   }
-  files.set(paths.manifest, header + emitManifest(spec));
-  files.set(paths.registry, header + emitRegistry(spec, names));
-  files.set(paths.handlers, header + emitHandlers(spec));
+  await formatTypeScript(fresh);
+  for (const [file, text] of fresh) files.set(file, text);
+  const retired = options.retired ?? [];
+  const global = new Map<string, string>();
+  for (const r of retired) global.set(retiredTypesPath(r), header + emitRetiredTypes(r));
+  global.set(paths.manifest, header + emitManifest(spec));
+  global.set(paths.registry, header + emitRegistry(spec, names, retired));
+  global.set(paths.handlers, header + emitHandlers(spec));
+  await formatTypeScript(global);
+  for (const [file, text] of global) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
 
-  await formatTypeScript(files);
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);
-  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)) };
+  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted };
+}
+
+function retiredTypesPath(r: RetiredEntry): string {
+  if (r.kind === 'tool') return paths.toolTypes(r.name);
+  if (r.kind === 'resource') return paths.resourceTypes(r.name);
+  return paths.promptTypes(r.name);
 }
 
 /** Insertion order is already deterministic; sorting makes listings stable across spec edits too. */

@@ -1,6 +1,7 @@
 /** Code generation: public API of generators/shared/codegen. */
 export { generateProject, type GenerateOptions, type GeneratedProject } from './generate-project.js';
-export { contentHash } from './content-hash.js';
+export { contentHash, entryKey, sha256, generatorFingerprint } from './content-hash.js';
+export { emitRetiredTypes, type RetiredEntry } from './emit-retired.js';
 export { generatedHeader, isGenerated } from './header.js';
 export { pascalCase, typeNames, propertyKey, paths, type TypeNames } from './naming.js';
 export { emitTypes, emitParamsType } from './emit-types.js';

@@ -10,25 +10,23 @@ type Locate = (file: string, pointer: string) => { line: number; column: number 
  * Checks that resolved schemas are valid JSON Schema: first against the draft's meta-schema (for
  * precise pointers), then by compiling them with ajv (strict mode off, as the generated validators
  * are) to catch what the meta-schema cannot, such as a `pattern` that is not a valid regex.
- * One ajv per draft per load: building an instance costs more than compiling a small schema.
+ * One ajv per draft per process (it only validates against the meta-schema, which keeps no state
+ * between schemas): building an instance and compiling the meta-schema costs more than checking
+ * a small spec, and `generate` should answer at once on small projects.
  */
 export class SchemaChecker {
-  private readonly ajv: Record<LoadedSchema['draft'], AnyAjv>;
-
-  constructor(private readonly locate: Locate) {
-    const options = { strict: false, allErrors: true, addUsedSchema: false, validateFormats: false, logger: false } as const;
-    this.ajv = { '2020-12': new Ajv2020(options), 'draft-07': new Ajv(options) };
-  }
+  constructor(private readonly locate: Locate) {}
 
   check(loaded: LoadedSchema, what: string): SpecError[] {
-    const ajv = this.ajv[loaded.draft];
+    const ajv = metaValidator(loaded.draft);
     const { $id: _id, ...schema } = loaded.schema;
     if (!ajv.validateSchema(schema)) return this.metaErrors(loaded, what, ajv.errors ?? []);
-    try {
-      ajv.compile(schema);
-    } catch (error) {
-      return [this.at(loaded.location, `${what} is not valid JSON Schema: ${(error as Error).message}`, 'fix the schema; see https://json-schema.org/understanding-json-schema')];
-    }
+    // What the meta-schema cannot see is an invalid regular expression (broken `$ref`s were
+    // caught while bundling). Checking patterns directly, as ajv compiles them (`u` flag), costs
+    // nothing; compiling the whole schema here would double the validator compile that code
+    // generation does anyway, the slowest step on large APIs.
+    const bad = invalidPattern(schema);
+    if (bad) return [this.at(loaded.location, `${what} is not valid JSON Schema: ${bad}`, 'fix the schema; see https://json-schema.org/understanding-json-schema')];
     return [];
   }
 
@@ -56,6 +54,39 @@ export class SchemaChecker {
   }
 }
 
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
+
+/** The error message of the first `pattern` / `patternProperties` key that is not a valid `u` regex. */
+function invalidPattern(node: unknown): string | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const bad = invalidPattern(item);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (node === null || typeof node !== 'object') return undefined;
+  const schema = node as Record<string, unknown>;
+  const patterns = [
+    ...(typeof schema.pattern === 'string' ? [schema.pattern] : []),
+    ...(schema.patternProperties && typeof schema.patternProperties === 'object' ? Object.keys(schema.patternProperties) : []),
+  ];
+  for (const pattern of patterns) {
+    try {
+      new RegExp(pattern, 'u');
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  for (const [key, value] of Object.entries(schema)) {
+    if (DATA_KEYWORDS.has(key) || value === null || typeof value !== 'object') continue;
+    // `properties` maps names to schemas: a property named "pattern" is not a keyword.
+    const bad = invalidPattern(value);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
 /** Maps a pointer into the bundled schema back to the file and pointer it was read from. */
 export function sourceOf(loaded: LoadedSchema, pointer: string): SpecLocation {
   const segments = parsePointer(pointer);
@@ -65,4 +96,16 @@ export function sourceOf(loaded: LoadedSchema, pointer: string): SpecLocation {
     return { file: origin.file, line: 0, column: 0, pointer: joinPointer(origin.pointer, ...segments.slice(2)) };
   }
   return { file: loaded.location.file, line: 0, column: 0, pointer: joinPointer(loaded.location.pointer, ...segments) };
+}
+
+const metaValidators = new Map<LoadedSchema['draft'], AnyAjv>();
+
+function metaValidator(draft: LoadedSchema['draft']): AnyAjv {
+  let ajv = metaValidators.get(draft);
+  if (!ajv) {
+    const options = { strict: false, allErrors: true, addUsedSchema: false, validateFormats: false, logger: false } as const;
+    ajv = draft === 'draft-07' ? new Ajv(options) : new Ajv2020(options);
+    metaValidators.set(draft, ajv);
+  }
+  return ajv;
 }

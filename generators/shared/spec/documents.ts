@@ -27,7 +27,7 @@ export class DocumentStore {
   readonly texts = new Map<string, string>();
   private readonly parsed = new Map<string, SourceDocument>();
 
-  constructor(private readonly options: { allowRemoteRefs: boolean }) {}
+  constructor(private readonly options: { allowRemoteRefs: boolean; overlay?: ReadonlyMap<string, string> }) {}
 
   /** Registers an already parsed document (the spec itself). */
   add(doc: SourceDocument): void {
@@ -50,7 +50,7 @@ export class DocumentStore {
   private async readLocal(file: string, from: DocumentReferrer): Promise<SourceDocument> {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = this.options.overlay?.get(file) ?? (await readFile(file, 'utf8'));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const what = from.kind === '$ref' ? `broken $ref "${from.ref}": file not found` : `schema file not found: ${from.ref}`;

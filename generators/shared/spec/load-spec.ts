@@ -22,6 +22,11 @@ import { validateSpecDocument } from './validate-spec.js';
 export interface LoadSpecOptions {
   /** Fetch `http(s)://` schemas and `$ref`s (off by default: generation stays offline and reproducible). */
   allowRemoteRefs?: boolean;
+  /**
+   * Files not yet on disk, by absolute path: read instead of the disk (an import plans the spec
+   * and its schemas in memory, loads and lints them, and writes only when all is well).
+   */
+  files?: ReadonlyMap<string, string>;
 }
 
 /* The raw shapes after spec-schema validation (the schema guarantees these). */
@@ -71,7 +76,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   const file = path.resolve(specPath);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = options.files?.get(file) ?? (await readFile(file, 'utf8'));
   } catch (error) {
     throw new SpecError({
       file,
@@ -86,7 +91,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   throwIfAny(validateSpecDocument(doc));
   const raw = doc.data as RawSpec;
 
-  const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false });
+  const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.files ? { overlay: options.files } : {}) });
   store.add(doc);
   const checker = new SchemaChecker((f, p) => store.locate(f, p));
   const errors: SpecError[] = [];

@@ -16,6 +16,74 @@ export interface SourceDocument {
 }
 
 export function parseSourceDocument(file: string, text: string): SourceDocument {
+  // JSON fast path: JSON.parse is ~50× faster than the YAML parser on large documents (the
+  // GitHub REST description is 13 MB). Positions are only needed when something is reported, so
+  // the YAML parse that maps them runs on the first `locate` call. Duplicate keys, which
+  // JSON.parse silently accepts, are caught by a cheap scan and then reported by the YAML path.
+  if (/\.json$/i.test(file) && !mayHaveDuplicateKeys(text)) {
+    let data: unknown;
+    let ok = true;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      ok = false;
+    }
+    if (ok) {
+      let slow: SourceDocument | undefined;
+      return { file, text, data, locate: (pointer, options) => (slow ??= parseWithPositions(file, text)).locate(pointer, options) };
+    }
+  }
+  return parseWithPositions(file, text);
+}
+
+/**
+ * Whether some object in the JSON text may repeat a key: false only when every object's keys are
+ * distinct (checked with a reviver, which sees each object once). Costs about one extra parse.
+ */
+function mayHaveDuplicateKeys(text: string): boolean {
+  // Rough but sufficient: count `"key":` tokens per object would need a tokenizer; instead,
+  // compare the number of key tokens in the text with the keys JSON.parse kept.
+  let kept = 0;
+  try {
+    JSON.parse(text, function (this: unknown, _key, value) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) kept += Object.keys(value).length;
+      return value;
+    });
+  } catch {
+    return true;
+  }
+  return countKeyTokens(text) !== kept;
+}
+
+/** Number of `"...":` tokens outside strings: each is an object key in valid JSON. */
+function countKeyTokens(text: string): number {
+  let count = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92 /* \ */) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      let k = j + 1;
+      while (k < n) {
+        const e = text.charCodeAt(k);
+        if (e === 32 || e === 9 || e === 10 || e === 13) k++;
+        else break;
+      }
+      if (text.charCodeAt(k) === 58 /* : */) count++;
+      i = j + 1;
+    } else i++;
+  }
+  return count;
+}
+
+function parseWithPositions(file: string, text: string): SourceDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingOptions, noTerminalMessage, parseExample, parseTransports, validateName } from '../../../generators/app/options.js';
+import { missingOptions, noTerminalMessage, parseExample, parseLayout, parseTransports, validateName, NEW_OPTIONS } from '../../../generators/app/options.js';
 
 describe('mcpforge new options', () => {
   it.each([
@@ -23,11 +23,24 @@ describe('mcpforge new options', () => {
     expect(() => parseExample('note')).toThrow(/all, notes, weather, files, none/);
   });
 
+  it('parses layouts and lists the choices on a typo', () => {
+    expect(parseLayout('production')).toBe('production');
+    expect(() => parseLayout('prod')).toThrow(/--layout prod: .*dev, production/);
+  });
+
+  it('every option that is a question is also a flag with a checked value (one definition drives both)', () => {
+    expect(NEW_OPTIONS.map((option) => option.flag.split(' ')[0])).toEqual(['--name', '--example', '--transport', '--layout']);
+    for (const option of NEW_OPTIONS.filter((o) => o.key !== 'name')) {
+      expect(option.parse, option.flag).toBeDefined();
+      expect(() => option.parse!('not-a-choice')).toThrow(option.flag.split(' ')[0]!);
+    }
+  });
+
   it('knows which flags a non-interactive run still lacks', () => {
     expect(missingOptions({ yes: true })).toEqual([]);
-    expect(missingOptions({ name: 'x', spec: 'a.yaml', transport: 'stdio' })).toEqual([]);
+    expect(missingOptions({ name: 'x', spec: 'a.yaml', transport: 'stdio', layout: 'dev' })).toEqual([]);
     const missing = missingOptions({ name: 'x' });
-    expect(missing.map((option) => option.key)).toEqual(['example', 'transports']);
-    expect(noTerminalMessage(missing)).toBe('No terminal to ask questions on. Pass --example, --transport, or --yes to accept the defaults.');
+    expect(missing.map((option) => option.key)).toEqual(['example', 'transports', 'layout']);
+    expect(noTerminalMessage(missing)).toBe('No terminal to ask questions on. Pass --example, --transport, --layout, or --yes to accept the defaults.');
   });
 });

@@ -1,0 +1,210 @@
+/**
+ * The whole of `mcpforge generate` as a pure function: project files in, a plan out. Generated
+ * files are rebuilt (reusing unchanged entries from the cache), missing handler files are
+ * created, existing ones surgically updated, and anything that cannot be updated safely is a
+ * conflict. Nothing here touches the disk: the caller commits the plan, or (on any conflict)
+ * commits nothing.
+ */
+import { generateProject, sha256, generatorFingerprint, type RetiredEntry } from '../codegen/index.js';
+import type { LintOptions } from '../spec/lint.js';
+import type { LoadedSpec } from '../spec/types.js';
+import { analyzeHandler } from './analyze.js';
+import { ENTRY_KINDS, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
+import { exportedNames, mergeHandler } from './merge-handler.js';
+
+/** `.mcpforge/cache.json`: what the last generation read and wrote, by content hash. */
+export interface CacheRecord {
+  version: 1;
+  /** Generator identity (toolkit version + its source): another generator invalidates everything. */
+  fingerprint: string;
+  specFile: string;
+  /** sha256 of every local file the spec read (spec first); null when a remote document was read. */
+  sources: Record<string, string> | null;
+  /** sha256 of every file under src/generated/ as written. */
+  generated: Record<string, string>;
+  /** sha256 of every user-owned file generation looked at (handler folders, src/db/schema.ts). */
+  user: Record<string, string>;
+  /** Entry content key → the generated files that entry produced. */
+  entries: Record<string, string[]>;
+}
+
+export const CACHE_FILE = '.mcpforge/cache.json';
+
+export interface Conflict {
+  path: string;
+  found: string;
+  expected: string;
+}
+
+export interface SyncPlan {
+  /** Generated files to write (new or changed). */
+  write: Map<string, string>;
+  /** Generated files to write that do not exist yet (a subset of `write`). */
+  added: Set<string>;
+  /** Generated files no longer generated. */
+  remove: string[];
+  /** Generated files already exactly as generated. */
+  unchanged: string[];
+  /** User-owned files to create (missing handlers, src/db/schema.ts). */
+  create: Map<string, string>;
+  /** User-owned handler files to update surgically, with what changes. */
+  update: Map<string, { text: string; changes: string[] }>;
+  /** User-owned files looked at and left exactly as they are. */
+  leftAlone: string[];
+  conflicts: Conflict[];
+  warnings: string[];
+  /** The cache to store once the plan is committed. */
+  cache: CacheRecord;
+  /** Entries emitted afresh / in total. */
+  emitted: number;
+  entries: number;
+}
+
+export interface SyncInput {
+  spec: LoadedSpec;
+  /** The spec's path relative to the project root (POSIX). */
+  specFile: string;
+  /** The project's files under src/generated/, src/tools|resources|prompts/ and src/db/ (project-relative). */
+  files: ReadonlyMap<string, string>;
+  /** The previous cache, if any and wanted. */
+  cache?: CacheRecord;
+  /** Local source files read by the spec, project-relative, with their text (for the cache). */
+  sources: Map<string, string> | null;
+  /** Lint options passed to generation (e.g. the `tools/list` token budget). */
+  lint?: LintOptions;
+}
+
+export function isUserPath(path: string): boolean {
+  return /^src\/(tools|resources|prompts)\//.test(path) || path === 'src/db/schema.ts';
+}
+
+export async function planSync(input: SyncInput): Promise<SyncPlan> {
+  const { spec, files } = input;
+  const fingerprint = generatorFingerprint();
+  const active: Record<EntryKind, Set<string>> = {
+    tool: new Set(spec.tools.map((t) => t.name)),
+    resource: new Set(spec.resources.map((r) => r.name)),
+    prompt: new Set(spec.prompts.map((p) => p.name)),
+  };
+  const warnings: string[] = [];
+
+  // Handler files of entries no longer in the spec: left in place, unregistered, kept compiling.
+  const retired = new Map<string, RetiredEntry>();
+  for (const kind of ENTRY_KINDS) {
+    for (const [path, text] of files) {
+      const match = new RegExp(`^${HANDLER_DIR[kind]}/([^/]+)\\.ts$`).exec(path);
+      if (!match || active[kind].has(match[1]!)) continue;
+      const analysis = analyzeHandler(path, text, kind);
+      if (!analysis.ok) continue; // a helper module, not a handler
+      const name = analysis.shape.name;
+      if (active[kind].has(name)) {
+        warnings.push(`${path} defines ${kind} "${name}", whose handler is ${handlerPath(kind, name)}: this file is not served.`);
+        continue;
+      }
+      if (!isEntryName(name)) continue;
+      warnings.push(`${path}: ${kind} "${name}" is not in ${input.specFile}, so it is not served any more; the file is left in place. Delete it, or add the ${kind} back to the spec.`);
+      const own = typesModule(kind, name);
+      const types = analysis.shape.imports.filter((i) => i.module === own).flatMap((i) => i.names.map((n) => n.imported));
+      const key = `${kind}\0${name}`;
+      const previous = retired.get(key);
+      retired.set(key, { kind, name, types: [...new Set([...(previous?.types ?? []), ...types])].sort() });
+    }
+  }
+
+  // Renames cannot be told apart from a removal plus an addition: say so when both happen at once.
+  const before = previousEntries(files.get('src/generated/handlers.ts'));
+  for (const kind of ENTRY_KINDS) {
+    const gone = [...before[kind]].filter((n) => !active[kind].has(n));
+    const added = [...active[kind]].filter((n) => !before[kind].has(n));
+    if (gone.length > 0 && added.length > 0) {
+      warnings.push(
+        `${kind} ${gone.map((n) => `"${n}"`).join(', ')} left the spec and ${added.map((n) => `"${n}"`).join(', ')} arrived: a rename is a removal plus an addition. ` +
+          `To keep your code, move the old handler file over the new one (e.g. mv ${handlerPath(kind, gone[0]!)} ${handlerPath(kind, added[0]!)}) and run \`mcpforge generate\` again: it updates the name and the type imports.`,
+      );
+    }
+  }
+
+  const record = input.cache && input.cache.fingerprint === fingerprint ? input.cache : undefined;
+  const reuse = (key: string) => {
+    const owned = record?.entries[key];
+    if (!owned) return undefined;
+    const out = new Map<string, string>();
+    for (const path of owned) {
+      const text = files.get(path);
+      if (text === undefined || record!.generated[path] !== sha256(text)) return undefined;
+      out.set(path, text);
+    }
+    return out;
+  };
+  const generated = await generateProject(spec, {
+    specFile: input.specFile,
+    readUserFile: (path) => files.get(path),
+    retired: [...retired.values()].sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1)),
+    reuse,
+    ...(input.lint ? { lint: input.lint } : {}),
+  });
+  warnings.unshift(...generated.warnings);
+
+  const plan: SyncPlan = {
+    write: new Map(),
+    added: new Set(),
+    remove: [],
+    unchanged: [],
+    create: new Map(),
+    update: new Map(),
+    leftAlone: [],
+    conflicts: [],
+    warnings,
+    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {} },
+    emitted: generated.emitted,
+    entries: generated.entries.size,
+  };
+  for (const [path, text] of generated.files) {
+    if (files.get(path) === text) plan.unchanged.push(path);
+    else plan.write.set(path, text);
+    if (!files.has(path)) plan.added.add(path);
+  }
+  for (const path of files.keys()) if (path.startsWith('src/generated/') && !generated.files.has(path)) plan.remove.push(path);
+  for (const [path, text] of generated.userFiles) plan.create.set(path, text);
+
+  const exportCache = new Map<string, ReadonlySet<string> | undefined>();
+  const exportsOf = (file: string) => {
+    if (!exportCache.has(file)) {
+      const text = generated.files.get(file);
+      exportCache.set(file, text === undefined ? undefined : exportedNames(text));
+    }
+    return exportCache.get(file);
+  };
+  for (const kind of ENTRY_KINDS) {
+    for (const name of active[kind]) {
+      const path = handlerPath(kind, name);
+      const text = files.get(path);
+      if (text === undefined) continue; // a stub is created
+      const result = mergeHandler(path, text, { kind, name, exportsOf });
+      if (result.status === 'conflict') plan.conflicts.push({ path, found: result.found, expected: result.expected });
+      else if (result.status === 'updated') plan.update.set(path, { text: result.text, changes: result.changes });
+    }
+  }
+  for (const path of files.keys()) if (isUserPath(path) && !plan.update.has(path)) plan.leftAlone.push(path);
+
+  // The cache describes the project as it will be once this plan is committed.
+  for (const [path, text] of generated.files) plan.cache.generated[path] = sha256(text);
+  for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = sha256(plan.update.get(path)?.text ?? text);
+  for (const [path, text] of plan.create) plan.cache.user[path] = sha256(text);
+  for (const [key, owned] of generated.entries) plan.cache.entries[key] = owned;
+  if (input.sources) plan.cache.sources = Object.fromEntries([...input.sources].map(([path, text]) => [path, sha256(text)]));
+  plan.leftAlone.sort();
+  plan.remove.sort();
+  return plan;
+}
+
+/** Entries registered by the handlers.ts of the previous generation (its lazy imports name them). */
+function previousEntries(handlers: string | undefined): Record<EntryKind, Set<string>> {
+  const out: Record<EntryKind, Set<string>> = { tool: new Set(), resource: new Set(), prompt: new Set() };
+  if (!handlers) return out;
+  const kindOf: Record<string, EntryKind> = { tools: 'tool', resources: 'resource', prompts: 'prompt' };
+  for (const match of handlers.matchAll(/handler: \(\) => import\('\.\.\/(tools|resources|prompts)\/(.+?)\.js'\)/g)) {
+    out[kindOf[match[1]!]!].add(match[2]!);
+  }
+  return out;
+}
