@@ -1,0 +1,286 @@
+/**
+ * `mcpforge import openapi <file>` and `mcpforge import schema <file>...`.
+ *
+ * Everything is planned in memory (the edited spec, schemas, handlers), then loaded, linted and
+ * generated from that in-memory overlay; the disk is written once at the end, so a failure
+ * (a bad description, `--strict` with warnings) leaves the project as it was.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { planSchemaImport } from '../../generators/import-schema/plan.js';
+import { planOpenApiImport, readOpenApi, type ImportReport } from '../../generators/openapi/index.js';
+import { commitPlan, planProject, writeFiles } from '../../generators/generate/project.js';
+import type { SyncPlan } from '../../generators/shared/merge/sync.js';
+import { step, UserError } from '../output.js';
+import { toolkitRoot } from '../toolkit.js';
+
+export interface CommonImportOptions {
+  spec: string;
+  strict?: boolean;
+  tokenBudget?: string;
+  generate?: boolean;
+}
+
+export interface OpenApiImportOptions extends CommonImportOptions {
+  includeTags?: string;
+  includeOps?: string;
+  excludeOps?: string;
+  baseUrl?: string;
+  maxTools?: string;
+  name?: string;
+  outputSchemaLimit?: string;
+}
+
+const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
+
+function project(specOption: string) {
+  const specPath = resolve(specOption);
+  if (!existsSync(specPath)) {
+    throw new UserError(`${specOption} not found in ${process.cwd()}. Run this in a project made by \`mcpforge new\` (e.g. \`mcpforge new my-api --example none\`), or pass --spec <file>.`);
+  }
+  const root = dirname(specPath);
+  const read = (path: string) => {
+    const full = join(root, path);
+    return existsSync(full) ? readFileSync(full, 'utf8') : undefined;
+  };
+  return { specPath, root, read, specText: readFileSync(specPath, 'utf8') };
+}
+
+function nonNegative(flag: string, value: string): number {
+  const n = value === 'all' ? Infinity : Number(value);
+  if (!(n >= 0)) throw new UserError(`${flag} ${value}: expected a size in KiB (0 for none, all for every schema)`);
+  return n;
+}
+
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${value}: expected a positive whole number`);
+  return n;
+}
+
+export async function importOpenApiCommand(file: string, options: OpenApiImportOptions): Promise<void> {
+  const started = Date.now();
+  const { specPath, root, read, specText } = project(options.spec);
+  const reading = step(`Reading ${file}`);
+  const doc = await readOpenApi(file).catch((error: unknown) => {
+    reading.fail();
+    throw error;
+  });
+  reading.done(`OpenAPI ${doc.version}`);
+
+  const mapping = step('Mapping operations to tools');
+  let plan: ReturnType<typeof planOpenApiImport>;
+  try {
+    plan = planOpenApiImport({
+      doc,
+      specText,
+      readProjectFile: read,
+      listProjectFiles: (dir) => listFilesSync(root, dir),
+      clientSource: await readFile(join(toolkitRoot(), 'templates', 'openapi', 'client.ts'), 'utf8'),
+      options: {
+        includeTags: list(options.includeTags),
+        includeOps: list(options.includeOps),
+        excludeOps: list(options.excludeOps),
+        baseUrl: options.baseUrl,
+        maxTools: positiveInt('--max-tools', options.maxTools),
+        name: options.name,
+        ...(options.outputSchemaLimit !== undefined ? { outputSchemaLimitKb: nonNegative('--output-schema-limit', options.outputSchemaLimit) } : {}),
+      },
+    });
+  } catch (error) {
+    mapping.fail();
+    throw error;
+  }
+  const r = plan.report;
+  mapping.done(`${r.tools.length} tools from ${r.operations} operations, ${r.components} shared schemas`);
+
+  const files = new Map<string, string>([['__spec__', plan.specText], ...plan.files]);
+  const written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options });
+  printOpenApiReport(r, written, root, started);
+}
+
+export async function importSchemaCommand(patterns: string[], options: CommonImportOptions & { as?: string }): Promise<void> {
+  const started = Date.now();
+  const as = options.as ?? 'tool';
+  if (as !== 'tool' && as !== 'resource') throw new UserError(`--as ${as}: use tool or resource`);
+  const { specPath, root, specText } = project(options.spec);
+  const paths = expandGlobs(patterns);
+  if (paths.length === 0) throw new UserError(`no schema file matches ${patterns.join(' ')}`);
+  const schemas = await Promise.all(paths.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+  const plan = planSchemaImport({ root, specText, schemas, as });
+  const files = new Map<string, string>([['__spec__', plan.specText], ...plan.files]);
+  const written = await generateAndWrite({ root, specPath, files, userFiles: new Map(), remove: [], options });
+  for (const e of plan.entries) process.stdout.write(`  ${e.kind} ${e.name} ← ${e.schema}\n`);
+  process.stdout.write(`Imported ${plan.entries.length} ${as}${plan.entries.length === 1 ? '' : 's'} in ${seconds(started)}: ${written.written} files written${written.warnings ? `, ${written.warnings} lint warnings` : ''}.\n`);
+}
+
+interface Written {
+  written: number;
+  removed: number;
+  warnings: number;
+}
+
+/** A lint warning (`... [rule]`), as opposed to a note of the sync (a handler left unserved). */
+const isLintWarning = (w: string) => /\[[\w-]+\]$/.test(w);
+
+/**
+ * Plans generation from the planned spec in memory (`planProject` with an overlay: the generation
+ * cache, surgical handler merges, imported handlers seen as existing), lints (failing on warnings
+ * with --strict, or on handler conflicts), then writes the spec, schemas, user files and the
+ * generation plan in one go.
+ */
+async function generateAndWrite(input: {
+  root: string;
+  specPath: string;
+  files: Map<string, string>;
+  userFiles: Map<string, string>;
+  remove: string[];
+  options: CommonImportOptions;
+}): Promise<Written> {
+  const { root, specPath, options } = input;
+  const writes = new Map<string, string>();
+  for (const [path, text] of input.files) writes.set(path === '__spec__' ? relative(root, specPath).split(sep).join('/') : path, text);
+  for (const [path, text] of input.userFiles) writes.set(path, text);
+  const removals = new Set(input.remove.filter((p) => !writes.has(p)));
+
+  if (options.generate === false) {
+    const writing = step('Writing the project');
+    await writeFiles(root, writes);
+    await Promise.all([...removals].map((path) => rm(join(root, path), { force: true })));
+    writing.done(`${writes.size} written, ${removals.size} removed`);
+    return { written: writes.size, removed: removals.size, warnings: 0 };
+  }
+
+  const generating = step('Generating types, validators and the manifest');
+  const overlay = new Map<string, string>();
+  for (const [path, text] of writes) overlay.set(join(root, path), text);
+  let plan: SyncPlan;
+  let tools: number;
+  try {
+    const budget = positiveInt('--token-budget', options.tokenBudget);
+    const outcome = await planProject({ specPath, overlay, ...(budget ? { lint: { tokenBudget: budget } } : {}) });
+    if (outcome.upToDate) throw new Error('unreachable: a plan with an overlay is never up to date');
+    plan = outcome.plan;
+    tools = outcome.spec.tools.length;
+  } catch (error) {
+    generating.fail();
+    throw error;
+  }
+  const lintWarnings = plan.warnings.filter(isLintWarning);
+  if (options.strict && lintWarnings.length > 0) {
+    generating.fail();
+    throw new UserError(`--strict: ${lintWarnings.length} lint warning${lintWarnings.length === 1 ? '' : 's'}, nothing written:\n${lintWarnings.map((w) => `  ${w}`).join('\n')}`);
+  }
+  if (plan.conflicts.length > 0) {
+    generating.fail();
+    const list = plan.conflicts.map((c) => `  ${c.path}\n    found:    ${c.found}\n    expected: ${c.expected}`).join('\n');
+    throw new UserError(`${plan.conflicts.length} handler file${plan.conflicts.length === 1 ? '' : 's'} cannot be updated safely, so nothing was written:\n${list}\nMake each file match the expected shape, then import again.`);
+  }
+  generating.done(`${tools} tools, ${plan.write.size + plan.unchanged.length} files, ${plan.emitted} of ${plan.entries} entries generated`);
+
+  const writing = step('Writing the project');
+  // The plan's surgical updates of handlers take precedence over the imported text of the same file.
+  for (const path of plan.update.keys()) writes.delete(path);
+  for (const path of plan.create.keys()) writes.delete(path);
+  for (const path of plan.remove) removals.delete(path);
+  await writeFiles(root, writes);
+  await Promise.all([...removals].map((path) => rm(join(root, path), { force: true })));
+  await commitPlan(root, plan);
+  const written = writes.size + plan.write.size + plan.create.size + plan.update.size;
+  const removed = removals.size + plan.remove.length;
+  writing.done(`${written} written, ${removed} removed`);
+  printWarnings(lintWarnings);
+  for (const w of plan.warnings) if (!isLintWarning(w)) process.stderr.write(`warning: ${w}\n`);
+  return { written, removed, warnings: lintWarnings.length };
+}
+
+/** Warnings grouped by rule: a large API can have hundreds of the same kind. */
+function printWarnings(warnings: string[]): void {
+  if (warnings.length === 0) return;
+  const byRule = new Map<string, string[]>();
+  for (const w of warnings) {
+    const rule = /\[([\w-]+)\]$/.exec(w)?.[1] ?? 'other';
+    byRule.set(rule, [...(byRule.get(rule) ?? []), w]);
+  }
+  process.stderr.write(`\n${warnings.length} lint warning${warnings.length === 1 ? '' : 's'} (--strict turns them into errors):\n`);
+  for (const [rule, items] of byRule) {
+    process.stderr.write(`  ${rule}: ${items.length}\n`);
+    for (const w of items.slice(0, 3)) process.stderr.write(`    warning: ${w}\n`);
+    if (items.length > 3) process.stderr.write(`    … and ${items.length - 3} more (\`mcpforge generate\` lists them all)\n`);
+  }
+}
+
+function printOpenApiReport(r: ImportReport, written: Written, root: string, started: number): void {
+  const out = process.stdout;
+  out.write(`\nImported ${r.tools.length} tools from ${r.api} (OpenAPI ${r.version}, ${r.operations} operations) in ${seconds(started)}.\n`);
+  if (r.tools.length <= 30) for (const t of r.tools) out.write(`  ${t.name.padEnd(32)} ${t.method} ${t.path}\n`);
+  if (r.removedTools.length > 0) out.write(`Removed ${r.removedTools.length} tools gone from the description (their handler files are kept): ${r.removedTools.join(', ')}\n`);
+  for (const s of r.skipped) out.write(`  skipped ${s.operation}: ${s.reason}\n`);
+  if (r.notes.length > 0) {
+    out.write(`${r.notes.length} notes (renamed inputs, skipped parts):\n`);
+    for (const n of r.notes.slice(0, 10)) out.write(`  ${n}\n`);
+    if (r.notes.length > 10) out.write(`  … and ${r.notes.length - 10} more\n`);
+  }
+  out.write(`Schemas: schemas/${r.slug}/ · handlers: src/tools/ · upstream client: src/upstream/client.ts, src/upstream/${r.slug}.ts\n`);
+  out.write(`Environment: ${r.env.join(', ')}\n`);
+  out.write(`${written.written} files written, ${written.removed} removed${written.warnings ? `, ${written.warnings} lint warnings` : ''}. Next: cd ${relative(process.cwd(), root) || '.'} && npm run build\n`);
+}
+
+function seconds(started: number): string {
+  return `${((Date.now() - started) / 1000).toFixed(1)}s`;
+}
+
+function listFilesSync(root: string, dir: string): string[] {
+  const full = join(root, dir);
+  if (!existsSync(full)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out.push(relative(root, p).split(sep).join('/'));
+    }
+  };
+  walk(full);
+  return out.sort();
+}
+
+/** `schemas/*.json`, `defs/**\/*.json`: a small glob (`*`, `?`, `**`) for shells that do not expand. */
+export function expandGlobs(patterns: string[]): string[] {
+  const out = new Set<string>();
+  for (const pattern of patterns) {
+    if (!/[*?]/.test(pattern)) {
+      out.add(resolve(pattern));
+      continue;
+    }
+    const absolute = resolve(pattern);
+    const segments = absolute.split(sep);
+    const firstGlob = segments.findIndex((s) => /[*?]/.test(s));
+    const base = segments.slice(0, firstGlob).join(sep) || sep;
+    const regex = new RegExp(
+      '^' +
+        segments
+          .slice(firstGlob)
+          .join('/')
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\//g, '\u0000')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')
+          .replace(/\u0000/g, '(?:.*/)?') +
+        '$',
+    );
+    if (!existsSync(base)) continue;
+    const walk = (d: string) => {
+      for (const entry of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(p);
+        } else if (regex.test(relative(base, p).split(sep).join('/'))) out.add(p);
+      }
+    };
+    walk(base);
+  }
+  return [...out].sort();
+}

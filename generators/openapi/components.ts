@@ -1,0 +1,195 @@
+/**
+ * The shared definitions of an imported API: every schema a tool reaches, normalised once into
+ * one components file (`schemas/<api>/components.json`, under `$defs`). Tool schemas refer to it
+ * with `components.json#/$defs/<name>`, and the spec loader bundles what each tool uses into its
+ * own `$defs` (recursive schemas stay recursive through `$defs`).
+ *
+ * `readOnly` and `writeOnly` depend on the direction: a read-only property (an `id` the server
+ * assigns) must not be asked for in a tool's input, a write-only one (a password) is never in an
+ * output. A definition that contains such properties, directly or through its references, gets an
+ * `_input` / `_output` variant without them, and each side refers to its own variant.
+ */
+import { escape, isObject, normaliseSchema, type NormaliseContext } from './normalise-schema.js';
+import type { OpenApiDocument } from './document.js';
+import { getAtPointer } from '../shared/spec/source-document.js';
+import type { JsonSchemaObject } from '../shared/spec/types.js';
+
+export type Direction = 'input' | 'output';
+const DROP: Record<Direction, string> = { input: 'readOnly', output: 'writeOnly' };
+const DEF_REF = /^(?:[^#]*)#\/\$defs\/([^/]+)$/;
+
+export class Components {
+  /** Normalised definitions by name (refs inside are `#/$defs/<name>`). */
+  readonly defs = new Map<string, unknown>();
+  private readonly nameByRef = new Map<string, string>();
+  private readonly variantCache = new Map<string, string | null>();
+  private readonly pending: Array<[string, string]> = [];
+
+  constructor(private readonly doc: OpenApiDocument) {}
+
+  /** Registers the target of an OpenAPI `$ref` as a definition and returns its name. */
+  defName(ref: string, at: string): string {
+    if (!ref.startsWith('#/')) {
+      this.doc.fail(at, `unsupported $ref "${ref}": only references inside the description (#/...) are supported`, 'bundle the description into one file first (e.g. `redocly bundle`)');
+    }
+    let name = this.nameByRef.get(ref);
+    if (name) return name;
+    if (getAtPointer(this.doc.data, ref) === undefined) {
+      this.doc.fail(at, `broken $ref "${ref}": nothing at ${ref.slice(1)}`, 'fix the pointer or add the schema it names');
+    }
+    const last = decodeURIComponent(ref.slice(ref.lastIndexOf('/') + 1)).replace(/~1/g, '/').replace(/~0/g, '~');
+    const base = last.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'def';
+    name = base;
+    for (let i = 2; [...this.nameByRef.values()].includes(name); i++) name = `${base}_${i}`;
+    this.nameByRef.set(ref, name);
+    this.pending.push([ref, name]);
+    return name;
+  }
+
+  /** Normalises a schema found at `at` in the description, registering every definition it reaches. */
+  normalise(schema: unknown, at: string, refPrefix: string): unknown {
+    const ctx: NormaliseContext = { version: this.doc.version, ref: (ref, where) => `${refPrefix}#/$defs/${escape(this.defName(ref, where))}` };
+    const out = normaliseSchema(schema, ctx, at);
+    this.drain();
+    return out;
+  }
+
+  private drain(): void {
+    while (this.pending.length > 0) {
+      const [ref, name] = this.pending.shift()!;
+      const ctx: NormaliseContext = { version: this.doc.version, ref: (r, where) => `#/$defs/${escape(this.defName(r, where))}` };
+      this.defs.set(name, normaliseSchema(getAtPointer(this.doc.data, ref), ctx, ref.slice(1)));
+    }
+  }
+
+  /**
+   * The schema as seen from one direction: properties that only travel the other way removed
+   * (and from `required`), refs re-pointed at the definitions' variants where they differ.
+   */
+  forDirection(schema: unknown, direction: Direction): unknown {
+    return this.strip(schema, direction);
+  }
+
+  /** Name of the definition to use in `direction` (the variant, created on demand, or itself). */
+  private variant(name: string, direction: Direction): string {
+    const key = `${direction}:${name}`;
+    const cached = this.variantCache.get(key);
+    if (cached !== undefined) return cached ?? name;
+    if (!this.needing(direction).has(name)) {
+      this.variantCache.set(key, null);
+      return name;
+    }
+    let variant = `${name}_${direction}`;
+    for (let i = 2; this.defs.has(variant); i++) variant = `${name}_${direction}_${i}`;
+    this.variantCache.set(key, variant);
+    this.defs.set(variant, true); // reserve: a cycle finds the name and stops
+    this.defs.set(variant, this.strip(this.defs.get(name), direction));
+    return variant;
+  }
+
+  private readonly needs = new Map<Direction, Set<string>>();
+
+  /**
+   * Definitions that need a variant for `direction`: those with a dropped property, and those
+   * referring to one, found once over the whole reference graph (call after every operation
+   * has been normalised).
+   */
+  private needing(direction: Direction): Set<string> {
+    let set = this.needs.get(direction);
+    if (set) return set;
+    const flag = DROP[direction];
+    const referrers = new Map<string, string[]>();
+    set = new Set<string>();
+    for (const [name, schema] of this.defs) {
+      let direct = false;
+      const visit = (node: unknown): void => {
+        if (Array.isArray(node)) return node.forEach(visit);
+        if (!isObject(node)) return;
+        if (isObject(node.properties) && Object.values(node.properties).some((p) => isObject(p) && p[flag] === true)) direct = true;
+        for (const [k, v] of Object.entries(node)) {
+          if (k === '$ref' && typeof v === 'string') {
+            const m = DEF_REF.exec(v);
+            if (m) {
+              const target = decode(m[1]!);
+              const list = referrers.get(target);
+              if (list) list.push(name);
+              else referrers.set(target, [name]);
+            }
+          } else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') visit(v);
+        }
+      };
+      visit(schema);
+      if (direct) set.add(name);
+    }
+    const queue = [...set];
+    while (queue.length > 0) {
+      for (const referrer of referrers.get(queue.pop()!) ?? []) {
+        if (!set.has(referrer)) {
+          set.add(referrer);
+          queue.push(referrer);
+        }
+      }
+    }
+    this.needs.set(direction, set);
+    return set;
+  }
+
+  private strip(node: unknown, direction: Direction): unknown {
+    if (Array.isArray(node)) return node.map((n) => this.strip(n, direction));
+    if (!isObject(node)) return node;
+    const flag = DROP[direction];
+    const out: JsonSchemaObject = {};
+    const dropped = new Set<string>();
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') {
+        const m = DEF_REF.exec(v);
+        const name = m ? decode(m[1]!) : undefined;
+        out.$ref = name !== undefined && this.defs.has(name) ? v.slice(0, v.length - m![1]!.length) + escape(this.variant(name, direction)) : v;
+      } else if (k === 'properties' && isObject(v)) {
+        const props: JsonSchemaObject = {};
+        for (const [p, s] of Object.entries(v)) {
+          if (isObject(s) && s[flag] === true) dropped.add(p);
+          else props[p] = this.strip(s, direction);
+        }
+        out.properties = props;
+      } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') out[k] = v;
+      else out[k] = this.strip(v, direction);
+    }
+    if (dropped.size > 0 && Array.isArray(out.required)) out.required = (out.required as string[]).filter((r) => !dropped.has(r));
+    return out;
+  }
+
+  /** JSON size of a schema with every definition it reaches (what a bundled copy of it weighs). */
+  closureSize(schema: unknown): number {
+    const seen = new Set<string>();
+    let size = JSON.stringify(schema).length;
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (!isObject(node)) return;
+      for (const [k, v] of Object.entries(node)) {
+        if (k === '$ref' && typeof v === 'string') {
+          const m = DEF_REF.exec(v);
+          const name = m ? decode(m[1]!) : undefined;
+          if (name !== undefined && !seen.has(name) && this.defs.has(name)) {
+            seen.add(name);
+            const def = this.defs.get(name);
+            size += JSON.stringify(def).length;
+            visit(def);
+          }
+        } else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') visit(v);
+      }
+    };
+    visit(schema);
+    return size;
+  }
+
+  /** The components file: `{ $defs: {...} }` in name order (stable diffs). */
+  file(): JsonSchemaObject {
+    const names = [...this.defs.keys()].sort();
+    return { $defs: Object.fromEntries(names.map((n) => [n, this.defs.get(n)])) };
+  }
+}
+
+function decode(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}

@@ -1,0 +1,85 @@
+/** Reading an OpenAPI 3.0/3.1 description (YAML or JSON) and resolving its internal `$ref`s. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SpecError } from '../shared/spec/errors.js';
+import { getAtPointer, parsePointer, parseSourceDocument, type SourceDocument } from '../shared/spec/source-document.js';
+import { isObject } from './normalise-schema.js';
+
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface OpenApiDocument {
+  file: string;
+  source: SourceDocument;
+  data: Record<string, unknown>;
+  version: '3.0' | '3.1';
+  /** Raises a SpecError at a JSON pointer of the description (file, line, column, pointer). */
+  fail(pointer: string, message: string, hint?: string): never;
+  error(pointer: string, message: string, hint?: string): SpecError;
+  /**
+   * Follows `$ref`s (internal only) until a non-ref object: returns it with the pointer it lives
+   * at. Used for parameters, request bodies and responses, which are never recursive.
+   */
+  deref(value: unknown, at: string): { value: Record<string, unknown>; at: string };
+}
+
+export async function readOpenApi(file: string): Promise<OpenApiDocument> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SpecError({
+      file: absolute,
+      message: code === 'ENOENT' ? 'OpenAPI description not found' : `cannot read the OpenAPI description: ${(error as Error).message}`,
+      hint: 'pass the path of an OpenAPI 3.0 or 3.1 file (YAML or JSON)',
+    });
+  }
+  return parseOpenApi(absolute, text);
+}
+
+export function parseOpenApi(file: string, text: string): OpenApiDocument {
+  const source = parseSourceDocument(file, text);
+  const error = (pointer: string, message: string, hint?: string) => {
+    const pos = pointer === '' ? { line: 1, column: 1 } : source.locate(pointer);
+    return new SpecError({ file, ...pos, pointer, message, ...(hint ? { hint } : {}) });
+  };
+  const fail = (pointer: string, message: string, hint?: string): never => {
+    throw error(pointer, message, hint);
+  };
+  if (!isObject(source.data)) fail('', 'an OpenAPI description must be a map (openapi, info, paths, ...)', 'check that this is an OpenAPI file');
+  const data = source.data as Record<string, unknown>;
+  if (typeof data.swagger === 'string') {
+    fail('/swagger', `Swagger ${data.swagger} (OpenAPI 2) is not supported`, 'convert it to OpenAPI 3 first (e.g. with swagger2openapi)');
+  }
+  const declared = data.openapi;
+  if (typeof declared !== 'string' || !/^3\.[01]\.\d+/.test(declared)) {
+    fail(declared === undefined ? '' : '/openapi', declared === undefined ? 'missing "openapi" version' : `unsupported OpenAPI version ${JSON.stringify(declared)}`, 'mcpforge imports OpenAPI 3.0.x and 3.1.x');
+  }
+  if (!isObject(data.paths) && !isObject(data.webhooks)) fail('', 'the description has no "paths"', 'add the operations to import under `paths:`');
+  const deref = (value: unknown, at: string): { value: Record<string, unknown>; at: string } => {
+    const seen = new Set<string>();
+    let current = value;
+    let where = at;
+    while (isObject(current) && typeof current.$ref === 'string') {
+      const ref = current.$ref;
+      if (!ref.startsWith('#/')) {
+        fail(`${where}/$ref`, `unsupported $ref "${ref}": only references inside the description (#/...) are supported`, 'bundle the description into one file first (e.g. `redocly bundle`)');
+      }
+      if (seen.has(ref)) fail(`${where}/$ref`, `$ref cycle through "${ref}"`, 'break the cycle: a parameter, body or response cannot refer to itself');
+      seen.add(ref);
+      const target = getAtPointer(data, ref);
+      if (target === undefined) {
+        const parent = ref.slice(0, ref.lastIndexOf('/'));
+        const siblings = getAtPointer(data, parent);
+        fail(`${where}/$ref`, `broken $ref "${ref}": nothing at ${ref.slice(1)}`, isObject(siblings) ? `fix the pointer; ${parent.slice(2)} has: ${Object.keys(siblings).slice(0, 10).join(', ')}` : 'fix the pointer or add the definition it names');
+      }
+      current = target;
+      where = parsePointer(ref).reduce((p, s) => `${p}/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`, '');
+    }
+    if (!isObject(current)) fail(where, `expected an object at ${where}`, 'check the OpenAPI structure here');
+    return { value: current as Record<string, unknown>, at: where };
+  };
+  return { file, source, data, version: (declared as string).startsWith('3.0') ? '3.0' : '3.1', fail, error, deref };
+}

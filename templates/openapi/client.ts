@@ -1,0 +1,199 @@
+/**
+ * Calls the upstream HTTP API for the tools imported by `mcpforge import openapi`.
+ * Created once; yours to edit (retries, logging, extra headers): mcpforge never overwrites it.
+ *
+ * Each tool handler passes an operation (method, path template, where each input property goes);
+ * this file builds the request, sends the server's own upstream credentials (never the MCP
+ * client's token), enforces a timeout, honours cancellation and turns upstream failures into
+ * tool errors the model can read.
+ */
+import { ToolError } from '@mcpforge/runtime';
+
+export type SecurityScheme =
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; env: string }
+  | { type: 'bearer'; env: string }
+  | { type: 'basic'; usernameEnv: string; passwordEnv: string };
+
+export interface ApiConfig {
+  /** Shown in error messages. */
+  title: string;
+  /** Environment variable holding the base URL, and the default from the description. */
+  baseUrlEnv: string;
+  defaultBaseUrl: string;
+  /** Environment variable holding the timeout in milliseconds, and the default. */
+  timeoutEnv: string;
+  defaultTimeoutMs: number;
+  securitySchemes: Record<string, SecurityScheme>;
+  /** Sent on every request (e.g. a user agent the API requires). */
+  headers?: Record<string, string>;
+}
+
+export interface ParamBinding {
+  in: 'path' | 'query' | 'header' | 'cookie';
+  /** The name on the wire. */
+  name: string;
+  /** The input property, when it differs from `name`. */
+  arg?: string;
+  style?: string;
+  explode?: boolean;
+  /** Serialise the value as JSON text. */
+  json?: boolean;
+}
+
+export interface Operation {
+  method: string;
+  /** Path template relative to the base URL, e.g. `/repos/{owner}/{repo}`. */
+  path: string;
+  params?: ParamBinding[];
+  body?: { kind: 'json' | 'form' | 'text'; contentType: string; fields?: Record<string, string>; arg?: string };
+  /** Alternatives of security scheme names; an empty alternative means anonymous is allowed. */
+  security?: string[][];
+  /** json: return the parsed body; wrap: return `{ result: body }`; text: return the body text. */
+  output: 'json' | 'wrap' | 'text';
+}
+
+/** What a handler passes as `ctx` (the runtime's context has more; only this is needed here). */
+export interface UpstreamContext {
+  signal: AbortSignal;
+}
+
+const EXCERPT = 300;
+
+export function defineApi(config: ApiConfig): ApiConfig {
+  return config;
+}
+
+export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, input: object, op: Operation): Promise<T> {
+  const args = input as Record<string, unknown>;
+  const base = process.env[api.baseUrlEnv] || api.defaultBaseUrl;
+  const timeoutMs = Number(process.env[api.timeoutEnv] || api.defaultTimeoutMs);
+  let path = op.path;
+  const query = new URLSearchParams();
+  const headers = new Headers(api.headers);
+  const cookies: string[] = [];
+  for (const p of op.params ?? []) {
+    const value = args[p.arg ?? p.name];
+    if (value === undefined || value === null) continue;
+    if (p.in === 'path') path = path.split(`{${p.name}}`).join(encodeURIComponent(simple(value, p)));
+    else if (p.in === 'query') appendQuery(query, p, value);
+    else if (p.in === 'header') headers.set(p.name, simple(value, p));
+    else cookies.push(`${p.name}=${encodeURIComponent(simple(value, p))}`);
+  }
+  const url = new URL(base.replace(/\/+$/, '') + path);
+  authenticate(api, op, headers, query, cookies);
+  for (const [key, value] of query) url.searchParams.append(key, value);
+  if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
+
+  let body: string | undefined;
+  if (op.body) {
+    const payload = op.body.arg !== undefined ? args[op.body.arg] : pick(args, op.body.fields ?? {});
+    if (payload !== undefined) {
+      headers.set('content-type', op.body.contentType);
+      if (op.body.kind === 'json') body = JSON.stringify(payload);
+      else if (op.body.kind === 'form') {
+        const pairs = Object.entries(payload as object).filter(([, v]) => v !== undefined);
+        body = new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+      }
+      else body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    }
+  }
+  if (!headers.has('accept')) headers.set('accept', op.output === 'text' ? '*/*' : 'application/json');
+
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, { method: op.method, headers, body, signal: AbortSignal.any([ctx.signal, timeout]) });
+    text = await response.text();
+  } catch (error) {
+    if (ctx.signal.aborted) throw new ToolError(`${op.method} ${op.path} was cancelled`, { code: 'cancelled' });
+    if (timeout.aborted) throw new ToolError(`${api.title} did not answer ${op.method} ${op.path} within ${timeoutMs} ms. Try again later.`, { code: 'upstream_timeout' });
+    throw new ToolError(`${api.title} at ${url.origin} could not be reached (${(error as Error).message}).`, { code: 'upstream_unreachable' });
+  }
+  if (!response.ok) {
+    const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT);
+    throw new ToolError(`${api.title} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} to ${op.method} ${op.path}${excerpt ? `: ${excerpt}` : ''}`, {
+      code: 'upstream_error',
+      data: { status: response.status, body: excerpt },
+    });
+  }
+  if (op.output === 'text') return (text || `HTTP ${response.status}`) as T;
+  let parsed: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ToolError(`${api.title} sent a body that is not JSON to ${op.method} ${op.path}: ${text.slice(0, EXCERPT)}`, { code: 'upstream_error' });
+    }
+  }
+  return (op.output === 'wrap' ? { result: parsed } : parsed) as T;
+}
+
+/** Adds the server's own credentials for the first security alternative that is configured. */
+function authenticate(api: ApiConfig, op: Operation, headers: Headers, query: URLSearchParams, cookies: string[]): void {
+  const alternatives = op.security ?? Object.keys(api.securitySchemes).map((name) => [name]);
+  const configured = (name: string) => {
+    const scheme = api.securitySchemes[name];
+    if (!scheme) return false;
+    return scheme.type === 'basic' ? Boolean(process.env[scheme.usernameEnv]) : Boolean(process.env[scheme.env]);
+  };
+  const chosen = alternatives.find((alt) => alt.length > 0 && alt.every(configured));
+  if (!chosen) {
+    const anonymous = op.security === undefined || op.security.length === 0 || op.security.some((alt) => alt.length === 0);
+    if (anonymous) return;
+    const needed = alternatives.map((alt) => alt.map((name) => describeEnv(api.securitySchemes[name])).join(' and ')).join(', or ');
+    throw new ToolError(`${op.method} ${op.path} needs credentials that this server is not configured with: set ${needed} in its environment.`, { code: 'upstream_credentials' });
+  }
+  for (const name of chosen) {
+    const scheme = api.securitySchemes[name]!;
+    if (scheme.type === 'bearer') headers.set('authorization', `Bearer ${process.env[scheme.env]}`);
+    else if (scheme.type === 'basic') {
+      const pair = `${process.env[scheme.usernameEnv] ?? ''}:${process.env[scheme.passwordEnv] ?? ''}`;
+      headers.set('authorization', `Basic ${Buffer.from(pair).toString('base64')}`);
+    } else if (scheme.in === 'header') headers.set(scheme.name, process.env[scheme.env]!);
+    else if (scheme.in === 'query') query.set(scheme.name, process.env[scheme.env]!);
+    else cookies.push(`${scheme.name}=${encodeURIComponent(process.env[scheme.env]!)}`);
+  }
+}
+
+function describeEnv(scheme: SecurityScheme | undefined): string {
+  if (!scheme) return 'an unknown scheme';
+  return scheme.type === 'basic' ? `${scheme.usernameEnv}/${scheme.passwordEnv}` : scheme.env;
+}
+
+/** `simple` style (path, header): arrays and objects comma-separated. */
+function simple(value: unknown, p: ParamBinding): string {
+  if (p.json) return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map(String).join(',');
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return p.explode ? entries.map(([k, v]) => `${k}=${String(v)}`).join(',') : entries.flat().map(String).join(',');
+  }
+  return String(value);
+}
+
+/** `form` (default), `spaceDelimited`, `pipeDelimited` and `deepObject` query styles. */
+function appendQuery(query: URLSearchParams, p: ParamBinding, value: unknown): void {
+  if (p.json) return query.append(p.name, JSON.stringify(value));
+  const style = p.style ?? 'form';
+  const explode = p.explode ?? style === 'form';
+  if (Array.isArray(value)) {
+    if (style === 'form' && explode) for (const item of value) query.append(p.name, String(item));
+    else query.append(p.name, value.map(String).join(style === 'spaceDelimited' ? ' ' : style === 'pipeDelimited' ? '|' : ','));
+    return;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (style === 'deepObject') for (const [k, v] of entries) query.append(`${p.name}[${k}]`, String(v));
+    else if (explode) for (const [k, v] of entries) query.append(k, String(v));
+    else query.append(p.name, entries.flat().map(String).join(','));
+    return;
+  }
+  query.append(p.name, String(value));
+}
+
+function pick(args: Record<string, unknown>, fields: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [arg, key] of Object.entries(fields)) if (args[arg] !== undefined) out[key] = args[arg];
+  return out;
+}
