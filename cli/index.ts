@@ -1,11 +1,9 @@
 /** The `mcpforge` command line. Each command lives in cli/commands/<name>.ts. */
 import { Command, InvalidArgumentError } from 'commander';
-import { newCommand } from './commands/new.js';
 import { clientConfigCommand, CLIENTS } from './commands/client-config.js';
-import { generateCommand, checkCommand } from './commands/generate.js';
 import { UserError } from './output.js';
 import { toolkitVersion } from './toolkit.js';
-import { EXAMPLE_CHOICES, parseExample, parseTransports } from '../generators/app/options.js';
+import { NEW_OPTIONS } from '../generators/app/options.js';
 
 function validated<T>(parse: (value: string) => T): (value: string) => string {
   return (value) => {
@@ -24,31 +22,63 @@ export function buildProgram(): Command {
     .version(toolkitVersion(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)');
 
-  program
+  const create = program
     .command('new')
-    .description('scaffold a new MCP server project (dev layout: SQLite, stdio + HTTP), install and build it')
+    .description('scaffold a new MCP server project (dev layout: SQLite, stdio + HTTP; or --layout production), install and build it')
     .argument('<dir>', 'folder to create the project in (must be empty or new)')
     .option('-y, --yes', 'accept the default for every question')
-    .option('--name <name>', 'server and package name (default: the folder name)')
-    .option('--example <example>', `example tools to start from: ${EXAMPLE_CHOICES.join('|')} (default: all)`, validated(parseExample))
     .option('--spec <file>', 'start from an existing mcpforge.yaml instead of an example')
-    .option('--transport <list>', 'transports to offer: stdio,http (default: both)', validated(parseTransports))
     .option('--skip-install', 'write the files only; do not run npm install and build')
     .option('--force', 'write into a non-empty folder, overwriting files with the same names')
-    .action(newCommand);
+    // Commands load lazily: `generate` on an unchanged project must not pay for Yeoman's import.
+    .action(async (dir: string, options: object) => (await import('./commands/new.js')).newCommand(dir, options));
+  // The flags that are also questions come from the one definition that drives the prompt and the saved answer.
+  for (const option of NEW_OPTIONS) {
+    if (option.parse) create.option(option.flag, option.description, validated(option.parse));
+    else create.option(option.flag, option.description);
+  }
 
   program
     .command('generate')
-    .description('regenerate src/generated/ from mcpforge.yaml and create missing handler files')
+    .description('regenerate src/generated/ from mcpforge.yaml, create missing handler files, update handler type imports')
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
-    .option('--dry-run', 'print what would be written, write nothing')
-    .action(generateCommand);
+    .option('--dry-run', 'print what would be created, updated, removed and left alone; write nothing')
+    .option('--no-cache', 'ignore .mcpforge/cache.json and regenerate every entry')
+    .option('--allow-remote-refs', 'fetch http(s) schemas and $refs')
+    .action(async (options: { spec: string }) => (await import('./commands/generate.js')).generateCommand(options));
 
   program
     .command('check')
-    .description('exit 1 when src/generated/ is stale or a handler file is missing (for CI)')
+    .description('exit 1 when src/generated/ is not exactly what generate would write or a handler does not match (for CI)')
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
-    .action(checkCommand);
+    .option('--no-cache', 'ignore .mcpforge/cache.json and compare with a full regeneration')
+    .action(async (options: { spec: string }) => (await import('./commands/generate.js')).checkCommand(options));
+
+  const add = program.command('add').description('add a tool, resource or prompt to the spec and generate');
+  const addAction = (kind: 'tool' | 'resource' | 'prompt') => async (name: string, options: { spec: string }) =>
+    (await import('./commands/add.js')).addCommand(kind, name, options);
+  const common = (command: Command) =>
+    command
+      .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+      .option('--description <text>', 'description (shown to clients and models)')
+      .option('--title <text>', 'human-readable title')
+      .option('-y, --yes', 'accept the default for every question')
+      .option('--dry-run', 'print what would be created, updated and left alone; write nothing');
+  common(add.command('tool').argument('<name>', 'tool name (A-Z a-z 0-9 _ . -)'))
+    .description('add a tool: its input (and optional output) JSON Schema, a handler stub in src/tools/')
+    .option('--input <file>', 'input JSON Schema file (default: a new schemas/<name>.input.json)')
+    .option('--output <file>', 'output JSON Schema file (structuredContent); default: text results')
+    .action(addAction('tool'));
+  common(add.command('resource').argument('<name>', 'resource name'))
+    .description('add a resource: a static URI or an RFC 6570 template, a handler stub in src/resources/')
+    .option('--uri <uri>', 'URI or template, e.g. notes://{id}')
+    .option('--schema <file>', 'JSON Schema of the data the resource returns')
+    .option('--mime-type <type>', 'MIME type of the contents')
+    .action(addAction('resource'));
+  common(add.command('prompt').argument('<name>', 'prompt name'))
+    .description('add a prompt: optional string arguments, a handler stub in src/prompts/')
+    .option('--arguments <file>', 'JSON Schema of the arguments (an object of string properties)')
+    .action(addAction('prompt'));
 
   program
     .command('client-config')
@@ -60,6 +90,48 @@ export function buildProgram(): Command {
     .option('--file <file>', 'config file to write instead of the client default')
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
     .action(clientConfigCommand);
+
+  const importer = program.command('import').description('add tools from existing descriptions: OpenAPI 3.x or JSON Schema files');
+  importer
+    .command('openapi')
+    .description('one tool per operation of an OpenAPI 3.0/3.1 description (YAML or JSON), with handlers that call the API')
+    .argument('<file>', 'the OpenAPI description')
+    .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+    .option('--include-tags <tags>', 'only operations with one of these tags (comma-separated)')
+    .option('--include-ops <ids>', 'only these operations (operationIds or tool names, comma-separated)')
+    .option('--exclude-ops <ids>', 'skip these operations (operationIds or tool names, comma-separated)')
+    .option('--base-url <url>', 'default upstream base URL (default: servers[0] of the description)')
+    .option('--max-tools <n>', 'refuse to import more tools than this')
+    .option('--output-schema-limit <kib>', 'largest output schema kept, in KiB with its definitions; bigger responses come back as JSON text (0: none, all: every one; default 8)')
+    .option('--name <name>', 'short name of the API: schema folder, config module, env prefix (default: from info.title)')
+    .option('--token-budget <n>', 'warn when tools/list costs more tokens than this (default 25000)')
+    .option('--strict', 'treat lint warnings as errors (nothing is written)')
+    .option('--no-generate', 'only edit the spec and write schemas and handlers; run `mcpforge generate` later')
+    .action(async (...args: unknown[]) => ((await import('./commands/import.js')).importOpenApiCommand as (...a: unknown[]) => Promise<void>)(...args));
+  importer
+    .command('schema')
+    .description('each JSON Schema file (draft-07 or 2020-12) becomes a tool input (or a resource schema)')
+    .argument('<files...>', 'schema files or globs (schemas/*.json)')
+    .option('--as <kind>', 'tool or resource', 'tool')
+    .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+    .option('--token-budget <n>', 'warn when tools/list costs more tokens than this (default 25000)')
+    .option('--strict', 'treat lint warnings as errors (nothing is written)')
+    .option('--no-generate', 'only edit the spec; run `mcpforge generate` later')
+    .action(async (...args: unknown[]) => ((await import('./commands/import.js')).importSchemaCommand as (...a: unknown[]) => Promise<void>)(...args));
+
+  program
+    .command('upgrade')
+    .description('turn this dev project into the production layout (PostgreSQL, Redis, Docker, compose, Kubernetes)')
+    .requiredOption('--to <layout>', 'target layout: production')
+    .option('--dry-run', 'print every file it would create or change and every dependency it would add')
+    .option('--migrate-data', 'copy the dev SQLite data into PostgreSQL (DATABASE_URL or --database-url), verified')
+    .option('--database-url <url>', 'PostgreSQL URL for --migrate-data (default: $DATABASE_URL)')
+    .option('--from <url>', 'SQLite database to copy (default: sqlite:data/<name>.db)')
+    .option('--replicas <n>', 'app replicas in compose.yaml and the Deployment', '3')
+    .option('--force', 'run on a dirty git tree, replace edited deployment files, copy into non-empty tables')
+    .option('--dir <dir>', 'project folder (default: the current folder)')
+    // Loaded lazily like every command: start-up stays small (a no-op `generate` must be < 1 s).
+    .action(async (...args: unknown[]) => ((await import('./commands/upgrade.js')).upgradeCommand as (...a: unknown[]) => Promise<void>)(...args));
 
   return program;
 }

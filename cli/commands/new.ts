@@ -15,6 +15,7 @@ export interface NewCommandOptions {
   example?: string;
   spec?: string;
   transport?: string;
+  layout?: string;
   skipInstall?: boolean;
   force?: boolean;
 }
@@ -47,6 +48,7 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
       example: options.example,
       spec: options.spec ? resolve(options.spec) : undefined,
       transport: options.transport,
+      layout: options.layout,
       force: options.force,
       planContext: { toolkitRoot: toolkit, runtime },
     });
@@ -69,6 +71,7 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
   await runStep('Installing dependencies (npm install)', 'npm', ['install', '--no-audit', '--no-fund'], target);
   await runStep('Building (npm run build)', 'npm', ['run', 'build'], target);
   printNextSteps(result.answers.name, target, shown);
+  if (result.answers.layout === 'production') printDeploySteps(shown);
 }
 
 async function runStep(title: string, command: string, args: string[], cwd: string): Promise<void> {
@@ -102,5 +105,14 @@ VS Code (.vscode/mcp.json):
 
 MCP Inspector:
   npx @modelcontextprotocol/inspector node ${server}
+`);
+}
+
+function printDeploySteps(shown: string): void {
+  process.stdout.write(`
+Production layout (PostgreSQL, Redis, Docker, compose, Kubernetes): see "Deploy" in ${shown}/README.md.
+  docker compose up -d --build            # app replicas behind nginx on http://localhost:8080/mcp
+  kubectl apply -f deploy/k8s/            # after building and pushing the image
+Without DATABASE_URL the server still runs on SQLite, as in the dev layout.
 `);
 }

@@ -11,9 +11,9 @@ import {
   missingOptions,
   noTerminalMessage,
   parseExample,
+  parseLayout,
   parseTransports,
   validateName,
-  EXAMPLE_CHOICES,
   TRANSPORTS,
   type NewAnswers,
 } from './options.js';
@@ -22,6 +22,7 @@ export interface AppGeneratorOptions {
   name?: string;
   example?: string;
   transport?: string;
+  layout?: string;
   spec?: string;
   yes?: boolean;
   /** Supplied by the CLI: where the toolkit lives and how to depend on the runtime. */
@@ -43,6 +44,7 @@ export default class AppGenerator extends Generator {
       name: options.name ?? basename(this.destinationRoot()).toLowerCase().replace(/[^a-z0-9-._~]+/g, '-'),
       example: options.example ? parseExample(options.example) : 'all',
       transports: options.transport ? parseTransports(options.transport) : [...TRANSPORTS],
+      layout: options.layout ? parseLayout(options.layout) : 'dev',
       ...(options.spec ? { spec: options.spec } : {}),
     };
     const missing = missingOptions(options);
@@ -51,27 +53,36 @@ export default class AppGenerator extends Generator {
     } else if (!process.stdin.isTTY) {
       throw new Error(noTerminalMessage(missing));
     } else {
-      const byKey = {
-        name: { type: 'input', default: defaults.name, validate: (value: string) => validateName(value) },
-        example: { type: 'select', choices: [...EXAMPLE_CHOICES], default: 'all' },
+      // Type, message and choices come from the option's definition; here only what is specific.
+      const extra: Record<(typeof missing)[number]['key'], object> = {
+        name: { default: defaults.name, validate: (value: string) => validateName(value) },
+        example: { default: 'all' },
         transports: {
-          type: 'checkbox',
           choices: TRANSPORTS.map((value) => ({ name: value, value, checked: true })),
           validate: (value: string[]) => value.length > 0 || 'choose at least one transport',
         },
+        layout: { default: 'dev' },
       };
-      const questions = missing.map((option) => ({ ...byKey[option.key], name: option.key, message: option.prompt.message }));
+      const questions = missing.map((option) => ({
+        type: option.prompt.type,
+        name: option.key,
+        message: option.prompt.message,
+        ...(option.prompt.choices ? { choices: [...option.prompt.choices] } : {}),
+        ...extra[option.key],
+      }));
       // The question union is wider than inquirer's per-type overloads; each entry above is well-formed.
       const prompted = (await this.prompt(questions as Parameters<Generator['prompt']>[0])) as {
         name?: string;
         example?: string;
         transports?: string[];
+        layout?: string;
       };
       this.answers = {
         ...defaults,
         ...(prompted.name ? { name: prompted.name } : {}),
         ...(prompted.example ? { example: parseExample(prompted.example) } : {}),
         ...(prompted.transports ? { transports: parseTransports(prompted.transports.join(',')) } : {}),
+        ...(prompted.layout ? { layout: parseLayout(prompted.layout) } : {}),
       };
     }
     const nameCheck = validateName(this.answers.name);

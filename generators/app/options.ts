@@ -8,12 +8,17 @@ export const EXAMPLE_CHOICES = ['all', ...EXAMPLES, 'none'] as const;
 export type ExampleChoice = (typeof EXAMPLE_CHOICES)[number];
 export const TRANSPORTS = ['stdio', 'http'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
+/** dev: SQLite, no services. production: `dev` + what `mcpforge upgrade --to production` adds. */
+export const LAYOUTS = ['dev', 'production'] as const;
+export type Layout = (typeof LAYOUTS)[number];
 
 export interface NewAnswers {
   /** npm package name of the server; also its MCP server name. */
   name: string;
   example: ExampleChoice;
   transports: Transport[];
+  /** dev (default), or production: the dev project with the upgrade to production applied. */
+  layout: Layout;
   /** Start from this spec file instead of an example. */
   spec?: string;
 }
@@ -40,10 +45,17 @@ export function parseTransports(value: string): Transport[] {
   return [...new Set(parts)] as Transport[];
 }
 
+export function parseLayout(value: string): Layout {
+  if ((LAYOUTS as readonly string[]).includes(value)) return value as Layout;
+  throw new Error(`--layout ${value}: unknown layout. Choose one of: ${LAYOUTS.join(', ')}.`);
+}
+
 export interface OptionDefinition {
-  key: 'name' | 'example' | 'transports';
+  key: 'name' | 'example' | 'transports' | 'layout';
   flag: string;
   description: string;
+  /** Checks a flag's value (throws a message naming the flag); the CLI rejects bad values up front. */
+  parse?: (value: string) => unknown;
   prompt: { type: 'input' | 'select' | 'checkbox'; message: string; choices?: readonly string[] };
 }
 
@@ -58,22 +70,32 @@ export const NEW_OPTIONS: readonly OptionDefinition[] = [
     key: 'example',
     flag: '--example <example>',
     description: `example tools to start from: ${EXAMPLE_CHOICES.join('|')} (default: all)`,
+    parse: parseExample,
     prompt: { type: 'select', message: 'Start from which example tools?', choices: EXAMPLE_CHOICES },
   },
   {
     key: 'transports',
     flag: '--transport <list>',
     description: 'transports the server offers: stdio,http (default: both)',
+    parse: parseTransports,
     prompt: { type: 'checkbox', message: 'Transports', choices: TRANSPORTS },
+  },
+  {
+    key: 'layout',
+    flag: '--layout <layout>',
+    description: `project layout: ${LAYOUTS.join('|')} (default: dev; production = dev + \`mcpforge upgrade --to production\`)`,
+    parse: parseLayout,
+    prompt: { type: 'select', message: 'Layout (dev: SQLite only; production: adds PostgreSQL, Redis, Docker, compose, Kubernetes)', choices: LAYOUTS },
   },
 ];
 
 /** The options a non-interactive run still lacks (none with --yes). */
-export function missingOptions(given: { yes?: boolean; name?: string; example?: string; spec?: string; transport?: string }): OptionDefinition[] {
+export function missingOptions(given: { yes?: boolean; name?: string; example?: string; spec?: string; transport?: string; layout?: string }): OptionDefinition[] {
   if (given.yes) return [];
   return NEW_OPTIONS.filter((option) => {
     if (option.key === 'name') return given.name === undefined;
     if (option.key === 'example') return given.example === undefined && given.spec === undefined;
+    if (option.key === 'layout') return given.layout === undefined;
     return given.transport === undefined;
   });
 }

@@ -11,6 +11,11 @@ import { composeExamples, renderSpec, SPEC_SCHEMA_PATH, type FileMap } from './c
 import type { NewAnswers, ExampleName } from './options.js';
 import { renderTemplateDir } from './templates.js';
 import { composeFromSpecFile } from './from-spec.js';
+import { applyPlan, planUpgrade } from '../upgrade/plan.js';
+import { renderProductionTemplates } from '../upgrade/templates.js';
+
+/** App replicas in compose.yaml and the Deployment of a project created with `--layout production`. */
+export const DEFAULT_REPLICAS = 3;
 
 export interface PlanContext {
   /** The mcpforge package root (holds templates/ and generators/). */
@@ -72,7 +77,17 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
   files.set(SPEC_SCHEMA_PATH, await readFile(join(context.toolkitRoot, 'generators', 'shared', 'spec', 'mcpforge.schema.json'), 'utf8'));
   files.set('.mcpforge/answers.json', `${JSON.stringify({ ...answers, spec: undefined }, null, 2)}\n`);
   if (context.runtime.tarball) files.set(context.runtime.tarball.path, context.runtime.tarball.content);
+  if (answers.layout === 'production') return { files: await upgradeInMemory(files, answers.name, context.toolkitRoot), warnings: generated.warnings };
   return { files, warnings: generated.warnings };
+}
+
+/**
+ * `new --layout production` is `new` (dev) followed by `upgrade --to production`: the same plan,
+ * applied to the in-memory file map instead of the disk, so the two can never drift apart.
+ */
+async function upgradeInMemory(files: FileMap, name: string, toolkitRoot: string): Promise<FileMap> {
+  const rendered = await renderProductionTemplates(toolkitRoot, { name, replicas: DEFAULT_REPLICAS });
+  return applyPlan(files, planUpgrade({ files, ...rendered }));
 }
 
 /**

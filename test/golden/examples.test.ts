@@ -8,15 +8,17 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { planNewProject } from '../../generators/app/plan.js';
-import type { ExampleChoice } from '../../generators/app/options.js';
+import type { ExampleChoice, Layout } from '../../generators/app/options.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
-const EXAMPLES: Array<{ example: ExampleChoice; name: string }> = [
+const EXAMPLES: Array<{ example: ExampleChoice; name: string; layout?: Layout }> = [
   { example: 'notes', name: 'notes' },
   { example: 'weather', name: 'weather' },
   { example: 'files', name: 'files' },
   { example: 'all', name: 'all' },
   { example: 'none', name: 'none' },
+  // `new --layout production`: the notes example with the upgrade to production applied.
+  { example: 'notes', name: 'notes-production', layout: 'production' },
 ];
 const RUNTIME_SPEC = 'file:vendor/mcpforge-runtime-0.1.0.tgz';
 const IGNORED = new Set(['node_modules', 'dist', 'vendor', 'data']);
@@ -30,12 +32,12 @@ function listProject(dir: string, prefix = ''): string[] {
   });
 }
 
-describe.each(EXAMPLES)('examples/$name', ({ example, name }) => {
+describe.each(EXAMPLES)('examples/$name', ({ example, name, layout = 'dev' }) => {
   const dir = join(TOOLKIT_ROOT, 'examples', name);
 
   it('matches the committed golden files', async () => {
     const { files } = await planNewProject(
-      { name, example, transports: ['stdio', 'http'] },
+      { name, example, transports: ['stdio', 'http'], layout },
       { toolkitRoot: TOOLKIT_ROOT, projectDir: `/path/to/${name}`, runtime: { spec: RUNTIME_SPEC } },
     );
     for (const [path, content] of files) {
