@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SpecError, throwIfAny } from '../spec/errors.js';
 import { formatLintIssue, lintSpec, type LintOptions } from '../spec/lint.js';
 import type { LoadedSchema, LoadedSpec } from '../spec/types.js';
-import { entryKey } from './content-hash.js';
+import { entryKey, sha256 } from './content-hash.js';
 import { emitHandlers } from './emit-handlers.js';
 import { emitManifest } from './emit-manifest.js';
 import { emitRegistry } from './emit-registry.js';
@@ -34,7 +34,18 @@ export interface GenerateOptions {
    * They must be exactly what the entry emits: callers verify them against recorded hashes.
    */
   reuse?: (key: string) => Map<string, string> | undefined;
+  /**
+   * Validator code goes into content-addressed modules (`validators/_shared/<hash>.js`) that the
+   * per-entry validators re-export, so identical validators exist once. Default: from
+   * SHARE_VALIDATORS_FROM entries up (GitHub: 1,924 validators, 1,094 distinct; every byte of
+   * validator JS is parsed by the project's `tsc`, which includes `.js` files).
+   */
+  shareValidators?: boolean;
 }
+
+/** Entries (tools + resources + prompts) from which validators are shared by default. */
+export const SHARE_VALIDATORS_FROM = 200;
+const SHARED_VALIDATORS_DIR = 'src/generated/validators/_shared';
 
 export interface GeneratedProject {
   /** `src/generated/**`: rewritten on every generation. Keys are project-relative POSIX paths. */
@@ -65,6 +76,9 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const entries = new Map<string, string[]>();
   const validators = new ValidatorCompiler();
   let emitted = 0;
+  const share = options.shareValidators ?? spec.tools.length + spec.resources.length + spec.prompts.length >= SHARE_VALIDATORS_FROM;
+  // Part of every entry's key: the layout of its validator files depends on it.
+  const layout = share ? 'shared-validators' : 'validators';
 
   const addUser = (file: string, text: string) => {
     if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
@@ -95,14 +109,24 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     } catch (error) {
       throw new SpecError({ ...loaded.location, message: `cannot compile a validator for ${what}: ${(error as Error).message}`, hint: 'fix the schema (run `mcpforge check` for details)' });
     }
-    out.set(`${base}.js`, header + code);
+    if (share) {
+      // Content-addressed: every entry with this code emits the same file, so entries stay
+      // independent (the cache can reuse any of them) and the module exists once on disk.
+      const shared = `${SHARED_VALIDATORS_DIR}/${sha256(code).slice(0, 20)}.js`;
+      let from = path.posix.relative(path.posix.dirname(base), shared);
+      if (!from.startsWith('.')) from = `./${from}`;
+      out.set(shared, header + code);
+      out.set(`${base}.js`, `${header}export { default, validate } from '${from}';\n`);
+    } else {
+      out.set(`${base}.js`, header + code);
+    }
     out.set(`${base}.d.ts`, header + VALIDATOR_DTS);
   };
   const schemaKey = (loaded: LoadedSchema | undefined) => loaded && { draft: loaded.draft, schema: loaded.schema };
 
   for (const tool of spec.tools) {
     const n = names.tools.get(tool.name)!;
-    const key = entryKey(['tool', tool.name, header, schemaKey(tool.input), schemaKey(tool.output)]);
+    const key = entryKey(['tool', tool.name, header, ...(share ? [layout] : []), schemaKey(tool.input), schemaKey(tool.output)]);
     await entry(key, async (out) => {
       const roots = [{ name: n.input, schema: tool.input }, ...(tool.output ? [{ name: n.output, schema: tool.output }] : [])];
       out.set(paths.toolTypes(tool.name), header + (await emitTypes(roots)));
@@ -113,7 +137,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   }
   for (const resource of spec.resources) {
     const n = names.resources.get(resource.name)!;
-    const key = entryKey(['resource', resource.name, header, resource.variables, schemaKey(resource.schema)]);
+    const key = entryKey(['resource', resource.name, header, ...(share ? [layout] : []), resource.variables, schemaKey(resource.schema)]);
     await entry(key, async (out) => {
       const data = resource.schema ? await emitTypes([{ name: n.data, schema: resource.schema }]) : '';
       out.set(paths.resourceTypes(resource.name), header + emitParamsType(n.params, resource.variables) + '\n' + data);
@@ -123,7 +147,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   }
   for (const prompt of spec.prompts) {
     const n = names.prompts.get(prompt.name)!;
-    const key = entryKey(['prompt', prompt.name, header, schemaKey(prompt.arguments)]);
+    const key = entryKey(['prompt', prompt.name, header, ...(share ? [layout] : []), schemaKey(prompt.arguments)]);
     await entry(key, async (out) => {
       const args = prompt.arguments
         ? await emitTypes([{ name: n.args, schema: prompt.arguments }])

@@ -1,0 +1,135 @@
+/**
+ * What makes generation fast at the scale of large imports, without changing what clients see:
+ * shared (content-addressed) validator modules, batched formatting, a JSON-text manifest past a
+ * size, and `import openapi` going through the cached, merging generation pipeline.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { format } from 'prettier';
+import { describe, expect, it } from 'vitest';
+import { formatTypeScript, generateProject, PRETTIER_OPTIONS } from '../../generators/shared/codegen/index.js';
+import { emitManifest } from '../../generators/shared/codegen/emit-manifest.js';
+import { planSync, type SyncPlan } from '../../generators/shared/merge/sync.js';
+import { loadSpec } from '../../generators/shared/spec/index.js';
+import { CLI, TOOLKIT_ROOT } from '../helpers/toolkit.js';
+
+const ROOT = join(TOOLKIT_ROOT, '.tmp', 'openapi-generation-scale');
+const SPEC = join(ROOT, 'mcpforge.yaml');
+const SAME_INPUT = '{ type: object, properties: { id: { type: integer, minimum: 1 } }, required: [id], additionalProperties: false }';
+const SPEC_TEXT = [
+  'name: t',
+  'tools:',
+  `  get_a:\n    description: A.\n    input: ${SAME_INPUT}`,
+  `  get_b:\n    description: B.\n    input: ${SAME_INPUT}\n    output: { type: object, properties: { name: { type: string } }, required: [name] }`,
+  '  put_c:\n    description: C.\n    input: { type: object, properties: { name: { type: string, minLength: 2 } }, required: [name] }',
+  '',
+].join('\n');
+
+const load = (text = SPEC_TEXT) => loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
+
+describe('shared validators (large projects)', () => {
+  it('emits each distinct validator once, re-exported per tool, and it validates as before', async () => {
+    const spec = await load();
+    const shared = await generateProject(spec, { shareValidators: true });
+    const plain = await generateProject(spec, { shareValidators: false });
+    const modules = [...shared.files.keys()].filter((p) => p.startsWith('src/generated/validators/_shared/'));
+    // get_a and get_b share their input validator: 3 distinct of 4.
+    expect(modules).toHaveLength(3);
+    const reexport = shared.files.get('src/generated/validators/get_a.input.js')!;
+    expect(reexport).toMatch(/export \{ default, validate \} from '\.\/_shared\/[0-9a-f]{20}\.js';\n$/);
+    expect(shared.files.get('src/generated/validators/get_b.input.js')).toBe(reexport);
+    // The shared module is byte for byte the module a small project gets; the rest is unchanged.
+    const target = /from '\.\/(.+)'/.exec(reexport)![1]!;
+    expect(shared.files.get(`src/generated/validators/${target}`)).toBe(plain.files.get('src/generated/validators/get_a.input.js'));
+    for (const [path, text] of plain.files) if (!path.startsWith('src/generated/validators/') || !path.endsWith('.js')) expect(shared.files.get(path)).toBe(text);
+
+    // Loaded as the runtime loads it (ESM, from the project's folder).
+    rmSync(ROOT, { recursive: true, force: true });
+    for (const [path, text] of shared.files) {
+      mkdirSync(join(ROOT, path, '..'), { recursive: true });
+      writeFileSync(join(ROOT, path), text);
+    }
+    const mod = (await import(pathToFileURL(join(ROOT, 'src/generated/validators/get_b.input.js')).href)) as { default: (data: unknown) => boolean };
+    expect(mod.default({ id: 3 })).toBe(true);
+    expect(mod.default({ id: 0 })).toBe(false);
+    expect(mod.default({ id: 3, extra: true })).toBe(false);
+  });
+
+  it('keeps the cache exact: reused entries equal a fresh run, shared modules included', async () => {
+    const plan = async (text: string, files: Map<string, string>, cache?: SyncPlan['cache']) =>
+      planSync({ spec: await load(text), specFile: 'mcpforge.yaml', files, cache, sources: new Map([['mcpforge.yaml', text]]) });
+    // 200 entries switch sharing on by default: pad the spec with small tools.
+    const padded = SPEC_TEXT + Array.from({ length: 200 }, (_, i) => `  pad_${i}:\n    description: P.\n    input: ${SAME_INPUT}\n`).join('');
+    const first = await plan(padded, new Map());
+    const files = new Map(first.write);
+    for (const [p, t] of first.create) files.set(p, t);
+    expect(files.get('src/generated/validators/pad_0.input.js')).toMatch(/from '\.\/_shared\//);
+    const changed = padded.replace('minLength: 2', 'minLength: 3');
+    const cached = await plan(changed, files, first.cache);
+    const fresh = await plan(changed, files);
+    expect(cached.emitted).toBe(1);
+    expect(fresh.emitted).toBe(203);
+    expect([...cached.write]).toEqual([...fresh.write]);
+    expect(cached.remove).toEqual(fresh.remove);
+    // put_c's old shared module is gone, its new one written.
+    expect(cached.remove.filter((p) => p.includes('/_shared/'))).toHaveLength(1);
+    expect([...cached.write.keys()].filter((p) => p.includes('/_shared/'))).toHaveLength(1);
+  });
+});
+
+describe('batched formatting', () => {
+  it('formats each file exactly as prettier does on its own', async () => {
+    const sources = [
+      '// header\nexport interface A { a: string; b?: number\n}\n\n\n',
+      'export type B = { x: "y" } | null\n',
+      '/** Doc. */\nexport type C = Array<{ deep: { deeper: { deepest: string; other: number; more: boolean; evenMore: string[] } } }>;',
+      '\n\nexport interface D {\n\n  // @@ not a marker\n  d: A\n}\n',
+    ];
+    const files = new Map(sources.map((text, i) => [`src/f${i}.ts`, text]));
+    await formatTypeScript(files);
+    for (const [i, text] of sources.entries()) expect(files.get(`src/f${i}.ts`)).toBe(await format(text, PRETTIER_OPTIONS));
+  });
+});
+
+describe('manifest', () => {
+  it('past 256 KiB is JSON text that evaluates to the same object (tools/list unchanged)', async () => {
+    const spec = await load();
+    const big = 'x'.repeat(300 * 1024);
+    const tool = spec.tools[0]!;
+    const large = { ...spec, tools: [{ ...tool, description: big }] };
+    const text = emitManifest(large);
+    expect(text).toContain('export const manifest: Manifest = JSON.parse("');
+    const value = (source: string) => Function(`return (${source.slice(source.indexOf('Manifest = ') + 11, source.lastIndexOf(';'))});`)() as unknown;
+    const small = emitManifest(spec);
+    expect(small).toContain('export const manifest: Manifest = {\n');
+    expect(JSON.stringify(value(text))).toBe(JSON.stringify({ ...(value(small) as object), tools: { [tool.name]: { ...(value(small) as { tools: Record<string, object> }).tools[tool.name], description: big } } }));
+  });
+});
+
+describe('import openapi through the generation pipeline', () => {
+  it('keeps the imported handlers, records the cache, and re-imports from it', async () => {
+    const dir = join(TOOLKIT_ROOT, '.tmp', 'openapi-reimport');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'mcpforge.yaml'), 'name: pets\nversion: 0.1.0\ntools: {}\n');
+    const run = () => execa(process.execPath, [CLI, 'import', 'openapi', join(TOOLKIT_ROOT, 'test/fixtures/openapi/petstore-3.0.yaml'), '--name', 'pets'], { cwd: dir, all: true, reject: false });
+    const first = await run();
+    expect(first.exitCode, first.all).toBe(0);
+    const handlers = readFileSync(join(dir, 'src/generated/handlers.ts'), 'utf8');
+    const tool = /import\('\.\.\/tools\/(.+?)\.js'\)/.exec(handlers)![1]!;
+    // The imported handler performs the call: not a stub.
+    expect(readFileSync(join(dir, `src/tools/${tool}.ts`), 'utf8')).toContain('callUpstream');
+    const cache = JSON.parse(readFileSync(join(dir, '.mcpforge/cache.json'), 'utf8')) as { entries: Record<string, string[]>; user: Record<string, string> };
+    expect(Object.keys(cache.user)).toContain(`src/tools/${tool}.ts`);
+    const entries = Object.keys(cache.entries).length;
+    expect(first.all).toMatch(new RegExp(`${entries} of ${entries} entries generated`));
+    const second = await run();
+    expect(second.exitCode, second.all).toBe(0);
+    expect(second.all).toMatch(new RegExp(`0 of ${entries} entries generated`));
+    const check = await execa(process.execPath, [CLI, 'check'], { cwd: dir, all: true, reject: false });
+    expect(check.all).toMatch(/up to date/);
+    expect(check.exitCode).toBe(0);
+  }, 120_000);
+});
