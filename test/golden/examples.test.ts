@@ -21,6 +21,7 @@ const EXAMPLES: Array<{ example: ExampleChoice; name: string; layout?: Layout }>
   { example: 'notes', name: 'notes-production', layout: 'production' },
 ];
 const RUNTIME_SPEC = 'file:vendor/mcpforge-runtime-0.1.0.tgz';
+const CLI_SPEC = 'file:vendor/mcpforge-0.1.0.tgz';
 const IGNORED = new Set(['node_modules', 'dist', 'vendor', 'data']);
 
 function listProject(dir: string, prefix = ''): string[] {
@@ -38,7 +39,7 @@ describe.each(EXAMPLES)('examples/$name', ({ example, name, layout = 'dev' }) =>
   it('matches the committed golden files', async () => {
     const { files } = await planNewProject(
       { name, example, transports: ['stdio', 'http'], layout },
-      { toolkitRoot: TOOLKIT_ROOT, projectDir: `/path/to/${name}`, runtime: { spec: RUNTIME_SPEC } },
+      { toolkitRoot: TOOLKIT_ROOT, projectDir: `/path/to/${name}`, runtime: { spec: RUNTIME_SPEC }, cli: { spec: CLI_SPEC } },
     );
     for (const [path, content] of files) {
       await expect(content.toString(), path).toMatchFileSnapshot(join(dir, path));
