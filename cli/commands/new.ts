@@ -5,7 +5,7 @@ import type { AppGeneratorOptions } from '../../generators/app/index.js';
 import { missingOptions, noTerminalMessage } from '../../generators/app/options.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
 import { step, UserError } from '../output.js';
-import { packRuntime } from '../runtime-package.js';
+import { packRuntime, packToolkit } from '../runtime-package.js';
 import { toolkitRoot } from '../toolkit.js';
 import { runGenerator } from '../yeoman.js';
 
@@ -41,7 +41,7 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
   const plan = step('Writing the project');
   let result: AppGeneratorOptions['result'];
   try {
-    const runtime = await packRuntime(toolkit);
+    const [runtime, cli] = await Promise.all([packRuntime(toolkit), packToolkit(toolkit)]);
     const finished = await runGenerator<AppGeneratorOptions>('app', target, {
       yes: options.yes,
       name: options.name,
@@ -50,7 +50,7 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
       transport: options.transport,
       layout: options.layout,
       force: options.force,
-      planContext: { toolkitRoot: toolkit, runtime },
+      planContext: { toolkitRoot: toolkit, runtime, cli },
     });
     result = finished.result;
   } catch (error) {

@@ -24,6 +24,11 @@ export interface PlanContext {
   projectDir: string;
   /** How package.json depends on the runtime: a `file:` tarball in vendor/ or a version range. */
   runtime: { spec: string; tarball?: { path: string; content: Buffer } };
+  /**
+   * How package.json depends on the mcpforge CLI (for `npm run generate` and `check`); by default
+   * the published version range of this toolkit.
+   */
+  cli?: { spec: string; tarball?: { path: string; content: Buffer } };
 }
 
 /** Environment variables an example reads, documented in .env.example. */
@@ -65,6 +70,7 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
     version: '0.1.0',
     description: String(composed.spec.description ?? ''),
     runtimeSpec: context.runtime.spec,
+    cliSpec: context.cli?.spec ?? `^${await toolkitVersion(context.toolkitRoot)}`,
     projectDir: context.projectDir,
     tools: section('tools'),
     resources: section('resources'),
@@ -77,6 +83,7 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
   files.set(SPEC_SCHEMA_PATH, await readFile(join(context.toolkitRoot, 'generators', 'shared', 'spec', 'mcpforge.schema.json'), 'utf8'));
   files.set('.mcpforge/answers.json', `${JSON.stringify({ ...answers, spec: undefined }, null, 2)}\n`);
   if (context.runtime.tarball) files.set(context.runtime.tarball.path, context.runtime.tarball.content);
+  if (context.cli?.tarball) files.set(context.cli.tarball.path, context.cli.tarball.content);
   if (answers.layout === 'production') return { files: await upgradeInMemory(files, answers.name, context.toolkitRoot), warnings: generated.warnings };
   return { files, warnings: generated.warnings };
 }
@@ -88,6 +95,10 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
 async function upgradeInMemory(files: FileMap, name: string, toolkitRoot: string): Promise<FileMap> {
   const rendered = await renderProductionTemplates(toolkitRoot, { name, replicas: DEFAULT_REPLICAS });
   return applyPlan(files, planUpgrade({ files, ...rendered }));
+}
+
+async function toolkitVersion(toolkitRoot: string): Promise<string> {
+  return (JSON.parse(await readFile(join(toolkitRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /**

@@ -26,6 +26,32 @@ describe.skipIf(!up)('storage on PostgreSQL (real server)', () => {
     await db?.drop();
   });
 
+  it('survives a connection killed mid-transaction: the transaction fails, the process does not, the pool recovers', async () => {
+    const errors: Error[] = [];
+    const storage = await createDatabase(db.url, { poolSize: 2, onPoolError: (error) => errors.push(error) });
+    opened.push(storage);
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const failed = storage.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        // Between two statements the client is checked out and idle: this is where it used to emit
+        // an 'error' nobody listened to, which ended the process.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(failed).rejects.toThrow(/terminat|Connection/i);
+      expect(errors.length).toBeGreaterThan(0);
+      await storage.check();
+      const { rows } = await sql<{ n: number }>`select 2 as n`.execute(storage.db);
+      expect(rows).toEqual([{ n: 2 }]);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('applies the same SQL migrations as SQLite, once, even when replicas start together', async () => {
     const replicas = await Promise.all([open(), open(), open()]);
     expect(replicas[0]!.dialect).toBe('postgres');

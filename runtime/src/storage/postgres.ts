@@ -24,6 +24,14 @@ export async function createPostgresDatabase<DB = unknown>(url: string, options:
   });
   // An idle client losing its connection emits on the pool; unhandled, it would end the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // A checked-out client (inside a transaction, between two statements) that loses its connection
+  // emits 'error' on itself, where the pool does not listen: with no listener of its own the whole
+  // process would crash when PostgreSQL restarts under load. The statement in flight or the next
+  // one fails with the same error (the transaction rolls back, the caller sees it), and the pool
+  // discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onPoolError?.(error));
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
 

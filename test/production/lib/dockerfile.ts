@@ -11,8 +11,12 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
-import dockerignore from '@balena/dockerignore';
+import { createRequire } from 'node:module';
+import type { Ignore } from '@balena/dockerignore';
 import { execa } from 'execa';
+
+// A CommonJS module whose typings claim an ES default export: load it as what it is.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
 
 export interface Instruction {
   keyword: string;
