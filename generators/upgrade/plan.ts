@@ -6,7 +6,7 @@
  * It never touches handler files (src/tools, src/resources, src/prompts): the same handlers run on
  * PostgreSQL and Redis.
  */
-import { parseDocument } from 'yaml';
+import { isMap, parseDocument } from 'yaml';
 
 export type FileMap = Map<string, string | Buffer>;
 
@@ -38,6 +38,11 @@ export interface UpgradeInput {
   deployment: ReadonlyMap<string, string>;
   /** Rendered Deploy section of the README. */
   readmeSection: string;
+  /**
+   * Renders the deployment files for the spec's tool groups (`renderProductionTemplates` gives it):
+   * when mcpforge.yaml has `groups:`, they replace `deployment` (one service per group).
+   */
+  deploymentFor?: (groups: Record<string, { replicas?: number }>) => ReadonlyMap<string, string>;
   /** Replace deployment files that differ from the templates. */
   force?: boolean;
 }
@@ -82,8 +87,14 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
     changes.push({ path: 'package.json', action: 'update', reason: added.join(', '), content: `${JSON.stringify(pkg, null, 2)}\n` });
   }
 
-  // 3. Deployment files: created when missing; a user-edited one is kept unless forced.
-  for (const [path, content] of [...input.deployment].sort(([a], [b]) => a.localeCompare(b))) {
+  // 3. Deployment files: created when missing; a user-edited one is kept unless forced. A spec
+  // with tool groups gets one service per group (DESIGN §7).
+  const groups = doc.get('groups');
+  const deployment =
+    isMap(groups) && groups.items.length > 0 && input.deploymentFor
+      ? input.deploymentFor(groups.toJSON() as Record<string, { replicas?: number }>)
+      : input.deployment;
+  for (const [path, content] of [...deployment].sort(([a], [b]) => a.localeCompare(b))) {
     const current = text(input.files.get(path));
     if (current === content) continue;
     if (current === undefined) changes.push({ path, action: 'create', reason: 'deployment file', content });

@@ -56,6 +56,8 @@ export function emitManifest(spec: LoadedSpec): string {
         },
       ]),
     ),
+    // Only when the spec has groups (undefined is dropped by JSON.stringify: no change otherwise).
+    groups: spec.groups,
   };
   const pretty = JSON.stringify(manifest, null, 2);
   if (pretty.length <= MANIFEST_LITERAL_LIMIT) {

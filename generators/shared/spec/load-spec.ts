@@ -5,8 +5,10 @@ import { SchemaChecker } from './check-schema.js';
 import { DocumentStore, resolveLocation } from './documents.js';
 import { SpecError, throwIfAny } from './errors.js';
 import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
+import { closestKey } from './suggest.js';
 import type {
   AuthMode,
+  LoadedGroup,
   LoadedPrompt,
   LoadedResource,
   LoadedSchema,
@@ -65,6 +67,7 @@ interface RawSpec {
   resources?: Record<string, RawResource>;
   prompts?: Record<string, RawPrompt>;
   auth?: { mode: AuthMode };
+  groups?: Record<string, { tools: string[]; replicas?: number }>;
 }
 
 /**
@@ -133,6 +136,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     const args = p.arguments === undefined ? undefined : await schema(p.arguments, joinPointer(at, 'arguments'), `arguments of prompt "${name}"`, [objectRoot, stringProperties]);
     prompts.push(compact({ name, title: p.title, description: p.description, arguments: args, scopes: p.scopes, location: location(at) }));
   }
+  const groups = raw.groups === undefined ? undefined : checkGroups(raw.groups, Object.keys(raw.tools ?? {}), location, errors);
   throwIfAny(errors);
 
   return compact({
@@ -146,9 +150,35 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     resources,
     prompts,
     auth: { mode: raw.auth?.mode ?? 'none' },
+    groups,
     sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
     sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
   });
+}
+
+/** Every group names known tools, and no tool is in two groups. */
+function checkGroups(
+  groups: NonNullable<RawSpec['groups']>,
+  toolNames: string[],
+  location: (pointer: string) => SpecLocation,
+  errors: SpecError[],
+): Record<string, LoadedGroup> {
+  const known = new Set(toolNames);
+  const owner = new Map<string, string>();
+  const loaded: Record<string, LoadedGroup> = {};
+  for (const [group, g] of Object.entries(groups)) {
+    g.tools.forEach((tool, i) => {
+      const at = location(joinPointer('/groups', group, 'tools', String(i)));
+      if (!known.has(tool)) {
+        const suggestion = closestKey(tool, toolNames);
+        errors.push(new SpecError({ ...at, message: `group "${group}" names unknown tool "${tool}"`, hint: suggestion ? `did you mean "${suggestion}"?` : `use a key of \`tools\`${toolNames.length > 0 ? ` (${toolNames.join(', ')})` : ''}` }));
+      } else if (owner.has(tool)) {
+        errors.push(new SpecError({ ...at, message: `tool "${tool}" is in two groups, "${owner.get(tool)}" and "${group}"`, hint: 'a tool is served by one group\'s service: remove it from one of them' }));
+      } else owner.set(tool, group);
+    });
+    loaded[group] = compact({ tools: [...g.tools], replicas: g.replicas });
+  }
+  return loaded;
 }
 
 async function resolveSchema(value: RawSchemaRef, pointer: string, spec: SourceDocument, store: DocumentStore): Promise<LoadedSchema> {

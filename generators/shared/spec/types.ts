@@ -77,6 +77,13 @@ export interface LoadedPrompt {
   location: SpecLocation;
 }
 
+/** A tool group (`groups:`): deployed as its own service in the production layout. */
+export interface LoadedGroup {
+  /** Tool names, in spec order of the group's list. */
+  tools: string[];
+  replicas?: number;
+}
+
 export type AuthMode = 'none' | 'apiKey' | 'jwt' | 'oauth';
 export type Transport = 'stdio' | 'http';
 
@@ -94,6 +101,8 @@ export interface LoadedSpec {
   resources: LoadedResource[];
   prompts: LoadedPrompt[];
   auth: { mode: AuthMode };
+  /** Tool groups by name (absent when the spec has none). */
+  groups?: Record<string, LoadedGroup>;
   /** Every file read: the spec first, then schema files in the order first met (absolute paths). */
   sourceFiles: string[];
   /** Text of every file read, keyed like `sourceFiles` (remote documents by URL); for hashing. */

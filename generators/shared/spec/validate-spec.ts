@@ -9,6 +9,8 @@ export { specSchema };
 
 export const NAME_RULE_HINT = 'use 1–64 characters of A–Z a–z 0–9 _ . -';
 
+const GROUP_NAME_HINT = 'use 1–40 lower case letters, digits and -, starting and ending with a letter or digit (it names a service and the path /mcp/<group>)';
+
 let compiled: ValidateFunction | undefined;
 
 /** The spec schema compiled once per process: it never changes while the toolkit runs. */
@@ -79,6 +81,7 @@ function toSpecError(doc: SourceDocument, e: ErrorObject): SpecError | undefined
       const name = String(e.params.propertyName);
       const section = parsePointer(e.instancePath).at(-1) ?? '';
       const kind = KIND_BY_SECTION[section] ?? 'key';
+      if (section === 'groups') return at(joinPointer(e.instancePath, name), `invalid group name "${name}"`, GROUP_NAME_HINT, true);
       return at(joinPointer(e.instancePath, name), `invalid ${kind} name "${name}"`, NAME_RULE_HINT, true);
     }
     case 'required': {

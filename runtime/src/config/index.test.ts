@@ -117,4 +117,17 @@ describe('config', () => {
     expect(result.help).toBe(true);
     if (result.help) expect(result.text).toContain('--transport stdio|http');
   });
+  it('MCP_GROUP / --group selects one of the spec\'s tool groups; an unknown one is a config error', () => {
+    const groups = { ...base, groups: ['reading', 'writing'] };
+    const pick = (argv: string[], env: Record<string, string>) => {
+      const result = loadConfig({ ...groups, argv, env });
+      if (result.help) throw new Error('unexpected help');
+      return result.config.group;
+    };
+    expect(pick([], {})).toBeUndefined();
+    expect(pick([], { MCP_GROUP: 'reading' })).toBe('reading');
+    expect(pick(['--group', 'writing'], { MCP_GROUP: 'reading' })).toBe('writing');
+    expect(() => loadConfig({ ...groups, argv: [], env: { MCP_GROUP: 'admin' } })).toThrow(/MCP_GROUP=admin: unknown tool group; this server's groups are reading, writing/);
+    expect(problems(['--group', 'reading'])).toEqual([expect.stringMatching(/^MCP_GROUP=reading: this server's spec defines no tool groups/)]);
+  });
 });

@@ -38,6 +38,8 @@ export interface RuntimeConfig {
   maxBodyBytes: number;
   /** How long shutdown waits for in-flight requests, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** Serve only this tool group's tools (resources and prompts all stay); unset serves every tool. */
+  group?: string;
 }
 
 export interface ConfigSources {
@@ -49,6 +51,8 @@ export interface ConfigSources {
   projectRoot: URL | string;
   /** Transports the spec offers (default both); the first is the default transport. */
   offered?: readonly TransportKind[];
+  /** Tool group names the spec defines (for checking MCP_GROUP). */
+  groups?: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -70,6 +74,7 @@ const FLAGS: Record<string, string> = {
   '--redis-url': 'REDIS_URL',
   '--migrate': 'MCP_MIGRATE',
   '--log-level': 'LOG_LEVEL',
+  '--group': 'MCP_GROUP',
 };
 
 /** Usage text for `--help`. */
@@ -88,6 +93,7 @@ export function helpText(name: string): string {
     '                           REDIS_KEY_PREFIX     prefix of every Redis key (default mcpforge:<name>:)',
     '  --migrate auto|only|skip MCP_MIGRATE          apply migrations at start (auto), apply and exit (only), or not (skip)',
     '  --log-level LEVEL        LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)',
+    '  --group NAME             MCP_GROUP            serve only this tool group\'s tools (groups: in the spec; default: every tool)',
     '                           MCP_ALLOWED_HOSTS    extra Host names to accept, comma-separated',
     '                           MCP_ALLOWED_ORIGINS  extra Origin host names to accept, comma-separated',
     '                           MCP_MAX_BODY_BYTES   largest request body (default 1048576)',
@@ -165,6 +171,16 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const maxBodyBytes = parseInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES, 1024 * 1024, 1, 2 ** 31 - 1, problems);
   const shutdownTimeoutMs = parseInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS, 10_000, 0, 600_000, problems);
 
+  const group = values.MCP_GROUP === undefined || values.MCP_GROUP === '' ? undefined : values.MCP_GROUP;
+  const groups = sources.groups ?? [];
+  if (group !== undefined && !groups.includes(group)) {
+    problems.push(
+      groups.length === 0
+        ? `MCP_GROUP=${group}: this server's spec defines no tool groups; add \`groups:\` to mcpforge.yaml and run \`mcpforge generate\`, or unset MCP_GROUP`
+        : `MCP_GROUP=${group}: unknown tool group; this server's groups are ${groups.join(', ')}`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     help: false,
@@ -183,6 +199,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       allowedOrigins: parseList(env.MCP_ALLOWED_ORIGINS),
       maxBodyBytes,
       shutdownTimeoutMs,
+      ...(group === undefined ? {} : { group }),
     },
   };
 }

@@ -69,6 +69,14 @@ export interface Manifest {
   tools: Record<string, ToolManifestEntry>;
   resources: Record<string, ResourceManifestEntry>;
   prompts: Record<string, PromptManifestEntry>;
+  /** Tool groups (`groups:` in the spec): `MCP_GROUP=<name>` serves only that group's tools. */
+  groups?: Record<string, GroupManifestEntry>;
+}
+
+export interface GroupManifestEntry {
+  tools: string[];
+  /** Replicas of the group's service in the production layout. */
+  replicas?: number;
 }
 
 /** An ajv standalone validate function (the default export of a generated validator module). */

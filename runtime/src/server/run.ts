@@ -65,6 +65,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       name: options.manifest.name,
       projectRoot: options.projectRoot,
       offered: options.manifest.transports,
+      groups: Object.keys(options.manifest.groups ?? {}),
     });
     if (loaded.help) {
       process.stdout.write(`${loaded.text}\n`);
@@ -100,9 +101,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     if (config.redisUrl) {
       redis = await connectRedis({ url: config.redisUrl, prefix: config.redisKeyPrefix, logger, registry: metrics.registry });
     }
+    const served = config.group === undefined ? options : forGroup(options.manifest, options.modules, config.group);
     factory = await createServerFactory({
-      manifest: options.manifest,
-      modules: options.modules,
+      manifest: served.manifest,
+      modules: served.modules,
       // Each tool's handler and validator load on its first call: start-up stays flat in the
       // number of tools (DESIGN §8 cold start). A broken handler file shows on its first call.
       loading: 'lazy',
@@ -214,6 +216,13 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     ...(stdio ? { stdio } : {}),
     shutdown,
   };
+}
+
+/** The manifest and modules with only one tool group's tools (MCP_GROUP); resources and prompts unchanged. */
+function forGroup(manifest: Manifest, modules: ServerModules, group: string): { manifest: Manifest; modules: ServerModules } {
+  const names = new Set(manifest.groups?.[group]?.tools ?? []);
+  const pick = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([name]) => names.has(name)));
+  return { manifest: { ...manifest, tools: pick(manifest.tools) }, modules: { ...modules, tools: pick(modules.tools) } };
 }
 
 function toDirUrl(root: URL | string): URL {

