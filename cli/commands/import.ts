@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { listFilesSync } from '../../generators/shared/tree/list-files.js';
 import { planSchemaImport } from '../../generators/import-schema/plan.js';
 import { planOpenApiImport, readOpenApi, type ImportReport } from '../../generators/openapi/index.js';
 import { commitPlan, planProject, writeFiles } from '../../generators/generate/project.js';
@@ -77,7 +78,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
       doc,
       specText,
       readProjectFile: read,
-      listProjectFiles: (dir) => listFilesSync(root, dir),
+      listProjectFiles: (dir) => listFilesSync(join(root, dir)).map((file) => relative(root, file).split(sep).join('/')),
       clientSource: await readFile(join(toolkitRoot(), 'templates', 'openapi', 'client.ts'), 'utf8'),
       options: {
         includeTags: list(options.includeTags),
@@ -230,21 +231,6 @@ function printOpenApiReport(r: ImportReport, written: Written, root: string, sta
 
 function seconds(started: number): string {
   return `${((Date.now() - started) / 1000).toFixed(1)}s`;
-}
-
-function listFilesSync(root: string, dir: string): string[] {
-  const full = join(root, dir);
-  if (!existsSync(full)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else out.push(relative(root, p).split(sep).join('/'));
-    }
-  };
-  walk(full);
-  return out.sort();
 }
 
 /** `schemas/*.json`, `defs/**\/*.json`: a small glob (`*`, `?`, `**`) for shells that do not expand. */

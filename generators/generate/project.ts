@@ -7,11 +7,12 @@
  * unchanged 1,000-tool project answers well under a second. The spec loader, the code generator
  * and the TypeScript parser load only when a plan is needed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { generatorFingerprint, sha256 } from '../shared/codegen/content-hash.js';
 import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
+import { listFilesSync } from '../shared/tree/list-files.js';
 import type { LintOptions } from '../shared/spec/lint.js';
 import type { LoadedSpec } from '../shared/spec/types.js';
 
@@ -125,18 +126,15 @@ function upToDate(root: string, specFile: string, cache: CacheRecord, files: Rea
 /** The files generation reads, keyed by project-relative POSIX path. */
 export function readProjectFiles(root: string): Map<string, string> {
   const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && !entry.name.endsWith('.tmp')) files.set(posix(relative(root, full)), readFileSync(full, 'utf8'));
-    }
-  };
   for (const path of SCANNED) {
     const full = join(root, path);
     if (!existsSync(full)) continue;
-    if (path.endsWith('.ts')) files.set(path, readFileSync(full, 'utf8'));
-    else walk(full);
+    if (path.endsWith('.ts')) {
+      files.set(path, readFileSync(full, 'utf8'));
+      continue;
+    }
+    // Half-written `.tmp` files of an interrupted commit are not part of the project.
+    for (const file of listFilesSync(full)) if (!file.endsWith('.tmp')) files.set(posix(relative(root, file)), readFileSync(file, 'utf8'));
   }
   return files;
 }

@@ -2,29 +2,17 @@
  * Bad input gets a specific message and exit code 1, and nothing is written: neither by `new`
  * (the target folder is never created) nor by `generate` (the project stays byte-identical).
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { snapshotFiles } from '../helpers/snapshot.js';
 import { CLI, TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const FIXTURES = join(TOOLKIT_ROOT, 'test', 'fixtures', 'bad-new');
 const workdir = mkdtempSync(join(tmpdir(), 'mcpforge-bad-'));
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
-
-function snapshot(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (current: string) => {
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const full = join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.set(full.slice(dir.length), readFileSync(full, 'utf8'));
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 const CASES = [
   { fixture: 'unknown-key.yaml', expected: [/unknown-key\.yaml:4/, /descripton/, /did you mean "description"/, /\/tools\/hello/] },
@@ -48,11 +36,11 @@ describe('mcpforge new --spec <bad spec>', () => {
   it('refuses a non-empty folder without --force and leaves it as it was', async () => {
     const target = join(workdir, 'occupied');
     cpSync(FIXTURES, target, { recursive: true });
-    const before = snapshot(target);
+    const before = snapshotFiles(target);
     const result = await execa(process.execPath, [CLI, 'new', target, '--yes', '--skip-install'], { all: true, reject: false });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/is not empty.*--force/s);
-    expect(snapshot(target)).toEqual(before);
+    expect(snapshotFiles(target)).toEqual(before);
   });
 
   it('without a terminal and without --yes, names the flags to pass', async () => {
@@ -70,10 +58,10 @@ describe('mcpforge generate on a broken spec', () => {
     cpSync(join(TOOLKIT_ROOT, 'examples', 'notes'), project, { recursive: true });
     const spec = join(project, 'mcpforge.yaml');
     writeFileSync(spec, readFileSync(spec, 'utf8').replace('    input: schemas/create_note.input.json', '    input: schemas/missing.json'));
-    const before = snapshot(project);
+    const before = snapshotFiles(project);
     const result = await execa(process.execPath, [CLI, 'generate'], { cwd: project, all: true, reject: false });
     expect(result.exitCode, result.all).toBe(1);
     expect(result.stderr).toMatch(/missing\.json/);
-    expect(snapshot(project)).toEqual(before);
+    expect(snapshotFiles(project)).toEqual(before);
   });
 });

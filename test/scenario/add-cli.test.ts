@@ -3,29 +3,17 @@
  * required answers name their flags, --dry-run writes nothing, a bad schema leaves every file as
  * it was, and a real add edits the spec in place and creates the handler.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotFiles } from '../helpers/snapshot.js';
 import { CLI, TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mcpforge-add-'));
 const DIR = join(work, 'none');
 const cli = (...args: string[]) => execa(process.execPath, [CLI, ...args], { cwd: DIR, all: true, reject: false, stdin: 'ignore' });
-
-function tree(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else out.set(full.slice(DIR.length), readFileSync(full, 'utf8'));
-    }
-  };
-  walk(DIR);
-  return out;
-}
 
 beforeAll(async () => {
   cpSync(join(TOOLKIT_ROOT, 'examples', 'none'), DIR, { recursive: true });
@@ -39,31 +27,31 @@ describe('mcpforge add without a terminal', () => {
     [['add', 'resource', 'doc'], /Pass --uri\./],
     [['add', 'resource', 'doc', '--yes'], /Pass --uri\./],
   ])('%j fails, names the flags and writes nothing', async (args, message) => {
-    const before = tree();
+    const before = snapshotFiles(DIR);
     const result = await cli(...args);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(message);
-    expect(tree()).toEqual(before);
+    expect(snapshotFiles(DIR)).toEqual(before);
   });
 
   it('--dry-run prints what would be created and updated, and writes nothing', async () => {
-    const before = tree();
+    const before = snapshotFiles(DIR);
     const result = await cli('add', 'resource', 'doc', '--uri', 'docs://{slug}', '--description', 'A doc.', '--dry-run');
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/would create\s+src\/resources\/doc\.ts/);
     expect(result.stdout).toMatch(/would write\s+src\/generated\/types\/resources\/doc\.ts/);
     expect(result.stdout).toMatch(/would update\s+mcpforge\.yaml\s+\(resources\.doc\)/);
     expect(result.stdout).toMatch(/would leave\s+src\/tools\/hello\.ts/);
-    expect(tree()).toEqual(before);
+    expect(snapshotFiles(DIR)).toEqual(before);
   });
 
   it('a schema that does not compile is reported and nothing is written', async () => {
     writeFileSync(join(work, 'bad.json'), '{ "type": "object", "properties": { "x": { "type": "strin" } } }');
-    const before = tree();
+    const before = snapshotFiles(DIR);
     const result = await cli('add', 'tool', 'broken', '--description', 'B.', '--input', join(work, 'bad.json'));
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/bad\.json/);
-    expect(tree()).toEqual(before);
+    expect(snapshotFiles(DIR)).toEqual(before);
   });
 
   it('adds a tool, a resource and a prompt; the spec keeps its comments; check passes', async () => {
@@ -87,12 +75,12 @@ describe('mcpforge add without a terminal', () => {
 
   it('generate --dry-run lists files left alone and writes nothing', async () => {
     writeFileSync(join(DIR, 'schemas', 'get_time.input.json'), JSON.stringify({ type: 'object', properties: { zone: { type: 'string' } } }));
-    const before = tree();
+    const before = snapshotFiles(DIR);
     const result = await cli('generate', '--dry-run');
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/would write\s+src\/generated\/types\/get_time\.ts/);
     expect(result.stdout).toMatch(/would leave\s+src\/tools\/get_time\.ts/);
     expect(result.stdout).toMatch(/dry run: nothing written/);
-    expect(tree()).toEqual(before);
+    expect(snapshotFiles(DIR)).toEqual(before);
   });
 });

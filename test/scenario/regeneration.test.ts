@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitPlan, planProject } from '../../generators/generate/project.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
+import { snapshotFiles } from '../helpers/snapshot.js';
 import { CLI, TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const DIR = join(TOOLKIT_ROOT, '.tmp', 'scenario-notes');
@@ -252,14 +253,14 @@ describe('scenario: the notes example through a series of spec changes', () => {
     edit('mcpforge.yaml', '    output: schemas/count_notes.output.json\n', '');
     // ...and another file has a change generate would make, to prove nothing at all is written.
     editJson('schemas/list_notes.input.json', (s) => (s.properties.tag.maxLength = 50));
-    const before = snapshotTree(DIR);
+    const before = snapshotFiles(DIR, buildOutput);
     const result = await cli('generate');
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/conflict: src\/tools\/count_notes\.ts/);
     expect(result.stderr).toMatch(/found: +uses CountNotesOutput \(imported from \.\.\/generated\/types\/count_notes\.js\), which the spec no longer generates/);
     expect(result.stderr).toMatch(/expected: export default defineTool\('count_notes', async \(input, ctx\) => \{ \.\.\. \}\)/);
     expect(result.stderr).toMatch(/nothing was written/);
-    expect(snapshotTree(DIR)).toEqual(before);
+    expect(snapshotFiles(DIR, buildOutput)).toEqual(before);
     // The user resolves it; generate goes through.
     edit('src/tools/count_notes.ts', '  const result: CountNotesOutput = { count: rows.length };\n  return result;', '  return `${rows.length} notes`;');
     const resolved = await cli('generate');
@@ -287,16 +288,7 @@ describe('scenario: the notes example through a series of spec changes', () => {
   });
 });
 
-function snapshotTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (current: string) => {
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      if (entry.name.startsWith('build-') || entry.name === 'data') continue;
-      const full = join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else out.set(full.slice(dir.length), readFileSync(full, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
+/** Build folders and server data the scenario's own steps create: not project files. */
+function buildOutput(segment: string): boolean {
+  return segment.startsWith('build-') || segment === 'data';
 }
