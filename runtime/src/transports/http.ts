@@ -1,0 +1,265 @@
+/**
+ * Streamable HTTP on node:http.
+ *
+ * Serves both protocol eras statelessly through the SDK's `createMcpHandler` (2026-07-28, with
+ * the 2025-11-25 stateless fallback) and adds what a deployment needs around it: Host/Origin
+ * validation (DNS-rebinding protection, on by default), a body size limit, `/healthz`, `/readyz`,
+ * `/metrics`, TCP or unix socket, and a graceful close that lets in-flight calls finish.
+ */
+import { createConnection } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { lstatSync, unlinkSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, type McpServerFactory } from '@modelcontextprotocol/server';
+import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/index.js';
+import { createFastPath, fastPathEnabled, type FastPathTools } from '../fastpath/index.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export const MCP_PATH = '/mcp';
+
+export interface HttpServerOptions {
+  /** Bind address (default 127.0.0.1). Ignored with `socket`. */
+  host?: string;
+  /** TCP port (default 3000; 0 picks a free one). Ignored with `socket`. */
+  port?: number;
+  /** Unix socket path; a stale socket file there is removed first. */
+  socket?: string;
+  /** Host names accepted besides the localhost names; `*` turns Host validation off. */
+  allowedHosts?: string[];
+  /** Origin host names accepted besides the localhost names; `*` turns Origin validation off. */
+  allowedOrigins?: string[];
+  /** Largest accepted request body in bytes (default 1 MiB); larger gets 413. */
+  maxBodyBytes?: number;
+  /**
+   * Readiness check for `/readyz` (for example the database's `select 1`); throws when not ready.
+   * An object it returns (or an error's `details`) is added to the JSON body, e.g. `{ database: 'up', redis: 'down' }`.
+   */
+  readiness?: () => Promise<void | Record<string, unknown>>;
+  /** Served at `/metrics`; 404 there without it. */
+  metrics?: Metrics;
+  logger?: Logger;
+  /**
+   * Tools the fast path serves modern stateless `tools/call` for (DESIGN §8); defaults to the
+   * factory's own (`createServerFactory` provides them). `false`, or `MCP_FAST_PATH=off` in the
+   * environment, sends every request through the SDK.
+   */
+  fastPath?: FastPathTools | false;
+}
+
+export interface HttpServerHandle {
+  readonly server: Server;
+  /** `http://HOST:PORT/mcp`, or `unix:PATH` for a socket. */
+  readonly url: string;
+  /** The TCP port actually bound (undefined for a socket). */
+  readonly port: number | undefined;
+  /** Requests currently being served on `/mcp`. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, waits up to `timeoutMs` for in-flight requests, then drops the
+   * remaining connections. Resolves `drained: false` when the wait timed out.
+   */
+  close(timeoutMs?: number): Promise<{ drained: boolean }>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * @example
+ * ```ts
+ * const http = await startHttpServer(factory, { port: 3000, readiness: () => storage.check(), metrics });
+ * console.error(`listening on ${http.url}`);
+ * ```
+ */
+export async function startHttpServer(factory: McpServerFactory, options: HttpServerOptions = {}): Promise<HttpServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = options.logger;
+  const onerror = (error: Error) => log?.warn({ err: error }, 'MCP HTTP request failed');
+
+  const mcp = quietly(() => createMcpHandler(factory, { legacy: 'stateless', responseMode: 'json', maxRequestBodySize: maxBodyBytes, onerror }));
+  log?.debug('JSON response mode: progress notifications sent mid-call are dropped over HTTP');
+  const nodeHandler = toNodeHandler(mcp, { maxRequestBodySize: maxBodyBytes, onerror });
+  const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
+  const serveMcp =
+    fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
+  log?.debug({ fastPath: serveMcp !== nodeHandler }, 'HTTP tools/call fast path');
+
+  if (!options.socket && !LOOPBACK.has(host) && !(options.allowedHosts ?? []).length) {
+    log?.warn(
+      { host },
+      'bound to a non-loopback address but MCP_ALLOWED_HOSTS is empty: only localhost Host headers are accepted on /mcp; set MCP_ALLOWED_HOSTS to the names clients use',
+    );
+  }
+  const validateHost = hostValidator(options.allowedHosts ?? [], hostHeaderValidation, localhostAllowedHostnames());
+  const validateOrigin = hostValidator(options.allowedOrigins ?? [], originValidation, localhostAllowedOrigins());
+
+  let inFlight = 0;
+  let closing = false;
+  const drainWaiters = new Set<() => void>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === MCP_PATH) {
+      if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+        return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${MCP_PATH}; use POST` }, { allow: 'POST, GET, DELETE' });
+      }
+      if (closing) {
+        return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: 'Server is shutting down; retry on another replica' }, id: null }, { connection: 'close' });
+      }
+      if (!validateHost(req, res) || !validateOrigin(req, res)) return;
+      inFlight++;
+      try {
+        await serveMcp(req, res);
+      } finally {
+        inFlight--;
+        if (inFlight === 0) for (const resolve of drainWaiters) resolve();
+      }
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${path}` }, { allow: 'GET' });
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      if (closing) return sendJson(res, 503, { status: 'shutting_down' });
+      try {
+        const details = await options.readiness?.();
+        return sendJson(res, 200, { status: 'ok', ...(details ?? {}) });
+      } catch (error) {
+        log?.warn({ err: error }, 'readiness check failed');
+        const details = (error as { details?: Record<string, unknown> } | null)?.details;
+        return sendJson(res, 503, { status: 'unavailable', reason: 'database check failed', ...(details ?? {}) });
+      }
+    }
+    if (path === '/metrics' && options.metrics) {
+      const text = await options.metrics.metricsText();
+      res.writeHead(200, { 'content-type': options.metrics.contentType });
+      res.end(text);
+      return;
+    }
+    return sendJson(res, 404, { error: `No route for ${path}; the MCP endpoint is ${MCP_PATH}` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // The last line of defence: a bug here must cost one request, never the process.
+      log?.error({ err: error }, 'unhandled error while serving an HTTP request');
+      if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
+      else res.destroy();
+    });
+  });
+  // Malformed HTTP (not JSON): answer 400 and drop the socket instead of emitting an error.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  if (options.socket) await removeStaleSocket(options.socket);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (options.socket) server.listen(options.socket, done);
+    else server.listen(options.port ?? 3000, host, done);
+  });
+  server.on('error', (error) => log?.error({ err: error }, 'HTTP server error'));
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? (address as AddressInfo).port : undefined;
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const url = options.socket ? `unix:${options.socket}` : `http://${urlHost}:${port}${MCP_PATH}`;
+
+  let closed: Promise<{ drained: boolean }> | undefined;
+  return {
+    server,
+    url,
+    port,
+    get inFlight() {
+      return inFlight;
+    },
+    close(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS) {
+      closed ??= (async () => {
+        closing = true;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        let drained = true;
+        if (inFlight > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          drained = await Promise.race([
+            new Promise<boolean>((resolve) => drainWaiters.add(() => resolve(true))),
+            new Promise<boolean>((resolve) => {
+              timer = setTimeout(() => resolve(false), timeoutMs);
+            }),
+          ]);
+          clearTimeout(timer);
+        }
+        server.closeAllConnections();
+        await stopped;
+        await mcp.close().catch(() => {});
+        if (options.socket) removeSocketFile(options.socket);
+        return { drained };
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * Runs `fn` with `console.warn` muted. The SDK warns on stderr, unconditionally, that JSON response
+ * mode drops mid-call notifications; that mode is a deliberate choice here (DESIGN §8), and stderr
+ * must hold only log lines and the single "listening on" line.
+ */
+function quietly<T>(fn: () => T): T {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    return fn();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+type Validator = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+function hostValidator(extra: string[], make: (names: string[]) => Validator, defaults: string[]): Validator {
+  if (extra.includes('*')) return () => true;
+  return make([...defaults, ...extra]);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/** Removes a socket file left by a crashed server; refuses a live socket or a non-socket file. */
+async function removeStaleSocket(path: string): Promise<void> {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it. Choose another MCP_SOCKET path.`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`Another server is listening on ${path}; stop it or choose another MCP_SOCKET path.`);
+  removeSocketFile(path);
+}
+
+function removeSocketFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
