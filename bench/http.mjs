@@ -29,7 +29,14 @@ export const MODERN_CALL = {
 export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add', arguments: args } }), pv: LEGACY_PV };
 
 /** The HTTP contenders: baselines from ../shared/baselines, then generated mcpforge servers. */
-export function httpContenders({ serversDir, projects }) {
+/**
+ * Node flags of the `-smallheap` contender (full runs only): the same server with V8's young
+ * generation and old-generation limit capped, to show how much of the peak RSS is uncollected
+ * garbage rather than live data (bench/README.md, "where the time goes").
+ */
+export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=64'];
+
+export function httpContenders({ serversDir, projects, smallHeap = false }) {
   const node = process.execPath;
   const list = [
     { id: 'raw', label: 'raw node:http JSON-RPC (floor)', baseline: true, command: (port) => [node, join(serversDir, 'a-raw.mjs'), String(port)], request: LEGACY_CALL },
@@ -41,6 +48,10 @@ export function httpContenders({ serversDir, projects }) {
     list.push({ id: `mcpforge-${tools}`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'} (validation, logs, metrics)`, tools, command: serve('server.js'), request: MODERN_CALL });
     if (tools === projects[0].tools) {
       list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL });
+      if (smallHeap) {
+        const flagged = (port) => [node, ...SMALL_HEAP_FLAGS, ...serve('server.js')(port).slice(1)];
+        list.push({ id: `mcpforge-${tools}-smallheap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, node ${SMALL_HEAP_FLAGS.join(' ')}`, tools, command: flagged, request: MODERN_CALL });
+      }
     }
   }
   return list;
@@ -100,13 +111,13 @@ export async function runHttp(contenders, settings) {
       c.verified = await verify(c);
       log(`verified ${c.id}: ${JSON.stringify(c.verified).slice(0, 160)}`);
     }
-    if (warmupSeconds > 0) for (const c of contenders) runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
+    if (warmupSeconds > 0) for (const c of contenders) await runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
 
     const runs = [];
     for (let round = 0; round < rounds; round++) {
       for (const connections of concurrencies) {
         for (const c of rotated(contenders, round)) {
-          const r = runWrk(c.url, c.request, { connections, seconds });
+          const r = await runWrk(c.url, c.request, { connections, seconds });
           runs.push({ round: round + 1, connections, id: c.id, ...r });
           log(`round ${round + 1} c=${connections} ${c.id.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}`);
         }

@@ -2,20 +2,26 @@
 // `npm run bench`: every benchmark of issue 8 in one run, contenders side by side, on loopback.
 //   HTTP tools/call (wrk, c=1 and c=32, alternating rounds): raw node:http floor, SDK v2
 //   createMcpHandler, fastmcp, and generated mcpforge servers (1 tool, the same with validation
-//   off, 1,000 tools); then cold start over stdio (1, 100, 1,000 tools vs the baselines).
+//   off, 1,000 tools); then cold start over stdio (1, 100, 1,000 tools vs the baselines); then
+//   generation: import + generate + tsc of the GitHub REST API description vs openapi-mcp-generator
+//   on the same file, and a no-op `mcpforge generate` of the imported project.
 // Prints a markdown table (stdout) and writes bench/results/bench-<date>.json (and latest.json).
 //
-// Options: --quick (CI smoke: 1 round of 1 s, 100 tools instead of 1,000, 2 cold starts; checks
-// only that every benchmark produced numbers), --only http|coldstart, --json <file>.
-// Env knobs: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10).
-// Generation benchmark (issue 8 item 4): not here yet — it needs `mcpforge import openapi`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Options: --quick (CI smoke: 1 round of 1 s, 100 tools instead of 1,000, 2 cold starts, the
+// petstore fixture instead of GitHub; checks only that every benchmark produced numbers),
+// --only http|coldstart|generation, --json <file>.
+// Env knobs: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (2).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { coldStartContenders, runColdStart } from './coldstart.mjs';
+import { runGeneration } from './generation.mjs';
 import { httpContenders, runHttp } from './http.mjs';
 import { prepareBaselines } from './lib/baselines.mjs';
-import { prepareProject } from './lib/projects.mjs';
+import { ensureToolkitBuilt, prepareProject } from './lib/projects.mjs';
 import { BENCH_DIR, ensureWrk, log } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
@@ -27,27 +33,40 @@ const jsonOut = jsonIndex >= 0 ? argv[jsonIndex + 1] : undefined;
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 
 const settings = quick
-  ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, coldRuns: 2, manyTools: 100, coldTools: [1, 100] }
-  : { seconds: num('BENCH_SECONDS', 10), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000] };
+  ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, coldRuns: 2, manyTools: 100, coldTools: [1, 100], quick, genRounds: 1, noopRuns: 1, tscTimeout: 120 }
+  : { seconds: num('BENCH_SECONDS', 10), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 2), noopRuns: 3, tscTimeout: 180 };
 
 // DESIGN §8 targets.
-const TARGETS = { vsSdkV2: 8, vsRaw: 0.3, p99Ms: 15, rssMiB: 100, validationCost: 0.05, cold1Ms: 150, coldRatio: 1.2 };
+const TARGETS = { vsSdkV2: 8, vsRaw: 0.3, p99Ms: 15, rssMiB: 100, validationCost: 0.05, cold1Ms: 150, coldRatio: 1.2, generateS: 5, generateTscS: 10, noopS: 1 };
 
 const started = performance.now();
-const report = { date: new Date().toISOString(), node: process.version, quick, settings, targets: TARGETS, http: undefined, coldstart: undefined, generation: { status: 'not run', reason: 'needs `mcpforge import openapi` (issue: OpenAPI import), not built yet' } };
+const report = { date: new Date().toISOString(), node: process.version, quick, settings, targets: TARGETS, http: undefined, coldstart: undefined, generation: undefined };
 
-const serversDir = prepareBaselines();
+const runtimeBench = !only || only === 'http' || only === 'coldstart';
+// --quick: the generation benchmark runs in a child process beside the others, so the CI smoke run
+// is not longer for it (quick timings are not meaningful anyway; a full run measures it alone).
+let generationChild;
+if (quick && !only) {
+  ensureToolkitBuilt();
+  generationChild = generationInChild();
+}
+const serversDir = runtimeBench ? prepareBaselines() : undefined;
 const toolCounts = [...new Set([1, settings.manyTools, ...settings.coldTools])].sort((a, b) => a - b);
-const projects = new Map(toolCounts.map((n) => [n, prepareProject(n)]));
+const projects = new Map(runtimeBench ? toolCounts.map((n) => [n, prepareProject(n)]) : []);
 
 if (!only || only === 'http') {
   ensureWrk();
-  const contenders = httpContenders({ serversDir, projects: [1, settings.manyTools].map((tools) => ({ tools, dir: projects.get(tools) })) });
+  const contenders = httpContenders({ serversDir, projects: [1, settings.manyTools].map((tools) => ({ tools, dir: projects.get(tools) })), smallHeap: !quick });
   report.http = await runHttp(contenders, settings);
 }
 if (!only || only === 'coldstart') {
   const contenders = coldStartContenders({ serversDir, projects: settings.coldTools.map((tools) => ({ tools, dir: projects.get(tools) })) });
   report.coldstart = await runColdStart(contenders, { runs: settings.coldRuns });
+}
+if (generationChild) report.generation = await generationChild;
+else if (!only || only === 'generation') {
+  ensureToolkitBuilt();
+  report.generation = runGeneration(settings);
 }
 report.seconds = (performance.now() - started) / 1000;
 report.checks = checks(report);
@@ -61,6 +80,21 @@ writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(dir, quick ? 'latest-quick.json' : 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(dir, quick ? 'latest-quick.md' : 'latest.md'), markdown);
 log(`wrote ${file} (${report.seconds.toFixed(0)} s)`);
+
+/** `run.mjs --quick --only generation` in a child process; resolves with its report's `generation`. */
+function generationInChild() {
+  const file = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-gen-')), 'generation.json');
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--quick', '--only', 'generation', '--json', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const done = new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code !== 0) return reject(new Error(`the generation benchmark (child process) failed: exit ${code ?? signal}`));
+      resolve(JSON.parse(readFileSync(file, 'utf8')).generation);
+    });
+  });
+  done.catch(() => {}); // awaited later; an early failure must not be an unhandled rejection
+  return done;
+}
 
 /** The DESIGN §8 figures for our servers, each with its value, target and whether it is met. */
 function checks(r) {
@@ -82,6 +116,14 @@ function checks(r) {
       const cost = 1 - on / med(novalid);
       add('validation cost c=32 (1 − on ÷ off)', cost, `≤ ${TARGETS.validationCost}`, cost <= TARGETS.validationCost);
     }
+  }
+  if (r.generation) {
+    const g = r.generation.stats.mcpforge;
+    const input = r.quick ? ' (quick: petstore)' : '';
+    add(`import + generate${input} (s)`, g.generateSeconds.median, `≤ ${TARGETS.generateS}`, g.generateSeconds.median <= TARGETS.generateS);
+    add(`import + generate + tsc${input} (s)`, g.totalSeconds.median, `≤ ${TARGETS.generateTscS}`, g.totalSeconds.median <= TARGETS.generateTscS && g.tscErrors === 0);
+    add(`tsc errors in the generated project${input}`, g.tscErrors, '0', g.tscErrors === 0);
+    add(`no-op generate${input} (s)`, r.generation.noop.seconds.median, `≤ ${TARGETS.noopS}`, r.generation.noop.seconds.median <= TARGETS.noopS);
   }
   if (r.coldstart) {
     const cs = r.coldstart.stats;
@@ -132,8 +174,32 @@ function render(r) {
     }
     lines.push('');
   }
+  if (r.generation) lines.push(...renderGeneration(r.generation, r.settings));
   lines.push('## DESIGN §8 targets', '', '| figure | value | target | met |', '|---|--:|--:|:-:|');
   for (const c of r.checks) lines.push(`| ${c.figure} | ${fmt(c.value, c.value < 10 ? 3 : 1)} | ${c.target} | ${c.met ? 'yes' : '**no**'} |`);
-  lines.push('', `Generation benchmark: ${r.generation.status} (${r.generation.reason}).`, '', `Total time ${fmt(r.seconds, 0)} s.`, '');
+  lines.push('', `Total time ${fmt(r.seconds, 0)} s.`, '');
   return lines.join('\n');
+}
+
+function renderGeneration(g, settings) {
+  const ours = g.stats.mcpforge;
+  const theirs = g.stats['openapi-mcp-generator'];
+  const other = g.contenders.find((c) => c.id === 'openapi-mcp-generator').label;
+  const secs = (x) => `${fmt(x.median, 2)} (${fmt(x.min, 2)}–${fmt(x.max, 2)})`;
+  const ratio = (a, b) => (b > 0 ? `${fmt(a / b, 2)}×` : '–');
+  const errors = (x) => (x.tscErrors < 0 ? x.tscDetail : x.tscErrors === 0 ? '0' : `${fmt(x.tscErrors)} (${x.tscDetail})`);
+  const lines = [`## Generation: ${g.input} → project → tsc --noEmit (${settings.genRounds} alternating round(s))`, ''];
+  lines.push(`| metric | mcpforge | ${other} | mcpforge ÷ other |`, '|---|--:|--:|--:|');
+  lines.push(`| import + generate, CLI process (s) | ${secs(ours.generateSeconds)} | ${secs(theirs.generateSeconds)} | ${ratio(ours.generateSeconds.median, theirs.generateSeconds.median)} |`);
+  lines.push(`| tsc --noEmit (s) | ${secs(ours.tscSeconds)} | ${secs(theirs.tscSeconds)} | ${ratio(ours.tscSeconds.median, theirs.tscSeconds.median)} |`);
+  lines.push(`| total (s) | ${secs(ours.totalSeconds)} | ${secs(theirs.totalSeconds)} | ${ratio(ours.totalSeconds.median, theirs.totalSeconds.median)} |`);
+  lines.push(`| tsc errors | ${errors(ours)} | ${errors(theirs)} | |`);
+  lines.push(`| tools | ${fmt(ours.tools)} | ${fmt(theirs.tools)} | |`);
+  lines.push(`| tools without input validation | ${fmt(ours.toolsWithoutValidation)} | ${theirs.toolsWithoutValidation ?? 'not measured (zod conversion at run time)'} | |`);
+  lines.push(`| tools/list (MB) | ${fmt(ours.toolsListBytes / 1e6, 2)} | ${fmt(theirs.toolsListBytes / 1e6, 2)} | ${ratio(ours.toolsListBytes, theirs.toolsListBytes)} |`);
+  lines.push(`| tools/list (~k tokens, bytes ÷ 4) | ${fmt(ours.toolsListBytes / 4000)} | ${fmt(theirs.toolsListBytes / 4000)} | |`);
+  lines.push('');
+  const n = g.noop;
+  lines.push(`No-op \`mcpforge generate\` of the imported project (new CLI process each, median of ${n.samples.length}): ${fmt(n.seconds.median, 3)} s (${fmt(n.seconds.min, 3)}–${fmt(n.seconds.max, 3)}); CLI start-up alone (\`--version\`) ${fmt(n.cliStartupSeconds.median, 3)} s. Last output: "${n.output}".`, '');
+  return lines;
 }

@@ -54,6 +54,15 @@ export function buildProgram(): Command {
     .option('--no-cache', 'ignore .mcpforge/cache.json and compare with a full regeneration')
     .action(async (options: { spec: string }) => (await import('./commands/generate.js')).checkCommand(options));
 
+  program
+    .command('dev')
+    .description('watch the spec, schemas/ and src/; regenerate, rebuild and restart the server over HTTP on every change (one status line per cycle)')
+    .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+    .option('--port <n>', 'HTTP port of the server (0: any free port, kept across restarts)', '3000')
+    .option('--host <host>', 'bind address of the server', '127.0.0.1')
+    .option('--debounce <ms>', 'quiet time after the last change before a cycle starts', '200')
+    .action(async (options: { spec: string; port: string; host: string; debounce: string }) => (await import('./commands/dev.js')).devCommand(options));
+
   const add = program.command('add').description('add a tool, resource or prompt to the spec and generate');
   const addAction = (kind: 'tool' | 'resource' | 'prompt') => async (name: string, options: { spec: string }) =>
     (await import('./commands/add.js')).addCommand(kind, name, options);
@@ -121,17 +130,45 @@ export function buildProgram(): Command {
 
   program
     .command('upgrade')
-    .description('turn this dev project into the production layout (PostgreSQL, Redis, Docker, compose, Kubernetes)')
-    .requiredOption('--to <layout>', 'target layout: production')
+    .description('turn this dev project into the production layout (PostgreSQL, Redis, Docker, compose, Kubernetes), and/or switch its auth mode')
+    .option('--to <layout>', 'target layout: production')
+    .option('--auth <mode>', 'set auth.mode (none|apiKey|jwt|oauth), document its variables in .env.example, regenerate')
     .option('--dry-run', 'print every file it would create or change and every dependency it would add')
     .option('--migrate-data', 'copy the dev SQLite data into PostgreSQL (DATABASE_URL or --database-url), verified')
     .option('--database-url <url>', 'PostgreSQL URL for --migrate-data (default: $DATABASE_URL)')
     .option('--from <url>', 'SQLite database to copy (default: sqlite:data/<name>.db)')
     .option('--replicas <n>', 'app replicas in compose.yaml and the Deployment', '3')
+    .option('--tls <mode>', 'HTTPS in front: terminate (nginx/ingress holds the certificate) or passthrough (replicas terminate TLS, for end-to-end mTLS)')
     .option('--force', 'run on a dirty git tree, replace edited deployment files, copy into non-empty tables')
     .option('--dir <dir>', 'project folder (default: the current folder)')
     // Loaded lazily like every command: start-up stays small (a no-op `generate` must be < 1 s).
     .action(async (...args: unknown[]) => ((await import('./commands/upgrade.js')).upgradeCommand as (...a: unknown[]) => Promise<void>)(...args));
+
+  const keys = program.command('keys').description('manage the API keys of this project (auth.mode: apiKey), in its database');
+  const keyOptions = (command: Command) =>
+    command
+      .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+      .option('--database-url <url>', "the project's database (default: $DATABASE_URL, else sqlite:data/<name>.db)")
+      .option('--json', 'print JSON');
+  keyOptions(keys.command('create'))
+    .description('create a key and print it once (only its SHA-256 hash is stored)')
+    .requiredOption('--name <name>', 'a unique name for the key (the caller is apikey:<name>)')
+    .option('--scopes <list>', 'scopes the key grants, comma-separated (e.g. notes:read,notes:write)')
+    .action(async (options: { name: string; scopes?: string }) => (await import('./commands/keys.js')).keysCreateCommand(options));
+  keyOptions(keys.command('list'))
+    .description('list keys: id, name, state, created, scopes (never the keys)')
+    .action(async (options: object) => (await import('./commands/keys.js')).keysListCommand(options));
+  keyOptions(keys.command('revoke').argument('<key>', 'id or name of the key'))
+    .description('revoke a key: the server refuses it from the next request')
+    .action(async (key: string, options: object) => (await import('./commands/keys.js')).keysRevokeCommand(key, options));
+
+  program
+    .command('dev-cert')
+    .description('make a local CA, a server certificate and client certificates (PEM) for trying HTTPS and mutual TLS')
+    .option('--out <dir>', 'folder for the PEM files', '.certs')
+    .option('--hosts <list>', 'names and IPs of the server certificate, comma-separated', 'localhost,127.0.0.1,::1')
+    .option('--client <name...>', 'a client certificate with this CN (repeatable)')
+    .action(async (options: { out: string; hosts: string; client?: string[] }) => (await import('./commands/dev-cert.js')).devCertCommand(options));
 
   return program;
 }

@@ -2,7 +2,7 @@
 // their server scripts are copied into bench/.deps/servers and run on their own dependencies,
 // installed there with pinned versions (never added to the project's package.json).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BENCH_DIR, REPO_ROOT, log } from './util.mjs';
 
@@ -30,29 +30,41 @@ export function baselinesDir() {
   return dir;
 }
 
+/**
+ * Installs `dependencies` into `dir` (a scratch package, git-ignored) unless those are there
+ * already. Versions are the caller's: exact for the contenders themselves; for the project
+ * openapi-mcp-generator writes, the ranges that project declares (as its user would get them).
+ */
+export function installPinned(dir, dependencies, what, { ignoreScripts = false } = {}) {
+  mkdirSync(dir, { recursive: true });
+  const pkg = {
+    name: 'mcpforge-bench-scratch-deps',
+    private: true,
+    type: 'module',
+    description: `Scratch install of ${what} (written by bench/; git-ignored, not a dependency of mcpforge)`,
+    dependencies,
+  };
+  const pkgPath = join(dir, 'package.json');
+  const wanted = `${JSON.stringify(pkg, null, 2)}\n`;
+  const current = existsSync(pkgPath) ? readFileSync(pkgPath, 'utf8') : '';
+  const installed = Object.keys(dependencies).every((name) => existsSync(join(dir, 'node_modules', name, 'package.json')));
+  if (current === wanted && installed) return;
+  writeFileSync(pkgPath, wanted);
+  log(`installing ${what} into ${dir}`);
+  const flags = ['--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock', ...(ignoreScripts ? ['--ignore-scripts'] : [])];
+  execFileSync('npm', ['install', ...flags], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 /** Installs the baselines' dependencies (once) and copies their servers; returns the servers' folder. */
 export function prepareBaselines() {
   const source = baselinesDir();
-  mkdirSync(DEPS_DIR, { recursive: true });
-  const pkg = {
-    name: 'mcpforge-bench-baseline-deps',
-    private: true,
-    type: 'module',
-    description: 'Scratch install of the baseline contenders\' dependencies (written by bench/lib/baselines.mjs; git-ignored)',
-    dependencies: BASELINE_DEPENDENCIES,
-  };
-  const pkgPath = join(DEPS_DIR, 'package.json');
-  const wanted = `${JSON.stringify(pkg, null, 2)}\n`;
-  const current = existsSync(pkgPath) ? readFileSync(pkgPath, 'utf8') : '';
-  const installed = Object.entries(BASELINE_DEPENDENCIES).every(([name, version]) => {
+  const pinned = Object.entries(BASELINE_DEPENDENCIES).every(([name, version]) => {
     const p = join(DEPS_DIR, 'node_modules', name, 'package.json');
     return existsSync(p) && JSON.parse(readFileSync(p, 'utf8')).version === version;
   });
-  if (current !== wanted || !installed) {
-    writeFileSync(pkgPath, wanted);
-    log(`installing baseline dependencies into ${DEPS_DIR}`);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock'], { cwd: DEPS_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
+  // A stale install (another version of a contender) is redone from scratch.
+  if (!pinned) rmSync(join(DEPS_DIR, 'package.json'), { force: true });
+  installPinned(DEPS_DIR, BASELINE_DEPENDENCIES, "the baseline contenders' dependencies");
   const serversDir = join(DEPS_DIR, 'servers');
   mkdirSync(serversDir, { recursive: true });
   for (const file of SERVERS) copyFileSync(join(source, 'servers', file), join(serversDir, file));

@@ -1,11 +1,13 @@
 // Small helpers shared by the benchmarks: statistics, processes, ports, wrk.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
+const execFileAsync = promisify(execFile);
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -101,10 +103,15 @@ export function ensureWrk() {
 /**
  * One wrk run against `url` with the MCP request `request` ({ body, pv, method, name }).
  * Returns requests/s, p50/p99 in ms and error counts.
+ *
+ * Asynchronous on purpose: the servers' stderr is a pipe read by this process, and a server that
+ * logs every call (mcpforge, at level info) fills a pipe nobody drains within milliseconds; pino
+ * then spins in atomic-sleep waiting for it (18% of the server's CPU in a profile taken while wrk
+ * ran synchronously). A deployment's log collector drains that pipe, so the harness must too.
  */
-export function runWrk(url, request, { connections, seconds }) {
+export async function runWrk(url, request, { connections, seconds }) {
   const env = { ...process.env, MCP_BODY: request.body, MCP_PV: request.pv ?? '', MCP_METHOD: request.method ?? '', MCP_NAME: request.name ?? '' };
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', `${BENCH_DIR}wrk-mcp.lua`, url], {
+  const { stdout: out } = await execFileAsync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', `${BENCH_DIR}wrk-mcp.lua`, url], {
     env,
     encoding: 'utf8',
     timeout: (seconds + 30) * 1000,

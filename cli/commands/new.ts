@@ -16,6 +16,7 @@ export interface NewCommandOptions {
   spec?: string;
   transport?: string;
   layout?: string;
+  auth?: string;
   skipInstall?: boolean;
   force?: boolean;
 }
@@ -49,6 +50,7 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
       spec: options.spec ? resolve(options.spec) : undefined,
       transport: options.transport,
       layout: options.layout,
+      auth: options.auth,
       force: options.force,
       planContext: { toolkitRoot: toolkit, runtime, cli },
     });

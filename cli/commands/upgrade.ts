@@ -9,16 +9,19 @@ import { execa } from 'execa';
 import type { UpgradeGeneratorOptions } from '../../generators/upgrade/index.js';
 import { planUpgrade } from '../../generators/upgrade/plan.js';
 import { readProjectFiles } from '../../generators/upgrade/read-project.js';
-import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
+import { renderProductionTemplates, TLS_LAYOUTS, type TlsLayout } from '../../generators/upgrade/templates.js';
 import { step, UserError } from '../output.js';
 import { toolkitRoot } from '../toolkit.js';
 import { runGenerator } from '../yeoman.js';
 
 export interface UpgradeCommandOptions {
-  to: string;
+  to?: string;
   dryRun?: boolean;
   migrateData?: boolean;
   replicas?: string;
+  tls?: string;
+  /** `--auth none|apiKey|jwt|oauth` (upgrade-auth.ts). */
+  auth?: string;
   force?: boolean;
   databaseUrl?: string;
   from?: string;
@@ -26,15 +29,22 @@ export interface UpgradeCommandOptions {
 }
 
 export async function upgradeCommand(options: UpgradeCommandOptions): Promise<void> {
+  // `--auth` alone switches the auth mode; with `--to production` it runs first.
+  if (options.auth !== undefined) {
+    await (await import('./upgrade-auth.js')).upgradeAuth(resolve(options.dir ?? '.'), options.auth, options.dryRun ?? false);
+    if (options.to === undefined) return;
+  }
+  if (options.to === undefined) throw new UserError('upgrade needs --to production and/or --auth <mode>.');
   if (options.to !== 'production') throw new UserError(`--to ${options.to}: the only target is production.`);
   const dir = resolve(options.dir ?? '.');
   const replicas = Number(options.replicas ?? '3');
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 100) throw new UserError(`--replicas ${options.replicas}: give an integer from 1 to 100.`);
   const name = projectName(dir);
+  const tls = tlsLayout(options.tls, dir);
   if (!options.force && !options.dryRun) await refuseDirtyTree(dir);
 
   const root = toolkitRoot();
-  const rendered = await renderProductionTemplates(root, { name, replicas });
+  const rendered = await renderProductionTemplates(root, { name, replicas, ...(tls ? { tls } : {}) });
   const plan = planUpgrade({ files: readProjectFiles(dir, rendered.deployment.keys()), ...rendered, force: options.force ?? false });
 
   if (options.dryRun) {
@@ -49,7 +59,7 @@ export async function upgradeCommand(options: UpgradeCommandOptions): Promise<vo
 
   if (plan.changes.length > 0) {
     const writing = step('Writing the production layout');
-    const finished = await runGenerator<UpgradeGeneratorOptions>('upgrade', dir, { toolkitRoot: root, name, replicas, force: true });
+    const finished = await runGenerator<UpgradeGeneratorOptions>('upgrade', dir, { toolkitRoot: root, name, replicas, ...(tls ? { tls } : {}), force: true });
     writing.done(`${finished.result?.changes.length ?? 0} files`);
     for (const change of finished.result?.changes ?? []) process.stdout.write(`  ${change.action.padEnd(6)} ${change.path}\n`);
     for (const path of finished.result?.kept ?? []) process.stdout.write(`  kept   ${path} (yours differs from the template; --force replaces it)\n`);
@@ -77,6 +87,17 @@ export async function upgradeCommand(options: UpgradeCommandOptions): Promise<vo
       throw new UserError((error as Error).message);
     }
   }
+}
+
+/** `--tls`: checked here so a typo or an impossible layout fails before anything is written. */
+function tlsLayout(value: string | undefined, dir: string): TlsLayout | undefined {
+  if (value === undefined) return undefined;
+  if (!(TLS_LAYOUTS as readonly string[]).includes(value)) throw new UserError(`--tls ${value}: choose terminate or passthrough.`);
+  // Passthrough forwards encrypted bytes: nginx cannot see the path that routes /mcp/<group>.
+  if (value === 'passthrough' && /^groups:/m.test(readFileSync(join(dir, 'mcpforge.yaml'), 'utf8'))) {
+    throw new UserError('--tls passthrough cannot route tool groups (nginx sees only encrypted bytes, not the /mcp/<group> path). Use --tls terminate, or remove groups: from mcpforge.yaml.');
+  }
+  return value as TlsLayout;
 }
 
 function targetUrl(options: UpgradeCommandOptions): string {

@@ -20,6 +20,7 @@ interface SpecShape {
   tools?: Record<string, unknown>;
   resources?: Record<string, unknown>;
   prompts?: Record<string, unknown>;
+  auth?: { mode: string };
   [key: string]: unknown;
 }
 
@@ -91,6 +92,8 @@ function finishSpec(body: SpecShape, answers: NewAnswers, description: string): 
     const entries = body[section];
     if (entries && Object.keys(entries).length > 0) spec[section] = entries;
   }
+  // `new --auth`: scopes are the user's to add per tool (see docs/security.md).
+  if (answers.auth && answers.auth !== 'none') spec.auth = { mode: answers.auth };
   return spec;
 }
 

@@ -27,5 +27,6 @@ export async function composeFromSpecFile(specPath: string, answers: NewAnswers)
   }
   const text = await readFile(absolute, 'utf8');
   const spec = (absolute.endsWith('.json') ? JSON.parse(text) : parse(text)) as ComposedProject['spec'];
-  return { spec: { ...spec, name: answers.name, transports: answers.transports }, files };
+  const auth = answers.auth ? { auth: { ...((spec as { auth?: object }).auth ?? {}), mode: answers.auth } } : {};
+  return { spec: { ...spec, name: answers.name, transports: answers.transports, ...auth }, files };
 }

@@ -13,6 +13,7 @@ import {
   parseExample,
   parseLayout,
   parseTransports,
+  parseAuthMode,
   validateName,
   TRANSPORTS,
   type NewAnswers,
@@ -23,6 +24,7 @@ export interface AppGeneratorOptions {
   example?: string;
   transport?: string;
   layout?: string;
+  auth?: string;
   spec?: string;
   yes?: boolean;
   /** Supplied by the CLI: where the toolkit lives and how to depend on the runtime. */
@@ -46,6 +48,7 @@ export default class AppGenerator extends Generator {
       transports: options.transport ? parseTransports(options.transport) : [...TRANSPORTS],
       layout: options.layout ? parseLayout(options.layout) : 'dev',
       ...(options.spec ? { spec: options.spec } : {}),
+      ...(options.auth && parseAuthMode(options.auth) !== 'none' ? { auth: parseAuthMode(options.auth) } : {}),
     };
     const missing = missingOptions(options);
     if (options.yes || missing.length === 0) {
@@ -62,6 +65,7 @@ export default class AppGenerator extends Generator {
           validate: (value: string[]) => value.length > 0 || 'choose at least one transport',
         },
         layout: { default: 'dev' },
+        auth: { default: 'none' },
       };
       const questions = missing.map((option) => ({
         type: option.prompt.type,
@@ -76,6 +80,7 @@ export default class AppGenerator extends Generator {
         example?: string;
         transports?: string[];
         layout?: string;
+        auth?: string;
       };
       this.answers = {
         ...defaults,
@@ -83,6 +88,7 @@ export default class AppGenerator extends Generator {
         ...(prompted.example ? { example: parseExample(prompted.example) } : {}),
         ...(prompted.transports ? { transports: parseTransports(prompted.transports.join(',')) } : {}),
         ...(prompted.layout ? { layout: parseLayout(prompted.layout) } : {}),
+        ...(prompted.auth && prompted.auth !== 'none' ? { auth: parseAuthMode(prompted.auth) } : {}),
       };
     }
     const nameCheck = validateName(this.answers.name);

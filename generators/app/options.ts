@@ -11,6 +11,8 @@ export type Transport = (typeof TRANSPORTS)[number];
 /** dev: SQLite, no services. production: `dev` + what `mcpforge upgrade --to production` adds. */
 export const LAYOUTS = ['dev', 'production'] as const;
 export type Layout = (typeof LAYOUTS)[number];
+export { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth.js';
+import { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth.js';
 
 export interface NewAnswers {
   /** npm package name of the server; also its MCP server name. */
@@ -21,6 +23,8 @@ export interface NewAnswers {
   layout: Layout;
   /** Start from this spec file instead of an example. */
   spec?: string;
+  /** HTTP authentication (`auth.mode` in the spec); default none. */
+  auth?: AuthModeChoice;
 }
 
 const NAME_PATTERN = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -51,7 +55,7 @@ export function parseLayout(value: string): Layout {
 }
 
 export interface OptionDefinition {
-  key: 'name' | 'example' | 'transports' | 'layout';
+  key: 'name' | 'example' | 'transports' | 'layout' | 'auth';
   flag: string;
   description: string;
   /** Checks a flag's value (throws a message naming the flag); the CLI rejects bad values up front. */
@@ -87,17 +91,29 @@ export const NEW_OPTIONS: readonly OptionDefinition[] = [
     parse: parseLayout,
     prompt: { type: 'select', message: 'Layout (dev: SQLite only; production: adds PostgreSQL, Redis, Docker, compose, Kubernetes)', choices: LAYOUTS },
   },
+  {
+    key: 'auth',
+    flag: '--auth <mode>',
+    description: `HTTP authentication: ${AUTH_MODES.join('|')} (default: none; stdio always trusts the local user)`,
+    parse: parseAuthMode,
+    prompt: { type: 'select', message: 'HTTP authentication (apiKey: keys in the database; jwt: bearer JWTs; oauth: MCP authorization resource server; mtls: client certificates; custom: your src/auth.ts)', choices: AUTH_MODES },
+  },
 ];
 
 /** The options a non-interactive run still lacks (none with --yes). */
-export function missingOptions(given: { yes?: boolean; name?: string; example?: string; spec?: string; transport?: string; layout?: string }): OptionDefinition[] {
+export function missingOptions(given: { yes?: boolean; name?: string; example?: string; spec?: string; transport?: string; layout?: string; auth?: string }): OptionDefinition[] {
   if (given.yes) return [];
-  return NEW_OPTIONS.filter((option) => {
+  const missing = NEW_OPTIONS.filter((option) => {
     if (option.key === 'name') return given.name === undefined;
     if (option.key === 'example') return given.example === undefined && given.spec === undefined;
     if (option.key === 'layout') return given.layout === undefined;
+    if (option.key === 'auth') return false;
     return given.transport === undefined;
   });
+  // Auth has a safe default (none): it is asked along with other questions, and never on its own
+  // makes a scripted run (all other flags given) stop for a terminal.
+  const auth = NEW_OPTIONS.find((option) => option.key === 'auth')!;
+  return missing.length > 0 && given.auth === undefined ? [...missing, auth] : missing;
 }
 
 export function noTerminalMessage(missing: readonly OptionDefinition[]): string {

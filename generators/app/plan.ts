@@ -13,6 +13,7 @@ import { renderTemplateDir } from './templates.js';
 import { composeFromSpecFile } from './from-spec.js';
 import { applyPlan, planUpgrade } from '../upgrade/plan.js';
 import { renderProductionTemplates } from '../upgrade/templates.js';
+import { withAuthEnv } from '../upgrade/auth.js';
 
 /** App replicas in compose.yaml and the Deployment of a project created with `--layout production`. */
 export const DEFAULT_REPLICAS = 3;
@@ -80,6 +81,8 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
   for (const [path, content] of await renderTemplateDir(join(context.toolkitRoot, 'templates', 'app'), templateData)) {
     files.set(path, content);
   }
+  // `new --auth`: the mode's variables documented in .env.example (generators/upgrade/auth.ts).
+  if (answers.auth && answers.auth !== 'none' && files.has('.env.example')) files.set('.env.example', withAuthEnv(String(files.get('.env.example')), answers.auth));
   files.set(SPEC_SCHEMA_PATH, await readFile(join(context.toolkitRoot, 'generators', 'shared', 'spec', 'mcpforge.schema.json'), 'utf8'));
   files.set('.mcpforge/answers.json', `${JSON.stringify({ ...answers, spec: undefined }, null, 2)}\n`);
   if (context.runtime.tarball) files.set(context.runtime.tarball.path, context.runtime.tarball.content);

@@ -18,8 +18,9 @@ import type { LoadedSpec } from '../shared/spec/types.js';
 
 export const CACHE_FILE = '.mcpforge/cache.json';
 
-/** Folders (and one file) of a project that generation reads; everything else is never looked at. */
-const SCANNED = ['src/generated', 'src/tools', 'src/resources', 'src/prompts', 'src/db/schema.ts'];
+/** Folders (and files) of a project that generation reads; everything else is never looked at. */
+// src/auth.ts: the user-owned hook of auth.mode custom (created once, never overwritten).
+const SCANNED = ['src/generated', 'src/tools', 'src/resources', 'src/prompts', 'src/db/schema.ts', 'src/auth.ts', 'test/tools.contract.test.ts'];
 
 export interface PlanOptions {
   /** Absolute path of the spec. */

@@ -6,12 +6,14 @@
 import Generator from 'yeoman-generator';
 import { planUpgrade, isHandlerPath, type UpgradePlan } from './plan.js';
 import { readProjectFiles } from './read-project.js';
-import { renderProductionTemplates } from './templates.js';
+import { renderProductionTemplates, type TlsLayout } from './templates.js';
 
 export interface UpgradeGeneratorOptions {
   toolkitRoot: string;
   name: string;
   replicas: number;
+  /** `--tls terminate|passthrough`; absent: plain HTTP behind nginx. */
+  tls?: TlsLayout;
   force?: boolean;
   /** Set by the generator: the plan it applied. */
   result?: UpgradePlan;
@@ -20,7 +22,7 @@ export interface UpgradeGeneratorOptions {
 export default class UpgradeGenerator extends Generator {
   async writing(): Promise<void> {
     const options = this.options as unknown as UpgradeGeneratorOptions;
-    const rendered = await renderProductionTemplates(options.toolkitRoot, { name: options.name, replicas: options.replicas });
+    const rendered = await renderProductionTemplates(options.toolkitRoot, { name: options.name, replicas: options.replicas, ...(options.tls ? { tls: options.tls } : {}) });
     const files = readProjectFiles(this.destinationRoot(), rendered.deployment.keys());
     const plan = planUpgrade({ files, ...rendered, force: options.force ?? false });
     for (const change of plan.changes) {

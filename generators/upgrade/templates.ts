@@ -21,7 +21,12 @@ export interface ProductionTemplateData {
   sessions?: boolean;
   /** Tool groups by name: each becomes its own service routed at /mcp/<group>. */
   groups?: Readonly<Record<string, GroupTemplateData>>;
+  /** `upgrade --tls`: nginx terminates TLS, or passes it through to replicas that terminate it (see docs/security.md). */
+  tls?: TlsLayout;
 }
+
+export const TLS_LAYOUTS = ['terminate', 'passthrough'] as const;
+export type TlsLayout = (typeof TLS_LAYOUTS)[number];
 
 export interface RenderedProduction {
   deployment: Map<string, string>;
@@ -52,6 +57,9 @@ export async function renderProductionTemplates(toolkitRoot: string, data: Produ
       sessions: false,
       maxReplicas: maxReplicas(data.replicas),
       ...rest,
+      tlsTerminate: data.tls === 'terminate',
+      tlsPassthrough: data.tls === 'passthrough',
+      tlsAny: data.tls !== undefined,
       groups: Object.entries(groups ?? {}).map(([name, group]) => {
         const replicas = group.replicas ?? data.replicas;
         return { name, replicas, maxReplicas: maxReplicas(replicas), upstreams: group.upstreams ?? [`app-${name}:3000`] };

@@ -7,6 +7,8 @@ export type {
   AnyResourceDefinition,
   AnyToolDefinition,
   AuthIdentity,
+  AuthManifestEntry,
+  ScopeWindow,
   Cache,
   CompiledValidator,
   CreateServerFactoryOptions,
@@ -38,5 +40,6 @@ export type {
   ToolTypeMap,
 } from './server/index.js';
 export { ANONYMOUS, createDefinePrompt, createDefineResource, createDefineTool, createServerFactory, runServer } from './server/index.js';
+export type { AskOptions, ElicitParams, InputAnswer, InputAsk, SampleParams } from './server/index.js';
 export { ErrorCode, ToolError, internalErrorMessage, isToolError } from './errors/index.js';
 export type { ToolErrorOptions } from './errors/index.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 
 describe('npm run bench -- --quick', () => {
-  it('runs the HTTP and cold-start benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
+  it('runs the HTTP, cold-start and generation benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-')), 'quick.json');
     const stdout = execFileSync('npm', ['run', 'bench', '--', '--quick', '--json', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 590_000 });
     expect(stdout).toContain('## tools/call over Streamable HTTP, concurrency 32');
@@ -39,6 +39,22 @@ describe('npm run bench -- --quick', () => {
       expect(s.n, id).toBe(2);
       expect(s.median, id).toBeGreaterThan(0);
     }
+
+    // Generation (petstore in quick mode): both generators ran on the same file; mcpforge's project
+    // type-checks with every tool validated, and a second `generate` finds nothing to do.
+    expect(stdout).toContain('## Generation: petstore fixture');
+    const gen = report.generation.stats;
+    expect(gen.mcpforge.generateSeconds.median).toBeGreaterThan(0);
+    expect(gen.mcpforge.tscSeconds.median).toBeGreaterThan(0);
+    expect(gen.mcpforge.tscErrors).toBe(0);
+    expect(gen.mcpforge.tools).toBeGreaterThan(0);
+    expect(gen.mcpforge.toolsWithoutValidation).toBe(0);
+    expect(gen.mcpforge.toolsListBytes).toBeGreaterThan(100);
+    expect(gen['openapi-mcp-generator'].generateSeconds.median).toBeGreaterThan(0);
+    expect(gen['openapi-mcp-generator'].tools).toBe(gen.mcpforge.tools);
+    expect(report.generation.noop.seconds.median).toBeGreaterThan(0);
+    expect(report.generation.noop.output).toContain('up to date');
+
     expect(report.checks.length).toBeGreaterThan(5);
     for (const c of report.checks) expect(Number.isFinite(c.value), c.figure).toBe(true);
   });

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modules } from '../src/generated/handlers.js';
 import { manifest } from '../src/generated/manifest.js';
 
+// Your tests: mcpforge creates this file once and never rewrites it. The per-tool contract tests
+// (inputs, outputs, the built server over stdio and HTTP) are generated in tools.contract.test.ts.
 // An in-memory client/server pair over the real SDK, with an in-memory SQLite and the migrations.
 let test: Awaited<ReturnType<typeof createTestClient>>;
 beforeAll(async () => {

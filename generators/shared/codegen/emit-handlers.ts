@@ -31,6 +31,8 @@ export function emitHandlers(spec: LoadedSpec): string {
     `  tools: ${section(tools)},`,
     `  resources: ${section(resources)},`,
     `  prompts: ${section(prompts)},`,
+    // auth.mode custom: the project's own hook (src/auth.ts), loaded like a handler.
+    ...(spec.auth.mode === 'custom' ? [`  authenticator: ${load('../auth.js')},`] : []),
     '};',
     '',
   ].join('\n');

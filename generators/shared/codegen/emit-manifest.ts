@@ -24,6 +24,7 @@ export function emitManifest(spec: LoadedSpec): string {
           scopes: t.scopes,
           rateLimit: t.rateLimit,
           cache: t.cache,
+          timeoutMs: t.timeoutMs,
         },
       ]),
     ),
@@ -58,6 +59,10 @@ export function emitManifest(spec: LoadedSpec): string {
     ),
     // Only when the spec has groups (undefined is dropped by JSON.stringify: no change otherwise).
     groups: spec.groups,
+    // Only when auth is on or configured: a `mode: none` spec's manifest stays as it was.
+    auth: spec.auth.mode === 'none' && spec.auth.list === undefined && spec.auth.scopeWindows === undefined ? undefined : spec.auth,
+    // Only when the spec has `limits:` (the runtime's limits module applies its defaults otherwise).
+    limits: spec.limits,
   };
   const pretty = JSON.stringify(manifest, null, 2);
   if (pretty.length <= MANIFEST_LITERAL_LIMIT) {

@@ -3,11 +3,13 @@ import { SpecError, throwIfAny } from '../spec/errors.js';
 import { formatLintIssue, lintSpec, type LintOptions } from '../spec/lint.js';
 import type { LoadedSchema, LoadedSpec } from '../spec/types.js';
 import { entryKey, sha256 } from './content-hash.js';
+import { CONTRACT_TEST_PATH, emitContractTests } from './emit-contract-tests.js';
 import { emitHandlers } from './emit-handlers.js';
 import { emitManifest } from './emit-manifest.js';
 import { emitRegistry } from './emit-registry.js';
 import { emitRetiredTypes, type RetiredEntry } from './emit-retired.js';
 import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from './emit-stubs.js';
+import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
 import { formatTypeScript } from './format.js';
@@ -48,7 +50,7 @@ export const SHARE_VALIDATORS_FROM = 200;
 const SHARED_VALIDATORS_DIR = 'src/generated/validators/_shared';
 
 export interface GeneratedProject {
-  /** `src/generated/**`: rewritten on every generation. Keys are project-relative POSIX paths. */
+  /** `src/generated/**` and `test/tools.contract.test.ts`: rewritten on every generation. Keys are project-relative POSIX paths. */
   files: Map<string, string>;
   /** User-owned files to create only when missing (handler stubs, src/db/schema.ts). */
   userFiles: Map<string, string>;
@@ -165,9 +167,11 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   global.set(paths.manifest, header + emitManifest(spec));
   global.set(paths.registry, header + emitRegistry(spec, names, retired));
   global.set(paths.handlers, header + emitHandlers(spec));
+  global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names));
   await formatTypeScript(global);
   for (const [file, text] of global) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
+  if (spec.auth.mode === 'custom') addUser(AUTH_HOOK_PATH, emitAuthStub());
 
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);

@@ -8,6 +8,7 @@ import { joinPointer, parseSourceDocument, type SourceDocument } from './source-
 import { closestKey } from './suggest.js';
 import type {
   AuthMode,
+  LoadedAuth,
   LoadedGroup,
   LoadedPrompt,
   LoadedResource,
@@ -42,6 +43,7 @@ interface RawTool {
   scopes?: string[];
   rateLimit?: { perMinute: number };
   cache?: { ttlSeconds: number };
+  timeoutMs?: number;
 }
 interface RawResource {
   uri: string;
@@ -66,8 +68,9 @@ interface RawSpec {
   tools?: Record<string, RawTool>;
   resources?: Record<string, RawResource>;
   prompts?: Record<string, RawPrompt>;
-  auth?: { mode: AuthMode };
+  auth?: { mode: AuthMode; list?: 'filter' | 'all'; scopeWindows?: LoadedAuth['scopeWindows']; clients?: LoadedAuth['clients'] };
   groups?: Record<string, { tools: string[]; replicas?: number }>;
+  limits?: LoadedSpec['limits'];
 }
 
 /**
@@ -121,7 +124,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     const input = await schema(t.input, joinPointer(at, 'input'), `input schema of tool "${name}"`, [objectRoot]);
     const output = t.output === undefined ? undefined : await schema(t.output, joinPointer(at, 'output'), `output schema of tool "${name}"`, [objectRoot]);
     if (!input) continue;
-    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, location: location(at) }));
+    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, location: location(at) }));
   }
   const resources: LoadedResource[] = [];
   for (const [name, r] of Object.entries(raw.resources ?? {})) {
@@ -149,8 +152,9 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     tools,
     resources,
     prompts,
-    auth: { mode: raw.auth?.mode ?? 'none' },
+    auth: compact({ mode: raw.auth?.mode ?? 'none', list: raw.auth?.list, scopeWindows: raw.auth?.scopeWindows, clients: raw.auth?.clients }),
     groups,
+    limits: raw.limits,
     sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
     sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
   });

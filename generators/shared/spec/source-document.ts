@@ -29,8 +29,18 @@ export function parseSourceDocument(file: string, text: string): SourceDocument 
       ok = false;
     }
     if (ok) {
-      let slow: SourceDocument | undefined;
-      return { file, text, data, locate: (pointer, options) => (slow ??= parseWithPositions(file, text)).locate(pointer, options) };
+      // Positions come from a one-pass JSON scan on the first `locate` (the bundler records where
+      // every schema and copied `$ref` target came from even when nothing is wrong): YAML-parsing
+      // the 1,925 schema files of the GitHub import for that was ~9% of its CPU (bench/README.md).
+      let index: JsonPositions | undefined;
+      const positions = (): JsonPositions => {
+        try {
+          return indexJsonPositions(text);
+        } catch {
+          return parseWithPositions(file, text); // e.g. nesting deeper than the scanner's stack
+        }
+      };
+      return { file, text, data, locate: (pointer, options) => (index ??= positions()).locate(pointer, options) };
     }
   }
   return parseWithPositions(file, text);
@@ -129,6 +139,100 @@ function parseWithPositions(file: string, text: string): SourceDocument {
   };
   return { file, text, data, locate };
 }
+
+interface JsonPositions {
+  locate(pointer: string, options?: { key?: boolean }): { line: number; column: number };
+}
+
+/**
+ * Positions of every value (and key) of a valid, duplicate-free JSON text, answering `locate`
+ * exactly as the YAML path does: the deepest node found along the pointer, its first character,
+ * 1-based line and column. Only called on text JSON.parse accepted.
+ */
+function indexJsonPositions(text: string): JsonPositions {
+  // A node's path is its JSON pointer ('' for the root), so any key, even '' or 'a/b', is unambiguous.
+  const values = new Map<string, number>();
+  const keys = new Map<string, number>();
+  const kinds = new Map<string, 'map' | 'seq'>();
+  let i = 0;
+  const ws = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  };
+  const stringEnd = (from: number) => {
+    let j = from + 1;
+    for (let c = text.charCodeAt(j); c !== 34; c = text.charCodeAt(j)) j += c === 92 ? 2 : 1;
+    return j + 1;
+  };
+  const value = (path: string): void => {
+    ws();
+    values.set(path, i);
+    const c = text.charCodeAt(i);
+    const prefix = `${path}/`;
+    if (c === 123 /* { */) {
+      kinds.set(path, 'map');
+      i++;
+      ws();
+      if (text.charCodeAt(i) === 125) return void i++;
+      for (;;) {
+        ws();
+        const start = i;
+        i = stringEnd(i);
+        const key = JSON.parse(text.slice(start, i)) as string;
+        const child = prefix + escapeSegment(key);
+        keys.set(child, start);
+        ws();
+        i++; // :
+        value(child);
+        ws();
+        if (text.charCodeAt(i++) === 125) return;
+      }
+    }
+    if (c === 91 /* [ */) {
+      kinds.set(path, 'seq');
+      i++;
+      ws();
+      if (text.charCodeAt(i) === 93) return void i++;
+      for (let n = 0; ; n++) {
+        value(prefix + n);
+        ws();
+        if (text.charCodeAt(i++) === 93) return;
+      }
+    }
+    if (c === 34) i = stringEnd(i);
+    else while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+  };
+  value('');
+  const lineStarts = [0];
+  for (let j = text.indexOf('\n'); j >= 0; j = text.indexOf('\n', j + 1)) lineStarts.push(j + 1);
+  const position = (offset: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1 };
+  };
+  return {
+    locate(pointer, options = {}) {
+      let path = '';
+      let keyOffset: number | undefined;
+      for (const segment of parsePointer(pointer)) {
+        keyOffset = undefined;
+        const kind = kinds.get(path);
+        // Like the YAML path: a sequence index is Number(segment) (so '' is 0), a map key as is.
+        const childPath = `${path}/${kind === 'seq' ? String(Number(segment)) : escapeSegment(segment)}`;
+        if (kind === undefined || !values.has(childPath)) break;
+        if (kind === 'map') keyOffset = keys.get(childPath);
+        path = childPath;
+      }
+      return position(options.key && keyOffset !== undefined ? keyOffset : values.get(path)!);
+    },
+  };
+}
+
+const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** RFC 6901: '' is the whole document; `~1` is `/` and `~0` is `~`. */
 export function parsePointer(pointer: string): string[] {

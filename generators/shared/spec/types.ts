@@ -48,6 +48,8 @@ export interface LoadedTool {
   scopes?: string[];
   rateLimit?: { perMinute: number };
   cache?: { ttlSeconds: number };
+  /** Per-call timeout in milliseconds. */
+  timeoutMs?: number;
   /** The tool's entry in the spec file. */
   location: SpecLocation;
 }
@@ -84,8 +86,25 @@ export interface LoadedGroup {
   replicas?: number;
 }
 
-export type AuthMode = 'none' | 'apiKey' | 'jwt' | 'oauth';
-export type Transport = 'stdio' | 'http';
+export type AuthMode = 'none' | 'apiKey' | 'jwt' | 'oauth' | 'mtls' | 'custom';
+
+/** A weekly window in which a scope is usable (`auth.scopeWindows`). */
+export interface ScopeWindowSpec {
+  days?: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+  from?: string;
+  to?: string;
+  timezone?: string;
+}
+
+/** The spec's `auth:` block (secrets and URLs are environment variables, not spec keys). */
+export interface LoadedAuth {
+  mode: AuthMode;
+  list?: 'filter' | 'all';
+  scopeWindows?: Record<string, ScopeWindowSpec>;
+  /** mtls: client certificate subjects (`CN=...`, `DNS:...`) and their scopes. */
+  clients?: Record<string, { scopes?: string[] }>;
+}
+export type Transport = 'stdio' | 'http' | 'websocket';
 
 /** A spec after validation, with defaults applied and every schema resolved. */
 export interface LoadedSpec {
@@ -100,9 +119,11 @@ export interface LoadedSpec {
   tools: LoadedTool[];
   resources: LoadedResource[];
   prompts: LoadedPrompt[];
-  auth: { mode: AuthMode };
+  auth: LoadedAuth;
   /** Tool groups by name (absent when the spec has none). */
   groups?: Record<string, LoadedGroup>;
+  /** The spec's `limits:` block (absent when the spec has none). */
+  limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number };
   /** Every file read: the spec first, then schema files in the order first met (absolute paths). */
   sourceFiles: string[];
   /** Text of every file read, keyed like `sourceFiles` (remote documents by URL); for hashing. */

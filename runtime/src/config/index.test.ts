@@ -32,7 +32,26 @@ describe('config', () => {
       allowedOrigins: [],
       maxBodyBytes: 1048576,
       shutdownTimeoutMs: 10000,
+      headersTimeoutMs: 20000,
+      requestTimeoutMs: 60000,
+      // Auth mode none: nothing required, only defaults (auth/config.ts).
+      auth: { jwtAudience: [], clockSkewSeconds: 30, authorizationServers: [] },
     });
+  });
+
+  it('auth variables: checked for the spec\'s mode, secrets named but never printed', () => {
+    const secret = 'tiny-secret';
+    expect(() => loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: secret }, authMode: 'jwt' })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: secret }, authMode: 'jwt' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('MCP_JWT_SECRET is too short (11 bytes)');
+      expect(message).toContain('auth mode jwt needs MCP_JWT_AUDIENCE');
+      expect(message).not.toContain(secret);
+    }
+    const ok = loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: 'x'.repeat(32), MCP_JWT_AUDIENCE: 'a,b' }, authMode: 'jwt' });
+    expect(ok.help === false && ok.config.auth.jwtAudience).toEqual(['a', 'b']);
   });
 
   it('serves only the transports the spec offers, defaulting to the first', () => {
@@ -73,7 +92,7 @@ describe('config', () => {
     const all = problems(['--transport', 'ws', '--bogus'], { LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://u:secret@h/db', MCP_MAX_BODY_BYTES: '-1' });
     expect(all).toEqual([
       'unknown argument "--bogus"',
-      'MCP_TRANSPORT=ws: must be "stdio" or "http"',
+      'MCP_TRANSPORT=ws: must be "stdio", "http" or "websocket"',
       'DATABASE_URL=mysql://u:***@h/db: must start with "sqlite:" or "postgres://" (for example sqlite:./data/app.db, sqlite::memory: or postgres://user:password@host:5432/app)',
       'LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent',
       'MCP_MAX_BODY_BYTES=-1: must be an integer from 1 to 2147483647',

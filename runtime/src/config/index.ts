@@ -9,6 +9,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../errors/index.js';
 import { LOG_LEVELS, type LogLevel } from '../observability/index.js';
+import { AUTH_ENV_HELP, readAuthConfig, type AuthConfig } from '../auth/config.js';
+
+export type { AuthConfig };
 
 export type TransportKind = 'stdio' | 'http';
 
@@ -38,8 +41,25 @@ export interface RuntimeConfig {
   maxBodyBytes: number;
   /** How long shutdown waits for in-flight requests, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** Slow clients (slowloris): how long a request's headers may take to arrive, in milliseconds. */
+  headersTimeoutMs: number;
+  /** Slow clients: how long a whole request (headers and body) may take to arrive, in milliseconds. */
+  requestTimeoutMs: number;
   /** Serve only this tool group's tools (resources and prompts all stay); unset serves every tool. */
   group?: string;
+  /** Also serve MCP over WebSocket at `/ws` on the HTTP listener (`--transport websocket` or MCP_WEBSOCKET=on; non-standard). */
+  websocket?: boolean;
+  /** `stateful`: HTTP serves 2025 clients with `Mcp-Session-Id` sessions (transports/sessions.ts); default `stateless`. */
+  httpSessions?: 'stateless' | 'stateful';
+  /** Idle HTTP sessions are closed after this many milliseconds. */
+  sessionIdleTimeoutMs?: number;
+  /** HTTPS: PEM certificate chain and key paths (both or neither); see the `tls` module. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Mutual TLS: PEM CA bundle client certificates must chain to (needs tlsCert/tlsKey). */
+  tlsClientCa?: string;
+  /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
+  auth: AuthConfig;
 }
 
 export interface ConfigSources {
@@ -50,9 +70,11 @@ export interface ConfigSources {
   /** Project root, used for the default database file (`<root>/data/<name>.db`). */
   projectRoot: URL | string;
   /** Transports the spec offers (default both); the first is the default transport. */
-  offered?: readonly TransportKind[];
+  offered?: readonly (TransportKind | 'websocket')[];
   /** Tool group names the spec defines (for checking MCP_GROUP). */
   groups?: readonly string[];
+  /** The spec's `auth.mode` (default none): decides which auth variables are required. */
+  authMode?: string;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +97,10 @@ const FLAGS: Record<string, string> = {
   '--migrate': 'MCP_MIGRATE',
   '--log-level': 'LOG_LEVEL',
   '--group': 'MCP_GROUP',
+  '--tls-cert': 'MCP_TLS_CERT',
+  '--tls-key': 'MCP_TLS_KEY',
+  '--tls-client-ca': 'MCP_TLS_CLIENT_CA',
+  '--http-sessions': 'MCP_HTTP_SESSIONS',
 };
 
 /** Usage text for `--help`. */
@@ -83,7 +109,8 @@ export function helpText(name: string): string {
     `Usage: ${name} [options]`,
     '',
     'Options (each also settable by the environment variable shown):',
-    '  --transport stdio|http   MCP_TRANSPORT        transport to serve (default stdio)',
+    '  --transport stdio|http|websocket  MCP_TRANSPORT  transport to serve (default stdio); websocket = HTTP listener with /mcp and /ws',
+    '                           MCP_WEBSOCKET        on: also serve MCP over WebSocket at /ws with --transport http (non-standard)',
     '  --port N                 MCP_PORT             HTTP port (default 3000, 0 = any free port)',
     '  --host H                 MCP_HOST             HTTP bind address (default 127.0.0.1)',
     '  --socket PATH            MCP_SOCKET           serve HTTP on a unix socket instead of TCP',
@@ -98,6 +125,15 @@ export function helpText(name: string): string {
     '                           MCP_ALLOWED_ORIGINS  extra Origin host names to accept, comma-separated',
     '                           MCP_MAX_BODY_BYTES   largest request body (default 1048576)',
     '                           MCP_SHUTDOWN_TIMEOUT_MS  wait for in-flight calls at shutdown (default 10000)',
+    '                           MCP_HEADERS_TIMEOUT_MS   drop a client whose request headers take longer (default 20000)',
+    '                           MCP_REQUEST_TIMEOUT_MS   drop a client whose whole request takes longer to arrive (default 60000)',
+    '  --http-sessions MODE     MCP_HTTP_SESSIONS    stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)',
+    '                           MCP_SESSION_IDLE_TIMEOUT_MS  close idle sessions after this long (default 1800000)',
+    '                           MCP_REQUEST_STATE_SECRET  key signing the requestState of ctx.elicit/ctx.sample rounds (same on every replica; default: random per process)',
+    '  --tls-cert PATH          MCP_TLS_CERT         serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)',
+    '  --tls-key PATH           MCP_TLS_KEY          PEM private key of --tls-cert',
+    '  --tls-client-ca PATH     MCP_TLS_CLIENT_CA    require client certificates signed by this PEM CA (mutual TLS)',
+    ...AUTH_ENV_HELP,
     '  --help                                        show this help',
   ].join('\n');
 }
@@ -137,12 +173,14 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   // A flag's problem is reported under the env name too, since both set the same option.
   const offered = sources.offered && sources.offered.length > 0 ? sources.offered : (['stdio', 'http'] as const);
   const transport = values.MCP_TRANSPORT ?? offered[0]!;
-  if (transport !== 'stdio' && transport !== 'http') problems.push(`MCP_TRANSPORT=${transport}: must be "stdio" or "http"`);
+  if (transport !== 'stdio' && transport !== 'http' && transport !== 'websocket') problems.push(`MCP_TRANSPORT=${transport}: must be "stdio", "http" or "websocket"`);
   else if (!offered.includes(transport)) {
     problems.push(
       `MCP_TRANSPORT=${transport}: this server's spec offers only ${offered.join(', ')}; add ${transport} to \`transports\` in mcpforge.yaml and run \`mcpforge generate\``,
     );
   }
+
+  const websocket = checkWebSocket(transport, env.MCP_WEBSOCKET, offered, problems);
 
   const port = parseInteger('MCP_PORT', values.MCP_PORT, 3000, 0, 65535, problems);
   const host = values.MCP_HOST ?? '127.0.0.1';
@@ -170,6 +208,9 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
 
   const maxBodyBytes = parseInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES, 1024 * 1024, 1, 2 ** 31 - 1, problems);
   const shutdownTimeoutMs = parseInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS, 10_000, 0, 600_000, problems);
+  const headersTimeoutMs = parseInteger('MCP_HEADERS_TIMEOUT_MS', env.MCP_HEADERS_TIMEOUT_MS, 20_000, 100, 600_000, problems);
+  const requestTimeoutMs = parseInteger('MCP_REQUEST_TIMEOUT_MS', env.MCP_REQUEST_TIMEOUT_MS, 60_000, 100, 3_600_000, problems);
+  if (requestTimeoutMs < headersTimeoutMs) problems.push(`MCP_REQUEST_TIMEOUT_MS=${requestTimeoutMs}: must be at least MCP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}); the headers are part of the request`);
 
   const group = values.MCP_GROUP === undefined || values.MCP_GROUP === '' ? undefined : values.MCP_GROUP;
   const groups = sources.groups ?? [];
@@ -181,11 +222,20 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
     );
   }
 
+  const httpSessions = (values.MCP_HTTP_SESSIONS || 'stateless') as 'stateless' | 'stateful';
+  if (httpSessions !== 'stateless' && httpSessions !== 'stateful') problems.push(`MCP_HTTP_SESSIONS=${String(values.MCP_HTTP_SESSIONS)}: must be stateless or stateful`);
+  const sessionIdleTimeoutMs = parseInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS, 30 * 60_000, 1000, 24 * 3_600_000, problems);
+
+  const tls = checkTls(values, problems);
+  // Secrets are named, never printed, in these problems.
+  const auth = readAuthConfig(env, sources.authMode ?? 'none', problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     help: false,
     config: {
-      transport: transport as TransportKind,
+      // `websocket` is the HTTP listener with /ws added (transports/websocket.ts).
+      transport: (transport === 'websocket' ? 'http' : transport) as TransportKind,
       port,
       host,
       ...(socket === undefined ? {} : { socket: isAbsolute(socket) ? socket : resolve(socket) }),
@@ -199,9 +249,43 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       allowedOrigins: parseList(env.MCP_ALLOWED_ORIGINS),
       maxBodyBytes,
       shutdownTimeoutMs,
+      headersTimeoutMs,
+      requestTimeoutMs,
       ...(group === undefined ? {} : { group }),
+      ...(websocket ? { websocket } : {}),
+      // Only when set: the defaults (stateless, 30 minutes) live in transports/sessions.ts.
+      ...(httpSessions === 'stateful' ? { httpSessions } : {}),
+      ...(env.MCP_SESSION_IDLE_TIMEOUT_MS ? { sessionIdleTimeoutMs } : {}),
+      ...tls,
+      auth,
     },
   };
+}
+
+/** TLS paths, absolute; cert and key come together, a client CA needs both. Files are read by the `tls` module. */
+function checkTls(values: Record<string, string | undefined>, problems: string[]): Pick<RuntimeConfig, 'tlsCert' | 'tlsKey' | 'tlsClientCa'> {
+  const path = (key: string) => (values[key] === undefined || values[key] === '' ? undefined : resolve(values[key]!));
+  const tlsCert = path('MCP_TLS_CERT');
+  const tlsKey = path('MCP_TLS_KEY');
+  const tlsClientCa = path('MCP_TLS_CLIENT_CA');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    problems.push(`${tlsCert ? 'MCP_TLS_CERT is set but MCP_TLS_KEY is not' : 'MCP_TLS_KEY is set but MCP_TLS_CERT is not'}: HTTPS needs both the certificate and its private key (\`mcpforge dev-cert\` makes a pair for development)`);
+  }
+  if (tlsClientCa !== undefined && tlsCert === undefined) problems.push('MCP_TLS_CLIENT_CA needs MCP_TLS_CERT and MCP_TLS_KEY: mutual TLS runs over HTTPS');
+  return { ...(tlsCert && tlsKey ? { tlsCert, tlsKey } : {}), ...(tlsClientCa && tlsCert ? { tlsClientCa } : {}) };
+}
+
+/** Whether /ws is served: `--transport websocket`, or MCP_WEBSOCKET=on with HTTP; the spec must offer websocket. */
+function checkWebSocket(transport: string, raw: string | undefined, offered: readonly string[], problems: string[]): boolean {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (!['', 'on', 'off', 'true', 'false', '1', '0'].includes(value)) problems.push(`MCP_WEBSOCKET=${raw}: must be on or off`);
+  const on = transport === 'websocket' || ['on', 'true', '1'].includes(value);
+  if (!on || transport === 'websocket') return on;
+  if (transport !== 'http') problems.push(`MCP_WEBSOCKET=${raw}: WebSocket is served on the HTTP listener; use --transport http (or --transport websocket)`);
+  else if (!offered.includes('websocket')) {
+    problems.push(`MCP_WEBSOCKET=${raw}: this server's spec does not offer websocket; add websocket to \`transports\` in mcpforge.yaml and run \`mcpforge generate\``);
+  }
+  return true;
 }
 
 function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {

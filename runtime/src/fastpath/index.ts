@@ -19,12 +19,14 @@ import {
   SERVER_INFO_META_KEY,
   classifyInboundRequest,
   isCallToolResult,
+  isInputRequiredResult,
   isJsonContentType,
   type CallToolResult,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
 import type { ToolManifestEntry } from '../server/contract.js';
+import { CALL_PEER, responseSlot, retryAfterOf } from '../limits/http.js';
 
 /** The protocol revision the fast path serves; every other revision goes to the SDK. */
 export const FAST_PATH_PROTOCOL_VERSION = '2026-07-28';
@@ -113,7 +115,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * A handler context for the fast path: no progress (JSON responses drop it anyway), and an abort
  * signal — created only if the handler looks at it — that fires when the client goes away.
  */
-function requestContext(meta: Record<string, unknown> | undefined, res: ServerResponse): ServerContext {
+function requestContext(meta: Record<string, unknown> | undefined, res: ServerResponse, req: IncomingMessage): ServerContext {
   let controller: AbortController | undefined;
   const mcpReq = {
     _meta: meta,
@@ -128,7 +130,11 @@ function requestContext(meta: Record<string, unknown> | undefined, res: ServerRe
     },
     notify: async () => {},
   };
-  return { mcpReq } as unknown as ServerContext;
+  // The authenticated identity (req.auth, set by the HTTP auth gate) reaches ctx.auth as on the SDK path.
+  const authInfo = (req as { auth?: unknown }).auth;
+  // The slot gives the call its client address (rate-limit key) and lets it ask for a 429 (limits/http.ts).
+  const slot = { [CALL_PEER]: responseSlot(res) };
+  return (authInfo === undefined ? { mcpReq, ...slot } : { mcpReq, http: { authInfo }, ...slot }) as unknown as ServerContext;
 }
 
 function toolError(text: string): CallToolResult {
@@ -157,6 +163,13 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
   const serverInfoJson = JSON.stringify(tools.serverInfo);
 
   function send(res: ServerResponse, body: string): void {
+    // A rate-limited call: 429 + Retry-After, as the SDK path answers it (limits/http.ts).
+    const retryAfter = retryAfterOf(res);
+    if (retryAfter !== undefined) {
+      res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'retry-after': String(retryAfter) });
+      res.end(body);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
@@ -215,7 +228,10 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     if (problems !== undefined) {
       result = toolError(`Input validation error: Invalid arguments for tool ${params.name}: ${problems}`);
     } else {
-      result = await tool.call(input, requestContext(meta, res));
+      result = await tool.call(input, requestContext(meta, res, req));
+      // The handler asked for client input (ctx.elicit/sample): the SDK encodes input_required
+      // results, so the call is served there (the handler runs again up to its question).
+      if (isInputRequiredResult(result)) return fallback(replay(req, raw), res);
       if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
         result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
       }

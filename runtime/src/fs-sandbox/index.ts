@@ -1,12 +1,17 @@
 /**
  * Safe path resolution for file tools.
  *
- * A path from a client is untrusted. `resolve()` accepts it only if its *real* path (symlinks
- * followed) stays inside the sandbox root, compared segment-wise so `/data-evil` is not inside
- * `/data`. Paths that do not exist yet are checked through their nearest existing ancestor, so a
- * symlinked parent cannot smuggle a new file outside either.
+ * A path from a client is untrusted. It must be relative, written with `/`, and is refused
+ * outright — before touching the disk — when it holds a `..` segment, a NUL or control character,
+ * a backslash or a drive letter (Windows-style), or a percent-encoded `.`, `/`, `\` or NUL (a
+ * tool that URL-decodes later must not turn `%2e%2e%2f` into `../`). What remains is accepted only
+ * if its *real* path (symlinks followed) stays inside the sandbox root, compared segment-wise so
+ * `/data-evil` is not inside `/data`. Paths that do not exist yet are checked through their
+ * nearest existing ancestor, so a symlinked parent cannot smuggle a new file outside either.
+ * `open()` re-checks the opened file descriptor's real path, closing the window in which a
+ * component could be swapped for a symlink between the check and the open.
  */
-import { promises as fs, realpathSync } from 'node:fs';
+import { constants as fsConstants, promises as fs, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { ErrorCode, ToolError } from '../errors/index.js';
 
@@ -15,6 +20,12 @@ export interface Sandbox {
   readonly root: string;
   /** Resolves a client path to an absolute real path inside the root, or throws a `ToolError`. */
   resolve(userPath: string): Promise<string>;
+  /**
+   * Opens a file inside the root for reading, refusing a final symlink (O_NOFOLLOW) and checking
+   * the descriptor's real path after opening (Linux `/proc/self/fd`), so a swap made after
+   * `resolve()` cannot redirect the read outside. The caller closes the handle.
+   */
+  open(userPath: string): Promise<fs.FileHandle>;
   /** Reads a file inside the root (UTF-8 by default), refusing files larger than `maxBytes`. */
   readFile(userPath: string, options?: { maxBytes?: number }): Promise<string>;
   /** Lists a directory inside the root: names with their kind, sorted by name. */
@@ -50,11 +61,9 @@ export function createSandbox(root: string): Sandbox {
   }
 
   async function resolveInside(userPath: string): Promise<string> {
-    if (typeof userPath !== 'string' || userPath.includes('\0')) {
-      throw new ToolError('Path contains a NUL byte or is not a string.', { code: ErrorCode.PathOutsideSandbox });
-    }
-    // Absolute paths are accepted only when they already point inside the root.
-    const lexical = isAbsolute(userPath) ? resolvePath(userPath) : resolvePath(realRoot, userPath);
+    const problem = lexicalProblem(userPath);
+    if (problem) throw new ToolError(`Path ${JSON.stringify(String(userPath)).slice(0, 200)} is refused: ${problem}.`, { code: ErrorCode.PathOutsideSandbox });
+    const lexical = resolvePath(realRoot, userPath);
     let real: string;
     try {
       real = await realOrNearest(lexical);
@@ -66,21 +75,45 @@ export function createSandbox(root: string): Sandbox {
     return real;
   }
 
+  async function openInside(userPath: string): Promise<fs.FileHandle> {
+    const path = await resolveInside(userPath);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ELOOP: the last component became a symlink after the check.
+      if (code === 'ELOOP') throw outside(userPath);
+      throw new ToolError(`File "${userPath}" does not exist.`, { code: ErrorCode.NotFound, cause: error });
+    }
+    let real: string | undefined;
+    try {
+      real = await fs.realpath(`/proc/self/fd/${handle.fd}`);
+    } catch {
+      // No /proc (not Linux): the O_NOFOLLOW open and the resolve() check stand.
+    }
+    if (real !== undefined && real.startsWith('/') && !isInside(real)) {
+      await handle.close();
+      throw outside(userPath);
+    }
+    return handle;
+  }
+
   return {
     root: realRoot,
     resolve: resolveInside,
+    open: openInside,
     async readFile(userPath, options = {}) {
-      const path = await resolveInside(userPath);
       const maxBytes = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
-      let stat;
+      const handle = await openInside(userPath);
       try {
-        stat = await fs.stat(path);
-      } catch {
-        throw new ToolError(`File "${userPath}" does not exist.`, { code: ErrorCode.NotFound });
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new ToolError(`"${userPath}" is not a file.`, { code: ErrorCode.NotFound });
+        if (stat.size > maxBytes) throw new ToolError(`File "${userPath}" is ${stat.size} bytes; the limit is ${maxBytes}.`);
+        return await handle.readFile('utf8');
+      } finally {
+        await handle.close();
       }
-      if (!stat.isFile()) throw new ToolError(`"${userPath}" is not a file.`, { code: ErrorCode.NotFound });
-      if (stat.size > maxBytes) throw new ToolError(`File "${userPath}" is ${stat.size} bytes; the limit is ${maxBytes}.`);
-      return fs.readFile(path, 'utf8');
     },
     async list(userPath = '.') {
       const path = await resolveInside(userPath);
@@ -95,6 +128,20 @@ export function createSandbox(root: string): Sandbox {
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
   };
+}
+
+/** Why a client path is refused before any file system access, or undefined when it may be resolved. */
+export function lexicalProblem(userPath: unknown): string | undefined {
+  if (typeof userPath !== 'string') return 'it is not a string';
+  if (userPath.includes('\0')) return 'it contains a NUL byte';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x01-\x1f\x7f]/.test(userPath)) return 'it contains a control character';
+  if (userPath.includes('\\')) return 'it contains a backslash; use / to separate folders';
+  if (/^[A-Za-z]:/.test(userPath)) return 'it starts with a drive letter; give a path relative to the folder';
+  if (isAbsolute(userPath)) return 'it is absolute; give a path relative to the folder';
+  if (/%(2e|2f|5c|00)/i.test(userPath)) return 'it contains a percent-encoded ".", "/", "\\" or NUL; send the path decoded';
+  if (userPath.split('/').includes('..')) return 'it contains ".."; give a path inside the folder without ".."';
+  return undefined;
 }
 
 /**

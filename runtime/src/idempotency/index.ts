@@ -28,7 +28,7 @@ const TABLE = 'mcpforge_idempotency';
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
 export enum GuardErrorCode {
-  /** The caller exceeded the tool's `rateLimit.perMinute`; `data.retryAfterSeconds` says when to retry. */
+  /** A rate limit refused the call (raised by the limits module); `data.retryAfterSeconds` says when to retry. */
   RateLimited = 'rate_limited',
   /** `_meta["mcpforge/idempotencyKey"]` is not 1–200 printable ASCII characters. */
   InvalidIdempotencyKey = 'invalid_idempotency_key',
@@ -48,9 +48,9 @@ export interface CallGuardOptions {
   dialect: 'sqlite' | 'postgres';
   /** Runs a transaction (with the storage's retry policy); defaults to Kysely's. */
   transaction?: <T>(fn: (trx: Kysely<unknown>) => Promise<T>) => Promise<T>;
-  /** Without one, `rateLimit` entries are not enforced. */
+  /** Shared with the limits module (rate limits per caller and per tool); see `CallGuard.limiter`. */
   limiter?: RateLimiter;
-  /** Registry for `mcp_rate_limited_total` and `mcp_idempotent_replays_total`. */
+  /** Registry for `mcp_idempotent_replays_total`. */
   registry?: Registry;
 }
 
@@ -60,6 +60,8 @@ export interface CallGuard {
    * transaction) and returns its result; thrown errors propagate.
    */
   run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, meta: Record<string, unknown> | undefined, call: () => Promise<CallToolResult>): Promise<CallToolResult>;
+  /** The limiter given in the options; the limits module's call policy counts calls on it. */
+  readonly limiter?: RateLimiter;
 }
 
 class Rollback extends Error {
@@ -76,9 +78,6 @@ class Rollback extends Error {
  */
 export function createCallGuard(options: CallGuardOptions): CallGuard {
   const transaction = options.transaction ?? (<T>(fn: (trx: Kysely<unknown>) => Promise<T>) => options.db.transaction().execute(fn));
-  const rateLimited = options.registry
-    ? new Counter({ name: 'mcp_rate_limited_total', help: 'Tool calls refused by the rate limit', labelNames: ['tool'] as const, registers: [options.registry] })
-    : undefined;
   const replays = options.registry
     ? new Counter({
         name: 'mcp_idempotent_replays_total',
@@ -89,18 +88,9 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
     : undefined;
 
   return {
+    ...(options.limiter ? { limiter: options.limiter } : {}),
     async run(entry, args, ctx, meta, call) {
-      if (entry.rateLimit && options.limiter) {
-        const decision = await options.limiter.hit(`${entry.name}:${ctx.auth.subject}`, entry.rateLimit.perMinute);
-        if (!decision.allowed) {
-          rateLimited?.inc({ tool: entry.name });
-          const retryAfterSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
-          throw new ToolError(`Rate limit reached for ${entry.name} (${entry.rateLimit.perMinute} calls per minute); retry in ${retryAfterSeconds} s.`, {
-            code: GuardErrorCode.RateLimited,
-            data: { retryAfterSeconds },
-          });
-        }
-      }
+      // Rate limits (per caller, per tool) are checked before this, by the limits module's call policy.
       const key = meta?.[IDEMPOTENCY_META_KEY];
       if (key === undefined || !isWritingTool(entry)) return call();
       if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {

@@ -21,6 +21,29 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** Log paths whose values are replaced by `[redacted]`: authorization headers, API keys, tokens, secrets. */
+export const REDACT_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'request.headers.authorization',
+  '*.authorization',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'apiKey',
+  '*.apiKey',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+];
+
 /** A pino logger writing JSON lines to stderr. Call `flushLogger` before exiting. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: false });
@@ -30,6 +53,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       ...(options.name ? { name: options.name } : {}),
       // Error objects under `err` keep their stack in the log (never in client responses).
       serializers: { err: pino.stdSerializers.err },
+      // Credentials never reach a log line, whoever logs a request or its headers (auth module).
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
     destination,
   );

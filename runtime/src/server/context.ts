@@ -6,6 +6,9 @@ import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuthIdentity, Cache, HandlerContext } from './contract.js';
+import { identityOfContext } from './authz.js';
+import { createClientInteraction } from './interaction.js';
+import type { ResourceSubscriptions } from './subscriptions.js';
 
 /** The identity of every caller until an auth mode is configured. */
 export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]) as unknown as string[], anonymous: true });
@@ -16,6 +19,10 @@ export interface ContextDeps {
   logger: Logger;
   /** Aborted when the server shuts down. */
   shutdown: AbortSignal;
+  /** `ctx.auth` of requests that carry no authenticated identity (stdio); default `ANONYMOUS`. */
+  identity?: AuthIdentity;
+  /** Resource subscriptions behind `ctx.resources` (none: updates go nowhere). */
+  subscriptions?: ResourceSubscriptions;
 }
 
 /** A short unique id for log correlation; also what clients quote for internal errors. */
@@ -32,11 +39,26 @@ export function createHandlerContext(
   const log = deps.logger.child({ requestId, ...bindings });
   const progressToken = sdkCtx?.mcpReq._meta?.progressToken;
   let signal: AbortSignal | undefined;
+  const client = createClientInteraction(sdkCtx, log, Object.values(bindings)[0] ?? 'server');
+  const subscriptions = deps.subscriptions;
   return {
+    elicit: client.elicit,
+    sample: client.sample,
+    listRoots: client.listRoots,
+    input: client.input,
+    get clientCapabilities() {
+      return client.clientCapabilities;
+    },
+    clientLog: client.clientLog,
+    resources: {
+      updated: (uri: string) => subscriptions?.updated(uri) ?? Promise.resolve(),
+      subscribers: (uri: string) => subscriptions?.count(uri) ?? 0,
+    },
     db: deps.db,
     cache: deps.cache,
     log,
-    auth: ANONYMOUS,
+    // HTTP: the identity the authenticator attached (never the raw token); stdio: the local caller.
+    auth: identityOfContext(sdkCtx) ?? deps.identity ?? ANONYMOUS,
     requestId,
     // Combined lazily: most handlers never look at the signal, and every combined signal
     // registers a listener on the long-lived shutdown signal.

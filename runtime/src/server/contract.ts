@@ -8,9 +8,10 @@
  * and the user's handler files call the typed `define*` functions from registry.ts.
  * Everything here is types and tiny identity helpers: no I/O, safe to import anywhere.
  */
-import type { CallToolResult, GetPromptResult, ReadResourceResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { CallToolResult, CreateMessageResult, ElicitResult, GetPromptResult, LoggingLevel, ReadResourceResult, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AskOptions, ClientCapabilities, ElicitParams, InputAnswer, InputAsk, Root, SampleParams } from './interaction.js';
 
 /** A JSON Schema object as it appears in the manifest (all `$ref`s bundled into `$defs`). */
 export type JsonSchemaObject = { [key: string]: unknown };
@@ -27,6 +28,8 @@ export interface ToolManifestEntry {
   scopes?: string[];
   rateLimit?: { perMinute: number };
   cache?: { ttlSeconds: number };
+  /** Per-call timeout in milliseconds (spec `timeoutMs`); without it the server default (see `limits`). */
+  timeoutMs?: number;
 }
 
 export interface ResourceManifestEntry {
@@ -65,12 +68,28 @@ export interface Manifest {
   version: string;
   description?: string;
   layout: 'dev' | 'production';
-  transports: Array<'stdio' | 'http'>;
+  transports: Array<'stdio' | 'http' | 'websocket'>;
   tools: Record<string, ToolManifestEntry>;
   resources: Record<string, ResourceManifestEntry>;
   prompts: Record<string, PromptManifestEntry>;
   /** Tool groups (`groups:` in the spec): `MCP_GROUP=<name>` serves only that group's tools. */
   groups?: Record<string, GroupManifestEntry>;
+  /** The spec's `auth:` block; absent means `mode: none`. */
+  auth?: AuthManifestEntry;
+  /** The spec's `limits:` block (server-wide defaults; `MCP_*` environment variables override them). */
+  limits?: ManifestLimits;
+}
+
+/** Server-wide limits from the spec (see the `limits` runtime module for defaults and env names). */
+export interface ManifestLimits {
+  /** Calls per minute per caller across all tools (0 or absent: none). */
+  perCallerPerMinute?: number;
+  /** Default tool call timeout in milliseconds (a tool's own `timeoutMs` wins). */
+  timeoutMs?: number;
+  /** Deepest nesting of arrays and objects accepted in tool arguments. */
+  maxJsonDepth?: number;
+  /** Longest string accepted anywhere in tool arguments (object keys included). */
+  maxStringLength?: number;
 }
 
 export interface GroupManifestEntry {
@@ -100,6 +119,8 @@ export interface ServerModules {
   tools: Record<string, { handler: Loader<AnyToolDefinition>; validateInput: Loader<CompiledValidator>; validateOutput?: Loader<CompiledValidator> }>;
   resources: Record<string, { handler: Loader<AnyResourceDefinition>; validate?: Loader<CompiledValidator> }>;
   prompts: Record<string, { handler: Loader<AnyPromptDefinition>; validateArgs?: Loader<CompiledValidator> }>;
+  /** `auth.mode: custom`: loads the project's `src/auth.ts` (a `defineAuthenticator` hook). */
+  authenticator?: Loader<unknown>;
 }
 
 /** Who is calling. Always present; `anonymous` when auth mode is `none`. */
@@ -107,6 +128,37 @@ export interface AuthIdentity {
   subject: string;
   scopes: string[];
   anonymous: boolean;
+  /**
+   * How the caller was authenticated: `apiKey`, `jwt`, `oauth`, `local` (stdio: the local user),
+   * or a custom authenticator's own name. Absent for the anonymous identity.
+   */
+  method?: string;
+  /** The OAuth client (`client_id`/`azp` claim) or the API key's name. */
+  clientId?: string;
+  /** Verified claims of a JWT (never the token itself: tokens are not passed to handlers or upstream). */
+  claims?: Readonly<Record<string, unknown>>;
+  /** When the credential expires, in seconds since the epoch. */
+  expiresAt?: number;
+}
+
+/** Auth settings of the spec's `auth:` block that the runtime needs (secrets come from the environment). */
+export interface AuthManifestEntry {
+  mode: 'none' | 'apiKey' | 'jwt' | 'oauth' | (string & {});
+  /** `filter` (default): lists show only what the caller may use; `all`: lists show everything. */
+  list?: 'filter' | 'all';
+  /** Times of day a scope is usable, by scope name (checked at call time). */
+  scopeWindows?: Record<string, ScopeWindow>;
+  /** `mtls`: client certificate subjects (`CN=...`, `DNS:...`) and the scopes each gets (see the `tls` module). */
+  clients?: Record<string, { scopes?: string[] }>;
+}
+
+/** A recurring time window: on `days`, from `from` to `to` (24h `HH:MM`, `to` exclusive) in `timezone`. */
+export interface ScopeWindow {
+  days?: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+  from?: string;
+  to?: string;
+  /** IANA time zone (default UTC). */
+  timezone?: string;
 }
 
 /** The cache handed to handlers (in-memory LRU in dev, Redis in production). */
@@ -131,6 +183,36 @@ export interface HandlerContext<DB> {
   /** Reports progress to the client when it asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   requestId: string;
+  /**
+   * Sends a log message to the client (`notifications/message`) when its level passes the level the
+   * client set (`logging/setLevel`, or the 2026-07-28 request envelope); also written to `log`.
+   * Use `log` for operator logs and `clientLog` only for what the user's client should see.
+   */
+  clientLog(level: LoggingLevel, data: unknown): Promise<void>;
+  /**
+   * Asks the user for input through the client (form elicitation) and resolves with the answer
+   * (`accept` with `content`, `decline` or `cancel`). On protocol 2026-07-28 the call ends with an
+   * input-required result and the handler runs again from the start when the client retries with
+   * the answer; on 2025 sessions and stdio the runtime asks the client directly and re-runs the
+   * handler the same way. Code before the last `elicit`/`sample` may therefore run more than once:
+   * keep side effects after it. The client must declare the elicitation capability.
+   */
+  elicit(params: ElicitParams, options?: AskOptions): Promise<ElicitResult>;
+  /** Asks the client's model for a completion (`sampling/createMessage`); same re-run rules as `elicit`. */
+  sample(params: SampleParams, options?: AskOptions): Promise<CreateMessageResult>;
+  /** Asks the client for its roots (`roots/list`); same re-run rules as `elicit`. */
+  listRoots(options?: AskOptions): Promise<Root[]>;
+  /** Asks several questions in one round (`{ key: { elicit } | { sample } | { roots: true } }`); answers by key. */
+  input<K extends string>(asks: Record<K, InputAsk>): Promise<Record<K, InputAnswer>>;
+  /** What the client declared it supports (2026-07-28: from the request; undefined when unknown). */
+  readonly clientCapabilities: ClientCapabilities | undefined;
+  /** Resource subscriptions (`resources/subscribe`) of the connected clients. */
+  resources: {
+    /** Sends `notifications/resources/updated` for `uri` to every connection subscribed to it. */
+    updated(uri: string): Promise<void>;
+    /** How many connections are subscribed to `uri`. */
+    subscribers(uri: string): number;
+  };
 }
 
 /** With an output schema a handler returns the typed structured output; without one, text or a raw result. */
@@ -176,7 +258,13 @@ export interface PromptDefinition<Args = never, DB = unknown> {
   kind: 'prompt';
   name: string;
   handler: (args: Args, ctx: HandlerContext<DB>) => Promise<PromptReturn> | PromptReturn;
+  /** Completes an argument's value (`completion/complete`); `args` holds the arguments already given. */
+  complete?: PromptCompleters<Args, DB>;
 }
+
+export type PromptCompleters<Args, DB> = {
+  [arg in keyof Args]?: (value: string, ctx: HandlerContext<DB> & { args: Partial<Record<keyof Args, string>> }) => Promise<string[]> | string[];
+};
 
 /** Per-project type maps emitted into src/generated/registry.ts. */
 export type ToolTypeMap = Record<string, { input: unknown; output: unknown }>;
@@ -211,7 +299,8 @@ export function createDefinePrompt<T extends PromptTypeMap, DB>() {
   return function definePrompt<N extends keyof T & string>(
     name: N,
     handler: (args: T[N]['args'], ctx: HandlerContext<DB>) => Promise<PromptReturn> | PromptReturn,
+    options?: { complete?: PromptCompleters<T[N]['args'], DB> },
   ): PromptDefinition<T[N]['args'], DB> {
-    return { kind: 'prompt', name, handler };
+    return { kind: 'prompt', name, handler, ...(options?.complete ? { complete: options.complete } : {}) };
   };
 }

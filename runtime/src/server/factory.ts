@@ -15,6 +15,7 @@ import {
   type GetPromptResult,
   type McpRequestContext,
   type ReadResourceResult,
+  type ScopeChallengeHandler,
   type ServerContext,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
@@ -27,6 +28,10 @@ import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
 import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
+import { answeringInput, InputNeeded, inputRequiredFor, verifyRequestState } from './interaction.js';
+import { createProtocolSurface } from './surface.js';
+import { createAuthz, localIdentity } from './authz.js';
+import { createCallPolicy } from '../limits/policy.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { promptResult, protocolError, resourceResult, toolErrorResult, toolResult } from './results.js';
 import { createLazyModules, lazyJsonSchema, loadResourcesAndPrompts, type LoadedPrompt, type LoadedResource, type LoadedTool } from './load.js';
@@ -60,6 +65,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
    * keeps start-up time flat in the number of tools (what `runServer` uses).
    */
   loading?: 'eager' | 'lazy';
+  /** Overrides the spec's `auth.list` (`MCP_AUTH_LIST`): `filter` lists only what the caller may use. */
+  authList?: 'filter' | 'all';
 }
 
 export interface PoolStats {
@@ -116,7 +123,18 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   const metrics = options.deps.metrics ?? createMetrics();
   const cache = options.deps.cache ?? createMemoryCache();
   const shutdown = new AbortController();
-  const deps: ContextDeps = { db: options.deps.db as Kysely<unknown>, cache, logger, shutdown: shutdown.signal };
+  // Auth (see authz.ts): scope checks, list filtering, time windows; stdio callers are the local user.
+  const authz = createAuthz(manifest, options.authList === undefined ? {} : { list: options.authList });
+  const deps: ContextDeps = {
+    db: options.deps.db as Kysely<unknown>,
+    cache,
+    logger,
+    shutdown: shutdown.signal,
+    ...(authz.enabled ? { identity: localIdentity(manifest) } : {}),
+  };
+  // Logging, resource subscriptions and completion on every instance (surface.ts).
+  const surface = createProtocolSurface(manifest, deps, loaded);
+  deps.subscriptions = surface.subscriptions;
   const guard =
     options.deps.guard ??
     createCallGuard({
@@ -125,6 +143,16 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       limiter: createMemoryRateLimiter(),
       registry: metrics.registry,
     });
+  // Argument limits, rate limits, timeouts and the audit trail around every call (limits/policy.ts).
+  const policy = createCallPolicy({
+    manifest,
+    logger,
+    registry: metrics.registry,
+    db: deps.db,
+    dialect: deps.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite',
+    ...(guard.limiter ? { limiter: guard.limiter } : {}),
+  });
+  await policy.audit.ready;
 
   // Precompiled validators by schema identity, for the provider `fromJsonSchema` consults.
   // (Tool input schemas use `lazyJsonSchema` instead: their validators may not be loaded yet.)
@@ -143,7 +171,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       key,
       entry,
       // Invalid input never reaches the tool callback (the SDK answers it), so it is counted here.
-      inputSchema: lazyJsonSchema(entry.inputSchema, () => inputValidator(record), () => metrics.observeToolCall(entry.name, 'invalid', 0)),
+      inputSchema: lazyJsonSchema(entry.inputSchema, () => inputValidator(record), (message) => {
+        metrics.observeToolCall(entry.name, 'invalid', 0);
+        policy.invalid(entry, message);
+      }),
       // The runtime validates output itself (to log a bad result as a server bug instead of showing
       // it to the client), so the SDK's copy of the check is switched off.
       outputSchema: entry.outputSchema ? fromJsonSchema(entry.outputSchema, acceptAllProvider) : undefined,
@@ -156,10 +187,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   /** The tool's input validator, or a promise of it while its module loads (undefined: failed to load). */
   function inputValidator(t: ToolRecord): CompiledValidator | Promise<CompiledValidator | undefined> {
     const tool = lazy.loadedTool(t.key);
-    if (tool) return tool.validateInput;
+    if (tool) return policy.inputValidator(t.entry, tool.validateInput);
     // A module that fails to load is reported by the call itself (logged, generic error to the client).
     return lazy.tool(t.key).then(
-      (loadedTool) => loadedTool.validateInput,
+      (loadedTool) => policy.inputValidator(t.entry, loadedTool.validateInput),
       () => undefined,
     );
   }
@@ -181,17 +212,23 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
     let outcome: CallOutcome = 'ok';
     try {
+      authz.assertAllowed(entry.scopes, ctx.auth);
       const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
       const outputValidator = outputValidatorOf(t, tool);
       // The guard may run the call in a transaction and swap `ctx.db` for it (idempotency keys).
-      const result = await guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-        toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
+      const result = await policy.run(entry, args, ctx, sdkCtx, () =>
+        // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
+        answeringInput(() =>
+          guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
+            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
+          ),
+        ),
       );
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
       outcome = 'error';
-      return toolErrorResult(error, ctx.log, ctx.requestId);
+      return policy.failed(entry, args, ctx, error, started);
     } finally {
       metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
     }
@@ -210,14 +247,18 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           if (validate(args)) return undefined;
           const message = formatValidationErrors(validate.errors);
           metrics.observeToolCall(t.entry.name, 'invalid', 0);
+          policy.invalid(t.entry, message);
           return message;
         },
         validateSync(args) {
-          const validate = lazy.loadedTool(t.key)?.validateInput;
-          if (!validate) return null;
+          const loadedValidator = lazy.loadedTool(t.key)?.validateInput;
+          if (!loadedValidator) return null;
+          const validate = policy.inputValidator(t.entry, loadedValidator);
           if (validate(args)) return undefined;
           metrics.observeToolCall(t.entry.name, 'invalid', 0);
-          return formatValidationErrors(validate.errors);
+          const message = formatValidationErrors(validate.errors);
+          policy.invalid(t.entry, message);
+          return message;
         },
         call: (args, sdkCtx) => runTool(t, args, sdkCtx),
       };
@@ -232,12 +273,21 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   function build(): McpServer {
     const server = new McpServer(
       { name: manifest.name, version: manifest.version },
-      manifest.description ? { instructions: manifest.description } : {},
+      // requestState: input-request state is signed and checked before handlers run (interaction.ts).
+      { ...(manifest.description ? { instructions: manifest.description } : {}), requestState: { verify: verifyRequestState } },
     );
+    authz.filterLists(server);
     for (const t of tools) registerTool(server, t);
     for (const r of resources) registerResource(server, r.entry, r.resource);
     for (const p of prompts) registerPrompt(server, p.entry, p.prompt, p.argsSchema);
+    surface.install(server);
     return server;
+  }
+
+  /** The SDK's scope challenge for an entry (403 insufficient_scope over HTTP), when auth is on. */
+  function scopeChallengeOf(scopes: string[] | undefined): { scopeChallenge?: ScopeChallengeHandler } {
+    const challenge = authz.scopeChallenge(scopes);
+    return challenge ? { scopeChallenge: challenge } : {};
   }
 
   function registerTool(server: McpServer, t: ToolRecord): void {
@@ -250,6 +300,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         inputSchema: t.inputSchema,
         ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
         ...(entry.annotations === undefined ? {} : { annotations: entry.annotations }),
+        ...scopeChallengeOf(entry.scopes),
       },
       ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx)) as never,
     );
@@ -261,11 +312,13 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       ...(entry.title === undefined ? {} : { title: entry.title }),
       ...(entry.description === undefined ? {} : { description: entry.description }),
       ...(entry.mimeType === undefined ? {} : { mimeType: entry.mimeType }),
+      ...scopeChallengeOf(entry.scopes),
     };
     const read = async (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext): Promise<ReadResourceResult> => {
       const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx);
       try {
-        const value = await handlers.read(params as never, { ...ctx, uri: uri.href });
+        authz.assertAllowed(entry.scopes, ctx.auth);
+        const value = await policy.around('resource', entry.name, ctx, { uri: uri.href }, () => handlers.read(params as never, { ...ctx, uri: uri.href }));
         return resourceResult(entry, uri.href, value, resource.validate, ctx.log, ctx.requestId);
       } catch (error) {
         throw protocolError(error, ctx.log, ctx.requestId);
@@ -293,6 +346,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       list: list
         ? async (sdkCtx) => {
             const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx as ServerContext);
+            // A caller without the resource's scopes is not shown its instances either.
+            if (authz.enabled && authz.missing(entry.scopes, ctx.auth).length > 0) return { resources: [] };
             try {
               return { resources: await list(ctx) };
             } catch (error) {
@@ -309,12 +364,15 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const config = {
       ...(entry.title === undefined ? {} : { title: entry.title }),
       ...(entry.description === undefined ? {} : { description: entry.description }),
+      ...scopeChallengeOf(entry.scopes),
     };
     const run = async (args: unknown, sdkCtx: ServerContext): Promise<GetPromptResult> => {
       const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx);
       try {
-        return promptResult(await prompt.definition.handler(args, ctx));
+        authz.assertAllowed(entry.scopes, ctx.auth);
+        return promptResult(await policy.around('prompt', entry.name, ctx, args, () => prompt.definition.handler(args, ctx)));
       } catch (error) {
+        if (error instanceof InputNeeded) return inputRequiredFor(error) as never;
         throw protocolError(error, ctx.log, ctx.requestId);
       }
     };
@@ -344,6 +402,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     instance.server.onclose = () => {
       // Guarded: a second close must not put the instance in the pool twice.
       if (!lent.delete(instance)) return;
+      surface.drop(instance);
       if (idle[era].length < maxIdle) idle[era].push(instance);
     };
     return instance;

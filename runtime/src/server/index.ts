@@ -6,6 +6,8 @@ export type {
   AnyResourceDefinition,
   AnyToolDefinition,
   AuthIdentity,
+  AuthManifestEntry,
+  ScopeWindow,
   Cache,
   CompiledValidator,
   HandlerContext,
@@ -34,4 +36,5 @@ export { ANONYMOUS, createHandlerContext, newRequestId } from './context.js';
 export { createServerFactory } from './factory.js';
 export type { CreateServerFactoryOptions, PoolOptions, PoolStats, ServerDeps, ServerFactory } from './factory.js';
 export { runServer } from './run.js';
+export type { AskOptions, ElicitParams, InputAnswer, InputAsk, SampleParams } from './interaction.js';
 export type { RunServerOptions, RunningServer } from './run.js';

@@ -13,8 +13,13 @@ import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/i
 import { connectRedis, type RedisHandle } from '../redis/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
 import { serveStdio, startHttpServer, type HttpServerHandle, type StdioHandle } from '../transports/index.js';
+import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
+import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
+import { checkScopeWindows } from './authz.js';
+import type { Authenticator } from '../auth/types.js';
+import type { HttpAuthGate } from '../auth/http.js';
 
 export interface RunServerOptions {
   manifest: Manifest;
@@ -27,6 +32,8 @@ export interface RunServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Install SIGTERM/SIGINT handlers and exit the process after shutdown (default true). */
   manageProcess?: boolean;
+  /** Decides who calls over HTTP instead of the spec's `auth.mode` (e.g. `auth.mode: custom`); see the `auth` module. */
+  authenticator?: Authenticator;
 }
 
 export interface RunningServer {
@@ -35,6 +42,8 @@ export interface RunningServer {
   readonly storage: Storage;
   readonly http?: HttpServerHandle;
   readonly stdio?: StdioHandle;
+  /** Re-reads the TLS files and swaps the certificate (what SIGHUP does); present when serving HTTPS. */
+  readonly reloadTls?: TlsReloader['reload'];
   /** Graceful shutdown; resolves once the database is closed. Safe to call twice. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -66,7 +75,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       projectRoot: options.projectRoot,
       offered: options.manifest.transports,
       groups: Object.keys(options.manifest.groups ?? {}),
+      authMode: options.manifest.auth?.mode ?? 'none',
     });
+    const windowProblems = checkScopeWindows(options.manifest.auth?.scopeWindows);
+    if (windowProblems.length > 0) throw new ConfigError(windowProblems);
     if (loaded.help) {
       process.stdout.write(`${loaded.text}\n`);
       if (manageProcess) process.exit(0);
@@ -82,6 +94,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   let storage: Storage;
   let factory: ServerFactory;
   let redis: RedisHandle | undefined;
+  let authGate: HttpAuthGate | undefined;
   try {
     storage = await createDatabase(config.databaseUrl, {
       poolSize: config.databasePoolSize,
@@ -89,6 +102,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     });
     if (config.migrate !== 'skip') {
       const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
+      // The API key table is the runtime's, like its idempotency table: created with the migrations.
+      if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
       if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');
     }
     if (config.migrate === 'only') {
@@ -108,6 +123,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // Each tool's handler and validator load on its first call: start-up stays flat in the
       // number of tools (DESIGN §8 cold start). A broken handler file shows on its first call.
       loading: 'lazy',
+      ...(config.auth.list === undefined ? {} : { authList: config.auth.list }),
       deps: {
         db: storage.db,
         logger,
@@ -122,6 +138,16 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         }),
       },
     });
+    // The authenticator is built only for HTTP (stdio callers are the local user); loaded lazily so
+    // a server without auth never imports jose.
+    // auth.mode mtls: the verified client certificate is the credential (tls module).
+    // auth.mode custom: the project's src/auth.ts hook (custom-auth module).
+    const authenticator =
+      options.authenticator ?? (config.transport === 'http' ? await customAuthenticatorFor(options.manifest, options.modules) : undefined) ?? mtlsAuthenticatorFor(options.manifest, config);
+    if (config.transport === 'http' && ((options.manifest.auth?.mode ?? 'none') !== 'none' || authenticator)) {
+      const { buildHttpAuth } = await import('../auth/index.js');
+      authGate = await buildHttpAuth({ manifest: options.manifest, config: config.auth, db: storage.db as never, ...(authenticator ? { authenticator } : {}) });
+    }
   } catch (error) {
     if ((error as Error).message.startsWith('MCP_MIGRATE=only')) throw error;
     await redis?.close().catch(() => {});
@@ -131,6 +157,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
 
   let http: HttpServerHandle | undefined;
   let stdio: StdioHandle | undefined;
+  let tlsReloader: TlsReloader | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown requested'): Promise<void> => {
     stopping ??= (async () => {
@@ -157,6 +184,11 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         allowedHosts: config.allowedHosts,
         allowedOrigins: config.allowedOrigins,
         maxBodyBytes: config.maxBodyBytes,
+        headersTimeoutMs: config.headersTimeoutMs,
+        requestTimeoutMs: config.requestTimeoutMs,
+        ...(config.websocket ? { websocket: true } : {}),
+        ...(config.httpSessions === 'stateful' ? { sessions: 'stateful' as const } : {}),
+        ...(config.sessionIdleTimeoutMs === undefined ? {} : { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
         // Redis down is reported but does not make the replica unready: it serves without Redis.
         readiness: async () => {
           const redisState = redis ? { redis: redis.state() } : {};
@@ -171,10 +203,15 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         },
         metrics: factory.metrics,
         logger,
+        ...(authGate ? { authenticate: authGate.authenticate, ...(authGate.protectedResource ? { protectedResource: authGate.protectedResource } : {}) } : {}),
+        ...tlsFilesOf(config),
       });
+      // SIGHUP reloads the certificate: new connections get it, in-flight calls are untouched.
+      tlsReloader = watchTls(http, config, logger, manageProcess);
       // Build a few instances now so the first requests do not pay for tool registration.
       factory.warm(2);
       process.stderr.write(`listening on ${http.url}\n`);
+      if (config.websocket) process.stderr.write(`websocket on ${http.url.replace(/^http/, 'ws').replace(/\/mcp$/, '/ws')}\n`);
     } else {
       stdio = serveStdio(factory, {
         logger,
@@ -214,6 +251,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     storage,
     ...(http ? { http } : {}),
     ...(stdio ? { stdio } : {}),
+    ...(tlsReloader ? { reloadTls: tlsReloader.reload } : {}),
     shutdown,
   };
 }

@@ -8,6 +8,7 @@
  */
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { lstatSync, unlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, type McpServerFactory } from '@modelcontextprotocol/server';
@@ -15,9 +16,16 @@ import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcon
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
 import { createFastPath, fastPathEnabled, type FastPathTools } from '../fastpath/index.js';
+import { gateRequest, type ProtectedResource } from '../auth/http.js';
+import type { Authenticator } from '../auth/types.js';
+import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './websocket.js';
+import { createSessionRouter, type HttpSessionsMode } from './sessions.js';
+import { withHttpCallStatus } from '../limits/http.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const MCP_PATH = '/mcp';
 
 export interface HttpServerOptions {
@@ -33,6 +41,10 @@ export interface HttpServerOptions {
   allowedOrigins?: string[];
   /** Largest accepted request body in bytes (default 1 MiB); larger gets 413. */
   maxBodyBytes?: number;
+  /** Slow clients (slowloris): a connection whose request headers take longer is dropped (default 20 s; Node's own default is 60 s). */
+  headersTimeoutMs?: number;
+  /** Slow clients: a connection whose whole request takes longer to arrive is dropped with 408 (default 60 s; Node's is 300 s). */
+  requestTimeoutMs?: number;
   /**
    * Readiness check for `/readyz` (for example the database's `select 1`); throws when not ready.
    * An object it returns (or an error's `details`) is added to the JSON body, e.g. `{ database: 'up', redis: 'down' }`.
@@ -47,6 +59,21 @@ export interface HttpServerOptions {
    * environment, sends every request through the SDK.
    */
   fastPath?: FastPathTools | false;
+  /** Serve HTTPS with these options (see `httpsServerOptions` in the `tls` module); plain HTTP without. */
+  tls?: HttpsServerOptions;
+  /** Also serve MCP over WebSocket (non-standard; websocket.ts) on this listener, at `/ws` unless a path is given. */
+  websocket?: boolean | WebSocketOptions;
+  /** `stateful`: 2025 clients get `Mcp-Session-Id` sessions (push-style sampling/elicitation, GET stream); default `stateless`. */
+  sessions?: HttpSessionsMode;
+  /** Idle sessions are closed after this long (default 30 minutes). */
+  sessionIdleTimeoutMs?: number;
+  /**
+   * Decides who is calling, before any MCP handling (see the `auth` module); a rejection answers
+   * 400/401 with a `WWW-Authenticate` challenge. Without it every caller is anonymous.
+   */
+  authenticate?: Authenticator;
+  /** OAuth resource-server mode: the RFC 9728 document served at its well-known paths and named in challenges. */
+  protectedResource?: ProtectedResource;
 }
 
 export interface HttpServerHandle {
@@ -79,13 +106,21 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const log = options.logger;
   const onerror = (error: Error) => log?.warn({ err: error }, 'MCP HTTP request failed');
 
-  const mcp = quietly(() => createMcpHandler(factory, { legacy: 'stateless', responseMode: 'json', maxRequestBodySize: maxBodyBytes, onerror }));
-  log?.debug('JSON response mode: progress notifications sent mid-call are dropped over HTTP');
-  const nodeHandler = toNodeHandler(mcp, { maxRequestBodySize: maxBodyBytes, onerror });
+  // `auto`: a plain JSON body unless the handler sends progress or log messages first, then SSE
+  // (the fast path never streams: requests with a progress token go to the SDK).
+  const mcp = quietly(() => createMcpHandler(factory, { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: maxBodyBytes, onerror }));
+  // withHttpCallStatus: a rate-limited call answers 429 + Retry-After (limits/http.ts).
+  const nodeHandler = withHttpCallStatus(toNodeHandler(mcp, { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
   const serveMcp =
     fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
   log?.debug({ fastPath: serveMcp !== nodeHandler }, 'HTTP tools/call fast path');
+  // MCP_HTTP_SESSIONS=stateful: 2025 clients get Mcp-Session-Id sessions (sessions.ts); the rest stays stateless.
+  const sessionRouter =
+    options.sessions === 'stateful'
+      ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }) })
+      : undefined;
+  const serve = sessionRouter ? sessionRouter.handle : serveMcp;
 
   if (!options.socket && !LOOPBACK.has(host) && !(options.allowedHosts ?? []).length) {
     log?.warn(
@@ -112,7 +147,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       if (!validateHost(req, res) || !validateOrigin(req, res)) return;
       inFlight++;
       try {
-        await serveMcp(req, res);
+        // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
+        if (options.authenticate && !(await gateRequest({ authenticate: options.authenticate, ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}) }, req, res, log))) return;
+        await serve(req, res);
       } finally {
         inFlight--;
         if (inFlight === 0) for (const resolve of drainWaiters) resolve();
@@ -121,6 +158,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${path}` }, { allow: 'GET' });
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (options.protectedResource?.paths.includes(path)) {
+      return sendJson(res, 200, options.protectedResource.metadata, { 'cache-control': 'public, max-age=3600', 'access-control-allow-origin': '*' });
+    }
     if (path === '/readyz') {
       if (closing) return sendJson(res, 503, { status: 'shutting_down' });
       try {
@@ -141,17 +181,25 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     return sendJson(res, 404, { error: `No route for ${path}; the MCP endpoint is ${MCP_PATH}` });
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       // The last line of defence: a bug here must cost one request, never the process.
       log?.error({ err: error }, 'unhandled error while serving an HTTP request');
       if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
       else res.destroy();
     });
-  });
+  };
+  // Slow clients (slowloris) hold a socket by trickling headers or body; Node drops them once these
+  // timeouts pass, checked every `connectionsCheckingInterval` (a tenth of the headers timeout, so a
+  // drop comes soon after the deadline rather than up to 30 s later).
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const slowClients = { headersTimeout, requestTimeout: Math.max(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout), connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 10))) };
+  const server: Server = options.tls ? createHttpsServer({ ...options.tls, ...slowClients }, listener) : createServer(slowClients, listener);
   // Malformed HTTP (not JSON): answer 400 and drop the socket instead of emitting an error.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  // A slow client past headersTimeout/requestTimeout gets 408 instead.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
@@ -166,11 +214,15 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     else server.listen(options.port ?? 3000, host, done);
   });
   server.on('error', (error) => log?.error({ err: error }, 'HTTP server error'));
+  // WebSocket upgrades on this same listener (so HTTPS gives WSS) pass the same gate as /mcp before being accepted.
+  const webSocket: WebSocketHandle | undefined = options.websocket
+    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!options.authenticate || (await gateRequest({ authenticate: options.authenticate, ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}) }, req, res, log))) })
+    : undefined;
 
   const address = server.address();
   const port = typeof address === 'object' && address ? (address as AddressInfo).port : undefined;
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const url = options.socket ? `unix:${options.socket}` : `http://${urlHost}:${port}${MCP_PATH}`;
+  const url = options.socket ? `unix:${options.socket}` : `${options.tls ? 'https' : 'http'}://${urlHost}:${port}${MCP_PATH}`;
 
   let closed: Promise<{ drained: boolean }> | undefined;
   return {
@@ -185,6 +237,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
         closing = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // Sessions hold open GET streams that would never drain: close them first.
+        await sessionRouter?.close();
+        const webSocketClosed = webSocket?.close(timeoutMs);
         let drained = true;
         if (inFlight > 0) {
           let timer: NodeJS.Timeout | undefined;
@@ -196,6 +251,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
           ]);
           clearTimeout(timer);
         }
+        if (webSocketClosed && !(await webSocketClosed).drained) drained = false;
         server.closeAllConnections();
         await stopped;
         await mcp.close().catch(() => {});

@@ -29,7 +29,7 @@ describe('mcpforge new options', () => {
   });
 
   it('every option that is a question is also a flag with a checked value (one definition drives both)', () => {
-    expect(NEW_OPTIONS.map((option) => option.flag.split(' ')[0])).toEqual(['--name', '--example', '--transport', '--layout']);
+    expect(NEW_OPTIONS.map((option) => option.flag.split(' ')[0])).toEqual(['--name', '--example', '--transport', '--layout', '--auth']);
     for (const option of NEW_OPTIONS.filter((o) => o.key !== 'name')) {
       expect(option.parse, option.flag).toBeDefined();
       expect(() => option.parse!('not-a-choice')).toThrow(option.flag.split(' ')[0]!);
@@ -40,7 +40,9 @@ describe('mcpforge new options', () => {
     expect(missingOptions({ yes: true })).toEqual([]);
     expect(missingOptions({ name: 'x', spec: 'a.yaml', transport: 'stdio', layout: 'dev' })).toEqual([]);
     const missing = missingOptions({ name: 'x' });
-    expect(missing.map((option) => option.key)).toEqual(['example', 'transports', 'layout']);
-    expect(noTerminalMessage(missing)).toBe('No terminal to ask questions on. Pass --example, --transport, --layout, or --yes to accept the defaults.');
+    // --auth (default none) is asked along with other questions, never on its own.
+    expect(missing.map((option) => option.key)).toEqual(['example', 'transports', 'layout', 'auth']);
+    expect(missingOptions({ name: 'x', auth: 'jwt' }).map((option) => option.key)).toEqual(['example', 'transports', 'layout']);
+    expect(noTerminalMessage(missing)).toBe('No terminal to ask questions on. Pass --example, --transport, --layout, --auth, or --yes to accept the defaults.');
   });
 });

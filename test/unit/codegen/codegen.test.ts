@@ -49,6 +49,7 @@ describe('generateProject', () => {
       'src/generated/validators/prompts/summarize.args.js',
       'src/generated/validators/resources/note.d.ts',
       'src/generated/validators/resources/note.js',
+      'test/tools.contract.test.ts',
     ]);
     expect([...userFiles.keys()]).toEqual([
       'src/db/schema.ts',

@@ -173,11 +173,11 @@ describe('spec errors name file, line, pointer and a fix', () => {
     expect(errors.map((e) => e.format(FIXTURES))).toEqual([
       'bad/many-errors.yaml:1:7 /name: invalid package name "Demo Server" — use lower case letters, digits and - . _ ~, with an optional @scope/ prefix (npm package name rules)',
       'bad/many-errors.yaml:2:9 /layout: "layout" must be one of dev, production, got "staging"',
-      'bad/many-errors.yaml:3:21 /transports/1: "transports[1]" must be one of stdio, http, got "websocket"',
+      'bad/many-errors.yaml:3:21 /transports/1: "transports[1]" must be one of stdio, http, websocket, got "grpc"',
       'bad/many-errors.yaml:6:5 /tools/t1: missing required key "description" at /tools/t1 — add a description: the model reads it to decide when to call the tool',
       'bad/many-errors.yaml:7:20 /tools/t1/annotations/readOnly: unknown key "readOnly" at /tools/t1/annotations — allowed keys: title, readOnlyHint, destructiveHint, idempotentHint, openWorldHint',
       'bad/many-errors.yaml:8:29 /tools/t1/rateLimit/perMinute: "perMinute" must be >= 1',
-      'bad/many-errors.yaml:9:1 /colour: unknown key "colour" at / — allowed keys: $schema, name, version, description, layout, transports, tools, resources, prompts, auth, groups',
+      'bad/many-errors.yaml:9:1 /colour: unknown key "colour" at / — allowed keys: $schema, name, version, description, layout, transports, tools, resources, prompts, auth, groups, limits',
     ]);
   });
 

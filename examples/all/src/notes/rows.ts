@@ -15,5 +15,14 @@ export function toNote(row: Selectable<NotesTable>): Note {
 
 /** Escapes LIKE wildcards so user text matches literally (used with `ESCAPE '\'`). */
 export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${escapeLike(text)}%`;
+}
+
+/** A LIKE pattern for values starting with `text`, taken literally (used with `ESCAPE '\'`). */
+export function likePrefix(text: string): string {
+  return `${escapeLike(text)}%`;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,6 +1,7 @@
 import { ToolError } from '@mcpforge/runtime';
+import { sql } from 'kysely';
 import { defineResource } from '../generated/registry.js';
-import { toNote } from '../notes/rows.js';
+import { likePrefix, toNote } from '../notes/rows.js';
 
 export default defineResource('note', {
   async read(params, ctx) {
@@ -14,7 +15,8 @@ export default defineResource('note', {
   },
   complete: {
     async id(value, ctx) {
-      const rows = await ctx.db.selectFrom('notes').select('id').where('id', 'like', `${value}%`).limit(20).execute();
+      // Escaped: a "%" or "_" typed by the client matches itself, not every id.
+      const rows = await ctx.db.selectFrom('notes').select('id').where(sql<boolean>`id LIKE ${likePrefix(value)} ESCAPE '\\'`).limit(20).execute();
       return rows.map((row) => row.id);
     },
   },

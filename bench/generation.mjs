@@ -1,0 +1,181 @@
+// Generation benchmark (issue 8 item 4, DESIGN §8): an OpenAPI description → a project that
+// type-checks, mcpforge vs openapi-mcp-generator on the same file, contenders alternating
+// (order rotated every round); then a no-op `mcpforge generate` of the project just imported.
+//   - full run: the whole GitHub REST API description (@octokit/openapi, ~1,100 operations);
+//   - --quick: the petstore fixture (test/fixtures/openapi), so CI only checks that it all runs.
+// For each contender: wall time of the generator's CLI process, `tsc --noEmit` time and errors,
+// tool count, tools without input validation, and the size of what tools/list would serve.
+// openapi-mcp-generator and its generated project's dependencies are installed (pinned) into
+// bench/.deps-openapi on first use; they are not dependencies of mcpforge.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { installPinned } from './lib/baselines.mjs';
+import { BENCH_DIR, REPO_ROOT, log, rotated, summary } from './lib/util.mjs';
+
+export const OMG_VERSION = '4.0.1';
+const DEPS = join(BENCH_DIR, '.deps-openapi');
+const WORK = join(BENCH_DIR, '.work', 'generation');
+const TSC = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+const CLI = join(REPO_ROOT, 'bin', 'mcpforge.js');
+
+/** The OpenAPI description to generate from: GitHub's (full run) or the petstore fixture (quick). */
+export function generationInput(quick) {
+  if (quick) return { label: 'petstore fixture (OpenAPI 3.0)', file: join(REPO_ROOT, 'test/fixtures/openapi/petstore-3.0.yaml') };
+  const require = createRequire(join(REPO_ROOT, 'package.json'));
+  const pkg = require.resolve('@octokit/openapi/package.json');
+  const { version } = JSON.parse(readFileSync(pkg, 'utf8'));
+  return { label: `GitHub REST API (@octokit/openapi ${version}, api.github.com.json)`, file: join(dirname(pkg), 'generated', 'api.github.com.json') };
+}
+
+function timed(fn) {
+  const started = performance.now();
+  const value = fn();
+  return { value, seconds: (performance.now() - started) / 1000 };
+}
+
+/** `tsc --noEmit` in `dir`: seconds and the number of errors (or why it did not finish). */
+function typeCheck(dir, timeoutSeconds) {
+  const { value, seconds } = timed(() =>
+    spawnSync(TSC, ['--noEmit', '-p', 'tsconfig.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: timeoutSeconds * 1000,
+      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' },
+      maxBuffer: 256 * 1024 * 1024,
+    }),
+  );
+  if (value.error || value.signal) return { seconds, errors: -1, detail: `did not finish in ${timeoutSeconds} s (${value.signal ?? value.error?.message})` };
+  const out = `${value.stdout}${value.stderr}`;
+  const codes = out.match(/error TS\d+/g) ?? [];
+  if (codes.length === 0 && value.status !== 0) return { seconds, errors: -1, detail: `tsc exit ${value.status}: ${out.slice(-300)}` };
+  return { seconds, errors: codes.length, detail: [...new Set(codes.map((c) => c.slice(6)))].slice(0, 3).join(', ') };
+}
+
+/** A project made by `mcpforge new --example none`-like setup, so `import openapi` runs as a user runs it. */
+export function emptyMcpforgeProject(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'mcpforge.yaml'), 'name: bench-import\nversion: 0.1.0\ntools: {}\n');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-import', private: true, type: 'module' }));
+  cpSync(join(REPO_ROOT, 'templates/app/tsconfig.json'), join(dir, 'tsconfig.json'));
+  cpSync(join(REPO_ROOT, 'templates/app/src/server.ts'), join(dir, 'src/server.ts'));
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+}
+
+/** tools/list as the runtime serves it: the manifest's tools, schemas byte for byte. */
+function mcpforgeToolsList(dir) {
+  const manifest = readFileSync(join(dir, 'src/generated/manifest.ts'), 'utf8');
+  // `= { ... };` or, for a large manifest, `= JSON.parse("...");`.
+  const literal = manifest.slice(manifest.indexOf('Manifest = ') + 'Manifest = '.length, manifest.lastIndexOf(';'));
+  const parsed = Function(`return (${literal});`)();
+  return Object.values(parsed.tools).map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations }));
+}
+
+const mcpforge = {
+  id: 'mcpforge',
+  label: 'mcpforge import openapi',
+  run(input, { tscTimeout }) {
+    const dir = join(WORK, 'mcpforge');
+    emptyMcpforgeProject(dir);
+    const gen = timed(() => execFileSync(process.execPath, [CLI, 'import', 'openapi', input.file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }));
+    const check = typeCheck(dir, tscTimeout);
+    const tools = mcpforgeToolsList(dir);
+    const validated = tools.filter((t) => existsSync(join(dir, `src/generated/validators/${t.name}.input.js`))).length;
+    return { dir, generateSeconds: gen.seconds, tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, tools: tools.length, toolsWithoutValidation: tools.length - validated, toolsListBytes: JSON.stringify({ tools }).length };
+  },
+};
+
+const openapiMcpGenerator = {
+  id: 'openapi-mcp-generator',
+  label: `openapi-mcp-generator ${OMG_VERSION}`,
+  prepare() {
+    installPinned(join(DEPS, 'generator'), { 'openapi-mcp-generator': OMG_VERSION }, 'openapi-mcp-generator (generation benchmark contender)');
+  },
+  run(input, { tscTimeout, quick }) {
+    const bin = join(DEPS, 'generator', 'node_modules', '.bin', 'openapi-mcp-generator');
+    const dir = join(WORK, 'openapi-mcp-generator');
+    rmSync(dir, { recursive: true, force: true });
+    const gen = timed(() => execFileSync(bin, ['--input', input.file, '--output', dir, '--force'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }));
+    // Its project type-checks against the dependencies it declares: installed once, exactly
+    // those ranges (the generator writes the same package.json for every input).
+    // --quick skips it: that install and its 18 s type-check of even a 5-tool project would
+    // double the CI smoke run, and the smoke run checks mcpforge's side.
+    let check = { seconds: Number.NaN, errors: -1, detail: 'not run (--quick)' };
+    if (!quick) {
+      const declared = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const projectDeps = join(DEPS, 'project');
+      installPinned(projectDeps, { ...declared.dependencies, ...declared.devDependencies }, "openapi-mcp-generator's generated project", { ignoreScripts: true });
+      symlinkSync(join(projectDeps, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      check = typeCheck(dir, tscTimeout);
+    }
+    // Its tool definitions are a Map of name → { name, description, inputSchema, ... } in
+    // src/index.ts; tools/list serves them as they are. Its schemas are converted to zod at run
+    // time and a tool whose conversion fails skips validation (counting those needs its server
+    // running, so it is not repeated here: DESIGN §8 measured 57 on GitHub).
+    const source = readFileSync(join(dir, 'src', 'index.ts'), 'utf8');
+    const tools = (source.match(/\["[^"]+",\s*\{\s*name: "/g) ?? []).length;
+    const start = source.indexOf('const toolDefinitionMap');
+    const end = source.indexOf('// Security schemes');
+    const defs = start >= 0 ? source.slice(start, end > start ? end : undefined) : '';
+    return { dir, generateSeconds: gen.seconds, tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, tools, toolsWithoutValidation: null, toolsListBytes: defs.length };
+  },
+};
+
+/** No-op `mcpforge generate` (nothing changed since the import), as a user runs it: a new process each time. */
+function noopGenerate(dir, runs) {
+  const samples = [];
+  let last = '';
+  for (let i = 0; i < runs; i++) {
+    const { value, seconds } = timed(() => execFileSync(process.execPath, [CLI, 'generate'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    samples.push(seconds);
+    last = value.trim().split('\n').pop() ?? '';
+  }
+  const startup = [];
+  for (let i = 0; i < runs; i++) startup.push(timed(() => execFileSync(process.execPath, [CLI, '--version'], { stdio: 'ignore' })).seconds);
+  return { seconds: summary(samples), samples, output: last, cliStartupSeconds: summary(startup) };
+}
+
+/**
+ * Runs the generation benchmark. `settings`: { quick, genRounds, noopRuns, tscTimeout }.
+ * Returns { input, contenders, runs, stats, noop }.
+ */
+export function runGeneration(settings) {
+  const input = generationInput(settings.quick);
+  if (!existsSync(input.file)) throw new Error(`generation benchmark: ${input.file} not found (npm ci installs @octokit/openapi as a devDependency)`);
+  mkdirSync(WORK, { recursive: true });
+  const contenders = [mcpforge, openapiMcpGenerator];
+  for (const c of contenders) c.prepare?.();
+  const runs = [];
+  let lastMcpforgeDir;
+  for (let round = 0; round < settings.genRounds; round++) {
+    for (const c of rotated(contenders, round)) {
+      const r = c.run(input, settings);
+      if (c.id === 'mcpforge') lastMcpforgeDir = r.dir;
+      delete r.dir;
+      runs.push({ round: round + 1, id: c.id, ...r });
+      log(`generation round ${round + 1} ${c.id.padEnd(22)} generate ${r.generateSeconds.toFixed(2)} s  tsc ${r.tscSeconds.toFixed(2)} s (${r.tscErrors} errors${r.tscDetail ? `: ${r.tscDetail}` : ''})  ${r.tools} tools`);
+    }
+  }
+  const stats = {};
+  for (const c of contenders) {
+    const mine = runs.filter((r) => r.id === c.id);
+    const last = mine[mine.length - 1];
+    stats[c.id] = {
+      generateSeconds: summary(mine.map((r) => r.generateSeconds)),
+      tscSeconds: summary(mine.map((r) => r.tscSeconds)),
+      totalSeconds: summary(mine.map((r) => r.generateSeconds + r.tscSeconds)),
+      tscErrors: last.tscErrors,
+      tscDetail: last.tscDetail,
+      tools: last.tools,
+      toolsWithoutValidation: last.toolsWithoutValidation,
+      toolsListBytes: last.toolsListBytes,
+    };
+  }
+  // The project from mcpforge's last round is up to date: `generate` must find nothing to do.
+  const noop = noopGenerate(lastMcpforgeDir, settings.noopRuns);
+  log(`no-op generate: median ${noop.seconds.median.toFixed(3)} s (CLI start-up alone ${noop.cliStartupSeconds.median.toFixed(3)} s): ${noop.output}`);
+  return { input: input.label, contenders: contenders.map(({ id, label }) => ({ id, label })), runs, stats, noop };
+}

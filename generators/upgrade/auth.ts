@@ -1,0 +1,98 @@
+/**
+ * Switching a project's auth mode (`mcpforge new --auth`, `mcpforge upgrade --auth`): the spec's
+ * `auth.mode` (edited in place, comments kept) and the variables the mode needs, documented in
+ * `.env.example` once. Pure: text in, text out.
+ */
+import { parseDocument } from 'yaml';
+
+export const AUTH_MODES = ['none', 'apiKey', 'jwt', 'oauth', 'mtls', 'custom'] as const;
+export type AuthModeChoice = (typeof AUTH_MODES)[number];
+
+export function parseAuthMode(value: string): AuthModeChoice {
+  if ((AUTH_MODES as readonly string[]).includes(value)) return value as AuthModeChoice;
+  throw new Error(`--auth ${value}: unknown auth mode. Choose one of: ${AUTH_MODES.join(', ')}.`);
+}
+
+const MARKER = '# --- auth:';
+
+/** The `.env.example` block for a mode (empty for none). Secrets are placeholders, never real values. */
+export function authEnvBlock(mode: AuthModeChoice): string {
+  const common = [
+    '# Lists show only what the caller may use (filter) or everything (all); calls are always checked.',
+    '# MCP_AUTH_LIST=filter',
+  ];
+  switch (mode) {
+    case 'none':
+      return '';
+    case 'apiKey':
+      return [
+        `${MARKER} apiKey (HTTP only; stdio callers are the local user) ---`,
+        '# Keys live hashed in the database: `mcpforge keys create --name ci --scopes notes:read`,',
+        '# `mcpforge keys list`, `mcpforge keys revoke ci`. Clients send Authorization: Bearer <key>.',
+        ...common,
+        '',
+      ].join('\n');
+    case 'jwt':
+      return [
+        `${MARKER} jwt (HTTP only; stdio callers are the local user) ---`,
+        '# One key source: the issuer JWKS URL, its PEM public key, or an HS256 secret (32+ bytes).',
+        '# MCP_JWKS_URL=https://issuer.example.com/.well-known/jwks.json',
+        '# MCP_JWT_PUBLIC_KEY="-----BEGIN PUBLIC KEY-----\\n...\\n-----END PUBLIC KEY-----"',
+        '# MCP_JWT_SECRET=<openssl rand -base64 48>',
+        '# MCP_JWT_ISSUER=https://issuer.example.com',
+        '# Required: the aud value of tokens meant for this server (comma-separated).',
+        '# MCP_JWT_AUDIENCE=https://mcp.example.com/mcp',
+        '# MCP_JWT_CLOCK_SKEW_SECONDS=30',
+        ...common,
+        '',
+      ].join('\n');
+    case 'oauth':
+      return [
+        `${MARKER} oauth (MCP authorization: this server is an OAuth resource server; HTTP only) ---`,
+        "# Required: this server's public /mcp URL (tokens must carry it as aud) and the authorization server(s).",
+        '# MCP_RESOURCE_URL=https://mcp.example.com/mcp',
+        '# MCP_AUTHORIZATION_SERVERS=https://auth.example.com',
+        '# One key source for the authorization server tokens: JWKS URL, PEM public key or HS256 secret.',
+        '# MCP_JWKS_URL=https://auth.example.com/.well-known/jwks.json',
+        '# MCP_JWT_ISSUER defaults to the only authorization server.',
+        '# MCP_JWT_CLOCK_SKEW_SECONDS=30',
+        ...common,
+        '',
+      ].join('\n');
+    case 'mtls':
+      return [
+        `${MARKER} mtls (the verified client certificate is the caller; map subjects to scopes in auth.clients) ---`,
+        '# `mcpforge dev-cert --client <name>` makes a CA, a server and client certificates to try it.',
+        '# MCP_TLS_CERT=.certs/server.pem',
+        '# MCP_TLS_KEY=.certs/server-key.pem',
+        '# MCP_TLS_CLIENT_CA=.certs/ca.pem',
+        ...common,
+        '',
+      ].join('\n');
+    case 'custom':
+      return [
+        `${MARKER} custom (src/auth.ts decides; HTTP only) ---`,
+        '# The example hook in src/auth.ts accepts this shared secret in the X-Demo-Auth header: replace it.',
+        '# DEMO_AUTH_SECRET=<openssl rand -base64 32>',
+        ...common,
+        '',
+      ].join('\n');
+  }
+}
+
+/** `.env.example` with the mode's block replacing any earlier auth block. */
+export function withAuthEnv(envText: string, mode: AuthModeChoice): string {
+  const start = envText.indexOf(MARKER);
+  const base = start === -1 ? envText : envText.slice(0, start);
+  const block = authEnvBlock(mode);
+  if (block === '') return base;
+  return `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${block}`;
+}
+
+/** The spec with `auth.mode` set (other `auth` keys and every comment kept). */
+export function withAuthMode(specText: string, mode: AuthModeChoice): string {
+  const doc = parseDocument(specText);
+  if (doc.errors.length > 0) throw new Error(`mcpforge.yaml is not valid YAML: ${doc.errors[0]!.message}`);
+  doc.setIn(['auth', 'mode'], mode);
+  return doc.toString({ lineWidth: 120 });
+}

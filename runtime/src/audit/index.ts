@@ -1,0 +1,221 @@
+/**
+ * The audit trail: who called what, when, with what outcome — one structured log line per tool
+ * call, resource read and prompt get, and in the production layout a row in `mcpforge_audit`.
+ *
+ * The table is append-only for real: triggers refuse UPDATE and DELETE (and TRUNCATE on
+ * PostgreSQL), so a compromised handler holding `ctx.db` cannot rewrite history through it.
+ * Writing a row never fails or slows the call: rows are written after the answer, failures are
+ * logged and counted (`mcp_audit_write_failures_total`). Security events (auth failures, scope
+ * denials, rate-limit hits, sandbox denials, exceeded limits) are counted in
+ * `mcp_security_events_total{type}` for alerting.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+
+export { createRedactor, hasSensitive, REDACTED, AUDIT_MAX_STRING } from './redact.js';
+
+export const AUDIT_TABLE = 'mcpforge_audit';
+
+export type AuditOutcome = 'ok' | 'error' | 'invalid' | 'denied' | 'rate_limited' | 'timeout';
+export type AuditKind = 'tool' | 'resource' | 'prompt';
+
+export interface AuditRecord {
+  kind: AuditKind;
+  /** Tool, resource or prompt name. */
+  name: string;
+  /** `ctx.auth.subject` (`anonymous` without auth). */
+  subject: string;
+  outcome: AuditOutcome;
+  durationMs: number;
+  requestId: string;
+  /** Already redacted (see `createRedactor`). */
+  arguments?: unknown;
+  /** The error code of a failed call (`rate_limited`, `path_outside_sandbox`, ...). */
+  errorCode?: string;
+}
+
+/** What `mcp_security_events_total{type}` counts. */
+export type SecurityEventType = 'auth_failure' | 'scope_denied' | 'rate_limited' | 'sandbox_denied' | 'limit_exceeded';
+
+export const SECURITY_EVENTS_METRIC = 'mcp_security_events_total';
+
+/**
+ * Counts a security event in `registry` (the server's `metrics.registry`); the counter is created
+ * on first use, so any module holding the registry can call this.
+ *
+ * @example
+ * ```ts
+ * countSecurityEvent(metrics.registry, 'auth_failure');
+ * ```
+ */
+export function countSecurityEvent(registry: Registry, type: SecurityEventType, count = 1): void {
+  let counter = registry.getSingleMetric(SECURITY_EVENTS_METRIC) as Counter<'type'> | undefined;
+  if (!counter) {
+    counter = new Counter({
+      name: SECURITY_EVENTS_METRIC,
+      help: 'Security events by type: auth_failure, scope_denied, rate_limited, sandbox_denied, limit_exceeded',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    });
+    // Every type shows (at 0) from the start, so alerts on increase() work from the first event.
+    for (const t of ['auth_failure', 'scope_denied', 'rate_limited', 'sandbox_denied', 'limit_exceeded'] as const) counter.inc({ type: t }, 0);
+  }
+  counter.inc({ type }, count);
+}
+
+/** `MCP_AUDIT_TABLE=on|off`; default on where the database is PostgreSQL (the production layout). */
+export function auditTableEnabled(dialect: 'sqlite' | 'postgres', env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const value = env.MCP_AUDIT_TABLE?.trim().toLowerCase();
+  if (value === undefined || value === '') return dialect === 'postgres';
+  if (['on', '1', 'true'].includes(value)) return true;
+  if (['off', '0', 'false'].includes(value)) return false;
+  throw new Error(`MCP_AUDIT_TABLE=${env.MCP_AUDIT_TABLE}: must be on or off`);
+}
+
+/** `MCP_AUDIT_LOG=on|off` (default on): the audit line on the log. */
+export function auditLogEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const value = env.MCP_AUDIT_LOG?.trim().toLowerCase();
+  return !(value === 'off' || value === '0' || value === 'false');
+}
+
+const COLUMNS = `(
+  at text not null,
+  request_id text not null,
+  subject text not null,
+  kind text not null,
+  name text not null,
+  outcome text not null,
+  error_code text,
+  duration_ms double precision not null,
+  arguments text
+)`;
+
+/** SQLite: the table and triggers that make it append-only (RAISE(ABORT) rolls the statement back). */
+export const SQLITE_AUDIT_SQL = `create table if not exists ${AUDIT_TABLE} ${COLUMNS};
+create index if not exists ${AUDIT_TABLE}_at on ${AUDIT_TABLE} (at);
+create trigger if not exists ${AUDIT_TABLE}_no_update before update on ${AUDIT_TABLE}
+begin select raise(abort, '${AUDIT_TABLE} is append-only: UPDATE is not allowed'); end;
+create trigger if not exists ${AUDIT_TABLE}_no_delete before delete on ${AUDIT_TABLE}
+begin select raise(abort, '${AUDIT_TABLE} is append-only: DELETE is not allowed'); end;`;
+
+/** PostgreSQL: the table, a function raising insufficient_privilege, row and TRUNCATE triggers. */
+export const POSTGRES_AUDIT_SQL = [
+  `create table if not exists ${AUDIT_TABLE} ${COLUMNS}`,
+  `create index if not exists ${AUDIT_TABLE}_at on ${AUDIT_TABLE} (at)`,
+  `create or replace function ${AUDIT_TABLE}_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception '${AUDIT_TABLE} is append-only: % is not allowed', tg_op using errcode = 'insufficient_privilege';
+end $$`,
+  `do $$ begin
+  if not exists (select 1 from pg_trigger where tgname = '${AUDIT_TABLE}_no_change' and tgrelid = '${AUDIT_TABLE}'::regclass) then
+    create trigger ${AUDIT_TABLE}_no_change before update or delete on ${AUDIT_TABLE} for each row execute function ${AUDIT_TABLE}_append_only();
+  end if;
+  if not exists (select 1 from pg_trigger where tgname = '${AUDIT_TABLE}_no_truncate' and tgrelid = '${AUDIT_TABLE}'::regclass) then
+    create trigger ${AUDIT_TABLE}_no_truncate before truncate on ${AUDIT_TABLE} for each statement execute function ${AUDIT_TABLE}_append_only();
+  end if;
+end $$`,
+];
+
+/** Fixed advisory lock id so replicas starting together create the table once. */
+const AUDIT_DDL_LOCK = 0x6d6361; // "mca"
+
+/**
+ * Creates the audit table and its append-only triggers if missing (idempotent; safe on every start
+ * and from several replicas at once). Only fixed DDL: no value is interpolated.
+ */
+export async function ensureAuditTable(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (dialect === 'sqlite') {
+    for (const statement of SQLITE_AUDIT_SQL.split(/;\n(?=create)/)) await sql.raw(statement).execute(db);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${AUDIT_DDL_LOCK})`.execute(trx);
+    for (const statement of POSTGRES_AUDIT_SQL) await sql.raw(statement).execute(trx);
+  });
+}
+
+export interface AuditLogOptions {
+  logger: Logger;
+  registry?: Registry;
+  /** Write rows here when given (see `auditTableEnabled`). */
+  table?: { db: Kysely<unknown>; dialect: 'sqlite' | 'postgres' };
+  /** Log one line per call (default true; `auditLogEnabled()`). */
+  log?: boolean;
+}
+
+export interface AuditLog {
+  record(entry: AuditRecord): void;
+  /** Resolves when the table exists (or its creation failed and was logged). */
+  readonly ready: Promise<void>;
+  /** Waits for rows still being written (shutdown, tests). */
+  flush(): Promise<void>;
+}
+
+/**
+ * @example
+ * ```ts
+ * const audit = createAuditLog({ logger, registry: metrics.registry, table: { db: storage.db, dialect: storage.dialect } });
+ * audit.record({ kind: 'tool', name: 'create_note', subject: ctx.auth.subject, outcome: 'ok', durationMs: 3, requestId: ctx.requestId });
+ * ```
+ */
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  const log = options.logger.child({ audit: true });
+  const logLines = options.log ?? true;
+  const failures = options.registry
+    ? ((options.registry.getSingleMetric('mcp_audit_write_failures_total') as Counter | undefined) ??
+      new Counter({ name: 'mcp_audit_write_failures_total', help: 'Audit rows that could not be written (the calls themselves succeeded)', registers: [options.registry] }))
+    : undefined;
+  const pending = new Set<Promise<void>>();
+  const table = options.table;
+  let usable = table !== undefined;
+  const ready: Promise<void> = table
+    ? ensureAuditTable(table.db, table.dialect).catch((error: unknown) => {
+        usable = false;
+        failures?.inc();
+        options.logger.error({ err: error }, `could not create the ${AUDIT_TABLE} table; audit records go to the log only`);
+      })
+    : Promise.resolve();
+
+  function write(entry: AuditRecord, at: string): void {
+    const args = entry.arguments === undefined ? null : JSON.stringify(entry.arguments);
+    const p = ready
+      .then(async () => {
+        if (!usable || !table) return;
+        await sql`insert into ${sql.table(AUDIT_TABLE)} (at, request_id, subject, kind, name, outcome, error_code, duration_ms, arguments)
+          values (${at}, ${entry.requestId}, ${entry.subject}, ${entry.kind}, ${entry.name}, ${entry.outcome}, ${entry.errorCode ?? null}, ${entry.durationMs}, ${args})`.execute(table.db);
+      })
+      .catch((error: unknown) => {
+        failures?.inc();
+        log.error({ err: error, requestId: entry.requestId }, 'could not write the audit row; the call itself was answered');
+      })
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  }
+
+  return {
+    ready,
+    record(entry) {
+      const at = new Date().toISOString();
+      if (logLines) {
+        log.info(
+          {
+            requestId: entry.requestId,
+            subject: entry.subject,
+            kind: entry.kind,
+            [entry.kind]: entry.name,
+            outcome: entry.outcome,
+            ...(entry.errorCode === undefined ? {} : { errorCode: entry.errorCode }),
+            durationMs: Math.round(entry.durationMs * 1000) / 1000,
+            ...(entry.arguments === undefined ? {} : { arguments: entry.arguments }),
+          },
+          'audit',
+        );
+      }
+      if (table) write(entry, at);
+    },
+    async flush() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}

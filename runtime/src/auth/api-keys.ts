@@ -1,0 +1,161 @@
+/**
+ * API keys: random keys shown once, stored as SHA-256 hashes in the project's database.
+ *
+ * A key reads `mcpk_<id>_<secret>`: the id (public, 12 hex digits) finds the row, the hash of the
+ * whole key is compared in constant time. The secret has 256 bits of entropy, so a plain SHA-256
+ * (no slow KDF) is enough: nobody brute-forces 2^256. Every request reads the row: a revocation
+ * takes effect on the next request, in every replica, with no cache to invalidate.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { bearerToken, invalidToken, malformedBearer, missingCredentials, type Authenticator } from './types.js';
+
+export const API_KEYS_TABLE = 'mcpforge_api_keys';
+
+/** The table, in SQL both SQLite and PostgreSQL accept (timestamps as ISO-8601 text, like the runtime's other tables). */
+export const API_KEYS_TABLE_SQL = `create table if not exists ${API_KEYS_TABLE} (
+  id text primary key,
+  name text not null unique,
+  key_hash text not null,
+  scopes text not null,
+  created_at text not null,
+  revoked_at text
+)`;
+
+const KEY_PATTERN = /^mcpk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  key_hash: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Checks scope names (the OAuth scope-token grammar, so they fit a `WWW-Authenticate` challenge). */
+export function checkScopes(scopes: readonly string[]): void {
+  for (const scope of scopes) {
+    if (!SCOPE.test(scope)) throw new Error(`scope "${scope}" is not valid: use printable ASCII without spaces, quotes or backslashes (e.g. notes:read)`);
+  }
+}
+
+function toRecord(row: Row): ApiKeyRecord {
+  return { id: row.id, name: row.name, scopes: row.scopes.split(' ').filter(Boolean), createdAt: row.created_at, revokedAt: row.revoked_at };
+}
+
+/** Key management over the project's database (used by `mcpforge keys` and the authenticator). */
+export interface ApiKeyStore {
+  /** Creates the table when missing (idempotent; run with the migrations at start in `apiKey` mode, and by `mcpforge keys`). */
+  ensureTable(): Promise<void>;
+  /** Throws a message naming the fix when the table is missing (the server checks this at start). */
+  check(): Promise<void>;
+  /** Creates a key; `key` is the only time the secret exists outside the client. */
+  create(name: string, scopes: readonly string[]): Promise<{ key: string; record: ApiKeyRecord }>;
+  list(): Promise<ApiKeyRecord[]>;
+  /** Revokes by id or name; returns the revoked record, or undefined when no such key exists. */
+  revoke(idOrName: string): Promise<ApiKeyRecord | undefined>;
+  /** The active record for a presented key, or why it is refused. */
+  verify(key: string): Promise<{ ok: true; record: ApiKeyRecord } | { ok: false; reason: 'unknown' | 'revoked' }>;
+}
+
+export function createApiKeyStore(db: Kysely<unknown>): ApiKeyStore {
+  const byId = async (id: string): Promise<Row | undefined> =>
+    (await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} where id = ${id}`.execute(db)).rows[0];
+  return {
+    async ensureTable() {
+      await sql.raw(API_KEYS_TABLE_SQL).execute(db);
+    },
+    async check() {
+      try {
+        await sql`select id from ${sql.table(API_KEYS_TABLE)} where id = ${''}`.execute(db);
+      } catch (error) {
+        throw new Error(
+          `the API key table ${API_KEYS_TABLE} is missing (${(error as Error).message}): start the server once with MCP_MIGRATE=auto (or only), or run \`mcpforge keys list\` against this database`,
+          { cause: error },
+        );
+      }
+    },
+    async create(name, scopes) {
+      if (!/^[A-Za-z0-9_.:@-]{1,64}$/.test(name)) throw new Error(`key name "${name}" is not valid: use 1 to 64 of A-Z a-z 0-9 _ . : @ -`);
+      checkScopes(scopes);
+      const taken = (await sql<Row>`select id, revoked_at from ${sql.table(API_KEYS_TABLE)} where name = ${name}`.execute(db)).rows[0];
+      if (taken) throw new Error(`a key named "${name}" already exists (id ${taken.id}${taken.revoked_at ? ', revoked' : ''}); choose another name`);
+      const id = randomBytes(6).toString('hex');
+      const key = `mcpk_${id}_${randomBytes(32).toString('base64url')}`;
+      const createdAt = new Date().toISOString();
+      const scopeText = [...new Set(scopes)].join(' ');
+      await sql`insert into ${sql.table(API_KEYS_TABLE)} (id, name, key_hash, scopes, created_at, revoked_at) values (${id}, ${name}, ${hashApiKey(key)}, ${scopeText}, ${createdAt}, ${null})`.execute(db);
+      return { key, record: { id, name, scopes: scopeText.split(' ').filter(Boolean), createdAt, revokedAt: null } };
+    },
+    async list() {
+      const rows = (await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} order by created_at, id`.execute(db)).rows;
+      return rows.map(toRecord);
+    },
+    async revoke(idOrName) {
+      const row = (
+        await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} where id = ${idOrName} or name = ${idOrName}`.execute(db)
+      ).rows[0];
+      if (!row) return undefined;
+      if (row.revoked_at) return toRecord(row);
+      const revokedAt = new Date().toISOString();
+      await sql`update ${sql.table(API_KEYS_TABLE)} set revoked_at = ${revokedAt} where id = ${row.id}`.execute(db);
+      return toRecord({ ...row, revoked_at: revokedAt });
+    },
+    async verify(key) {
+      const match = KEY_PATTERN.exec(key);
+      if (!match) return { ok: false, reason: 'unknown' };
+      const row = await byId(match[1]!);
+      const presented = Buffer.from(hashApiKey(key), 'hex');
+      // Compared even when no row exists (against random bytes): the time taken does not tell
+      // an unknown id from a wrong secret.
+      const stored = row ? Buffer.from(row.key_hash, 'hex') : randomBytes(32);
+      const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+      if (!row || !equal) return { ok: false, reason: 'unknown' };
+      if (row.revoked_at) return { ok: false, reason: 'revoked' };
+      return { ok: true, record: toRecord(row) };
+    },
+  };
+}
+
+/** The presented API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+function presentedKey(req: Parameters<Authenticator>[0]): string | undefined | null {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header.trim() !== '') return header.trim();
+  return bearerToken(req);
+}
+
+/**
+ * Authenticates API keys against the store. Identity: subject `apikey:<name>`, the key's scopes.
+ *
+ * @example
+ * ```ts
+ * const authenticate = createApiKeyAuthenticator(createApiKeyStore(storage.db));
+ * ```
+ */
+export function createApiKeyAuthenticator(store: ApiKeyStore): Authenticator {
+  return async (req) => {
+    const key = presentedKey(req);
+    if (key === undefined) return missingCredentials('Authentication required: send Authorization: Bearer <API key> (or X-API-Key)');
+    if (key === null) return malformedBearer();
+    const result = await store.verify(key);
+    if (!result.ok) return invalidToken(result.reason === 'revoked' ? 'The API key has been revoked' : 'Unknown API key');
+    const { record } = result;
+    return { ok: true, identity: { subject: `apikey:${record.name}`, scopes: record.scopes, anonymous: false, method: 'apiKey', clientId: record.name } };
+  };
+}
+

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshPostgresDatabase, postgresAvailable } from '../__fixtures__/services.js';
+import { createDatabase, type Storage } from '../storage/index.js';
+import { createApiKeyAuthenticator, createApiKeyStore } from './index.js';
+
+const up = await postgresAvailable();
+
+describe.skipIf(!up)('API keys on PostgreSQL (real server)', () => {
+  let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  let storage: Storage;
+  beforeAll(async () => {
+    db = await freshPostgresDatabase();
+    storage = await createDatabase(db.url);
+  });
+  afterAll(async () => {
+    await storage?.close();
+    await db?.drop();
+  });
+
+  it('the same table SQL works; create, verify, revoke take effect immediately', async () => {
+    const store = createApiKeyStore(storage.db);
+    await expect(store.check()).rejects.toThrow('the API key table mcpforge_api_keys is missing');
+    await store.ensureTable();
+    await store.ensureTable();
+    await store.check();
+    const { key } = await store.create('pg-client', ['a']);
+    const authenticate = createApiKeyAuthenticator(store);
+    const req = { headers: { authorization: `Bearer ${key}` } } as never;
+    expect(await authenticate(req)).toMatchObject({ ok: true, identity: { subject: 'apikey:pg-client', scopes: ['a'] } });
+    await store.revoke('pg-client');
+    const refused = await authenticate(req);
+    expect(!refused.ok && refused.rejection.description).toBe('The API key has been revoked');
+  });
+});

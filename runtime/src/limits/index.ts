@@ -1,0 +1,246 @@
+/**
+ * Limits around every tool call: the shape of the arguments (nesting depth, string length) checked
+ * before schema validation, rate limits per caller and per tool, and a timeout per call.
+ *
+ * Why the shape is checked first: ajv and handlers recurse over the arguments; a 10,000-level
+ * array or a megabyte string costs CPU in every layer after the JSON parser. The check here is
+ * iterative (its own stack), so no input can overflow it, and it stops at the first violation.
+ *
+ * Values come, most specific first, from the tool's spec entry (`timeoutMs`, `rateLimit`), the
+ * environment (`MCP_*`, for operators), the spec's `limits:` block, then the defaults below.
+ */
+import { ToolError } from '../errors/index.js';
+import { createMemoryRateLimiter, type RateLimiter } from '../rate-limit/index.js';
+import type { AuthIdentity, CompiledValidator, ManifestLimits, ToolManifestEntry } from '../server/contract.js';
+
+export { callerPeer, newCallSlot, responseSlot, retryAfterOf, CALL_PEER, HTTP_CALL_HEADER, withHttpCallStatus, rateLimitedStatus, type HttpCallSlot } from './http.js';
+
+export type { ManifestLimits } from '../server/contract.js';
+
+export interface Limits {
+  perCallerPerMinute: number;
+  timeoutMs: number;
+  maxJsonDepth: number;
+  maxStringLength: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  // Off by default: a per-caller limit needs a caller identity to be fair (anonymous HTTP callers
+  // are keyed by address, which a proxy collapses into one); operators opt in.
+  perCallerPerMinute: 0,
+  timeoutMs: 60_000,
+  maxJsonDepth: 64,
+  maxStringLength: 100_000,
+});
+
+/** Environment variables that override the spec's `limits:` block (and name the knob in errors). */
+export const LIMIT_ENV = Object.freeze({
+  perCallerPerMinute: 'MCP_RATE_LIMIT_PER_MINUTE',
+  timeoutMs: 'MCP_TOOL_TIMEOUT_MS',
+  maxJsonDepth: 'MCP_MAX_JSON_DEPTH',
+  maxStringLength: 'MCP_MAX_STRING_LENGTH',
+} satisfies Record<keyof Limits, string>);
+
+const RANGES: Record<keyof Limits, [number, number]> = {
+  perCallerPerMinute: [0, 1_000_000_000],
+  timeoutMs: [1, 86_400_000],
+  maxJsonDepth: [1, 10_000],
+  maxStringLength: [1, 2 ** 31 - 1],
+};
+
+/** Error codes in `_meta["mcpforge/error"].code` of the tool errors this module produces. */
+export enum LimitErrorCode {
+  RateLimited = 'rate_limited',
+  Timeout = 'timeout',
+  LimitExceeded = 'limit_exceeded',
+}
+
+/**
+ * The effective limits: env over the spec's `limits:` over the defaults. Throws an `Error` naming
+ * the variable for a value that is not an integer in range (the server then refuses to start).
+ */
+export function resolveLimits(spec: ManifestLimits | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Limits {
+  const problems: string[] = [];
+  const out = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>) {
+    const [min, max] = RANGES[key];
+    const raw = env[LIMIT_ENV[key]];
+    if (raw !== undefined && raw.trim() !== '') {
+      const value = Number(raw);
+      if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+        problems.push(`${LIMIT_ENV[key]}=${raw}: must be an integer from ${min} to ${max}`);
+      } else out[key] = value;
+      continue;
+    }
+    const fromSpec = spec?.[key];
+    if (typeof fromSpec === 'number') out[key] = fromSpec;
+  }
+  if (problems.length > 0) throw new Error(`Invalid limits:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return out;
+}
+
+export interface LimitViolation {
+  limit: 'maxJsonDepth' | 'maxStringLength';
+  /** JSON pointer of the offending value. */
+  pointer: string;
+  message: string;
+}
+
+/**
+ * Checks nesting depth and string lengths (object keys included) without recursion. The root
+ * object is depth 1. Returns the first violation, or undefined.
+ */
+export function checkArgumentShape(value: unknown, limits: Pick<Limits, 'maxJsonDepth' | 'maxStringLength'>): LimitViolation | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    const v = item.value;
+    if (typeof v === 'string') {
+      if (v.length > limits.maxStringLength) return stringViolation(item.path, v.length, limits.maxStringLength);
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    const depth = item.depth + 1;
+    if (depth > limits.maxJsonDepth) {
+      return {
+        limit: 'maxJsonDepth',
+        pointer: item.path || '/',
+        message: `${item.path || '/'} nests deeper than ${limits.maxJsonDepth} levels, the maximum JSON depth (raise ${LIMIT_ENV.maxJsonDepth} or limits.maxJsonDepth in mcpforge.yaml to allow more)`,
+      };
+    }
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], depth, path: `${item.path}/${i}` });
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      const path = `${item.path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key.length > limits.maxStringLength) return stringViolation(`${item.path}/(key)`, key.length, limits.maxStringLength);
+      stack.push({ value: (v as Record<string, unknown>)[key], depth, path });
+    }
+  }
+  return undefined;
+}
+
+function stringViolation(path: string, length: number, max: number): LimitViolation {
+  return {
+    limit: 'maxStringLength',
+    pointer: path || '/',
+    message: `${path || '/'} is a string of ${length} characters, longer than the maximum string length ${max} (raise ${LIMIT_ENV.maxStringLength} or limits.maxStringLength in mcpforge.yaml to allow more)`,
+  };
+}
+
+/**
+ * Wraps a compiled validator so the shape check runs first; a violation fails validation with one
+ * error naming the limit (the SDK and the fast path then answer it like any invalid argument).
+ */
+export function withArgumentLimits(validate: CompiledValidator, limits: Pick<Limits, 'maxJsonDepth' | 'maxStringLength'>, onExceeded?: (violation: LimitViolation) => void): CompiledValidator {
+  const wrapped: CompiledValidator = (data: unknown) => {
+    const violation = checkArgumentShape(data, limits);
+    if (violation) {
+      onExceeded?.(violation);
+      wrapped.errors = [{ instancePath: '', schemaPath: `#/x-mcpforge-limits/${violation.limit}`, keyword: violation.limit, params: { limit: limits[violation.limit] }, message: `arguments exceed a limit: ${violation.message}` }];
+      return false;
+    }
+    const ok = validate(data);
+    wrapped.errors = ok ? null : validate.errors;
+    return ok;
+  };
+  return wrapped;
+}
+
+/**
+ * Who a call counts against: the authenticated subject, else the anonymous caller's transport
+ * peer (HTTP: the client address; stdio: the one process at the other end of the pipe).
+ */
+export function callerKey(auth: AuthIdentity, peer: string | undefined): string {
+  if (!auth.anonymous) return `sub:${auth.subject}`;
+  return peer === undefined ? 'anon:local' : `anon:${peer}`;
+}
+
+export interface CallLimiterOptions {
+  limits: Pick<Limits, 'perCallerPerMinute'>;
+  /** Shared with the call guard (Redis in production); defaults to an in-memory one. */
+  limiter?: RateLimiter;
+  /** Called on every refusal (metrics, audit). */
+  onLimited?: (tool: string, scope: 'caller' | 'tool') => void;
+}
+
+export interface CallLimiter {
+  /** Counts one call; throws a `rate_limited` ToolError (with `retryAfterSeconds`) when over a limit. */
+  check(entry: ToolManifestEntry, caller: string): Promise<void>;
+}
+
+/**
+ * @example
+ * ```ts
+ * const limiter = createCallLimiter({ limits: resolveLimits(manifest.limits) });
+ * await limiter.check(entry, callerKey(ctx.auth, peer)); // throws ToolError code rate_limited
+ * ```
+ */
+export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
+  const limiter = options.limiter ?? createMemoryRateLimiter();
+  const perCaller = options.limits.perCallerPerMinute;
+  const refuse = (entry: ToolManifestEntry, scope: 'caller' | 'tool', limit: number, resetMs: number): never => {
+    options.onLimited?.(entry.name, scope);
+    const retryAfterSeconds = Math.max(1, Math.ceil(resetMs / 1000));
+    const what = scope === 'tool' ? `${entry.name} (${limit} calls per minute per caller)` : `this caller (${limit} calls per minute across all tools)`;
+    throw new ToolError(`Rate limit reached for ${what}; retry in ${retryAfterSeconds} s.`, {
+      code: LimitErrorCode.RateLimited,
+      data: { retryAfterSeconds, scope, limit },
+    });
+  };
+  return {
+    async check(entry, caller) {
+      if (perCaller > 0) {
+        const d = await limiter.hit(`caller:${caller}`, perCaller);
+        if (!d.allowed) refuse(entry, 'caller', perCaller, d.resetMs);
+      }
+      if (entry.rateLimit) {
+        const d = await limiter.hit(`${entry.name}:${caller}`, entry.rateLimit.perMinute);
+        if (!d.allowed) refuse(entry, 'tool', entry.rateLimit.perMinute, d.resetMs);
+      }
+    },
+  };
+}
+
+/** The timeout of one tool: its spec `timeoutMs`, else the server default. */
+export function toolTimeoutMs(entry: ToolManifestEntry, limits: Pick<Limits, 'timeoutMs'>): number {
+  return typeof entry.timeoutMs === 'number' && entry.timeoutMs > 0 ? entry.timeoutMs : limits.timeoutMs;
+}
+
+/**
+ * Runs `fn` with a deadline. On timeout the controller aborts (handlers see `ctx.signal` fire) and
+ * the returned promise rejects with a `timeout` ToolError right away; the handler's own promise is
+ * left to settle in the background (its result is dropped, a late failure is only logged).
+ */
+export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: AbortController, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      const error = new ToolError(
+        `Tool ${tool} did not finish within ${timeoutMs} ms and was cancelled; retry later, or raise its timeoutMs in mcpforge.yaml (server default: ${LIMIT_ENV.timeoutMs}).`,
+        { code: LimitErrorCode.Timeout, data: { timeoutMs } },
+      );
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+    // A timer must not keep a finished process alive.
+    timer.unref?.();
+    fn().then(
+      (value) => {
+        clearTimeout(timer);
+        if (done) return;
+        done = true;
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (done) return onLate?.(error);
+        done = true;
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * The call policy: what the server factory wraps around every tool call, on every path (SDK
+ * callback and HTTP fast path alike), and around resource reads and prompt gets for the audit.
+ *
+ *   argument shape check (before validation) → rate limits (per caller, per tool) → timeout →
+ *   the call (guard, handler) → outcome → audit record + security event counters.
+ *
+ * Kept out of factory.ts so the factory only holds the hook lines.
+ */
+import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { auditLogEnabled, auditTableEnabled, countSecurityEvent, createAuditLog, createRedactor, type AuditKind, type AuditLog, type AuditOutcome } from '../audit/index.js';
+import { ErrorCode, isToolError } from '../errors/index.js';
+import type { RateLimiter } from '../rate-limit/index.js';
+import type { CompiledValidator, HandlerContext, Manifest, ToolManifestEntry } from '../server/contract.js';
+import { newRequestId } from '../server/context.js';
+import { toolErrorResult } from '../server/results.js';
+import { callerPeer, type HttpCallSlot } from './http.js';
+import { callerKey, createCallLimiter, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
+
+/** Error codes a denial carries (scopes from the auth module, the sandbox). */
+const DENIED_CODES = new Set(['insufficient_scope', 'scope_denied', 'scope_outside_window', 'forbidden', 'unauthorized', ErrorCode.PathOutsideSandbox]);
+
+export interface CallPolicyOptions {
+  manifest: Manifest;
+  logger: Logger;
+  registry: Registry;
+  db: Kysely<unknown>;
+  dialect: 'sqlite' | 'postgres';
+  /** The guard's limiter (Redis in production) so limits hold across replicas. */
+  limiter?: RateLimiter;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CallPolicy {
+  readonly limits: Limits;
+  readonly audit: AuditLog;
+  /** The validator with the argument shape check in front (cached per validator). */
+  inputValidator(entry: ToolManifestEntry, validate: CompiledValidator): CompiledValidator;
+  /** Records a call refused by input validation (it never reaches `runTool`). */
+  invalid(entry: ToolManifestEntry, message: string): void;
+  /** Runs one validated tool call under the rate limits and timeout; audits it. Never throws. */
+  run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, call: () => Promise<CallToolResult>): Promise<CallToolResult>;
+  /** For an error thrown before `run` (a denial, a module that failed to load): the error result, audited. */
+  failed(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, error: unknown, started: number): CallToolResult;
+  /** Audits a resource read or prompt get around `fn` (rethrows its error). */
+  around<T>(kind: Exclude<AuditKind, 'tool'>, name: string, ctx: HandlerContext<unknown>, args: unknown, fn: () => T | Promise<T>): Promise<T>;
+}
+
+function errorCodeOf(result: CallToolResult): string | undefined {
+  const meta = result._meta?.['mcpforge/error'] as { code?: unknown } | undefined;
+  return typeof meta?.code === 'string' ? meta.code : undefined;
+}
+
+function outcomeOf(result: CallToolResult, code: string | undefined): AuditOutcome {
+  if (!result.isError) return 'ok';
+  if (code === LimitErrorCode.RateLimited) return 'rate_limited';
+  if (code === LimitErrorCode.Timeout) return 'timeout';
+  if (code !== undefined && DENIED_CODES.has(code)) return 'denied';
+  return 'error';
+}
+
+/** Replaces `ctx.signal` by one that also fires on `extra` (the timeout), still created lazily. */
+function addAbortSource(ctx: HandlerContext<unknown>, extra: AbortSignal): void {
+  const own = Object.getOwnPropertyDescriptor(ctx, 'signal');
+  const base = (): AbortSignal => (own?.get ? (own.get.call(ctx) as AbortSignal) : (own?.value as AbortSignal | undefined) ?? extra);
+  let combined: AbortSignal | undefined;
+  Object.defineProperty(ctx, 'signal', {
+    configurable: true,
+    enumerable: true,
+    get: () => (combined ??= AbortSignal.any([base(), extra])),
+  });
+}
+
+export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
+  const env = options.env ?? process.env;
+  const limits = resolveLimits(options.manifest.limits, env);
+  const registry = options.registry;
+  countSecurityEvent(registry, 'rate_limited', 0);
+  // Kept from the call guard, which counted refusals per tool before this module existed.
+  const rateLimitedByTool =
+    (registry.getSingleMetric('mcp_rate_limited_total') as Counter<'tool'> | undefined) ??
+    new Counter({ name: 'mcp_rate_limited_total', help: 'Tool calls refused by a rate limit, by tool', labelNames: ['tool'] as const, registers: [registry] });
+  const audit = createAuditLog({
+    logger: options.logger,
+    registry,
+    log: auditLogEnabled(env),
+    ...(auditTableEnabled(options.dialect, env) ? { table: { db: options.db, dialect: options.dialect } } : {}),
+  });
+  const limiter = createCallLimiter({ limits, ...(options.limiter ? { limiter: options.limiter } : {}) });
+  const wrapped = new WeakMap<CompiledValidator, CompiledValidator>();
+  const redactors = new Map<string, (args: unknown) => unknown>();
+  const redactorOf = (key: string, schema: Record<string, unknown> | undefined) => {
+    let r = redactors.get(key);
+    if (!r) redactors.set(key, (r = createRedactor(schema)));
+    return r;
+  };
+
+  function finish(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, slot: HttpCallSlot | undefined, started: number, result: CallToolResult): CallToolResult {
+    const code = errorCodeOf(result);
+    const outcome = outcomeOf(result, code);
+    if (outcome === 'rate_limited') {
+      countSecurityEvent(registry, 'rate_limited');
+      rateLimitedByTool.inc({ tool: entry.name });
+      const data = (result._meta?.['mcpforge/error'] as { data?: { retryAfterSeconds?: number } } | undefined)?.data;
+      if (slot) slot.retryAfterSeconds = data?.retryAfterSeconds ?? 60;
+    } else if (code === ErrorCode.PathOutsideSandbox) countSecurityEvent(registry, 'sandbox_denied');
+    audit.record({
+      kind: 'tool',
+      name: entry.name,
+      subject: ctx.auth.subject,
+      outcome,
+      durationMs: performance.now() - started,
+      requestId: ctx.requestId,
+      arguments: redactorOf(`tool:${entry.name}`, entry.inputSchema)(args),
+      ...(code === undefined ? {} : { errorCode: code }),
+    });
+    return result;
+  }
+
+  return {
+    limits,
+    audit,
+    inputValidator(entry, validate) {
+      let w = wrapped.get(validate);
+      if (!w) {
+        w = withArgumentLimits(validate, limits, () => countSecurityEvent(registry, 'limit_exceeded'));
+        wrapped.set(validate, w);
+      }
+      return w;
+    },
+    invalid(entry, message) {
+      // The SDK answers invalid input before any context exists: no subject or arguments to record.
+      audit.record({ kind: 'tool', name: entry.name, subject: '-', outcome: 'invalid', durationMs: 0, requestId: newRequestId(), errorCode: message.includes('arguments exceed a limit') ? LimitErrorCode.LimitExceeded : ErrorCode.InvalidArguments });
+    },
+    async run(entry, args, ctx, sdkCtx, call) {
+      const started = performance.now();
+      const slot = callerPeer(sdkCtx);
+      let result: CallToolResult;
+      try {
+        // stdio and in-memory clients have no peer: one process at the other end is one caller.
+        await limiter.check(entry, callerKey(ctx.auth, slot?.peer));
+        const controller = new AbortController();
+        addAbortSource(ctx, controller.signal);
+        result = await runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
+          ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
+        );
+      } catch (error) {
+        result = toolErrorResult(error, ctx.log, ctx.requestId);
+      }
+      return finish(entry, args, ctx, slot, started, result);
+    },
+    failed(entry, args, ctx, error, started) {
+      return finish(entry, args, ctx, undefined, started, toolErrorResult(error, ctx.log, ctx.requestId));
+    },
+    async around(kind, name, ctx, args, fn) {
+      const started = performance.now();
+      let outcome: AuditOutcome = 'ok';
+      let errorCode: string | undefined;
+      try {
+        return await fn();
+      } catch (error) {
+        errorCode = isToolError(error) ? error.code : undefined;
+        outcome = errorCode !== undefined && DENIED_CODES.has(errorCode) ? 'denied' : 'error';
+        if (errorCode === ErrorCode.PathOutsideSandbox) countSecurityEvent(registry, 'sandbox_denied');
+        throw error;
+      } finally {
+        audit.record({
+          kind,
+          name,
+          subject: ctx.auth.subject,
+          outcome,
+          durationMs: performance.now() - started,
+          requestId: ctx.requestId,
+          arguments: redactorOf(`${kind}:${name}`, undefined)(args),
+          ...(errorCode === undefined ? {} : { errorCode }),
+        });
+      }
+    },
+  };
+}

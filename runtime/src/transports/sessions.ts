@@ -1,0 +1,184 @@
+/**
+ * Stateful HTTP sessions for 2025-era clients (`MCP_HTTP_SESSIONS=stateful`).
+ *
+ * The default HTTP serving is stateless: every request is answered by a fresh server instance, so
+ * replicas behind a load balancer need no affinity. Some 2025 clients need more: server-to-client
+ * requests (push-style sampling and elicitation), resource update notifications, a GET stream. In
+ * sessions mode an `initialize` request opens a session (`Mcp-Session-Id`), served by one
+ * long-lived instance over the SDK's streamable HTTP transport: POST, GET (SSE) and DELETE carry
+ * the header and reach that session. Everything else — 2026-07-28 requests, session-less 2025
+ * requests — goes to the stateless handler as before (fast path included).
+ *
+ * Sessions live in this process: behind several replicas, route by `Mcp-Session-Id` (sticky
+ * sessions). Idle sessions are closed after `idleTimeoutMs`; at most `maxSessions` are open.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isInitializeRequest, type McpServerFactory } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { Logger } from 'pino';
+
+export type HttpSessionsMode = 'stateless' | 'stateful';
+
+export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_MAX_SESSIONS = 10_000;
+
+export interface SessionRouterOptions {
+  /** Serves everything that is not a session request (the stateless handler, fast path included). */
+  fallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** The SDK's stateless handler, for requests whose body was already read here (it reads bodies as async iterables). */
+  sdk: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  maxBodyBytes: number;
+  logger?: Logger;
+  idleTimeoutMs?: number;
+  maxSessions?: number;
+}
+
+export interface SessionRouter {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Open sessions. */
+  readonly size: number;
+  /** Closes every session (shutdown). */
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: NodeStreamableHTTPServerTransport;
+  lastSeen: number;
+  /** Requests of this session being served now (a session is not idle while one runs). */
+  active: number;
+}
+
+export function createSessionRouter(factory: McpServerFactory, options: SessionRouterOptions): SessionRouter {
+  const sessions = new Map<string, Session>();
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS;
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const log = options.logger;
+
+  // Sweeps idle sessions; unref'd so it never keeps the process alive.
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (session.active === 0 && now - session.lastSeen > idleTimeoutMs) {
+        log?.info({ sessionId: id }, 'closing idle MCP session');
+        void session.transport.close().catch(() => {});
+      }
+    }
+  }, Math.min(idleTimeoutMs, 60_000));
+  sweeper.unref();
+
+  async function serveSession(session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    session.active++;
+    session.lastSeen = Date.now();
+    try {
+      await session.transport.handleRequest(req, res, body);
+    } finally {
+      session.active--;
+      session.lastSeen = Date.now();
+    }
+  }
+
+  async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (sessions.size >= maxSessions) {
+      return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: `Too many open sessions (${maxSessions}); retry later` }, id: null });
+    }
+    const server = await factory({ era: 'legacy' });
+    let session: Session | undefined;
+    const transport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        if (session) sessions.set(id, session);
+        log?.debug({ sessionId: id }, 'MCP session opened');
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+        log?.debug({ sessionId: id }, 'MCP session closed by the client');
+      },
+    });
+    session = { transport, lastSeen: Date.now(), active: 0 };
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await serveSession(session, req, res, body);
+    // A failed initialize leaves no session id behind: release the instance.
+    if (!transport.sessionId) await transport.close().catch(() => {});
+  }
+
+  return {
+    get size() {
+      return sessions.size;
+    },
+    async handle(req, res) {
+      const id = header(req.headers['mcp-session-id']);
+      if (id !== undefined) {
+        const session = sessions.get(id);
+        if (!session) {
+          return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found; initialize a new session' }, id: null });
+        }
+        return serveSession(session, req, res);
+      }
+      // Only a session-less POST without a protocol-version header can be a 2025 `initialize`
+      // (later 2025 requests and every 2026-07-28 request carry the header): only those are read here.
+      if (req.method !== 'POST' || header(req.headers['mcp-protocol-version']) !== undefined) return options.fallback(req, res);
+      const raw = await readBody(req, options.maxBodyBytes);
+      if (raw === undefined) {
+        return sendJson(res, 413, { jsonrpc: '2.0', error: { code: -32600, message: `Request body exceeds ${options.maxBodyBytes} bytes` }, id: null }, { connection: 'close' });
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      const initialize = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+      if (initialize) return open(req, res, body);
+      return options.sdk(replay(req, raw), res);
+    },
+    async close() {
+      clearInterval(sweeper);
+      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
+      sessions.clear();
+    },
+  };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** Reads the body up to `limit` bytes; undefined when it is larger (the rest is discarded). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/**
+ * The request again with its body already read, for the stateless handler (it reads the body as
+ * an async iterable, through `toNodeHandler`).
+ */
+function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = Object.create(req) as IncomingMessage;
+  Object.defineProperty(copy, Symbol.asyncIterator, {
+    value: async function* () {
+      yield body;
+    },
+  });
+  return copy;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,121 @@
+/**
+ * The server side of one WebSocket connection as an SDK `Transport` (see websocket.ts): one
+ * JSON-RPC message per text frame; bad frames are answered with JSON-RPC errors and never reach
+ * the server; requests are counted so a shutdown can wait for their answers.
+ */
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  parseJSONRPCMessage,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type Transport,
+} from '@modelcontextprotocol/server';
+import type { RawData, WebSocket } from 'ws';
+
+/** JSON-RPC error codes answered for bad frames (the connection stays open). */
+const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+const SHUTTING_DOWN = -32000;
+
+/** Shared by every connection of one listener: requests awaiting an answer, and whether it is closing. */
+export interface Tracker {
+  inFlight: number;
+  closing: boolean;
+  changed(): void;
+}
+
+/**
+ * The server side of one WebSocket connection, as an SDK `Transport`. Bad frames are answered
+ * with a JSON-RPC error and never reach the server; the socket stays open.
+ */
+export class WebSocketServerTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  private readonly pending = new Set<string | number>();
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: { authInfo?: AuthInfo; tracker?: Tracker } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.socket.on('error', (error) => this.onerror?.(error));
+    this.socket.once('close', () => this.finish());
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined && this.pending.delete(message.id)) {
+      this.settle(-1);
+    }
+    if (this.socket.readyState !== this.socket.OPEN) throw new Error('WebSocket is closed; the message was not sent');
+    const text = JSON.stringify(message);
+    await new Promise<void>((resolve, reject) => this.socket.send(text, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) this.socket.close(1000, 'closed by the server');
+    this.finish();
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (isBinary) return this.reject(null, PARSE_ERROR, 'Binary frames are not accepted: send each JSON-RPC message as one UTF-8 text frame');
+    let value: unknown;
+    try {
+      value = JSON.parse(rawText(data));
+    } catch (error) {
+      return this.reject(null, PARSE_ERROR, `Parse error: the frame is not JSON (${(error as Error).message})`);
+    }
+    if (Array.isArray(value)) return this.reject(null, INVALID_REQUEST, 'JSON-RPC batches are not supported: send one message per frame');
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(value);
+    } catch {
+      const id = (value as { id?: unknown } | null)?.id;
+      return this.reject(typeof id === 'string' || typeof id === 'number' ? id : null, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
+    }
+    if (isJSONRPCRequest(message)) {
+      if (this.options.tracker?.closing) return this.reject(message.id, SHUTTING_DOWN, 'Server is shutting down; reconnect to another replica');
+      this.pending.add(message.id);
+      this.settle(1);
+    }
+    try {
+      this.onmessage?.(message, this.options.authInfo === undefined ? undefined : { authInfo: this.options.authInfo });
+    } catch (error) {
+      this.onerror?.(error as Error);
+    }
+  }
+
+  private reject(id: string | number | null, code: number, message: string): void {
+    this.onerror?.(new Error(`refused a WebSocket frame: ${message}`));
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }), () => {});
+  }
+
+  private settle(delta: number): void {
+    const tracker = this.options.tracker;
+    if (!tracker) return;
+    tracker.inFlight += delta;
+    tracker.changed();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Requests that never got an answer are no longer in flight: nobody is there to receive it.
+    if (this.pending.size > 0) this.settle(-this.pending.size);
+    this.pending.clear();
+    this.onclose?.();
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
