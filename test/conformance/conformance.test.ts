@@ -5,11 +5,10 @@
  *   default) and stateful sessions (MCP_HTTP_SESSIONS=stateful);
  * - the 2026-07-28 requirement set (`--requirements 2026-07-28`, newest suite release that has it)
  *   in both modes.
- * No expected-failures file: every scenario must pass, with one exception stated by the protocol
- * itself — a stateless 2025 server has no channel for server-to-client requests, so the four
- * push-style sampling/elicitation scenarios can only pass with sessions. The stateless run asserts
- * that they fail fast for exactly that reason (a tool error naming MCP_HTTP_SESSIONS=stateful),
- * and the stateful run asserts that they pass.
+ * No expected-failures file: every scenario must pass in both modes. The four push-style
+ * sampling/elicitation scenarios are asserted by name as well: stateless, they work because the
+ * server sends its request on the POST's SSE stream and correlates the client's reply POST by an
+ * unguessable request id (runtime/src/transports/pending-replies.ts); stateful, through the session.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +19,8 @@ import { buildProject, exampleProject, upgrade } from '../production/lib/project
 import { startServer, type ServerProcess } from '../production/lib/server.js';
 import { describeFailures, ensureSuite, REQUIREMENTS_VERSION, requiredServerScenarios, runSuite, STABLE_VERSION, summary, type Suite } from './lib/suite.js';
 
-/** 2025 scenarios whose server-to-client requests need a session (or stdio). */
-const SESSION_ONLY = ['tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1034-defaults', 'elicitation-sep1330-enums'];
+/** 2025 scenarios with server-to-client requests (sampling/elicitation sent on the call's SSE stream). */
+const PUSH_STYLE = ['tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1034-defaults', 'elicitation-sep1330-enums'];
 
 let project: string;
 let stable: Suite;
@@ -61,22 +60,12 @@ describe.each([
   it(`passes the stable suite (${STABLE_VERSION}, --suite all)`, async () => {
     const run = await runSuite(stable, server.url.href, ['--suite', 'all'], mkdtempSync(join(tmpdir(), `conformance-2025-${mode}-`)));
     const results = [...run.scenarios.values()];
-    const note = mode === 'stateless' ? ` (the ${SESSION_ONLY.length} push-style sampling/elicitation scenarios need a session: asserted to fail fast with the reason)` : '';
-    console.log(summary(`conformance ${STABLE_VERSION} --suite all, HTTP ${mode}`, results) + note);
+    console.log(summary(`conformance ${STABLE_VERSION} --suite all, HTTP ${mode}`, results));
     expect(results.length).toBeGreaterThan(25);
     expect(results.reduce((n, r) => n + r.passed, 0)).toBeGreaterThan(0);
-    const expectedToFail = mode === 'stateless' ? SESSION_ONLY : [];
-    const unexpected = results.filter((r) => r.failed > 0 && !expectedToFail.includes(r.scenario));
-    expect(unexpected, describeFailures(unexpected)).toEqual([]);
-    for (const name of expectedToFail) {
-      const result = run.scenarios.get(name);
-      expect(result, `${name} did not run`).toBeDefined();
-      // Fails only because a stateless 2025 request cannot carry a server-to-client request: the
-      // server did not send one, and (where the suite reports the tool result) said why.
-      for (const failure of result!.failures) expect(failure.message, name).toMatch(/did not request (sampling|elicitation) from client/);
-      if (name.startsWith('tools-call-')) expect(JSON.stringify(result!.failures)).toContain('MCP_HTTP_SESSIONS=stateful');
-    }
-    if (mode === 'stateful') for (const name of SESSION_ONLY) expect(run.scenarios.get(name)?.passed, name).toBeGreaterThan(0);
+    const failed = results.filter((r) => r.failed > 0);
+    expect(failed, describeFailures(failed)).toEqual([]);
+    for (const name of PUSH_STYLE) expect(run.scenarios.get(name)?.passed, `${name} (${mode})`).toBeGreaterThan(0);
   }, 600_000);
 
   it(`passes the 2026-07-28 requirement set (${REQUIREMENTS_VERSION})`, async () => {

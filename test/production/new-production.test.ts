@@ -66,6 +66,6 @@ describe('mcpforge new --layout production (CLI)', () => {
 
     const noTty = await execa(process.execPath, [CLI, 'new', join(dir, '..', 'third'), '--name', 'x', '--example', 'none', '--transport', 'stdio', '--skip-install'], { all: true, reject: false, stdin: 'ignore' });
     expect(noTty.exitCode).not.toBe(0);
-    expect(noTty.all).toMatch(/Pass --layout, or --yes/);
+    expect(noTty.all).toMatch(/Pass --layout, --auth, or --yes/);
   });
 });

@@ -65,3 +65,25 @@ describe('authentication over WebSocket', () => {
     }
   });
 });
+
+describe('security events from WebSocket', () => {
+  const events = async (): Promise<Record<string, number>> => {
+    const text = await (await fetch(new URL('/metrics', server.url))).text();
+    return Object.fromEntries([...text.matchAll(/^mcp_security_events_total\{type="([a-z_]+)"\} (\d+)$/gm)].map(([, type, value]) => [type!, Number(value)]));
+  };
+
+  test('a refused upgrade counts auth_failure; a scope refusal on the open socket (assertAllowed) counts scope_denied', async () => {
+    const before = await events();
+    await connect({ authorization: 'Bearer mcpk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }).catch(() => undefined);
+    const client = await connect({ authorization: `Bearer ${keys.reader}` });
+    try {
+      expect((await client.callTool({ name: 'create_note', arguments: { title: 'counted', body: 'b' } })).isError).toBe(true);
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+    const after = await events();
+    expect(after.auth_failure! - before.auth_failure!).toBe(1);
+    expect(after.scope_denied! - before.scope_denied!).toBe(1);
+  });
+});

@@ -234,3 +234,37 @@ describe('isolation and secrets', () => {
     expect(log).not.toContain('mcpk_');
   });
 });
+
+describe('security events on /metrics', () => {
+  const securityEvents = async (): Promise<Record<string, number>> => {
+    const text = await (await fetch(new URL('/metrics', server.url))).text();
+    const counts: Record<string, number> = {};
+    for (const [, type, value] of text.matchAll(/^mcp_security_events_total\{type="([a-z_]+)"\} (\d+)$/gm)) counts[type!] = Number(value);
+    return counts;
+  };
+
+  test('every event type is exported (at 0 or more) before any refusal of its kind', async () => {
+    expect(Object.keys(await securityEvents()).sort()).toEqual(['auth_failure', 'limit_exceeded', 'rate_limited', 'sandbox_denied', 'scope_denied']);
+  });
+
+  test('a bad key and a malformed header each count one auth_failure; an accepted key counts none', async () => {
+    const before = await securityEvents();
+    expect((await rpc(server.url, 'tools/list', {}, bearer(`mcpk_${'0'.repeat(12)}_${randomBytes(32).toString('base64url')}`))).status).toBe(401);
+    expect((await rpc(server.url, 'tools/list', {}, { authorization: 'Bearer' })).status).toBe(400);
+    expect((await rpc(server.url, 'tools/list', {}, bearer(keys.reader!))).status).toBe(200);
+    const after = await securityEvents();
+    expect(after.auth_failure! - before.auth_failure!).toBe(2);
+    expect(after.scope_denied).toBe(before.scope_denied);
+  });
+
+  test('a 403 scope challenge and a time-window refusal each count one scope_denied', async () => {
+    const before = await securityEvents();
+    expect((await rpc(server.url, 'tools/call', { name: 'create_note', arguments: { title: 't', body: 'b' } }, bearer(keys.reader!))).status).toBe(403);
+    const outside = await rpc(server.url, 'tools/call', { name: 'delete_note', arguments: { id: 'whatever' } }, bearer(keys.admin!));
+    expect(outside.body.result.isError).toBe(true);
+    expect((await rpc(server.url, 'tools/call', WHOAMI, bearer(keys.reader!))).status).toBe(200);
+    const after = await securityEvents();
+    expect(after.scope_denied! - before.scope_denied!).toBe(2);
+    expect(after.auth_failure).toBe(before.auth_failure);
+  });
+});

@@ -144,6 +144,8 @@ describe('protocol fuzz against a running server', () => {
         if (line.json === undefined) throw new Error(`stdout line is not JSON: ${line.raw.slice(0, 300)}`);
         if (line.json.method !== undefined) continue; // a server notification (logging, list changed)
         checkResponse(line.json, 'stdio');
+        // id null: a line that could not be tied to a request (not JSON, no usable id); there may be many.
+        if (line.json.id === null) continue;
         const id = String(line.json.id);
         if (stdioAnswered.has(id)) throw new Error(`stdio request ${id} answered twice`);
         stdioAnswered.add(id);
@@ -190,11 +192,18 @@ describe('protocol fuzz against a running server', () => {
             const id = `q${nextId++}`;
             stdioSentIds.add(id);
             message = { ...message, id };
-            // Strictly well formed: the SDK must answer it (result or error), exactly once.
+            // Not response-shaped: answered exactly once, by the SDK (result or error) or, when it
+            // is not a valid JSON-RPC request, by the stdio line guard (-32600 with this id).
             const strict = message as Record<string, unknown>;
-            if (strict.jsonrpc === '2.0' && typeof strict.method === 'string' && (strict.params === undefined || isPlainObject(strict.params)) && !('result' in strict) && !('error' in strict)) {
-              stdioPending.set(id, JSON.stringify(message).slice(0, 300));
-            }
+            if (!('result' in strict) && !('error' in strict)) stdioPending.set(id, JSON.stringify(message).slice(0, 300));
+          } else if (Array.isArray(message)) {
+            // A batch is answered -32600 per element id (stdio-lines.ts): fresh ids keep replies attributable.
+            message = message.map((m) => {
+              if (!isPlainObject(m) || !validId(m.id)) return m;
+              const id = `q${nextId++}`;
+              stdioSentIds.add(id);
+              return { ...m, id };
+            });
           }
           stdio.write(`${JSON.stringify(message) ?? 'null'}\n`);
         }

@@ -413,42 +413,59 @@ describe('malformed input over stdio', () => {
     expect(reply.result).toEqual({});
   };
 
-  it('a truncated JSON line: skipped without a reply (the SDK drops unparseable lines), the next request is answered', async () => {
+  const PARSE_ERROR = { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the line is not valid JSON' } };
+  const invalidRequest = (id: unknown, why: string) => ({ jsonrpc: '2.0', id, error: { code: -32600, message: `Invalid Request: not a JSON-RPC 2.0 message: ${why}` } });
+  /** Lines printed since `before` that answer with id null (parse errors and id-less refusals). */
+  const nullIdReplies = (before: number) => stdio.lines.slice(before).filter((line) => line.json?.id === null).map((line) => line.json);
+
+  it('a truncated JSON line: -32700 Parse error with id null (JSON-RPC 2.0), the next request is answered', async () => {
     const before = stdio.lines.length;
     stdio.write('{"jsonrpc":"2.0","id":"t1","method":"tools/li\n');
     await pingAnswered();
     expect(stdio.lines.slice(before).every((line) => line.json !== undefined)).toBe(true);
+    expect(nullIdReplies(before)).toEqual([PARSE_ERROR]);
     expect(stdio.repliesFor('t1')).toEqual([]);
   });
 
-  it('a line that is not JSON at all, and one that is not UTF-8: ignored, stdout stays pure JSON-RPC', async () => {
+  it('a line that is not JSON at all, and one that is not UTF-8: -32700 each, stdout stays pure JSON-RPC', async () => {
     const before = stdio.lines.length;
     stdio.write('hello there\n');
     stdio.write(Buffer.from([0xff, 0xfe, 0x00, 0x0a]));
     await pingAnswered();
     expect(stdio.lines.slice(before).every((line) => line.json?.jsonrpc === '2.0')).toBe(true);
+    expect(nullIdReplies(before)).toEqual([PARSE_ERROR, PARSE_ERROR]);
   });
 
-  it('a message without "jsonrpc" or with "jsonrpc":"1.0": not executed (no reply, no tool call)', async () => {
+  it('a message without "jsonrpc" or with "jsonrpc":"1.0": -32600 with its id, not executed', async () => {
     stdio.send({ id: 's1', method: 'tools/call', params: { name: 'create_note', arguments: { title: 'stdio-shape-probe' } } });
     stdio.send({ jsonrpc: '1.0', id: 's2', method: 'tools/call', params: { name: 'create_note', arguments: { title: 'stdio-shape-probe' } } });
     await pingAnswered();
-    expect(stdio.repliesFor('s1')).toEqual([]);
-    expect(stdio.repliesFor('s2')).toEqual([]);
-    // Logged as a warning on stderr (JSON-RPC shape errors), never echoed on stdout.
-    await stdio.waitForStderr(/"level":40,[^\n]*"msg":"stdio transport error"/);
+    expect(stdio.repliesFor('s1')).toEqual([invalidRequest('s1', '"jsonrpc" must be "2.0"')]);
+    expect(stdio.repliesFor('s2')).toEqual([invalidRequest('s2', '"jsonrpc" must be "2.0"')]);
+    // Logged as a warning on stderr without the line itself.
+    await stdio.waitForStderr(/"level":40,[^\n]*"kind":"invalid_request"[^\n]*"msg":"stdio line refused and answered with a JSON-RPC error"/);
     const found = await stdio.callTool('search_notes', { query: 'stdio-shape-probe' });
     expect(found.result?.structuredContent).toEqual({ notes: [] });
   });
 
-  it('a batch (JSON array, removed from MCP in 2025-06-18): not executed over stdio', async () => {
+  it('a batch (JSON array, removed from MCP in 2025-06-18): not executed, -32600 for each request id in it', async () => {
     stdio.send([
       { jsonrpc: '2.0', id: 'b1', method: 'ping' },
       { jsonrpc: '2.0', id: 'b2', method: 'ping' },
     ]);
     await pingAnswered();
-    expect(stdio.repliesFor('b1')).toEqual([]);
-    expect(stdio.repliesFor('b2')).toEqual([]);
+    const message = 'Invalid Request: JSON-RPC batches are not accepted over stdio (MCP sends one message per line since 2025-06-18); send each request on its own line';
+    expect(stdio.repliesFor('b1')).toEqual([{ jsonrpc: '2.0', id: 'b1', error: { code: -32600, message } }]);
+    expect(stdio.repliesFor('b2')).toEqual([{ jsonrpc: '2.0', id: 'b2', error: { code: -32600, message } }]);
+  });
+
+  it('a response or a notification with a bad shape is left unanswered (answering could loop between peers)', async () => {
+    const before = stdio.lines.length;
+    stdio.send({ jsonrpc: '2.0', id: 'r1', result: 'not an object' });
+    stdio.send({ jsonrpc: '2.0', method: 42 });
+    await pingAnswered();
+    expect(stdio.repliesFor('r1')).toEqual([]);
+    expect(nullIdReplies(before)).toEqual([]);
   });
 
   it('unknown method: -32601 with the id', async () => {
@@ -467,10 +484,23 @@ describe('malformed input over stdio', () => {
     expect(toolText(reply)).toBe('Input validation error: Invalid arguments for tool create_note: /title must be string');
   });
 
-  it('params as an array: not executed, the server keeps serving', async () => {
+  it('params as an array: -32600 with the id, not executed, the server keeps serving', async () => {
     stdio.send({ jsonrpc: '2.0', id: 's6', method: 'tools/call', params: ['create_note'] });
     await pingAnswered();
-    expect(stdio.repliesFor('s6')).toEqual([]);
+    expect(stdio.repliesFor('s6')).toEqual([invalidRequest('s6', '"params" must be an object')]);
+  });
+
+  it('a line over the 10 MiB stdio limit: -32000 with its id, and the server keeps serving (the SDK alone would close and exit)', async () => {
+    const line = `{"jsonrpc":"2.0","id":"s9","method":"tools/call","params":{"name":"create_note","arguments":{"title":"x","body":"${'y'.repeat(11 * 1024 * 1024)}"}}}`;
+    stdio.write(`${line}\n`);
+    const reply = await stdio.waitFor((r) => r.id === 's9', 30_000);
+    expect(reply).toEqual({
+      jsonrpc: '2.0',
+      id: 's9',
+      error: { code: -32000, message: `Message too large: the line is ${line.length} bytes, over the 10485760-byte limit of one stdio message; send less per request (e.g. page through data or pass a file path)` },
+    });
+    await pingAnswered();
+    expect(stdio.alive()).toBe(true);
   });
 
   it('a 3 MB line: a tool error for the too-long field, no crash', async () => {

@@ -96,6 +96,8 @@ export interface HttpAuthGate {
   authenticate: Authenticator;
   /** OAuth mode: the metadata document (served, and named in every challenge). */
   protectedResource?: ProtectedResource;
+  /** Called for every refused request (the server counts `mcp_security_events_total{type="auth_failure"}`). */
+  onRejected?: (rejection: AuthRejection) => void;
 }
 
 /**
@@ -110,6 +112,7 @@ export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res:
     return true;
   }
   const { rejection } = outcome;
+  gate.onRejected?.(rejection);
   // Logged without the credential: the description never contains it.
   log?.info({ event: 'auth_failure', status: rejection.status, error: rejection.error ?? 'missing_credentials', reason: rejection.description }, 'request refused by authentication');
   const body = JSON.stringify({ error: rejection.error ?? 'unauthorized', error_description: rejection.description });

@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './index.js';
+import { ConfigError, helpText, loadConfig } from './index.js';
 
 const base = { name: 'notes', projectRoot: new URL('file:///srv/notes/') };
 const load = (argv: string[] = [], env: Record<string, string> = {}) => {
@@ -148,5 +151,20 @@ describe('config', () => {
     expect(pick(['--group', 'writing'], { MCP_GROUP: 'reading' })).toBe('writing');
     expect(() => loadConfig({ ...groups, argv: [], env: { MCP_GROUP: 'admin' } })).toThrow(/MCP_GROUP=admin: unknown tool group; this server's groups are reading, writing/);
     expect(problems(['--group', 'reading'])).toEqual([expect.stringMatching(/^MCP_GROUP=reading: this server's spec defines no tool groups/)]);
+  });
+});
+
+describe('--help names every environment variable the runtime reads', () => {
+  it('each MCP_* name used in runtime/src (outside tests) appears in the help text', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const names = new Set<string>();
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts') || file.includes('__fixtures__')) continue;
+      // Quoted, dotted (env.X) or templated (`X=...`) names; the MCP_PATH constant and prefixes like MCP_JWT_ are not variables.
+      for (const match of readFileSync(join(root, file), 'utf8').matchAll(/['"`.](MCP_[A-Z0-9]+(?:_[A-Z0-9]+)*)\b(?!_)/g)) names.add(match[1]!);
+    }
+    for (const name of ['MCP_RATE_LIMIT_PER_MINUTE', 'MCP_TOOL_TIMEOUT_MS', 'MCP_MAX_JSON_DEPTH', 'MCP_MAX_STRING_LENGTH', 'MCP_AUDIT_TABLE', 'MCP_AUDIT_LOG', 'MCP_HTTP_SESSIONS', 'MCP_JWT_SECRET']) expect(names).toContain(name);
+    const help = helpText('notes');
+    expect([...names].filter((name) => !help.includes(name)).sort()).toEqual([]);
   });
 });

@@ -86,6 +86,22 @@ describe('createAuthz', () => {
     expect(error(() => authz.assertAllowed(['n:write'], localIdentity(manifest), at('2026-11-25T20:00:00Z')))).toBe('allowed');
   });
 
+  test('onDenied fires once per refusal (challenge, missing scope, outside window), never for allowed calls', async () => {
+    let denied = 0;
+    const counted = createAuthz(manifest, { onDenied: () => denied++ });
+    const info = (scopes: string[]) => ({ token: 'x', clientId: 'c', scopes, extra: { identity: caller(scopes) } });
+    const request = { jsonrpc: '2.0' as const, id: 1, method: 'tools/call', params: { name: 'write' } };
+    await counted.scopeChallenge(['n:write'])!({ request, authInfo: info(['n:read']) });
+    expect(denied).toBe(1);
+    await counted.scopeChallenge(['n:write'])!({ request, authInfo: info(['n:write']) });
+    expect(() => counted.assertAllowed(['n:write'], caller(['n:read']))).toThrow();
+    expect(() => counted.assertAllowed(['n:write'], caller(['n:write']), at('2026-11-25T20:00:00Z'))).toThrow();
+    expect(denied).toBe(3);
+    counted.assertAllowed(['n:write'], caller(['n:write']), at('2026-11-25T10:00:00Z'));
+    counted.assertAllowed(['n:write'], localIdentity(manifest), at('2026-11-25T20:00:00Z'));
+    expect(denied).toBe(3);
+  });
+
   test('mode none checks nothing', () => {
     const off = createAuthz({ ...manifest, auth: { mode: 'none' } });
     expect(off.enabled).toBe(false);

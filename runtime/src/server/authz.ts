@@ -99,7 +99,13 @@ export function checkScopeWindows(windows: Record<string, ScopeWindow> | undefin
 
 type ListFilter = (result: unknown, identity: AuthIdentity) => unknown;
 
-export function createAuthz(manifest: Manifest, options: { list?: 'filter' | 'all' } = {}): Authz {
+export interface AuthzOptions {
+  list?: 'filter' | 'all';
+  /** Called once per refused call (missing scope or outside its window): the factory counts `scope_denied`. */
+  onDenied?: () => void;
+}
+
+export function createAuthz(manifest: Manifest, options: AuthzOptions = {}): Authz {
   const auth: AuthManifestEntry = manifest.auth ?? { mode: 'none' };
   const enabled = auth.mode !== 'none';
   const windows = auth.scopeWindows ?? {};
@@ -136,6 +142,7 @@ export function createAuthz(manifest: Manifest, options: { list?: 'filter' | 'al
         if (!identity) return undefined;
         const lacking = missing(required, identity);
         if (lacking.length === 0) return undefined;
+        options.onDenied?.();
         // The challenge names the full set the entry needs (what the client should ask for);
         // the description names what is missing.
         return { scopes: required, errorDescription: `Missing scope: ${lacking.join(' ')}` };
@@ -152,9 +159,15 @@ export function createAuthz(manifest: Manifest, options: { list?: 'filter' | 'al
     assertAllowed(required, identity, now = new Date()) {
       if (!enabled || identity.method === 'local') return;
       const lacking = missing(required, identity);
-      if (lacking.length > 0) throw new ToolError(`Missing scope: ${lacking.join(' ')}`, { code: 'insufficient_scope', data: { scopes: lacking } });
+      if (lacking.length > 0) {
+        options.onDenied?.();
+        throw new ToolError(`Missing scope: ${lacking.join(' ')}`, { code: 'insufficient_scope', data: { scopes: lacking } });
+      }
       const outside = this.windowDenied(required, identity, now);
-      if (outside) throw new ToolError(outside, { code: 'scope_outside_window' });
+      if (outside) {
+        options.onDenied?.();
+        throw new ToolError(outside, { code: 'scope_outside_window' });
+      }
     },
     filterLists(server) {
       if (!enabled || listMode === 'all') return;

@@ -32,6 +32,7 @@ import { answeringInput, InputNeeded, inputRequiredFor, verifyRequestState } fro
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
 import { createCallPolicy } from '../limits/policy.js';
+import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { promptResult, protocolError, resourceResult, toolErrorResult, toolResult } from './results.js';
 import { createLazyModules, lazyJsonSchema, loadResourcesAndPrompts, type LoadedPrompt, type LoadedResource, type LoadedTool } from './load.js';
@@ -124,7 +125,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   const cache = options.deps.cache ?? createMemoryCache();
   const shutdown = new AbortController();
   // Auth (see authz.ts): scope checks, list filtering, time windows; stdio callers are the local user.
-  const authz = createAuthz(manifest, options.authList === undefined ? {} : { list: options.authList });
+  const authz = createAuthz(manifest, {
+    ...(options.authList === undefined ? {} : { list: options.authList }),
+    onDenied: () => countSecurityEvent(metrics.registry, 'scope_denied'),
+  });
   const deps: ContextDeps = {
     db: options.deps.db as Kysely<unknown>,
     cache,

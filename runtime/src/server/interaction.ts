@@ -6,7 +6,8 @@
  * underneath, the first time it is reached the call throws `InputNeeded`, the tool call answers
  * `inputRequired(...)` (protocol 2026-07-28: the client fulfils the request and retries the call;
  * 2025 sessions and stdio: the SDK's legacy shim sends a real `elicitation/create` or
- * `sampling/createMessage` request and re-enters the handler). On re-entry the handler runs again
+ * `sampling/createMessage` request and re-enters the handler; stateless HTTP correlates the client's
+ * reply POST in transports/pending-replies.ts). On re-entry the handler runs again
  * from the start and each `ctx.elicit`/`ctx.sample` returns the answer recorded for its position,
  * so a handler may ask several times in sequence. Earlier answers travel in `requestState`, signed
  * with an HMAC so that a client cannot forge them (`MCP_REQUEST_STATE_SECRET` shares the key across
@@ -20,7 +21,6 @@ import {
   inputRequired,
   inputResponse,
   CLIENT_CAPABILITIES_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
   type ClientCapabilities,
   type CreateMessageRequest,
   type Root,
@@ -149,13 +149,6 @@ export function createClientInteraction(sdkCtx: ServerContext | undefined, log: 
     const known = recorded();
     const entries = Object.entries(asks) as Array<[K, InputAsk]>;
     const missing = entries.filter(([key]) => !(key in known));
-    if (missing.length > 0 && statelessLegacyHttp(sdkCtx)) {
-      // Without a session the client's answer would reach another instance: fail now, not after a timeout.
-      throw new ToolError(
-        'This tool needs input from the client (elicitation, sampling or roots), which a stateless HTTP server cannot request from a protocol 2025 client. Connect with protocol 2026-07-28, or run the server with MCP_HTTP_SESSIONS=stateful.',
-        { code: 'input_unavailable' },
-      );
-    }
     if (missing.length > 0) throw new InputNeeded(Object.fromEntries(missing.map(([key, ask]) => [key, requestOf(ask)])), known);
     return Object.fromEntries(entries.map(([key, ask]) => [key, answerOf(key, ask, known[key])])) as Record<K, InputAnswer>;
   }
@@ -189,14 +182,6 @@ export function createClientInteraction(sdkCtx: ServerContext | undefined, log: 
       }
     },
   };
-}
-
-/** A 2025-era request served statelessly over HTTP: no session, no envelope, so no way to ask the client. */
-function statelessLegacyHttp(sdkCtx: ServerContext): boolean {
-  const envelope = sdkCtx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const meta = sdkCtx.mcpReq._meta as Record<string, unknown> | undefined;
-  const modern = envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined || meta?.[PROTOCOL_VERSION_META_KEY] !== undefined;
-  return !modern && sdkCtx.http?.req !== undefined && !sdkCtx.sessionId;
 }
 
 /** The `inputRequired` answer for a handler that stopped at `ctx.elicit`/`ctx.sample`. */

@@ -16,11 +16,13 @@ import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcon
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
 import { createFastPath, fastPathEnabled, type FastPathTools } from '../fastpath/index.js';
-import { gateRequest, type ProtectedResource } from '../auth/http.js';
+import { gateRequest, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
+import { countSecurityEvent } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './websocket.js';
 import { createSessionRouter, type HttpSessionsMode } from './sessions.js';
 import { withHttpCallStatus } from '../limits/http.js';
+import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -108,9 +110,11 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
 
   // `auto`: a plain JSON body unless the handler sends progress or log messages first, then SSE
   // (the fast path never streams: requests with a progress token go to the SDK).
-  const mcp = quietly(() => createMcpHandler(factory, { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: maxBodyBytes, onerror }));
+  // Server-to-client requests of stateless 2025 calls, waiting for the client's reply POST (pending-replies.ts).
+  const replies = new PendingReplies();
+  const mcp = quietly(() => createMcpHandler(withPendingReplies(factory, replies), { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: maxBodyBytes, onerror }));
   // withHttpCallStatus: a rate-limited call answers 429 + Retry-After (limits/http.ts).
-  const nodeHandler = withHttpCallStatus(toNodeHandler(mcp, { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
+  const nodeHandler = withHttpCallStatus(toNodeHandler(interceptReplies(mcp, replies), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
   const serveMcp =
     fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
@@ -131,6 +135,17 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const validateHost = hostValidator(options.allowedHosts ?? [], hostHeaderValidation, localhostAllowedHostnames());
   const validateOrigin = hostValidator(options.allowedOrigins ?? [], originValidation, localhostAllowedOrigins());
 
+  // One gate for /mcp and WebSocket upgrades; refusals are counted as security events for alerting.
+  const metricsRegistry = options.metrics?.registry;
+  const authGate: HttpAuthGate | undefined = options.authenticate
+    ? {
+        authenticate: options.authenticate,
+        ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}),
+        ...(metricsRegistry ? { onRejected: () => countSecurityEvent(metricsRegistry, 'auth_failure') } : {}),
+      }
+    : undefined;
+  if (metricsRegistry && authGate) countSecurityEvent(metricsRegistry, 'auth_failure', 0);
+
   let inFlight = 0;
   let closing = false;
   const drainWaiters = new Set<() => void>();
@@ -148,7 +163,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       inFlight++;
       try {
         // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
-        if (options.authenticate && !(await gateRequest({ authenticate: options.authenticate, ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}) }, req, res, log))) return;
+        if (authGate && !(await gateRequest(authGate, req, res, log))) return;
         await serve(req, res);
       } finally {
         inFlight--;
@@ -216,7 +231,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   server.on('error', (error) => log?.error({ err: error }, 'HTTP server error'));
   // WebSocket upgrades on this same listener (so HTTPS gives WSS) pass the same gate as /mcp before being accepted.
   const webSocket: WebSocketHandle | undefined = options.websocket
-    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!options.authenticate || (await gateRequest({ authenticate: options.authenticate, ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}) }, req, res, log))) })
+    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || (await gateRequest(authGate, req, res, log))) })
     : undefined;
 
   const address = server.address();
@@ -255,6 +270,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
         server.closeAllConnections();
         await stopped;
         await mcp.close().catch(() => {});
+        replies.clear();
         if (options.socket) removeSocketFile(options.socket);
         return { drained };
       })();

@@ -247,7 +247,8 @@ describe('readiness, unix sockets and shutdown', () => {
     const client = new Client({ name: 'it', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
     const slow = client.callTool({ name: 'explode', arguments: { mode: 'slow' } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Poll (bounded) until the call reaches the server: a fixed sleep is flaky under load.
+    for (let i = 0; i < 500 && server.inFlight === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(server.inFlight).toBe(1);
     const closing = server.close(5000);
     const result = await slow;

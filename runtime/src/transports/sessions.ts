@@ -2,8 +2,9 @@
  * Stateful HTTP sessions for 2025-era clients (`MCP_HTTP_SESSIONS=stateful`).
  *
  * The default HTTP serving is stateless: every request is answered by a fresh server instance, so
- * replicas behind a load balancer need no affinity. Some 2025 clients need more: server-to-client
- * requests (push-style sampling and elicitation), resource update notifications, a GET stream. In
+ * replicas behind a load balancer need no affinity (server-to-client requests of a stateless call
+ * are correlated within the process, see pending-replies.ts). Some 2025 clients need more:
+ * resource update notifications, a GET stream, server-to-client requests across replicas. In
  * sessions mode an `initialize` request opens a session (`Mcp-Session-Id`), served by one
  * long-lived instance over the SDK's streamable HTTP transport: POST, GET (SSE) and DELETE carry
  * the header and reach that session. Everything else — 2026-07-28 requests, session-less 2025

@@ -4,6 +4,7 @@
 import { type McpServerFactory } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from 'pino';
+import { createLineGuard, STDIO_MAX_LINE_BYTES } from './stdio-lines.js';
 
 export interface StdioOptions {
   logger?: Logger;
@@ -22,7 +23,16 @@ export interface StdioHandle {
 export function serveStdio(factory: McpServerFactory, options: StdioOptions = {}): StdioHandle {
   const stdin = (options.stdin ?? process.stdin) as NodeJS.ReadableStream;
   const stdout = (options.stdout ?? process.stdout) as NodeJS.WritableStream;
-  const transport = new StdioServerTransport(stdin as never, stdout as never);
+  // The line guard answers what the SDK would drop in silence (stdio-lines.ts); the SDK's buffer
+  // limit sits above the guard's, so an overlong line is refused there and never closes the transport.
+  const guard = createLineGuard({
+    reply: (message) => stdout.write(`${JSON.stringify(message)}\n`),
+    onRefused: (kind, bytes) => options.logger?.warn({ kind, bytes }, 'stdio line refused and answered with a JSON-RPC error'),
+  });
+  stdin.pipe(guard);
+  // pipe() does not forward source errors; the SDK used to listen on stdin itself.
+  stdin.on('error', (error: Error) => options.logger?.warn({ err: error }, 'stdio transport error'));
+  const transport = new StdioServerTransport(guard as never, stdout as never, { maxBufferSize: STDIO_MAX_LINE_BYTES + 2 });
   const handle = sdkServeStdio(factory, {
     transport,
     onerror: (error) => options.logger?.warn({ err: error }, 'stdio transport error'),
@@ -39,6 +49,9 @@ export function serveStdio(factory: McpServerFactory, options: StdioOptions = {}
     async close() {
       ended = true;
       await handle.close();
+      // Release stdin as the SDK does for its own stream, so the process can exit.
+      stdin.unpipe(guard);
+      if (stdin.listenerCount('data') === 0) stdin.pause();
     },
   };
 }

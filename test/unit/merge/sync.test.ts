@@ -34,8 +34,9 @@ describe('planSync', () => {
     expect(fresh.emitted).toBe(2);
     expect([...cached.write]).toEqual([...fresh.write]);
     expect(cached.unchanged).toEqual(fresh.unchanged);
-    // integer and number are both `number` in TypeScript: the types file stays as it was.
-    expect([...cached.write.keys()].sort()).toEqual(['src/generated/manifest.ts', 'src/generated/validators/b.input.js']);
+    // integer and number are both `number` in TypeScript: the types file stays as it was. The
+    // generated contract tests do change (the wrong-type case and samples follow the schema type).
+    expect([...cached.write.keys()].sort()).toEqual(['src/generated/manifest.ts', 'src/generated/validators/b.input.js', 'test/tools.contract.test.ts']);
   });
 
   it('does not trust a cached entry whose file was edited by hand', async () => {

@@ -1,12 +1,10 @@
-import { open } from 'node:fs/promises';
 import { ToolError } from '@mcpforge/runtime';
 import { defineTool } from '../generated/registry.js';
-import { explainMissing, resolveInRoot } from '../files/sandbox.js';
+import { openInRoot } from '../files/sandbox.js';
 
 export default defineTool('read_file', async (input) => {
-  const file = await resolveInRoot(input.path);
   const maxBytes = input.maxBytes ?? 65_536;
-  const handle = await open(file, 'r').catch((error: unknown) => explainMissing(error, input.path));
+  const handle = await openInRoot(input.path);
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new ToolError(`"${input.path}" is not a file. Use list_files to see a folder.`);

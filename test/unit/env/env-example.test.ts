@@ -1,0 +1,44 @@
+/**
+ * Every variable the security work added is documented where users look: the server's `--help`
+ * (runtime config) and the generated `.env.example` (golden: examples/notes, which the golden
+ * suite compares with what `mcpforge new` writes), auth variables in the auth mode's block.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { authEnvBlock } from '../../../generators/upgrade/auth.js';
+import { AUTH_ENV_HELP } from '../../../runtime/src/auth/config.js';
+import { helpText } from '../../../runtime/src/config/index.js';
+import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+
+const SECURITY_VARS = [
+  'MCP_RATE_LIMIT_PER_MINUTE',
+  'MCP_TOOL_TIMEOUT_MS',
+  'MCP_MAX_JSON_DEPTH',
+  'MCP_MAX_STRING_LENGTH',
+  'MCP_AUDIT_TABLE',
+  'MCP_AUDIT_LOG',
+  'MCP_HEADERS_TIMEOUT_MS',
+  'MCP_REQUEST_TIMEOUT_MS',
+  'MCP_REQUEST_STATE_SECRET',
+  'MCP_HTTP_SESSIONS',
+];
+const AUTH_VARS = AUTH_ENV_HELP.map((line) => /MCP_[A-Z0-9_]+/.exec(line)![0]);
+
+describe('security variables are documented', () => {
+  it('--help names each one, auth variables included', () => {
+    const help = helpText('notes');
+    expect([...SECURITY_VARS, ...AUTH_VARS].filter((name) => !help.includes(name))).toEqual([]);
+  });
+
+  it('the generated .env.example lists each one as a commented-out line', () => {
+    const env = readFileSync(join(TOOLKIT_ROOT, 'examples', 'notes', '.env.example'), 'utf8');
+    expect(SECURITY_VARS.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(env))).toEqual([]);
+  });
+
+  it('the jwt and oauth blocks of .env.example cover every auth variable of --help between them', () => {
+    const blocks = `${authEnvBlock('jwt')}\n${authEnvBlock('oauth')}`;
+    expect(AUTH_VARS.length).toBeGreaterThan(5);
+    expect(AUTH_VARS.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(blocks))).toEqual([]);
+  });
+});
