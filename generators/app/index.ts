@@ -16,6 +16,7 @@ import {
   parseAuthMode,
   validateName,
   TRANSPORTS,
+  DEFAULT_TRANSPORTS,
   type NewAnswers,
 } from './options.js';
 
@@ -45,7 +46,7 @@ export default class AppGenerator extends Generator {
     const defaults: NewAnswers = {
       name: options.name ?? basename(this.destinationRoot()).toLowerCase().replace(/[^a-z0-9-._~]+/g, '-'),
       example: options.example ? parseExample(options.example) : 'all',
-      transports: options.transport ? parseTransports(options.transport) : [...TRANSPORTS],
+      transports: options.transport ? parseTransports(options.transport) : [...DEFAULT_TRANSPORTS],
       layout: options.layout ? parseLayout(options.layout) : 'dev',
       ...(options.spec ? { spec: options.spec } : {}),
       ...(options.auth && parseAuthMode(options.auth) !== 'none' ? { auth: parseAuthMode(options.auth) } : {}),
@@ -61,7 +62,7 @@ export default class AppGenerator extends Generator {
         name: { default: defaults.name, validate: (value: string) => validateName(value) },
         example: { default: 'all' },
         transports: {
-          choices: TRANSPORTS.map((value) => ({ name: value, value, checked: true })),
+          choices: TRANSPORTS.map((value) => ({ name: value, value, checked: DEFAULT_TRANSPORTS.includes(value) })),
           validate: (value: string[]) => value.length > 0 || 'choose at least one transport',
         },
         layout: { default: 'dev' },

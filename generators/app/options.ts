@@ -6,8 +6,10 @@ export const EXAMPLES = ['notes', 'weather', 'files'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 export const EXAMPLE_CHOICES = ['all', ...EXAMPLES, 'none'] as const;
 export type ExampleChoice = (typeof EXAMPLE_CHOICES)[number];
-export const TRANSPORTS = ['stdio', 'http'] as const;
+export const TRANSPORTS = ['stdio', 'http', 'websocket'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
+/** What a project offers unless told otherwise (websocket is a custom, non-standard MCP transport: opt-in). */
+export const DEFAULT_TRANSPORTS: readonly Transport[] = ['stdio', 'http'];
 /** dev: SQLite, no services. production: `dev` + what `mcpforge upgrade --to production` adds. */
 export const LAYOUTS = ['dev', 'production'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -80,7 +82,7 @@ export const NEW_OPTIONS: readonly OptionDefinition[] = [
   {
     key: 'transports',
     flag: '--transport <list>',
-    description: 'transports the server offers: stdio,http (default: both)',
+    description: 'transports the server offers: stdio,http,websocket (default: stdio,http; websocket is a custom, non-standard transport served on the HTTP listener at /ws)',
     parse: parseTransports,
     prompt: { type: 'checkbox', message: 'Transports', choices: TRANSPORTS },
   },

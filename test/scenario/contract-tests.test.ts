@@ -168,3 +168,14 @@ describe('generated contract tests type-check', () => {
     expect(readFileSync(join(dir, CONTRACT), 'utf8')).not.toMatch(/\bany\b/);
   }, 120_000);
 });
+
+describe('generated contract tests: conformance (tools that ask the client for input)', () => {
+  it('pass: the contract client declines elicitations, answers sampling and lists no roots, and outputs still conform', async () => {
+    const dir = await project('conformance');
+    const result = await runContractTests(dir);
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.failed).toEqual([]);
+    expect(result.passed.some((name) => name.startsWith('test_elicitation > '))).toBe(true);
+    expect(result.passed.some((name) => name.startsWith('test_sampling > '))).toBe(true);
+  }, 300_000);
+});

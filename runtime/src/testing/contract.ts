@@ -52,7 +52,19 @@ export async function createContractClient(options: ContractClientOptions): Prom
     },
   };
   const logger = createLogger({ level: 'error', destination });
-  const test = await createTestClient({ ...options, logger });
+  // Tools that ask the client for input get the answers of a cautious user: elicitations are
+  // declined, sampling returns a fixed text, no roots. The handler then runs to its end, so its
+  // output can still be checked against the output schema.
+  const test = await createTestClient({
+    ...options,
+    logger,
+    capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} },
+    setup(client) {
+      client.setRequestHandler('elicitation/create', async () => ({ action: 'decline' }));
+      client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'contract test' }, model: 'mcpforge-contract-test' }));
+      client.setRequestHandler('roots/list', async () => ({ roots: [] }));
+    },
+  });
   return {
     ...test,
     async call(name, args) {

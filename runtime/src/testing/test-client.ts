@@ -3,7 +3,7 @@
  * to the real server factory over the SDK's `InMemoryTransport`, with an in-memory SQLite database
  * (migrations applied when a folder is given). No ports, no processes.
  */
-import { Client } from '@modelcontextprotocol/client';
+import { Client, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { createMemoryCache } from '../cache/index.js';
@@ -22,6 +22,13 @@ export interface TestClientOptions {
   /** Default: `LOG_LEVEL` from the environment, else `silent`. */
   logLevel?: LogLevel;
   logger?: Logger;
+  /**
+   * Capabilities the test client declares (for handlers that call `ctx.elicit`, `ctx.sample` or
+   * `ctx.listRoots`); set the matching answers with `client.setRequestHandler(...)` or `setup`.
+   */
+  capabilities?: ClientCapabilities;
+  /** Called with the client before it connects: register handlers for server-to-client requests here. */
+  setup?: (client: Client) => void;
 }
 
 export interface TestClient {
@@ -52,7 +59,8 @@ export async function createTestClient(options: TestClientOptions): Promise<Test
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
     const server = factory();
     await server.connect(serverTransport);
-    const client = new Client({ name: 'mcpforge-test', version: '0.0.0' });
+    const client = new Client({ name: 'mcpforge-test', version: '0.0.0' }, options.capabilities ? { capabilities: options.capabilities } : undefined);
+    options.setup?.(client);
     await client.connect(clientTransport);
     let closed = false;
     return {

@@ -14,7 +14,8 @@ describe('mcpforge new options', () => {
 
   it('parses transports, dropping duplicates, and names the allowed values on a typo', () => {
     expect(parseTransports('stdio, http,stdio')).toEqual(['stdio', 'http']);
-    expect(() => parseTransports('stdio,websocket')).toThrow(/--transport stdio,websocket: .*stdio, http/);
+    expect(parseTransports('stdio,websocket')).toEqual(['stdio', 'websocket']);
+    expect(() => parseTransports('stdio,grpc')).toThrow(/--transport stdio,grpc: .*stdio, http, websocket/);
     expect(() => parseTransports(',')).toThrow(/--transport/);
   });
 
