@@ -12,7 +12,9 @@ import { createCallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
 import { connectRedis, type RedisHandle } from '../redis/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
-import { serveStdio, startHttpServer, type HttpServerHandle, type StdioHandle } from '../transports/index.js';
+// Types only: each transport module loads when it is served (the HTTP one pulls in the WebSocket
+// server and more; a stdio server's cold start should not pay for it).
+import type { HttpServerHandle, StdioHandle } from '../transports/index.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
@@ -177,6 +179,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
 
   try {
     if (config.transport === 'http') {
+      const { startHttpServer } = await import('../transports/http.js');
       http = await startHttpServer(factory, {
         host: config.host,
         port: config.port,
@@ -213,6 +216,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       process.stderr.write(`listening on ${http.url}\n`);
       if (config.websocket) process.stderr.write(`websocket on ${http.url.replace(/^http/, 'ws').replace(/\/mcp$/, '/ws')}\n`);
     } else {
+      const { serveStdio } = await import('../transports/stdio.js');
       stdio = serveStdio(factory, {
         logger,
         onEnd: () => {
