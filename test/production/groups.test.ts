@@ -5,8 +5,6 @@
  * each listing only its group's tools.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError, SpecErrors } from '../../generators/shared/spec/errors.js';
 import { loadSpec } from '../../generators/shared/spec/load-spec.js';
 import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
-import { freePort } from '../../runtime/src/__fixtures__/services.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { buildProject, exampleProject, git, mcpforge, upgrade } from './lib/project.js';
 import { connectClient, startServer, type ServerProcess } from './lib/server.js';
+import { nginxWithConf } from './lib/own-nginx.js';
 
 const require = createRequire(import.meta.url);
 const GROUPS = `groups:
@@ -173,7 +171,7 @@ describe('a spec with two groups, upgraded to production', () => {
     const local = rendered.deploymentFor({ reading: { upstreams: [reading] }, writing: { replicas: 2, upstreams: [writing] } }).get('deploy/nginx.conf')!;
     // The generated file with only its upstream addresses made local: the rest is the same.
     expect(local.replace(/server \S+ max_fails/g, 'server X max_fails')).toBe(files.get('deploy/nginx.conf')!.replace(/server \S+ max_fails/g, 'server X max_fails'));
-    const nginx = await startNginx(local);
+    const nginx = await nginxWithConf(local);
     cleanups.push(() => nginx.stop());
 
     const toolsAt = async (path: string) => {
@@ -206,41 +204,3 @@ function groupLabels(group: string) {
   return { 'app.kubernetes.io/name': 'notes', 'app.kubernetes.io/component': `group-${group}` };
 }
 
-/** nginx on a free loopback port with `conf` (only listen, pid and access log changed, as in lib/own-nginx.ts). */
-async function startNginx(conf: string): Promise<{ url: URL; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mcpforge-nginx-'));
-  mkdirSync(join(dir, 'logs'));
-  const port = await freePort();
-  const once = (text: string, from: string, to: string) => {
-    if (!text.includes(from)) throw new Error(`deploy/nginx.conf no longer contains ${JSON.stringify(from)}`);
-    return text.replace(from, to);
-  };
-  let local = once(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
-  local = once(local, 'pid /tmp/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
-  local = once(local, 'access_log /var/log/nginx/access.log;', 'access_log off;');
-  writeFileSync(join(dir, 'nginx.conf'), local);
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`nginx did not start:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url: new URL(`http://127.0.0.1:${port}/mcp`),
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}

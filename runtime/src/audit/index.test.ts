@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshPostgresDatabase, postgresAvailable } from '../__fixtures__/services.js';
+import { postgresAvailable } from '../__fixtures__/services.js';
+import { useFreshPostgresStorage } from '../__fixtures__/postgres-storage.js';
 import { createLogger } from '../observability/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
 import { AUDIT_TABLE, auditTableEnabled, countSecurityEvent, createAuditLog, createRedactor, ensureAuditTable, REDACTED, type AuditRecord } from './index.js';
@@ -147,32 +148,23 @@ describe('audit table on SQLite', () => {
 const pgUp = await postgresAvailable();
 
 describe.skipIf(!pgUp)('audit table on PostgreSQL (real server)', () => {
-  let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-  let storage: Storage;
-  beforeAll(async () => {
-    db = await freshPostgresDatabase();
-    storage = await createDatabase(db.url);
-  });
-  afterAll(async () => {
-    await storage?.close();
-    await db?.drop();
-  });
+  const storageOf = useFreshPostgresStorage();
 
   it('is created by concurrent replicas once, writes rows, and refuses UPDATE, DELETE and TRUNCATE', async () => {
     const { logger } = capture();
-    await Promise.all([ensureAuditTable(storage.db, 'postgres'), ensureAuditTable(storage.db, 'postgres'), ensureAuditTable(storage.db, 'postgres')]);
-    const audit = createAuditLog({ logger, table: { db: storage.db, dialect: 'postgres' } });
+    await Promise.all([ensureAuditTable(storageOf().db, 'postgres'), ensureAuditTable(storageOf().db, 'postgres'), ensureAuditTable(storageOf().db, 'postgres')]);
+    const audit = createAuditLog({ logger, table: { db: storageOf().db, dialect: 'postgres' } });
     await audit.ready;
     audit.record(record({ arguments: { password: REDACTED } }));
     await audit.flush();
-    const rows = (await sql<{ subject: string; name: string; duration_ms: number; arguments: string }>`select * from ${sql.table(AUDIT_TABLE)}`.execute(storage.db)).rows;
+    const rows = (await sql<{ subject: string; name: string; duration_ms: number; arguments: string }>`select * from ${sql.table(AUDIT_TABLE)}`.execute(storageOf().db)).rows;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ subject: 'alice', name: 'create_note', duration_ms: 1.5 });
     expect(JSON.parse(rows[0]!.arguments)).toEqual({ password: REDACTED });
-    await expect(sql`update ${sql.table(AUDIT_TABLE)} set subject = 'mallory'`.execute(storage.db)).rejects.toThrow('mcpforge_audit is append-only: UPDATE is not allowed');
-    await expect(sql`delete from ${sql.table(AUDIT_TABLE)}`.execute(storage.db)).rejects.toThrow('mcpforge_audit is append-only: DELETE is not allowed');
-    await expect(sql`truncate ${sql.table(AUDIT_TABLE)}`.execute(storage.db)).rejects.toThrow('mcpforge_audit is append-only: TRUNCATE is not allowed');
-    const after = (await sql<{ n: string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(storage.db)).rows[0];
+    await expect(sql`update ${sql.table(AUDIT_TABLE)} set subject = 'mallory'`.execute(storageOf().db)).rejects.toThrow('mcpforge_audit is append-only: UPDATE is not allowed');
+    await expect(sql`delete from ${sql.table(AUDIT_TABLE)}`.execute(storageOf().db)).rejects.toThrow('mcpforge_audit is append-only: DELETE is not allowed');
+    await expect(sql`truncate ${sql.table(AUDIT_TABLE)}`.execute(storageOf().db)).rejects.toThrow('mcpforge_audit is append-only: TRUNCATE is not allowed');
+    const after = (await sql<{ n: string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(storageOf().db)).rows[0];
     expect(Number(after!.n)).toBe(1);
   });
 });

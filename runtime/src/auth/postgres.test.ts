@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshPostgresDatabase, postgresAvailable } from '../__fixtures__/services.js';
-import { createDatabase, type Storage } from '../storage/index.js';
+import { describe, expect, it } from 'vitest';
+import { postgresAvailable } from '../__fixtures__/services.js';
+import { useFreshPostgresStorage } from '../__fixtures__/postgres-storage.js';
 import { createApiKeyAuthenticator, createApiKeyStore } from './index.js';
 
 const up = await postgresAvailable();
 
 describe.skipIf(!up)('API keys on PostgreSQL (real server)', () => {
-  let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-  let storage: Storage;
-  beforeAll(async () => {
-    db = await freshPostgresDatabase();
-    storage = await createDatabase(db.url);
-  });
-  afterAll(async () => {
-    await storage?.close();
-    await db?.drop();
-  });
+  const storageOf = useFreshPostgresStorage();
 
   it('the same table SQL works; create, verify, revoke take effect immediately', async () => {
-    const store = createApiKeyStore(storage.db);
+    const store = createApiKeyStore(storageOf().db);
     await expect(store.check()).rejects.toThrow('the API key table mcpforge_api_keys is missing');
     await store.ensureTable();
     await store.ensureTable();

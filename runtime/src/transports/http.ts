@@ -22,6 +22,7 @@ import type { Authenticator } from '../auth/types.js';
 import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './websocket.js';
 import { createSessionRouter, type HttpSessionsMode } from './sessions.js';
 import { withHttpCallStatus } from '../limits/http.js';
+import { waitForDrain } from './drain.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -255,17 +256,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
         // Sessions hold open GET streams that would never drain: close them first.
         await sessionRouter?.close();
         const webSocketClosed = webSocket?.close(timeoutMs);
-        let drained = true;
-        if (inFlight > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          drained = await Promise.race([
-            new Promise<boolean>((resolve) => drainWaiters.add(() => resolve(true))),
-            new Promise<boolean>((resolve) => {
-              timer = setTimeout(() => resolve(false), timeoutMs);
-            }),
-          ]);
-          clearTimeout(timer);
-        }
+        let drained = inFlight > 0 ? await waitForDrain(drainWaiters, timeoutMs) : true;
         if (webSocketClosed && !(await webSocketClosed).drained) drained = false;
         server.closeAllConnections();
         await stopped;

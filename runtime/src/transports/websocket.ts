@@ -15,6 +15,7 @@ import type { AuthInfo, McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveTransport, withAuthInfo, type TransportConnection } from './custom.js';
+import { waitForDrain } from './drain.js';
 import { WebSocketServerTransport, type Tracker } from './websocket-transport.js';
 
 export { WebSocketServerTransport };
@@ -184,17 +185,7 @@ export function attachWebSocket(server: HttpServer | HttpsServer, factory: McpSe
         tracker.closing = true;
         server.off('upgrade', onUpgrade);
         if (pinger) clearInterval(pinger);
-        let drained = true;
-        if (tracker.inFlight > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          drained = await Promise.race([
-            new Promise<boolean>((resolve) => drainWaiters.add(() => resolve(true))),
-            new Promise<boolean>((resolve) => {
-              timer = setTimeout(() => resolve(false), timeoutMs);
-            }),
-          ]);
-          clearTimeout(timer);
-        }
+        let drained = tracker.inFlight > 0 ? await waitForDrain(drainWaiters, timeoutMs) : true;
         const open = [...connections];
         await Promise.all(
           open.map(

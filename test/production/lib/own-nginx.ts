@@ -18,20 +18,31 @@ export interface OwnNginx {
   stop(): Promise<void>;
 }
 
-function replaceOnce(text: string, from: string, to: string): string {
-  if (!text.includes(from)) throw new Error(`deploy/nginx.conf no longer contains ${JSON.stringify(from)}: update test/production/lib/own-nginx.ts`);
+/** Replaces `from` in a rendered deploy/nginx.conf, which must contain it exactly once. */
+export function replaceOnce(text: string, from: string, to: string): string {
+  if (text.split(from).length !== 2) throw new Error(`deploy/nginx.conf must contain ${JSON.stringify(from)} exactly once: update the test that adapts it`);
   return text.replace(from, to);
 }
 
-export async function ownNginx(name: string, upstreams: string[]): Promise<OwnNginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'mcpforge-nginx-'));
+/** A fresh folder for one nginx (with the `logs/` it insists on). */
+export function nginxDir(prefix = 'mcpforge-nginx-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(dir, 'logs'));
-  const port = await freePort();
-  const rendered = await renderProductionTemplates(TOOLKIT_ROOT, { name, replicas: upstreams.length, upstreams });
-  let conf = rendered.deployment.get('deploy/nginx.conf')!;
-  conf = replaceOnce(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
-  conf = replaceOnce(conf, 'pid /tmp/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
-  conf = replaceOnce(conf, 'access_log /var/log/nginx/access.log;', 'access_log off;');
+  return dir;
+}
+
+/** Ties a rendered deploy/nginx.conf to this machine: a loopback listen port, pid and access log paths. */
+export function localConf(conf: string, dir: string, port: number): string {
+  let local = replaceOnce(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
+  local = replaceOnce(local, 'pid /tmp/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
+  return replaceOnce(local, 'access_log /var/log/nginx/access.log;', 'access_log off;');
+}
+
+/**
+ * Runs nginx in the foreground on `dir/nginx.conf` (written from `conf`) and resolves once
+ * `port` accepts connections; `stop()` ends it and removes `dir`.
+ */
+export async function runNginx(dir: string, conf: string, port: number): Promise<{ stop(): Promise<void> }> {
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -48,8 +59,6 @@ export async function ownNginx(name: string, upstreams: string[]): Promise<OwnNg
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
-    url: new URL(`http://127.0.0.1:${port}/mcp`),
-    conf,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -58,4 +67,18 @@ export async function ownNginx(name: string, upstreams: string[]): Promise<OwnNg
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** nginx on a free loopback port running `conf` (a rendered deploy/nginx.conf). */
+export async function nginxWithConf(conf: string): Promise<OwnNginx> {
+  const dir = nginxDir();
+  const port = await freePort();
+  const local = localConf(conf, dir, port);
+  const running = await runNginx(dir, local, port);
+  return { url: new URL(`http://127.0.0.1:${port}/mcp`), conf: local, stop: running.stop };
+}
+
+export async function ownNginx(name: string, upstreams: string[]): Promise<OwnNginx> {
+  const rendered = await renderProductionTemplates(TOOLKIT_ROOT, { name, replicas: upstreams.length, upstreams });
+  return nginxWithConf(rendered.deployment.get('deploy/nginx.conf')!);
 }

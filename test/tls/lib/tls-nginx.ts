@@ -5,15 +5,14 @@
  * silently bypass it. Debian's nginx ships the stream module as a loadable module; the official
  * image the compose file uses has it built in, so the load line is added here only.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { renderProductionTemplates, type TlsLayout } from '../../../generators/upgrade/templates.js';
 import { freePort } from '../../../runtime/src/__fixtures__/services.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+import { localConf, nginxDir, replaceOnce, runNginx } from '../../production/lib/own-nginx.js';
 
 const DEBIAN_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
@@ -26,11 +25,6 @@ export interface TlsNginx {
   /** `nginx -t` output. */
   readonly test: string;
   stop(): Promise<void>;
-}
-
-function replaceOnce(text: string, from: string, to: string): string {
-  if (text.split(from).length !== 2) throw new Error(`deploy/nginx.conf must contain ${JSON.stringify(from)} exactly once: update test/tls/lib/tls-nginx.ts`);
-  return text.replace(from, to);
 }
 
 /** What is missing to run the passthrough layout here, or undefined. */
@@ -46,15 +40,12 @@ export function streamModuleProblem(): string | undefined {
 }
 
 export async function tlsNginx(name: string, upstreams: string[], tls: TlsLayout, files: { cert: string; key: string }): Promise<TlsNginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'mcpforge-tls-nginx-'));
-  mkdirSync(join(dir, 'logs'));
+  const dir = nginxDir('mcpforge-tls-nginx-');
   const httpsPort = await freePort();
   const httpPort = await freePort();
   const rendered = await renderProductionTemplates(TOOLKIT_ROOT, { name, replicas: upstreams.length, upstreams, tls });
   let conf = rendered.deployment.get('deploy/nginx.conf')!;
-  conf = replaceOnce(conf, 'listen 80;', `listen 127.0.0.1:${httpPort};`);
-  conf = replaceOnce(conf, 'pid /tmp/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
-  conf = replaceOnce(conf, 'access_log /var/log/nginx/access.log;', 'access_log off;');
+  conf = localConf(conf, dir, httpPort);
   if (tls === 'terminate') {
     conf = replaceOnce(conf, 'listen 443 ssl;', `listen 127.0.0.1:${httpsPort} ssl;`);
     conf = replaceOnce(conf, 'ssl_certificate /etc/nginx/tls/tls.crt;', `ssl_certificate ${files.cert};`);
@@ -68,31 +59,12 @@ export async function tlsNginx(name: string, upstreams: string[], tls: TlsLayout
   const checked = await execa('nginx', ['-t', '-p', dir, '-c', confFile, '-e', 'stderr'], { reject: false, all: true });
   if (checked.exitCode !== 0) throw new Error(`nginx -t refused the generated config:\n${checked.all}\n${conf}`);
 
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', confFile, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(httpsPort, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`nginx did not start:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const running = await runNginx(dir, conf, httpsPort);
   return {
     httpsUrl: new URL(`https://127.0.0.1:${httpsPort}/mcp`),
     httpUrl: new URL(`http://127.0.0.1:${httpPort}`),
     conf,
     test: checked.all ?? '',
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: running.stop,
   };
 }
