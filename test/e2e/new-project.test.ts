@@ -115,6 +115,22 @@ describe('mcpforge new --yes (all examples, dev layout)', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ content: [{ type: 'text', text: expect.stringContaining('walking skeleton') }] });
   });
 
+  it('answers the Inspector CLI over Streamable HTTP', async () => {
+    const { child, url } = await startHttp(project, serverEnv());
+    try {
+      const inspector = (...args: string[]) =>
+        execa(join(TOOLKIT_ROOT, 'node_modules', '.bin', 'mcp-inspector'), ['--cli', url.href, '--transport', 'http', ...args], { cwd: project, all: true, reject: false });
+      const listed = await inspector('--method', 'tools/list');
+      expect(listed.exitCode, listed.all).toBe(0);
+      expect((JSON.parse(listed.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toContain('read_file');
+      const called = await inspector('--method', 'tools/call', '--tool-name', 'read_file', '--tool-arg', 'path=ideas.txt');
+      expect(called.exitCode, called.all).toBe(0);
+      expect(JSON.parse(called.stdout)).toMatchObject({ content: [{ type: 'text', text: expect.stringContaining('walking skeleton') }] });
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it("passes the generated project's own tests", async () => {
     const result = await execa('npm', ['test'], { cwd: project, all: true, reject: false });
     expect(result.exitCode, result.all).toBe(0);
