@@ -15,16 +15,29 @@ const manifest: Manifest = {
     ...notesManifest.tools,
     scoped: { name: 'scoped', description: 'Needs a scope', inputSchema: { type: 'object', properties: {} }, scopes: ['notes:admin'] },
     raw_meta: { name: 'raw_meta', description: 'Returns a raw result with _meta', inputSchema: { type: 'object', properties: { n: { type: 'integer' } } } },
+    ask: { name: 'ask', description: 'Asks the client for a name', inputSchema: { type: 'object', properties: {} } },
   },
 };
-const defineTool = createDefineTool<{ scoped: { input: object; output: undefined }; raw_meta: { input: { n?: number }; output: undefined } }, unknown>();
-function modules(): ServerModules {
+/** Runs of the `ask` handler, per server (label): an input-required answer must run it once. */
+const askRuns = new Map<string, number>();
+const defineTool = createDefineTool<{ scoped: { input: object; output: undefined }; raw_meta: { input: { n?: number }; output: undefined }; ask: { input: object; output: undefined } }, unknown>();
+function modules(label: string): ServerModules {
   const base = makeModules();
   const v = (schema: object) => async () => ({ default: compileValidator(schema as Record<string, unknown>) });
   base.tools.scoped = { handler: async () => ({ default: defineTool('scoped', () => 'secret') }), validateInput: v(manifest.tools.scoped!.inputSchema) };
   base.tools.raw_meta = {
     handler: async () => ({ default: defineTool('raw_meta', (input) => ({ content: [{ type: 'text', text: `n=${input.n ?? 0}` }], _meta: { 'example/trace': 'abc' } })) }),
     validateInput: v(manifest.tools.raw_meta!.inputSchema),
+  };
+  base.tools.ask = {
+    handler: async () => ({
+      default: defineTool('ask', async (_input, ctx) => {
+        askRuns.set(label, (askRuns.get(label) ?? 0) + 1);
+        const answer = await ctx.elicit({ message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+        return `hello ${String(answer.content?.name)}`;
+      }),
+    }),
+    validateInput: v(manifest.tools.ask!.inputSchema),
   };
   return base;
 }
@@ -41,7 +54,7 @@ async function serve(fastPath: boolean): Promise<Served> {
   const logger = createLogger({ level: 'silent' });
   const metrics = createMetrics();
   // Lazy loading on one side, eager on the other: the answers must not depend on it either.
-  const factory = await createServerFactory({ manifest, modules: modules(), deps: { db: storage.db, logger, metrics }, loading: fastPath ? 'lazy' : 'eager' });
+  const factory = await createServerFactory({ manifest, modules: modules(fastPath ? 'fast' : 'sdk'), deps: { db: storage.db, logger, metrics }, loading: fastPath ? 'lazy' : 'eager' });
   const http = await startHttpServer(factory, { port: 0, logger, metrics, maxBodyBytes: 4096, ...(fastPath ? {} : { fastPath: false }) });
   return { storage, factory, http };
 }
@@ -69,6 +82,8 @@ const headers = (name: string | undefined, over: Record<string, string | undefin
 
 /** [label, headers, body, served by the fast path?] */
 type Case = [string, Record<string, string>, unknown, boolean];
+/** A client that declares elicitation (else the SDK refuses to ask it). */
+const asking = () => envelope({ 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } });
 const corpus: Case[] = [
   ['ok echo', headers('echo'), call('echo', { text: 'hi' }), true],
   ['ok string id', headers('echo'), call('echo', { text: 'hi' }, 'req-1'), true],
@@ -82,6 +97,8 @@ const corpus: Case[] = [
   ['ToolError', headers('explode'), call('explode', { mode: 'tool' }), true],
   ['internal error', headers('explode'), call('explode', { mode: 'internal' }), true],
   ['output breaks its schema', headers('bad_output'), call('bad_output', {}), true],
+  ['input required (ctx.elicit)', headers('ask'), call('ask', {}, 1, asking()), true],
+  ['input required, client without elicitation', headers('ask'), call('ask', {}), true],
   ['unknown tool', headers('nope'), call('nope', {}), false],
   ['scoped tool (not eligible)', headers('scoped'), call('scoped', {}), false],
   ['Mcp-Name mismatch', headers('explode'), call('echo', { text: 'x' }), false],
@@ -152,6 +169,20 @@ describe('fast path: differential test against the SDK', () => {
       expect(sdk.factory.stats.built + sdk.factory.stats.reused).toBeGreaterThan(sdkBefore);
     }
     if (!servedFast && sdk.factory.stats.built + sdk.factory.stats.reused > sdkBefore) expect(fastUsedSdk).toBe(true);
+  });
+
+  it('runs a handler that asks for input exactly once per request on both paths', async () => {
+    askRuns.clear();
+    const count = async (s: Served) => Number(/mcp_tool_calls_total\{tool="ask",outcome="ok"\} (\d+)/.exec(await s.factory.metrics.metricsText())?.[1] ?? 0);
+    const [sdkBefore, fastBefore] = [await count(sdk), await count(fast)];
+    const expected = await send(sdk.http.url, headers('ask'), call('ask', {}, 9, asking()));
+    const actual = await send(fast.http.url, headers('ask'), call('ask', {}, 9, asking()));
+    expect(actual).toEqual(expected);
+    expect(JSON.parse(actual.body).result.resultType).toBe('input_required');
+    expect(askRuns.get('sdk')).toBe(1);
+    expect(askRuns.get('fast')).toBe(1);
+    expect((await count(sdk)) - sdkBefore).toBe(1);
+    expect((await count(fast)) - fastBefore).toBe(1);
   });
 
   it('served the successful calls itself with the SDK result envelope', async () => {

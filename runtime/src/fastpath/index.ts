@@ -27,6 +27,7 @@ import {
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
 import type { ToolManifestEntry } from '../server/contract.js';
 import { CALL_PEER, responseSlot, retryAfterOf } from '../limits/http.js';
+import { inputRequiredError } from './input-required.js';
 
 /** The protocol revision the fast path serves; every other revision goes to the SDK. */
 export const FAST_PATH_PROTOCOL_VERSION = '2026-07-28';
@@ -162,7 +163,7 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
   const { tools, fallback, maxBodyBytes } = options;
   const serverInfoJson = JSON.stringify(tools.serverInfo);
 
-  function send(res: ServerResponse, body: string): void {
+  function send(res: ServerResponse, body: string, status = 200): void {
     // A rate-limited call: 429 + Retry-After, as the SDK path answers it (limits/http.ts).
     const retryAfter = retryAfterOf(res);
     if (retryAfter !== undefined) {
@@ -170,7 +171,7 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       res.end(body);
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
 
@@ -229,9 +230,14 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       result = toolError(`Input validation error: Invalid arguments for tool ${params.name}: ${problems}`);
     } else {
       result = await tool.call(input, requestContext(meta, res, req));
-      // The handler asked for client input (ctx.elicit/sample): the SDK encodes input_required
-      // results, so the call is served there (the handler runs again up to its question).
-      if (isInputRequiredResult(result)) return fallback(replay(req, raw), res);
+      // The handler asked for client input (ctx.elicit/sample). The handler has run: the answer is
+      // given here, never by handing the request to the SDK (that would run the handler twice).
+      if (isInputRequiredResult(result)) {
+        const idJson = JSON.stringify(message.id);
+        const refused = inputRequiredError(result, meta[CLIENT_CAPABILITIES_META_KEY], idJson);
+        if (refused !== undefined) return send(res, refused.body, refused.status);
+        return send(res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+      }
       if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
         result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
       }
