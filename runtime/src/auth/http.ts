@@ -11,11 +11,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
+import { identityOfAuthInfo, newEdge, REDACTED_TOKEN, toAuthInfo as edgeAuthInfo, type Edge } from '../core/edge.js';
 import type { AuthIdentity } from '../server/contract.js';
 import type { AuthRejection, Authenticator } from './types.js';
 
-/** What `AuthInfo.token` holds instead of the token. */
-export const REDACTED_TOKEN = '[not forwarded]';
+export { REDACTED_TOKEN };
 
 /** RFC 9728 protected resource metadata, as served at `/.well-known/oauth-protected-resource`. */
 export interface ProtectedResourceMetadata {
@@ -75,22 +75,12 @@ export function challengeHeader(rejection: AuthRejection, options: { resourceMet
 }
 
 /** The SDK's `AuthInfo` for an identity (no token; the identity itself travels in `extra`). */
-export function toAuthInfo(identity: AuthIdentity, resourceMetadataUrl?: string): AuthInfo {
-  return {
-    token: REDACTED_TOKEN,
-    clientId: identity.clientId ?? identity.subject,
-    scopes: [...identity.scopes],
-    ...(identity.expiresAt === undefined ? {} : { expiresAt: identity.expiresAt }),
-    ...(resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl }),
-    extra: { identity },
-  };
+export function toAuthInfo(identity: AuthIdentity, resourceMetadataUrl?: string, edge?: Edge): AuthInfo {
+  return edgeAuthInfo(identity, edge, resourceMetadataUrl);
 }
 
 /** The identity an authenticated request carries, if any. */
-export function identityFromAuthInfo(authInfo: AuthInfo | undefined): AuthIdentity | undefined {
-  const identity = authInfo?.extra?.identity as AuthIdentity | undefined;
-  return identity && typeof identity.subject === 'string' && Array.isArray(identity.scopes) ? identity : undefined;
-}
+export const identityFromAuthInfo = identityOfAuthInfo;
 
 export interface HttpAuthGate {
   authenticate: Authenticator;
@@ -104,11 +94,11 @@ export interface HttpAuthGate {
  * Runs the authenticator for one `/mcp` request. Returns true when the request may proceed (the
  * identity is then on `req.auth`); otherwise the 400/401/403 answer has been written.
  */
-export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res: ServerResponse, log?: Logger): Promise<boolean> {
+export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res: ServerResponse, log?: Logger, edge?: Edge): Promise<boolean> {
   const outcome = await gate.authenticate(req);
   const resourceMetadataUrl = gate.protectedResource?.metadataUrl;
   if (outcome.ok) {
-    (req as IncomingMessage & { auth?: AuthInfo }).auth = toAuthInfo(outcome.identity, resourceMetadataUrl);
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = toAuthInfo(outcome.identity, resourceMetadataUrl, edge);
     return true;
   }
   const { rejection } = outcome;
@@ -124,4 +114,15 @@ export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res:
   });
   res.end(body);
   return false;
+}
+
+/**
+ * Re-runs the authenticator on a long-lived connection's upgrade request (its credential), for one
+ * message: the identity it proves now, or why it no longer proves one (counted like a refusal).
+ */
+export async function reauthenticate(gate: HttpAuthGate, req: IncomingMessage): Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }> {
+  const outcome = await gate.authenticate(req);
+  if (outcome.ok) return { ok: true, authInfo: toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, newEdge('websocket', req.socket.remoteAddress)) };
+  gate.onRejected?.(outcome.rejection);
+  return { ok: false, reason: `credential no longer accepted: ${outcome.rejection.description}` };
 }

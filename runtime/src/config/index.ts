@@ -53,6 +53,9 @@ export interface RuntimeConfig {
   httpSessions?: 'stateless' | 'stateful';
   /** Idle HTTP sessions are closed after this many milliseconds. */
   sessionIdleTimeoutMs?: number;
+  /** Open HTTP sessions at most (MCP_MAX_SESSIONS), and per caller (MCP_MAX_SESSIONS_PER_CALLER). */
+  maxSessions?: number;
+  maxSessionsPerCaller?: number;
   /** HTTPS: PEM certificate chain and key paths (both or neither); see the `tls` module. */
   tlsCert?: string;
   tlsKey?: string;
@@ -136,6 +139,8 @@ export function helpText(name: string): string {
     '                           MCP_FAST_PATH        on|off: answer plain HTTP tools/call without the SDK pipeline (default on)',
     '  --http-sessions MODE     MCP_HTTP_SESSIONS    stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)',
     '                           MCP_SESSION_IDLE_TIMEOUT_MS  close idle sessions after this long (default 1800000)',
+    '                           MCP_MAX_SESSIONS  open sessions at most (default 10000); past it 503 + Retry-After',
+    '                           MCP_MAX_SESSIONS_PER_CALLER  open sessions per caller at most (default 100)',
     '                           MCP_REQUEST_STATE_SECRET  key signing the requestState of ctx.elicit/ctx.sample rounds (same on every replica; default: random per process)',
     '  --tls-cert PATH          MCP_TLS_CERT         serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)',
     '  --tls-key PATH           MCP_TLS_KEY          PEM private key of --tls-cert',
@@ -232,6 +237,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const httpSessions = (values.MCP_HTTP_SESSIONS || 'stateless') as 'stateless' | 'stateful';
   if (httpSessions !== 'stateless' && httpSessions !== 'stateful') problems.push(`MCP_HTTP_SESSIONS=${String(values.MCP_HTTP_SESSIONS)}: must be stateless or stateful`);
   const sessionIdleTimeoutMs = parseInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS, 30 * 60_000, 1000, 24 * 3_600_000, problems);
+  const maxSessions = parseInteger('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS, 10_000, 1, 1_000_000, problems);
+  const maxSessionsPerCaller = parseInteger('MCP_MAX_SESSIONS_PER_CALLER', env.MCP_MAX_SESSIONS_PER_CALLER, 100, 1, 1_000_000, problems);
 
   const tls = checkTls(values, problems);
   // Secrets are named, never printed, in these problems.
@@ -263,6 +270,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       // Only when set: the defaults (stateless, 30 minutes) live in transports/sessions.ts.
       ...(httpSessions === 'stateful' ? { httpSessions } : {}),
       ...(env.MCP_SESSION_IDLE_TIMEOUT_MS ? { sessionIdleTimeoutMs } : {}),
+      ...(env.MCP_MAX_SESSIONS ? { maxSessions } : {}),
+      ...(env.MCP_MAX_SESSIONS_PER_CALLER ? { maxSessionsPerCaller } : {}),
       ...tls,
       auth,
     },

@@ -22,11 +22,13 @@ import {
   isInputRequiredResult,
   isJsonContentType,
   type CallToolResult,
+  type AuthInfo,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
 import type { ToolManifestEntry } from '../server/contract.js';
-import { CALL_PEER, responseSlot, retryAfterOf } from '../limits/http.js';
+import { edgeOfAuthInfo } from '../core/edge.js';
+import { statusFor } from '../limits/http.js';
 import { inputRequiredError } from './input-required.js';
 
 /** The protocol revision the fast path serves; every other revision goes to the SDK. */
@@ -131,11 +133,10 @@ function requestContext(meta: Record<string, unknown> | undefined, res: ServerRe
     },
     notify: async () => {},
   };
-  // The authenticated identity (req.auth, set by the HTTP auth gate) reaches ctx.auth as on the SDK path.
+  // The request's AuthInfo (identity and edge, set by the HTTP transport) reaches ctx.auth and the
+  // policy stage as on the SDK path.
   const authInfo = (req as { auth?: unknown }).auth;
-  // The slot gives the call its client address (rate-limit key) and lets it ask for a 429 (limits/http.ts).
-  const slot = { [CALL_PEER]: responseSlot(res) };
-  return (authInfo === undefined ? { mcpReq, ...slot } : { mcpReq, http: { authInfo }, ...slot }) as unknown as ServerContext;
+  return (authInfo === undefined ? { mcpReq } : { mcpReq, http: { authInfo } }) as unknown as ServerContext;
 }
 
 function toolError(text: string): CallToolResult {
@@ -163,15 +164,12 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
   const { tools, fallback, maxBodyBytes } = options;
   const serverInfoJson = JSON.stringify(tools.serverInfo);
 
-  function send(res: ServerResponse, body: string, status = 200): void {
+  function send(req: IncomingMessage, res: ServerResponse, body: string, status = 200): void {
     // A rate-limited call: 429 + Retry-After, as the SDK path answers it (limits/http.ts).
-    const retryAfter = retryAfterOf(res);
-    if (retryAfter !== undefined) {
-      res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'retry-after': String(retryAfter) });
-      res.end(body);
-      return;
-    }
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const edge = edgeOfAuthInfo((req as { auth?: AuthInfo }).auth);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (edge?.retryAfterSeconds !== undefined && status === 200) headers['retry-after'] = String(edge.retryAfterSeconds);
+    res.writeHead(statusFor(edge, status), headers);
     res.end(body);
   }
 
@@ -235,8 +233,8 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       if (isInputRequiredResult(result)) {
         const idJson = JSON.stringify(message.id);
         const refused = inputRequiredError(result, meta[CLIENT_CAPABILITIES_META_KEY], idJson);
-        if (refused !== undefined) return send(res, refused.body, refused.status);
-        return send(res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+        if (refused !== undefined) return send(req, res, refused.body, refused.status);
+        return send(req, res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
       }
       if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
         result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
@@ -247,7 +245,7 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     if (!isCallToolResult(result) || (result as { resultType?: unknown }).resultType !== undefined) {
       // Handlers are typed to return a CallToolResult; a plain JS handler may not. The SDK would
       // fail to encode such a result as well: answer its internal error.
-      return send(res, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":${idJson}}`);
+      return send(req, res, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":${idJson}}`);
     }
     if (result._meta !== undefined) {
       // The SDK's stamp: a handler's own serverInfo (or a malformed `_meta`) is kept as it is.
@@ -255,9 +253,9 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       const { _meta: meta, ...rest } = result as CallToolResult & { _meta: unknown };
       const keep = !isPlainObject(meta) || meta[SERVER_INFO_META_KEY] !== undefined;
       const full = { _meta: keep ? meta : { ...meta, [SERVER_INFO_META_KEY]: tools.serverInfo }, ...rest, resultType: 'complete' };
-      return send(res, `{"result":${JSON.stringify(full)},"jsonrpc":"2.0","id":${idJson}}`);
+      return send(req, res, `{"result":${JSON.stringify(full)},"jsonrpc":"2.0","id":${idJson}}`);
     }
     const resultJson = JSON.stringify({ ...result, resultType: 'complete' });
-    send(res, `{"result":${resultJson.slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+    send(req, res, `{"result":${resultJson.slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
   };
 }

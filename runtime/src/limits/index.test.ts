@@ -3,7 +3,8 @@ import { ToolError } from '../errors/index.js';
 import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, ToolManifestEntry } from '../server/contract.js';
 import { callerKey, checkArgumentShape, createCallLimiter, DEFAULT_LIMITS, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits } from './index.js';
-import { callerPeer, CALL_PEER, HTTP_CALL_HEADER, withHttpCallStatus } from './http.js';
+import { withOutcomeStatus } from './http.js';
+import { edgeOfAuthInfo, newEdge, toAuthInfo, type Edge } from '../core/edge.js';
 
 const entry = (extra: Partial<ToolManifestEntry> = {}): ToolManifestEntry => ({ name: 'echo', description: 'echo', inputSchema: { type: 'object' }, ...extra });
 
@@ -124,33 +125,51 @@ describe('timeouts', () => {
   });
 });
 
-describe('HTTP call slots', () => {
-  it('overwrites a forged slot header, exposes the peer, and turns 200 into 429 + Retry-After when marked', async () => {
-    const headers: Record<string, string> = { [HTTP_CALL_HEADER]: 'forged' };
-    const written: Array<[number, Record<string, string>]> = [];
-    const res = {
-      socket: { remoteAddress: '10.1.2.3' },
-      extra: {} as Record<string, string>,
-      setHeader(name: string, value: string) {
-        this.extra[name] = value;
+describe('outcome → HTTP status (withOutcomeStatus)', () => {
+  const edgeInfo = (edge: Edge) => toAuthInfo(undefined, edge);
+  const json = () => new Response('{"jsonrpc":"2.0","id":1,"result":{}}', { status: 200, headers: { 'content-type': 'application/json' } });
+
+  it('turns 200 into 429 + Retry-After when the policy marked the edge, and leaves others alone', async () => {
+    const marked = newEdge('http', '10.1.2.3');
+    const handler = withOutcomeStatus({
+      async fetch() {
+        marked.retryAfterSeconds = 7;
+        return json();
       },
-      writeHead(status: number, h: Record<string, string>) {
-        written.push([status, { ...this.extra, ...h }]);
-        return this;
-      },
-    };
-    const handler = withHttpCallStatus(async (req: { headers: Record<string, string> }, r) => {
-      expect(req.headers[HTTP_CALL_HEADER]).not.toBe('forged');
-      const slot = callerPeer({ http: { req: { headers: new Headers(req.headers) } } });
-      expect(slot?.peer).toBe('ip:10.1.2.3');
-      slot!.retryAfterSeconds = 7;
-      r.writeHead(200, { 'content-type': 'application/json' });
     });
-    await handler({ headers } as never, res as never);
-    expect(written).toEqual([[429, { 'retry-after': '7', 'content-type': 'application/json' }]]);
-    // After the request the slot is gone: a replayed id finds nothing.
-    expect(callerPeer({ http: { req: { headers: new Headers({ [HTTP_CALL_HEADER]: headers[HTTP_CALL_HEADER]! }) } } })).toBeUndefined();
-    expect(callerPeer({ [CALL_PEER]: { peer: 'ip:x' } })?.peer).toBe('ip:x');
-    expect(callerPeer(undefined)).toBeUndefined();
+    const res = await handler.fetch(new Request('http://x/mcp', { method: 'POST' }), { authInfo: edgeInfo(marked) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(await res.text()).toContain('"result"');
+    const plain = await withOutcomeStatus({ fetch: async () => json() }).fetch(new Request('http://x/mcp', { method: 'POST' }), { authInfo: edgeInfo(newEdge('http', '10.1.2.3')) });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('retry-after')).toBeNull();
+  });
+
+  it('holds an event stream until its first event, then maps the status', async () => {
+    const edge = newEdge('session', '10.1.2.3');
+    const handler = withOutcomeStatus({
+      async fetch() {
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            await new Promise((r) => setTimeout(r, 10));
+            edge.retryAfterSeconds = 3;
+            controller.enqueue(new TextEncoder().encode('event: message\ndata: {}\n\n'));
+            controller.close();
+          },
+        });
+        return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+      },
+    });
+    const res = await handler.fetch(new Request('http://x/mcp', { method: 'POST' }), { authInfo: edgeInfo(edge) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.text()).toBe('event: message\ndata: {}\n\n');
+  });
+
+  it('reads the edge only from the AuthInfo value (the anonymous caller key is the peer)', () => {
+    expect(edgeOfAuthInfo(edgeInfo(newEdge('websocket', '::1')))?.peer).toBe('ip:::1');
+    expect(edgeOfAuthInfo(undefined)).toBeUndefined();
+    expect(callerKey({ subject: 'anonymous', scopes: [], anonymous: true }, 'ip:10.0.0.1')).toBe('anon:ip:10.0.0.1');
   });
 });

@@ -13,7 +13,7 @@ import { ToolError } from '../errors/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limit/index.js';
 import type { AuthIdentity, CompiledValidator, ManifestLimits, ToolManifestEntry } from '../server/contract.js';
 
-export { callerPeer, newCallSlot, responseSlot, retryAfterOf, CALL_PEER, HTTP_CALL_HEADER, withHttpCallStatus, rateLimitedStatus, type HttpCallSlot } from './http.js';
+export { statusFor, withOutcomeStatus, type FetchHandler } from './http.js';
 
 export type { ManifestLimits } from '../server/contract.js';
 

@@ -17,7 +17,7 @@ import type { RateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, HandlerContext, Manifest, ToolManifestEntry } from '../server/contract.js';
 import { newRequestId } from '../server/context.js';
 import { toolErrorResult } from '../server/results.js';
-import { callerPeer, type HttpCallSlot } from './http.js';
+import { edgeOfContext, type Edge } from '../core/edge.js';
 import { callerKey, createCallLimiter, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
 
 /** Error codes a denial carries (scopes from the auth module, the sandbox). */
@@ -45,8 +45,11 @@ export interface CallPolicy {
   run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, call: () => Promise<CallToolResult>): Promise<CallToolResult>;
   /** For an error thrown before `run` (a denial, a module that failed to load): the error result, audited. */
   failed(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, error: unknown, started: number): CallToolResult;
-  /** Audits a resource read or prompt get around `fn` (rethrows its error). */
-  around<T>(kind: Exclude<AuditKind, 'tool'>, name: string, ctx: HandlerContext<unknown>, args: unknown, fn: () => T | Promise<T>): Promise<T>;
+  /**
+   * Audits a resource read or prompt get around `fn` (rethrows its error). `schema` (a prompt's
+   * argument schema) redacts `x-sensitive`/`writeOnly` arguments exactly as for tool arguments.
+   */
+  around<T>(kind: Exclude<AuditKind, 'tool'>, name: string, ctx: HandlerContext<unknown>, args: unknown, fn: () => T | Promise<T>, schema?: Record<string, unknown>): Promise<T>;
 }
 
 function errorCodeOf(result: CallToolResult): string | undefined {
@@ -98,14 +101,15 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     return r;
   };
 
-  function finish(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, slot: HttpCallSlot | undefined, started: number, result: CallToolResult): CallToolResult {
+  function finish(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, edge: Edge | undefined, started: number, result: CallToolResult): CallToolResult {
     const code = errorCodeOf(result);
     const outcome = outcomeOf(result, code);
     if (outcome === 'rate_limited') {
       countSecurityEvent(registry, 'rate_limited');
       rateLimitedByTool.inc({ tool: entry.name });
       const data = (result._meta?.['mcpforge/error'] as { data?: { retryAfterSeconds?: number } } | undefined)?.data;
-      if (slot) slot.retryAfterSeconds = data?.retryAfterSeconds ?? 60;
+      // The transport maps this mark to its status (HTTP 429 + Retry-After).
+      if (edge) edge.retryAfterSeconds = data?.retryAfterSeconds ?? 60;
     } else if (code === ErrorCode.PathOutsideSandbox) countSecurityEvent(registry, 'sandbox_denied');
     audit.record({
       kind: 'tool',
@@ -137,11 +141,11 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     },
     async run(entry, args, ctx, sdkCtx, call) {
       const started = performance.now();
-      const slot = callerPeer(sdkCtx);
+      const edge = edgeOfContext(sdkCtx);
       let result: CallToolResult;
       try {
         // stdio and in-memory clients have no peer: one process at the other end is one caller.
-        await limiter.check(entry, callerKey(ctx.auth, slot?.peer));
+        await limiter.check(entry, callerKey(ctx.auth, edge?.peer));
         const controller = new AbortController();
         addAbortSource(ctx, controller.signal);
         result = await runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
@@ -150,12 +154,12 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       } catch (error) {
         result = toolErrorResult(error, ctx.log, ctx.requestId);
       }
-      return finish(entry, args, ctx, slot, started, result);
+      return finish(entry, args, ctx, edge, started, result);
     },
     failed(entry, args, ctx, error, started) {
       return finish(entry, args, ctx, undefined, started, toolErrorResult(error, ctx.log, ctx.requestId));
     },
-    async around(kind, name, ctx, args, fn) {
+    async around(kind, name, ctx, args, fn, schema) {
       const started = performance.now();
       let outcome: AuditOutcome = 'ok';
       let errorCode: string | undefined;
@@ -174,7 +178,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           outcome,
           durationMs: performance.now() - started,
           requestId: ctx.requestId,
-          arguments: redactorOf(`${kind}:${name}`, undefined)(args),
+          arguments: redactorOf(`${kind}:${name}`, schema)(args),
           ...(errorCode === undefined ? {} : { errorCode }),
         });
       }

@@ -18,6 +18,7 @@
 import type { AuthInfo, McpServer, ScopeChallengeHandler, ServerContext } from '@modelcontextprotocol/server';
 import type { AuthIdentity, AuthManifestEntry, Manifest, ScopeWindow } from './contract.js';
 import { ToolError } from '../errors/index.js';
+import { identityOfAuthInfo } from '../core/edge.js';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -40,11 +41,7 @@ export interface Authz {
   assertAllowed(required: readonly string[] | undefined, identity: AuthIdentity, now?: Date): void;
 }
 
-/** The identity of an authenticated HTTP request (see auth/http.ts `toAuthInfo`). */
-export function identityOfAuthInfo(authInfo: AuthInfo | undefined): AuthIdentity | undefined {
-  const identity = authInfo?.extra?.identity as AuthIdentity | undefined;
-  return identity && typeof identity.subject === 'string' && Array.isArray(identity.scopes) ? identity : undefined;
-}
+export { identityOfAuthInfo };
 
 export function identityOfContext(sdkCtx: ServerContext | undefined): AuthIdentity | undefined {
   return identityOfAuthInfo((sdkCtx as { http?: { authInfo?: AuthInfo } } | undefined)?.http?.authInfo);

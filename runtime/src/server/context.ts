@@ -30,6 +30,11 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
+/** The caller of a request: the identity the transport authenticated, else the deps' default. */
+export function callerOf(deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerContext | undefined): AuthIdentity {
+  return identityOfContext(sdkCtx) ?? deps.identity ?? ANONYMOUS;
+}
+
 export function createHandlerContext(
   deps: ContextDeps,
   bindings: Record<string, string>,
@@ -58,7 +63,7 @@ export function createHandlerContext(
     cache: deps.cache,
     log,
     // HTTP: the identity the authenticator attached (never the raw token); stdio: the local caller.
-    auth: identityOfContext(sdkCtx) ?? deps.identity ?? ANONYMOUS,
+    auth: callerOf(deps, sdkCtx),
     requestId,
     // Combined lazily: most handlers never look at the signal, and every combined signal
     // registers a listener on the long-lived shutdown signal.

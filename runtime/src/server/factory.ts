@@ -31,6 +31,7 @@ import { createHandlerContext, newRequestId, type ContextDeps } from './context.
 import { answeringInput, InputNeeded, inputRequiredFor, verifyRequestState } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
+import { readableParamErrors } from './params.js';
 import { createCallPolicy } from '../limits/policy.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
@@ -137,7 +138,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     ...(authz.enabled ? { identity: localIdentity(manifest) } : {}),
   };
   // Logging, resource subscriptions and completion on every instance (surface.ts).
-  const surface = createProtocolSurface(manifest, deps, loaded);
+  const surface = createProtocolSurface(manifest, deps, loaded, authz);
   deps.subscriptions = surface.subscriptions;
   const guard =
     options.deps.guard ??
@@ -270,7 +271,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   };
   const prompts = Object.entries(manifest.prompts).map(([key, entry]) => {
     const schema = promptSchemas.get(key);
-    return { entry, prompt: loaded.prompts.get(key)!, argsSchema: schema ? fromJsonSchema(schema, provider) : undefined };
+    return { key, entry, prompt: loaded.prompts.get(key)!, argsSchema: schema ? fromJsonSchema(schema, provider) : undefined };
   });
   const resources = Object.entries(manifest.resources).map(([key, entry]) => ({ entry, resource: loaded.resources.get(key)! }));
 
@@ -280,10 +281,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       // requestState: input-request state is signed and checked before handlers run (interaction.ts).
       { ...(manifest.description ? { instructions: manifest.description } : {}), requestState: { verify: verifyRequestState } },
     );
+    // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
+    readableParamErrors(server);
     authz.filterLists(server);
     for (const t of tools) registerTool(server, t);
     for (const r of resources) registerResource(server, r.entry, r.resource);
-    for (const p of prompts) registerPrompt(server, p.entry, p.prompt, p.argsSchema);
+    for (const p of prompts) registerPrompt(server, p.key, p.entry, p.prompt, p.argsSchema);
     surface.install(server);
     return server;
   }
@@ -364,7 +367,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     server.registerResource(entry.name, template, meta, (uri, variables, sdkCtx) => read(uri, variables, sdkCtx as ServerContext));
   }
 
-  function registerPrompt(server: McpServer, entry: PromptManifestEntry, prompt: LoadedPrompt, argsSchema: StandardSchemaWithJSON | undefined): void {
+  function registerPrompt(server: McpServer, key: string, entry: PromptManifestEntry, prompt: LoadedPrompt, argsSchema: StandardSchemaWithJSON | undefined): void {
     const config = {
       ...(entry.title === undefined ? {} : { title: entry.title }),
       ...(entry.description === undefined ? {} : { description: entry.description }),
@@ -374,7 +377,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx);
       try {
         authz.assertAllowed(entry.scopes, ctx.auth);
-        return promptResult(await policy.around('prompt', entry.name, ctx, args, () => prompt.definition.handler(args, ctx)));
+        return promptResult(await policy.around('prompt', entry.name, ctx, args, () => prompt.definition.handler(args, ctx), promptSchemas.get(key)));
       } catch (error) {
         if (error instanceof InputNeeded) return inputRequiredFor(error) as never;
         throw protocolError(error, ctx.log, ctx.requestId);

@@ -192,6 +192,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         ...(config.websocket ? { websocket: true } : {}),
         ...(config.httpSessions === 'stateful' ? { sessions: 'stateful' as const } : {}),
         ...(config.sessionIdleTimeoutMs === undefined ? {} : { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
+        ...(config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions }),
+        ...(config.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: config.maxSessionsPerCaller }),
         // Redis down is reported but does not make the replica unready: it serves without Redis.
         readiness: async () => {
           const redisState = redis ? { redis: redis.state() } : {};

@@ -7,7 +7,7 @@
  * HTTP every request gets a fresh instance, so a subscription is acknowledged but there is no
  * stream left to notify on; clients that need updates use a session (MCP_HTTP_SESSIONS=stateful).
  */
-import { ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 
 export interface ResourceSubscriptions {
@@ -26,7 +26,10 @@ export interface ResourceSubscriptions {
 /** Most distinct URIs one connection may subscribe to: a bound against a client filling memory. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000;
 
-export function createResourceSubscriptions(logger: Logger): ResourceSubscriptions {
+/** Throws (a scope denial) when the request's caller may not read the resource at `uri`. */
+export type SubscribeGate = (uri: string, sdkCtx: ServerContext) => void;
+
+export function createResourceSubscriptions(logger: Logger, authorize: SubscribeGate = () => {}): ResourceSubscriptions {
   const byUri = new Map<string, Set<McpServer>>();
   const byServer = new Map<McpServer, Set<string>>();
 
@@ -43,8 +46,9 @@ export function createResourceSubscriptions(logger: Logger): ResourceSubscriptio
   const subs: ResourceSubscriptions = {
     install(server) {
       server.server.registerCapabilities({ resources: { subscribe: true } });
-      server.server.setRequestHandler('resources/subscribe', async (request) => {
+      server.server.setRequestHandler('resources/subscribe', async (request, sdkCtx) => {
         const uri = checkUri(request.params.uri);
+        authorize(uri, sdkCtx);
         let mine = byServer.get(server);
         if (!mine) byServer.set(server, (mine = new Set()));
         if (!mine.has(uri) && mine.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {

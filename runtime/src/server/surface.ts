@@ -4,8 +4,9 @@
  * for prompt arguments and resource-template variables. Kept out of factory.ts so that file stays
  * about registration and pooling; the factory calls `install`/`drop` per instance.
  */
-import type { McpServer } from '@modelcontextprotocol/server';
-import { createHandlerContext, type ContextDeps } from './context.js';
+import { UriTemplate, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import type { Authz } from './authz.js';
+import { callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import type { Manifest } from './contract.js';
 import { hasCompleters, installCompletion, type Completer, type CompletionTable } from './completion.js';
 import type { LoadedPrompt, LoadedResource } from './load.js';
@@ -23,14 +24,38 @@ export function createProtocolSurface(
   manifest: Manifest,
   deps: ContextDeps,
   loaded: { resources: Map<string, LoadedResource>; prompts: Map<string, LoadedPrompt> },
+  authz: Authz,
 ): ProtocolSurface {
-  const subscriptions = Object.keys(manifest.resources).length > 0 ? createResourceSubscriptions(deps.logger) : undefined;
+  // Completion and subscriptions touch an entry like a read or a get: the same scope check applies.
+  const identity = (sdkCtx: ServerContext | undefined) => callerOf(deps, sdkCtx);
+  const mayUse = (scopes: readonly string[] | undefined, sdkCtx: ServerContext | undefined): boolean => {
+    try {
+      authz.assertAllowed(scopes, identity(sdkCtx));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const resourceScopesOf = (uri: string) => resourceScopes(manifest, uri);
+  const subscriptions =
+    Object.keys(manifest.resources).length > 0
+      ? createResourceSubscriptions(deps.logger, (uri, sdkCtx) => {
+          const found = resourceScopesOf(uri);
+          // An unknown URI is the read's business (not found); a known one needs its scopes.
+          if (found === undefined) return;
+          try {
+            authz.assertAllowed(found, identity(sdkCtx));
+          } catch (error) {
+            throw protocolError(error, deps.logger, newRequestId());
+          }
+        })
+      : undefined;
   const table: CompletionTable = { prompts: new Map(), templates: new Map() };
 
   type AnyCompleter = (value: string, ctx: never) => Promise<string[]> | string[];
-  const wrap = (bindings: Record<string, string>, fn: AnyCompleter, withArgs: boolean): Completer => async (value, context) => {
-    // The SDK gives completion no request context; a fresh request id still correlates the logs.
-    const ctx = createHandlerContext(deps, bindings, undefined);
+  const wrap = (bindings: Record<string, string>, fn: AnyCompleter, withArgs: boolean): Completer => async (value, context, sdkCtx) => {
+    // The request's context: ctx.auth is the caller of this completion request, not a default.
+    const ctx = createHandlerContext(deps, bindings, sdkCtx);
     try {
       const values = await fn(value, (withArgs ? { ...ctx, args: context } : ctx) as never);
       return Array.isArray(values) ? values.map(String) : [];
@@ -54,6 +79,8 @@ export function createProtocolSurface(
     table.templates.set(entry.uri, completers);
   }
   const completion = hasCompleters(table);
+  const promptScopes = new Map(Object.values(manifest.prompts).map((p) => [p.name, p.scopes]));
+  const templateScopes = new Map(Object.values(manifest.resources).map((r) => [r.uri, r.scopes]));
 
   return {
     subscriptions,
@@ -61,10 +88,26 @@ export function createProtocolSurface(
       // Logging is declared by every server: `ctx.clientLog` works whenever the client listens.
       server.server.registerCapabilities({ logging: {} });
       subscriptions?.install(server);
-      if (completion) installCompletion(server, table);
+      if (completion) installCompletion(server, table, (ref, sdkCtx) => mayUse(ref.type === 'ref/prompt' ? promptScopes.get(ref.name) : templateScopes.get(ref.uri), sdkCtx));
     },
     drop(server) {
       subscriptions?.drop(server);
     },
   };
+}
+
+/**
+ * The scopes of the resource a concrete URI belongs to: a static resource with that URI, or a
+ * template it matches; undefined when no resource of the manifest serves it.
+ */
+export function resourceScopes(manifest: Manifest, uri: string): readonly string[] | undefined {
+  let matched: readonly string[] | undefined;
+  for (const entry of Object.values(manifest.resources)) {
+    if (!entry.template) {
+      if (entry.uri === uri) return entry.scopes ?? [];
+      continue;
+    }
+    if (matched === undefined && new UriTemplate(entry.uri).match(uri) !== null) matched = entry.scopes ?? [];
+  }
+  return matched;
 }

@@ -39,13 +39,15 @@ export function serveTransport(factory: McpServerFactory, transport: Transport, 
 }
 
 /**
- * A factory whose instances see `authInfo` on every message of this connection, as over HTTP.
+ * A factory whose instances see each message's `AuthInfo` (identity and edge), as over HTTP.
  * The SDK's single-channel entry does not forward a transport's per-message extra to the pinned
  * instance, and without an identity the runtime would treat the caller like stdio's local user
- * (every scope). So the channel the entry connects the instance to is wrapped once, at connect;
- * the pooled instance itself is left unchanged for its next user.
+ * (every scope). So the channel the entry connects the instance to is wrapped once, at connect,
+ * to look up the AuthInfo the transport delivered that message with; the pooled instance itself
+ * is left unchanged for its next user.
  */
-export function withAuthInfo(factory: McpServerFactory, authInfo: AuthInfo): McpServerFactory {
+export function withAuthInfo(factory: McpServerFactory, authInfoOf: AuthInfo | ((message: object) => AuthInfo | undefined)): McpServerFactory {
+  const lookup = typeof authInfoOf === 'function' ? authInfoOf : () => authInfoOf;
   const attach = <P extends McpServer | Server>(product: P): P => {
     const own = Object.getOwnPropertyDescriptor(product, 'connect');
     const connect = product.connect;
@@ -54,7 +56,10 @@ export function withAuthInfo(factory: McpServerFactory, authInfo: AuthInfo): Mcp
       else delete (product as { connect?: unknown }).connect;
       await connect.call(product, channel);
       const inner = channel.onmessage;
-      channel.onmessage = (message, extra) => inner?.call(channel, message, { ...extra, authInfo });
+      channel.onmessage = (message, extra) => {
+        const authInfo = lookup(message) ?? extra?.authInfo;
+        inner?.call(channel, message, authInfo === undefined ? extra : { ...extra, authInfo });
+      };
     };
     Object.defineProperty(product, 'connect', { value: wrapped, configurable: true, writable: true });
     return product;

@@ -16,12 +16,13 @@ import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcon
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
 import { createFastPath, fastPathEnabled, type FastPathTools } from '../fastpath/index.js';
-import { gateRequest, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
+import { gateRequest, reauthenticate, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './websocket.js';
 import { createSessionRouter, type HttpSessionsMode } from './sessions.js';
-import { withHttpCallStatus } from '../limits/http.js';
+import { withOutcomeStatus } from '../limits/http.js';
+import { newEdge, toAuthInfo } from '../core/edge.js';
 import { waitForDrain } from './drain.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 
@@ -70,6 +71,10 @@ export interface HttpServerOptions {
   sessions?: HttpSessionsMode;
   /** Idle sessions are closed after this long (default 30 minutes). */
   sessionIdleTimeoutMs?: number;
+  /** Open sessions at most (default 10,000); past it a new session gets 503 + Retry-After. */
+  maxSessions?: number;
+  /** Open sessions per caller at most (default 100): the subject, or the peer address when anonymous. */
+  maxSessionsPerCaller?: number;
   /**
    * Decides who is calling, before any MCP handling (see the `auth` module); a rejection answers
    * 400/401 with a `WWW-Authenticate` challenge. Without it every caller is anonymous.
@@ -114,8 +119,8 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   // Server-to-client requests of stateless 2025 calls, waiting for the client's reply POST (pending-replies.ts).
   const replies = new PendingReplies();
   const mcp = quietly(() => createMcpHandler(withPendingReplies(factory, replies), { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: maxBodyBytes, onerror }));
-  // withHttpCallStatus: a rate-limited call answers 429 + Retry-After (limits/http.ts).
-  const nodeHandler = withHttpCallStatus(toNodeHandler(interceptReplies(mcp, replies), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
+  // withOutcomeStatus: a rate-limited call answers 429 + Retry-After (limits/http.ts).
+  const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(mcp, replies)), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
   const serveMcp =
     fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
@@ -123,7 +128,10 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   // MCP_HTTP_SESSIONS=stateful: 2025 clients get Mcp-Session-Id sessions (sessions.ts); the rest stays stateless.
   const sessionRouter =
     options.sessions === 'stateful'
-      ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }) })
+      ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, onerror, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }),
+          ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
+          ...(options.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: options.maxSessionsPerCaller }),
+        })
       : undefined;
   const serve = sessionRouter ? sessionRouter.handle : serveMcp;
 
@@ -163,8 +171,13 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       if (!validateHost(req, res) || !validateOrigin(req, res)) return;
       inFlight++;
       try {
+        // The request's edge travels as a value with its identity (core/edge.ts); a client's own
+        // `auth` property cannot exist on a Node request, so nothing here can be forged.
+        const edge = newEdge('http', req.socket.remoteAddress);
         // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
-        if (authGate && !(await gateRequest(authGate, req, res, log))) return;
+        if (authGate) {
+          if (!(await gateRequest(authGate, req, res, log, edge))) return;
+        } else (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(undefined, edge);
         await serve(req, res);
       } finally {
         inFlight--;
@@ -232,7 +245,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   server.on('error', (error) => log?.error({ err: error }, 'HTTP server error'));
   // WebSocket upgrades on this same listener (so HTTPS gives WSS) pass the same gate as /mcp before being accepted.
   const webSocket: WebSocketHandle | undefined = options.websocket
-    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || (await gateRequest(authGate, req, res, log))) })
+    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || (await gateRequest(authGate, req, res, log))),
+        ...(authGate ? { reauthenticate: (req: IncomingMessage) => reauthenticate(authGate, req) } : {}),
+      })
     : undefined;
 
   const address = server.address();

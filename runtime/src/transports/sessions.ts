@@ -15,14 +15,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isInitializeRequest, type McpServerFactory } from '@modelcontextprotocol/server';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type McpServerFactory } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { withOutcomeStatus } from '../limits/http.js';
+import { edgeOfAuthInfo, identityOfAuthInfo } from '../core/edge.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 
 export type HttpSessionsMode = 'stateless' | 'stateful';
 
 export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_MAX_SESSIONS = 10_000;
+export const DEFAULT_MAX_SESSIONS_PER_CALLER = 100;
+/** What a refused session open tells the client to wait before trying again. */
+const SESSION_RETRY_AFTER_SECONDS = 30;
 
 export interface SessionRouterOptions {
   /** Serves everything that is not a session request (the stateless handler, fast path included). */
@@ -31,8 +37,13 @@ export interface SessionRouterOptions {
   sdk: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   maxBodyBytes: number;
   logger?: Logger;
+  /** Errors of the Node adapter (logged by the HTTP transport). */
+  onerror?: (error: Error) => void;
   idleTimeoutMs?: number;
+  /** Open sessions in this process at most (`MCP_MAX_SESSIONS`); past it, 503 + Retry-After. */
   maxSessions?: number;
+  /** Open sessions per caller at most (`MCP_MAX_SESSIONS_PER_CALLER`): the subject, or the peer address when anonymous. */
+  maxSessionsPerCaller?: number;
 }
 
 export interface SessionRouter {
@@ -44,16 +55,43 @@ export interface SessionRouter {
 }
 
 interface Session {
-  transport: NodeStreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
+  /** The session's transport behind Node's adapter, with the same outcome → status mapping as stateless HTTP. */
+  serve: (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;
   lastSeen: number;
   /** Requests of this session being served now (a session is not idle while one runs). */
   active: number;
+  /** The subject that opened it (auth on): any other caller is told the session does not exist. */
+  owner: string | undefined;
+  /** The key its per-caller cap counts it under. */
+  callerKey: string;
+}
+
+/** Who is calling: the authenticated subject (the session's owner), and the key caps count under. */
+function callerOfRequest(req: IncomingMessage): { owner: string | undefined; key: string } {
+  const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+  const identity = identityOfAuthInfo(authInfo);
+  if (identity) return { owner: `${identity.method ?? 'auth'}:${identity.subject}`, key: `sub:${identity.subject}` };
+  return { owner: undefined, key: `anon:${edgeOfAuthInfo(authInfo)?.peer ?? 'local'}` };
 }
 
 export function createSessionRouter(factory: McpServerFactory, options: SessionRouterOptions): SessionRouter {
   const sessions = new Map<string, Session>();
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const maxPerCaller = options.maxSessionsPerCaller ?? DEFAULT_MAX_SESSIONS_PER_CALLER;
+  const perCaller = new Map<string, number>();
+  const countFor = (key: string, delta: number) => {
+    const n = (perCaller.get(key) ?? 0) + delta;
+    if (n <= 0) perCaller.delete(key);
+    else perCaller.set(key, n);
+  };
+  const forget = (id: string) => {
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    countFor(session.callerKey, -1);
+  };
   const log = options.logger;
 
   // Sweeps idle sessions; unref'd so it never keeps the process alive.
@@ -72,7 +110,7 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
     session.active++;
     session.lastSeen = Date.now();
     try {
-      await session.transport.handleRequest(req, res, body);
+      await session.serve(req, res, body);
     } finally {
       session.active--;
       session.lastSeen = Date.now();
@@ -80,25 +118,39 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
   }
 
   async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const caller = callerOfRequest(req);
+    const busy = { 'retry-after': String(SESSION_RETRY_AFTER_SECONDS) };
     if (sessions.size >= maxSessions) {
-      return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: `Too many open sessions (${maxSessions}); retry later` }, id: null });
+      log?.warn({ sessions: sessions.size }, 'refused a new MCP session: MCP_MAX_SESSIONS reached');
+      return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: `Too many open sessions (${maxSessions}); retry later` }, id: null }, busy);
+    }
+    if ((perCaller.get(caller.key) ?? 0) >= maxPerCaller) {
+      log?.warn({ caller: caller.key }, 'refused a new MCP session: MCP_MAX_SESSIONS_PER_CALLER reached');
+      return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: `Too many open sessions for this caller (${maxPerCaller}); close one (DELETE) or retry later` }, id: null }, busy);
     }
     const server = await factory({ era: 'legacy' });
     let session: Session | undefined;
-    const transport = new NodeStreamableHTTPServerTransport({
+    const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        if (session) sessions.set(id, session);
+        if (session) {
+          sessions.set(id, session);
+          countFor(session.callerKey, 1);
+        }
         log?.debug({ sessionId: id }, 'MCP session opened');
       },
       onsessionclosed: (id) => {
-        sessions.delete(id);
+        forget(id);
         log?.debug({ sessionId: id }, 'MCP session closed by the client');
       },
     });
-    session = { transport, lastSeen: Date.now(), active: 0 };
+    const serve = toNodeHandler(withOutcomeStatus({ fetch: (request, opts) => transport.handleRequest(request, opts) }), {
+      maxRequestBodySize: options.maxBodyBytes,
+      ...(options.onerror ? { onerror: options.onerror } : {}),
+    }) as Session['serve'];
+    session = { transport, serve, lastSeen: Date.now(), active: 0, owner: caller.owner, callerKey: caller.key };
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) forget(transport.sessionId);
     };
     await server.connect(transport);
     await serveSession(session, req, res, body);
@@ -113,7 +165,9 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
     async handle(req, res) {
       const id = header(req.headers['mcp-session-id']);
       if (id !== undefined) {
-        const session = sessions.get(id);
+        const found = sessions.get(id);
+        // Bound to its owner: to anyone else a session id is as good as unknown (no oracle either).
+        const session = found && found.owner === callerOfRequest(req).owner ? found : undefined;
         if (!session) {
           return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found; initialize a new session' }, id: null });
         }
@@ -140,6 +194,7 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
       clearInterval(sweeper);
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       sessions.clear();
+      perCaller.clear();
     },
   };
 }

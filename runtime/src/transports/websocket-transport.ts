@@ -20,6 +20,15 @@ const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 const SHUTTING_DOWN = -32000;
 
+/** WebSocket close code for a connection whose credential stopped being valid (RFC 6455 policy violation). */
+export const CLOSE_CREDENTIAL_INVALID = 1008;
+
+/**
+ * Decides who sends each message of a connection: re-run per message, so a revoked key or an
+ * expired token stops working on the next message. A refusal closes the connection with its reason.
+ */
+export type MessageAuthenticator = () => Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }>;
+
 /** Shared by every connection of one listener: requests awaiting an answer, and whether it is closing. */
 export interface Tracker {
   inFlight: number;
@@ -37,11 +46,20 @@ export class WebSocketServerTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   private readonly pending = new Set<string | number>();
   private closed = false;
+  /** Messages are authenticated in arrival order: each waits for the one before it. */
+  private queue: Promise<void> = Promise.resolve();
+  /** The AuthInfo each delivered message was authenticated with (read by `authInfoOf`). */
+  private readonly authOf = new WeakMap<object, AuthInfo>();
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly options: { authInfo?: AuthInfo; tracker?: Tracker } = {},
+    private readonly options: { authInfo?: AuthInfo; authenticate?: MessageAuthenticator; tracker?: Tracker } = {},
   ) {}
+
+  /** The AuthInfo a message was delivered with (the SDK's single-channel entry drops per-message extras). */
+  authInfoOf(message: object): AuthInfo | undefined {
+    return this.authOf.get(message) ?? this.options.authInfo;
+  }
 
   async start(): Promise<void> {
     this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
@@ -85,8 +103,32 @@ export class WebSocketServerTransport implements Transport {
       this.pending.add(message.id);
       this.settle(1);
     }
+    const authenticate = this.options.authenticate;
+    if (!authenticate) return this.deliver(message, this.options.authInfo);
+    this.queue = this.queue.then(async () => {
+      if (this.closed) return;
+      let outcome: Awaited<ReturnType<MessageAuthenticator>>;
+      try {
+        outcome = await authenticate();
+      } catch (error) {
+        this.onerror?.(error as Error);
+        outcome = { ok: false, reason: 'authentication failed' };
+      }
+      if (!outcome.ok) {
+        // Close before anything of this message is served: the credential is no longer good.
+        this.onerror?.(new Error(`closing a WebSocket: ${outcome.reason}`));
+        if (this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CREDENTIAL_INVALID, closeReason(outcome.reason));
+        this.finish();
+        return;
+      }
+      this.deliver(message, outcome.authInfo);
+    });
+  }
+
+  private deliver(message: JSONRPCMessage, authInfo: AuthInfo | undefined): void {
+    if (authInfo !== undefined) this.authOf.set(message, authInfo);
     try {
-      this.onmessage?.(message, this.options.authInfo === undefined ? undefined : { authInfo: this.options.authInfo });
+      this.onmessage?.(message, authInfo === undefined ? undefined : { authInfo });
     } catch (error) {
       this.onerror?.(error as Error);
     }
@@ -118,4 +160,11 @@ export class WebSocketServerTransport implements Transport {
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
+/** A close reason fits in 123 bytes (RFC 6455); longer ones are cut on a character boundary. */
+function closeReason(reason: string): string {
+  let text = reason;
+  while (Buffer.byteLength(text) > 123) text = text.slice(0, -1);
+  return text;
 }

@@ -16,7 +16,8 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveTransport, withAuthInfo, type TransportConnection } from './custom.js';
 import { waitForDrain } from './drain.js';
-import { WebSocketServerTransport, type Tracker } from './websocket-transport.js';
+import { WebSocketServerTransport, type MessageAuthenticator, type Tracker } from './websocket-transport.js';
+import { newEdge, toAuthInfo, identityOfAuthInfo } from '../core/edge.js';
 
 export { WebSocketServerTransport };
 
@@ -46,6 +47,12 @@ export type UpgradeGate = (req: IncomingMessage, res: ServerResponse) => boolean
 export interface AttachWebSocketOptions extends WebSocketOptions {
   /** Runs before every accepted upgrade (the HTTP transport passes its Host/Origin/auth checks). */
   admit?: UpgradeGate;
+  /**
+   * Re-authenticates the upgrade request's credential for every message (revoked keys and expired
+   * tokens stop on the next message; the connection closes with 1008 and the reason). Without it
+   * the identity found at upgrade (if any) holds for the connection.
+   */
+  reauthenticate?: (req: IncomingMessage) => Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }>;
   logger?: Logger;
 }
 
@@ -140,9 +147,16 @@ export function attachWebSocket(server: HttpServer | HttpsServer, factory: McpSe
     ws.on('error', (error) => log?.debug({ err: error }, 'WebSocket error'));
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
-    const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
-    const transport = new WebSocketServerTransport(ws, { tracker, ...(authInfo === undefined ? {} : { authInfo }) });
-    const served = authInfo === undefined ? factory : withAuthInfo(factory, authInfo);
+    // Each message gets its own edge (the peer is the anonymous caller's rate-limit key) and, with
+    // auth on, the identity its credential still proves at that moment.
+    const remote = req.socket.remoteAddress;
+    const atUpgrade = identityOfAuthInfo((req as IncomingMessage & { auth?: AuthInfo }).auth);
+    const reauthenticate = options.reauthenticate;
+    const authenticate: MessageAuthenticator = reauthenticate
+      ? async () => reauthenticate(req)
+      : async () => ({ ok: true, authInfo: toAuthInfo(atUpgrade, newEdge('websocket', remote)) });
+    const transport = new WebSocketServerTransport(ws, { tracker, authenticate });
+    const served = withAuthInfo(factory, (message) => transport.authInfoOf(message));
     connections.set(ws, serveTransport(served, transport, { ...(log ? { logger: log } : {}), name: 'websocket' }));
     ws.once('close', (code) => {
       connections.delete(ws);

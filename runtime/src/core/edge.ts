@@ -1,0 +1,69 @@
+/**
+ * The edge of one request: what the transport it arrived on knows about it, as a value.
+ *
+ * Every transport (stdio, HTTP stateless — SDK path and fast path —, HTTP sessions, WebSocket)
+ * makes one `Edge` per request or message and hands it down with the caller's identity in the
+ * SDK's own pass-through slot, `AuthInfo.extra` (`req.auth` over HTTP, the per-message `extra`
+ * of a connection). The policy stage reads the peer from it (the rate-limit key of anonymous
+ * callers) and writes the outcome the transport must show (429 + Retry-After); the transport maps
+ * that outcome to its status in one place. No request headers, process-wide maps or patched
+ * response methods carry it.
+ *
+ * A leaf module: it imports nothing from the runtime.
+ */
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthIdentity } from '../server/contract.js';
+
+/** How a request reached the server. */
+export type TransportKind = 'stdio' | 'http' | 'session' | 'websocket' | 'memory';
+
+export interface Edge {
+  readonly transport: TransportKind;
+  /**
+   * Who is at the other end when nobody authenticated: `ip:<address>` for network transports (the
+   * TCP peer; proxies are not trusted), undefined for stdio and in-memory pairs (one process).
+   */
+  readonly peer: string | undefined;
+  /** Set by the policy stage when a call was refused by a rate limit: the transport answers 429 with this Retry-After. */
+  retryAfterSeconds?: number;
+}
+
+/** What `AuthInfo.token` holds: the presented credential never travels past the authenticator. */
+export const REDACTED_TOKEN = '[not forwarded]';
+
+/** A new edge for a request from `remoteAddress` (undefined: a local pipe). */
+export function newEdge(transport: TransportKind, remoteAddress?: string): Edge {
+  return { transport, peer: remoteAddress === undefined ? undefined : `ip:${remoteAddress}` };
+}
+
+/**
+ * The SDK's `AuthInfo` for a request: the identity (if anyone authenticated) and the edge travel in
+ * `extra`; `token` is never the presented token.
+ */
+export function toAuthInfo(identity: AuthIdentity | undefined, edge: Edge | undefined, resourceMetadataUrl?: string): AuthInfo {
+  return {
+    token: REDACTED_TOKEN,
+    clientId: identity ? (identity.clientId ?? identity.subject) : 'anonymous',
+    scopes: identity ? [...identity.scopes] : [],
+    ...(identity?.expiresAt === undefined ? {} : { expiresAt: identity.expiresAt }),
+    ...(resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl }),
+    extra: { ...(identity ? { identity } : {}), ...(edge ? { edge } : {}) },
+  };
+}
+
+/** The identity an `AuthInfo` made by `toAuthInfo` carries, if anyone authenticated. */
+export function identityOfAuthInfo(authInfo: AuthInfo | undefined): AuthIdentity | undefined {
+  const identity = authInfo?.extra?.identity as AuthIdentity | undefined;
+  return identity && typeof identity.subject === 'string' && Array.isArray(identity.scopes) ? identity : undefined;
+}
+
+/** The edge an `AuthInfo` made by `toAuthInfo` carries. */
+export function edgeOfAuthInfo(authInfo: AuthInfo | undefined): Edge | undefined {
+  const edge = authInfo?.extra?.edge as Edge | undefined;
+  return edge && typeof edge.transport === 'string' ? edge : undefined;
+}
+
+/** The edge of the request an SDK handler context belongs to. */
+export function edgeOfContext(sdkCtx: unknown): Edge | undefined {
+  return edgeOfAuthInfo((sdkCtx as { http?: { authInfo?: AuthInfo } } | undefined)?.http?.authInfo);
+}
