@@ -42,7 +42,7 @@ export function tokenTable(initial: Record<string, Credential>): { tokens: Map<s
   return { tokens, authenticate };
 }
 
-type Tools = { secret_echo: { input: { text: string }; output: undefined }; ask: { input: Record<string, never>; output: undefined }; whoami: { input: Record<string, never>; output: undefined } };
+type Tools = { wait: { input: { ms?: number }; output: undefined }; secret_echo: { input: { text: string }; output: undefined }; ask: { input: Record<string, never>; output: undefined }; whoami: { input: Record<string, never>; output: undefined } };
 type Prompts = { login_help: { args: { user: string; memorable_word?: string } } };
 type Resources = { vault: { params: { key: string }; data: undefined } };
 const defineTool = createDefineTool<Tools, unknown>();
@@ -63,6 +63,7 @@ export const pipelineManifest: Manifest = {
     secret_echo: { name: 'secret_echo', description: 'Needs notes:admin', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, scopes: ['notes:admin'] },
     ask: { name: 'ask', description: 'Asks the client for a name', inputSchema: { type: 'object', properties: {} } },
     whoami: { name: 'whoami', description: 'Names the caller', inputSchema: { type: 'object', properties: {} }, rateLimit: { perMinute: 2 } },
+    wait: { name: 'wait', description: 'Waits until cancelled (or ms)', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } } },
   },
   resources: {
     ...notes.resources,
@@ -97,6 +98,21 @@ export function pipelineModules(): ServerModules {
       }),
     }),
     validateInput: v(t.ask!.inputSchema),
+  };
+  base.tools.wait = {
+    handler: async () => ({
+      default: defineTool('wait', async (input, ctx) => {
+        ran('wait');
+        await new Promise<void>((resolve) => {
+          const onAbort = () => (clearTimeout(timer), ran('wait:aborted'), resolve());
+          // Only an abort while waiting counts (the request's signal also fires when its exchange ends).
+          const timer = setTimeout(() => (ctx.signal.removeEventListener('abort', onAbort), resolve()), input.ms ?? 10_000);
+          ctx.signal.addEventListener('abort', onAbort, { once: true });
+        });
+        return ctx.signal.aborted ? 'aborted' : 'finished';
+      }),
+    }),
+    validateInput: v(t.wait!.inputSchema),
   };
   base.tools.whoami = { handler: async () => ({ default: defineTool('whoami', (_input, ctx) => (ran('whoami'), ctx.auth.subject)) }), validateInput: v(t.whoami!.inputSchema) };
   base.resources.vault = {
@@ -146,6 +162,8 @@ export interface PipelineOptions {
   manifest?: Manifest;
   maxSessions?: number;
   maxSessionsPerCaller?: number;
+  /** Shared cancellations registry (tests of cross-replica cancel attach Redis to it). */
+  cancellations?: import('../cancel/index.js').Cancellations;
 }
 
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
@@ -161,7 +179,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const logger = createLogger({ level: 'info', destination: sink });
   const metrics = createMetrics();
   const manifest = options.manifest ?? pipelineManifest;
-  const factory = await createServerFactory({ manifest, modules: pipelineModules(), deps: { db: storage.db, logger, metrics } });
+  const factory = await createServerFactory({ manifest, modules: pipelineModules(), deps: { db: storage.db, logger, metrics }, ...(options.cancellations ? { cancellations: options.cancellations } : {}) });
   const http = await startHttpServer(factory, {
     port: 0,
     logger,
@@ -340,4 +358,14 @@ export async function connectChannel(factory: ServerFactory): Promise<Connection
   };
   await handshake(connection);
   return connection;
+}
+
+/** A 2025-era stateless request (no session): what `legacy: 'stateless'` serves. */
+export async function legacyRequest(url: string, message: Record<string, unknown>, token?: string): Promise<HttpAnswer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': PV_LEGACY, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', ...message }),
+  });
+  return readAnswer(res);
 }

@@ -67,3 +67,13 @@ export function edgeOfAuthInfo(authInfo: AuthInfo | undefined): Edge | undefined
 export function edgeOfContext(sdkCtx: unknown): Edge | undefined {
   return edgeOfAuthInfo((sdkCtx as { http?: { authInfo?: AuthInfo } } | undefined)?.http?.authInfo);
 }
+
+/**
+ * Who a call counts against (rate limits, cancellation, session caps): the authenticated subject,
+ * else the anonymous caller's transport peer (HTTP and WebSocket: the client address; stdio: the
+ * one process at the other end of the pipe).
+ */
+export function callerKey(auth: AuthIdentity, peer: string | undefined): string {
+  if (!auth.anonymous) return `sub:${auth.subject}`;
+  return peer === undefined ? 'anon:local' : `anon:${peer}`;
+}

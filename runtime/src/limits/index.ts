@@ -14,6 +14,7 @@ import { createMemoryRateLimiter, type RateLimiter } from '../rate-limit/index.j
 import type { AuthIdentity, CompiledValidator, ManifestLimits, ToolManifestEntry } from '../server/contract.js';
 
 export { statusFor, withOutcomeStatus, type FetchHandler } from './http.js';
+import { callerKey } from '../core/edge.js';
 
 export type { ManifestLimits } from '../server/contract.js';
 
@@ -152,10 +153,7 @@ export function withArgumentLimits(validate: CompiledValidator, limits: Pick<Lim
  * Who a call counts against: the authenticated subject, else the anonymous caller's transport
  * peer (HTTP: the client address; stdio: the one process at the other end of the pipe).
  */
-export function callerKey(auth: AuthIdentity, peer: string | undefined): string {
-  if (!auth.anonymous) return `sub:${auth.subject}`;
-  return peer === undefined ? 'anon:local' : `anon:${peer}`;
-}
+export { callerKey };
 
 export interface CallLimiterOptions {
   limits: Pick<Limits, 'perCallerPerMinute'>;

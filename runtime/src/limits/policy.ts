@@ -18,6 +18,7 @@ import type { CompiledValidator, HandlerContext, Manifest, ToolManifestEntry } f
 import { newRequestId } from '../server/context.js';
 import { toolErrorResult } from '../server/results.js';
 import { edgeOfContext, type Edge } from '../core/edge.js';
+import type { Cancellations } from '../cancel/index.js';
 import { callerKey, createCallLimiter, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
 
 /** Error codes a denial carries (scopes from the auth module, the sandbox). */
@@ -31,6 +32,8 @@ export interface CallPolicyOptions {
   dialect: 'sqlite' | 'postgres';
   /** The guard's limiter (Redis in production) so limits hold across replicas. */
   limiter?: RateLimiter;
+  /** Where HTTP-borne calls register while they run, so a cancel from another request reaches them. */
+  cancellations?: Cancellations;
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -145,12 +148,25 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       let result: CallToolResult;
       try {
         // stdio and in-memory clients have no peer: one process at the other end is one caller.
-        await limiter.check(entry, callerKey(ctx.auth, edge?.peer));
+        const caller = callerKey(ctx.auth, edge?.peer);
+        await limiter.check(entry, caller);
         const controller = new AbortController();
         addAbortSource(ctx, controller.signal);
-        result = await runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
-          ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
-        );
+        // Stateless HTTP: a `notifications/cancelled` arrives on another request (or replica).
+        const requestId = (sdkCtx?.mcpReq as { id?: unknown } | undefined)?.id;
+        let release: (() => void) | undefined;
+        if (edge?.transport === 'http' && options.cancellations && (typeof requestId === 'string' || typeof requestId === 'number')) {
+          const cancel = new AbortController();
+          addAbortSource(ctx, cancel.signal);
+          release = options.cancellations.track(caller, requestId, cancel);
+        }
+        try {
+          result = await runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
+            ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
+          );
+        } finally {
+          release?.();
+        }
       } catch (error) {
         result = toolErrorResult(error, ctx.log, ctx.requestId);
       }

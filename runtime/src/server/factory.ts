@@ -32,6 +32,7 @@ import { answeringInput, InputNeeded, inputRequiredFor, verifyRequestState } fro
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
 import { readableParamErrors } from './params.js';
+import { createCancellations, type Cancellations } from '../cancel/index.js';
 import { createCallPolicy } from '../limits/policy.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
@@ -69,6 +70,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   loading?: 'eager' | 'lazy';
   /** Overrides the spec's `auth.list` (`MCP_AUTH_LIST`): `filter` lists only what the caller may use. */
   authList?: 'filter' | 'all';
+  /** Running HTTP calls by caller and request id (a fresh registry by default; see `cancel`). */
+  cancellations?: Cancellations;
 }
 
 export interface PoolStats {
@@ -91,6 +94,8 @@ export interface ServerFactory {
   warm(count: number, era?: 'legacy' | 'modern'): void;
   /** Aborts `ctx.signal` of every running handler (shutdown). */
   abortAll(reason?: string): void;
+  /** HTTP-borne calls while they run: `notifications/cancelled` on any request aborts them (see `cancel`). */
+  readonly cancellations: Cancellations;
   readonly stats: PoolStats;
 }
 
@@ -148,8 +153,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       limiter: createMemoryRateLimiter(),
       registry: metrics.registry,
     });
+  const cancellations = options.cancellations ?? createCancellations();
   // Argument limits, rate limits, timeouts and the audit trail around every call (limits/policy.ts).
   const policy = createCallPolicy({
+    cancellations,
     manifest,
     logger,
     registry: metrics.registry,
@@ -423,6 +430,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     cache: { value: cache, enumerable: true },
     db: { value: deps.db, enumerable: true },
     fastPath: { value: fastPath, enumerable: true },
+    cancellations: { value: cancellations, enumerable: true },
     stats: { get: () => ({ ...stats, idle: idle.legacy.length + idle.modern.length }), enumerable: true },
     warm: {
       value(count: number, era: Era = 'modern') {

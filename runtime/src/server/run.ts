@@ -161,6 +161,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   let stdio: StdioHandle | undefined;
   let tlsReloader: TlsReloader | undefined;
   let stopping: Promise<void> | undefined;
+  let detachCancellations: (() => Promise<void>) | undefined;
   const shutdown = (reason = 'shutdown requested'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
@@ -170,6 +171,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       }
       factory.abortAll(reason);
       if (stdio) await stdio.close().catch(() => {});
+      await detachCancellations?.().catch(() => {});
       await storage.close();
       await redis?.close().catch(() => {});
       flushLogger(logger);
@@ -179,6 +181,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
 
   try {
     if (config.transport === 'http') {
+      // Replicas: a 2025 client's cancel may land on another replica than its call (cancel/).
+      if (redis) detachCancellations = await factory.cancellations.attachRedis(redis.client, `${redis.prefix}cancel`, logger);
       const { startHttpServer } = await import('../transports/http.js');
       http = await startHttpServer(factory, {
         host: config.host,

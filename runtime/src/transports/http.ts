@@ -23,6 +23,8 @@ import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './
 import { createSessionRouter, type HttpSessionsMode } from './sessions.js';
 import { withOutcomeStatus } from '../limits/http.js';
 import { newEdge, toAuthInfo } from '../core/edge.js';
+import { withCancelNotifications } from '../cancel/http.js';
+import type { Cancellations } from '../cancel/index.js';
 import { waitForDrain } from './drain.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 
@@ -120,7 +122,10 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const replies = new PendingReplies();
   const mcp = quietly(() => createMcpHandler(withPendingReplies(factory, replies), { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: maxBodyBytes, onerror }));
   // withOutcomeStatus: a rate-limited call answers 429 + Retry-After (limits/http.ts).
-  const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(mcp, replies)), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  // withCancelNotifications: a 2025 client's `notifications/cancelled` aborts its call wherever it runs (cancel/).
+  const cancellations = (factory as { cancellations?: Cancellations }).cancellations;
+  const sdkHandler = cancellations ? withCancelNotifications(mcp, cancellations) : mcp;
+  const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(sdkHandler, replies)), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
   const serveMcp =
     fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
