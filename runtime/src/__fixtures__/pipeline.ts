@@ -51,7 +51,11 @@ const defineResource = createDefineResource<Resources, unknown>();
 
 /** Counts of handler runs by entry name (a handler must run exactly once or never per request). */
 export const runs = new Map<string, number>();
-const ran = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
+/** Counts a run under the entry's name and under `name@subject` (concurrent tests count per caller). */
+const ran = (name: string, subject?: string) => {
+  runs.set(name, (runs.get(name) ?? 0) + 1);
+  if (subject !== undefined) runs.set(`${name}@${subject}`, (runs.get(`${name}@${subject}`) ?? 0) + 1);
+};
 /** The subject each completer saw (per-caller completers must see their own caller). */
 export const completedFor: string[] = [];
 
@@ -88,11 +92,11 @@ export function pipelineModules(): ServerModules {
   const base = makeModules();
   const v = (schema: object) => async () => ({ default: standaloneValidator(schema as Record<string, unknown>) });
   const t = pipelineManifest.tools;
-  base.tools.secret_echo = { handler: async () => ({ default: defineTool('secret_echo', (input) => (ran('secret_echo'), `secret ${input.text}`)) }), validateInput: v(t.secret_echo!.inputSchema) };
+  base.tools.secret_echo = { handler: async () => ({ default: defineTool('secret_echo', (input, ctx) => (ran('secret_echo', ctx.auth.subject), `secret ${input.text}`)) }), validateInput: v(t.secret_echo!.inputSchema) };
   base.tools.ask = {
     handler: async () => ({
       default: defineTool('ask', async (_input, ctx) => {
-        ran('ask');
+        ran('ask', ctx.auth.subject);
         const answer = await ctx.elicit({ message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
         return `hello ${String(answer.content?.name)}`;
       }),
@@ -114,7 +118,7 @@ export function pipelineModules(): ServerModules {
     }),
     validateInput: v(t.wait!.inputSchema),
   };
-  base.tools.whoami = { handler: async () => ({ default: defineTool('whoami', (_input, ctx) => (ran('whoami'), ctx.auth.subject)) }), validateInput: v(t.whoami!.inputSchema) };
+  base.tools.whoami = { handler: async () => ({ default: defineTool('whoami', (_input, ctx) => (ran('whoami', ctx.auth.subject), ctx.auth.subject)) }), validateInput: v(t.whoami!.inputSchema) };
   base.resources.vault = {
     handler: async () => ({
       default: defineResource('vault', {
@@ -130,7 +134,7 @@ export function pipelineModules(): ServerModules {
   };
   base.prompts.login_help = {
     handler: async () => ({
-      default: definePrompt('login_help', (args) => (ran('login_help'), `Help ${args.user}`), {
+      default: definePrompt('login_help', (args, ctx) => (ran('login_help', ctx.auth.subject), `Help ${args.user}`), {
         complete: {
           user(value: string, ctx: { auth: { subject: string } }) {
             completedFor.push(ctx.auth.subject);
@@ -294,12 +298,20 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** Server-to-client requests the raw clients received (they decline elicitations, as a cautious user). */
+export const asked: string[] = [];
+
 function correlate(send: (message: JSONRPCMessage) => void) {
   const waiting = new Map<unknown, (message: Record<string, unknown>) => void>();
   let next = 100;
   return {
     receive(message: Record<string, unknown>) {
       if (message.id !== undefined && message.method === undefined) waiting.get(message.id)?.(message);
+      else if (message.id !== undefined && typeof message.method === 'string') {
+        asked.push(message.method);
+        const result = message.method === 'elicitation/create' ? { action: 'decline' } : undefined;
+        send((result ? { jsonrpc: '2.0', id: message.id, result } : { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'not supported by this test client' } }) as JSONRPCMessage);
+      }
     },
     request(method: string, params: Record<string, unknown>) {
       const id = next++;
@@ -316,7 +328,7 @@ function correlate(send: (message: JSONRPCMessage) => void) {
 }
 
 async function handshake(c: Connection): Promise<void> {
-  await c.request('initialize', { protocolVersion: PV_LEGACY, capabilities: {}, clientInfo: { name: 'pipeline-test', version: '1' } });
+  await c.request('initialize', { protocolVersion: PV_LEGACY, capabilities: { elicitation: {} }, clientInfo: { name: 'pipeline-test', version: '1' } });
 }
 
 /** A WebSocket client; `localAddress` picks the loopback address it connects from (its peer). */

@@ -7,7 +7,7 @@
  *
  * Kept out of factory.ts so the factory only holds the hook lines.
  */
-import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import { UriTemplate, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -42,6 +42,11 @@ export interface CallPolicy {
   readonly audit: AuditLog;
   /** The validator with the argument shape check in front (cached per validator). */
   inputValidator(entry: ToolManifestEntry, validate: CompiledValidator): CompiledValidator;
+  /**
+   * Records a request refused by the HTTP scope challenge (before any handler or context exists):
+   * one `denied` audit line with the same fields and redaction as a denial inside a handler.
+   */
+  deniedBeforeDispatch(request: { method: string; params?: Record<string, unknown> }, identity: { subject: string }, promptSchema: (name: string) => Record<string, unknown> | undefined): void;
   /** Records a call refused by input validation (it never reaches `runTool`). */
   invalid(entry: ToolManifestEntry, message: string): void;
   /** Runs one validated tool call under the rate limits and timeout; audits it. Never throws. */
@@ -138,6 +143,27 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       }
       return w;
     },
+    deniedBeforeDispatch(request, identity, promptSchema) {
+      const params = request.params ?? {};
+      const kinds: Record<string, AuditKind> = { 'tools/call': 'tool', 'prompts/get': 'prompt', 'resources/read': 'resource' };
+      const kind = kinds[request.method];
+      if (!kind) return;
+      const name = String(kind === 'resource' ? params.uri : params.name);
+      const tool = kind === 'tool' ? Object.values(options.manifest.tools).find((t) => t.name === name) : undefined;
+      const args = kind === 'resource' ? { uri: name } : params.arguments;
+      const schema = kind === 'tool' ? tool?.inputSchema : kind === 'prompt' ? promptSchema(name) : undefined;
+      const resourceName = kind === 'resource' ? resourceNameOf(options.manifest, name) : undefined;
+      audit.record({
+        kind,
+        name: resourceName ?? name,
+        subject: identity.subject,
+        outcome: 'denied',
+        durationMs: 0,
+        requestId: newRequestId(),
+        arguments: redactorOf(`${kind}:${resourceName ?? name}`, schema)(args),
+        errorCode: 'insufficient_scope',
+      });
+    },
     invalid(entry, message) {
       // The SDK answers invalid input before any context exists: no subject or arguments to record.
       audit.record({ kind: 'tool', name: entry.name, subject: '-', outcome: 'invalid', durationMs: 0, requestId: newRequestId(), errorCode: message.includes('arguments exceed a limit') ? LimitErrorCode.LimitExceeded : ErrorCode.InvalidArguments });
@@ -200,4 +226,12 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       }
     },
   };
+}
+
+/** The name of the resource serving `uri` (static URI or template match), for the audit line. */
+function resourceNameOf(manifest: Manifest, uri: string): string | undefined {
+  for (const entry of Object.values(manifest.resources)) {
+    if (!entry.template ? entry.uri === uri : new UriTemplate(entry.uri).match(uri) !== null) return entry.name;
+  }
+  return undefined;
 }

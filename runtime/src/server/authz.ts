@@ -100,6 +100,8 @@ export interface AuthzOptions {
   list?: 'filter' | 'all';
   /** Called once per refused call (missing scope or outside its window): the factory counts `scope_denied`. */
   onDenied?: () => void;
+  /** Called for each refusal by the HTTP scope challenge (before any handler), with the refused request. */
+  onChallenged?: (request: { method: string; params?: Record<string, unknown> }, identity: AuthIdentity) => void;
 }
 
 export function createAuthz(manifest: Manifest, options: AuthzOptions = {}): Authz {
@@ -134,12 +136,13 @@ export function createAuthz(manifest: Manifest, options: AuthzOptions = {}): Aut
     scopeChallenge(scopes) {
       if (!enabled || !scopes || scopes.length === 0) return undefined;
       const required = [...scopes] as [string, ...string[]];
-      return ({ authInfo }) => {
+      return ({ authInfo, request }) => {
         const identity = identityOfAuthInfo(authInfo);
         if (!identity) return undefined;
         const lacking = missing(required, identity);
         if (lacking.length === 0) return undefined;
         options.onDenied?.();
+        options.onChallenged?.(request as { method: string; params?: Record<string, unknown> }, identity);
         // The challenge names the full set the entry needs (what the client should ask for);
         // the description names what is missing.
         return { scopes: required, errorDescription: `Missing scope: ${lacking.join(' ')}` };

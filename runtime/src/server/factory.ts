@@ -134,6 +134,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   const authz = createAuthz(manifest, {
     ...(options.authList === undefined ? {} : { list: options.authList }),
     onDenied: () => countSecurityEvent(metrics.registry, 'scope_denied'),
+    // Over HTTP the SDK's scope challenge (403) answers before any callback runs: audited here,
+    // so a denial is one audit line on every transport.
+    onChallenged: (request, identity) => policy.deniedBeforeDispatch(request, identity, promptSchemaByName),
   });
   const deps: ContextDeps = {
     db: options.deps.db as Kysely<unknown>,
@@ -177,6 +180,11 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     validators.set(schema, loaded.prompts.get(key)!.validateArgs ?? compileValidator(schema));
   }
   const provider = createValidatorProvider(validators);
+  const promptKeyByName = new Map(Object.entries(manifest.prompts).map(([key, entry]) => [entry.name, key]));
+  function promptSchemaByName(name: string): JsonSchemaObject | undefined {
+    const key = promptKeyByName.get(name);
+    return key === undefined ? undefined : promptSchemas.get(key);
+  }
 
   const tools: ToolRecord[] = Object.entries(manifest.tools).map(([key, entry]) => {
     const record: ToolRecord = {
@@ -222,9 +230,16 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const { entry } = t;
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
-    let outcome: CallOutcome = 'ok';
+    let outcome: CallOutcome | undefined = 'ok';
     try {
-      authz.assertAllowed(entry.scopes, ctx.auth);
+      try {
+        authz.assertAllowed(entry.scopes, ctx.auth);
+      } catch (denied) {
+        // A denial is a security event (counted by authz) and an audit line, not a tool call: the
+        // HTTP scope challenge refuses before any callback, so no path counts it as a call.
+        outcome = undefined;
+        return policy.failed(entry, args, ctx, denied, started);
+      }
       const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
       const outputValidator = outputValidatorOf(t, tool);
       // The guard may run the call in a transaction and swap `ctx.db` for it (idempotency keys).
@@ -242,7 +257,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       outcome = 'error';
       return policy.failed(entry, args, ctx, error, started);
     } finally {
-      metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
+      if (outcome !== undefined) metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
     }
   }
 
@@ -331,8 +346,11 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const read = async (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext): Promise<ReadResourceResult> => {
       const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx);
       try {
-        authz.assertAllowed(entry.scopes, ctx.auth);
-        const value = await policy.around('resource', entry.name, ctx, { uri: uri.href }, () => handlers.read(params as never, { ...ctx, uri: uri.href }));
+        // Inside the audited section: a denial is one audit line (outcome denied), as for tools.
+        const value = await policy.around('resource', entry.name, ctx, { uri: uri.href }, () => {
+          authz.assertAllowed(entry.scopes, ctx.auth);
+          return handlers.read(params as never, { ...ctx, uri: uri.href });
+        });
         return resourceResult(entry, uri.href, value, resource.validate, ctx.log, ctx.requestId);
       } catch (error) {
         throw protocolError(error, ctx.log, ctx.requestId);
@@ -383,8 +401,20 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const run = async (args: unknown, sdkCtx: ServerContext): Promise<GetPromptResult> => {
       const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx);
       try {
-        authz.assertAllowed(entry.scopes, ctx.auth);
-        return promptResult(await policy.around('prompt', entry.name, ctx, args, () => prompt.definition.handler(args, ctx), promptSchemas.get(key)));
+        const schema = promptSchemas.get(key);
+        return promptResult(
+          await policy.around(
+            'prompt',
+            entry.name,
+            ctx,
+            args,
+            () => {
+              authz.assertAllowed(entry.scopes, ctx.auth);
+              return prompt.definition.handler(args, ctx);
+            },
+            schema,
+          ),
+        );
       } catch (error) {
         if (error instanceof InputNeeded) return inputRequiredFor(error) as never;
         throw protocolError(error, ctx.log, ctx.requestId);
