@@ -9,12 +9,9 @@
  */
 import {
   McpServer,
-  ResourceTemplate,
   fromJsonSchema,
   type CallToolResult,
-  type GetPromptResult,
   type McpRequestContext,
-  type ReadResourceResult,
   type ScopeChallengeHandler,
   type ServerContext,
   type StandardSchemaWithJSON,
@@ -28,16 +25,18 @@ import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
 import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
-import { answeringInput, InputNeeded, inputRequiredFor, verifyRequestState } from './interaction.js';
+import { answeringInput, verifyRequestState } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
 import { readableParamErrors } from './params.js';
+import { createServerPool, type Era, type PoolStats } from './pool.js';
+import { createEntryRegistrar } from './entries.js';
 import { createCancellations, type Cancellations } from '../cancel/index.js';
 import { createCallPolicy } from '../limits/policy.js';
 import { countSecurityEvent } from '../audit/index.js';
-import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
-import { promptResult, protocolError, resourceResult, toolErrorResult, toolResult } from './results.js';
-import { createLazyModules, lazyJsonSchema, loadResourcesAndPrompts, type LoadedPrompt, type LoadedResource, type LoadedTool } from './load.js';
+import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
+import { toolResult } from './results.js';
+import { createLazyModules, lazyJsonSchema, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -74,11 +73,7 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   cancellations?: Cancellations;
 }
 
-export interface PoolStats {
-  built: number;
-  reused: number;
-  idle: number;
-}
+export type { PoolStats };
 
 /** Hands out an `McpServer` per connection (stdio, in-memory) or per request (HTTP). */
 export interface ServerFactory {
@@ -99,7 +94,6 @@ export interface ServerFactory {
   readonly stats: PoolStats;
 }
 
-type Era = 'legacy' | 'modern';
 type ToolResult = CallToolResult;
 
 interface ToolRecord {
@@ -296,6 +290,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     return { key, entry, prompt: loaded.prompts.get(key)!, argsSchema: schema ? fromJsonSchema(schema, provider) : undefined };
   });
   const resources = Object.entries(manifest.resources).map(([key, entry]) => ({ entry, resource: loaded.resources.get(key)! }));
+  // Resources and prompts: scope check, audit and error mapping around their handlers (entries.ts).
+  const entries = createEntryRegistrar({ deps, authz, policy });
 
   function build(): McpServer {
     const server = new McpServer(
@@ -307,8 +303,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     readableParamErrors(server);
     authz.filterLists(server);
     for (const t of tools) registerTool(server, t);
-    for (const r of resources) registerResource(server, r.entry, r.resource);
-    for (const p of prompts) registerPrompt(server, p.key, p.entry, p.prompt, p.argsSchema);
+    for (const r of resources) entries.resource(server, r.entry, r.resource);
+    for (const p of prompts) entries.prompt(server, p.entry, p.prompt, p.argsSchema, promptSchemas.get(p.key));
     surface.install(server);
     return server;
   }
@@ -335,124 +331,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     );
   }
 
-  function registerResource(server: McpServer, entry: ResourceManifestEntry, resource: LoadedResource): void {
-    const handlers = resource.definition.handlers;
-    const meta = {
-      ...(entry.title === undefined ? {} : { title: entry.title }),
-      ...(entry.description === undefined ? {} : { description: entry.description }),
-      ...(entry.mimeType === undefined ? {} : { mimeType: entry.mimeType }),
-      ...scopeChallengeOf(entry.scopes),
-    };
-    const read = async (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext): Promise<ReadResourceResult> => {
-      const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx);
-      try {
-        // Inside the audited section: a denial is one audit line (outcome denied), as for tools.
-        const value = await policy.around('resource', entry.name, ctx, { uri: uri.href }, () => {
-          authz.assertAllowed(entry.scopes, ctx.auth);
-          return handlers.read(params as never, { ...ctx, uri: uri.href });
-        });
-        return resourceResult(entry, uri.href, value, resource.validate, ctx.log, ctx.requestId);
-      } catch (error) {
-        throw protocolError(error, ctx.log, ctx.requestId);
-      }
-    };
-    if (!entry.template) {
-      server.registerResource(entry.name, entry.uri, meta, (uri, sdkCtx) => read(uri, {}, sdkCtx as ServerContext));
-      return;
-    }
-    const complete: Record<string, (value: string) => Promise<string[]>> = {};
-    for (const [variable, fn] of Object.entries(handlers.complete ?? {})) {
-      if (typeof fn !== 'function') continue;
-      complete[variable] = async (value: string) => {
-        // The SDK gives completion callbacks no request context; a fresh id still correlates logs.
-        const ctx = createHandlerContext(deps, { resource: entry.name, complete: variable }, undefined);
-        try {
-          return await (fn as (v: string, c: typeof ctx) => Promise<string[]> | string[])(value, ctx);
-        } catch (error) {
-          throw protocolError(error, ctx.log, ctx.requestId);
-        }
-      };
-    }
-    const list = handlers.list;
-    const template = new ResourceTemplate(entry.uri, {
-      list: list
-        ? async (sdkCtx) => {
-            const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx as ServerContext);
-            // A caller without the resource's scopes is not shown its instances either.
-            if (authz.enabled && authz.missing(entry.scopes, ctx.auth).length > 0) return { resources: [] };
-            try {
-              return { resources: await list(ctx) };
-            } catch (error) {
-              throw protocolError(error, ctx.log, ctx.requestId);
-            }
-          }
-        : undefined,
-      complete,
-    });
-    server.registerResource(entry.name, template, meta, (uri, variables, sdkCtx) => read(uri, variables, sdkCtx as ServerContext));
-  }
+  const pool = createServerPool({ build, maxIdle: options.pool?.maxIdle ?? 32, onReturn: (server) => surface.drop(server) });
 
-  function registerPrompt(server: McpServer, key: string, entry: PromptManifestEntry, prompt: LoadedPrompt, argsSchema: StandardSchemaWithJSON | undefined): void {
-    const config = {
-      ...(entry.title === undefined ? {} : { title: entry.title }),
-      ...(entry.description === undefined ? {} : { description: entry.description }),
-      ...scopeChallengeOf(entry.scopes),
-    };
-    const run = async (args: unknown, sdkCtx: ServerContext): Promise<GetPromptResult> => {
-      const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx);
-      try {
-        const schema = promptSchemas.get(key);
-        return promptResult(
-          await policy.around(
-            'prompt',
-            entry.name,
-            ctx,
-            args,
-            () => {
-              authz.assertAllowed(entry.scopes, ctx.auth);
-              return prompt.definition.handler(args, ctx);
-            },
-            schema,
-          ),
-        );
-      } catch (error) {
-        if (error instanceof InputNeeded) return inputRequiredFor(error) as never;
-        throw protocolError(error, ctx.log, ctx.requestId);
-      }
-    };
-    if (argsSchema) {
-      server.registerPrompt(entry.name, { ...config, argsSchema }, ((args: unknown, sdkCtx: ServerContext) => run(args, sdkCtx)) as never);
-    } else {
-      server.registerPrompt(entry.name, config, (sdkCtx) => run({}, sdkCtx as ServerContext));
-    }
-  }
-
-  // The pool: one list of idle instances per protocol era (an instance is bound to the era of the
-  // request it was built for), and the set of instances currently lent out.
-  const maxIdle = options.pool?.maxIdle ?? 32;
-  const idle: Record<Era, McpServer[]> = { legacy: [], modern: [] };
-  const lent = new Set<McpServer>();
-  const stats = { built: 0, reused: 0 };
-
-  function acquire(era: Era): McpServer {
-    let server = idle[era].pop();
-    if (server) stats.reused++;
-    else {
-      server = build();
-      stats.built++;
-    }
-    const instance = server;
-    lent.add(instance);
-    instance.server.onclose = () => {
-      // Guarded: a second close must not put the instance in the pool twice.
-      if (!lent.delete(instance)) return;
-      surface.drop(instance);
-      if (idle[era].length < maxIdle) idle[era].push(instance);
-    };
-    return instance;
-  }
-
-  const factory = ((ctx?: McpRequestContext) => acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern')) as ServerFactory;
+  const factory = ((ctx?: McpRequestContext) => pool.acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern')) as ServerFactory;
   Object.defineProperties(factory, {
     manifest: { value: manifest, enumerable: true },
     logger: { value: logger, enumerable: true },
@@ -461,15 +342,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     db: { value: deps.db, enumerable: true },
     fastPath: { value: fastPath, enumerable: true },
     cancellations: { value: cancellations, enumerable: true },
-    stats: { get: () => ({ ...stats, idle: idle.legacy.length + idle.modern.length }), enumerable: true },
-    warm: {
-      value(count: number, era: Era = 'modern') {
-        while (idle[era].length < Math.min(count, maxIdle)) {
-          idle[era].push(build());
-          stats.built++;
-        }
-      },
-    },
+    stats: { get: () => pool.stats, enumerable: true },
+    warm: { value: (count: number, era: Era = 'modern') => pool.warm(count, era) },
     abortAll: {
       value(reason = 'server shutting down') {
         if (!shutdown.signal.aborted) shutdown.abort(new Error(reason));
