@@ -61,6 +61,8 @@ export interface RuntimeConfig {
   tlsKey?: string;
   /** Mutual TLS: PEM CA bundle client certificates must chain to (needs tlsCert/tlsKey). */
   tlsClientCa?: string;
+  /** Signs the requestState of input rounds (`MCP_REQUEST_STATE_SECRET`, a secret: never printed). */
+  requestStateSecret?: string;
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -273,6 +275,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...(env.MCP_MAX_SESSIONS ? { maxSessions } : {}),
       ...(env.MCP_MAX_SESSIONS_PER_CALLER ? { maxSessionsPerCaller } : {}),
       ...tls,
+      ...(env.MCP_REQUEST_STATE_SECRET ? { requestStateSecret: env.MCP_REQUEST_STATE_SECRET } : {}),
       auth,
     },
   };

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuthIdentity, Cache, HandlerContext } from './contract.js';
 import { identityOfContext } from './authz.js';
-import { createClientInteraction } from './interaction.js';
+import { createClientInteraction, type RequestStateCodec } from './interaction.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
 
 /** The identity of every caller until an auth mode is configured. */
@@ -23,6 +23,8 @@ export interface ContextDeps {
   identity?: AuthIdentity;
   /** Resource subscriptions behind `ctx.resources` (none: updates go nowhere). */
   subscriptions?: ResourceSubscriptions;
+  /** Signs the answers of input rounds (`requestState`); one per server factory. */
+  requestState?: RequestStateCodec;
 }
 
 /** A short unique id for log correlation; also what clients quote for internal errors. */
@@ -44,7 +46,7 @@ export function createHandlerContext(
   const log = deps.logger.child({ requestId, ...bindings });
   const progressToken = sdkCtx?.mcpReq._meta?.progressToken;
   let signal: AbortSignal | undefined;
-  const client = createClientInteraction(sdkCtx, log, Object.values(bindings)[0] ?? 'server');
+  const client = createClientInteraction(sdkCtx, log, Object.values(bindings)[0] ?? 'server', deps.requestState);
   const subscriptions = deps.subscriptions;
   return {
     elicit: client.elicit,

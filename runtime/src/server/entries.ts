@@ -10,7 +10,7 @@ import type { CallPolicy } from '../limits/policy.js';
 import type { Authz } from './authz.js';
 import { createHandlerContext, type ContextDeps } from './context.js';
 import type { JsonSchemaObject, PromptManifestEntry, ResourceManifestEntry } from './contract.js';
-import { InputNeeded, inputRequiredFor } from './interaction.js';
+import { createRequestStateCodec, InputNeeded, inputRequiredFor } from './interaction.js';
 import type { LoadedPrompt, LoadedResource } from './load.js';
 import { promptResult, protocolError, resourceResult } from './results.js';
 
@@ -97,7 +97,7 @@ export function createEntryRegistrar({ deps, authz, policy }: EntryRegistrarDeps
           );
           return promptResult(value);
         } catch (error) {
-          if (error instanceof InputNeeded) return inputRequiredFor(error) as never;
+          if (error instanceof InputNeeded) return inputRequiredFor(error, deps.requestState ?? createRequestStateCodec()) as never;
           throw protocolError(error, ctx.log, ctx.requestId);
         }
       };

@@ -25,7 +25,7 @@ import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
 import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
-import { answeringInput, verifyRequestState } from './interaction.js';
+import { answeringInput, createRequestStateCodec, requestStateVerifier } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
 import { readableParamErrors } from './params.js';
@@ -71,6 +71,11 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   authList?: 'filter' | 'all';
   /** Running HTTP calls by caller and request id (a fresh registry by default; see `cancel`). */
   cancellations?: Cancellations;
+  /**
+   * Key that signs `requestState` of input rounds (`MCP_REQUEST_STATE_SECRET`): the same on every
+   * replica so any of them takes a retry; a random per-process key without it.
+   */
+  requestStateSecret?: string;
 }
 
 export type { PoolStats };
@@ -132,7 +137,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     // so a denial is one audit line on every transport.
     onChallenged: (request, identity) => policy.deniedBeforeDispatch(request, identity, promptSchemaByName),
   });
+  const requestState = createRequestStateCodec(options.requestStateSecret);
+  const verifyRequestState = requestStateVerifier(requestState);
   const deps: ContextDeps = {
+    requestState,
     db: options.deps.db as Kysely<unknown>,
     cache,
     logger,
@@ -243,6 +251,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
             toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
           ),
+          requestState,
         ),
       );
       if (result.isError) outcome = 'error';

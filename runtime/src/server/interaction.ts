@@ -63,40 +63,45 @@ export interface AskOptions {
 }
 
 const STATE_VERSION = 'v1';
-let secret: Buffer | undefined;
 
-function stateKey(): Buffer {
-  secret ??= process.env.MCP_REQUEST_STATE_SECRET ? Buffer.from(process.env.MCP_REQUEST_STATE_SECRET, 'utf8') : randomBytes(32);
-  return secret;
+/** Signs and checks the answers that travel in `requestState` (one per server factory). */
+export interface RequestStateCodec {
+  /** Encodes the answers so far as `v1.<base64url json>.<hmac>`. */
+  encode(answers: Record<string, unknown>): string;
+  /** Decodes state minted by `encode`; anything else (tampered, foreign, stale key) is refused. */
+  decode(state: unknown): Record<string, unknown> | undefined;
 }
 
-function sign(payload: string): string {
-  return createHmac('sha256', stateKey()).update(payload).digest('base64url');
-}
-
-/** Encodes the answers so far as `v1.<base64url json>.<hmac>`. */
-export function encodeState(answers: Record<string, unknown>): string {
-  const payload = Buffer.from(JSON.stringify(answers), 'utf8').toString('base64url');
-  return `${STATE_VERSION}.${payload}.${sign(payload)}`;
-}
-
-/** Decodes state minted by `encodeState`; anything else (tampered, foreign, stale key) is refused. */
-export function decodeState(state: unknown): Record<string, unknown> | undefined {
-  if (typeof state !== 'string') return undefined;
-  const [version, payload, mac] = state.split('.');
-  if (version !== STATE_VERSION || !payload || !mac) throw new ToolError('The request state sent with this retry is not valid for this server; call the tool again without it.');
-  const expected = Buffer.from(sign(payload));
-  const given = Buffer.from(mac);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    throw new ToolError('The request state sent with this retry failed its integrity check; call the tool again without it.');
-  }
-  try {
-    const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // Falls through to the refusal below.
-  }
-  throw new ToolError('The request state sent with this retry could not be read; call the tool again without it.');
+/**
+ * A codec keyed by `secret` (`MCP_REQUEST_STATE_SECRET`, shared by replicas so any of them can
+ * take the retry); without one, a random key of this process.
+ */
+export function createRequestStateCodec(secret?: string): RequestStateCodec {
+  const key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+  const sign = (payload: string): string => createHmac('sha256', key).update(payload).digest('base64url');
+  return {
+    encode(answers) {
+      const payload = Buffer.from(JSON.stringify(answers), 'utf8').toString('base64url');
+      return `${STATE_VERSION}.${payload}.${sign(payload)}`;
+    },
+    decode(state) {
+      if (typeof state !== 'string') return undefined;
+      const [version, payload, mac] = state.split('.');
+      if (version !== STATE_VERSION || !payload || !mac) throw new ToolError('The request state sent with this retry is not valid for this server; call the tool again without it.');
+      const expected = Buffer.from(sign(payload));
+      const given = Buffer.from(mac);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+        throw new ToolError('The request state sent with this retry failed its integrity check; call the tool again without it.');
+      }
+      try {
+        const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+      } catch {
+        // Falls through to the refusal below.
+      }
+      throw new ToolError('The request state sent with this retry could not be read; call the tool again without it.');
+    },
+  };
 }
 
 export interface ClientInteraction {
@@ -112,7 +117,7 @@ export interface ClientInteraction {
  * The client-facing part of one handler context. `sdkCtx` is undefined outside a request (tests,
  * completion callbacks): then elicit/sample fail with a clear tool error and clientLog only logs.
  */
-export function createClientInteraction(sdkCtx: ServerContext | undefined, log: Logger, loggerName: string): ClientInteraction {
+export function createClientInteraction(sdkCtx: ServerContext | undefined, log: Logger, loggerName: string, codec?: RequestStateCodec): ClientInteraction {
   let answers: Record<string, unknown> | undefined;
   let position = 0;
 
@@ -121,7 +126,7 @@ export function createClientInteraction(sdkCtx: ServerContext | undefined, log: 
     // Verified and decoded by the server's requestState hook (`verifyRequestState`); a raw string
     // only when the hook is not installed.
     const state: unknown = sdkCtx?.mcpReq.requestState?.();
-    answers = { ...((typeof state === 'string' ? decodeState(state) : (state as Record<string, unknown> | undefined)) ?? {}) };
+    answers = { ...((typeof state === 'string' ? codec?.decode(state) : (state as Record<string, unknown> | undefined)) ?? {}) };
     // Fresh answers of this round, keyed as they were asked.
     Object.assign(answers, sdkCtx?.mcpReq.inputResponses ?? {});
     return answers;
@@ -185,14 +190,14 @@ export function createClientInteraction(sdkCtx: ServerContext | undefined, log: 
 }
 
 /** The `inputRequired` answer for a handler that stopped at `ctx.elicit`/`ctx.sample`. */
-export function inputRequiredFor(needed: InputNeeded): InputRequiredResult {
+export function inputRequiredFor(needed: InputNeeded, codec: RequestStateCodec): InputRequiredResult {
   // The state always travels (empty on the first round): the answers so far, signed.
-  return inputRequired({ inputRequests: needed.requests, requestState: encodeState(needed.answers) });
+  return inputRequired({ inputRequests: needed.requests, requestState: codec.encode(needed.answers) });
 }
 
 /** The servers' `requestState.verify` hook: decoded answers, or a rejection (-32602) for forged state. */
-export function verifyRequestState(state: string): Record<string, unknown> {
-  return decodeState(state) ?? {};
+export function requestStateVerifier(codec: RequestStateCodec): (state: string) => Record<string, unknown> {
+  return (state) => codec.decode(state) ?? {};
 }
 
 /**
@@ -200,11 +205,11 @@ export function verifyRequestState(state: string): Record<string, unknown> {
  * Sits outside the idempotency guard (so an unfinished call stores nothing) and inside the
  * rate-limit/audit policy (which turns any error into an error result).
  */
-export async function answeringInput<T>(call: () => Promise<T>): Promise<T> {
+export async function answeringInput<T>(call: () => Promise<T>, codec: RequestStateCodec): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof InputNeeded) return inputRequiredFor(error) as T;
+    if (error instanceof InputNeeded) return inputRequiredFor(error, codec) as T;
     throw error;
   }
 }

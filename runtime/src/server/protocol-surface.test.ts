@@ -11,7 +11,9 @@ import { createLogger } from '../observability/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
 import { createDefinePrompt, createDefineTool } from './contract.js';
 import { createServerFactory } from './factory.js';
-import { decodeState, encodeState } from './interaction.js';
+import { createRequestStateCodec } from './interaction.js';
+
+const { encode: encodeState, decode: decodeState } = createRequestStateCodec('protocol-surface-test-secret');
 
 const defineTool = createDefineTool<{ echo: { input: { text: string }; output: undefined }; explode: { input: { mode: string }; output: undefined } }, unknown>();
 const definePrompt = createDefinePrompt<{ summarize: { args: { topic: string } } }, unknown>();

@@ -126,6 +126,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // number of tools (DESIGN §8 cold start). A broken handler file shows on its first call.
       loading: 'lazy',
       ...(config.auth.list === undefined ? {} : { authList: config.auth.list }),
+      ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
       deps: {
         db: storage.db,
         logger,
