@@ -6,7 +6,7 @@
  * stop accepting, let in-flight calls finish (bounded), close the database, flush logs, exit 0.
  */
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
-import { createLogger, createMetrics, flushLogger } from '../observability/index.js';
+import { abandonLogger, closeLogger, createLogger, createMetrics } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
 import { createCallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
@@ -22,6 +22,11 @@ import { createServerFactory, type ServerFactory } from './factory.js';
 import { checkScopeWindows } from './authz.js';
 import type { Authenticator } from '../auth/types.js';
 import type { HttpAuthGate } from '../auth/http.js';
+
+/** How long a shutdown waits for log lines still being written to stderr. */
+const LOG_FLUSH_TIMEOUT_MS = 1000;
+/** Past the drain deadline: time to close the transport, database and Redis and flush logs. */
+const CLOSE_GRACE_MS = 5000;
 
 export interface RunServerOptions {
   manifest: Manifest;
@@ -110,7 +115,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     }
     if (config.migrate === 'only') {
       await storage.close();
-      flushLogger(logger);
+      await closeLogger(logger);
       if (manageProcess) process.exit(0);
       throw new Error('MCP_MIGRATE=only: migrations applied, not serving');
     }
@@ -153,7 +158,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   } catch (error) {
     if ((error as Error).message.startsWith('MCP_MIGRATE=only')) throw error;
     await redis?.close().catch(() => {});
-    flushLogger(logger);
+    await closeLogger(logger);
     return fail(`${options.manifest.name} failed to start: ${(error as Error).message}`);
   }
 
@@ -172,9 +177,18 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       if (stdio) await stdio.close().catch(() => {});
       await storage.close();
       await redis?.close().catch(() => {});
-      flushLogger(logger);
+      // Bounded, and exiting can no longer block on a stderr pipe the client stopped reading.
+      await closeLogger(logger, LOG_FLUSH_TIMEOUT_MS);
     })();
     return stopping;
+  };
+  // Whatever the pipes or the database do, the process ends: past the drain deadline plus the time
+  // to close the rest, it exits 1 (the timer is unref'd: it never keeps a finished process alive).
+  const exitBy = (deadlineMs: number) => {
+    setTimeout(() => {
+      abandonLogger(logger);
+      process.exit(1);
+    }, deadlineMs).unref();
   };
 
   try {
@@ -220,6 +234,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       stdio = serveStdio(factory, {
         logger,
         onEnd: () => {
+          if (manageProcess) exitBy(config.shutdownTimeoutMs + CLOSE_GRACE_MS);
           void shutdown('stdin closed').then(() => manageProcess && process.exit(0));
         },
       });
@@ -227,7 +242,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   } catch (error) {
     await storage.close().catch(() => {});
     await redis?.close().catch(() => {});
-    flushLogger(logger);
+    await closeLogger(logger);
     return fail(`${options.manifest.name} failed to start ${config.transport} on ${config.socket ?? `${config.host}:${config.port}`}: ${(error as Error).message}`);
   }
   logger.debug({ transport: config.transport, database: redactUrl(config.databaseUrl) }, 'started');
@@ -235,11 +250,16 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   if (manageProcess) {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      // A second signal means "now": skip the graceful wait.
-      if (++signals > 1) process.exit(1);
+      // A second signal means "now": skip the graceful wait (and any log line still in flight).
+      if (++signals > 1) {
+        abandonLogger(logger);
+        process.exit(1);
+      }
+      exitBy(config.shutdownTimeoutMs + CLOSE_GRACE_MS);
       void shutdown(signal).then(
         () => process.exit(0),
         (error: unknown) => {
+          abandonLogger(logger);
           process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
           process.exit(1);
         },
