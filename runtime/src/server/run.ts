@@ -15,6 +15,7 @@ import { createDatabase, type Storage } from '../storage/index.js';
 // Types only: each transport module loads when it is served (the HTTP one pulls in the WebSocket
 // server and more; a stdio server's cold start should not pay for it).
 import type { HttpServerHandle, StdioHandle } from '../transports/index.js';
+import type { MetricsListenerHandle } from '../transports/ops.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
@@ -163,6 +164,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   }
 
   let http: HttpServerHandle | undefined;
+  let metricsListener: MetricsListenerHandle | undefined;
   let stdio: StdioHandle | undefined;
   let tlsReloader: TlsReloader | undefined;
   let stopping: Promise<void> | undefined;
@@ -173,6 +175,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         const { drained } = await http.close(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; aborting them');
       }
+      await metricsListener?.close();
       factory.abortAll(reason);
       if (stdio) await stdio.close().catch(() => {});
       await storage.close();
@@ -194,6 +197,19 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   try {
     if (config.transport === 'http') {
       const { startHttpServer } = await import('../transports/http.js');
+      // Readiness: the database must answer; Redis down is reported but does not make the replica
+      // unready (it serves without Redis).
+      const readiness = async () => {
+        const redisState = redis ? { redis: redis.state() } : {};
+        try {
+          await storage.check();
+        } catch (error) {
+          throw Object.assign(new Error(`database check failed: ${(error as Error).message}`, { cause: error }), {
+            details: { database: 'down', ...redisState },
+          });
+        }
+        return { database: 'up', ...redisState };
+      };
       http = await startHttpServer(factory, {
         host: config.host,
         port: config.port,
@@ -206,19 +222,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         ...(config.websocket ? { websocket: true } : {}),
         ...(config.httpSessions === 'stateful' ? { sessions: 'stateful' as const } : {}),
         ...(config.sessionIdleTimeoutMs === undefined ? {} : { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
-        // Redis down is reported but does not make the replica unready: it serves without Redis.
-        readiness: async () => {
-          const redisState = redis ? { redis: redis.state() } : {};
-          try {
-            await storage.check();
-          } catch (error) {
-            throw Object.assign(new Error(`database check failed: ${(error as Error).message}`, { cause: error }), {
-              details: { database: 'down', ...redisState },
-            });
-          }
-          return { database: 'up', ...redisState };
-        },
+        readiness,
         metrics: factory.metrics,
+        ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+        ...(config.metricsPort === undefined ? {} : { metricsListener: true }),
         logger,
         ...(authGate ? { authenticate: authGate.authenticate, ...(authGate.protectedResource ? { protectedResource: authGate.protectedResource } : {}) } : {}),
         ...tlsFilesOf(config),
@@ -228,6 +235,20 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // Build a few instances now so the first requests do not pay for tool registration.
       factory.warm(2);
       process.stderr.write(`listening on ${http.url}\n`);
+      if (config.metricsPort !== undefined) {
+        const { startMetricsListener } = await import('../transports/ops.js');
+        metricsListener = await startMetricsListener({
+          host: config.metricsHost,
+          port: config.metricsPort,
+          allowedHosts: config.allowedHosts,
+          metrics: factory.metrics,
+          readiness,
+          closing: () => stopping !== undefined,
+          logger,
+          ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+        });
+        process.stderr.write(`metrics on ${metricsListener.url}\n`);
+      }
       if (config.websocket) process.stderr.write(`websocket on ${http.url.replace(/^http/, 'ws').replace(/\/mcp$/, '/ws')}\n`);
     } else {
       const { serveStdio } = await import('../transports/stdio.js');
