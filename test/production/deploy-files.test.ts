@@ -60,6 +60,17 @@ describe('compose.yaml', () => {
     for (const name of ['app', 'postgres', 'redis']) expect(doc.services[name]!.healthcheck.test).toBeDefined();
     expect(doc.services.migrate!.command).toEqual(['node', 'dist/server.js', '--migrate', 'only']);
   });
+
+  it('nothing connects as the superuser: migrate as the owner role, replicas as the app role, roles made at init', () => {
+    const doc = parse(file('compose.yaml'), { merge: true }) as { services: Record<string, Record<string, any>> };
+    expect(doc.services.migrate!.environment.DATABASE_URL).toMatch(/^postgres:\/\/mcp_owner:/);
+    expect(doc.services.app!.environment.DATABASE_URL).toMatch(/^postgres:\/\/mcp_app:/);
+    expect(doc.services.postgres!.volumes).toContain('./deploy/postgres:/docker-entrypoint-initdb.d:ro');
+    expect(file('deploy/postgres/init-roles.sh')).toContain('-f /docker-entrypoint-initdb.d/roles.psql');
+    const job = parse(file('deploy/k8s/migrate-job.yaml')) as any;
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'notes-migrate-secrets', key: 'DATABASE_URL' } } });
+    expect((parse(file('deploy/k8s/secret.yaml')) as any).stringData.DATABASE_URL).toMatch(/^postgres:\/\/mcp_app:/);
+  });
 });
 
 describe('Kubernetes manifests', () => {
@@ -71,6 +82,7 @@ describe('Kubernetes manifests', () => {
     'deploy/k8s/configmap.yaml': 'kubernetes-models/v1/ConfigMap',
     'deploy/k8s/secret.yaml': 'kubernetes-models/v1/Secret',
     'deploy/k8s/migrate-job.yaml': 'kubernetes-models/batch/v1/Job',
+    'deploy/k8s/migrate-secret.yaml': 'kubernetes-models/v1/Secret',
   };
 
   it('renders exactly these manifests', () => {

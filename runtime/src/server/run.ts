@@ -21,6 +21,7 @@ import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
 import { checkScopeWindows } from './authz.js';
+import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import type { HttpAuthGate } from '../auth/http.js';
 
@@ -112,6 +113,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
       // The API key table is the runtime's, like its idempotency table: created with the migrations.
       if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
+      // And the audit table: the migrate step runs as the owner role; serving replicas may not create it.
+      if (auditTableEnabled(storage.dialect, options.env ?? process.env)) await ensureAuditTable(storage.db as never, storage.dialect);
       if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');
     }
     if (config.migrate === 'only') {
