@@ -4,7 +4,9 @@
  * (kubernetes-models), and deploy/nginx.conf with a real `nginx -t`.
  */
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -13,6 +15,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { ownNginx } from './lib/own-nginx.js';
 
 const require = createRequire(import.meta.url);
 const rendered = await renderProductionTemplates(TOOLKIT_ROOT, { name: 'notes', replicas: 3 });
@@ -57,6 +60,17 @@ describe('compose.yaml', () => {
     for (const name of ['app', 'postgres', 'redis']) expect(doc.services[name]!.healthcheck.test).toBeDefined();
     expect(doc.services.migrate!.command).toEqual(['node', 'dist/server.js', '--migrate', 'only']);
   });
+
+  it('nothing connects as the superuser: migrate as the owner role, replicas as the app role, roles made at init', () => {
+    const doc = parse(file('compose.yaml'), { merge: true }) as { services: Record<string, Record<string, any>> };
+    expect(doc.services.migrate!.environment.DATABASE_URL).toMatch(/^postgres:\/\/mcp_owner:/);
+    expect(doc.services.app!.environment.DATABASE_URL).toMatch(/^postgres:\/\/mcp_app:/);
+    expect(doc.services.postgres!.volumes).toContain('./deploy/postgres:/docker-entrypoint-initdb.d:ro');
+    expect(file('deploy/postgres/init-roles.sh')).toContain('-f /docker-entrypoint-initdb.d/roles.psql');
+    const job = parse(file('deploy/k8s/migrate-job.yaml')) as any;
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'notes-migrate-secrets', key: 'DATABASE_URL' } } });
+    expect((parse(file('deploy/k8s/secret.yaml')) as any).stringData.DATABASE_URL).toMatch(/^postgres:\/\/mcp_app:/);
+  });
 });
 
 describe('Kubernetes manifests', () => {
@@ -68,6 +82,7 @@ describe('Kubernetes manifests', () => {
     'deploy/k8s/configmap.yaml': 'kubernetes-models/v1/ConfigMap',
     'deploy/k8s/secret.yaml': 'kubernetes-models/v1/Secret',
     'deploy/k8s/migrate-job.yaml': 'kubernetes-models/batch/v1/Job',
+    'deploy/k8s/migrate-secret.yaml': 'kubernetes-models/v1/Secret',
   };
 
   it('renders exactly these manifests', () => {
@@ -87,6 +102,10 @@ describe('Kubernetes manifests', () => {
     const container = doc.spec.template.spec.containers[0];
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    // On the metrics port: the kubelet calls by pod address, which the MCP port's Host check refuses.
+    expect([container.readinessProbe.httpGet.port, container.livenessProbe.httpGet.port]).toEqual(['metrics', 'metrics']);
+    expect(container.ports).toContainEqual({ name: 'metrics', containerPort: 9464 });
+    expect(parse(file('deploy/k8s/configmap.yaml')).data).toMatchObject({ MCP_METRICS_PORT: '9464', MCP_METRICS_HOST: '0.0.0.0' });
     expect(doc.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     container.ports[0].containerPort = 'three thousand';
     expect(() => new Deployment(doc).validate()).toThrow();
@@ -113,6 +132,23 @@ describe('deploy/nginx.conf', () => {
     expect(conf).not.toMatch(/^\s*hash /m);
     const broken = await nginxTest(conf.replace('proxy_buffering off;', 'proxy_buffering sometimes;'));
     expect(broken.exitCode).not.toBe(0);
+  });
+
+  it('never serves /metrics to the public: a real nginx answers 404 there and still proxies the rest', async () => {
+    // An upstream that would answer /metrics to anyone, as a replica without a metrics credential would.
+    const upstream = createHttpServer((req, res) => res.end(`upstream ${req.url}`));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const nginx = await ownNginx('notes', [`127.0.0.1:${(upstream.address() as AddressInfo).port}`]);
+    try {
+      const metrics = await fetch(new URL('/metrics', nginx.url));
+      expect(metrics.status).toBe(404);
+      expect(await metrics.text()).not.toContain('upstream');
+      const health = await fetch(new URL('/healthz', nginx.url));
+      expect(await health.text()).toBe('upstream /healthz');
+    } finally {
+      await nginx.stop();
+      upstream.close();
+    }
   });
 
   it('routes sticky by session only when 2025 sessions are on', async () => {

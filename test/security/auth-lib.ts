@@ -41,9 +41,12 @@ export async function clientWith(url: URL, headers: Record<string, string>, name
   return client;
 }
 
-/** Starts the built project over HTTP with only the given environment (plus PATH). */
+/** The metrics credential every server here gets: with an auth mode, /metrics answers nothing else. */
+export const METRICS_TOKEN = 'auth-suite-metrics-token-0123456789';
+
+/** Starts the built project over HTTP with only the given environment (plus PATH and the metrics token). */
 export function serve(dir: string, env: Record<string, string>): Promise<ServerProcess> {
-  return startServer(['node', 'dist/server.js', '--transport', 'http', '--port', '0'], dir, { PATH: process.env.PATH, LOG_LEVEL: 'debug', ...env });
+  return startServer(['node', 'dist/server.js', '--transport', 'http', '--port', '0'], dir, { PATH: process.env.PATH, LOG_LEVEL: 'debug', MCP_METRICS_TOKEN: METRICS_TOKEN, ...env });
 }
 
 /** Runs the toolkit CLI in `dir` with a clean DATABASE_URL (the project's default SQLite file). */

@@ -7,7 +7,7 @@ import { WebSocketClientTransport, WebSocketUpgradeError } from '@mcpforge/runti
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServerProcess } from '../production/lib/server.js';
 import { authProject } from './auth-project.js';
-import { createKey, serve } from './auth-lib.js';
+import { createKey, serve, METRICS_TOKEN, bearer } from './auth-lib.js';
 
 let server: ServerProcess;
 let wsUrl: URL;
@@ -68,7 +68,7 @@ describe('authentication over WebSocket', () => {
 
 describe('security events from WebSocket', () => {
   const events = async (): Promise<Record<string, number>> => {
-    const text = await (await fetch(new URL('/metrics', server.url))).text();
+    const text = await (await fetch(new URL('/metrics', server.url), { headers: bearer(METRICS_TOKEN) })).text();
     return Object.fromEntries([...text.matchAll(/^mcp_security_events_total\{type="([a-z_]+)"\} (\d+)$/gm)].map(([, type, value]) => [type!, Number(value)]));
   };
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Client } from '@modelcontextprotocol/client';
 import type { ServerProcess } from '../production/lib/server.js';
 import { authProject } from './auth-project.js';
-import { bearer, cli, clientWith, createKey, rpc, serve } from './auth-lib.js';
+import { bearer, cli, clientWith, createKey, rpc, serve, METRICS_TOKEN } from './auth-lib.js';
 
 let dir: string;
 let server: ServerProcess;
@@ -237,7 +237,7 @@ describe('isolation and secrets', () => {
 
 describe('security events on /metrics', () => {
   const securityEvents = async (): Promise<Record<string, number>> => {
-    const text = await (await fetch(new URL('/metrics', server.url))).text();
+    const text = await (await fetch(new URL('/metrics', server.url), { headers: bearer(METRICS_TOKEN) })).text();
     const counts: Record<string, number> = {};
     for (const [, type, value] of text.matchAll(/^mcp_security_events_total\{type="([a-z_]+)"\} (\d+)$/gm)) counts[type!] = Number(value);
     return counts;

@@ -58,7 +58,7 @@ describe('deployment files rendered with --tls', () => {
     validateK8s(files.get('deploy/k8s/deployment.yaml')!);
   });
 
-  it('passthrough: the replicas get the certificate (compose volume, the Deployment mounts the TLS secret) and probe over HTTPS', async () => {
+  it('passthrough: the replicas get the certificate (compose volume, the Deployment mounts the TLS secret) and probe on the private metrics port', async () => {
     const files = await render('passthrough');
     const compose = parse(files.get('compose.yaml')!, { merge: true }) as { services: Record<string, Record<string, any>> };
     expect(validateCompose(compose), JSON.stringify(validateCompose.errors)).toBe(true);
@@ -74,7 +74,9 @@ describe('deployment files rendered with --tls', () => {
       { name: 'MCP_TLS_CERT', value: '/etc/mcp/tls/tls.crt' },
       { name: 'MCP_TLS_KEY', value: '/etc/mcp/tls/tls.key' },
     ]);
-    expect(pod.containers[0].readinessProbe.httpGet.scheme).toBe('HTTPS');
+    // The MCP port speaks TLS with a certificate for the public name and checks the Host header;
+    // the kubelet probes the plain metrics port by pod address instead.
+    expect(pod.containers[0].readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     const [service] = validateK8s(files.get('deploy/k8s/service.yaml')!);
     expect(service!.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'http' }]);
   });

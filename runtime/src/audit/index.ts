@@ -115,6 +115,16 @@ end $$`,
     create trigger ${AUDIT_TABLE}_no_truncate before truncate on ${AUDIT_TABLE} for each statement execute function ${AUDIT_TABLE}_append_only();
   end if;
 end $$`,
+  // Append-only by privilege too: whoever else may touch the table (the serving role, through the
+  // owner's default privileges) keeps INSERT and SELECT only. Only the owner can drop the triggers.
+  `do $$ declare role_oid oid; begin
+  for role_oid in select distinct a.grantee from pg_class c, aclexplode(c.relacl) a
+    where c.oid = '${AUDIT_TABLE}'::regclass and a.grantee <> c.relowner
+      and a.privilege_type in ('UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES')
+  loop
+    execute format('revoke update, delete, truncate, trigger, references on ${AUDIT_TABLE} from %s', case when role_oid = 0 then 'public' else role_oid::regrole::text end);
+  end loop;
+end $$`,
 ];
 
 /** Fixed advisory lock id so replicas starting together create the table once. */
@@ -129,6 +139,10 @@ export async function ensureAuditTable(db: Kysely<unknown>, dialect: 'sqlite' | 
     for (const statement of SQLITE_AUDIT_SQL.split(/;\n(?=create)/)) await sql.raw(statement).execute(db);
     return;
   }
+  // The serving role of the production layout owns nothing and may create nothing: when the owner
+  // role (the migrate step) made the table, there is nothing for it to do (docs/security.md).
+  const existing = await sql<{ own: boolean }>`select c.relowner = current_user::text::regrole::oid as own from pg_class c where c.oid = to_regclass(${AUDIT_TABLE})`.execute(db);
+  if (existing.rows[0] && !existing.rows[0].own) return;
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${AUDIT_DDL_LOCK})`.execute(trx);
     for (const statement of POSTGRES_AUDIT_SQL) await sql.raw(statement).execute(trx);

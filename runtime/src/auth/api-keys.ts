@@ -78,6 +78,14 @@ export function createApiKeyStore(db: Kysely<unknown>): ApiKeyStore {
     (await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} where id = ${id}`.execute(db)).rows[0];
   return {
     async ensureTable() {
+      // A role without DDL rights (the serving role of the production layout) may use a table the
+      // owner role created; even `create table if not exists` is refused to it, so look first.
+      try {
+        await sql`select id from ${sql.table(API_KEYS_TABLE)} where id = ${''}`.execute(db);
+        return;
+      } catch {
+        // Missing: create it below.
+      }
       await sql.raw(API_KEYS_TABLE_SQL).execute(db);
     },
     async check() {

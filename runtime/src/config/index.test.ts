@@ -37,6 +37,7 @@ describe('config', () => {
       shutdownTimeoutMs: 10000,
       headersTimeoutMs: 20000,
       requestTimeoutMs: 60000,
+      metricsHost: '127.0.0.1',
       // Auth mode none: nothing required, only defaults (auth/config.ts).
       auth: { jwtAudience: [], clockSkewSeconds: 30, authorizationServers: [] },
     });
@@ -151,6 +152,24 @@ describe('config', () => {
     expect(pick(['--group', 'writing'], { MCP_GROUP: 'reading' })).toBe('writing');
     expect(() => loadConfig({ ...groups, argv: [], env: { MCP_GROUP: 'admin' } })).toThrow(/MCP_GROUP=admin: unknown tool group; this server's groups are reading, writing/);
     expect(problems(['--group', 'reading'])).toEqual([expect.stringMatching(/^MCP_GROUP=reading: this server's spec defines no tool groups/)]);
+  });
+
+  it('the metrics listener and credential: --metrics-port / MCP_METRICS_PORT, MCP_METRICS_HOST, MCP_METRICS_TOKEN (never printed)', () => {
+    const load = (argv: string[], env: Record<string, string>) => {
+      const result = loadConfig({ ...base, argv, env });
+      if (result.help) throw new Error('unexpected help');
+      return result.config;
+    };
+    const token = 'a-metrics-token-of-24-chars';
+    expect(load(['--transport', 'http', '--metrics-port', '9464'], { MCP_METRICS_TOKEN: token })).toMatchObject({ metricsPort: 9464, metricsHost: '127.0.0.1', metricsToken: token });
+    expect(load(['--transport', 'http'], { MCP_METRICS_PORT: '9464', MCP_METRICS_HOST: '0.0.0.0' })).toMatchObject({ metricsPort: 9464, metricsHost: '0.0.0.0' });
+    expect(load([], {}).metricsPort).toBeUndefined();
+    expect(problems(['--transport', 'http'], { MCP_METRICS_PORT: 'x' })).toEqual(['MCP_METRICS_PORT=x: must be an integer from 0 to 65535']);
+    expect(problems(['--transport', 'http', '--port', '9000'], { MCP_METRICS_PORT: '9000' })).toEqual([expect.stringContaining('MCP_METRICS_PORT=9000: the MCP listener already uses this port')]);
+    expect(problems([], { MCP_METRICS_PORT: '9464' })).toEqual([expect.stringContaining('the transport is stdio')]);
+    const short = problems([], { MCP_METRICS_TOKEN: 'short-secret' });
+    expect(short).toEqual([expect.stringContaining('MCP_METRICS_TOKEN is too short')]);
+    expect(short.join('\n')).not.toContain('short-secret');
   });
 });
 

@@ -63,6 +63,12 @@ export interface RuntimeConfig {
   tlsClientCa?: string;
   /** Signs the requestState of input rounds (`MCP_REQUEST_STATE_SECRET`, a secret: never printed). */
   requestStateSecret?: string;
+  /** The metrics credential: `/metrics` (and `/readyz` details) need `Authorization: Bearer <token>` (transports/ops.ts). Secret. */
+  metricsToken?: string;
+  /** A separate listener for `/metrics`, `/readyz` and `/healthz` on this port (HTTP only). */
+  metricsPort?: number;
+  /** Bind address of the metrics listener (default 127.0.0.1). */
+  metricsHost: string;
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -106,6 +112,7 @@ const FLAGS: Record<string, string> = {
   '--tls-key': 'MCP_TLS_KEY',
   '--tls-client-ca': 'MCP_TLS_CLIENT_CA',
   '--http-sessions': 'MCP_HTTP_SESSIONS',
+  '--metrics-port': 'MCP_METRICS_PORT',
 };
 
 /** Usage text for `--help`. */
@@ -144,6 +151,9 @@ export function helpText(name: string): string {
     '                           MCP_MAX_SESSIONS  open sessions at most (default 10000); past it 503 + Retry-After',
     '                           MCP_MAX_SESSIONS_PER_CALLER  open sessions per caller at most (default 100)',
     '                           MCP_REQUEST_STATE_SECRET  key signing the requestState of ctx.elicit/ctx.sample rounds (same on every replica; default: random per process)',
+    '  --metrics-port N         MCP_METRICS_PORT     serve /metrics, /readyz (with details) and /healthz on their own listener (default: none)',
+    '                           MCP_METRICS_HOST     bind address of that listener (default 127.0.0.1)',
+    '                           MCP_METRICS_TOKEN    secret: /metrics and /readyz details need Authorization: Bearer <token> (required for /metrics on the MCP port with an auth mode)',
     '  --tls-cert PATH          MCP_TLS_CERT         serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)',
     '  --tls-key PATH           MCP_TLS_KEY          PEM private key of --tls-cert',
     '  --tls-client-ca PATH     MCP_TLS_CLIENT_CA    require client certificates signed by this PEM CA (mutual TLS)',
@@ -242,6 +252,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const maxSessions = parseInteger('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS, 10_000, 1, 1_000_000, problems);
   const maxSessionsPerCaller = parseInteger('MCP_MAX_SESSIONS_PER_CALLER', env.MCP_MAX_SESSIONS_PER_CALLER, 100, 1, 1_000_000, problems);
 
+  const metrics = checkMetrics(values, env, transport, port, problems);
   const tls = checkTls(values, problems);
   // Secrets are named, never printed, in these problems.
   const auth = readAuthConfig(env, sources.authMode ?? 'none', problems);
@@ -274,11 +285,32 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...(env.MCP_SESSION_IDLE_TIMEOUT_MS ? { sessionIdleTimeoutMs } : {}),
       ...(env.MCP_MAX_SESSIONS ? { maxSessions } : {}),
       ...(env.MCP_MAX_SESSIONS_PER_CALLER ? { maxSessionsPerCaller } : {}),
+      ...metrics,
       ...tls,
       ...(env.MCP_REQUEST_STATE_SECRET ? { requestStateSecret: env.MCP_REQUEST_STATE_SECRET } : {}),
       auth,
     },
   };
+}
+
+/** The metrics listener and credential; the token is checked for length, never printed. */
+function checkMetrics(
+  values: Record<string, string | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
+  transport: string,
+  port: number,
+  problems: string[],
+): Pick<RuntimeConfig, 'metricsToken' | 'metricsPort' | 'metricsHost'> {
+  const metricsHost = env.MCP_METRICS_HOST?.trim() || '127.0.0.1';
+  const rawPort = values.MCP_METRICS_PORT;
+  const metricsPort = rawPort === undefined || rawPort.trim() === '' ? undefined : parseInteger('MCP_METRICS_PORT', rawPort, 0, 0, 65535, problems);
+  if (metricsPort !== undefined && transport === 'stdio') problems.push('MCP_METRICS_PORT is set but the transport is stdio: the metrics listener serves HTTP servers; unset it or use --transport http');
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) problems.push(`MCP_METRICS_PORT=${metricsPort}: the MCP listener already uses this port (MCP_PORT); choose another, for example 9464`);
+  const token = env.MCP_METRICS_TOKEN;
+  if (token !== undefined && token !== '' && (token.length < 16 || /\s/.test(token))) {
+    problems.push('MCP_METRICS_TOKEN is too short or contains spaces: use at least 16 characters without spaces (for example the output of `openssl rand -hex 24`)');
+  }
+  return { metricsHost, ...(metricsPort === undefined ? {} : { metricsPort }), ...(token ? { metricsToken: token } : {}) };
 }
 
 /** TLS paths, absolute; cert and key come together, a client CA needs both. Files are read by the `tls` module. */

@@ -54,7 +54,8 @@ async function serve(fastPath: boolean): Promise<Served> {
   const logger = createLogger({ level: 'silent' });
   const metrics = createMetrics();
   // Lazy loading on one side, eager on the other: the answers must not depend on it either.
-  const factory = await createServerFactory({ manifest, modules: modules(fastPath ? 'fast' : 'sdk'), deps: { db: storage.db, logger, metrics }, loading: fastPath ? 'lazy' : 'eager' });
+  // One request-state key for both (as replicas share MCP_REQUEST_STATE_SECRET): input-required answers carry signed state.
+  const factory = await createServerFactory({ manifest, modules: modules(fastPath ? 'fast' : 'sdk'), deps: { db: storage.db, logger, metrics }, loading: fastPath ? 'lazy' : 'eager', requestStateSecret: 'difftest-secret' });
   const http = await startHttpServer(factory, { port: 0, logger, metrics, maxBodyBytes: 4096, ...(fastPath ? {} : { fastPath: false }) });
   return { storage, factory, http };
 }

@@ -44,10 +44,13 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-/** A pino logger writing JSON lines to stderr. Call `flushLogger` before exiting. */
+/** The async stderr writer of each logger `createLogger` built itself (closeLogger settles it). */
+const stderrWriters = new WeakMap<Logger, DestinationStream>();
+
+/** A pino logger writing JSON lines to stderr. Call `closeLogger` before exiting. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: false });
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       ...(options.name ? { name: options.name } : {}),
@@ -58,6 +61,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
+  if (!options.destination) stderrWriters.set(logger, destination);
+  return logger;
 }
 
 /** Flushes buffered log lines (pino writes to stderr asynchronously). */
@@ -67,6 +72,53 @@ export function flushLogger(logger: Logger): void {
   } catch {
     // Flushing a destination that is already closed is not worth failing a shutdown for.
   }
+}
+
+/** The parts of pino's async writer (sonic-boom) a shutdown looks at; the underscored ones are its state. */
+interface AsyncWriter {
+  on(event: 'drain' | 'error', listener: () => void): unknown;
+  off(event: 'drain' | 'error', listener: () => void): unknown;
+  flushSync?: () => void;
+  _writing?: boolean;
+  _len?: number;
+}
+
+/**
+ * The last thing a process does with its logger before `process.exit`: waits up to `timeoutMs` for
+ * the async stderr writer to write what it holds, then makes sure exiting can never block on it.
+ *
+ * Why: pino flushes its async writer synchronously on `exit`, and that flush retries a failed write
+ * forever, 100 ms at a time in `Atomics.wait` (sonic-boom 4). When the client has quit and stderr
+ * is a pipe nobody reads (EPIPE), a line still in flight at exit left the process in a futex wait
+ * for good, deaf to a second SIGTERM because its JavaScript never ran again. After this call the
+ * exit-time flush does nothing; a line logged later may be lost, the process never hangs.
+ */
+export async function closeLogger(logger: Logger, timeoutMs = 1000): Promise<void> {
+  flushLogger(logger);
+  const writer = stderrWriters.get(logger) as AsyncWriter | undefined;
+  if (!writer) return;
+  const busy = () => writer._writing !== false || (writer._len ?? 1) > 0;
+  if (busy()) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        writer.off('drain', done);
+        writer.off('error', done);
+        resolve();
+      };
+      // 'drain': everything written; 'error': the reader is gone (pino then drops further lines).
+      writer.on('drain', done);
+      writer.on('error', done);
+      const timer = setTimeout(done, timeoutMs);
+    });
+  }
+  abandonLogger(logger);
+}
+
+/** Makes exiting unable to block on the logger's stderr writer, without waiting (a second signal exits now). */
+export function abandonLogger(logger: Logger): void {
+  const writer = stderrWriters.get(logger) as AsyncWriter | undefined;
+  if (writer) writer.flushSync = () => {};
 }
 
 export type CallOutcome = 'ok' | 'error' | 'invalid';

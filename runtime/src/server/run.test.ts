@@ -160,3 +160,70 @@ describe('runServer', () => {
     expect(out).toContain('Usage: notes [options]');
   });
 });
+
+describe('runServer shutdown on stdio', () => {
+  /** Starts a stdio server, completes the MCP handshake and one tool call over raw JSON-RPC lines. */
+  async function serveOneCall(root: string, env: Record<string, string>): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [entry], {
+      env: { ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // stderr piped and read, as a desktop app does; an EPIPE on our side must not fail the test.
+    child.stderr!.on('data', () => {});
+    for (const stream of [child.stdin!, child.stdout!, child.stderr!]) stream.on('error', () => {});
+    let buffered = '';
+    const replies = new Map<number, (line: unknown) => void>();
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let end: number;
+      while ((end = buffered.indexOf('\n')) >= 0) {
+        const message = JSON.parse(buffered.slice(0, end)) as { id?: number };
+        buffered = buffered.slice(end + 1);
+        if (typeof message.id === 'number') replies.get(message.id)?.(message);
+      }
+    });
+    const request = (id: number, method: string, params: unknown) =>
+      new Promise<unknown>((resolve, reject) => {
+        replies.set(id, resolve);
+        child.once('exit', () => reject(new Error(`server exited before answering ${method}`)));
+        child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      });
+    await request(1, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'quitting-app', version: '1.0.0' } });
+    child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    const reply = (await request(2, 'tools/call', { name: 'create_note', arguments: { title: 'last call' } })) as { result?: unknown };
+    expect(reply.result).toBeDefined();
+    return child;
+  }
+
+  /** Resolves the exit code, or 'hung' when the process is still alive after `graceMs`. */
+  async function exitWithin(child: ChildProcess, graceMs: number): Promise<number | string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      exitOf(child).then((code) => code ?? child.signalCode),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'hung') child.kill('SIGKILL');
+    return outcome;
+  }
+
+  it('always exits when SIGTERM follows a tool reply and the client quits, dropping its pipes (regression: orphan in a futex wait)', async () => {
+    // The race hit 4 of 8 tries at the default log level: 12 tries catch it with near certainty.
+    const root = makeProject();
+    const outcomes: Array<number | string | null> = [];
+    for (let i = 0; i < 12; i++) {
+      const child = await serveOneCall(root, { MCP_SHUTDOWN_TIMEOUT_MS: '1000' });
+      expect(child.exitCode).toBeNull();
+      // How an app quits: signal the server, then die, closing its ends of the three pipes.
+      child.kill('SIGTERM');
+      child.stdin!.destroy();
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      // Far above the 1 s drain deadline: a process alive after this is stuck, not slow.
+      outcomes.push(await exitWithin(child, 15_000));
+    }
+    expect(outcomes.filter((o) => o === 'hung')).toEqual([]);
+    // And each one shut down gracefully (database closed, exit 0), not by the deadline's exit 1.
+    expect(outcomes).toEqual(outcomes.map(() => 0));
+  }, 240_000);
+});

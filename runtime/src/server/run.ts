@@ -6,7 +6,7 @@
  * stop accepting, let in-flight calls finish (bounded), close the database, flush logs, exit 0.
  */
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
-import { createLogger, createMetrics, flushLogger } from '../observability/index.js';
+import { abandonLogger, closeLogger, createLogger, createMetrics } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
 import { createCallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
@@ -15,13 +15,20 @@ import { createDatabase, type Storage } from '../storage/index.js';
 // Types only: each transport module loads when it is served (the HTTP one pulls in the WebSocket
 // server and more; a stdio server's cold start should not pay for it).
 import type { HttpServerHandle, StdioHandle } from '../transports/index.js';
+import type { MetricsListenerHandle } from '../transports/ops.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
 import { checkScopeWindows } from './authz.js';
+import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import type { HttpAuthGate } from '../auth/http.js';
+
+/** How long a shutdown waits for log lines still being written to stderr. */
+const LOG_FLUSH_TIMEOUT_MS = 1000;
+/** Past the drain deadline: time to close the transport, database and Redis and flush logs. */
+const CLOSE_GRACE_MS = 5000;
 
 export interface RunServerOptions {
   manifest: Manifest;
@@ -106,11 +113,13 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
       // The API key table is the runtime's, like its idempotency table: created with the migrations.
       if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
+      // And the audit table: the migrate step runs as the owner role; serving replicas may not create it.
+      if (auditTableEnabled(storage.dialect, options.env ?? process.env)) await ensureAuditTable(storage.db as never, storage.dialect);
       if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');
     }
     if (config.migrate === 'only') {
       await storage.close();
-      flushLogger(logger);
+      await closeLogger(logger);
       if (manageProcess) process.exit(0);
       throw new Error('MCP_MIGRATE=only: migrations applied, not serving');
     }
@@ -154,11 +163,12 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   } catch (error) {
     if ((error as Error).message.startsWith('MCP_MIGRATE=only')) throw error;
     await redis?.close().catch(() => {});
-    flushLogger(logger);
+    await closeLogger(logger);
     return fail(`${options.manifest.name} failed to start: ${(error as Error).message}`);
   }
 
   let http: HttpServerHandle | undefined;
+  let metricsListener: MetricsListenerHandle | undefined;
   let stdio: StdioHandle | undefined;
   let tlsReloader: TlsReloader | undefined;
   let stopping: Promise<void> | undefined;
@@ -170,14 +180,24 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         const { drained } = await http.close(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; aborting them');
       }
+      await metricsListener?.close();
       factory.abortAll(reason);
       if (stdio) await stdio.close().catch(() => {});
       await detachCancellations?.().catch(() => {});
       await storage.close();
       await redis?.close().catch(() => {});
-      flushLogger(logger);
+      // Bounded, and exiting can no longer block on a stderr pipe the client stopped reading.
+      await closeLogger(logger, LOG_FLUSH_TIMEOUT_MS);
     })();
     return stopping;
+  };
+  // Whatever the pipes or the database do, the process ends: past the drain deadline plus the time
+  // to close the rest, it exits 1 (the timer is unref'd: it never keeps a finished process alive).
+  const exitBy = (deadlineMs: number) => {
+    setTimeout(() => {
+      abandonLogger(logger);
+      process.exit(1);
+    }, deadlineMs).unref();
   };
 
   try {
@@ -185,6 +205,19 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // Replicas: a 2025 client's cancel may land on another replica than its call (cancel/).
       if (redis) detachCancellations = await factory.cancellations.attachRedis(redis.client, `${redis.prefix}cancel`, logger);
       const { startHttpServer } = await import('../transports/http.js');
+      // Readiness: the database must answer; Redis down is reported but does not make the replica
+      // unready (it serves without Redis).
+      const readiness = async () => {
+        const redisState = redis ? { redis: redis.state() } : {};
+        try {
+          await storage.check();
+        } catch (error) {
+          throw Object.assign(new Error(`database check failed: ${(error as Error).message}`, { cause: error }), {
+            details: { database: 'down', ...redisState },
+          });
+        }
+        return { database: 'up', ...redisState };
+      };
       http = await startHttpServer(factory, {
         host: config.host,
         port: config.port,
@@ -199,19 +232,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         ...(config.sessionIdleTimeoutMs === undefined ? {} : { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
         ...(config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions }),
         ...(config.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: config.maxSessionsPerCaller }),
-        // Redis down is reported but does not make the replica unready: it serves without Redis.
-        readiness: async () => {
-          const redisState = redis ? { redis: redis.state() } : {};
-          try {
-            await storage.check();
-          } catch (error) {
-            throw Object.assign(new Error(`database check failed: ${(error as Error).message}`, { cause: error }), {
-              details: { database: 'down', ...redisState },
-            });
-          }
-          return { database: 'up', ...redisState };
-        },
+        readiness,
         metrics: factory.metrics,
+        ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+        ...(config.metricsPort === undefined ? {} : { metricsListener: true }),
         logger,
         ...(authGate ? { authenticate: authGate.authenticate, ...(authGate.protectedResource ? { protectedResource: authGate.protectedResource } : {}) } : {}),
         ...tlsFilesOf(config),
@@ -221,12 +245,27 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // Build a few instances now so the first requests do not pay for tool registration.
       factory.warm(2);
       process.stderr.write(`listening on ${http.url}\n`);
+      if (config.metricsPort !== undefined) {
+        const { startMetricsListener } = await import('../transports/ops.js');
+        metricsListener = await startMetricsListener({
+          host: config.metricsHost,
+          port: config.metricsPort,
+          allowedHosts: config.allowedHosts,
+          metrics: factory.metrics,
+          readiness,
+          closing: () => stopping !== undefined,
+          logger,
+          ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+        });
+        process.stderr.write(`metrics on ${metricsListener.url}\n`);
+      }
       if (config.websocket) process.stderr.write(`websocket on ${http.url.replace(/^http/, 'ws').replace(/\/mcp$/, '/ws')}\n`);
     } else {
       const { serveStdio } = await import('../transports/stdio.js');
       stdio = serveStdio(factory, {
         logger,
         onEnd: () => {
+          if (manageProcess) exitBy(config.shutdownTimeoutMs + CLOSE_GRACE_MS);
           void shutdown('stdin closed').then(() => manageProcess && process.exit(0));
         },
       });
@@ -234,7 +273,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   } catch (error) {
     await storage.close().catch(() => {});
     await redis?.close().catch(() => {});
-    flushLogger(logger);
+    await closeLogger(logger);
     return fail(`${options.manifest.name} failed to start ${config.transport} on ${config.socket ?? `${config.host}:${config.port}`}: ${(error as Error).message}`);
   }
   logger.debug({ transport: config.transport, database: redactUrl(config.databaseUrl) }, 'started');
@@ -242,11 +281,16 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   if (manageProcess) {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      // A second signal means "now": skip the graceful wait.
-      if (++signals > 1) process.exit(1);
+      // A second signal means "now": skip the graceful wait (and any log line still in flight).
+      if (++signals > 1) {
+        abandonLogger(logger);
+        process.exit(1);
+      }
+      exitBy(config.shutdownTimeoutMs + CLOSE_GRACE_MS);
       void shutdown(signal).then(
         () => process.exit(0),
         (error: unknown) => {
+          abandonLogger(logger);
           process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
           process.exit(1);
         },

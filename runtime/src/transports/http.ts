@@ -26,6 +26,7 @@ import { newEdge, toAuthInfo } from '../core/edge.js';
 import { withCancelNotifications } from '../cancel/http.js';
 import type { Cancellations } from '../cancel/index.js';
 import { waitForDrain } from './drain.js';
+import { createOpsEndpoints } from './ops.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -56,8 +57,12 @@ export interface HttpServerOptions {
    * An object it returns (or an error's `details`) is added to the JSON body, e.g. `{ database: 'up', redis: 'down' }`.
    */
   readiness?: () => Promise<void | Record<string, unknown>>;
-  /** Served at `/metrics`; 404 there without it. */
+  /** Served at `/metrics`; 404 there without it. Who may read it: ops.ts. */
   metrics?: Metrics;
+  /** The metrics credential (MCP_METRICS_TOKEN): `/metrics` and `/readyz` details need it as a Bearer token. */
+  metricsToken?: string;
+  /** A metrics listener (MCP_METRICS_PORT) serves `/metrics`: this one does not without the token. */
+  metricsListener?: boolean;
   logger?: Logger;
   /**
    * Tools the fast path serves modern stateless `tools/call` for (DESIGN §8); defaults to the
@@ -163,6 +168,19 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   let inFlight = 0;
   let closing = false;
   const drainWaiters = new Set<() => void>();
+  // /metrics answers without its token only on a dev server: no auth mode, no metrics listener.
+  const ops = createOpsEndpoints({
+    metricsOpen: !authGate && !options.metricsListener,
+    refusal: options.metricsListener
+      ? '/metrics is served on the metrics listener (MCP_METRICS_PORT), or here with Authorization: Bearer <MCP_METRICS_TOKEN>'
+      : 'this server authenticates its callers, so /metrics needs its own credential: set MCP_METRICS_TOKEN (send it as a Bearer token) or MCP_METRICS_PORT (a separate listener, loopback by default)',
+    closing: () => closing,
+    ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}),
+    ...(log ? { logger: log } : {}),
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -190,28 +208,10 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       }
       return;
     }
+    // The Host check (DNS rebinding) covers every endpoint, not only /mcp.
+    if (!validateHost(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${path}` }, { allow: 'GET' });
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (options.protectedResource?.paths.includes(path)) {
-      return sendJson(res, 200, options.protectedResource.metadata, { 'cache-control': 'public, max-age=3600', 'access-control-allow-origin': '*' });
-    }
-    if (path === '/readyz') {
-      if (closing) return sendJson(res, 503, { status: 'shutting_down' });
-      try {
-        const details = await options.readiness?.();
-        return sendJson(res, 200, { status: 'ok', ...(details ?? {}) });
-      } catch (error) {
-        log?.warn({ err: error }, 'readiness check failed');
-        const details = (error as { details?: Record<string, unknown> } | null)?.details;
-        return sendJson(res, 503, { status: 'unavailable', reason: 'database check failed', ...(details ?? {}) });
-      }
-    }
-    if (path === '/metrics' && options.metrics) {
-      const text = await options.metrics.metricsText();
-      res.writeHead(200, { 'content-type': options.metrics.contentType });
-      res.end(text);
-      return;
-    }
+    if (await ops(req, res, path!)) return;
     return sendJson(res, 404, { error: `No route for ${path}; the MCP endpoint is ${MCP_PATH}` });
   };
 
