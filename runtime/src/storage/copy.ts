@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { MIGRATIONS_TABLE, createDatabase } from './index.js';
+import { MIGRATIONS_TABLE, type Storage, type StorageOptions } from './shared.js';
 
 export interface CopyOptions {
   /** `sqlite:<path>`. */
@@ -31,7 +31,8 @@ export interface TableCopyReport {
 
 const BATCH = 500;
 
-export async function copyDatabase(options: CopyOptions): Promise<TableCopyReport[]> {
+/** `copyDatabase` with the driver opener passed in (index.ts binds `createDatabase`). */
+export async function copyWith(createDatabase: (url: string, options?: StorageOptions) => Promise<Storage>, options: CopyOptions): Promise<TableCopyReport[]> {
   if (!options.from.startsWith('sqlite:')) throw new Error(`--migrate-data copies from SQLite; got ${options.from}`);
   if (!/^postgres(ql)?:/.test(options.to)) throw new Error('--migrate-data copies into PostgreSQL: set DATABASE_URL (or --database-url) to a postgres:// URL');
   const source = await createDatabase(options.from);

@@ -7,51 +7,13 @@
  * transaction together with its row in `mcpforge_migrations`, so a failing file leaves no
  * half-applied state.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { checkDatabaseUrl } from '../config/index.js';
 
-/** The table that records applied migrations. */
-export const MIGRATIONS_TABLE = 'mcpforge_migrations';
-
-/** Tables the runtime itself keeps next to the project's (created before the project's migrations). */
-export const IDEMPOTENCY_TABLE = 'mcpforge_idempotency';
-const RUNTIME_TABLES_SQL = `create table if not exists ${IDEMPOTENCY_TABLE} (
-  tool text not null,
-  subject text not null,
-  idempotency_key text not null,
-  request_hash text not null,
-  result text not null,
-  created_at text not null,
-  primary key (tool, subject, idempotency_key)
-)`;
-
-export type Dialect = 'sqlite' | 'postgres';
-
-export interface StorageOptions {
-  /** PostgreSQL: most connections in the pool (default 10). */
-  poolSize?: number;
-  /** PostgreSQL: errors of idle pooled connections (for example when the server restarts). */
-  onPoolError?: (error: Error) => void;
-}
-
-export interface Storage<DB = unknown> {
-  readonly db: Kysely<DB>;
-  readonly dialect: Dialect;
-  /**
-   * Runs `fn` in a transaction and commits; on PostgreSQL a serialization failure or a deadlock
-   * (SQLSTATE 40001, 40P01) rolls back and runs `fn` again (jittered exponential backoff, up to 10 attempts).
-   */
-  transaction<T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
-  /** Throws when the database does not answer `select 1` (used by `/readyz`). */
-  check(): Promise<void>;
-  /** Applies pending migrations from a folder; returns the names applied now, in order. */
-  migrate(folder: string | URL): Promise<string[]>;
-  /** Closes the connection; further queries fail. Safe to call twice. */
-  close(): Promise<void>;
-}
+export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, RUNTIME_TABLES_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
+import { MIGRATIONS_TABLE, RUNTIME_TABLES_SQL, listMigrations, type Storage, type StorageOptions } from './shared.js';
 
 interface SqliteHandle {
   exec(source: string): unknown;
@@ -125,38 +87,6 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
   };
 }
 
-export interface MigrationFile {
-  name: string;
-  path: string;
-}
-
-const MIGRATION_NAME = /^\d{4,}_[A-Za-z0-9_.-]+\.sql$/;
-
-/**
- * Lists the migration files of a folder in the order they apply. A missing folder means "no
- * migrations"; a `.sql` file not named `NNNN_name.sql` is an error (it would otherwise be skipped
- * silently or applied out of order).
- */
-export function listMigrations(folder: string | URL): MigrationFile[] {
-  const dir = typeof folder === 'string' ? folder : fileURLToPath(folder);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const files: MigrationFile[] = [];
-  for (const name of names.sort()) {
-    if (!name.endsWith('.sql')) continue;
-    if (!MIGRATION_NAME.test(name)) {
-      throw new Error(`Migration file ${join(dir, name)} is not named NNNN_name.sql (for example 0002_add_tags.sql); rename it so its order is explicit.`);
-    }
-    files.push({ name, path: join(dir, name) });
-  }
-  return files;
-}
-
 function applySqliteMigrations(handle: SqliteHandle, folder: string | URL): string[] {
   handle.exec(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, applied_at text not null)`);
   handle.exec(RUNTIME_TABLES_SQL);
@@ -184,15 +114,15 @@ function applySqliteMigrations(handle: SqliteHandle, folder: string | URL): stri
   return done;
 }
 
-export { RUNTIME_TABLES_SQL };
 
 /** SQLSTATEs after which PostgreSQL asks the client to run the transaction again. */
-const RETRYABLE = new Set(['40001', '40P01']);
+export { checksum } from './copy.js';
+import { copyWith, type CopyOptions, type TableCopyReport } from './copy.js';
 
-/** True for a PostgreSQL serialization failure or deadlock: the transaction may simply be retried. */
-export function isRetryableTransactionError(error: unknown): boolean {
-  return RETRYABLE.has(String((error as { code?: unknown } | null)?.code));
+/**
+ * Copies every table of one database into another (`mcpforge upgrade --migrate-data`), see copy.ts.
+ */
+export function copyDatabase(options: CopyOptions): Promise<TableCopyReport[]> {
+  return copyWith(createDatabase, options);
 }
-
-export { copyDatabase, checksum } from './copy.js';
 export type { CopyOptions, TableCopyReport } from './copy.js';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
-import { MIGRATIONS_TABLE, RUNTIME_TABLES_SQL, isRetryableTransactionError, listMigrations, type Storage, type StorageOptions } from './index.js';
+import { MIGRATIONS_TABLE, RUNTIME_TABLES_SQL, isRetryableTransactionError, listMigrations, type Storage, type StorageOptions } from './shared.js';
 
 /** Arbitrary but fixed: every mcpforge process takes this advisory lock around migrations. */
 const MIGRATION_LOCK = 0x6d6370; // "mcp"

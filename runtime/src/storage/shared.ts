@@ -1,0 +1,89 @@
+/**
+ * What the storage drivers share (SQLite in index.ts, PostgreSQL in postgres.ts, the copier in
+ * copy.ts): the runtime's own tables, migration files, retryable errors, the `Storage` contract.
+ * A leaf of the storage module, so that the drivers never import its entry point.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
+
+/** The table that records applied migrations. */
+export const MIGRATIONS_TABLE = 'mcpforge_migrations';
+
+/** Tables the runtime itself keeps next to the project's (created before the project's migrations). */
+export const IDEMPOTENCY_TABLE = 'mcpforge_idempotency';
+export const RUNTIME_TABLES_SQL = `create table if not exists ${IDEMPOTENCY_TABLE} (
+  tool text not null,
+  subject text not null,
+  idempotency_key text not null,
+  request_hash text not null,
+  result text not null,
+  created_at text not null,
+  primary key (tool, subject, idempotency_key)
+)`;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StorageOptions {
+  /** PostgreSQL: most connections in the pool (default 10). */
+  poolSize?: number;
+  /** PostgreSQL: errors of idle pooled connections (for example when the server restarts). */
+  onPoolError?: (error: Error) => void;
+}
+
+export interface Storage<DB = unknown> {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  /**
+   * Runs `fn` in a transaction and commits; on PostgreSQL a serialization failure or a deadlock
+   * (SQLSTATE 40001, 40P01) rolls back and runs `fn` again (jittered exponential backoff, up to 10 attempts).
+   */
+  transaction<T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+  /** Throws when the database does not answer `select 1` (used by `/readyz`). */
+  check(): Promise<void>;
+  /** Applies pending migrations from a folder; returns the names applied now, in order. */
+  migrate(folder: string | URL): Promise<string[]>;
+  /** Closes the connection; further queries fail. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface MigrationFile {
+  name: string;
+  path: string;
+}
+
+const MIGRATION_NAME = /^\d{4,}_[A-Za-z0-9_.-]+\.sql$/;
+
+/**
+ * Lists the migration files of a folder in the order they apply. A missing folder means "no
+ * migrations"; a `.sql` file not named `NNNN_name.sql` is an error (it would otherwise be skipped
+ * silently or applied out of order).
+ */
+export function listMigrations(folder: string | URL): MigrationFile[] {
+  const dir = typeof folder === 'string' ? folder : fileURLToPath(folder);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: MigrationFile[] = [];
+  for (const name of names.sort()) {
+    if (!name.endsWith('.sql')) continue;
+    if (!MIGRATION_NAME.test(name)) {
+      throw new Error(`Migration file ${join(dir, name)} is not named NNNN_name.sql (for example 0002_add_tags.sql); rename it so its order is explicit.`);
+    }
+    files.push({ name, path: join(dir, name) });
+  }
+  return files;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** True for a PostgreSQL serialization failure or deadlock: the transaction may simply be retried. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  return RETRYABLE.has(String((error as { code?: unknown } | null)?.code));
+}
+
