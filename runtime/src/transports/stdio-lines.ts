@@ -20,7 +20,7 @@
  * one line.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResponse } from '@modelcontextprotocol/server';
+import { envelopeAnswers, jsonRpcError as error, usableId } from '../core/jsonrpc.js';
 
 /** The SDK's stdio read buffer limit (10 MiB); a longer line is refused here instead. */
 export const STDIO_MAX_LINE_BYTES = 10 * 1024 * 1024;
@@ -39,52 +39,12 @@ export interface LineGuardOptions {
 
 type Id = string | number | null;
 
-const error = (id: Id, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } });
-
-/** A string or an integer: what MCP allows as a request id (anything else is answered with `id: null`). */
-function usableId(value: unknown): Id {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value)) ? value : null;
-}
-
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-
-/** What is wrong with an object that is not a valid JSON-RPC request (for the error message). */
-function problemOf(message: Record<string, unknown>): string {
-  if (message.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
-  if (typeof message.method !== 'string') return '"method" must be a string';
-  if (usableId(message.id) === null) return '"id" must be a string or an integer';
-  if ('params' in message && (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))) return '"params" must be an object';
-  const extra = Object.keys(message).find((key) => !REQUEST_KEYS.has(key));
-  if (extra !== undefined) return `unexpected member "${extra}"`;
-  return 'its params do not have the shape MCP requires';
-}
-
-function invalid(message: unknown): string {
-  const why = typeof message === 'object' && message !== null && !Array.isArray(message) ? `: ${problemOf(message as Record<string, unknown>)}` : ': the line must hold one JSON-RPC object';
-  return `Invalid Request: not a JSON-RPC 2.0 message${why}`;
-}
-
-/**
- * The answers for one parsed line that the SDK would drop: an empty list when the line is a valid
- * message, a notification or a response (pass it on), else the error responses to write.
- */
+/** The answers for one parsed line (core/jsonrpc.ts): the one envelope check of stdio and WebSocket. */
 export function answersFor(message: unknown): Array<Record<string, unknown>> | undefined {
-  if (Array.isArray(message)) {
-    const text = 'Invalid Request: JSON-RPC batches are not accepted over stdio (MCP sends one message per line since 2025-06-18); send each request on its own line';
-    const answers = message
-      .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item) && 'id' in item && !('result' in item) && !('error' in item))
-      .map((item) => usableId(item.id))
-      .filter((id) => id !== null)
-      .map((id) => error(id, -32600, text));
-    return answers.length > 0 ? answers : [error(null, -32600, text)];
-  }
-  if (isJSONRPCRequest(message) || isJSONRPCNotification(message) || isJSONRPCResponse(message)) return undefined;
-  if (typeof message !== 'object' || message === null) return [error(null, -32600, invalid(message))];
-  const object = message as Record<string, unknown>;
-  // Notification- or response-shaped: nothing may be sent back (see the module comment).
-  if (!('id' in object) || 'result' in object || 'error' in object) return undefined;
-  return [error(usableId(object.id), -32600, invalid(object))];
+  return envelopeAnswers(message, STDIO_UNIT);
 }
+
+const STDIO_UNIT = { transport: 'stdio', unit: 'line', batches: 'JSON-RPC batches are not accepted over stdio (MCP sends one message per line since 2025-06-18); send each request on its own line' } as const;
 
 /**
  * The `id` of a JSON object's top level, read from the start of a line (an overlong line is not

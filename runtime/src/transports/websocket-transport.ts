@@ -7,13 +7,17 @@ import {
   isJSONRPCErrorResponse,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
-  parseJSONRPCMessage,
+  isJSONRPCNotification,
+  isJSONRPCResponse,
   type AuthInfo,
   type JSONRPCMessage,
   type MessageExtraInfo,
   type Transport,
 } from '@modelcontextprotocol/server';
 import type { RawData, WebSocket } from 'ws';
+import { envelopeAnswers } from '../core/jsonrpc.js';
+
+const WEBSOCKET_UNIT = { transport: 'WebSocket', unit: 'frame', batches: 'JSON-RPC batches are not supported over WebSocket: send one message per frame' } as const;
 
 /** JSON-RPC error codes answered for bad frames (the connection stays open). */
 const PARSE_ERROR = -32700;
@@ -90,14 +94,14 @@ export class WebSocketServerTransport implements Transport {
     } catch (error) {
       return this.reject(null, PARSE_ERROR, `Parse error: the frame is not JSON (${(error as Error).message})`);
     }
-    if (Array.isArray(value)) return this.reject(null, INVALID_REQUEST, 'JSON-RPC batches are not supported: send one message per frame');
-    let message: JSONRPCMessage;
-    try {
-      message = parseJSONRPCMessage(value);
-    } catch {
-      const id = (value as { id?: unknown } | null)?.id;
-      return this.reject(typeof id === 'string' || typeof id === 'number' ? id : null, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
+    // The same envelope check as stdio (core/jsonrpc.ts): the SDK's guards, readable answers.
+    const answers = envelopeAnswers(value, WEBSOCKET_UNIT);
+    if (answers) {
+      for (const answer of answers) this.reject((answer as { id: string | number | null }).id, INVALID_REQUEST, (answer as { error: { message: string } }).error.message);
+      return;
     }
+    if (!isJSONRPCRequest(value) && !isJSONRPCNotification(value) && !isJSONRPCResponse(value)) return; // shaped like a notification or response but invalid: dropped unanswered
+    const message = value as JSONRPCMessage;
     if (isJSONRPCRequest(message)) {
       if (this.options.tracker?.closing) return this.reject(message.id, SHUTTING_DOWN, 'Server is shutting down; reconnect to another replica');
       this.pending.add(message.id);

@@ -103,7 +103,10 @@ describe('bad frames never crash the server', () => {
     expect(await next()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
     ws.send(Buffer.from([0xff, 0x00, 0x01]), { binary: true });
     expect(await next()).toMatchObject({ id: null, error: { code: -32700, message: expect.stringContaining('text frame') } });
+    // As on stdio (one envelope check, core/jsonrpc.ts): each request of a batch is answered by its id.
     ws.send('[{"jsonrpc":"2.0","id":1,"method":"ping"}]');
+    expect(await next()).toMatchObject({ id: 1, error: { code: -32600, message: expect.stringContaining('batches') } });
+    ws.send('[]');
     expect(await next()).toMatchObject({ id: null, error: { code: -32600, message: expect.stringContaining('batches') } });
     ws.send('{"jsonrpc":"2.0","id":7,"nomethod":true}');
     expect(await next()).toMatchObject({ id: 7, error: { code: -32600 } });
