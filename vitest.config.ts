@@ -28,6 +28,8 @@ export const TIERS = {
     'test/production/new-production.test.ts',
     'test/production/upgrade.test.ts',
     'test/tls/deploy-files.test.ts',
+    'test/tls/dev-cert.test.ts',
+    'test/unit/merge/sync.test.ts',
   ],
   /** Scaffold → npm install → build → call, the Inspector, dev mode, large imports, golden type-checks. */
   e2e: [
