@@ -45,5 +45,7 @@ for major in "${majors[@]}"; do
     say "Node $version: npm run demo (scaffold → install → build → stdio and HTTP tool calls)"
     node scripts/demo.js
   )
+  # The copy (with its node_modules and demo project) is only kept when something failed.
+  rm -rf "$tools/repo"
   say "Node $version: passed in $((SECONDS - start)) s"
 done
