@@ -1,12 +1,83 @@
 import { defineConfig } from 'vitest/config';
 
+// Test tiers (vitest projects). `npm test` runs `unit` and `integration`: the quick loop, under
+// about two minutes on two cores. `npm run test:all` (scripts/test-all.sh: services first) runs
+// every project. One file belongs to exactly one project; test/unit/tiers.test.ts checks that.
+export const TIERS = {
+  /** Pure functions and in-process servers; no child processes beyond the CLI. */
+  unit: ['runtime/src/**/*.test.ts', 'generators/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts'],
+  /** Running generated servers and in-process pieces: the quick loop's integration half. */
+  integration: [
+    'test/security/auth.test.ts',
+    'test/security/auth-jwt.test.ts',
+    'test/security/auth-websocket.test.ts',
+    'test/security/cancel.test.ts',
+    'test/security/protocol.test.ts',
+    'test/security/sandbox.test.ts',
+    'test/tls/**/*.test.ts',
+    'test/e2e/client-config.test.ts',
+    'test/openapi/mapping.test.ts',
+    'test/production/deploy-files.test.ts',
+  ],
+  /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
+  scenarios: [
+    'test/scenario/add-cli.test.ts',
+    'test/scenario/regeneration.test.ts',
+    'test/security/auth-cli.test.ts',
+    'test/e2e/bad-input.test.ts',
+    'test/production/new-production.test.ts',
+    'test/production/upgrade.test.ts',
+    'test/tls/deploy-files.test.ts',
+    'test/tls/dev-cert.test.ts',
+    'test/unit/merge/sync.test.ts',
+  ],
+  /** Scaffold → npm install → build → call, the Inspector, dev mode, large imports, golden type-checks. */
+  e2e: [
+    'test/e2e/new-project.test.ts',
+    'test/e2e/dev.test.ts',
+    'test/e2e/websocket.test.ts',
+    'test/golden/**/*.test.ts',
+    'test/scenario/contract-tests.test.ts',
+    'test/unit/codegen/tsc.test.ts',
+    'test/openapi/github.test.ts',
+    'test/openapi/generation-scale.test.ts',
+    'test/openapi/upstream-e2e.test.ts',
+  ],
+  /** Real nginx, PostgreSQL and Redis (provided by scripts/test-services.sh): production layout, SQL, audit. */
+  services: [
+    'test/production/groups.test.ts',
+    'test/production/docker-context.test.ts',
+    'test/production/upgrade-serve.test.ts',
+    'test/tls/nginx.test.ts',
+    'test/security/sql.test.ts',
+    'test/security/limits-audit.test.ts',
+  ],
+  /** The official MCP conformance suite against the examples. */
+  conformance: ['test/conformance/**/*.test.ts'],
+  /** Property-based tests: fuzzed protocol input and random regeneration sequences. */
+  fuzz: ['test/security/fuzz.test.ts', 'test/property/**/*.test.ts'],
+  /** kill -9 a replica, restart PostgreSQL, stop Redis, under load. */
+  faults: ['test/production/faults.test.ts'],
+  /** `npm run bench -- --quick`: every benchmark produces numbers. */
+  bench: ['test/bench/**/*.test.ts'],
+} as const;
+
+/** Files a tier's glob would match that belong to a more specific tier. */
+function excludedFrom(tier: keyof typeof TIERS): string[] {
+  const more = Object.entries(TIERS).filter(([name]) => name !== tier).flatMap(([, globs]) => globs.filter((g) => !g.includes('*')));
+  return more;
+}
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'runtime/src/**/*.test.ts', 'generators/**/*.test.ts', 'cli/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'examples/**'],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     // Two cores: e2e tests spawn installs, builds and servers; keep parallelism modest.
     maxWorkers: 2,
+    projects: Object.entries(TIERS).map(([name, include]) => ({
+      extends: true,
+      test: { name, include: [...include], exclude: ['**/node_modules/**', '**/dist/**', 'examples/**', ...excludedFrom(name as keyof typeof TIERS)] },
+    })),
   },
 });

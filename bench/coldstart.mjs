@@ -16,9 +16,11 @@ const modernMeta = {
 export function coldStartContenders({ serversDir, projects }) {
   const node = process.execPath;
   const list = [
-    { id: 'raw', label: 'raw stdio JSON-RPC loop (floor)', baseline: true, tools: 1, command: [node, join(serversDir, 'a-raw.mjs'), 'stdio'], mode: 'legacy' },
-    { id: 'sdk-v2', label: 'SDK v2 serveStdio, modern tools/list', baseline: true, tools: 1, command: [node, join(serversDir, 'b-v2-handler.mjs'), 'stdio'], mode: 'modern' },
-    { id: 'fastmcp', label: 'fastmcp 4.20 stdio', baseline: true, tools: 1, command: [node, join(serversDir, 'd-fastmcp.mjs'), 'stdio'], mode: 'legacy' },
+    { id: 'raw', label: 'raw stdio JSON-RPC loop (floor)', baseline: true, tools: 1, command: [node, join(serversDir, 'raw.mjs'), 'stdio'], mode: 'legacy' },
+    { id: 'sdk-v2', label: 'SDK v2 serveStdio, modern tools/list', baseline: true, tools: 1, command: [node, join(serversDir, 'sdk-v2.mjs'), 'stdio'], mode: 'modern' },
+    { id: 'sdk-v1', label: 'SDK v1.32 stdio', baseline: true, tools: 1, command: [node, join(serversDir, 'sdk-v1.mjs'), 'stdio'], mode: 'legacy' },
+    { id: 'fastmcp', label: 'fastmcp 4.20 (punkpeye, TypeScript) stdio', baseline: true, tools: 1, command: [node, join(serversDir, 'fastmcp.mjs'), 'stdio'], mode: 'legacy' },
+    { id: 'tmcp', label: 'tmcp 1.20 stdio', baseline: true, tools: 1, command: [node, join(serversDir, 'tmcp.mjs'), 'stdio'], mode: 'legacy' },
   ];
   for (const { tools, dir } of projects) {
     list.push({

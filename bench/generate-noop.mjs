@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// No-op regeneration of a 1,000-tool project (issue 3, DESIGN §8: "a no-op `generate` ≤ 1 s").
+// No-op regeneration of a 1,000-tool project (issue 3; target: a no-op `generate` ≤ 1 s).
 // Builds a project with 1,000 tools (one input and one output schema file each), runs a first
 // full `mcpforge generate`, then times:
 //   - `mcpforge generate` as a user runs it (a new Node process, start-up included), median of 5;

@@ -1,4 +1,4 @@
-// Generation benchmark (issue 8 item 4, DESIGN §8): an OpenAPI description → a project that
+// Generation benchmark (issue 8 item 4; targets in bench/README.md): an OpenAPI description → a project that
 // type-checks, mcpforge vs openapi-mcp-generator on the same file, contenders alternating
 // (order rotated every round); then a no-op `mcpforge generate` of the project just imported.
 //   - full run: the whole GitHub REST API description (@octokit/openapi, ~1,100 operations);
@@ -114,7 +114,7 @@ const openapiMcpGenerator = {
     // Its tool definitions are a Map of name → { name, description, inputSchema, ... } in
     // src/index.ts; tools/list serves them as they are. Its schemas are converted to zod at run
     // time and a tool whose conversion fails skips validation (counting those needs its server
-    // running, so it is not repeated here: DESIGN §8 measured 57 on GitHub).
+    // running, so it is not repeated here: an earlier measurement found 57 on GitHub).
     const source = readFileSync(join(dir, 'src', 'index.ts'), 'utf8');
     const tools = (source.match(/\["[^"]+",\s*\{\s*name: "/g) ?? []).length;
     const start = source.indexOf('const toolDefinitionMap');

@@ -28,7 +28,6 @@ export const MODERN_CALL = {
 };
 export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add', arguments: args } }), pv: LEGACY_PV };
 
-/** The HTTP contenders: baselines from ../shared/baselines, then generated mcpforge servers. */
 /**
  * Node flags of the `-smallheap` contender (full runs only): the same server with V8's young
  * generation and old-generation limit capped, to show how much of the peak RSS is uncollected
@@ -36,12 +35,15 @@ export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, metho
  */
 export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=64'];
 
+/** The HTTP contenders: the baselines of bench/baselines, then generated mcpforge servers. */
 export function httpContenders({ serversDir, projects, smallHeap = false }) {
   const node = process.execPath;
   const list = [
-    { id: 'raw', label: 'raw node:http JSON-RPC (floor)', baseline: true, command: (port) => [node, join(serversDir, 'a-raw.mjs'), String(port)], request: LEGACY_CALL },
-    { id: 'sdk-v2', label: 'SDK v2 createMcpHandler (2026-07-28)', baseline: true, command: (port) => [node, join(serversDir, 'b-v2-handler.mjs'), String(port)], request: MODERN_CALL },
-    { id: 'fastmcp', label: 'fastmcp 4.20 httpStream stateless', baseline: true, command: (port) => [node, join(serversDir, 'd-fastmcp.mjs'), String(port)], request: LEGACY_CALL },
+    { id: 'raw', label: 'raw node:http JSON-RPC (floor)', baseline: true, command: (port) => [node, join(serversDir, 'raw.mjs'), String(port)], request: LEGACY_CALL },
+    { id: 'sdk-v2', label: 'SDK v2 createMcpHandler (2026-07-28)', baseline: true, command: (port) => [node, join(serversDir, 'sdk-v2.mjs'), String(port)], request: MODERN_CALL },
+    { id: 'sdk-v1', label: 'SDK v1.32 StreamableHTTPServerTransport stateless', baseline: true, command: (port) => [node, join(serversDir, 'sdk-v1.mjs'), String(port)], request: LEGACY_CALL },
+    { id: 'fastmcp', label: 'fastmcp 4.20 (punkpeye, TypeScript) httpStream stateless', baseline: true, command: (port) => [node, join(serversDir, 'fastmcp.mjs'), String(port)], request: LEGACY_CALL },
+    { id: 'tmcp', label: 'tmcp 1.20 HttpTransport (2026-07-28)', baseline: true, command: (port) => [node, join(serversDir, 'tmcp.mjs'), String(port)], request: MODERN_CALL },
   ];
   for (const { tools, dir } of projects) {
     const serve = (entry) => (port) => [node, join(dir, 'dist', entry), '--transport', 'http', '--port', String(port), '--database-url', 'sqlite::memory:'];

@@ -91,13 +91,15 @@ export function buildProgram(): Command {
 
   program
     .command('client-config')
-    .description('print (or --write) the config that connects a client to this server')
+    .description('print (or --write) the config that connects a client to this server: absolute node path for stdio; Authorization header for apiKey/jwt over http')
     .requiredOption('--client <client>', `one of ${CLIENTS.join(', ')}`)
     .option('--transport <transport>', 'stdio (the client starts the server) or http', 'stdio')
     .option('--url <url>', 'server URL for --transport http', 'http://127.0.0.1:3000/mcp')
     .option('--write', "merge the entry into the client's config file, keeping other servers")
     .option('--file <file>', 'config file to write instead of the client default')
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
+    .option('--token-env <var>', 'apiKey/jwt over http: environment variable holding the credential (default <NAME>_API_KEY or <NAME>_TOKEN)')
+    .option('--token <value>', 'apiKey/jwt over http: write this credential into the config in clear (default: a reference to --token-env or a prompt)')
     .action(clientConfigCommand);
 
   const importer = program.command('import').description('add tools from existing descriptions: OpenAPI 3.x or JSON Schema files');

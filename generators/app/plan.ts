@@ -72,7 +72,6 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
     description: String(composed.spec.description ?? ''),
     runtimeSpec: context.runtime.spec,
     cliSpec: context.cli?.spec ?? `^${await toolkitVersion(context.toolkitRoot)}`,
-    projectDir: context.projectDir,
     tools: section('tools'),
     resources: section('resources'),
     prompts: section('prompts'),

@@ -88,7 +88,7 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
   }
 
   // 3. Deployment files: created when missing; a user-edited one is kept unless forced. A spec
-  // with tool groups gets one service per group (DESIGN §7).
+  // with tool groups gets one service per group.
   const groups = doc.get('groups');
   const deployment =
     isMap(groups) && groups.items.length > 0 && input.deploymentFor

@@ -5,7 +5,7 @@ import Handlebars from 'handlebars';
 import { posixRelative } from '../app/compose.js';
 import { listFiles } from '../shared/tree/list-files.js';
 
-/** A tool group's service (DESIGN §7): the spec's `groups:` entry, plus where nginx finds it. */
+/** A tool group's service: the spec's `groups:` entry, plus where nginx finds it. */
 export interface GroupTemplateData {
   replicas?: number;
   /** Upstream servers of the group for deploy/nginx.conf (default: its compose service, `app-<group>:3000`). */

@@ -13,12 +13,12 @@ describe('npm run bench -- --quick', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-')), 'quick.json');
     const stdout = execFileSync('npm', ['run', 'bench', '--', '--quick', '--json', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 590_000 });
     expect(stdout).toContain('## tools/call over Streamable HTTP, concurrency 32');
-    expect(stdout).toContain('## DESIGN §8 targets');
+    expect(stdout).toContain('## Targets');
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.quick).toBe(true);
 
     const ids = report.http.contenders.map((c: { id: string }) => c.id);
-    expect(ids).toEqual(['raw', 'sdk-v2', 'fastmcp', 'mcpforge-1', 'mcpforge-1-novalidation', 'mcpforge-100']);
+    expect(ids).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-1-novalidation', 'mcpforge-100']);
     for (const conc of ['1', '32']) {
       for (const id of ids) {
         const s = report.http.stats[conc][id];
@@ -34,7 +34,7 @@ describe('npm run bench -- --quick', () => {
     }
 
     const cold = report.coldstart.stats;
-    expect(Object.keys(cold)).toEqual(['raw', 'sdk-v2', 'fastmcp', 'mcpforge-1', 'mcpforge-100']);
+    expect(Object.keys(cold)).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-100']);
     for (const [id, s] of Object.entries(cold) as Array<[string, { median: number; n: number }]>) {
       expect(s.n, id).toBe(2);
       expect(s.median, id).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnection } from 'node:net';
+import { servicesFor } from '../helpers/services.js';
 import { buildProject, exampleProject, upgrade } from '../production/lib/project.js';
 import { startServer, type ServerProcess } from '../production/lib/server.js';
 import { describeFailures, ensureSuite, REQUIREMENTS_VERSION, requiredServerScenarios, runSuite, STABLE_VERSION, summary, type Suite } from './lib/suite.js';
@@ -81,29 +81,12 @@ describe.each([
 });
 
 /** Whether something listens on 127.0.0.1:port. */
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+const servicesUp = await servicesFor('the production-layout conformance run', ['postgres', 'redis']);
 
-describe('production layout (PostgreSQL + Redis), HTTP stateful', () => {
+describe.skipIf(!servicesUp)('production layout (PostgreSQL + Redis), HTTP stateful', () => {
   let server: ServerProcess | undefined;
-  let missing = '';
 
   beforeAll(async () => {
-    const [pg, redis] = await Promise.all([reachable(5432), reachable(6379)]);
-    missing = [pg ? '' : 'PostgreSQL on 127.0.0.1:5432', redis ? '' : 'Redis on 127.0.0.1:6379'].filter(Boolean).join(' and ');
-    if (missing) {
-      if (process.env.CI) throw new Error(`${missing} not reachable: .ci/run starts them`);
-      console.warn(`SKIPPING the production-layout conformance run: ${missing} not reachable`);
-      return;
-    }
     // The same example upgraded with the real CLI (`mcpforge upgrade --to production`), then built.
     const dir = await exampleProject('conformance');
     await upgrade(dir);

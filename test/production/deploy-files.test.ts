@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
+import { servicesFor } from '../helpers/services.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { ownNginx } from './lib/own-nginx.js';
 
@@ -112,7 +113,9 @@ describe('Kubernetes manifests', () => {
   });
 });
 
-describe('deploy/nginx.conf', () => {
+const hasNginx = await servicesFor('the nginx -t checks of deploy/nginx.conf', ['nginx']);
+
+describe.skipIf(!hasNginx)('deploy/nginx.conf', () => {
   const nginxTest = async (content: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpforge-nginx-'));
     mkdirSync(join(dir, 'logs'));

@@ -20,9 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ownRedis, type OwnRedis } from '../../runtime/src/__fixtures__/services.js';
 import { IDEMPOTENCY_META_KEY } from '../../runtime/src/idempotency/index.js';
 import { ownNginx, type OwnNginx } from './lib/own-nginx.js';
-import { ownPostgres, postgresBinDir, type OwnPostgres } from './lib/own-postgres.js';
+import { ownPostgres, type OwnPostgres } from './lib/own-postgres.js';
 import { buildProject, exampleProject, upgrade } from './lib/project.js';
 import { connectClient, startServer, type ServerProcess } from './lib/server.js';
+import { servicesFor } from '../helpers/services.js';
 
 const CLIENTS = 32;
 const REPLICAS = 3;
@@ -30,17 +31,7 @@ const REPLICAS = 3;
 const MAX_ATTEMPTS = 20_000;
 const CALL_TIMEOUT_MS = 5_000;
 
-const available = async (command: string) => (await execa('sh', ['-c', `command -v ${command}`], { reject: false })).exitCode === 0;
-const missing = [
-  ...(postgresBinDir() ? [] : ['PostgreSQL server binaries']),
-  ...((await available('redis-server')) ? [] : ['redis-server']),
-  ...((await available('nginx')) ? [] : ['nginx']),
-];
-if (missing.length > 0) {
-  const message = `fault test needs ${missing.join(', ')}`;
-  if (process.env.CI) throw new Error(`${message}: install them in .ci/run`);
-  process.stderr.write(`\n!!!!!!!!!! SKIPPING THE FAULT TEST: ${message} !!!!!!!!!!\n\n`);
-}
+const ready = await servicesFor('the fault test', ['postgres-binaries', 'redis-binaries', 'nginx']);
 
 interface Attempt {
   start: number;
@@ -67,7 +58,7 @@ interface Fault {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(missing.length > 0)('faults under load: kill -9 a replica, restart PostgreSQL, stop Redis', () => {
+describe.skipIf(!ready)('faults under load: kill -9 a replica, restart PostgreSQL, stop Redis', () => {
   let pg: OwnPostgres;
   let redis: OwnRedis;
   let nginx: OwnNginx;

@@ -1,5 +1,5 @@
 /**
- * Tool groups (`groups:` in the spec, DESIGN §7): the loader checks them, `upgrade --to production`
+ * Tool groups (`groups:` in the spec): the loader checks them, `upgrade --to production`
  * turns each into its own service (compose, nginx, Kubernetes) whose files are validated, and a real
  * nginx with the generated config routes /mcp/<group> to replicas started with MCP_GROUP=<group>,
  * each listing only its group's tools.
@@ -15,12 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError, SpecErrors } from '../../generators/shared/spec/errors.js';
 import { loadSpec } from '../../generators/shared/spec/load-spec.js';
 import { renderProductionTemplates } from '../../generators/upgrade/templates.js';
+import { servicesFor } from '../helpers/services.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { buildProject, exampleProject, git, mcpforge, upgrade } from './lib/project.js';
 import { connectClient, startServer, type ServerProcess } from './lib/server.js';
 import { nginxWithConf } from './lib/own-nginx.js';
 
 const require = createRequire(import.meta.url);
+const hasNginx = await servicesFor('the groups tests with a real nginx', ['nginx']);
 const GROUPS = `groups:
   reading:
     tools: [list_notes, search_notes]
@@ -143,7 +145,7 @@ describe('a spec with two groups, upgraded to production', () => {
     expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'notes-writing').spec).toMatchObject({ minReplicas: 2, scaleTargetRef: { name: 'notes-writing' } });
   });
 
-  it('deploy/nginx.conf routes /mcp/<group> to the group\'s upstream and passes nginx -t', async () => {
+  it.skipIf(!hasNginx)('deploy/nginx.conf routes /mcp/<group> to the group\'s upstream and passes nginx -t', async () => {
     const conf = files.get('deploy/nginx.conf')!;
     expect(conf).toMatch(/upstream mcp_group_reading \{\s*server app-reading:3000 /);
     expect(conf).toMatch(/location = \/mcp\/writing \{\s*proxy_pass http:\/\/mcp_group_writing\/mcp;/);
@@ -156,7 +158,7 @@ describe('a spec with two groups, upgraded to production', () => {
     expect(result.exitCode, result.all).toBe(0);
   });
 
-  it('a real nginx with the generated config: /mcp/<a> lists only group a\'s tools, /mcp/<b> only b\'s, /mcp every tool', async () => {
+  it.skipIf(!hasNginx)('a real nginx with the generated config: /mcp/<a> lists only group a\'s tools, /mcp/<b> only b\'s, /mcp every tool', async () => {
     const env = { PATH: process.env.PATH!, LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${join(dir, 'data', 'groups.db')}`, MCP_FAST_PATH: process.env.MCP_FAST_PATH };
     const start = async (group?: string) => {
       const server = await startServer(['node', 'dist/server.js', '--transport', 'http', '--port', '0', ...(group ? ['--group', group] : [])], dir, env);

@@ -5,25 +5,19 @@
  * terminate it, so a client certificate reaches the replica (mutual TLS end to end).
  */
 import { request } from 'node:http';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCertificate } from '../../runtime/src/tls/index.js';
 import { startServer, type ServerProcess } from '../production/lib/server.js';
 import { makeCertificates, type TestCertificates } from './lib/certs.js';
 import { httpsFetch } from './lib/https-fetch.js';
 import { connectTls, serveTls } from './lib/serve.js';
-import { streamModuleProblem, tlsNginx, type TlsNginx } from './lib/tls-nginx.js';
+import { tlsNginx, type TlsNginx } from './lib/tls-nginx.js';
 import { tlsProject } from './lib/tls-project.js';
+import { servicesFor } from '../helpers/services.js';
 
-const hasNginx = (await execa('sh', ['-c', 'command -v nginx'], { reject: false })).exitCode === 0;
-const problem = hasNginx ? undefined : 'nginx is not installed';
-if (problem) {
-  if (process.env.CI) throw new Error(`the nginx TLS test needs nginx: ${problem}; install it in .ci/run`);
-  process.stderr.write(`\n!!!!!!!!!! SKIPPING THE NGINX TLS TEST: ${problem} !!!!!!!!!!\n\n`);
-}
+const problem = (await servicesFor('the nginx TLS tests', ['nginx'])) ? undefined : 'nginx is not installed';
 // Passthrough needs nginx's stream module (built into the official image; a separate package on Debian).
-const streamProblem = problem ?? streamModuleProblem();
-if (streamProblem && !problem && !process.env.CI) process.stderr.write(`\n!!!!!!!!!! SKIPPING THE NGINX TLS PASSTHROUGH TEST: ${streamProblem} !!!!!!!!!!\n\n`);
+const streamProblem = problem ?? ((await servicesFor('the nginx TLS passthrough test', ['nginx-stream'])) ? undefined : 'no stream module');
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -97,12 +91,10 @@ describe.skipIf(Boolean(problem))('nginx --tls terminate', () => {
   });
 });
 
-describe.skipIf(Boolean(problem) || (Boolean(streamProblem) && !process.env.CI))('nginx --tls passthrough (mutual TLS end to end)', () => {
+describe.skipIf(Boolean(streamProblem))('nginx --tls passthrough (mutual TLS end to end)', () => {
   let nginx: TlsNginx;
   const replicas: ServerProcess[] = [];
   beforeAll(async () => {
-    // In CI a missing stream module fails these tests (never a silent skip).
-    if (streamProblem) throw new Error(`the passthrough test needs nginx's stream module: ${streamProblem}; install it in .ci/run`);
     for (let i = 0; i < 2; i++) replicas.push(await serveTls(dir, { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca }));
     cleanups.push(() => Promise.all(replicas.map((r) => r.stop())));
     nginx = await tlsNginx('none', replicas.map((r) => `127.0.0.1:${r.url.port}`), 'passthrough', { cert: certs.serverCert, key: certs.serverKey });

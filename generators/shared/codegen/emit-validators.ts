@@ -15,7 +15,7 @@ const REQUIRE_SHIM = "import { createRequire } from 'node:module';\nconst requir
 
 /**
  * Compiles schemas to standalone ESM validator modules with ONE Ajv instance per draft for the
- * whole run: building an instance costs more than compiling a schema (DESIGN §9, ~10x here).
+ * whole run: building an instance costs more than compiling a schema (~10x, measured when this was written).
  *
  * A module must not depend on what was compiled before it (the generation cache reuses one
  * entry's validators next to freshly compiled ones, and `check` compares with a full run), but

@@ -31,7 +31,7 @@ const PREFIXED_NAME_LIMIT = 60;
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
 
 /**
- * Client-compatibility checks (DESIGN §6) over a loaded spec. Errors are what some client would
+ * Client-compatibility checks over a loaded spec. Errors are what some client would
  * reject outright; warnings are what works but costs or surprises.
  */
 export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResult {

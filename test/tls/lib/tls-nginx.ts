@@ -5,7 +5,6 @@
  * silently bypass it. Debian's nginx ships the stream module as a loadable module; the official
  * image the compose file uses has it built in, so the load line is added here only.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -25,18 +24,6 @@ export interface TlsNginx {
   /** `nginx -t` output. */
   readonly test: string;
   stop(): Promise<void>;
-}
-
-/** What is missing to run the passthrough layout here, or undefined. */
-export function streamModuleProblem(): string | undefined {
-  let version = '';
-  try {
-    version = execFileSync('nginx', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    version = String((error as { stderr?: string }).stderr ?? '');
-  }
-  if (/--with-stream(\s|$)/.test(version) || existsSync(DEBIAN_STREAM_MODULE)) return undefined;
-  return 'nginx has no stream module (Debian: apt-get install libnginx-mod-stream)';
 }
 
 export async function tlsNginx(name: string, upstreams: string[], tls: TlsLayout, files: { cert: string; key: string }): Promise<TlsNginx> {
