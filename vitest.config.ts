@@ -51,6 +51,7 @@ export const TIERS = {
     'test/tls/nginx.test.ts',
     'test/security/sql.test.ts',
     'test/security/limits-audit.test.ts',
+    'test/production/db-roles.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],
