@@ -7,7 +7,7 @@
  *
  * Kept out of factory.ts so the factory only holds the hook lines.
  */
-import { UriTemplate, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, UriTemplate, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -178,10 +178,18 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         await limiter.check(entry, caller);
         const controller = new AbortController();
         addAbortSource(ctx, controller.signal);
-        // Stateless HTTP: a `notifications/cancelled` arrives on another request (or replica).
-        const requestId = (sdkCtx?.mcpReq as { id?: unknown } | undefined)?.id;
+        // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or
+        // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
+        // its own response, so the hot path registers nothing.
+        const mcpReq = sdkCtx?.mcpReq as { id?: unknown; _meta?: Record<string, unknown> } | undefined;
+        const requestId = mcpReq?.id;
         let release: (() => void) | undefined;
-        if (edge?.transport === 'http' && options.cancellations && (typeof requestId === 'string' || typeof requestId === 'number')) {
+        if (
+          edge?.transport === 'http' &&
+          options.cancellations &&
+          (typeof requestId === 'string' || typeof requestId === 'number') &&
+          typeof mcpReq?._meta?.[PROTOCOL_VERSION_META_KEY] !== 'string'
+        ) {
           const cancel = new AbortController();
           addAbortSource(ctx, cancel.signal);
           release = options.cancellations.track(caller, requestId, cancel);
