@@ -9,6 +9,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../errors/index.js';
 import { LOG_LEVELS, type LogLevel } from '../observability/index.js';
+import { parseArgs } from 'node:util';
+import { FLAGS, settingHelpLines } from './settings.js';
+
+export { SETTINGS, type Setting } from './settings.js';
 import { AUTH_ENV_HELP, readAuthConfig, type AuthConfig } from '../auth/config.js';
 
 export type { AuthConfig };
@@ -98,68 +102,9 @@ export class ConfigError extends Error {
 
 export type LoadConfigResult = { help: true; text: string } | { help: false; config: RuntimeConfig };
 
-const FLAGS: Record<string, string> = {
-  '--transport': 'MCP_TRANSPORT',
-  '--port': 'MCP_PORT',
-  '--host': 'MCP_HOST',
-  '--socket': 'MCP_SOCKET',
-  '--database-url': 'DATABASE_URL',
-  '--redis-url': 'REDIS_URL',
-  '--migrate': 'MCP_MIGRATE',
-  '--log-level': 'LOG_LEVEL',
-  '--group': 'MCP_GROUP',
-  '--tls-cert': 'MCP_TLS_CERT',
-  '--tls-key': 'MCP_TLS_KEY',
-  '--tls-client-ca': 'MCP_TLS_CLIENT_CA',
-  '--http-sessions': 'MCP_HTTP_SESSIONS',
-  '--metrics-port': 'MCP_METRICS_PORT',
-};
-
-/** Usage text for `--help`. */
+/** Usage text for `--help`: one line per setting of the table (settings.ts), then the auth mode's. */
 export function helpText(name: string): string {
-  return [
-    `Usage: ${name} [options]`,
-    '',
-    'Options (each also settable by the environment variable shown):',
-    '  --transport stdio|http|websocket  MCP_TRANSPORT  transport to serve (default stdio); websocket = HTTP listener with /mcp and /ws',
-    '                           MCP_WEBSOCKET        on: also serve MCP over WebSocket at /ws with --transport http (non-standard)',
-    '  --port N                 MCP_PORT             HTTP port (default 3000, 0 = any free port)',
-    '  --host H                 MCP_HOST             HTTP bind address (default 127.0.0.1)',
-    '  --socket PATH            MCP_SOCKET           serve HTTP on a unix socket instead of TCP',
-    '  --database-url URL       DATABASE_URL         sqlite:<path>, sqlite::memory: or postgres://... (default sqlite:<project>/data/<name>.db)',
-    '                           DATABASE_POOL_SIZE   PostgreSQL connections per process (default 10)',
-    '  --redis-url URL          REDIS_URL            redis://host:6379 for shared cache and rate limits (default: in-process)',
-    '                           REDIS_KEY_PREFIX     prefix of every Redis key (default mcpforge:<name>:)',
-    '  --migrate auto|only|skip MCP_MIGRATE          apply migrations at start (auto), apply and exit (only), or not (skip)',
-    '  --log-level LEVEL        LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)',
-    '  --group NAME             MCP_GROUP            serve only this tool group\'s tools (groups: in the spec; default: every tool)',
-    '                           MCP_ALLOWED_HOSTS    extra Host names to accept, comma-separated',
-    '                           MCP_ALLOWED_ORIGINS  extra Origin host names to accept, comma-separated',
-    '                           MCP_MAX_BODY_BYTES   largest request body (default 1048576)',
-    '                           MCP_SHUTDOWN_TIMEOUT_MS  wait for in-flight calls at shutdown (default 10000)',
-    '                           MCP_HEADERS_TIMEOUT_MS   drop a client whose request headers take longer (default 20000)',
-    '                           MCP_REQUEST_TIMEOUT_MS   drop a client whose whole request takes longer to arrive (default 60000)',
-    '                           MCP_RATE_LIMIT_PER_MINUTE  calls per minute per caller across all tools (default 0 = off; spec: limits.perCallerPerMinute)',
-    '                           MCP_TOOL_TIMEOUT_MS  cancel a tool call after this long (default 60000; a tool\'s timeoutMs in the spec wins)',
-    '                           MCP_MAX_JSON_DEPTH   deepest nesting accepted in tool arguments (default 64)',
-    '                           MCP_MAX_STRING_LENGTH  longest string or key accepted in tool arguments (default 100000)',
-    '                           MCP_AUDIT_TABLE      on|off: audit rows in the mcpforge_audit table (default on with PostgreSQL, off with SQLite)',
-    '                           MCP_AUDIT_LOG        on|off: one audit line per call on stderr (default on)',
-    '                           MCP_FAST_PATH        on|off: answer plain HTTP tools/call without the SDK pipeline (default on)',
-    '  --http-sessions MODE     MCP_HTTP_SESSIONS    stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)',
-    '                           MCP_SESSION_IDLE_TIMEOUT_MS  close idle sessions after this long (default 1800000)',
-    '                           MCP_MAX_SESSIONS  open sessions at most (default 10000); past it 503 + Retry-After',
-    '                           MCP_MAX_SESSIONS_PER_CALLER  open sessions per caller at most (default 100)',
-    '                           MCP_REQUEST_STATE_SECRET  key signing the requestState of ctx.elicit/ctx.sample rounds (same on every replica; default: random per process)',
-    '  --metrics-port N         MCP_METRICS_PORT     serve /metrics, /readyz (with details) and /healthz on their own listener (default: none)',
-    '                           MCP_METRICS_HOST     bind address of that listener (default 127.0.0.1)',
-    '                           MCP_METRICS_TOKEN    secret: /metrics and /readyz details need Authorization: Bearer <token> (required for /metrics on the MCP port with an auth mode)',
-    '  --tls-cert PATH          MCP_TLS_CERT         serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)',
-    '  --tls-key PATH           MCP_TLS_KEY          PEM private key of --tls-cert',
-    '  --tls-client-ca PATH     MCP_TLS_CLIENT_CA    require client certificates signed by this PEM CA (mutual TLS)',
-    ...AUTH_ENV_HELP,
-    '  --help                                        show this help',
-  ].join('\n');
+  return [`Usage: ${name} [options]`, '', 'Options (each also settable by the environment variable shown):', ...settingHelpLines(), ...AUTH_ENV_HELP, '  --help                                        show this help'].join('\n');
 }
 
 /**
@@ -176,22 +121,25 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const values: Record<string, string | undefined> = {};
   for (const key of Object.values(FLAGS)) values[key] = env[key];
 
-  const argv = sources.argv ?? [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { help: true, text: helpText(sources.name) };
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const key = FLAGS[flag];
-    if (!key) {
-      problems.push(`unknown argument "${arg}"`);
+  // node:util parseArgs with the table's flags; lenient so every problem is reported, not the first.
+  const { tokens } = parseArgs({
+    args: [...(sources.argv ?? [])],
+    options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag.slice(2), { type: 'string' as const }])) },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens ?? []) {
+    if (token.kind === 'option' && token.name === 'help') return { help: true, text: helpText(sources.name) };
+    if (token.kind === 'positional') {
+      problems.push(`unknown argument "${token.value}"`);
       continue;
     }
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
-    if (value === undefined) problems.push(`${flag} needs a value`);
-    else values[key] = value;
+    if (token.kind !== 'option') continue;
+    const key = FLAGS[`--${token.name}`];
+    if (!key) problems.push(`unknown argument "${token.rawName}${token.inlineValue ? `=${token.value ?? ''}` : ''}"`);
+    else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) problems.push(`${token.rawName} needs a value`);
+    else values[key] = token.value;
   }
 
   // A flag's problem is reported under the env name too, since both set the same option.

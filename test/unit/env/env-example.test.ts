@@ -9,21 +9,22 @@ import { describe, expect, it } from 'vitest';
 import { authEnvBlock } from '../../../generators/upgrade/auth.js';
 import { AUTH_ENV_HELP } from '../../../runtime/src/auth/config.js';
 import { helpText } from '../../../runtime/src/config/index.js';
+import { FLAGS, SETTINGS } from '../../../runtime/src/config/settings.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
 
-const SECURITY_VARS = [
-  'MCP_RATE_LIMIT_PER_MINUTE',
-  'MCP_TOOL_TIMEOUT_MS',
-  'MCP_MAX_JSON_DEPTH',
-  'MCP_MAX_STRING_LENGTH',
-  'MCP_AUDIT_TABLE',
-  'MCP_AUDIT_LOG',
-  'MCP_HEADERS_TIMEOUT_MS',
-  'MCP_REQUEST_TIMEOUT_MS',
-  'MCP_REQUEST_STATE_SECRET',
-  'MCP_HTTP_SESSIONS',
-];
+// The settings table (runtime/src/config/settings.ts) marks what .env.example must list.
+const SECURITY_VARS = SETTINGS.filter((s) => s.envExample).map((s) => s.env);
 const AUTH_VARS = AUTH_ENV_HELP.map((line) => /MCP_[A-Z0-9_]+/.exec(line)![0]);
+
+describe('one settings table', () => {
+  it('every setting is in --help with its flag, and every flag is parsed', () => {
+    const help = helpText('notes');
+    expect(SETTINGS.length).toBeGreaterThan(30);
+    expect(SETTINGS.filter((s) => !help.includes(s.env) || (s.flag !== undefined && !help.includes(s.flag))).map((s) => s.env)).toEqual([]);
+    expect(Object.keys(FLAGS).length).toBe(SETTINGS.filter((s) => s.flag).length);
+    expect(SECURITY_VARS.length).toBeGreaterThanOrEqual(10);
+  });
+});
 
 describe('security variables are documented', () => {
   it('--help names each one, auth variables included', () => {
