@@ -76,6 +76,11 @@ export interface CreateServerFactoryOptions<DB = unknown> {
    * replica so any of them takes a retry; a random per-process key without it.
    */
   requestStateSecret?: string;
+  /**
+   * The environment as read at start (limits, audit switches); defaults to `process.env` for
+   * library use. `runServer` passes its snapshot.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export type { PoolStats };
@@ -162,6 +167,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   // Argument limits, rate limits, timeouts and the audit trail around every call (limits/policy.ts).
   const policy = createCallPolicy({
     cancellations,
+    ...(options.env ? { env: options.env } : {}),
     manifest,
     logger,
     registry: metrics.registry,

@@ -19,6 +19,7 @@ import type { MetricsListenerHandle } from '../transports/ops.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
+import { fastPathEnabled } from '../fastpath/index.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
 import { checkScopeWindows } from './authz.js';
 import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
@@ -75,11 +76,13 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     throw new Error(message);
   };
 
+  // The environment is read here, at start, and handed down (config, policy, fast path switch).
+  const env: Readonly<Record<string, string | undefined>> = { ...(options.env ?? process.env) };
   let config: RuntimeConfig;
   try {
     const loaded = loadConfig({
       argv: options.argv ?? process.argv.slice(2),
-      env: options.env ?? process.env,
+      env,
       name: options.manifest.name,
       projectRoot: options.projectRoot,
       offered: options.manifest.transports,
@@ -114,7 +117,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // The API key table is the runtime's, like its idempotency table: created with the migrations.
       if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
       // And the audit table: the migrate step runs as the owner role; serving replicas may not create it.
-      if (auditTableEnabled(storage.dialect, options.env ?? process.env)) await ensureAuditTable(storage.db as never, storage.dialect);
+      if (auditTableEnabled(storage.dialect, env)) await ensureAuditTable(storage.db as never, storage.dialect);
       if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');
     }
     if (config.migrate === 'only') {
@@ -136,6 +139,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       loading: 'lazy',
       ...(config.auth.list === undefined ? {} : { authList: config.auth.list }),
       ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
+      env,
       deps: {
         db: storage.db,
         logger,
@@ -219,6 +223,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         return { database: 'up', ...redisState };
       };
       http = await startHttpServer(factory, {
+        // MCP_FAST_PATH=off: every request through the SDK (read here, once, with the rest of the environment).
+        ...(fastPathEnabled(env) ? {} : { fastPath: false as const }),
         host: config.host,
         port: config.port,
         ...(config.socket === undefined ? {} : { socket: config.socket }),

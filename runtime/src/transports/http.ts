@@ -15,7 +15,7 @@ import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, t
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
-import { createFastPath, fastPathEnabled, type FastPathTools } from '../fastpath/index.js';
+import { createFastPath, type FastPathTools } from '../fastpath/index.js';
 import { gateRequest, reauthenticate, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
@@ -66,8 +66,8 @@ export interface HttpServerOptions {
   logger?: Logger;
   /**
    * Tools the fast path serves modern stateless `tools/call` for (DESIGN §8); defaults to the
-   * factory's own (`createServerFactory` provides them). `false`, or `MCP_FAST_PATH=off` in the
-   * environment, sends every request through the SDK.
+   * factory's own (`createServerFactory` provides them). `false` sends every request through the
+   * SDK (`runServer` passes it for `MCP_FAST_PATH=off`).
    */
   fastPath?: FastPathTools | false;
   /** Serve HTTPS with these options (see `httpsServerOptions` in the `tls` module); plain HTTP without. */
@@ -132,8 +132,8 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const sdkHandler = cancellations ? withCancelNotifications(mcp, cancellations) : mcp;
   const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(sdkHandler, replies)), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
-  const serveMcp =
-    fastTools && fastPathEnabled() ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
+  // The kill switch (MCP_FAST_PATH=off) is read once at start by runServer and arrives as `fastPath: false`.
+  const serveMcp = fastTools ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
   log?.debug({ fastPath: serveMcp !== nodeHandler }, 'HTTP tools/call fast path');
   // MCP_HTTP_SESSIONS=stateful: 2025 clients get Mcp-Session-Id sessions (sessions.ts); the rest stays stateless.
   const sessionRouter =
