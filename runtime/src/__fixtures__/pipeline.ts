@@ -42,7 +42,7 @@ export function tokenTable(initial: Record<string, Credential>): { tokens: Map<s
   return { tokens, authenticate };
 }
 
-type Tools = { wait: { input: { ms?: number }; output: undefined }; secret_echo: { input: { text: string }; output: undefined }; ask: { input: Record<string, never>; output: undefined }; whoami: { input: Record<string, never>; output: undefined } };
+type Tools = { touch: { input: { uri: string }; output: undefined }; wait: { input: { ms?: number }; output: undefined }; secret_echo: { input: { text: string }; output: undefined }; ask: { input: Record<string, never>; output: undefined }; whoami: { input: Record<string, never>; output: undefined } };
 type Prompts = { login_help: { args: { user: string; memorable_word?: string } } };
 type Resources = { vault: { params: { key: string }; data: undefined } };
 const defineTool = createDefineTool<Tools, unknown>();
@@ -68,6 +68,7 @@ export const pipelineManifest: Manifest = {
     ask: { name: 'ask', description: 'Asks the client for a name', inputSchema: { type: 'object', properties: {} } },
     whoami: { name: 'whoami', description: 'Names the caller', inputSchema: { type: 'object', properties: {} }, rateLimit: { perMinute: 2 } },
     wait: { name: 'wait', description: 'Waits until cancelled (or ms)', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } } },
+    touch: { name: 'touch', description: 'Announces that a resource changed', inputSchema: { type: 'object', properties: { uri: { type: 'string' } }, required: ['uri'] } },
   },
   resources: {
     ...notes.resources,
@@ -102,6 +103,10 @@ export function pipelineModules(): ServerModules {
       }),
     }),
     validateInput: v(t.ask!.inputSchema),
+  };
+  base.tools.touch = {
+    handler: async () => ({ default: defineTool('touch', async (input, ctx) => (await ctx.resources.updated(input.uri), 'announced')) }),
+    validateInput: v(t.touch!.inputSchema),
   };
   base.tools.wait = {
     handler: async () => ({

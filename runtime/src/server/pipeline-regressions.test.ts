@@ -137,6 +137,41 @@ describe('long-lived connections re-check the credential on every message', () =
   });
 });
 
+describe('a session GET stream re-checks its credential before each pushed message', () => {
+  it('ends the stream of a revoked key instead of delivering the next notification', async () => {
+    const { tokens, authenticate } = tokenTable(people());
+    const p = await serve({ authenticate, sessions: true });
+    const carol = await openSession(p.http.url, 'carol');
+    expect((await carol.request('resources/subscribe', { uri: 'notes://readme' })).message?.result).toEqual({});
+    const stream = await carol.raw({ method: 'GET', headers: { accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    const readUntil = async (check: (text: string) => boolean, ms: number): Promise<'matched' | 'ended' | 'timeout'> => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const next = await Promise.race([reader.read(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(1, deadline - Date.now())))]);
+        if (next === 'timeout') return 'timeout';
+        if (next.done) return 'ended';
+        received += decoder.decode(next.value);
+        if (check(received)) return 'matched';
+      }
+      return 'timeout';
+    };
+    // Delivered while the key is good.
+    const alice = await openSession(p.http.url, 'alice');
+    await alice.request('tools/call', { name: 'touch', arguments: { uri: 'notes://readme' } });
+    expect(await readUntil((t) => t.includes('notifications/resources/updated'), 5000)).toBe('matched');
+    received = '';
+    tokens.get('carol')!.revoked = true;
+    await alice.request('tools/call', { name: 'touch', arguments: { uri: 'notes://readme' } });
+    expect(await readUntil((t) => t.includes('notifications/resources/updated'), 3000)).toBe('ended');
+    expect(received).not.toContain('notifications/resources/updated');
+    await reader.cancel().catch(() => {});
+  });
+});
+
 describe('stateful sessions are bound to their owner', () => {
   it('another caller holding the session id gets 404 for POST, GET and DELETE; the owner keeps the session', async () => {
     const { authenticate } = tokenTable(people());

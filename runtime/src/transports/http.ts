@@ -141,6 +141,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, onerror, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }),
           ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
           ...(options.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: options.maxSessionsPerCaller }),
+          ...(options.authenticate ? { reauthenticate: async (req: IncomingMessage) => (authGate ? reauthenticate(authGate, req) : { ok: true as const }) } : {}),
         })
       : undefined;
   const serve = sessionRouter ? sessionRouter.handle : serveMcp;

@@ -44,6 +44,11 @@ export interface SessionRouterOptions {
   maxSessions?: number;
   /** Open sessions per caller at most (`MCP_MAX_SESSIONS_PER_CALLER`): the subject, or the peer address when anonymous. */
   maxSessionsPerCaller?: number;
+  /**
+   * Re-checks the credential of a session's GET stream before each message pushed on it (auth on):
+   * a revoked key or an expired token ends the stream instead of receiving the message.
+   */
+  reauthenticate?: (req: IncomingMessage) => Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 
 export interface SessionRouter {
@@ -65,6 +70,8 @@ interface Session {
   owner: string | undefined;
   /** The key its per-caller cap counts it under. */
   callerKey: string;
+  /** The request of the open GET stream (its credential is re-checked per pushed message). */
+  stream?: IncomingMessage;
 }
 
 /** Who is calling: the authenticated subject (the session's owner), and the key caps count under. */
@@ -107,6 +114,7 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
   sweeper.unref();
 
   async function serveSession(session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    if (req.method === 'GET') session.stream = req;
     session.active++;
     session.lastSeen = Date.now();
     try {
@@ -144,11 +152,31 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
         log?.debug({ sessionId: id }, 'MCP session closed by the client');
       },
     });
-    const serve = toNodeHandler(withOutcomeStatus({ fetch: (request, opts) => transport.handleRequest(request, opts) }), {
+    const serve = toNodeHandler(withOutcomeStatus(openingGetStreams({ fetch: (request, opts) => transport.handleRequest(request, opts) })), {
       maxRequestBodySize: options.maxBodyBytes,
       ...(options.onerror ? { onerror: options.onerror } : {}),
     }) as Session['serve'];
     session = { transport, serve, lastSeen: Date.now(), active: 0, owner: caller.owner, callerKey: caller.key };
+    const reauthenticate = options.reauthenticate;
+    if (reauthenticate) {
+      // Messages pushed on the GET stream (no related request) reach whoever holds it: its
+      // credential is checked again first, as every POST's is.
+      const send = transport.send.bind(transport);
+      const own = session;
+      transport.send = async (message, sendOptions) => {
+        const stream = own.stream;
+        if (sendOptions?.relatedRequestId === undefined && stream) {
+          const outcome = await reauthenticate(stream);
+          if (!outcome.ok) {
+            log?.info({ sessionId: transport.sessionId, reason: outcome.reason }, 'closing a session GET stream: its credential is no longer accepted');
+            own.stream = undefined;
+            transport.closeStandaloneSSEStream();
+            return;
+          }
+        }
+        return send(message, sendOptions);
+      };
+    }
     transport.onclose = () => {
       if (transport.sessionId) forget(transport.sessionId);
     };
@@ -237,4 +265,39 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+}
+
+/**
+ * Node sends response headers with the first body bytes, and a session's GET stream may stay
+ * silent until its first notification (or the SDK's 15 s keep-alive): the client would wait that
+ * long for the stream to open. An SSE comment line (ignored by every SSE reader) goes first.
+ */
+function openingGetStreams<H extends { fetch(request: Request, options?: never): Promise<Response> }>(handler: H): H {
+  return {
+    ...handler,
+    async fetch(request: Request, options?: never) {
+      const response = await handler.fetch(request, options);
+      if (request.method !== 'GET' || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
+      const reader = response.body.getReader();
+      const opened = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode(': stream open\n\n'));
+          try {
+            for (;;) {
+              const next = await reader.read();
+              if (next.done) break;
+              controller.enqueue(next.value);
+            }
+            controller.close();
+          } catch (error) {
+            controller.error(error);
+          }
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      });
+      return new Response(opened, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+  } as H;
 }
