@@ -74,12 +74,12 @@ export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, inpu
   for (const p of op.params ?? []) {
     const value = args[p.arg ?? p.name];
     if (value === undefined || value === null) continue;
-    if (p.in === 'path') path = path.split(`{${p.name}}`).join(encodeURIComponent(simple(value, p)));
+    if (p.in === 'path') path = path.split(`{${p.name}}`).join(pathSegment(op, p, simple(value, p)));
     else if (p.in === 'query') appendQuery(query, p, value);
-    else if (p.in === 'header') headers.set(p.name, simple(value, p));
+    else if (p.in === 'header') setHeader(op, headers, p.name, simple(value, p));
     else cookies.push(`${p.name}=${encodeURIComponent(simple(value, p))}`);
   }
-  const url = new URL(base.replace(/\/+$/, '') + path);
+  const url = confine(api, op, base, path);
   authenticate(api, op, headers, query, cookies);
   for (const [key, value] of query) url.searchParams.append(key, value);
   if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
@@ -159,6 +159,46 @@ function authenticate(api: ApiConfig, op: Operation, headers: Headers, query: UR
 function describeEnv(scheme: SecurityScheme | undefined): string {
   if (!scheme) return 'an unknown scheme';
   return scheme.type === 'basic' ? `${scheme.usernameEnv}/${scheme.passwordEnv}` : scheme.env;
+}
+
+/**
+ * A path parameter value as ONE path segment that can never change the path or the query:
+ * `/`, `?`, `#` and `%` are percent-encoded, and a value that would read as a dot segment is
+ * refused. Encoding is not enough for `.` and `..`: URL parsers (fetch's included) treat `%2E`
+ * and `%2E%2E` as dot segments too and collapse them, so `file: ".."` would reach the parent
+ * path with this server's credentials. An empty value is refused for the same reason
+ * (`/files/` is another resource than `/files/{name}`).
+ */
+function pathSegment(op: Operation, p: ParamBinding, value: string): string {
+  const encoded = encodeURIComponent(value);
+  if (value === '' || /^(?:\.|%2e){1,2}$/i.test(encoded)) {
+    throw new ToolError(`${op.method} ${op.path}: path parameter "${p.arg ?? p.name}" cannot be ${JSON.stringify(value)}: it would change the path. Pass the name of one item.`, { code: 'invalid_input' });
+  }
+  return encoded;
+}
+
+/**
+ * The request URL, confined to the configured base: same origin and under its path prefix,
+ * whatever the description's path template or the encoded values hold (a check after the fact,
+ * so no encoding subtlety can make it leave).
+ */
+function confine(api: ApiConfig, op: Operation, base: string, path: string): URL {
+  const root = new URL(base);
+  const prefix = root.pathname.replace(/\/+$/, '');
+  const url = new URL(root.origin + prefix + path + root.search);
+  if (url.origin !== root.origin || !(url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) || url.hash !== '') {
+    throw new ToolError(`${op.method} ${op.path} would leave ${api.title}'s base URL (${root.origin}${prefix}): refused.`, { code: 'invalid_input' });
+  }
+  return url;
+}
+
+/** A header value the HTTP layer accepts (no line breaks or NUL), or a tool error naming it. */
+function setHeader(op: Operation, headers: Headers, name: string, value: string): void {
+  try {
+    headers.set(name, value);
+  } catch {
+    throw new ToolError(`${op.method} ${op.path}: header "${name}" cannot carry this value (line breaks or control characters).`, { code: 'invalid_input' });
+  }
 }
 
 /** `simple` style (path, header): arrays and objects comma-separated. */
