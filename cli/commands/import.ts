@@ -87,6 +87,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
         baseUrl: options.baseUrl,
         maxTools: positiveInt('--max-tools', options.maxTools),
         name: options.name,
+        strict: options.strict,
         ...(options.outputSchemaLimit !== undefined ? { outputSchemaLimitKb: nonNegative('--output-schema-limit', options.outputSchemaLimit) } : {}),
       },
     });
@@ -218,7 +219,12 @@ function printOpenApiReport(r: ImportReport, written: Written, root: string, sta
   out.write(`\nImported ${r.tools.length} tools from ${r.api} (OpenAPI ${r.version}, ${r.operations} operations) in ${seconds(started)}.\n`);
   if (r.tools.length <= 30) for (const t of r.tools) out.write(`  ${t.name.padEnd(32)} ${t.method} ${t.path}\n`);
   if (r.removedTools.length > 0) out.write(`Removed ${r.removedTools.length} tools gone from the description (their handler files are kept): ${r.removedTools.join(', ')}\n`);
-  for (const s of r.skipped) out.write(`  skipped ${s.operation}: ${s.reason}\n`);
+  for (const s of r.skipped) process.stderr.write(`warning: skipped ${s.operation}: ${s.reason.replace(/\n/g, ' ')}\n`);
+  if (r.degraded.length > 0) {
+    process.stderr.write(`warning: ${r.degraded.length} schema construct${r.degraded.length === 1 ? '' : 's'} relaxed (not checked by the server; the tools' descriptions say so; --strict refuses them):\n`);
+    for (const d of r.degraded.slice(0, 10)) process.stderr.write(`  ${d}\n`);
+    if (r.degraded.length > 10) process.stderr.write(`  … and ${r.degraded.length - 10} more\n`);
+  }
   if (r.notes.length > 0) {
     out.write(`${r.notes.length} notes (renamed inputs, skipped parts):\n`);
     for (const n of r.notes.slice(0, 10)) out.write(`  ${n}\n`);
