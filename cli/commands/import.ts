@@ -31,6 +31,12 @@ export interface OpenApiImportOptions extends CommonImportOptions {
   maxTools?: string;
   name?: string;
   outputSchemaLimit?: string;
+  outputValidation?: string;
+}
+
+function outputValidation(value: string | undefined): 'warn' | 'strict' | undefined {
+  if (value === undefined || value === 'warn' || value === 'strict') return value;
+  throw new UserError(`--output-validation ${value}: use warn (hand over data that does not match its schema, with a note) or strict (a tool error naming the mismatch)`);
 }
 
 const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -88,6 +94,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
         maxTools: positiveInt('--max-tools', options.maxTools),
         name: options.name,
         strict: options.strict,
+        outputValidation: outputValidation(options.outputValidation),
         ...(options.outputSchemaLimit !== undefined ? { outputSchemaLimitKb: nonNegative('--output-schema-limit', options.outputSchemaLimit) } : {}),
       },
     });

@@ -9,6 +9,8 @@ export interface ApiSettings {
   envPrefix: string;
   defaultBaseUrl: string;
   securitySchemes: Record<string, Record<string, string>>;
+  /** Default for upstream responses that do not match their schema (see client.ts). */
+  outputValidation?: 'warn' | 'strict';
 }
 
 const quote = stringLiteral;
@@ -43,14 +45,16 @@ export function emitOperationHandler(tool: string, op: MappedOperation, api: Api
   const origin = `${op.method.toUpperCase()} ${op.path}${op.operationId ? ` (operationId ${op.operationId})` : ''}`;
   return [
     "import { defineTool } from '../generated/registry.js';",
-    ...(op.outputMode === 'text' ? [] : [`import type { ${outputType} } from '../generated/types/${tool}.js';`]),
+    ...(op.outputMode === 'text'
+      ? []
+      : [`import type { ${outputType} } from '../generated/types/${tool}.js';`, `import validateOutput from '../generated/validators/${tool}.output.js';`]),
     "import { callUpstream } from '../upstream/client.js';",
     `import { api } from '../upstream/${api.slug}.js';`,
     '',
     `// ${lineComment(`${origin}, imported from the ${api.title} description.`)}`,
     '// Yours to edit: mcpforge never overwrites this file. The request is built in ../upstream/client.ts.',
     `export default defineTool(${quote(tool)}, (input, ctx) =>`,
-    `  callUpstream<${outputType}>(api, ctx, input, ${literal(descriptor, '  ')}),`,
+    `  callUpstream<${outputType}>(api, ctx, input, ${literal(descriptor, '  ')}${op.outputMode === 'text' ? '' : ', validateOutput'}),`,
     ');',
     '',
   ].join('\n');
@@ -64,6 +68,8 @@ export function emitApiConfig(api: ApiSettings): string {
     timeoutEnv: `${api.envPrefix}_TIMEOUT_MS`,
     defaultTimeoutMs: 30000,
     securitySchemes: api.securitySchemes,
+    outputValidation: api.outputValidation ?? 'warn',
+    outputValidationEnv: `${api.envPrefix}_OUTPUT_VALIDATION`,
   };
   return [
     "import { defineApi } from './client.js';",

@@ -31,6 +31,8 @@ export interface ImportOpenApiOptions {
   outputSchemaLimitKb?: number;
   /** All-or-nothing: an operation or schema construct that cannot be imported fails the import. */
   strict?: boolean;
+  /** Upstream responses that fail their output schema: warn (default) or strict (see client.ts). */
+  outputValidation?: 'warn' | 'strict';
 }
 
 export interface ImportPlan {
@@ -211,6 +213,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
     envPrefix: envPrefix(slug),
     defaultBaseUrl: options.baseUrl ?? defaultServer(doc),
     securitySchemes: securitySchemes(doc, envPrefix(slug), notes),
+    outputValidation: options.outputValidation ?? 'warn',
   };
   const userFiles = new Map<string, string>();
   const addUser = (path: string, text: string) => {
@@ -221,7 +224,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   for (const { name, op } of mapped) addUser(`src/tools/${name}.ts`, emitOperationHandler(name, op, api));
 
   const remove = listProjectFiles(schemaDir).filter((f) => !files.has(f));
-  const env = [`${api.envPrefix}_BASE_URL`, `${api.envPrefix}_TIMEOUT_MS`, ...Object.values(api.securitySchemes).flatMap((s) => [s.env, s.usernameEnv, s.passwordEnv].filter((e): e is string => Boolean(e)))];
+  const env = [`${api.envPrefix}_BASE_URL`, `${api.envPrefix}_TIMEOUT_MS`, `${api.envPrefix}_OUTPUT_VALIDATION`, ...Object.values(api.securitySchemes).flatMap((s) => [s.env, s.usernameEnv, s.passwordEnv].filter((e): e is string => Boolean(e)))];
   const kept = new Set(mapped.map((m) => m.name));
   return {
     specText: spec.toString({ lineWidth: 120 }),

@@ -26,7 +26,23 @@ export interface ApiConfig {
   securitySchemes: Record<string, SecurityScheme>;
   /** Sent on every request (e.g. a user agent the API requires). */
   headers?: Record<string, string>;
+  /**
+   * A response that does not match its declared output schema (upstream drift): `warn` (default)
+   * hands the data over as text with a note, logs and counts it; `strict` answers a tool error
+   * naming the HTTP status and the first mismatch. The environment variable, when set, wins.
+   */
+  outputValidation?: 'warn' | 'strict';
+  outputValidationEnv?: string;
 }
+
+/** The generated output validator of a tool (src/generated/validators/<tool>.output.js). */
+export interface OutputValidator {
+  (data: unknown): boolean;
+  errors?: Array<{ instancePath: string; message?: string }> | null;
+}
+
+/** Responses that did not match their schema, per tool operation, since the server started. */
+export const upstreamDrift = new Map<string, number>();
 
 export interface ParamBinding {
   in: 'path' | 'query' | 'header' | 'cookie';
@@ -55,6 +71,7 @@ export interface Operation {
 /** What a handler passes as `ctx` (the runtime's context has more; only this is needed here). */
 export interface UpstreamContext {
   signal: AbortSignal;
+  log?: { warn(fields: object, message: string): void };
 }
 
 const EXCERPT = 300;
@@ -63,7 +80,7 @@ export function defineApi(config: ApiConfig): ApiConfig {
   return config;
 }
 
-export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, input: object, op: Operation): Promise<T> {
+export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, input: object, op: Operation, validate?: OutputValidator): Promise<T> {
   const args = input as Record<string, unknown>;
   const base = process.env[api.baseUrlEnv] || api.defaultBaseUrl;
   const timeoutMs = Number(process.env[api.timeoutEnv] || api.defaultTimeoutMs);
@@ -126,7 +143,34 @@ export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, inpu
       throw new ToolError(`${api.title} sent a body that is not JSON to ${op.method} ${op.path}: ${text.slice(0, EXCERPT)}`, { code: 'upstream_error' });
     }
   }
-  return (op.output === 'wrap' ? { result: parsed } : parsed) as T;
+  const output = op.output === 'wrap' ? { result: parsed } : parsed;
+  if (validate && !validate(output)) drifted(api, ctx, op, response.status, validate, text);
+  return output as T;
+}
+
+/**
+ * The upstream answered with data its own description does not allow. Never an opaque internal
+ * error: the model gets either the data (warn) or the reason (strict). Both are tool errors
+ * (`isError`): a result without `structuredContent` for a tool that declares an output schema is
+ * refused by MCP clients (the official SDK's among them), so an error result is the only
+ * conformant way to hand over non-conforming data.
+ */
+function drifted(api: ApiConfig, ctx: UpstreamContext, op: Operation, status: number, validate: OutputValidator, text: string): never {
+  const first = validate.errors?.[0];
+  const pointer = first ? first.instancePath || '/' : '/';
+  const mismatch = `${pointer} ${first?.message ?? 'does not match'}`;
+  const key = `${op.method} ${op.path}`;
+  const count = (upstreamDrift.get(key) ?? 0) + 1;
+  upstreamDrift.set(key, count);
+  const mode = (api.outputValidationEnv && process.env[api.outputValidationEnv]) || api.outputValidation || 'warn';
+  ctx.log?.warn({ code: 'upstream_drift', status, pointer, count }, `${api.title}: the response to ${key} does not match its declared schema (${mismatch})`);
+  if (mode === 'strict') {
+    throw new ToolError(`${api.title} answered HTTP ${status} to ${key} with data that does not match its declared schema: ${mismatch}.`, { code: 'upstream_drift', data: { status, pointer } });
+  }
+  throw new ToolError(
+    `Note: ${api.title} answered HTTP ${status} (success) to ${key}, but the data does not match the API's declared schema (${mismatch}), so it is given as received, unchecked:\n${text}`,
+    { code: 'upstream_unvalidated', data: { status, pointer } },
+  );
 }
 
 /** Adds the server's own credentials for the first security alternative that is configured. */

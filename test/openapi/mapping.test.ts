@@ -37,7 +37,7 @@ describe('import openapi: OpenAPI 3.0 pet store', () => {
   it('makes one tool per operation, named from operationId or method + path, unique', () => {
     expect(p.report.tools.map((t) => t.name)).toEqual(['getPet', 'update_pet', 'get_pets', 'createCategory', 'getPet_2']);
     expect(p.report.notes).toContain('POST /pets/{id}/photo (getPet): tool name "getPet_2" (wanted "getPet", taken or too long)');
-    expect(p.report.env).toEqual(['PETS_BASE_URL', 'PETS_TIMEOUT_MS', 'PETS_API_KEY', 'PETS_BEARER', 'PETS_BASIC_USERNAME', 'PETS_BASIC_PASSWORD']);
+    expect(p.report.env).toEqual(['PETS_BASE_URL', 'PETS_TIMEOUT_MS', 'PETS_OUTPUT_VALIDATION', 'PETS_API_KEY', 'PETS_BEARER', 'PETS_BASIC_USERNAME', 'PETS_BASIC_PASSWORD']);
   });
 
   it('merges path, query, header and cookie parameters into one input, resolving collisions', () => {
