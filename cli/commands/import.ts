@@ -75,7 +75,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
     reading.fail();
     throw error;
   });
-  reading.done(`OpenAPI ${doc.version}`);
+  reading.done(doc.convertedFrom ? `${doc.convertedFrom}, converted to OpenAPI ${doc.version} with swagger2openapi` : `OpenAPI ${doc.version}`);
 
   const mapping = step('Mapping operations to tools');
   let plan: ReturnType<typeof planOpenApiImport>;

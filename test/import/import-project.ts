@@ -5,13 +5,21 @@
  * one shared TypeScript program and may write it under the toolkit's .tmp/ to load it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { planProject } from '../../generators/generate/project.js';
-import { parseOpenApi, planOpenApiImport, type ImportOpenApiOptions, type ImportReport } from '../../generators/openapi/index.js';
+import { planOpenApiImport, readOpenApi, type ImportOpenApiOptions, type ImportReport } from '../../generators/openapi/index.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 export const CLIENT_SOURCE = readFileSync(join(TOOLKIT_ROOT, 'templates/openapi/client.ts'), 'utf8');
 const SERVER_SOURCE = readFileSync(join(TOOLKIT_ROOT, 'templates/app/src/server.ts'), 'utf8');
+
+/** Reads the description as the CLI does (readOpenApi: Swagger 2.0 is converted). */
+async function readOpenApiText(root: string, docText: string) {
+  const file = join(root, '..', `${basename(root)}.openapi.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, docText);
+  return readOpenApi(file);
+}
 
 export interface ImportedProject {
   files: Map<string, string>;
@@ -23,7 +31,7 @@ export interface ImportedProject {
 /** `root` is emptied first: the planner reads project files from it. */
 export async function importInMemory(root: string, docText: string, options: ImportOpenApiOptions = {}, specText = 'name: fuzz\nversion: 0.1.0\ntools: {}\n'): Promise<ImportedProject> {
   rmSync(root, { recursive: true, force: true });
-  const doc = parseOpenApi(join(root, 'openapi.json'), docText);
+  const doc = await readOpenApiText(root, docText);
   const plan = planOpenApiImport({ doc, specText, readProjectFile: () => undefined, listProjectFiles: () => [], clientSource: CLIENT_SOURCE, options });
   const files = new Map<string, string>([['mcpforge.yaml', plan.specText], ...plan.files, ...plan.userFiles]);
   const overlay = new Map([...files].map(([path, text]) => [join(root, path), text]));

@@ -152,7 +152,7 @@ describe('import openapi: bad descriptions', () => {
   });
 
   it('refuses Swagger 2 and undeclared path parameters with what to do', () => {
-    expect(failure('swagger-2.yaml').message).toMatch(/swagger-2\.yaml:1:\d+ \/swagger: Swagger 2\.0 \(OpenAPI 2\) is not supported — convert it to OpenAPI 3/);
+    expect(failure('swagger-2.yaml').message).toMatch(/swagger-2\.yaml:1:\d+ \/swagger: Swagger 2\.0 \(OpenAPI 2\) is not supported — `mcpforge import openapi <file>` converts it/);
     const e = failure('undeclared-path-param.yaml');
     expect(e.pointer).toBe('/paths/~1things~1{id}/get');
     expect(e.message).toMatch(/path parameter "id" of \/things\/\{id\} is not declared/);
