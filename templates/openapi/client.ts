@@ -61,7 +61,8 @@ export interface Operation {
   /** Path template relative to the base URL, e.g. `/repos/{owner}/{repo}`. */
   path: string;
   params?: ParamBinding[];
-  body?: { kind: 'json' | 'form' | 'text'; contentType: string; fields?: Record<string, string>; arg?: string };
+  /** multipart: file fields (`files`) arrive base64-encoded; binary: the whole body is base64 in the input. */
+  body?: { kind: 'json' | 'form' | 'text' | 'multipart' | 'binary'; contentType: string; fields?: Record<string, string>; files?: string[]; arg?: string };
   /** Alternatives of security scheme names; an empty alternative means anonymous is allowed. */
   security?: string[][];
   /** json: return the parsed body; wrap: return `{ result: body }`; text: return the body text. */
@@ -101,12 +102,25 @@ export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, inpu
   for (const [key, value] of query) url.searchParams.append(key, value);
   if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
 
-  let body: string | undefined;
+  let body: string | FormData | Uint8Array | undefined;
   if (op.body) {
     const payload = op.body.arg !== undefined ? args[op.body.arg] : pick(args, op.body.fields ?? {});
     if (payload !== undefined) {
       headers.set('content-type', op.body.contentType);
       if (op.body.kind === 'json') body = JSON.stringify(payload);
+      else if (op.body.kind === 'binary') body = new Uint8Array(Buffer.from(String(payload), 'base64'));
+      else if (op.body.kind === 'multipart') {
+        // fetch writes the content type with its boundary.
+        headers.delete('content-type');
+        const form = new FormData();
+        const files = new Set(op.body.files ?? []);
+        for (const [key, value] of Object.entries(payload as object)) {
+          if (value === undefined) continue;
+          if (files.has(key)) form.append(key, new Blob([new Uint8Array(Buffer.from(String(value), 'base64'))]), key);
+          else form.append(key, typeof value === 'string' ? value : JSON.stringify(value));
+        }
+        body = form;
+      }
       else if (op.body.kind === 'form') {
         const pairs = Object.entries(payload as object).filter(([, v]) => v !== undefined);
         body = new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
