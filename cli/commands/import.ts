@@ -13,6 +13,7 @@ import { planSchemaImport } from '../../generators/import-schema/plan.js';
 import { planOpenApiImport, readOpenApi, type ImportReport } from '../../generators/openapi/index.js';
 import { commitPlan, planProject, writeFiles } from '../../generators/generate/project.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
+import { SpecError } from '../../generators/shared/spec/errors.js';
 import { step, UserError } from '../output.js';
 import { toolkitRoot } from '../toolkit.js';
 
@@ -54,6 +55,11 @@ function project(specOption: string) {
   return { specPath, root, read, specText: readFileSync(specPath, 'utf8') };
 }
 
+/** The tool a generation error names (`cannot compile a validator for the input of tool "x"`). */
+function unbuildableTool(error: SpecError): string | undefined {
+  return /^cannot (?:compile a validator|generate the types) (?:for|of) (?:the (?:input|output) of )?tool "([^"]+)"/.exec(error.detail)?.[1];
+}
+
 function nonNegative(flag: string, value: string): number {
   const n = value === 'all' ? Infinity : Number(value);
   if (!(n >= 0)) throw new UserError(`${flag} ${value}: expected a size in KiB (0 for none, all for every schema)`);
@@ -77,7 +83,21 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
   });
   reading.done(doc.convertedFrom ? `${doc.convertedFrom}, converted to OpenAPI ${doc.version} with swagger2openapi` : `OpenAPI ${doc.version}`);
 
-  const mapping = step('Mapping operations to tools');
+  // Tools whose types or validator cannot be generated are skipped (degrade per tool, never per
+  // document) and the import is planned again without them; --strict keeps all-or-nothing.
+  const unbuildable: Array<{ name: string; reason: string }> = [];
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await planAndWrite(attempt);
+    if (outcome === 'done') return;
+    if (options.strict || attempt >= 20) throw outcome;
+    const tool = unbuildableTool(outcome);
+    if (!tool || unbuildable.some((u) => u.name === tool)) throw outcome;
+    unbuildable.push({ name: tool, reason: outcome.detail });
+    process.stderr.write(`warning: skipping tool ${tool}: ${outcome.detail}\n`);
+  }
+
+  async function planAndWrite(attempt: number): Promise<'done' | SpecError> {
+  const mapping = step(attempt === 0 ? 'Mapping operations to tools' : `Mapping operations to tools (again, without ${unbuildable.length} unbuildable)`);
   let plan: ReturnType<typeof planOpenApiImport>;
   try {
     plan = planOpenApiImport({
@@ -89,7 +109,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
       options: {
         includeTags: list(options.includeTags),
         includeOps: list(options.includeOps),
-        excludeOps: list(options.excludeOps),
+        excludeOps: [...(list(options.excludeOps) ?? []), ...unbuildable.map((u) => u.name)],
         baseUrl: options.baseUrl,
         maxTools: positiveInt('--max-tools', options.maxTools),
         name: options.name,
@@ -105,9 +125,18 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
   const r = plan.report;
   mapping.done(`${r.tools.length} tools from ${r.operations} operations, ${r.components} shared schemas`);
 
+  for (const u of unbuildable) r.skipped.push({ operation: u.name, reason: u.reason });
   const files = new Map<string, string>([['__spec__', plan.specText], ...plan.files]);
-  const written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options });
+  let written: Written;
+  try {
+    written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options });
+  } catch (error) {
+    if (error instanceof SpecError && r.tools.some((t) => t.name === unbuildableTool(error))) return error;
+    throw error;
+  }
   printOpenApiReport(r, written, root, started);
+  return 'done';
+  }
 }
 
 export async function importSchemaCommand(patterns: string[], options: CommonImportOptions & { as?: string }): Promise<void> {
