@@ -114,6 +114,7 @@ export function buildProgram(): Command {
     .option('--base-url <url>', 'default upstream base URL (default: servers[0] of the description)')
     .option('--max-tools <n>', 'refuse to import more tools than this')
     .option('--output-schema-limit <kib>', 'largest output schema kept, in KiB with its definitions; bigger responses come back as JSON text (0: none, all: every one; default 8)')
+    .option('--output-validation <mode>', 'upstream responses that do not match their schema: warn (default; the data as text with a note, logged and counted) or strict (a tool error naming the status and first mismatch)')
     .option('--name <name>', 'short name of the API: schema folder, config module, env prefix (default: from info.title)')
     .option('--token-budget <n>', 'warn when tools/list costs more tokens than this (default 25000)')
     .option('--strict', 'treat lint warnings as errors (nothing is written)')

@@ -13,6 +13,7 @@ import { planSchemaImport } from '../../generators/import-schema/plan.js';
 import { planOpenApiImport, readOpenApi, type ImportReport } from '../../generators/openapi/index.js';
 import { commitPlan, planProject, writeFiles } from '../../generators/generate/project.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
+import { SpecError } from '../../generators/shared/spec/errors.js';
 import { step, UserError } from '../output.js';
 import { toolkitRoot } from '../toolkit.js';
 
@@ -31,6 +32,12 @@ export interface OpenApiImportOptions extends CommonImportOptions {
   maxTools?: string;
   name?: string;
   outputSchemaLimit?: string;
+  outputValidation?: string;
+}
+
+function outputValidation(value: string | undefined): 'warn' | 'strict' | undefined {
+  if (value === undefined || value === 'warn' || value === 'strict') return value;
+  throw new UserError(`--output-validation ${value}: use warn (hand over data that does not match its schema, with a note) or strict (a tool error naming the mismatch)`);
 }
 
 const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -46,6 +53,11 @@ function project(specOption: string) {
     return existsSync(full) ? readFileSync(full, 'utf8') : undefined;
   };
   return { specPath, root, read, specText: readFileSync(specPath, 'utf8') };
+}
+
+/** The tool a generation error names (`cannot compile a validator for the input of tool "x"`). */
+function unbuildableTool(error: SpecError): string | undefined {
+  return /^cannot (?:compile a validator|generate the types) (?:for|of) (?:the (?:input|output) of )?tool "([^"]+)"/.exec(error.detail)?.[1];
 }
 
 function nonNegative(flag: string, value: string): number {
@@ -69,9 +81,23 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
     reading.fail();
     throw error;
   });
-  reading.done(`OpenAPI ${doc.version}`);
+  reading.done(doc.convertedFrom ? `${doc.convertedFrom}, converted to OpenAPI ${doc.version} with swagger2openapi` : `OpenAPI ${doc.version}`);
 
-  const mapping = step('Mapping operations to tools');
+  // Tools whose types or validator cannot be generated are skipped (degrade per tool, never per
+  // document) and the import is planned again without them; --strict keeps all-or-nothing.
+  const unbuildable: Array<{ name: string; reason: string }> = [];
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await planAndWrite(attempt);
+    if (outcome === 'done') return;
+    if (options.strict || attempt >= 20) throw outcome;
+    const tool = unbuildableTool(outcome);
+    if (!tool || unbuildable.some((u) => u.name === tool)) throw outcome;
+    unbuildable.push({ name: tool, reason: outcome.detail });
+    process.stderr.write(`warning: skipping tool ${tool}: ${outcome.detail}\n`);
+  }
+
+  async function planAndWrite(attempt: number): Promise<'done' | SpecError> {
+  const mapping = step(attempt === 0 ? 'Mapping operations to tools' : `Mapping operations to tools (again, without ${unbuildable.length} unbuildable)`);
   let plan: ReturnType<typeof planOpenApiImport>;
   try {
     plan = planOpenApiImport({
@@ -83,10 +109,12 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
       options: {
         includeTags: list(options.includeTags),
         includeOps: list(options.includeOps),
-        excludeOps: list(options.excludeOps),
+        excludeOps: [...(list(options.excludeOps) ?? []), ...unbuildable.map((u) => u.name)],
         baseUrl: options.baseUrl,
         maxTools: positiveInt('--max-tools', options.maxTools),
         name: options.name,
+        strict: options.strict,
+        outputValidation: outputValidation(options.outputValidation),
         ...(options.outputSchemaLimit !== undefined ? { outputSchemaLimitKb: nonNegative('--output-schema-limit', options.outputSchemaLimit) } : {}),
       },
     });
@@ -97,9 +125,18 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
   const r = plan.report;
   mapping.done(`${r.tools.length} tools from ${r.operations} operations, ${r.components} shared schemas`);
 
+  for (const u of unbuildable) r.skipped.push({ operation: u.name, reason: u.reason });
   const files = new Map<string, string>([['__spec__', plan.specText], ...plan.files]);
-  const written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options });
+  let written: Written;
+  try {
+    written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options });
+  } catch (error) {
+    if (error instanceof SpecError && r.tools.some((t) => t.name === unbuildableTool(error))) return error;
+    throw error;
+  }
   printOpenApiReport(r, written, root, started);
+  return 'done';
+  }
 }
 
 export async function importSchemaCommand(patterns: string[], options: CommonImportOptions & { as?: string }): Promise<void> {
@@ -218,7 +255,12 @@ function printOpenApiReport(r: ImportReport, written: Written, root: string, sta
   out.write(`\nImported ${r.tools.length} tools from ${r.api} (OpenAPI ${r.version}, ${r.operations} operations) in ${seconds(started)}.\n`);
   if (r.tools.length <= 30) for (const t of r.tools) out.write(`  ${t.name.padEnd(32)} ${t.method} ${t.path}\n`);
   if (r.removedTools.length > 0) out.write(`Removed ${r.removedTools.length} tools gone from the description (their handler files are kept): ${r.removedTools.join(', ')}\n`);
-  for (const s of r.skipped) out.write(`  skipped ${s.operation}: ${s.reason}\n`);
+  for (const s of r.skipped) process.stderr.write(`warning: skipped ${s.operation}: ${s.reason.replace(/\n/g, ' ')}\n`);
+  if (r.degraded.length > 0) {
+    process.stderr.write(`warning: ${r.degraded.length} schema construct${r.degraded.length === 1 ? '' : 's'} relaxed (not checked by the server; the tools' descriptions say so; --strict refuses them):\n`);
+    for (const d of r.degraded.slice(0, 10)) process.stderr.write(`  ${d}\n`);
+    if (r.degraded.length > 10) process.stderr.write(`  … and ${r.degraded.length - 10} more\n`);
+  }
   if (r.notes.length > 0) {
     out.write(`${r.notes.length} notes (renamed inputs, skipped parts):\n`);
     for (const n of r.notes.slice(0, 10)) out.write(`  ${n}\n`);

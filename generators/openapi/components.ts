@@ -25,7 +25,58 @@ export class Components {
   private readonly variantCache = new Map<string, string | null>();
   private readonly pending: Array<[string, string]> = [];
 
-  constructor(private readonly doc: OpenApiDocument) {}
+  /** Constructs relaxed or dropped (see NormaliseContext.degrade), by definition name or `inline:<pointer>`. */
+  readonly degraded = new Map<string, string[]>();
+  private readonly anchors = new Map<string, string>();
+  private current = '';
+
+  constructor(private readonly doc: OpenApiDocument) {
+    const components = isObject(doc.data.components) ? doc.data.components : {};
+    const schemas = isObject(components.schemas) ? components.schemas : {};
+    for (const [name, schema] of Object.entries(schemas)) {
+      if (isObject(schema) && typeof schema.$dynamicAnchor === 'string') this.anchors.set(schema.$dynamicAnchor, `#/components/schemas/${escape(name)}`);
+    }
+  }
+
+  private context(ref: (ref: string, at: string) => string): NormaliseContext {
+    return {
+      version: this.doc.version,
+      ref,
+      dynamicAnchor: (name) => this.anchors.get(name),
+      degrade: (at, what) => {
+        const list = this.degraded.get(this.current) ?? [];
+        list.push(`${at}: ${what}`);
+        this.degraded.set(this.current, list);
+      },
+    };
+  }
+
+  /** Degradations an operation's schema carries: its own (inline) and those of every definition it reaches. */
+  degradationsOf(schemas: unknown[], inlineKey: string): string[] {
+    const out = [...(this.degraded.get(inlineKey) ?? [])];
+    for (const name of this.reached(schemas)) out.push(...(this.degraded.get(name) ?? []));
+    return out;
+  }
+
+  private reached(schemas: unknown[]): Set<string> {
+    const seen = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (!isObject(node)) return;
+      for (const [k, v] of Object.entries(node)) {
+        if (k === '$ref' && typeof v === 'string') {
+          const m = DEF_REF.exec(v);
+          const name = m ? decode(m[1]!) : undefined;
+          if (name !== undefined && !seen.has(name) && this.defs.has(name)) {
+            seen.add(name);
+            visit(this.defs.get(name));
+          }
+        } else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') visit(v);
+      }
+    };
+    schemas.forEach(visit);
+    return seen;
+  }
 
   /** Registers the target of an OpenAPI `$ref` as a definition and returns its name. */
   defName(ref: string, at: string): string {
@@ -35,6 +86,11 @@ export class Components {
     let name = this.nameByRef.get(ref);
     if (name) return name;
     if (getAtPointer(this.doc.data, ref) === undefined) {
+      // `#/$defs/X` written inside a component means that component's own `$defs` (its author
+      // read the component as a schema resource of its own): resolved there when it exists.
+      const local = /^#\/\$defs\/(.+)$/.exec(ref);
+      const owner = /^\/components\/schemas\/[^/]+/.exec(at)?.[0];
+      if (local && owner && getAtPointer(this.doc.data, `#${owner}/$defs/${local[1]}`) !== undefined) return this.defName(`#${owner}/$defs/${local[1]}`, at);
       this.doc.fail(at, `broken $ref "${ref}": nothing at ${ref.slice(1)}`, 'fix the pointer or add the schema it names');
     }
     const last = decodeURIComponent(ref.slice(ref.lastIndexOf('/') + 1)).replace(/~1/g, '/').replace(/~0/g, '~');
@@ -47,9 +103,12 @@ export class Components {
   }
 
   /** Normalises a schema found at `at` in the description, registering every definition it reaches. */
+  /** Key under which inline degradations are recorded: set per operation by the planner. */
+  operationKey = 'inline';
+
   normalise(schema: unknown, at: string, refPrefix: string): unknown {
-    const ctx: NormaliseContext = { version: this.doc.version, ref: (ref, where) => `${refPrefix}#/$defs/${escape(this.defName(ref, where))}` };
-    const out = normaliseSchema(schema, ctx, at);
+    this.current = this.operationKey;
+    const out = normaliseSchema(schema, this.context((ref, where) => `${refPrefix}#/$defs/${escape(this.defName(ref, where))}`), at);
     this.drain();
     return out;
   }
@@ -57,8 +116,8 @@ export class Components {
   private drain(): void {
     while (this.pending.length > 0) {
       const [ref, name] = this.pending.shift()!;
-      const ctx: NormaliseContext = { version: this.doc.version, ref: (r, where) => `#/$defs/${escape(this.defName(r, where))}` };
-      this.defs.set(name, normaliseSchema(getAtPointer(this.doc.data, ref), ctx, ref.slice(1)));
+      this.current = name;
+      this.defs.set(name, normaliseSchema(getAtPointer(this.doc.data, ref), this.context((r, where) => `#/$defs/${escape(this.defName(r, where))}`), ref.slice(1)));
     }
   }
 

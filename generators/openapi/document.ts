@@ -13,6 +13,8 @@ export interface OpenApiDocument {
   source: SourceDocument;
   data: Record<string, unknown>;
   version: '3.0' | '3.1';
+  /** Set when the file was converted on import (Swagger 2.0, with swagger2openapi). */
+  convertedFrom?: string;
   /** Raises a SpecError at a JSON pointer of the description (file, line, column, pointer). */
   fail(pointer: string, message: string, hint?: string): never;
   error(pointer: string, message: string, hint?: string): SpecError;
@@ -36,7 +38,28 @@ export async function readOpenApi(file: string): Promise<OpenApiDocument> {
       hint: 'pass the path of an OpenAPI 3.0 or 3.1 file (YAML or JSON)',
     });
   }
+  const source = parseSourceDocument(absolute, text);
+  const data = source.data as Record<string, unknown> | undefined;
+  if (isObject(data) && typeof data.swagger === 'string' && data.swagger.startsWith('2.')) return convertSwagger2(absolute, data);
   return parseOpenApi(absolute, text);
+}
+
+/**
+ * Swagger 2.0 → OpenAPI 3.0 with swagger2openapi (the converter the OpenAPI tooling ecosystem
+ * uses), in memory, before mapping. Pointers in later errors are those of the converted
+ * document: the message says so.
+ */
+async function convertSwagger2(file: string, data: Record<string, unknown>): Promise<OpenApiDocument> {
+  const { convertObj } = await import('swagger2openapi');
+  let converted: Record<string, unknown>;
+  try {
+    // patch: fix small known mistakes instead of refusing; no resolution (nothing is fetched).
+    converted = (await convertObj(structuredClone(data), { patch: true, warnOnly: true, resolve: false, resolveInternal: false, direct: false })).openapi;
+  } catch (error) {
+    throw new SpecError({ file, message: `cannot convert this Swagger 2.0 description to OpenAPI 3: ${(error as Error).message}`, hint: 'fix the description, or convert it yourself and import the OpenAPI 3 file' });
+  }
+  const doc = parseOpenApi(`${file} (converted from Swagger 2.0)`, JSON.stringify(converted));
+  return { ...doc, convertedFrom: 'Swagger 2.0' };
 }
 
 export function parseOpenApi(file: string, text: string): OpenApiDocument {
@@ -51,7 +74,7 @@ export function parseOpenApi(file: string, text: string): OpenApiDocument {
   if (!isObject(source.data)) fail('', 'an OpenAPI description must be a map (openapi, info, paths, ...)', 'check that this is an OpenAPI file');
   const data = source.data as Record<string, unknown>;
   if (typeof data.swagger === 'string') {
-    fail('/swagger', `Swagger ${data.swagger} (OpenAPI 2) is not supported`, 'convert it to OpenAPI 3 first (e.g. with swagger2openapi)');
+    fail('/swagger', `Swagger ${data.swagger} (OpenAPI 2) is not supported`, '`mcpforge import openapi <file>` converts it (with swagger2openapi); or convert it to OpenAPI 3 first');
   }
   const declared = data.openapi;
   if (typeof declared !== 'string' || !/^3\.[01]\.\d+/.test(declared)) {

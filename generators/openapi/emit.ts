@@ -1,4 +1,5 @@
 /** Source of the user-owned files an OpenAPI import creates: handlers and the API's config. */
+import { jsDocLines, lineComment, propertyKey, stringLiteral } from '../shared/codegen/escape.js';
 import { pascalCase } from '../shared/codegen/naming.js';
 import type { MappedOperation } from './map-operation.js';
 
@@ -8,9 +9,11 @@ export interface ApiSettings {
   envPrefix: string;
   defaultBaseUrl: string;
   securitySchemes: Record<string, Record<string, string>>;
+  /** Default for upstream responses that do not match their schema (see client.ts). */
+  outputValidation?: 'warn' | 'strict';
 }
 
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+const quote = stringLiteral;
 
 /** A JS literal: one line when short, otherwise one member per line (readable, prettier-like). */
 export function literal(value: unknown, indent = ''): string {
@@ -24,7 +27,7 @@ export function literal(value: unknown, indent = ''): string {
   }
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return '{}';
-  const members = entries.map(([k, v]) => `${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : quote(k)}: ${literal(v, inner)}`);
+  const members = entries.map(([k, v]) => `${propertyKey(k)}: ${literal(v, inner)}`);
   const flat = `{ ${members.join(', ')} }`;
   return flat.length + indent.length <= 96 && !flat.includes('\n') ? flat : `{\n${members.map((m) => `${inner}${m},`).join('\n')}\n${indent}}`;
 }
@@ -42,14 +45,16 @@ export function emitOperationHandler(tool: string, op: MappedOperation, api: Api
   const origin = `${op.method.toUpperCase()} ${op.path}${op.operationId ? ` (operationId ${op.operationId})` : ''}`;
   return [
     "import { defineTool } from '../generated/registry.js';",
-    ...(op.outputMode === 'text' ? [] : [`import type { ${outputType} } from '../generated/types/${tool}.js';`]),
+    ...(op.outputMode === 'text'
+      ? []
+      : [`import type { ${outputType} } from '../generated/types/${tool}.js';`, `import validateOutput from '../generated/validators/${tool}.output.js';`]),
     "import { callUpstream } from '../upstream/client.js';",
     `import { api } from '../upstream/${api.slug}.js';`,
     '',
-    `// ${origin}, imported from the ${api.title} description.`,
+    `// ${lineComment(`${origin}, imported from the ${api.title} description.`)}`,
     '// Yours to edit: mcpforge never overwrites this file. The request is built in ../upstream/client.ts.',
     `export default defineTool(${quote(tool)}, (input, ctx) =>`,
-    `  callUpstream<${outputType}>(api, ctx, input, ${literal(descriptor, '  ')}),`,
+    `  callUpstream<${outputType}>(api, ctx, input, ${literal(descriptor, '  ')}${op.outputMode === 'text' ? '' : ', validateOutput'}),`,
     ');',
     '',
   ].join('\n');
@@ -63,12 +68,14 @@ export function emitApiConfig(api: ApiSettings): string {
     timeoutEnv: `${api.envPrefix}_TIMEOUT_MS`,
     defaultTimeoutMs: 30000,
     securitySchemes: api.securitySchemes,
+    outputValidation: api.outputValidation ?? 'warn',
+    outputValidationEnv: `${api.envPrefix}_OUTPUT_VALIDATION`,
   };
   return [
     "import { defineApi } from './client.js';",
     '',
     `/**`,
-    ` * Where ${api.title} lives and how this server authenticates to it, read from the`,
+    ...jsDocLines(`Where ${api.title} lives and how this server authenticates to it, read from the`),
     ` * environment at every call. Credentials are the server's own, never the MCP client's token.`,
     ` * Created by \`mcpforge import openapi\`; yours to edit.`,
     ` */`,

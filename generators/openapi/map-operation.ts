@@ -24,8 +24,14 @@ export interface ParamBinding {
 }
 
 export interface BodyBinding {
-  /** json | form (application/x-www-form-urlencoded) | text (sent as is). */
-  kind: 'json' | 'form' | 'text';
+  /**
+   * json | form (application/x-www-form-urlencoded) | text (sent as is) | multipart
+   * (multipart/form-data; file fields arrive base64-encoded) | binary (the whole body is one
+   * file, base64-encoded in the input, sent as bytes).
+   */
+  kind: 'json' | 'form' | 'text' | 'multipart' | 'binary';
+  /** multipart: the body keys that are files (base64 in the input, sent as file parts). */
+  files?: string[];
   contentType: string;
   /** Body fields merged into the input: input property → body key. */
   fields?: Record<string, string>;
@@ -143,17 +149,26 @@ export function mapOperation(
       const schemaRaw = isObject(media) ? media.schema : undefined;
       const schema = (schemaRaw === undefined ? {} : components.normalise(schemaRaw, at, COMPONENTS_REF)) as JsonSchemaObject;
       const bodyRequired = rb.value.required === true;
-      const object = pick.kind === 'text' ? undefined : mergeableObject(schema, components);
-      if (object) {
+      const object = pick.kind === 'text' || pick.kind === 'binary' ? undefined : mergeableObject(schema, components);
+      if (pick.kind === 'binary') {
+        const arg = claim('body', 'request body', 'request');
+        properties[arg] = base64Schema(typeof rb.value.description === 'string' ? rb.value.description : '', pick.mediaType);
+        if (bodyRequired) required.push(arg);
+        body = { kind: 'binary', contentType: pick.mediaType, arg };
+      } else if (object) {
         const fields: Record<string, string> = {};
+        const files: string[] = [];
         const requiredFields = new Set(Array.isArray(object.required) ? (object.required as string[]) : []);
-        for (const [key, sub] of Object.entries(object.properties as Record<string, JsonSchemaObject>)) {
+        for (const [key, raw] of Object.entries(object.properties as Record<string, JsonSchemaObject>)) {
           const arg = claim(key, `body field "${key}"`, 'body');
+          const file = pick.kind === 'multipart' && isFileSchema(raw);
+          const sub = file ? base64Schema(typeof raw.description === 'string' ? raw.description : '', 'a file') : raw;
+          if (file) files.push(key);
           properties[arg] = arg === key ? sub : withDescription(sub, `${typeof sub.description === 'string' ? sub.description + ' ' : ''}(Body field "${key}".)`);
           fields[arg] = key;
           if (bodyRequired && requiredFields.has(key)) required.push(arg);
         }
-        body = { kind: pick.kind, contentType: pick.mediaType, fields };
+        body = { kind: pick.kind, contentType: pick.mediaType, fields, ...(files.length > 0 ? { files } : {}) };
       } else {
         const arg = claim('body', 'request body', 'request');
         properties[arg] = withDescription(schema, typeof rb.value.description === 'string' ? rb.value.description : `The request body (${pick.mediaType}).`);
@@ -259,9 +274,29 @@ function pickMediaType(types: string[]): { mediaType: string; kind: BodyBinding[
   if (json) return { mediaType: json, kind: 'json' };
   const form = types.find((t) => /^application\/x-www-form-urlencoded/i.test(t));
   if (form) return { mediaType: form, kind: 'form' };
-  const text = types.find((t) => /^text\//i.test(t) || /^application\/octet-stream/i.test(t));
+  const multipart = types.find((t) => /^multipart\/form-data/i.test(t));
+  if (multipart) return { mediaType: multipart, kind: 'multipart' };
+  const text = types.find((t) => /^text\//i.test(t));
   if (text) return { mediaType: text, kind: 'text' };
+  const binary = types.find((t) => /^(application\/octet-stream|application\/pdf|application\/zip|image\/|audio\/|video\/|\*\/\*)/i.test(t));
+  if (binary) return { mediaType: binary, kind: 'binary' };
   return undefined;
+}
+
+/** A multipart field that carries a file (`format: binary`/`base64`, or a binary media type). */
+function isFileSchema(schema: JsonSchemaObject): boolean {
+  return schema.type === 'string' && (schema.format === 'binary' || schema.format === 'base64' || typeof schema.contentMediaType === 'string');
+}
+
+/**
+ * File content in a tool's input: base64 text (MCP arguments are JSON). The pattern refuses
+ * anything that is not base64 before the upstream is called. The server never reads a path or
+ * fetches a URL on the model's behalf (no local-file or SSRF exposure); size is bounded by the
+ * server's request limits.
+ */
+function base64Schema(description: string, what: string): JsonSchemaObject {
+  const text = `${description.trim() ? `${description.trim()} ` : ''}(${what}: its content, base64-encoded.)`;
+  return { type: 'string', contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$', description: text };
 }
 
 function describeParam(p: Record<string, unknown>, where: string, name: string, arg: string): string {

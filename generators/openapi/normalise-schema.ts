@@ -24,6 +24,13 @@ export interface NormaliseContext {
   version: '3.0' | '3.1';
   /** Turns an OpenAPI `$ref` into the JSON Schema `$ref` to write (throws on unsupported refs). */
   ref(ref: string, at: string): string;
+  /**
+   * Records a construct relaxed or dropped because it cannot be compiled (degrade per construct,
+   * never per document): `at` is its JSON pointer, `what` says what is no longer enforced.
+   */
+  degrade?(at: string, what: string): void;
+  /** The OpenAPI `$ref` of the component declaring `$dynamicAnchor: name`, if any. */
+  dynamicAnchor?(name: string): string | undefined;
 }
 
 const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
@@ -39,6 +46,26 @@ export function normaliseSchema(schema: unknown, ctx: NormaliseContext, at: stri
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith('x-') && key !== 'x-sensitive') continue;
     if (key === '$ref' && typeof value === 'string') out.$ref = ctx.ref(value, `${at}/$ref`);
+    // `$dynamicRef` recursion: bound to the component declaring the anchor (a plain `$ref`: the
+    // same shapes unless a schema extends the anchor dynamically, which imports rarely do).
+    else if (key === '$dynamicRef' && typeof value === 'string') {
+      const target = value.startsWith('#') ? ctx.dynamicAnchor?.(value.slice(1)) : undefined;
+      if (target) out.$ref = ctx.ref(target, `${at}/$dynamicRef`);
+      else ctx.degrade?.(`${at}/$dynamicRef`, `$dynamicRef ${JSON.stringify(value)} has no matching $dynamicAnchor: that part accepts any value`);
+    } else if (key === '$dynamicAnchor') continue;
+    else if (key === 'pattern' && typeof value === 'string') {
+      const pattern = unicodePattern(value);
+      if (pattern !== undefined) out.pattern = pattern;
+      else ctx.degrade?.(`${at}/pattern`, `pattern ${JSON.stringify(value.slice(0, 80))} is not a valid JavaScript (unicode) regular expression: not checked`);
+    } else if (key === 'patternProperties' && isObject(value)) {
+      const map: JsonSchemaObject = {};
+      for (const [name, sub] of Object.entries(value)) {
+        const pattern = unicodePattern(name);
+        if (pattern !== undefined) map[pattern] = normaliseSchema(sub, ctx, `${at}/${key}/${escape(name)}`);
+        else ctx.degrade?.(`${at}/${key}/${escape(name)}`, `patternProperties key ${JSON.stringify(name.slice(0, 80))} is not a valid JavaScript (unicode) regular expression: those properties are not checked`);
+      }
+      out[key] = map;
+    }
     // An example that is a Reference Object (`$ref` to components/examples) is not data: tools that
     // dereference every `$ref` (json-schema-to-typescript) would chase it. Dropped.
     else if (key === 'example') {
@@ -63,10 +90,32 @@ export function normaliseSchema(schema: unknown, ctx: NormaliseContext, at: stri
       out[key] = key === 'required' ? value : normaliseSchema(value, ctx, `${at}/${key}`);
     } else out[key] = structuredClone(value);
   }
-  if (ctx.version === '3.0') exclusiveBounds(out, schema);
+  // Boolean bounds are draft-04 (3.0, or a 3.1 document declaring a draft-04 dialect): the
+  // numeric 2020-12 form whatever the version, since a boolean there would not compile.
+  exclusiveBounds(out, schema);
   // `nullable` is 3.0 only, but 3.1 documents converted by tools still carry it: same meaning.
   if (schema.nullable === true) return nullable(out);
   return out;
+}
+
+/**
+ * `pattern` as ajv compiles it (with the `u` flag), or undefined when it cannot be. Patterns
+ * written for other engines often escape punctuation needlessly (`\:`, `\_`, `\@`), which the
+ * `u` flag forbids: those escapes are removed (same meaning). `\-` is kept (legal in a class).
+ */
+export function unicodePattern(pattern: string): string | undefined {
+  if (validUnicode(pattern)) return pattern;
+  const translated = pattern.replace(/\\([\s\S])/g, (whole, c: string) => (/[!"#%&',:;<=>@_`~]/.test(c) ? c : whole));
+  return validUnicode(translated) ? translated : undefined;
+}
+
+function validUnicode(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function nullable(out: JsonSchemaObject): JsonSchemaObject {

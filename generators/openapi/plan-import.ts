@@ -29,6 +29,10 @@ export interface ImportOpenApiOptions {
    * 0 drops every output schema; Infinity keeps them all.
    */
   outputSchemaLimitKb?: number;
+  /** All-or-nothing: an operation or schema construct that cannot be imported fails the import. */
+  strict?: boolean;
+  /** Upstream responses that fail their output schema: warn (default) or strict (see client.ts). */
+  outputValidation?: 'warn' | 'strict';
 }
 
 export interface ImportPlan {
@@ -54,6 +58,8 @@ export interface ImportReport {
   removedTools: string[];
   /** Renames (collisions) and parts of operations that could not be mapped. */
   notes: string[];
+  /** Schema constructs relaxed or dropped per schema (tool: pointer: what is not checked). */
+  degraded: string[];
   components: number;
   /** Tools whose output schema was left out for size (see outputSchemaLimitKb). */
   droppedOutputs: number;
@@ -109,6 +115,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   const mapped: Array<{ name: string; op: MappedOperation }> = [];
   const skipped: ImportReport['skipped'] = [];
   const errors: SpecError[] = [];
+  const unmappable: SpecError[] = [];
   const notes: string[] = [];
   for (const entry of operations) {
     const id = typeof entry.operation.operationId === 'string' ? entry.operation.operationId : undefined;
@@ -122,17 +129,38 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
       if (!opTags.some((t) => tags.has(String(t)))) continue;
     }
     try {
+      components.operationKey = `op:${entry.pointer}`;
       const op = mapOperation(doc, components, entry);
       const name = names.claim(wanted);
       if (name !== wanted) notes.push(`${label}: tool name "${name}" (wanted "${wanted}", taken or too long)`);
       for (const note of op.notes) notes.push(`${name}: ${note}`);
       mapped.push({ name, op });
     } catch (error) {
-      if (error instanceof SpecError) errors.push(error);
-      else throw error;
+      if (!(error instanceof SpecError)) throw error;
+      // Degrade per operation, never per document: the tool is skipped with the reason, the rest
+      // imports. --strict keeps all-or-nothing.
+      if (options.strict) errors.push(error);
+      else {
+        skipped.push({ operation: label, reason: error.message });
+        unmappable.push(error);
+      }
     }
   }
   throwIfAny(errors);
+  // Nothing could be imported at all: the reasons are the error, not "nothing matched".
+  if (mapped.length === 0) throwIfAny(unmappable);
+  // Constructs relaxed for a schema (not for the document): the report says where and what, and
+  // each affected tool's description says what the server no longer checks.
+  const degraded: string[] = [];
+  for (const { name, op } of mapped) {
+    const list = components.degradationsOf([op.input, op.output], `op:${op.pointer}`);
+    if (list.length === 0) continue;
+    for (const d of list) degraded.push(`${name}: ${d}`);
+    op.description = `${op.description}\n\nNote: this server cannot check ${list.length === 1 ? 'one constraint' : `${list.length} constraints`} of the API's schema (${list.map((d) => d.replace(/^[^:]*: /, '')).join('; ').slice(0, 300)}); every other constraint is validated.`;
+  }
+  if (options.strict && degraded.length > 0) {
+    throw new SpecError({ file: doc.file, message: `--strict: ${degraded.length} schema constructs cannot be compiled:\n  ${degraded.join('\n  ')}`, hint: 'fix them in the description, or import without --strict to relax them per schema' });
+  }
   for (const id of [...include].filter((i) => !operations.some((o) => o.operation.operationId === i || sanitiseToolName(String(o.operation.operationId ?? '')) === i))) {
     skipped.push({ operation: id, reason: 'no operation with this operationId (--include-ops)' });
   }
@@ -185,6 +213,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
     envPrefix: envPrefix(slug),
     defaultBaseUrl: options.baseUrl ?? defaultServer(doc),
     securitySchemes: securitySchemes(doc, envPrefix(slug), notes),
+    outputValidation: options.outputValidation ?? 'warn',
   };
   const userFiles = new Map<string, string>();
   const addUser = (path: string, text: string) => {
@@ -195,7 +224,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   for (const { name, op } of mapped) addUser(`src/tools/${name}.ts`, emitOperationHandler(name, op, api));
 
   const remove = listProjectFiles(schemaDir).filter((f) => !files.has(f));
-  const env = [`${api.envPrefix}_BASE_URL`, `${api.envPrefix}_TIMEOUT_MS`, ...Object.values(api.securitySchemes).flatMap((s) => [s.env, s.usernameEnv, s.passwordEnv].filter((e): e is string => Boolean(e)))];
+  const env = [`${api.envPrefix}_BASE_URL`, `${api.envPrefix}_TIMEOUT_MS`, `${api.envPrefix}_OUTPUT_VALIDATION`, ...Object.values(api.securitySchemes).flatMap((s) => [s.env, s.usernameEnv, s.passwordEnv].filter((e): e is string => Boolean(e)))];
   const kept = new Set(mapped.map((m) => m.name));
   return {
     specText: spec.toString({ lineWidth: 120 }),
@@ -211,6 +240,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
       skipped,
       removedTools: [...previous].filter((n) => !kept.has(n)),
       notes,
+      degraded,
       components: components.defs.size,
       droppedOutputs,
       env,

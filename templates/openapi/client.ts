@@ -26,7 +26,23 @@ export interface ApiConfig {
   securitySchemes: Record<string, SecurityScheme>;
   /** Sent on every request (e.g. a user agent the API requires). */
   headers?: Record<string, string>;
+  /**
+   * A response that does not match its declared output schema (upstream drift): `warn` (default)
+   * hands the data over as text with a note, logs and counts it; `strict` answers a tool error
+   * naming the HTTP status and the first mismatch. The environment variable, when set, wins.
+   */
+  outputValidation?: 'warn' | 'strict';
+  outputValidationEnv?: string;
 }
+
+/** The generated output validator of a tool (src/generated/validators/<tool>.output.js). */
+export interface OutputValidator {
+  (data: unknown): boolean;
+  errors?: Array<{ instancePath: string; message?: string }> | null;
+}
+
+/** Responses that did not match their schema, per tool operation, since the server started. */
+export const upstreamDrift = new Map<string, number>();
 
 export interface ParamBinding {
   in: 'path' | 'query' | 'header' | 'cookie';
@@ -45,7 +61,8 @@ export interface Operation {
   /** Path template relative to the base URL, e.g. `/repos/{owner}/{repo}`. */
   path: string;
   params?: ParamBinding[];
-  body?: { kind: 'json' | 'form' | 'text'; contentType: string; fields?: Record<string, string>; arg?: string };
+  /** multipart: file fields (`files`) arrive base64-encoded; binary: the whole body is base64 in the input. */
+  body?: { kind: 'json' | 'form' | 'text' | 'multipart' | 'binary'; contentType: string; fields?: Record<string, string>; files?: string[]; arg?: string };
   /** Alternatives of security scheme names; an empty alternative means anonymous is allowed. */
   security?: string[][];
   /** json: return the parsed body; wrap: return `{ result: body }`; text: return the body text. */
@@ -55,6 +72,7 @@ export interface Operation {
 /** What a handler passes as `ctx` (the runtime's context has more; only this is needed here). */
 export interface UpstreamContext {
   signal: AbortSignal;
+  log?: { warn(fields: object, message: string): void };
 }
 
 const EXCERPT = 300;
@@ -63,7 +81,7 @@ export function defineApi(config: ApiConfig): ApiConfig {
   return config;
 }
 
-export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, input: object, op: Operation): Promise<T> {
+export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, input: object, op: Operation, validate?: OutputValidator): Promise<T> {
   const args = input as Record<string, unknown>;
   const base = process.env[api.baseUrlEnv] || api.defaultBaseUrl;
   const timeoutMs = Number(process.env[api.timeoutEnv] || api.defaultTimeoutMs);
@@ -74,22 +92,35 @@ export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, inpu
   for (const p of op.params ?? []) {
     const value = args[p.arg ?? p.name];
     if (value === undefined || value === null) continue;
-    if (p.in === 'path') path = path.split(`{${p.name}}`).join(encodeURIComponent(simple(value, p)));
+    if (p.in === 'path') path = path.split(`{${p.name}}`).join(pathSegment(op, p, simple(value, p)));
     else if (p.in === 'query') appendQuery(query, p, value);
-    else if (p.in === 'header') headers.set(p.name, simple(value, p));
+    else if (p.in === 'header') setHeader(op, headers, p.name, simple(value, p));
     else cookies.push(`${p.name}=${encodeURIComponent(simple(value, p))}`);
   }
-  const url = new URL(base.replace(/\/+$/, '') + path);
+  const url = confine(api, op, base, path);
   authenticate(api, op, headers, query, cookies);
   for (const [key, value] of query) url.searchParams.append(key, value);
   if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
 
-  let body: string | undefined;
+  let body: string | FormData | Uint8Array | undefined;
   if (op.body) {
     const payload = op.body.arg !== undefined ? args[op.body.arg] : pick(args, op.body.fields ?? {});
     if (payload !== undefined) {
       headers.set('content-type', op.body.contentType);
       if (op.body.kind === 'json') body = JSON.stringify(payload);
+      else if (op.body.kind === 'binary') body = new Uint8Array(Buffer.from(String(payload), 'base64'));
+      else if (op.body.kind === 'multipart') {
+        // fetch writes the content type with its boundary.
+        headers.delete('content-type');
+        const form = new FormData();
+        const files = new Set(op.body.files ?? []);
+        for (const [key, value] of Object.entries(payload as object)) {
+          if (value === undefined) continue;
+          if (files.has(key)) form.append(key, new Blob([new Uint8Array(Buffer.from(String(value), 'base64'))]), key);
+          else form.append(key, typeof value === 'string' ? value : JSON.stringify(value));
+        }
+        body = form;
+      }
       else if (op.body.kind === 'form') {
         const pairs = Object.entries(payload as object).filter(([, v]) => v !== undefined);
         body = new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
@@ -126,7 +157,34 @@ export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, inpu
       throw new ToolError(`${api.title} sent a body that is not JSON to ${op.method} ${op.path}: ${text.slice(0, EXCERPT)}`, { code: 'upstream_error' });
     }
   }
-  return (op.output === 'wrap' ? { result: parsed } : parsed) as T;
+  const output = op.output === 'wrap' ? { result: parsed } : parsed;
+  if (validate && !validate(output)) drifted(api, ctx, op, response.status, validate, text);
+  return output as T;
+}
+
+/**
+ * The upstream answered with data its own description does not allow. Never an opaque internal
+ * error: the model gets either the data (warn) or the reason (strict). Both are tool errors
+ * (`isError`): a result without `structuredContent` for a tool that declares an output schema is
+ * refused by MCP clients (the official SDK's among them), so an error result is the only
+ * conformant way to hand over non-conforming data.
+ */
+function drifted(api: ApiConfig, ctx: UpstreamContext, op: Operation, status: number, validate: OutputValidator, text: string): never {
+  const first = validate.errors?.[0];
+  const pointer = first ? first.instancePath || '/' : '/';
+  const mismatch = `${pointer} ${first?.message ?? 'does not match'}`;
+  const key = `${op.method} ${op.path}`;
+  const count = (upstreamDrift.get(key) ?? 0) + 1;
+  upstreamDrift.set(key, count);
+  const mode = (api.outputValidationEnv && process.env[api.outputValidationEnv]) || api.outputValidation || 'warn';
+  ctx.log?.warn({ code: 'upstream_drift', status, pointer, count }, `${api.title}: the response to ${key} does not match its declared schema (${mismatch})`);
+  if (mode === 'strict') {
+    throw new ToolError(`${api.title} answered HTTP ${status} to ${key} with data that does not match its declared schema: ${mismatch}.`, { code: 'upstream_drift', data: { status, pointer } });
+  }
+  throw new ToolError(
+    `Note: ${api.title} answered HTTP ${status} (success) to ${key}, but the data does not match the API's declared schema (${mismatch}), so it is given as received, unchecked:\n${text}`,
+    { code: 'upstream_unvalidated', data: { status, pointer } },
+  );
 }
 
 /** Adds the server's own credentials for the first security alternative that is configured. */
@@ -159,6 +217,46 @@ function authenticate(api: ApiConfig, op: Operation, headers: Headers, query: UR
 function describeEnv(scheme: SecurityScheme | undefined): string {
   if (!scheme) return 'an unknown scheme';
   return scheme.type === 'basic' ? `${scheme.usernameEnv}/${scheme.passwordEnv}` : scheme.env;
+}
+
+/**
+ * A path parameter value as ONE path segment that can never change the path or the query:
+ * `/`, `?`, `#` and `%` are percent-encoded, and a value that would read as a dot segment is
+ * refused. Encoding is not enough for `.` and `..`: URL parsers (fetch's included) treat `%2E`
+ * and `%2E%2E` as dot segments too and collapse them, so `file: ".."` would reach the parent
+ * path with this server's credentials. An empty value is refused for the same reason
+ * (`/files/` is another resource than `/files/{name}`).
+ */
+function pathSegment(op: Operation, p: ParamBinding, value: string): string {
+  const encoded = encodeURIComponent(value);
+  if (value === '' || /^(?:\.|%2e){1,2}$/i.test(encoded)) {
+    throw new ToolError(`${op.method} ${op.path}: path parameter "${p.arg ?? p.name}" cannot be ${JSON.stringify(value)}: it would change the path. Pass the name of one item.`, { code: 'invalid_input' });
+  }
+  return encoded;
+}
+
+/**
+ * The request URL, confined to the configured base: same origin and under its path prefix,
+ * whatever the description's path template or the encoded values hold (a check after the fact,
+ * so no encoding subtlety can make it leave).
+ */
+function confine(api: ApiConfig, op: Operation, base: string, path: string): URL {
+  const root = new URL(base);
+  const prefix = root.pathname.replace(/\/+$/, '');
+  const url = new URL(root.origin + prefix + path + root.search);
+  if (url.origin !== root.origin || !(url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) || url.hash !== '') {
+    throw new ToolError(`${op.method} ${op.path} would leave ${api.title}'s base URL (${root.origin}${prefix}): refused.`, { code: 'invalid_input' });
+  }
+  return url;
+}
+
+/** A header value the HTTP layer accepts (no line breaks or NUL), or a tool error naming it. */
+function setHeader(op: Operation, headers: Headers, name: string, value: string): void {
+  try {
+    headers.set(name, value);
+  } catch {
+    throw new ToolError(`${op.method} ${op.path}: header "${name}" cannot carry this value (line breaks or control characters).`, { code: 'invalid_input' });
+  }
 }
 
 /** `simple` style (path, header): arrays and objects comma-separated. */

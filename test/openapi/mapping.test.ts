@@ -37,7 +37,7 @@ describe('import openapi: OpenAPI 3.0 pet store', () => {
   it('makes one tool per operation, named from operationId or method + path, unique', () => {
     expect(p.report.tools.map((t) => t.name)).toEqual(['getPet', 'update_pet', 'get_pets', 'createCategory', 'getPet_2']);
     expect(p.report.notes).toContain('POST /pets/{id}/photo (getPet): tool name "getPet_2" (wanted "getPet", taken or too long)');
-    expect(p.report.env).toEqual(['PETS_BASE_URL', 'PETS_TIMEOUT_MS', 'PETS_API_KEY', 'PETS_BEARER', 'PETS_BASIC_USERNAME', 'PETS_BASIC_PASSWORD']);
+    expect(p.report.env).toEqual(['PETS_BASE_URL', 'PETS_TIMEOUT_MS', 'PETS_OUTPUT_VALIDATION', 'PETS_API_KEY', 'PETS_BEARER', 'PETS_BASIC_USERNAME', 'PETS_BASIC_PASSWORD']);
   });
 
   it('merges path, query, header and cookie parameters into one input, resolving collisions', () => {
@@ -152,7 +152,7 @@ describe('import openapi: bad descriptions', () => {
   });
 
   it('refuses Swagger 2 and undeclared path parameters with what to do', () => {
-    expect(failure('swagger-2.yaml').message).toMatch(/swagger-2\.yaml:1:\d+ \/swagger: Swagger 2\.0 \(OpenAPI 2\) is not supported — convert it to OpenAPI 3/);
+    expect(failure('swagger-2.yaml').message).toMatch(/swagger-2\.yaml:1:\d+ \/swagger: Swagger 2\.0 \(OpenAPI 2\) is not supported — `mcpforge import openapi <file>` converts it/);
     const e = failure('undeclared-path-param.yaml');
     expect(e.pointer).toBe('/paths/~1things~1{id}/get');
     expect(e.message).toMatch(/path parameter "id" of \/things\/\{id\} is not declared/);

@@ -40,6 +40,9 @@ beforeAll(async () => {
       if (url.pathname === '/v1/pets/404') {
         res.statusCode = 404;
         res.end(JSON.stringify({ message: 'No pet with id 404 here' }));
+      } else if (url.pathname === '/v1/pets/500') {
+        // Upstream drift: the description says id is an integer and name a string.
+        res.end(JSON.stringify({ id: 'five hundred', name: 'Rex' }));
       } else if (url.pathname.startsWith('/v1/pets/') && req.method === 'GET') {
         res.end(JSON.stringify({ id: Number(url.pathname.split('/').pop()), name: 'Rex', status: null }));
       } else if (url.pathname.startsWith('/v1/pets/') && req.method === 'PUT') {
@@ -80,7 +83,7 @@ describe('a generated OpenAPI server against a local upstream', () => {
   it('reports the import with counts and timing', () => {
     expect(importOutput).toMatch(/✓ Mapping operations to tools \(5 tools from 5 operations, \d+ shared schemas\)/);
     expect(importOutput).toMatch(/Imported 5 tools from Pet Store \(OpenAPI 3\.0, 5 operations\) in \d+\.\ds/);
-    expect(importOutput).toContain('Environment: PETS_BASE_URL, PETS_TIMEOUT_MS, PETS_API_KEY');
+    expect(importOutput).toContain('Environment: PETS_BASE_URL, PETS_TIMEOUT_MS, PETS_OUTPUT_VALIDATION, PETS_API_KEY');
   });
 
   it('lists the imported tools next to the existing one', async () => {
@@ -136,6 +139,16 @@ describe('a generated OpenAPI server against a local upstream', () => {
     expect(result.isError).toBe(true);
     const text = (result.content as Array<{ text: string }>)[0]!.text;
     expect(text).toMatch(/Pet Store answered HTTP 404 Not Found to GET \/pets\/\{id\}: \{"message":"No pet with id 404 here"\}/);
+  });
+
+  it('hands over a response that drifted from its schema as text with a note (--output-validation warn)', async () => {
+    const result = await client.callTool({ name: 'getPet', arguments: { id: 500 } });
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toBeUndefined();
+    const text = (result.content as Array<{ text: string }>)[0]!.text;
+    expect(text).toMatch(/^Note: Pet Store answered HTTP 200 \(success\) to GET \/pets\/\{id\}, but the data does not match the API's declared schema \(\/id must be integer\)/);
+    expect(text).toContain('{"id":"five hundred","name":"Rex"}');
+    expect(text).not.toMatch(/Internal error/);
   });
 
   it('refuses arguments outside the merged schema before calling upstream', async () => {

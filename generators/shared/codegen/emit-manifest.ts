@@ -65,7 +65,9 @@ export function emitManifest(spec: LoadedSpec): string {
     limits: spec.limits,
   };
   const pretty = JSON.stringify(manifest, null, 2);
-  if (pretty.length <= MANIFEST_LITERAL_LIMIT) {
+  // A `"__proto__":` key (a tool may be named so) would set the prototype in an object literal;
+  // JSON.parse makes it an own property, as everywhere else.
+  if (pretty.length <= MANIFEST_LITERAL_LIMIT && !pretty.includes('"__proto__":')) {
     return "import type { Manifest } from '@mcpforge/runtime';\n\n" + `export const manifest: Manifest = ${pretty};\n`;
   }
   // A large API's manifest (GitHub's: ~5 MB, 200k lines as an object literal) costs `tsc` seconds

@@ -1,3 +1,4 @@
+import { blockComment } from './escape.js';
 import { pascalCase } from './naming.js';
 
 /** A handler file still on disk for an entry the spec no longer has. */
@@ -19,7 +20,7 @@ export function emitRetiredTypes(entry: RetiredEntry): string {
   const names = new Set<string>([...ROLES[entry.kind].map((role) => pascalCase(entry.name) + role), ...entry.types]);
   return [
     `/**`,
-    ` * ${entry.kind} "${entry.name}" is no longer in the spec: its handler file is not served. These`,
+    ` * ${entry.kind} "${blockComment(entry.name)}" is no longer in the spec: its handler file is not served. These`,
     ` * loose types only keep that file compiling; delete the file to drop them.`,
     ` */`,
     '/* eslint-disable @typescript-eslint/no-explicit-any */',

@@ -1,4 +1,5 @@
 import type { LoadedPrompt, LoadedResource, LoadedTool } from '../spec/types.js';
+import { lineComment, stringLiteral } from './escape.js';
 import type { TypeNames } from './naming.js';
 
 /*
@@ -6,7 +7,7 @@ import type { TypeNames } from './naming.js';
  * with a tool error instead of crashing the server, so a freshly generated project runs at once.
  */
 
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const quote = stringLiteral;
 
 export function emitToolStub(tool: LoadedTool, names: TypeNames): string {
   const n = names.tools.get(tool.name)!;
@@ -28,7 +29,7 @@ export function emitToolStub(tool: LoadedTool, names: TypeNames): string {
 export function emitResourceStub(resource: LoadedResource, names: TypeNames): string {
   const n = names.resources.get(resource.name)!;
   const file = `src/resources/${resource.name}.ts`;
-  const params = resource.variables.length ? `${n.params} ({ ${resource.variables.join(', ')} })` : `${n.params} (a static URI: no variables)`;
+  const params = resource.variables.length ? `${n.params} ({ ${lineComment(resource.variables.join(', '))} })` : `${n.params} (a static URI: no variables)`;
   const returns = resource.schema ? `return a ${n.data} (served as JSON)` : 'return a string or a ReadResourceResult';
   return [
     "import { ToolError } from '@mcpforge/runtime';",

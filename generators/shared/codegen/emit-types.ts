@@ -1,5 +1,6 @@
 import { compile } from 'json-schema-to-typescript';
 import type { JsonSchemaObject, LoadedSchema } from '../spec/types.js';
+import { wellFormed } from './escape.js';
 
 const WRAPPER = 'McpforgeTypesRoot';
 
@@ -36,7 +37,15 @@ export async function emitTypes(roots: Array<{ name: string; schema: LoadedSchem
     // to type-check; the validator enforces the bound.
     maxItems: -1,
   });
-  return stripWrapper(code).trim() + '\n';
+  const out = stripWrapper(code).trim() + '\n';
+  // The names the registry imports must be the names this module exports (pascalCase is a fixed
+  // point of the compiler's naming): fail here, naming the type, rather than in the user's tsc.
+  for (const root of roots) {
+    if (!new RegExp(`^export (?:interface|type) ${root.name}\\b`, 'm').test(out)) {
+      throw new Error(`internal: the type emitter did not export ${root.name} (a naming mismatch); please report it with the schema`);
+    }
+  }
+  return out;
 }
 
 /** Declarations a type file exports for a resource whose URI template has these variables. */
@@ -57,7 +66,10 @@ function asRoot(loaded: LoadedSchema, name: string): JsonSchemaObject {
     if (Array.isArray(node)) return node.map(rewrite);
     if (node === null || typeof node !== 'object') return node;
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) {
+    for (const [rawKey, value] of Object.entries(node)) {
+      // A lone surrogate in a property name cannot be URI-encoded by the compiler's $ref parser:
+      // its type member is named with U+FFFD instead (the validator still checks the real key).
+      const key = wellFormed(rawKey);
       if (key === '$ref' && typeof value === 'string' && value.startsWith('#')) out[key] = prefix + value.slice(1);
       else if (key === 'const' || key === 'enum' || key === 'default' || key === 'examples') out[key] = value;
       else out[key] = rewrite(value);

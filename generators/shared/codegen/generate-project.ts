@@ -131,7 +131,15 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     const key = entryKey(['tool', tool.name, header, ...(share ? [layout] : []), schemaKey(tool.input), schemaKey(tool.output)]);
     await entry(key, async (out) => {
       const roots = [{ name: n.input, schema: tool.input }, ...(tool.output ? [{ name: n.output, schema: tool.output }] : [])];
-      out.set(paths.toolTypes(tool.name), header + (await emitTypes(roots)));
+      let types: string;
+      try {
+        types = await emitTypes(roots);
+      } catch (error) {
+        if (error instanceof SpecError) throw error;
+        // Name the tool: the type compiler's own message says nothing of where it was.
+        throw new SpecError({ ...tool.input.location, message: `cannot generate the types of tool "${tool.name}": ${(error as Error).message.split('\n')[0]}`, hint: 'simplify the schema, or report it with the schema' });
+      }
+      out.set(paths.toolTypes(tool.name), header + types);
       addValidator(out, paths.toolInputValidator(tool.name), tool.input, `the input of tool "${tool.name}"`);
       if (tool.output) addValidator(out, paths.toolOutputValidator(tool.name), tool.output, `the output of tool "${tool.name}"`);
     });

@@ -1,13 +1,22 @@
 import { SpecError, throwIfAny } from '../spec/errors.js';
 import type { LoadedSpec, SpecLocation } from '../spec/types.js';
 
-/** `get_forecast` → `GetForecast`, `getNote` → `GetNote`, `3d.render` → `_3dRender`. */
+/**
+ * THE type-name function of every emitter (types, registry, validators, handlers, contract tests):
+ * `get_forecast` → `GetForecast`, `getNote` → `GetNote`, `3d.render` → `_3DRender`,
+ * `mt4username` → `Mt4Username`.
+ *
+ * The result is a fixed point of json-schema-to-typescript's own naming (`toSafeString`), which
+ * renames the titles we hand it: it upper-cases a letter that follows digits, so we do too, or
+ * the registry would import `Mt4usernameInput` from a module exporting `Mt4UsernameInput`.
+ */
 export function pascalCase(name: string): string {
   const pascal = name
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
+    .join('')
+    .replace(/[0-9]+[a-z]/g, (m) => m.toUpperCase());
   if (!pascal) return '_';
   return /^[0-9]/.test(pascal) ? `_${pascal}` : pascal;
 }
@@ -61,9 +70,7 @@ export function typeNames(spec: LoadedSpec): TypeNames {
 }
 
 /** An object key as TypeScript source: bare when it is an identifier, quoted otherwise. */
-export function propertyKey(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
+export { propertyKey } from './escape.js';
 
 /** Paths of generated and user-owned files, relative to the project root. */
 export const paths = {

@@ -14,7 +14,8 @@ describe('naming', () => {
     ['getNote', 'GetNote'],
     ['move.point', 'MovePoint'],
     ['legacy-07', 'Legacy07'],
-    ['3d_render', '_3dRender'],
+    ['3d_render', '_3DRender'],
+    ['mt4username', 'Mt4Username'],
   ])('pascalCase(%s) = %s', (name, expected) => expect(pascalCase(name)).toBe(expected));
 
   it.each([
