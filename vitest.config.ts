@@ -18,6 +18,10 @@ export const TIERS = {
     'test/e2e/client-config.test.ts',
     'test/openapi/mapping.test.ts',
     'test/production/deploy-files.test.ts',
+    'test/import/upstream-url.test.ts',
+    'test/import/bodies.test.ts',
+    'test/import/swagger2.test.ts',
+    'test/import/upstream-drift.test.ts',
   ],
   /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
   scenarios: [
@@ -30,6 +34,9 @@ export const TIERS = {
     'test/tls/deploy-files.test.ts',
     'test/tls/dev-cert.test.ts',
     'test/unit/merge/sync.test.ts',
+    'test/import/degrade.test.ts',
+    'test/import/names.test.ts',
+    'test/import/unbuildable.test.ts',
   ],
   /** Scaffold → npm install → build → call, the Inspector, dev mode, large imports, golden type-checks. */
   e2e: [
@@ -42,6 +49,8 @@ export const TIERS = {
     'test/openapi/github.test.ts',
     'test/openapi/generation-scale.test.ts',
     'test/openapi/upstream-e2e.test.ts',
+    'test/import/large-import.test.ts',
+    'test/import/corpus.test.ts',
   ],
   /** Real nginx, PostgreSQL and Redis (provided by scripts/test-services.sh): production layout, SQL, audit. */
   services: [
@@ -56,7 +65,7 @@ export const TIERS = {
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],
   /** Property-based tests: fuzzed protocol input and random regeneration sequences. */
-  fuzz: ['test/security/fuzz.test.ts', 'test/property/**/*.test.ts'],
+  fuzz: ['test/security/fuzz.test.ts', 'test/property/**/*.test.ts', 'test/import/hostile-input.fuzz.test.ts'],
   /** kill -9 a replica, restart PostgreSQL, stop Redis, under load. */
   faults: ['test/production/faults.test.ts'],
   /** `npm run bench -- --quick`: every benchmark produces numbers. */
