@@ -58,6 +58,7 @@ export class Components {
     return out;
   }
 
+  /** The names of every definition the schemas reach through `$ref`s, transitively (each once). */
   private reached(schemas: unknown[]): Set<string> {
     const seen = new Set<string>();
     const visit = (node: unknown): void => {
@@ -220,25 +221,8 @@ export class Components {
 
   /** JSON size of a schema with every definition it reaches (what a bundled copy of it weighs). */
   closureSize(schema: unknown): number {
-    const seen = new Set<string>();
     let size = JSON.stringify(schema).length;
-    const visit = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(visit);
-      if (!isObject(node)) return;
-      for (const [k, v] of Object.entries(node)) {
-        if (k === '$ref' && typeof v === 'string') {
-          const m = DEF_REF.exec(v);
-          const name = m ? decode(m[1]!) : undefined;
-          if (name !== undefined && !seen.has(name) && this.defs.has(name)) {
-            seen.add(name);
-            const def = this.defs.get(name);
-            size += JSON.stringify(def).length;
-            visit(def);
-          }
-        } else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') visit(v);
-      }
-    };
-    visit(schema);
+    for (const name of this.reached([schema])) size += JSON.stringify(this.defs.get(name)).length;
     return size;
   }
 

@@ -120,9 +120,9 @@ export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res:
  * Re-runs the authenticator on a long-lived connection's upgrade request (its credential), for one
  * message: the identity it proves now, or why it no longer proves one (counted like a refusal).
  */
-export async function reauthenticate(gate: HttpAuthGate, req: IncomingMessage): Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }> {
+export async function reauthenticate(gate: HttpAuthGate, req: IncomingMessage, transport: Edge['transport']): Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }> {
   const outcome = await gate.authenticate(req);
-  if (outcome.ok) return { ok: true, authInfo: toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, newEdge('websocket', req.socket.remoteAddress)) };
+  if (outcome.ok) return { ok: true, authInfo: toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, newEdge(transport, req.socket.remoteAddress)) };
   gate.onRejected?.(outcome.rejection);
   return { ok: false, reason: `credential no longer accepted: ${outcome.rejection.description}` };
 }

@@ -4,10 +4,8 @@
  * (which answers 202). Session requests are left to their session, which cancels by itself.
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { callerKey, edgeOfAuthInfo, identityOfAuthInfo } from '../core/edge.js';
+import { ANONYMOUS, callerKey, edgeOfAuthInfo, identityOfAuthInfo } from '../core/edge.js';
 import { cancelledIds, type Cancellations } from './index.js';
-
-const ANONYMOUS = { subject: 'anonymous', scopes: [], anonymous: true };
 
 interface FetchHandler {
   fetch(request: Request, options?: { authInfo?: AuthInfo; parsedBody?: unknown }): Promise<Response>;

@@ -28,6 +28,9 @@ export interface Edge {
   retryAfterSeconds?: number;
 }
 
+/** The identity of every caller until an auth mode is configured. */
+export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]) as unknown as string[], anonymous: true });
+
 /** What `AuthInfo.token` holds: the presented credential never travels past the authenticator. */
 export const REDACTED_TOKEN = '[not forwarded]';
 

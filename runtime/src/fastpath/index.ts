@@ -28,7 +28,7 @@ import {
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
 import type { ToolManifestEntry } from '../server/contract.js';
 import { edgeOfAuthInfo } from '../core/edge.js';
-import { statusFor } from '../limits/http.js';
+import { retryAfterFor, statusFor } from '../limits/http.js';
 import { inputRequiredError } from './input-required.js';
 
 /** The protocol revision the fast path serves; every other revision goes to the SDK. */
@@ -168,7 +168,8 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     // A rate-limited call: 429 + Retry-After, as the SDK path answers it (limits/http.ts).
     const edge = edgeOfAuthInfo((req as { auth?: AuthInfo }).auth);
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    if (edge?.retryAfterSeconds !== undefined && status === 200) headers['retry-after'] = String(edge.retryAfterSeconds);
+    const retryAfter = retryAfterFor(edge, status);
+    if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     res.writeHead(statusFor(edge, status), headers);
     res.end(body);
   }
@@ -220,6 +221,7 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     if (!tool) return fallback(replay(req, raw), res);
 
     // From here on the fast path answers. The steps mirror the SDK's tools/call handler.
+    const idJson = JSON.stringify(message.id);
     const input = args ?? {};
     let problems = tool.validateSync(input);
     if (problems === null) problems = await tool.validate(input);
@@ -231,7 +233,6 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       // The handler asked for client input (ctx.elicit/sample). The handler has run: the answer is
       // given here, never by handing the request to the SDK (that would run the handler twice).
       if (isInputRequiredResult(result)) {
-        const idJson = JSON.stringify(message.id);
         const refused = inputRequiredError(result, meta[CLIENT_CAPABILITIES_META_KEY], idJson);
         if (refused !== undefined) return send(req, res, refused.body, refused.status);
         return send(req, res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
@@ -241,7 +242,6 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       }
       result = withTextFallback(result);
     }
-    const idJson = JSON.stringify(message.id);
     if (!isCallToolResult(result) || (result as { resultType?: unknown }).resultType !== undefined) {
       // Handlers are typed to return a CallToolResult; a plain JS handler may not. The SDK would
       // fail to encode such a result as well: answer its internal error.

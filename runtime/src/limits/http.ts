@@ -10,6 +10,7 @@
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { edgeOfAuthInfo, type Edge } from '../core/edge.js';
+import { prependChunk } from '../core/streams.js';
 
 type FetchOptions = { authInfo?: AuthInfo };
 export interface FetchHandler<O extends FetchOptions = FetchOptions> {
@@ -18,7 +19,12 @@ export interface FetchHandler<O extends FetchOptions = FetchOptions> {
 
 /** The status to answer for an edge whose response would otherwise have `status`. */
 export function statusFor(edge: Edge | undefined, status: number): number {
-  return edge?.retryAfterSeconds !== undefined && status === 200 ? 429 : status;
+  return retryAfterFor(edge, status) !== undefined ? 429 : status;
+}
+
+/** The `Retry-After` value that goes with `statusFor`'s 429 (undefined: no rate-limit answer). */
+export function retryAfterFor(edge: Edge | undefined, status: number): string | undefined {
+  return edge?.retryAfterSeconds !== undefined && status === 200 ? String(edge.retryAfterSeconds) : undefined;
 }
 
 /**
@@ -39,24 +45,12 @@ export function withOutcomeStatus<O extends FetchOptions>(handler: FetchHandler<
         if (edge.retryAfterSeconds === undefined && request.method !== 'POST') return response;
         const reader = body.getReader();
         const first = await reader.read();
-        body = new ReadableStream<Uint8Array>({
-          start(controller) {
-            if (first.done) controller.close();
-            else controller.enqueue(first.value);
-          },
-          async pull(controller) {
-            const next = await reader.read();
-            if (next.done) controller.close();
-            else controller.enqueue(next.value);
-          },
-          cancel(reason) {
-            return reader.cancel(reason);
-          },
-        });
+        body = prependChunk(first.done ? undefined : first.value, reader);
       }
-      if (edge.retryAfterSeconds === undefined) return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      const retryAfter = retryAfterFor(edge, response.status);
+      if (retryAfter === undefined) return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
       const headers = new Headers(response.headers);
-      headers.set('retry-after', String(edge.retryAfterSeconds));
+      headers.set('retry-after', retryAfter);
       return new Response(body, { status: statusFor(edge, response.status), headers });
     },
   };

@@ -11,7 +11,7 @@
  */
 import { ToolError } from '../errors/index.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limit/index.js';
-import type { AuthIdentity, CompiledValidator, ManifestLimits, ToolManifestEntry } from '../server/contract.js';
+import type { CompiledValidator, ManifestLimits, ToolManifestEntry } from '../server/contract.js';
 
 export { statusFor, withOutcomeStatus, type FetchHandler } from './http.js';
 import { callerKey } from '../core/edge.js';

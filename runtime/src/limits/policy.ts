@@ -7,7 +7,8 @@
  *
  * Kept out of factory.ts so the factory only holds the hook lines.
  */
-import { PROTOCOL_VERSION_META_KEY, UriTemplate, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { resourceForUri } from '../server/resource-uri.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -152,7 +153,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       const tool = kind === 'tool' ? Object.values(options.manifest.tools).find((t) => t.name === name) : undefined;
       const args = kind === 'resource' ? { uri: name } : params.arguments;
       const schema = kind === 'tool' ? tool?.inputSchema : kind === 'prompt' ? promptSchema(name) : undefined;
-      const resourceName = kind === 'resource' ? resourceNameOf(options.manifest, name) : undefined;
+      const resourceName = kind === 'resource' ? resourceForUri(options.manifest, name)?.name : undefined;
       audit.record({
         kind,
         name: resourceName ?? name,
@@ -234,12 +235,4 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       }
     },
   };
-}
-
-/** The name of the resource serving `uri` (static URI or template match), for the audit line. */
-function resourceNameOf(manifest: Manifest, uri: string): string | undefined {
-  for (const entry of Object.values(manifest.resources)) {
-    if (!entry.template ? entry.uri === uri : new UriTemplate(entry.uri).match(uri) !== null) return entry.name;
-  }
-  return undefined;
 }

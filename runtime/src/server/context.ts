@@ -7,11 +7,11 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuthIdentity, Cache, HandlerContext } from './contract.js';
 import { identityOfContext } from './authz.js';
+import { ANONYMOUS } from '../core/edge.js';
 import { createClientInteraction, type RequestStateCodec } from './interaction.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
 
-/** The identity of every caller until an auth mode is configured. */
-export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]) as unknown as string[], anonymous: true });
+export { ANONYMOUS };
 
 export interface ContextDeps {
   db: Kysely<unknown>;

@@ -4,7 +4,8 @@
  * for prompt arguments and resource-template variables. Kept out of factory.ts so that file stays
  * about registration and pooling; the factory calls `install`/`drop` per instance.
  */
-import { UriTemplate, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
+import { resourceForUri } from './resource-uri.js';
 import type { Authz } from './authz.js';
 import { callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import type { Manifest } from './contract.js';
@@ -36,15 +37,14 @@ export function createProtocolSurface(
       return false;
     }
   };
-  const resourceScopesOf = (uri: string) => resourceScopes(manifest, uri);
   const subscriptions =
     Object.keys(manifest.resources).length > 0
       ? createResourceSubscriptions(deps.logger, (uri, sdkCtx) => {
-          const found = resourceScopesOf(uri);
+          const found = resourceForUri(manifest, uri);
           // An unknown URI is the read's business (not found); a known one needs its scopes.
           if (found === undefined) return;
           try {
-            authz.assertAllowed(found, identity(sdkCtx));
+            authz.assertAllowed(found.scopes ?? [], identity(sdkCtx));
           } catch (error) {
             throw protocolError(error, deps.logger, newRequestId());
           }
@@ -94,20 +94,4 @@ export function createProtocolSurface(
       subscriptions?.drop(server);
     },
   };
-}
-
-/**
- * The scopes of the resource a concrete URI belongs to: a static resource with that URI, or a
- * template it matches; undefined when no resource of the manifest serves it.
- */
-export function resourceScopes(manifest: Manifest, uri: string): readonly string[] | undefined {
-  let matched: readonly string[] | undefined;
-  for (const entry of Object.values(manifest.resources)) {
-    if (!entry.template) {
-      if (entry.uri === uri) return entry.scopes ?? [];
-      continue;
-    }
-    if (matched === undefined && new UriTemplate(entry.uri).match(uri) !== null) matched = entry.scopes ?? [];
-  }
-  return matched;
 }

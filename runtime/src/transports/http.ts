@@ -141,7 +141,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, onerror, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }),
           ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
           ...(options.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: options.maxSessionsPerCaller }),
-          ...(options.authenticate ? { reauthenticate: async (req: IncomingMessage) => (authGate ? reauthenticate(authGate, req) : { ok: true as const }) } : {}),
+          ...(options.authenticate ? { reauthenticate: async (req: IncomingMessage) => (authGate ? reauthenticate(authGate, req, 'session') : { ok: true as const }) } : {}),
         })
       : undefined;
   const serve = sessionRouter ? sessionRouter.handle : serveMcp;
@@ -252,7 +252,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   // WebSocket upgrades on this same listener (so HTTPS gives WSS) pass the same gate as /mcp before being accepted.
   const webSocket: WebSocketHandle | undefined = options.websocket
     ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || (await gateRequest(authGate, req, res, log))),
-        ...(authGate ? { reauthenticate: (req: IncomingMessage) => reauthenticate(authGate, req) } : {}),
+        ...(authGate ? { reauthenticate: (req: IncomingMessage) => reauthenticate(authGate, req, 'websocket') } : {}),
       })
     : undefined;
 

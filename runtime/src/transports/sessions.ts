@@ -18,7 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type McpServerFactory } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { withOutcomeStatus } from '../limits/http.js';
-import { edgeOfAuthInfo, identityOfAuthInfo } from '../core/edge.js';
+import { prependChunk } from '../core/streams.js';
+import { ANONYMOUS, callerKey, edgeOfAuthInfo, identityOfAuthInfo } from '../core/edge.js';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 
@@ -78,8 +79,8 @@ interface Session {
 function callerOfRequest(req: IncomingMessage): { owner: string | undefined; key: string } {
   const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
   const identity = identityOfAuthInfo(authInfo);
-  if (identity) return { owner: `${identity.method ?? 'auth'}:${identity.subject}`, key: `sub:${identity.subject}` };
-  return { owner: undefined, key: `anon:${edgeOfAuthInfo(authInfo)?.peer ?? 'local'}` };
+  const key = callerKey(identity ?? ANONYMOUS, edgeOfAuthInfo(authInfo)?.peer);
+  return { owner: identity ? `${identity.method ?? 'auth'}:${identity.subject}` : undefined, key };
 }
 
 export function createSessionRouter(factory: McpServerFactory, options: SessionRouterOptions): SessionRouter {
@@ -278,25 +279,7 @@ function openingGetStreams<H extends { fetch(request: Request, options?: never):
     async fetch(request: Request, options?: never) {
       const response = await handler.fetch(request, options);
       if (request.method !== 'GET' || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
-      const reader = response.body.getReader();
-      const opened = new ReadableStream<Uint8Array>({
-        async start(controller) {
-          controller.enqueue(new TextEncoder().encode(': stream open\n\n'));
-          try {
-            for (;;) {
-              const next = await reader.read();
-              if (next.done) break;
-              controller.enqueue(next.value);
-            }
-            controller.close();
-          } catch (error) {
-            controller.error(error);
-          }
-        },
-        cancel(reason) {
-          return reader.cancel(reason);
-        },
-      });
+      const opened = prependChunk(new TextEncoder().encode(': stream open\n\n'), response.body.getReader());
       return new Response(opened, { status: response.status, statusText: response.statusText, headers: response.headers });
     },
   } as H;

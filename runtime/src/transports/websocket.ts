@@ -152,10 +152,11 @@ export function attachWebSocket(server: HttpServer | HttpsServer, factory: McpSe
     const remote = req.socket.remoteAddress;
     const atUpgrade = identityOfAuthInfo((req as IncomingMessage & { auth?: AuthInfo }).auth);
     const reauthenticate = options.reauthenticate;
-    const authenticate: MessageAuthenticator = reauthenticate
-      ? async () => reauthenticate(req)
-      : async () => ({ ok: true, authInfo: toAuthInfo(atUpgrade, newEdge('websocket', remote)) });
-    const transport = new WebSocketServerTransport(ws, { tracker, authenticate });
+    // Without an authenticator nothing can change during the connection: one AuthInfo serves every
+    // message, delivered synchronously (no per-message promise on the hot path).
+    const transport = reauthenticate
+      ? new WebSocketServerTransport(ws, { tracker, authenticate: (async () => reauthenticate(req)) satisfies MessageAuthenticator })
+      : new WebSocketServerTransport(ws, { tracker, authInfo: toAuthInfo(atUpgrade, newEdge('websocket', remote)) });
     const served = withAuthInfo(factory, (message) => transport.authInfoOf(message));
     connections.set(ws, serveTransport(served, transport, { ...(log ? { logger: log } : {}), name: 'websocket' }));
     ws.once('close', (code) => {
