@@ -54,6 +54,18 @@ export function toAuthInfo(identity: AuthIdentity | undefined, edge: Edge | unde
   };
 }
 
+/**
+ * The same caller seen by a more specific adapter: the session router takes over requests the
+ * stateless HTTP edge received, and its requests must say `session` (metrics, audit, and the
+ * cancellation registry, which serves only stateless calls). A new edge, so nothing set on the
+ * old one leaks.
+ */
+export function onTransport(authInfo: AuthInfo | undefined, transport: TransportKind): AuthInfo | undefined {
+  const edge = edgeOfAuthInfo(authInfo);
+  if (!authInfo || !edge || edge.transport === transport) return authInfo;
+  return { ...authInfo, extra: { ...authInfo.extra, edge: { transport, peer: edge.peer } } };
+}
+
 /** The identity an `AuthInfo` made by `toAuthInfo` carries, if anyone authenticated. */
 export function identityOfAuthInfo(authInfo: AuthInfo | undefined): AuthIdentity | undefined {
   const identity = authInfo?.extra?.identity as AuthIdentity | undefined;

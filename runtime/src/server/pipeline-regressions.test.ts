@@ -7,6 +7,7 @@ import {
   completedFor,
   connectChannel,
   connectWebSocket,
+  legacyRequest,
   modernRequest,
   openSession,
   pipelineManifest,
@@ -16,6 +17,7 @@ import {
   type Credential,
   type Pipeline,
 } from '../__fixtures__/pipeline.js';
+import { createCancellations } from '../cancel/index.js';
 
 const people = (): Record<string, Credential> => ({
   alice: { subject: 'alice', scopes: ['notes:admin', 'help:read', 'vault:read'] },
@@ -263,3 +265,26 @@ describe('anonymous callers are their peer, and a limited call in a session answ
     expect(runs.get('whoami')).toBe(2);
   });
 });
+
+describe('a session request is labelled as one', () => {
+  it('a call inside a 2025 session is not tracked by the stateless cancellation registry; the same call without a session is', async () => {
+    const cancellations = createCancellations();
+    const p = await serve({ manifest: { ...pipelineManifest, auth: { mode: 'none' as const } }, sessions: true, cancellations });
+    const session = await openSession(p.http.url);
+    const inSession = session.request('tools/call', { name: 'wait', arguments: { ms: 600 } });
+    await until(() => (runs.get('wait') ?? 0) === 1);
+    // Sessions cancel natively (the SDK's own transport): only stateless calls need the registry.
+    expect(cancellations.size).toBe(0);
+    expect((await inSession).status).toBe(200);
+    const stateless = legacyRequest(p.http.url, { id: 7, method: 'tools/call', params: { name: 'wait', arguments: { ms: 600 } } });
+    await until(() => (runs.get('wait') ?? 0) === 2);
+    expect(cancellations.size).toBe(1);
+    expect((await stateless).status).toBe(200);
+    expect(cancellations.size).toBe(0);
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}

@@ -26,6 +26,7 @@ import { newEdge, toAuthInfo } from '../core/edge.js';
 import { withCancelNotifications } from '../cancel/http.js';
 import type { Cancellations } from '../cancel/index.js';
 import { waitForDrain } from './drain.js';
+import { declaresOversizedBody, refuseOversizedBody } from './body-limit.js';
 import { createOpsEndpoints } from './ops.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 
@@ -202,6 +203,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
         if (authGate) {
           if (!(await gateRequest(authGate, req, res, log, edge))) return;
         } else (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(undefined, edge);
+        // Refused here, before any layer starts reading, so the 413 can linger (body-limit.ts); a
+        // chunked body with no declared length is still counted by the layer that reads it.
+        if (req.method === 'POST' && declaresOversizedBody(req, maxBodyBytes)) return refuseOversizedBody(req, res, maxBodyBytes);
         await serve(req, res);
       } finally {
         inFlight--;

@@ -19,7 +19,8 @@ import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Mcp
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { withOutcomeStatus } from '../limits/http.js';
 import { prependChunk } from '../core/streams.js';
-import { ANONYMOUS, callerKey, edgeOfAuthInfo, identityOfAuthInfo } from '../core/edge.js';
+import { refuseOversizedBody } from './body-limit.js';
+import { ANONYMOUS, callerKey, edgeOfAuthInfo, identityOfAuthInfo, onTransport } from '../core/edge.js';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 
@@ -115,6 +116,8 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
   sweeper.unref();
 
   async function serveSession(session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    const withAuth = req as IncomingMessage & { auth?: AuthInfo };
+    withAuth.auth = onTransport(withAuth.auth, 'session');
     if (req.method === 'GET') session.stream = req;
     session.active++;
     session.lastSeen = Date.now();
@@ -207,7 +210,7 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
       if (req.method !== 'POST' || header(req.headers['mcp-protocol-version']) !== undefined) return options.fallback(req, res);
       const raw = await readBody(req, options.maxBodyBytes);
       if (raw === undefined) {
-        return sendJson(res, 413, { jsonrpc: '2.0', error: { code: -32600, message: `Request body exceeds ${options.maxBodyBytes} bytes` }, id: null }, { connection: 'close' });
+        return refuseOversizedBody(req, res, options.maxBodyBytes);
       }
       let body: unknown;
       try {
