@@ -95,11 +95,10 @@ describe('audit log lines and security events', () => {
     expect(text).toContain('mcp_security_events_total{type="scope_denied"} 0');
   });
   it('defaults the table to on for PostgreSQL only, MCP_AUDIT_TABLE overrides', () => {
-    expect(auditTableEnabled('postgres', {})).toBe(true);
-    expect(auditTableEnabled('sqlite', {})).toBe(false);
-    expect(auditTableEnabled('sqlite', { MCP_AUDIT_TABLE: 'on' })).toBe(true);
-    expect(auditTableEnabled('postgres', { MCP_AUDIT_TABLE: 'off' })).toBe(false);
-    expect(() => auditTableEnabled('sqlite', { MCP_AUDIT_TABLE: 'maybe' })).toThrow('MCP_AUDIT_TABLE=maybe: must be on or off');
+    expect(auditTableEnabled('postgres')).toBe(true);
+    expect(auditTableEnabled('sqlite')).toBe(false);
+    expect(auditTableEnabled('sqlite', true)).toBe(true);
+    expect(auditTableEnabled('postgres', false)).toBe(false);
   });
 });
 

@@ -64,19 +64,9 @@ export function countSecurityEvent(registry: Registry, type: SecurityEventType, 
   counter.inc({ type }, count);
 }
 
-/** `MCP_AUDIT_TABLE=on|off`; default on where the database is PostgreSQL (the production layout). */
-export function auditTableEnabled(dialect: 'sqlite' | 'postgres', env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  const value = env.MCP_AUDIT_TABLE?.trim().toLowerCase();
-  if (value === undefined || value === '') return dialect === 'postgres';
-  if (['on', '1', 'true'].includes(value)) return true;
-  if (['off', '0', 'false'].includes(value)) return false;
-  throw new Error(`MCP_AUDIT_TABLE=${env.MCP_AUDIT_TABLE}: must be on or off`);
-}
-
-/** `MCP_AUDIT_LOG=on|off` (default on): the audit line on the log. */
-export function auditLogEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  const value = env.MCP_AUDIT_LOG?.trim().toLowerCase();
-  return !(value === 'off' || value === '0' || value === 'false');
+/** Audit rows in the database: the operator's `MCP_AUDIT_TABLE` when set, else on where the database is PostgreSQL (the production layout). */
+export function auditTableEnabled(dialect: 'sqlite' | 'postgres', setting?: boolean): boolean {
+  return setting ?? dialect === 'postgres';
 }
 
 const COLUMNS = `(
@@ -154,7 +144,7 @@ export interface AuditLogOptions {
   registry?: Registry;
   /** Write rows here when given (see `auditTableEnabled`). */
   table?: { db: Kysely<unknown>; dialect: 'sqlite' | 'postgres' };
-  /** Log one line per call (default true; `auditLogEnabled()`). */
+  /** Log one line per call (default true; `MCP_AUDIT_LOG`). */
   log?: boolean;
 }
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, helpText, loadConfig } from './index.js';
+import { ConfigError, helpText, loadConfig, SETTINGS } from './index.js';
 
 const base = { name: 'notes', projectRoot: new URL('file:///srv/notes/') };
 const load = (argv: string[] = [], env: Record<string, string> = {}) => {
@@ -38,6 +38,9 @@ describe('config', () => {
       headersTimeoutMs: 20000,
       requestTimeoutMs: 60000,
       metricsHost: '127.0.0.1',
+      limits: {},
+      auditLog: true,
+      fastPath: true,
       // Auth mode none: nothing required, only defaults (auth/config.ts).
       auth: { jwtAudience: [], clockSkewSeconds: 30, authorizationServers: [] },
     });
@@ -96,10 +99,10 @@ describe('config', () => {
     const all = problems(['--transport', 'ws', '--bogus'], { LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://u:secret@h/db', MCP_MAX_BODY_BYTES: '-1' });
     expect(all).toEqual([
       'unknown argument "--bogus"',
-      'MCP_TRANSPORT=ws: must be "stdio", "http" or "websocket"',
-      'DATABASE_URL=mysql://u:***@h/db: must start with "sqlite:" or "postgres://" (for example sqlite:./data/app.db, sqlite::memory: or postgres://user:password@host:5432/app)',
+      'MCP_TRANSPORT=ws: must be stdio, http or websocket',
       'LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent',
       'MCP_MAX_BODY_BYTES=-1: must be an integer from 1 to 2147483647',
+      'DATABASE_URL=mysql://u:***@h/db: must start with "sqlite:" or "postgres://" (for example sqlite:./data/app.db, sqlite::memory: or postgres://user:password@host:5432/app)',
     ]);
     expect(problems(['--port'])).toEqual(['--port needs a value']);
   });
@@ -118,10 +121,10 @@ describe('config', () => {
       migrate: 'only',
     });
     expect(problems([], { DATABASE_URL: 'postgres://app:secret@db', REDIS_URL: 'http://cache', DATABASE_POOL_SIZE: '0', MCP_MIGRATE: 'later' })).toEqual([
-      'DATABASE_URL=postgres://app:***@db: give a database name after the host (postgres://user:password@host:5432/database)',
       'DATABASE_POOL_SIZE=0: must be an integer from 1 to 1000',
-      'REDIS_URL=http://cache: must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)',
       'MCP_MIGRATE=later: must be auto, only or skip',
+      'DATABASE_URL=postgres://app:***@db: give a database name after the host (postgres://user:password@host:5432/database)',
+      'REDIS_URL=http://cache: must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)',
     ]);
   });
 
@@ -170,6 +173,39 @@ describe('config', () => {
     const short = problems([], { MCP_METRICS_TOKEN: 'short-secret' });
     expect(short).toEqual([expect.stringContaining('MCP_METRICS_TOKEN is too short')]);
     expect(short.join('\n')).not.toContain('short-secret');
+  });
+});
+
+describe('limits, audit and fast-path switches are typed settings like the rest', () => {
+  const load = (env: Record<string, string>) => {
+    const result = loadConfig({ ...base, env });
+    if (result.help) throw new Error('unexpected help');
+    return result.config;
+  };
+  it('passes only what the operator set, and parses toggles', () => {
+    expect(load({})).toMatchObject({ limits: {}, auditLog: true, fastPath: true });
+    expect(load({}).auditTable).toBeUndefined();
+    expect(load({ MCP_MAX_JSON_DEPTH: '4', MCP_RATE_LIMIT_PER_MINUTE: '0', MCP_AUDIT_TABLE: 'ON', MCP_AUDIT_LOG: 'false', MCP_FAST_PATH: ' 0' })).toMatchObject({
+      limits: { maxJsonDepth: 4, perCallerPerMinute: 0 },
+      auditTable: true,
+      auditLog: false,
+      fastPath: false,
+    });
+  });
+  it('refuses bad values at start, all at once, naming each variable', () => {
+    expect(problems([], { MCP_MAX_STRING_LENGTH: 'lots', MCP_TOOL_TIMEOUT_MS: '0', MCP_AUDIT_TABLE: 'maybe', MCP_FAST_PATH: 'sometimes' })).toEqual([
+      'MCP_TOOL_TIMEOUT_MS=0: must be an integer from 1 to 86400000',
+      'MCP_MAX_STRING_LENGTH=lots: must be an integer from 1 to 2147483647',
+      'MCP_AUDIT_TABLE=maybe: must be on or off',
+      'MCP_FAST_PATH=sometimes: must be on or off',
+    ]);
+  });
+  it("every setting's default fits its own kind", () => {
+    for (const setting of SETTINGS) {
+      const { kind } = setting;
+      if (kind.type === 'integer' && kind.default !== undefined) expect(kind.default >= kind.min && kind.default <= kind.max, setting.env).toBe(true);
+      if (kind.type === 'choice' && kind.default !== undefined) expect(kind.values, setting.env).toContain(kind.default);
+    }
   });
 });
 

@@ -8,11 +8,30 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../errors/index.js';
-import { LOG_LEVELS, type LogLevel } from '../observability/index.js';
+import type { LogLevel } from '../observability/index.js';
 import { parseArgs } from 'node:util';
-import { FLAGS, settingHelpLines } from './settings.js';
+import { FLAGS, readSettings, settingHelpLines, SETTINGS, type SettingValues } from './settings.js';
 
 export { SETTINGS, type Setting } from './settings.js';
+
+/**
+ * Operator overrides of the call limits (`MCP_RATE_LIMIT_PER_MINUTE`, ...): only those set. The
+ * same keys as `Limits` in limits/index.ts, which merges them over the spec and the defaults.
+ */
+export interface LimitOverrides {
+  perCallerPerMinute?: number;
+  timeoutMs?: number;
+  maxJsonDepth?: number;
+  maxStringLength?: number;
+}
+
+/** The setting behind each limit override. */
+export const LIMIT_SETTINGS: Readonly<Record<keyof LimitOverrides, string>> = Object.freeze({
+  perCallerPerMinute: 'MCP_RATE_LIMIT_PER_MINUTE',
+  timeoutMs: 'MCP_TOOL_TIMEOUT_MS',
+  maxJsonDepth: 'MCP_MAX_JSON_DEPTH',
+  maxStringLength: 'MCP_MAX_STRING_LENGTH',
+});
 import { AUTH_ENV_HELP, readAuthConfig, type AuthConfig } from '../auth/config.js';
 
 export type { AuthConfig };
@@ -73,6 +92,14 @@ export interface RuntimeConfig {
   metricsPort?: number;
   /** Bind address of the metrics listener (default 127.0.0.1). */
   metricsHost: string;
+  /** Call limits the operator set (the spec's `limits:` and the defaults fill the rest). */
+  limits: LimitOverrides;
+  /** `MCP_AUDIT_TABLE`: audit rows in the database; unset means on with PostgreSQL, off with SQLite. */
+  auditTable?: boolean;
+  /** `MCP_AUDIT_LOG`: one audit line per call on the log (default on). */
+  auditLog: boolean;
+  /** `MCP_FAST_PATH`: the HTTP tools/call fast path (default on; off sends every request through the SDK). */
+  fastPath: boolean;
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -118,8 +145,8 @@ export function helpText(name: string): string {
 export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const env = sources.env ?? {};
   const problems: string[] = [];
-  const values: Record<string, string | undefined> = {};
-  for (const key of Object.values(FLAGS)) values[key] = env[key];
+  const raw: Record<string, string | undefined> = {};
+  for (const setting of SETTINGS) raw[setting.env] = env[setting.env];
 
   // node:util parseArgs with the table's flags; lenient so every problem is reported, not the first.
   const { tokens } = parseArgs({
@@ -139,52 +166,44 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
     const key = FLAGS[`--${token.name}`];
     if (!key) problems.push(`unknown argument "${token.rawName}${token.inlineValue ? `=${token.value ?? ''}` : ''}"`);
     else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) problems.push(`${token.rawName} needs a value`);
-    else values[key] = token.value;
+    else raw[key] = token.value;
   }
 
-  // A flag's problem is reported under the env name too, since both set the same option.
+  // Each value checked by its kind in the table (a flag's problem is reported under the env name,
+  // since both set the same option); what follows relates settings to each other and to the spec.
+  const values = readSettings(raw, problems);
   const offered = sources.offered && sources.offered.length > 0 ? sources.offered : (['stdio', 'http'] as const);
-  const transport = values.MCP_TRANSPORT ?? offered[0]!;
-  if (transport !== 'stdio' && transport !== 'http' && transport !== 'websocket') problems.push(`MCP_TRANSPORT=${transport}: must be "stdio", "http" or "websocket"`);
-  else if (!offered.includes(transport)) {
+  const transport = values.text('MCP_TRANSPORT') ?? offered[0]!;
+  if (values.given('MCP_TRANSPORT') && ['stdio', 'http', 'websocket'].includes(transport) && !offered.includes(transport as TransportKind)) {
     problems.push(
       `MCP_TRANSPORT=${transport}: this server's spec offers only ${offered.join(', ')}; add ${transport} to \`transports\` in mcpforge.yaml and run \`mcpforge generate\``,
     );
   }
 
-  const websocket = checkWebSocket(transport, env.MCP_WEBSOCKET, offered, problems);
+  const websocket = checkWebSocket(transport, values.toggle('MCP_WEBSOCKET'), raw.MCP_WEBSOCKET, offered, problems);
 
-  const port = parseInteger('MCP_PORT', values.MCP_PORT, 3000, 0, 65535, problems);
-  const host = values.MCP_HOST ?? '127.0.0.1';
-  if (host.trim() === '') problems.push('MCP_HOST is empty: give a bind address such as 127.0.0.1 or 0.0.0.0');
+  const port = values.integer('MCP_PORT')!;
+  if (raw.MCP_HOST !== undefined && raw.MCP_HOST.trim() === '') problems.push('MCP_HOST is empty: give a bind address such as 127.0.0.1 or 0.0.0.0');
+  const host = values.text('MCP_HOST')!;
 
-  const socket = values.MCP_SOCKET === undefined || values.MCP_SOCKET === '' ? undefined : values.MCP_SOCKET;
+  const socket = values.text('MCP_SOCKET');
   if (socket !== undefined && socket.includes('\0')) problems.push('MCP_SOCKET contains a NUL byte');
 
   const root = typeof sources.projectRoot === 'string' ? sources.projectRoot : fileURLToPath(sources.projectRoot);
-  const databaseUrl = values.DATABASE_URL ?? `sqlite:${resolve(root, 'data', `${sources.name}.db`)}`;
+  const databaseUrl = values.text('DATABASE_URL') ?? `sqlite:${resolve(root, 'data', `${sources.name}.db`)}`;
   const dbProblem = checkDatabaseUrl(databaseUrl);
   if (dbProblem) problems.push(dbProblem);
 
-  const databasePoolSize = parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 1000, problems);
-  const redisUrl = values.REDIS_URL === undefined || values.REDIS_URL === '' ? undefined : values.REDIS_URL;
+  const redisUrl = values.text('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
     problems.push(`REDIS_URL=${redactUrl(redisUrl)}: must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)`);
   }
-  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? `mcpforge:${sources.name}:`;
-  const migrate = (values.MCP_MIGRATE ?? 'auto') as RuntimeConfig['migrate'];
-  if (!['auto', 'only', 'skip'].includes(migrate)) problems.push(`MCP_MIGRATE=${migrate}: must be auto, only or skip`);
 
-  const logLevel = (values.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${String(values.LOG_LEVEL)}: must be one of ${LOG_LEVELS.join(', ')}`);
-
-  const maxBodyBytes = parseInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES, 1024 * 1024, 1, 2 ** 31 - 1, problems);
-  const shutdownTimeoutMs = parseInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS, 10_000, 0, 600_000, problems);
-  const headersTimeoutMs = parseInteger('MCP_HEADERS_TIMEOUT_MS', env.MCP_HEADERS_TIMEOUT_MS, 20_000, 100, 600_000, problems);
-  const requestTimeoutMs = parseInteger('MCP_REQUEST_TIMEOUT_MS', env.MCP_REQUEST_TIMEOUT_MS, 60_000, 100, 3_600_000, problems);
+  const headersTimeoutMs = values.integer('MCP_HEADERS_TIMEOUT_MS')!;
+  const requestTimeoutMs = values.integer('MCP_REQUEST_TIMEOUT_MS')!;
   if (requestTimeoutMs < headersTimeoutMs) problems.push(`MCP_REQUEST_TIMEOUT_MS=${requestTimeoutMs}: must be at least MCP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}); the headers are part of the request`);
 
-  const group = values.MCP_GROUP === undefined || values.MCP_GROUP === '' ? undefined : values.MCP_GROUP;
+  const group = values.text('MCP_GROUP');
   const groups = sources.groups ?? [];
   if (group !== undefined && !groups.includes(group)) {
     problems.push(
@@ -194,16 +213,20 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
     );
   }
 
-  const httpSessions = (values.MCP_HTTP_SESSIONS || 'stateless') as 'stateless' | 'stateful';
-  if (httpSessions !== 'stateless' && httpSessions !== 'stateful') problems.push(`MCP_HTTP_SESSIONS=${String(values.MCP_HTTP_SESSIONS)}: must be stateless or stateful`);
-  const sessionIdleTimeoutMs = parseInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS, 30 * 60_000, 1000, 24 * 3_600_000, problems);
-  const maxSessions = parseInteger('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS, 10_000, 1, 1_000_000, problems);
-  const maxSessionsPerCaller = parseInteger('MCP_MAX_SESSIONS_PER_CALLER', env.MCP_MAX_SESSIONS_PER_CALLER, 100, 1, 1_000_000, problems);
-
-  const metrics = checkMetrics(values, env, transport, port, problems);
+  const metrics = checkMetrics(values, transport, port, problems);
   const tls = checkTls(values, problems);
   // Secrets are named, never printed, in these problems.
   const auth = readAuthConfig(env, sources.authMode ?? 'none', problems);
+
+  // Only what the operator set: the spec's `limits:` block and the runtime's defaults fill the rest (limits/index.ts).
+  const limits: LimitOverrides = {};
+  for (const [key, name] of Object.entries(LIMIT_SETTINGS) as Array<[keyof LimitOverrides, string]>) {
+    const value = values.integer(name);
+    if (value !== undefined) limits[key] = value;
+  }
+  const auditTable = values.toggle('MCP_AUDIT_TABLE');
+  const requestStateSecret = values.text('MCP_REQUEST_STATE_SECRET');
+  const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -215,55 +238,55 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       host,
       ...(socket === undefined ? {} : { socket: isAbsolute(socket) ? socket : resolve(socket) }),
       databaseUrl,
-      databasePoolSize,
-      ...(redisUrl === undefined ? {} : { redisUrl }),
-      redisKeyPrefix,
-      migrate,
-      logLevel,
-      allowedHosts: parseList(env.MCP_ALLOWED_HOSTS),
-      allowedOrigins: parseList(env.MCP_ALLOWED_ORIGINS),
-      maxBodyBytes,
-      shutdownTimeoutMs,
+      databasePoolSize: values.integer('DATABASE_POOL_SIZE')!,
+      ...optional('redisUrl', redisUrl),
+      redisKeyPrefix: values.text('REDIS_KEY_PREFIX') ?? `mcpforge:${sources.name}:`,
+      migrate: values.text('MCP_MIGRATE') as RuntimeConfig['migrate'],
+      logLevel: values.text('LOG_LEVEL') as LogLevel,
+      allowedHosts: values.list('MCP_ALLOWED_HOSTS'),
+      allowedOrigins: values.list('MCP_ALLOWED_ORIGINS'),
+      maxBodyBytes: values.integer('MCP_MAX_BODY_BYTES')!,
+      shutdownTimeoutMs: values.integer('MCP_SHUTDOWN_TIMEOUT_MS')!,
       headersTimeoutMs,
       requestTimeoutMs,
-      ...(group === undefined ? {} : { group }),
+      ...optional('group', group),
       ...(websocket ? { websocket } : {}),
-      // Only when set: the defaults (stateless, 30 minutes) live in transports/sessions.ts.
-      ...(httpSessions === 'stateful' ? { httpSessions } : {}),
-      ...(env.MCP_SESSION_IDLE_TIMEOUT_MS ? { sessionIdleTimeoutMs } : {}),
-      ...(env.MCP_MAX_SESSIONS ? { maxSessions } : {}),
-      ...(env.MCP_MAX_SESSIONS_PER_CALLER ? { maxSessionsPerCaller } : {}),
+      // Only when set: the defaults (stateless, 30 minutes, caps) live in transports/sessions.ts.
+      ...(values.text('MCP_HTTP_SESSIONS') === 'stateful' ? { httpSessions: 'stateful' as const } : {}),
+      ...optional('sessionIdleTimeoutMs', values.integer('MCP_SESSION_IDLE_TIMEOUT_MS')),
+      ...optional('maxSessions', values.integer('MCP_MAX_SESSIONS')),
+      ...optional('maxSessionsPerCaller', values.integer('MCP_MAX_SESSIONS_PER_CALLER')),
+      limits,
+      ...optional('auditTable', auditTable),
+      auditLog: values.toggle('MCP_AUDIT_LOG')!,
+      fastPath: values.toggle('MCP_FAST_PATH')!,
       ...metrics,
       ...tls,
-      ...(env.MCP_REQUEST_STATE_SECRET ? { requestStateSecret: env.MCP_REQUEST_STATE_SECRET } : {}),
+      ...optional('requestStateSecret', requestStateSecret),
       auth,
     },
   };
 }
 
 /** The metrics listener and credential; the token is checked for length, never printed. */
-function checkMetrics(
-  values: Record<string, string | undefined>,
-  env: Readonly<Record<string, string | undefined>>,
-  transport: string,
-  port: number,
-  problems: string[],
-): Pick<RuntimeConfig, 'metricsToken' | 'metricsPort' | 'metricsHost'> {
-  const metricsHost = env.MCP_METRICS_HOST?.trim() || '127.0.0.1';
-  const rawPort = values.MCP_METRICS_PORT;
-  const metricsPort = rawPort === undefined || rawPort.trim() === '' ? undefined : parseInteger('MCP_METRICS_PORT', rawPort, 0, 0, 65535, problems);
+function checkMetrics(values: SettingValues, transport: string, port: number, problems: string[]): Pick<RuntimeConfig, 'metricsToken' | 'metricsPort' | 'metricsHost'> {
+  const metricsHost = values.text('MCP_METRICS_HOST')!.trim() || '127.0.0.1';
+  const metricsPort = values.integer('MCP_METRICS_PORT');
   if (metricsPort !== undefined && transport === 'stdio') problems.push('MCP_METRICS_PORT is set but the transport is stdio: the metrics listener serves HTTP servers; unset it or use --transport http');
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) problems.push(`MCP_METRICS_PORT=${metricsPort}: the MCP listener already uses this port (MCP_PORT); choose another, for example 9464`);
-  const token = env.MCP_METRICS_TOKEN;
-  if (token !== undefined && token !== '' && (token.length < 16 || /\s/.test(token))) {
+  const token = values.text('MCP_METRICS_TOKEN');
+  if (token !== undefined && (token.length < 16 || /\s/.test(token))) {
     problems.push('MCP_METRICS_TOKEN is too short or contains spaces: use at least 16 characters without spaces (for example the output of `openssl rand -hex 24`)');
   }
   return { metricsHost, ...(metricsPort === undefined ? {} : { metricsPort }), ...(token ? { metricsToken: token } : {}) };
 }
 
 /** TLS paths, absolute; cert and key come together, a client CA needs both. Files are read by the `tls` module. */
-function checkTls(values: Record<string, string | undefined>, problems: string[]): Pick<RuntimeConfig, 'tlsCert' | 'tlsKey' | 'tlsClientCa'> {
-  const path = (key: string) => (values[key] === undefined || values[key] === '' ? undefined : resolve(values[key]!));
+function checkTls(values: SettingValues, problems: string[]): Pick<RuntimeConfig, 'tlsCert' | 'tlsKey' | 'tlsClientCa'> {
+  const path = (key: string) => {
+    const value = values.text(key);
+    return value === undefined ? undefined : resolve(value);
+  };
   const tlsCert = path('MCP_TLS_CERT');
   const tlsKey = path('MCP_TLS_KEY');
   const tlsClientCa = path('MCP_TLS_CLIENT_CA');
@@ -275,34 +298,14 @@ function checkTls(values: Record<string, string | undefined>, problems: string[]
 }
 
 /** Whether /ws is served: `--transport websocket`, or MCP_WEBSOCKET=on with HTTP; the spec must offer websocket. */
-function checkWebSocket(transport: string, raw: string | undefined, offered: readonly string[], problems: string[]): boolean {
-  const value = (raw ?? '').trim().toLowerCase();
-  if (!['', 'on', 'off', 'true', 'false', '1', '0'].includes(value)) problems.push(`MCP_WEBSOCKET=${raw}: must be on or off`);
-  const on = transport === 'websocket' || ['on', 'true', '1'].includes(value);
+function checkWebSocket(transport: string, setting: boolean | undefined, raw: string | undefined, offered: readonly string[], problems: string[]): boolean {
+  const on = transport === 'websocket' || setting === true;
   if (!on || transport === 'websocket') return on;
   if (transport !== 'http') problems.push(`MCP_WEBSOCKET=${raw}: WebSocket is served on the HTTP listener; use --transport http (or --transport websocket)`);
   else if (!offered.includes('websocket')) {
     problems.push(`MCP_WEBSOCKET=${raw}: this server's spec does not offer websocket; add websocket to \`transports\` in mcpforge.yaml and run \`mcpforge generate\``);
   }
   return true;
-}
-
-function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    problems.push(`${name}=${raw}: must be an integer from ${min} to ${max}`);
-    return fallback;
-  }
-  return value;
-}
-
-function parseList(raw: string | undefined): string[] {
-  if (!raw) return [];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
 }
 
 /** Returns a problem description, or undefined when the URL is one this runtime can open. */

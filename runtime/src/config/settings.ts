@@ -1,11 +1,23 @@
 /**
  * Every setting of a generated server, declared once: its flag (if it has one), environment
- * variable, kind, default and help text, and whether it is a secret. From this table come the
- * argv parser (`node:util` parseArgs), `--help`, and the check that the generated `.env.example`
- * names each setting users may need (test/unit/env/env-example.test.ts). `loadConfig` reads and
- * validates the values into the typed `RuntimeConfig`, which is passed down from start; no module
- * reads `process.env` for these after that.
+ * variable, kind (which also validates it), default, help text, and whether it is a secret. From
+ * this table come the argv parser (`node:util` parseArgs), `--help`, the generic validation in
+ * `readSettings`, and the check that the generated `.env.example` names each setting users may
+ * need (test/unit/env/env-example.test.ts). `loadConfig` adds the checks that relate settings to
+ * each other or to the spec and builds the typed `RuntimeConfig`, which is passed down from start;
+ * no module reads `process.env` after that.
+ *
+ * A leaf module: it imports nothing from the runtime.
  */
+
+export type SettingKind =
+  | { type: 'integer'; min: number; max: number; default?: number }
+  | { type: 'choice'; values: readonly string[]; default?: string }
+  /** on|off (also true|false, 1|0, any case). */
+  | { type: 'toggle'; default?: boolean }
+  | { type: 'text'; default?: string }
+  /** Comma-separated, blanks dropped. */
+  | { type: 'list' };
 
 export interface Setting {
   /** Environment variable (the canonical name). */
@@ -14,6 +26,7 @@ export interface Setting {
   flag?: string;
   /** Placeholder of the flag's value in `--help`. */
   arg?: string;
+  kind: SettingKind;
   help: string;
   /** A secret: validated, never printed (problems name the variable only). */
   secret?: true;
@@ -21,43 +34,55 @@ export interface Setting {
   envExample?: true;
 }
 
+/** The log levels pino knows, most severe first (also `observability`'s LogLevel). */
+export const LOG_LEVEL_NAMES = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max: number, fallback?: number): SettingKind => ({ type: 'integer', min, max, ...(fallback === undefined ? {} : { default: fallback }) });
+const choice = (values: readonly string[], fallback?: string): SettingKind => ({ type: 'choice', values, ...(fallback === undefined ? {} : { default: fallback }) });
+const toggle = (fallback?: boolean): SettingKind => ({ type: 'toggle', ...(fallback === undefined ? {} : { default: fallback }) });
+const text = (fallback?: string): SettingKind => ({ type: 'text', ...(fallback === undefined ? {} : { default: fallback }) });
+const list: SettingKind = { type: 'list' };
+const MS_DAY = 86_400_000;
+const INT32 = 2 ** 31 - 1;
+
 export const SETTINGS: readonly Setting[] = [
-  { env: 'MCP_TRANSPORT', flag: '--transport', arg: 'stdio|http|websocket', help: 'transport to serve (default stdio); websocket = HTTP listener with /mcp and /ws' },
-  { env: 'MCP_WEBSOCKET', help: 'on: also serve MCP over WebSocket at /ws with --transport http (non-standard)' },
-  { env: 'MCP_PORT', flag: '--port', arg: 'N', help: 'HTTP port (default 3000, 0 = any free port)' },
-  { env: 'MCP_HOST', flag: '--host', arg: 'H', help: 'HTTP bind address (default 127.0.0.1)' },
-  { env: 'MCP_SOCKET', flag: '--socket', arg: 'PATH', help: 'serve HTTP on a unix socket instead of TCP' },
-  { env: 'DATABASE_URL', flag: '--database-url', arg: 'URL', help: 'sqlite:<path>, sqlite::memory: or postgres://... (default sqlite:<project>/data/<name>.db)', secret: true },
-  { env: 'DATABASE_POOL_SIZE', help: 'PostgreSQL connections per process (default 10)' },
-  { env: 'REDIS_URL', flag: '--redis-url', arg: 'URL', help: 'redis://host:6379 for shared cache and rate limits (default: in-process)', secret: true },
-  { env: 'REDIS_KEY_PREFIX', help: 'prefix of every Redis key (default mcpforge:<name>:)' },
-  { env: 'MCP_MIGRATE', flag: '--migrate', arg: 'auto|only|skip', help: 'apply migrations at start (auto), apply and exit (only), or not (skip)' },
-  { env: 'LOG_LEVEL', flag: '--log-level', arg: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
-  { env: 'MCP_GROUP', flag: '--group', arg: 'NAME', help: "serve only this tool group's tools (groups: in the spec; default: every tool)" },
-  { env: 'MCP_ALLOWED_HOSTS', help: 'extra Host names to accept, comma-separated' },
-  { env: 'MCP_ALLOWED_ORIGINS', help: 'extra Origin host names to accept, comma-separated' },
-  { env: 'MCP_MAX_BODY_BYTES', help: 'largest request body (default 1048576)' },
-  { env: 'MCP_SHUTDOWN_TIMEOUT_MS', help: 'wait for in-flight calls at shutdown (default 10000)' },
-  { env: 'MCP_HEADERS_TIMEOUT_MS', help: 'drop a client whose request headers take longer (default 20000)', envExample: true },
-  { env: 'MCP_REQUEST_TIMEOUT_MS', help: 'drop a client whose whole request takes longer to arrive (default 60000)', envExample: true },
-  { env: 'MCP_RATE_LIMIT_PER_MINUTE', help: 'calls per minute per caller across all tools (default 0 = off; spec: limits.perCallerPerMinute)', envExample: true },
-  { env: 'MCP_TOOL_TIMEOUT_MS', help: "cancel a tool call after this long (default 60000; a tool's timeoutMs in the spec wins)", envExample: true },
-  { env: 'MCP_MAX_JSON_DEPTH', help: 'deepest nesting accepted in tool arguments (default 64)', envExample: true },
-  { env: 'MCP_MAX_STRING_LENGTH', help: 'longest string or key accepted in tool arguments (default 100000)', envExample: true },
-  { env: 'MCP_AUDIT_TABLE', help: 'on|off: audit rows in the mcpforge_audit table (default on with PostgreSQL, off with SQLite)', envExample: true },
-  { env: 'MCP_AUDIT_LOG', help: 'on|off: one audit line per call on stderr (default on)', envExample: true },
-  { env: 'MCP_FAST_PATH', help: 'on|off: answer plain HTTP tools/call without the SDK pipeline (default on)' },
-  { env: 'MCP_HTTP_SESSIONS', flag: '--http-sessions', arg: 'MODE', help: 'stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)', envExample: true },
-  { env: 'MCP_SESSION_IDLE_TIMEOUT_MS', help: 'close idle sessions after this long (default 1800000)' },
-  { env: 'MCP_MAX_SESSIONS', help: 'open sessions at most (default 10000); past it 503 + Retry-After' },
-  { env: 'MCP_MAX_SESSIONS_PER_CALLER', help: 'open sessions per caller at most (default 100)' },
-  { env: 'MCP_REQUEST_STATE_SECRET', help: 'key signing the requestState of ctx.elicit/ctx.sample rounds (same on every replica; default: random per process)', secret: true, envExample: true },
-  { env: 'MCP_METRICS_PORT', flag: '--metrics-port', arg: 'N', help: 'serve /metrics, /readyz (with details) and /healthz on their own listener (default: none)' },
-  { env: 'MCP_METRICS_HOST', help: 'bind address of that listener (default 127.0.0.1)' },
-  { env: 'MCP_METRICS_TOKEN', help: 'secret: /metrics and /readyz details need Authorization: Bearer <token> (required for /metrics on the MCP port with an auth mode)', secret: true },
-  { env: 'MCP_TLS_CERT', flag: '--tls-cert', arg: 'PATH', help: 'serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)' },
-  { env: 'MCP_TLS_KEY', flag: '--tls-key', arg: 'PATH', help: 'PEM private key of --tls-cert' },
-  { env: 'MCP_TLS_CLIENT_CA', flag: '--tls-client-ca', arg: 'PATH', help: 'require client certificates signed by this PEM CA (mutual TLS)' },
+  { env: 'MCP_TRANSPORT', flag: '--transport', arg: 'stdio|http|websocket', kind: choice(['stdio', 'http', 'websocket']), help: 'transport to serve (default: the first the spec offers, usually stdio); websocket = HTTP listener with /mcp and /ws' },
+  { env: 'MCP_WEBSOCKET', kind: toggle(), help: 'on: also serve MCP over WebSocket at /ws with --transport http (non-standard)' },
+  { env: 'MCP_PORT', flag: '--port', arg: 'N', kind: int(0, 65535, 3000), help: 'HTTP port (default 3000, 0 = any free port)' },
+  { env: 'MCP_HOST', flag: '--host', arg: 'H', kind: text('127.0.0.1'), help: 'HTTP bind address (default 127.0.0.1)' },
+  { env: 'MCP_SOCKET', flag: '--socket', arg: 'PATH', kind: text(), help: 'serve HTTP on a unix socket instead of TCP' },
+  { env: 'DATABASE_URL', flag: '--database-url', arg: 'URL', kind: text(), help: 'sqlite:<path>, sqlite::memory: or postgres://... (default sqlite:<project>/data/<name>.db)', secret: true },
+  { env: 'DATABASE_POOL_SIZE', kind: int(1, 1000, 10), help: 'PostgreSQL connections per process (default 10)' },
+  { env: 'REDIS_URL', flag: '--redis-url', arg: 'URL', kind: text(), help: 'redis://host:6379 for shared cache and rate limits (default: in-process)', secret: true },
+  { env: 'REDIS_KEY_PREFIX', kind: text(), help: 'prefix of every Redis key (default mcpforge:<name>:)' },
+  { env: 'MCP_MIGRATE', flag: '--migrate', arg: 'auto|only|skip', kind: choice(['auto', 'only', 'skip'], 'auto'), help: 'apply migrations at start (auto), apply and exit (only), or not (skip)' },
+  { env: 'LOG_LEVEL', flag: '--log-level', arg: 'LEVEL', kind: choice(LOG_LEVEL_NAMES, 'info'), help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
+  { env: 'MCP_GROUP', flag: '--group', arg: 'NAME', kind: text(), help: "serve only this tool group's tools (groups: in the spec; default: every tool)" },
+  { env: 'MCP_ALLOWED_HOSTS', kind: list, help: 'extra Host names to accept, comma-separated' },
+  { env: 'MCP_ALLOWED_ORIGINS', kind: list, help: 'extra Origin host names to accept, comma-separated' },
+  { env: 'MCP_MAX_BODY_BYTES', kind: int(1, INT32, 1024 * 1024), help: 'largest request body (default 1048576)' },
+  { env: 'MCP_SHUTDOWN_TIMEOUT_MS', kind: int(0, 600_000, 10_000), help: 'wait for in-flight calls at shutdown (default 10000)' },
+  { env: 'MCP_HEADERS_TIMEOUT_MS', kind: int(100, 600_000, 20_000), help: 'drop a client whose request headers take longer (default 20000)', envExample: true },
+  { env: 'MCP_REQUEST_TIMEOUT_MS', kind: int(100, 3_600_000, 60_000), help: 'drop a client whose whole request takes longer to arrive (default 60000)', envExample: true },
+  // The four limits have no default here: unset, the spec's `limits:` block and then the runtime's defaults apply (limits/index.ts).
+  { env: 'MCP_RATE_LIMIT_PER_MINUTE', kind: int(0, 1_000_000_000), help: 'calls per minute per caller across all tools (default 0 = off; spec: limits.perCallerPerMinute)', envExample: true },
+  { env: 'MCP_TOOL_TIMEOUT_MS', kind: int(1, MS_DAY), help: "cancel a tool call after this long (default 60000; a tool's timeoutMs in the spec wins)", envExample: true },
+  { env: 'MCP_MAX_JSON_DEPTH', kind: int(1, 10_000), help: 'deepest nesting accepted in tool arguments (default 64)', envExample: true },
+  { env: 'MCP_MAX_STRING_LENGTH', kind: int(1, INT32), help: 'longest string or key accepted in tool arguments (default 100000)', envExample: true },
+  { env: 'MCP_AUDIT_TABLE', kind: toggle(), help: 'on|off: audit rows in the mcpforge_audit table (default on with PostgreSQL, off with SQLite)', envExample: true },
+  { env: 'MCP_AUDIT_LOG', kind: toggle(true), help: 'on|off: one audit line per call on stderr (default on)', envExample: true },
+  { env: 'MCP_FAST_PATH', kind: toggle(true), help: 'on|off: answer plain HTTP tools/call without the SDK pipeline (default on)' },
+  { env: 'MCP_HTTP_SESSIONS', flag: '--http-sessions', arg: 'MODE', kind: choice(['stateless', 'stateful'], 'stateless'), help: 'stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)', envExample: true },
+  { env: 'MCP_SESSION_IDLE_TIMEOUT_MS', kind: int(1000, MS_DAY), help: 'close idle sessions after this long (default 1800000)' },
+  { env: 'MCP_MAX_SESSIONS', kind: int(1, 1_000_000), help: 'open sessions at most (default 10000); past it 503 + Retry-After' },
+  { env: 'MCP_MAX_SESSIONS_PER_CALLER', kind: int(1, 1_000_000), help: 'open sessions per caller at most (default 100)' },
+  { env: 'MCP_REQUEST_STATE_SECRET', kind: text(), help: 'key signing the requestState of ctx.elicit/ctx.sample rounds (same on every replica; default: random per process)', secret: true, envExample: true },
+  { env: 'MCP_METRICS_PORT', flag: '--metrics-port', arg: 'N', kind: int(0, 65535), help: 'serve /metrics, /readyz (with details) and /healthz on their own listener (default: none)' },
+  { env: 'MCP_METRICS_HOST', kind: text('127.0.0.1'), help: 'bind address of that listener (default 127.0.0.1)' },
+  { env: 'MCP_METRICS_TOKEN', kind: text(), help: 'secret: /metrics and /readyz details need Authorization: Bearer <token> (required for /metrics on the MCP port with an auth mode)', secret: true },
+  { env: 'MCP_TLS_CERT', flag: '--tls-cert', arg: 'PATH', kind: text(), help: 'serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)' },
+  { env: 'MCP_TLS_KEY', flag: '--tls-key', arg: 'PATH', kind: text(), help: 'PEM private key of --tls-cert' },
+  { env: 'MCP_TLS_CLIENT_CA', flag: '--tls-client-ca', arg: 'PATH', kind: text(), help: 'require client certificates signed by this PEM CA (mutual TLS)' },
 ];
 
 /** `--flag` → environment variable, for the settings that have a flag. */
@@ -69,4 +94,90 @@ export function settingHelpLines(): string[] {
     const flag = s.flag ? `${s.flag} ${s.arg ?? 'VALUE'}` : '';
     return `  ${flag.padEnd(24)} ${s.env.padEnd(20)} ${s.help}`;
   });
+}
+
+export type SettingValue = number | string | boolean | string[] | undefined;
+
+/**
+ * The settings' values, parsed by kind: the raw text (flag over env; an empty string counts as
+ * unset) or the table's default. Bad values add one problem each, in table order, and read as the
+ * default so that every problem is reported at once.
+ */
+export interface SettingValues {
+  integer(env: string): number | undefined;
+  text(env: string): string | undefined;
+  toggle(env: string): boolean | undefined;
+  list(env: string): string[];
+  /** Whether the setting was given (a non-empty flag or variable). */
+  given(env: string): boolean;
+}
+
+const TOGGLE_ON = ['on', 'true', '1'];
+const TOGGLE_OFF = ['off', 'false', '0'];
+
+export function readSettings(raw: Readonly<Record<string, string | undefined>>, problems: string[]): SettingValues {
+  const parsed = new Map<string, SettingValue>();
+  const given = new Set<string>();
+  for (const setting of SETTINGS) {
+    const value = raw[setting.env];
+    const { kind } = setting;
+    if (value === undefined || value.trim() === '') {
+      parsed.set(setting.env, kind.type === 'list' ? [] : kind.default);
+      continue;
+    }
+    given.add(setting.env);
+    const shown = setting.secret ? setting.env : `${setting.env}=${value}`;
+    const fail = (what: string) => {
+      problems.push(`${shown}: ${what}`);
+      parsed.set(setting.env, kind.type === 'list' ? [] : kind.default);
+    };
+    switch (kind.type) {
+      case 'integer': {
+        const n = Number(value);
+        if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < kind.min || n > kind.max) fail(`must be an integer from ${kind.min} to ${kind.max}`);
+        else parsed.set(setting.env, n);
+        break;
+      }
+      case 'choice':
+        if (!kind.values.includes(value)) fail(`must be ${alternatives(kind.values)}`);
+        else parsed.set(setting.env, value);
+        break;
+      case 'toggle': {
+        const v = value.trim().toLowerCase();
+        if (TOGGLE_ON.includes(v)) parsed.set(setting.env, true);
+        else if (TOGGLE_OFF.includes(v)) parsed.set(setting.env, false);
+        else fail('must be on or off');
+        break;
+      }
+      case 'list':
+        parsed.set(
+          setting.env,
+          value
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        );
+        break;
+      case 'text':
+        parsed.set(setting.env, value);
+        break;
+    }
+  }
+  const read = (env: string): SettingValue => {
+    if (!parsed.has(env)) throw new Error(`${env} is not in the settings table (runtime/src/config/settings.ts)`);
+    return parsed.get(env);
+  };
+  return {
+    integer: (env) => read(env) as number | undefined,
+    text: (env) => read(env) as string | undefined,
+    toggle: (env) => read(env) as boolean | undefined,
+    list: (env) => read(env) as string[],
+    given: (env) => given.has(env),
+  };
+}
+
+/** `a, b or c` (one of … for longer lists). */
+function alternatives(values: readonly string[]): string {
+  if (values.length > 3) return `one of ${values.join(', ')}`;
+  return values.length === 1 ? values[0]! : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
 }

@@ -6,7 +6,7 @@ import { createServerFactory, type ServerFactory } from '../server/factory.js';
 import { createDatabase, type Storage } from '../storage/index.js';
 import { startHttpServer, type HttpServerHandle } from '../transports/index.js';
 import { compileValidator } from '../validation/index.js';
-import { fastPathEnabled, isFastPathEligible } from './index.js';
+import { isFastPathEligible } from './index.js';
 
 // Two extra tools: one the fast path must leave to the SDK (scopes), one returning its own _meta.
 const manifest: Manifest = {
@@ -206,12 +206,6 @@ describe('fast path: differential test against the SDK', () => {
 });
 
 describe('fast path switches', () => {
-  it('MCP_FAST_PATH=off turns it off; anything else leaves it on', () => {
-    expect(fastPathEnabled({})).toBe(true);
-    expect(fastPathEnabled({ MCP_FAST_PATH: 'on' })).toBe(true);
-    for (const off of ['off', 'OFF', ' 0', 'false']) expect(fastPathEnabled({ MCP_FAST_PATH: off })).toBe(false);
-  });
-
   it('leaves tools with scopes or x-mcp-header parameters to the SDK', () => {
     expect(isFastPathEligible(manifest.tools.echo!)).toBe(true);
     expect(isFastPathEligible(manifest.tools.scoped!)).toBe(false);

@@ -64,12 +64,6 @@ export function isFastPathEligible(entry: ToolManifestEntry): boolean {
   return !JSON.stringify(entry.inputSchema).includes('"x-mcp-header"');
 }
 
-/** The kill switch: `MCP_FAST_PATH=off` (or `0`, `false`) sends every request through the SDK. */
-export function fastPathEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  const value = env.MCP_FAST_PATH?.trim().toLowerCase();
-  return !(value === 'off' || value === '0' || value === 'false');
-}
-
 export type NodeHandler = (req: NodeIncomingMessageLike, res: ServerResponse) => Promise<void>;
 
 export interface FastPathOptions {
@@ -156,7 +150,7 @@ function withTextFallback(result: CallToolResult): CallToolResult {
  *
  * @example
  * ```ts
- * const serve = fastPathEnabled() ? createFastPath({ tools: factory.fastPath, fallback: nodeHandler, maxBodyBytes }) : nodeHandler;
+ * const serve = config.fastPath ? createFastPath({ tools: factory.fastPath, fallback: nodeHandler, maxBodyBytes }) : nodeHandler;
  * createServer((req, res) => void serve(req, res));
  * ```
  */

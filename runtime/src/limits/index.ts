@@ -42,13 +42,6 @@ export const LIMIT_ENV = Object.freeze({
   maxStringLength: 'MCP_MAX_STRING_LENGTH',
 } satisfies Record<keyof Limits, string>);
 
-const RANGES: Record<keyof Limits, [number, number]> = {
-  perCallerPerMinute: [0, 1_000_000_000],
-  timeoutMs: [1, 86_400_000],
-  maxJsonDepth: [1, 10_000],
-  maxStringLength: [1, 2 ** 31 - 1],
-};
-
 /** Error codes in `_meta["mcpforge/error"].code` of the tool errors this module produces. */
 export enum LimitErrorCode {
   RateLimited = 'rate_limited',
@@ -57,26 +50,15 @@ export enum LimitErrorCode {
 }
 
 /**
- * The effective limits: env over the spec's `limits:` over the defaults. Throws an `Error` naming
- * the variable for a value that is not an integer in range (the server then refuses to start).
+ * The effective limits: the operator's overrides (`RuntimeConfig.limits`, validated with the other
+ * settings at start) over the spec's `limits:` over the defaults.
  */
-export function resolveLimits(spec: ManifestLimits | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Limits {
-  const problems: string[] = [];
+export function resolveLimits(spec: ManifestLimits | undefined, overrides: Partial<Limits> = {}): Limits {
   const out = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>) {
-    const [min, max] = RANGES[key];
-    const raw = env[LIMIT_ENV[key]];
-    if (raw !== undefined && raw.trim() !== '') {
-      const value = Number(raw);
-      if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-        problems.push(`${LIMIT_ENV[key]}=${raw}: must be an integer from ${min} to ${max}`);
-      } else out[key] = value;
-      continue;
-    }
-    const fromSpec = spec?.[key];
-    if (typeof fromSpec === 'number') out[key] = fromSpec;
+    const value = overrides[key] ?? spec?.[key];
+    if (typeof value === 'number') out[key] = value;
   }
-  if (problems.length > 0) throw new Error(`Invalid limits:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return out;
 }
 

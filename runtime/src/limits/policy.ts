@@ -12,7 +12,7 @@ import { resourceForUri } from '../server/resource-uri.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { auditLogEnabled, auditTableEnabled, countSecurityEvent, createAuditLog, createRedactor, type AuditKind, type AuditLog, type AuditOutcome } from '../audit/index.js';
+import { auditTableEnabled, countSecurityEvent, createAuditLog, createRedactor, type AuditKind, type AuditLog, type AuditOutcome } from '../audit/index.js';
 import { ErrorCode, isToolError } from '../errors/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, HandlerContext, Manifest, ToolManifestEntry } from '../server/contract.js';
@@ -35,7 +35,10 @@ export interface CallPolicyOptions {
   limiter?: RateLimiter;
   /** Where HTTP-borne calls register while they run, so a cancel from another request reaches them. */
   cancellations?: Cancellations;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Limits the operator set (`RuntimeConfig.limits`) over the spec's. */
+  limitOverrides?: Partial<Limits>;
+  /** `MCP_AUDIT_TABLE` (unset: by dialect) and `MCP_AUDIT_LOG` (default on), from `RuntimeConfig`. */
+  audit?: { table?: boolean; log?: boolean };
 }
 
 export interface CallPolicy {
@@ -87,8 +90,7 @@ function addAbortSource(ctx: HandlerContext<unknown>, extra: AbortSignal): void 
 }
 
 export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
-  const env = options.env ?? process.env;
-  const limits = resolveLimits(options.manifest.limits, env);
+  const limits = resolveLimits(options.manifest.limits, options.limitOverrides);
   const registry = options.registry;
   countSecurityEvent(registry, 'rate_limited', 0);
   // Kept from the call guard, which counted refusals per tool before this module existed.
@@ -98,8 +100,8 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   const audit = createAuditLog({
     logger: options.logger,
     registry,
-    log: auditLogEnabled(env),
-    ...(auditTableEnabled(options.dialect, env) ? { table: { db: options.db, dialect: options.dialect } } : {}),
+    log: options.audit?.log ?? true,
+    ...(auditTableEnabled(options.dialect, options.audit?.table) ? { table: { db: options.db, dialect: options.dialect } } : {}),
   });
   const limiter = createCallLimiter({ limits, ...(options.limiter ? { limiter: options.limiter } : {}) });
   const wrapped = new WeakMap<CompiledValidator, CompiledValidator>();

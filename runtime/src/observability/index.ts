@@ -9,9 +9,10 @@ import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type { Logger } from 'pino';
+import { LOG_LEVEL_NAMES } from '../config/settings.js';
 
 export type LogLevel = Level | 'silent';
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS: readonly LogLevel[] = LOG_LEVEL_NAMES;
 
 export interface LoggerOptions {
   level?: LogLevel;

@@ -33,6 +33,7 @@ import { createServerPool, type Era, type PoolStats } from './pool.js';
 import { createEntryRegistrar } from './entries.js';
 import { createCancellations, type Cancellations } from '../cancel/index.js';
 import { createCallPolicy } from '../limits/policy.js';
+import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
@@ -76,11 +77,10 @@ export interface CreateServerFactoryOptions<DB = unknown> {
    * replica so any of them takes a retry; a random per-process key without it.
    */
   requestStateSecret?: string;
-  /**
-   * The environment as read at start (limits, audit switches); defaults to `process.env` for
-   * library use. `runServer` passes its snapshot.
-   */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Limits the operator set (`RuntimeConfig.limits`: MCP_RATE_LIMIT_PER_MINUTE, ...) over the spec's. */
+  limitOverrides?: Partial<Limits>;
+  /** The audit switches from `RuntimeConfig` (`auditTable`, `auditLog`); by default rows with PostgreSQL only, lines always. */
+  audit?: { table?: boolean; log?: boolean };
 }
 
 export type { PoolStats };
@@ -167,7 +167,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   // Argument limits, rate limits, timeouts and the audit trail around every call (limits/policy.ts).
   const policy = createCallPolicy({
     cancellations,
-    ...(options.env ? { env: options.env } : {}),
+    ...(options.limitOverrides ? { limitOverrides: options.limitOverrides } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
     manifest,
     logger,
     registry: metrics.registry,

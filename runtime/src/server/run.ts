@@ -19,7 +19,6 @@ import type { MetricsListenerHandle } from '../transports/ops.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Manifest, ServerModules } from './contract.js';
-import { fastPathEnabled } from '../fastpath/index.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
 import { checkScopeWindows } from './authz.js';
 import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
@@ -117,7 +116,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       // The API key table is the runtime's, like its idempotency table: created with the migrations.
       if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
       // And the audit table: the migrate step runs as the owner role; serving replicas may not create it.
-      if (auditTableEnabled(storage.dialect, env)) await ensureAuditTable(storage.db as never, storage.dialect);
+      if (auditTableEnabled(storage.dialect, config.auditTable)) await ensureAuditTable(storage.db as never, storage.dialect);
       if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');
     }
     if (config.migrate === 'only') {
@@ -135,11 +134,12 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       manifest: served.manifest,
       modules: served.modules,
       // Each tool's handler and validator load on its first call: start-up stays flat in the
-      // number of tools (DESIGN §8 cold start). A broken handler file shows on its first call.
+      // number of tools (cold start). A broken handler file shows on its first call.
       loading: 'lazy',
       ...(config.auth.list === undefined ? {} : { authList: config.auth.list }),
       ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
-      env,
+      limitOverrides: config.limits,
+      audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         db: storage.db,
         logger,
@@ -224,7 +224,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       };
       http = await startHttpServer(factory, {
         // MCP_FAST_PATH=off: every request through the SDK (read here, once, with the rest of the environment).
-        ...(fastPathEnabled(env) ? {} : { fastPath: false as const }),
+        ...(config.fastPath ? {} : { fastPath: false as const }),
         host: config.host,
         port: config.port,
         ...(config.socket === undefined ? {} : { socket: config.socket }),
