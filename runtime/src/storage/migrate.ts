@@ -72,7 +72,12 @@ async function recordedNames(db: Kysely<unknown>, dialect: Dialect): Promise<str
 function explain(error: unknown, results: MigrationResult[], files: ReturnType<typeof listMigrations>): Error {
   const message = error instanceof Error ? error.message : String(error);
   const failed = results.find((r) => r.status === 'Error')?.migrationName;
-  if (failed === undefined) return new Error(`Migrations could not run: ${message}. Check DATABASE_URL and that its user may create tables (MCP_MIGRATE=only runs as the owner role).`, { cause: error });
+  if (failed === undefined) {
+    return new Error(
+      `Migrations could not run: ${message}. If the database user may not create tables, run the migrate step as the owner role (MCP_MIGRATE=only) and serve with MCP_MIGRATE=skip.`,
+      { cause: error },
+    );
+  }
   const path = files.find((f) => f.name === failed)?.path ?? failed;
   const undone = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
   const also = undone.length === 0 ? '' : ` (one transaction: ${undone.join(', ')}, applied before it in this run, rolled back too)`;
