@@ -2,14 +2,14 @@
  * Copies a dev SQLite database into PostgreSQL (`mcpforge upgrade --migrate-data`).
  *
  * The target gets the project's migrations first, so every table exists with its production types;
- * then each table of the source (the runtime's own migration record excepted) is copied in one
+ * then each table of the source (the migration record and its lock table excepted) is copied in one
  * transaction and verified: row counts and an order-independent checksum of every row must match on
  * both sides, or the copy is rolled back. A target table that already holds rows is refused unless
  * `force` (then it is emptied first, in the same transaction).
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { MIGRATIONS_TABLE, type Storage, type StorageOptions } from './shared.js';
+import { MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, type Storage, type StorageOptions } from './shared.js';
 
 export interface CopyOptions {
   /** `sqlite:<path>`. */
@@ -43,7 +43,7 @@ export async function copyWith(createDatabase: (url: string, options?: StorageOp
       await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(source.db)
     ).rows
       .map((r) => r.name)
-      .filter((name) => name !== MIGRATIONS_TABLE);
+      .filter((name) => name !== MIGRATIONS_TABLE && name !== MIGRATION_LOCK_TABLE);
     const plan: Array<{ table: string; columns: string[] }> = [];
     for (const table of tables) {
       const columns = (await sql<{ name: string }>`select name from pragma_table_info(${table}) order by cid`.execute(source.db)).rows.map((r) => r.name);

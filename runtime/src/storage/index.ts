@@ -3,22 +3,22 @@
  *
  * Drivers are imported dynamically (better-sqlite3 here, pg in ./postgres.ts), so importing the
  * runtime's root export never loads a driver, and a dev project need not install pg. Migrations are
- * plain portable `.sql` files (`NNNN_name.sql`) shared by SQLite and PostgreSQL; each runs in its own
- * transaction together with its row in `mcpforge_migrations`, so a failing file leaves no
- * half-applied state.
+ * plain portable `.sql` files (`NNNN_name.sql`) shared by SQLite and PostgreSQL, applied by one
+ * migrator (migrate.ts, Kysely's Migrator): the pending files and their rows in `mcpforge_migrations`
+ * commit together, so a failing file leaves no half-applied state.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import { checkDatabaseUrl } from '../config/index.js';
+import { applyMigrations } from './migrate.js';
 
-export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, RUNTIME_TABLES_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
-import { MIGRATIONS_TABLE, RUNTIME_TABLES_SQL, listMigrations, type Storage, type StorageOptions } from './shared.js';
+export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RUNTIME_TABLES_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
+import type { Storage, StorageOptions } from './shared.js';
 
 interface SqliteHandle {
   exec(source: string): unknown;
   prepare(source: string): { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
-  transaction<F extends (...args: never[]) => unknown>(fn: F): F;
   pragma(source: string): unknown;
   close(): unknown;
   readonly open: boolean;
@@ -61,7 +61,7 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
 
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle as never }) });
+  const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: handle as never }) });
   let closed = false;
 
   return {
@@ -75,7 +75,11 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
       await sql`select 1`.execute(db);
     },
     async migrate(folder) {
-      return applySqliteMigrations(handle, folder);
+      // Kysely runs statements one by one (prepare); better-sqlite3's exec runs a whole script. Same
+      // connection, so the script is inside the migrator's transaction.
+      return applyMigrations(db as Kysely<unknown>, 'sqlite', folder, async (_trx, source) => {
+        handle.exec(source);
+      });
     },
     async close() {
       if (closed) return;
@@ -87,33 +91,20 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
   };
 }
 
-function applySqliteMigrations(handle: SqliteHandle, folder: string | URL): string[] {
-  handle.exec(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, applied_at text not null)`);
-  handle.exec(RUNTIME_TABLES_SQL);
-  const applied = new Set((handle.prepare(`select name from ${MIGRATIONS_TABLE}`).all() as Array<{ name: string }>).map((r) => r.name));
-  const record = handle.prepare(`insert into ${MIGRATIONS_TABLE} (name, applied_at) values (?, ?)`);
-  const done: string[] = [];
-  for (const file of listMigrations(folder)) {
-    if (applied.has(file.name)) continue;
-    const source = readFileSync(file.path, 'utf8');
-    // better-sqlite3's exec runs a multi-statement script; the transaction wraps the script and its
-    // record, so a failing statement rolls back the whole file.
-    const apply = handle.transaction(() => {
-      handle.exec(source);
-      record.run(file.name, new Date().toISOString());
-    });
-    try {
-      apply();
-    } catch (error) {
-      throw new Error(`Migration ${file.name} failed and was rolled back: ${(error as Error).message}. Fix ${file.path} and start again.`, {
-        cause: error,
-      });
-    }
-    done.push(file.name);
+/**
+ * SQLite rolls DDL back like any statement, but Kysely's SQLite adapter says it does not, and then
+ * its Migrator runs without a transaction: a failing file would stay half applied.
+ */
+class TransactionalSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalSqliteAdapter();
   }
-  return done;
 }
-
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
 
 /** SQLSTATEs after which PostgreSQL asks the client to run the transaction again. */
 export { checksum } from './copy.js';

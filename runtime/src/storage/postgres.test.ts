@@ -59,8 +59,8 @@ describe.skipIf(!up)('storage on PostgreSQL (real server)', () => {
     // Exactly one replica applied the file; the others waited on the lock and found nothing to do.
     expect(applied.flat()).toEqual(['0001_create_notes.sql']);
     const storage = replicas[0]!;
-    const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)}`.execute(storage.db);
-    expect(rows.map((r) => r.name)).toEqual(['0001_create_notes.sql']);
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)} order by name`.execute(storage.db);
+    expect(rows.map((r) => r.name)).toEqual(['0001_create_notes.sql', 'mcpforge:0001_idempotency']);
     await sql`insert into notes (id, title, created_at) values ('a', 'first', '2026-01-01T00:00:00Z')`.execute(storage.db);
     const notes = await sql<{ id: string; body: string; tags: string }>`select id, body, tags from notes`.execute(storage.db);
     expect(notes.rows).toEqual([{ id: 'a', body: '', tags: '[]' }]);
@@ -71,9 +71,81 @@ describe.skipIf(!up)('storage on PostgreSQL (real server)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpforge-pgmig-'));
     writeFileSync(join(dir, '0001_ok.sql'), 'create table pg_ok (id integer primary key);');
     writeFileSync(join(dir, '0002_broken.sql'), 'create table pg_half (id integer);\ninsert into missing_table values (1);');
-    await expect(storage.migrate(dir)).rejects.toThrow(/Migration 0002_broken\.sql failed and was rolled back: relation "missing_table" does not exist/);
-    const { rows } = await sql<{ t: string | null }>`select to_regclass('pg_half')::text as t`.execute(storage.db);
-    expect(rows[0]!.t).toBeNull();
+    const failed = storage.migrate(dir);
+    await expect(failed).rejects.toThrow(/Migration 0002_broken\.sql failed and was rolled back: relation "missing_table" does not exist/);
+    await expect(failed).rejects.toThrow(/0001_ok\.sql, applied before it in this run, rolled back too/);
+    const { rows } = await sql<{ half: string | null; ok: string | null }>`select to_regclass('pg_half')::text as half, to_regclass('pg_ok')::text as ok`.execute(storage.db);
+    expect(rows[0]).toEqual({ half: null, ok: null });
+    const recorded = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)} where name like '000%_%' order by name`.execute(storage.db);
+    expect(recorded.rows.map((r) => r.name)).toEqual(['0001_create_notes.sql']);
+  });
+
+  it('recognises a database migrated before Kysely, with three replicas upgrading it at once', async () => {
+    const legacy = await freshPostgresDatabase();
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: legacy.url });
+    await admin.connect();
+    const replicas: Storage[] = [];
+    try {
+      // The layout the pre-Kysely runtime left behind: record (name, applied_at), its idempotency table, the project's.
+      await admin.query(`create table mcpforge_migrations (name text primary key, applied_at text not null);
+        create table mcpforge_idempotency (tool text not null, subject text not null, idempotency_key text not null, request_hash text not null, result text not null, created_at text not null, primary key (tool, subject, idempotency_key));
+        create table notes (id text primary key, title text not null);
+        insert into notes values ('a', 'kept');
+        insert into mcpforge_migrations values ('0001_notes.sql', '2025-03-01T10:00:00.000Z');`);
+      const dir = mkdtempSync(join(tmpdir(), 'mcpforge-pglegacy-'));
+      // Re-running 0001 would fail (the table exists); 0002 is not idempotent (a second run fails on the column).
+      writeFileSync(join(dir, '0001_notes.sql'), 'create table notes (id text primary key, title text not null);');
+      writeFileSync(join(dir, '0002_tags.sql'), "alter table notes add column tags text not null default '[]';\ninsert into notes (id, title) values ('b', 'added');");
+      for (let i = 0; i < 3; i++) replicas.push(await createDatabase(legacy.url));
+      const applied = await Promise.all(replicas.map((s) => s.migrate(dir)));
+      expect(applied.flat()).toEqual(['0002_tags.sql']);
+      const record = await admin.query<{ name: string; timestamp: string }>(`select name, timestamp from mcpforge_migrations order by name`);
+      expect(record.rows[0]).toEqual({ name: '0001_notes.sql', timestamp: '2025-03-01T10:00:00.000Z' });
+      expect(record.rows.map((r) => r.name)).toEqual(['0001_notes.sql', '0002_tags.sql', 'mcpforge:0001_idempotency']);
+      const notes = await admin.query(`select id, title, tags from notes order by id`);
+      expect(notes.rows).toEqual([
+        { id: 'a', title: 'kept', tags: '[]' },
+        { id: 'b', title: 'added', tags: '[]' },
+      ]);
+      expect(await replicas[0]!.migrate(dir)).toEqual([]);
+    } finally {
+      for (const replica of replicas) await replica.close();
+      await admin.end();
+      await legacy.drop();
+    }
+  });
+
+  it('an upgrading replica waits for an old-version replica that is still migrating (the old lock)', async () => {
+    const legacy = await freshPostgresDatabase();
+    const pg = (await import('pg')).default;
+    const old = new pg.Client({ connectionString: legacy.url });
+    await old.connect();
+    let storage: Storage | undefined;
+    try {
+      // An old runtime mid-migration: holds its advisory lock, has created its record, not yet committed a file.
+      await old.query('create table mcpforge_migrations (name text primary key, applied_at text not null)');
+      await old.query('select pg_advisory_lock($1)', [0x6d6370]);
+      await old.query('begin');
+      await old.query('create table notes (id text primary key)');
+      await old.query(`insert into mcpforge_migrations values ('0001_notes.sql', '2025-03-01T10:00:00.000Z')`);
+      const dir = mkdtempSync(join(tmpdir(), 'mcpforge-pgrolling-'));
+      writeFileSync(join(dir, '0001_notes.sql'), 'create table notes (id text primary key);');
+      storage = await createDatabase(legacy.url);
+      const migrating = storage.migrate(dir);
+      // The new replica is blocked on the old lock (visible in pg_locks), not racing the old one.
+      const waiting = async () =>
+        Number((await old.query(`select count(*) as n from pg_locks where locktype = 'advisory' and objid = $1 and not granted`, [0x6d6370])).rows[0].n);
+      while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await old.query('commit');
+      await old.query('select pg_advisory_unlock($1)', [0x6d6370]);
+      // It then sees 0001 as applied (re-running it would fail: notes exists).
+      expect(await migrating).toEqual([]);
+    } finally {
+      await storage?.close();
+      await old.end();
+      await legacy.drop();
+    }
   });
 
   it('retries serialization failures: conflicting serializable transactions all commit', async () => {

@@ -1,6 +1,7 @@
 /**
  * What the storage drivers share (SQLite in index.ts, PostgreSQL in postgres.ts, the copier in
- * copy.ts): the runtime's own tables, migration files, retryable errors, the `Storage` contract.
+ * copy.ts, the migrator in migrate.ts): the runtime's own tables, migration files, retryable errors,
+ * the `Storage` contract.
  * A leaf of the storage module, so that the drivers never import its entry point.
  */
 import { readdirSync } from 'node:fs';
@@ -8,10 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 
-/** The table that records applied migrations. */
+/** The table that records applied migrations (Kysely's layout: `name`, `timestamp`). */
 export const MIGRATIONS_TABLE = 'mcpforge_migrations';
+/** Kysely's Migrator creates it; on SQLite and PostgreSQL its lock does not use it (advisory lock). */
+export const MIGRATION_LOCK_TABLE = 'mcpforge_migrations_lock';
 
-/** Tables the runtime itself keeps next to the project's (created before the project's migrations). */
+/** Tables the runtime itself keeps next to the project's (a built-in migration, see migrate.ts). */
 export const IDEMPOTENCY_TABLE = 'mcpforge_idempotency';
 export const RUNTIME_TABLES_SQL = `create table if not exists ${IDEMPOTENCY_TABLE} (
   tool text not null,
