@@ -38,14 +38,7 @@ export const FAST_PATH_PROTOCOL_VERSION = '2026-07-28';
 export interface FastTool {
   /** Whether the tool declares an output schema (results must then carry `structuredContent`). */
   readonly outputSchema: boolean;
-  /**
-   * Validates input with the precompiled validator when it is already loaded: `undefined` when
-   * valid, the formatted problems when not, `null` when the validator is not loaded yet.
-   */
-  validateSync(args: unknown): string | undefined | null;
-  /** Loads the validator if needed, then validates (`undefined` when valid). */
-  validate(args: unknown): Promise<string | undefined>;
-  /** Runs the tool after validation: handler, guard, result mapping, metrics. Never throws. */
+  /** Runs the tool — input validation included — as the SDK path does (the same function). Never throws. */
   call(args: unknown, sdkCtx: ServerContext | undefined): Promise<CallToolResult>;
 }
 
@@ -217,25 +210,18 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     // From here on the fast path answers. The steps mirror the SDK's tools/call handler.
     const idJson = JSON.stringify(message.id);
     const input = args ?? {};
-    let problems = tool.validateSync(input);
-    if (problems === null) problems = await tool.validate(input);
-    let result: CallToolResult;
-    if (problems !== undefined) {
-      result = toolError(`Input validation error: Invalid arguments for tool ${params.name}: ${problems}`);
-    } else {
-      result = await tool.call(input, requestContext(meta, res, req));
-      // The handler asked for client input (ctx.elicit/sample). The handler has run: the answer is
-      // given here, never by handing the request to the SDK (that would run the handler twice).
-      if (isInputRequiredResult(result)) {
-        const refused = inputRequiredError(result, meta[CLIENT_CAPABILITIES_META_KEY], idJson);
-        if (refused !== undefined) return send(req, res, refused.body, refused.status);
-        return send(req, res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
-      }
-      if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
-        result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
-      }
-      result = withTextFallback(result);
+    let result = await tool.call(input, requestContext(meta, res, req));
+    // The handler asked for client input (ctx.elicit/sample). The handler has run: the answer is
+    // given here, never by handing the request to the SDK (that would run the handler twice).
+    if (isInputRequiredResult(result)) {
+      const refused = inputRequiredError(result, meta[CLIENT_CAPABILITIES_META_KEY], idJson);
+      if (refused !== undefined) return send(req, res, refused.body, refused.status);
+      return send(req, res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
     }
+    if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
+      result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
+    }
+    result = withTextFallback(result);
     if (!isCallToolResult(result) || (result as { resultType?: unknown }).resultType !== undefined) {
       // Handlers are typed to return a CallToolResult; a plain JS handler may not. The SDK would
       // fail to encode such a result as well: answer its internal error.

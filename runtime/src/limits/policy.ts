@@ -51,8 +51,12 @@ export interface CallPolicy {
    * one `denied` audit line with the same fields and redaction as a denial inside a handler.
    */
   deniedBeforeDispatch(request: { method: string; params?: Record<string, unknown> }, identity: { subject: string }, promptSchema: (name: string) => Record<string, unknown> | undefined): void;
-  /** Records a call refused by input validation (it never reaches `runTool`). */
-  invalid(entry: ToolManifestEntry, message: string): void;
+  /**
+   * A call refused by input validation: the SDK's own error result (same text on every path),
+   * audited with the caller. Its arguments are not recorded: they failed the schema the redaction
+   * relies on, and may be hostile in size or depth.
+   */
+  invalid(entry: ToolManifestEntry, message: string, ctx: HandlerContext<unknown>, started: number): CallToolResult;
   /** Runs one validated tool call under the rate limits and timeout; audits it. Never throws. */
   run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, call: () => Promise<CallToolResult>): Promise<CallToolResult>;
   /** For an error thrown before `run` (a denial, a module that failed to load): the error result, audited. */
@@ -167,9 +171,17 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         errorCode: 'insufficient_scope',
       });
     },
-    invalid(entry, message) {
-      // The SDK answers invalid input before any context exists: no subject or arguments to record.
-      audit.record({ kind: 'tool', name: entry.name, subject: '-', outcome: 'invalid', durationMs: 0, requestId: newRequestId(), errorCode: message.includes('arguments exceed a limit') ? LimitErrorCode.LimitExceeded : ErrorCode.InvalidArguments });
+    invalid(entry, message, ctx, started) {
+      audit.record({
+        kind: 'tool',
+        name: entry.name,
+        subject: ctx.auth.subject,
+        outcome: 'invalid',
+        durationMs: performance.now() - started,
+        requestId: ctx.requestId,
+        errorCode: message.includes('arguments exceed a limit') ? LimitErrorCode.LimitExceeded : ErrorCode.InvalidArguments,
+      });
+      return { content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${entry.name}: ${message}` }], isError: true };
     },
     async run(entry, args, ctx, sdkCtx, call) {
       const started = performance.now();

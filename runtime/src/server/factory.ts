@@ -37,7 +37,7 @@ import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
-import { createLazyModules, lazyJsonSchema, loadResourcesAndPrompts, type LoadedTool } from './load.js';
+import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -179,7 +179,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   await policy.audit.ready;
 
   // Precompiled validators by schema identity, for the provider `fromJsonSchema` consults.
-  // (Tool input schemas use `lazyJsonSchema` instead: their validators may not be loaded yet.)
+  // (Tool input is validated by runTool, inside the policy stage, where the caller is known.)
   const validators = new Map<object, CompiledValidator>();
   const promptSchemas = new Map<string, JsonSchemaObject>();
   for (const [key, entry] of Object.entries(manifest.prompts)) {
@@ -199,11 +199,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const record: ToolRecord = {
       key,
       entry,
-      // Invalid input never reaches the tool callback (the SDK answers it), so it is counted here.
-      inputSchema: lazyJsonSchema(entry.inputSchema, () => inputValidator(record), (message) => {
-        metrics.observeToolCall(entry.name, 'invalid', 0);
-        policy.invalid(entry, message);
-      }),
+      // Listed as written; validated by runTool, not by the SDK: there the caller, the request id
+      // and the transport are known, so an invalid call is audited like every other outcome.
+      inputSchema: fromJsonSchema(entry.inputSchema, acceptAllProvider),
       // The runtime validates output itself (to log a bad result as a server bug instead of showing
       // it to the client), so the SDK's copy of the check is switched off.
       outputSchema: entry.outputSchema ? fromJsonSchema(entry.outputSchema, acceptAllProvider) : undefined,
@@ -213,17 +211,6 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   });
   const toolsByName = new Map(tools.map((t) => [t.entry.name, t]));
 
-  /** The tool's input validator, or a promise of it while its module loads (undefined: failed to load). */
-  function inputValidator(t: ToolRecord): CompiledValidator | Promise<CompiledValidator | undefined> {
-    const tool = lazy.loadedTool(t.key);
-    if (tool) return policy.inputValidator(t.entry, tool.validateInput);
-    // A module that fails to load is reported by the call itself (logged, generic error to the client).
-    return lazy.tool(t.key).then(
-      (loadedTool) => policy.inputValidator(t.entry, loadedTool.validateInput),
-      () => undefined,
-    );
-  }
-
   function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
     if (!t.entry.outputSchema) return undefined;
     t.outputValidator ??= tool.validateOutput ?? compileValidator(t.entry.outputSchema);
@@ -231,8 +218,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   }
 
   /**
-   * One tool call after input validation: the handler, the guard (rate limit, idempotency), result
-   * mapping, metrics. The SDK's registered callback and the HTTP fast path both run this, so the two
+   * One tool call: scope check, input validation (argument limits first), the handler, the guard
+   * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
    */
   async function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
@@ -250,6 +237,11 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         return policy.failed(entry, args, ctx, denied, started);
       }
       const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
+      const validate = policy.inputValidator(entry, tool.validateInput);
+      if (!validate(args)) {
+        outcome = 'invalid';
+        return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
+      }
       const outputValidator = outputValidatorOf(t, tool);
       // The guard may run the call in a transaction and swap `ctx.db` for it (idempotency keys).
       const result = await policy.run(entry, args, ctx, sdkCtx, () =>
@@ -278,25 +270,6 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       if (!t?.fastPath) return undefined;
       return {
         outputSchema: t.entry.outputSchema !== undefined,
-        async validate(args) {
-          const validate = await inputValidator(t);
-          if (!validate) return undefined;
-          if (validate(args)) return undefined;
-          const message = formatValidationErrors(validate.errors);
-          metrics.observeToolCall(t.entry.name, 'invalid', 0);
-          policy.invalid(t.entry, message);
-          return message;
-        },
-        validateSync(args) {
-          const loadedValidator = lazy.loadedTool(t.key)?.validateInput;
-          if (!loadedValidator) return null;
-          const validate = policy.inputValidator(t.entry, loadedValidator);
-          if (validate(args)) return undefined;
-          metrics.observeToolCall(t.entry.name, 'invalid', 0);
-          const message = formatValidationErrors(validate.errors);
-          policy.invalid(t.entry, message);
-          return message;
-        },
         call: (args, sdkCtx) => runTool(t, args, sdkCtx),
       };
     },

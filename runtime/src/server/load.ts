@@ -227,31 +227,3 @@ export async function loadResourcesAndPrompts(lazy: LazyModules, manifest: Manif
   return loaded;
 }
 
-type MaybeLoaded = CompiledValidator | Promise<CompiledValidator | undefined>;
-
-/**
- * A JSON Schema for the SDK (`tools/list` shows `schema` byte-for-byte, like `fromJsonSchema`) whose
- * validator is fetched on first use: synchronous once loaded, a promise before (the SDK awaits
- * Standard Schema validation). `validator` yielding undefined (the module failed to load) lets the
- * value through, so the call itself reports the failure.
- */
-export function lazyJsonSchema(schema: JsonSchemaObject, validator: () => MaybeLoaded, onInvalid?: (message: string) => void): StandardSchemaWithJSON {
-  type Outcome = { value: unknown; issues?: undefined } | { issues: Array<{ message: string }> };
-  const check = (validate: CompiledValidator | undefined, data: unknown): Outcome => {
-    if (!validate || validate(data)) return { value: data };
-    const message = formatValidationErrors(validate.errors);
-    onInvalid?.(message);
-    return { issues: [{ message }] };
-  };
-  return {
-    '~standard': {
-      version: 1,
-      vendor: 'mcpforge',
-      jsonSchema: { input: () => schema, output: () => schema },
-      validate: (data: unknown) => {
-        const v = validator();
-        return typeof v === 'function' ? check(v, data) : v.then((loaded) => check(loaded, data));
-      },
-    },
-  } as unknown as StandardSchemaWithJSON;
-}

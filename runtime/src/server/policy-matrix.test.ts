@@ -109,9 +109,7 @@ async function runCase(transport: Transport, method: Method, situation: Situatio
   tokens.set(token, { subject, scopes: situation === 'missing_scope' ? ['help:none'] : ALL_SCOPES });
   const [rpc, params, auditName, counter] = requestOf(method, situation, transport);
   const server = transport === 'http-sdk' ? sdk : fast;
-  // Input the SDK refuses before any context exists is audited with subject "-" (on every path).
-  const auditSubject = situation === 'invalid' && method === 'tool' ? '-' : subject;
-  const auditCount = () => server.lines.filter((l) => l.msg === 'audit' && l.subject === auditSubject && (auditName === undefined || Object.values(l).includes(auditName))).length;
+  const auditCount = () => server.lines.filter((l) => l.msg === 'audit' && l.subject === subject && (auditName === undefined || Object.values(l).includes(auditName))).length;
   const auditsBefore = auditCount();
   const toolName = rpc === 'tools/call' ? String(params.name) : undefined;
   const countCalls = async () => [...(await server.metrics.metricsText()).matchAll(new RegExp(`mcp_tool_calls_total\\{tool="${toolName}",outcome="[a-z]+"\\} (\\d+)`, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
