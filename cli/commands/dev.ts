@@ -134,34 +134,55 @@ export async function devCommand(options: DevOptions): Promise<void> {
   process.stdout.write(`[dev ${clock()}] stopped\n`);
 }
 
-/** The spec, anything under schemas/, and src/ except src/generated/ (which the cycle writes). */
+/**
+ * The spec, anything under schemas/, and src/ except src/generated/ (which the cycle writes); the
+ * folders themselves when they appear. Editors' scratch files (vim's swap and write-test files,
+ * backups, Emacs lock files) are not changes: a cycle for them would restart the server for nothing.
+ */
 export function watched(path: string, specFile: string): boolean {
   if (path === specFile) return true;
-  if (path.startsWith('schemas/')) return true;
+  if (isEditorScratch(path.slice(path.lastIndexOf('/') + 1))) return false;
+  if (path === 'schemas' || path === 'src' || path.startsWith('schemas/')) return true;
   return path.startsWith('src/') && !path.startsWith('src/generated/');
+}
+
+function isEditorScratch(name: string): boolean {
+  return /^\..*\.sw[a-px]$/.test(name) || name === '4913' || name.endsWith('~') || /^\.?#/.test(name) || /\.(tmp|bak|orig)$/.test(name);
 }
 
 /**
  * node:fs watch, recursive (supported on Linux since Node 20): one watcher on the project folder
  * itself (not recursive: only the spec matters there, and node_modules/ and dist/ are never
- * descended into) and one recursive watcher per watched folder.
+ * descended into) and one recursive watcher per watched folder — also for schemas/ or src/ created
+ * after the loop started (the project-folder watcher sees them appear).
  */
-function startWatchers(root: string, onChange: (full: string) => void): FSWatcher[] {
+export function startWatchers(root: string, onChange: (full: string) => void): FSWatcher[] {
   const watchers: FSWatcher[] = [];
-  const add = (dir: string, recursive: boolean) => {
+  const folders = new Set<string>();
+  const add = (dir: string, recursive: boolean, events: (name: string) => void) => {
     try {
       const watcher = watch(dir, { recursive }, (_event, name) => {
-        if (name) onChange(join(dir, name.toString()));
+        if (name) events(name.toString());
       });
       watcher.on('error', (error) => process.stderr.write(`watch error on ${dir}: ${error.message}\n`));
       watchers.push(watcher);
+      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return false;
     }
   };
-  add(root, false);
-  add(join(root, 'schemas'), true);
-  add(join(root, 'src'), true);
+  const addFolder = (name: string) => {
+    if (folders.has(name)) return;
+    const dir = join(root, name);
+    if (add(dir, true, (file) => onChange(join(dir, file)))) folders.add(name);
+  };
+  add(root, false, (name) => {
+    if (name === 'schemas' || name === 'src') addFolder(name);
+    onChange(join(root, name));
+  });
+  addFolder('schemas');
+  addFolder('src');
   if (watchers.length === 0) throw new UserError(`cannot watch ${root}`);
   return watchers;
 }
