@@ -72,7 +72,7 @@ beforeAll(async () => {
   prefix = join(work, 'prefix');
   tools = join(work, 'tools');
   elsewhere = join(work, 'elsewhere');
-  for (const dir of [packs, tools, elsewhere]) mkdirSync(dir);
+  for (const dir of [packs, elsewhere]) mkdirSync(dir);
   [registryHas, registryLacks] = await Promise.all([stubRegistry(true), stubRegistry(false)]);
   // One at a time: the CLI's prepack rebuilds runtime/dist, which the runtime's pack reads.
   packed.cli = await pack(TOOLKIT_ROOT);
@@ -80,10 +80,11 @@ beforeAll(async () => {
   packed.create = await pack(join(TOOLKIT_ROOT, 'packages', 'create-mcpforge'));
   packed.generator = await pack(join(TOOLKIT_ROOT, 'packages', 'generator-mcpforge'));
   const tarball = (p: Packed) => join(packs, p.filename);
-  // The CLI globally, as a user would; create-mcpforge and generator-mcpforge into one folder, as
-  // `npm create`/`npm exec` do (their dependency on mcpforge is met by the CLI tarball beside them).
+  // The CLI alone into a clean global prefix, as a user would; create-mcpforge and
+  // generator-mcpforge into another, in one command with the CLI tarball, which is what meets their
+  // dependency on mcpforge until it is published (a later, separate install would ask the registry).
   await execa('npm', ['install', '--global', '--prefix', prefix, tarball(packed.cli), ...INSTALL]);
-  await execa('npm', ['install', '--prefix', tools, tarball(packed.create), tarball(packed.generator), tarball(packed.cli), ...INSTALL]);
+  await execa('npm', ['install', '--global', '--prefix', tools, tarball(packed.create), tarball(packed.generator), tarball(packed.cli), ...INSTALL]);
 }, 900_000);
 
 afterAll(async () => {
@@ -200,8 +201,8 @@ describe('the registry lookup', () => {
 });
 
 describe('npm create mcpforge (create-mcpforge from its tarball)', () => {
-  it('runs mcpforge new with the flags passed through', async () => {
-    const result = await execa(join(tools, 'node_modules', '.bin', 'create-mcpforge'), ['created', '--yes', '--name', 'created-server', '--example', 'weather', '--skip-install', '--runtime-source', 'vendor'], {
+  it('runs mcpforge new with the flags passed through (a leading -- as npm create users type it)', async () => {
+    const result = await execa(join(tools, 'bin', 'create-mcpforge'), ['created', '--', '--yes', '--name', 'created-server', '--example', 'weather', '--skip-install', '--runtime-source', 'vendor'], {
       cwd: elsewhere,
       all: true,
       reject: false,
@@ -214,7 +215,7 @@ describe('npm create mcpforge (create-mcpforge from its tarball)', () => {
   }, 300_000);
 
   it('without a folder: says how to call it and fails', async () => {
-    const result = await execa(join(tools, 'node_modules', '.bin', 'create-mcpforge'), [], { cwd: elsewhere, all: true, reject: false });
+    const result = await execa(join(tools, 'bin', 'create-mcpforge'), [], { cwd: elsewhere, all: true, reject: false });
     expect(result.exitCode).toBe(1);
     expect(result.all).toMatch(/npm create mcpforge@latest <folder>/);
   });
@@ -225,7 +226,7 @@ describe('yo mcpforge (generator-mcpforge from its tarball, run by yeoman-enviro
     const dir = join(elsewhere, 'yo-server');
     mkdirSync(dir);
     const env = createEnv({ cwd: dir, skipInstall: true } as Parameters<typeof createEnv>[0]);
-    const found = await env.lookup({ packagePaths: [join(tools, 'node_modules', 'generator-mcpforge')] } as Parameters<typeof env.lookup>[0]);
+    const found = await env.lookup({ packagePaths: [join(tools, 'lib', 'node_modules', 'generator-mcpforge')] } as Parameters<typeof env.lookup>[0]);
     expect(found.map((meta) => meta.namespace)).toContain('mcpforge:app');
     await env.run(['mcpforge:app'], { yes: true, example: 'files', 'runtime-source': 'vendor', skipInstall: true } as never);
     expect(readFileSync(join(dir, 'mcpforge.yaml'), 'utf8')).toMatch(/^name: yo-server$/m);

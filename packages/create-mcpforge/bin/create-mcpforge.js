@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-const args = process.argv.slice(2);
+// npm removes the `--` of `npm create mcpforge my-server -- --yes`; a direct call may keep it.
+const args = process.argv.slice(2).filter((arg, i, all) => arg !== '--' || all.indexOf('--') !== i);
 const usage = `Usage: npm create mcpforge@latest <folder> [-- flags of mcpforge new]
   e.g. npm create mcpforge@latest my-server -- --yes --example notes
 Flags after -- go to \`mcpforge new\` (npm keeps the ones before it); \`mcpforge new --help\` lists them.
