@@ -41,6 +41,7 @@ export const TIERS = {
   /** Scaffold → npm install → build → call, the Inspector, dev mode, large imports, golden type-checks. */
   e2e: [
     'test/e2e/new-project.test.ts',
+    'test/e2e/packaging.test.ts',
     'test/e2e/dev.test.ts',
     'test/e2e/websocket.test.ts',
     'test/golden/**/*.test.ts',

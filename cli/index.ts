@@ -4,6 +4,7 @@ import { clientConfigCommand, CLIENTS } from './commands/client-config.js';
 import { UserError } from './output.js';
 import { toolkitVersion } from './toolkit.js';
 import { NEW_OPTIONS } from '../generators/app/options.js';
+import { parseRuntimeSource } from './runtime-source.js';
 
 function validated<T>(parse: (value: string) => T): (value: string) => string {
   return (value) => {
@@ -30,6 +31,12 @@ export function buildProgram(): Command {
     .option('--spec <file>', 'start from an existing mcpforge.yaml instead of an example')
     .option('--skip-install', 'write the files only; do not run npm install and build')
     .option('--force', 'write into a non-empty folder, overwriting files with the same names')
+    .option(
+      '--runtime-source <source>',
+      'how the project depends on @mcpforge/runtime and mcpforge: auto (a ^range when the registry has a compatible version, else tarballs in vendor/), registry or vendor',
+      validated(parseRuntimeSource),
+      'auto',
+    )
     // Commands load lazily: `generate` on an unchanged project must not pay for Yeoman's import.
     .action(async (dir: string, options: object) => (await import('./commands/new.js')).newCommand(dir, options));
   // The flags that are also questions come from the one definition that drives the prompt and the saved answer.

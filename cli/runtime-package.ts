@@ -3,11 +3,17 @@
  * local packages copied into its vendor/ folder: it installs on a fresh machine and builds inside
  * Docker with no path outside the project, and its `npm run generate`/`check` use the very
  * mcpforge that created it.
+ *
+ * Where the runtime tarball comes from: in a checkout, `npm pack` of runtime/; in an installed
+ * mcpforge, the tarball its `prepack` put in vendor/ (the CLI lists @mcpforge/runtime as an
+ * optional dependency, so installing the CLI tarball works while the registry lacks the runtime);
+ * failing that, `npm pack` of the runtime installed beside the CLI.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from './output.js';
 
@@ -16,23 +22,79 @@ export interface VendoredPackage {
   tarball: { path: string; content: Buffer };
 }
 
+export const RUNTIME_PACKAGE = '@mcpforge/runtime';
+
+/** The file name `npm pack` gives a package's tarball: @scope/name@1.2.3 → scope-name-1.2.3.tgz. */
+export function tarballName(name: string, version: string): string {
+  return `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`;
+}
+
+function vendored(filename: string, content: Buffer): VendoredPackage {
+  const path = `vendor/${filename}`;
+  return { spec: `file:${path}`, tarball: { path, content } };
+}
+
 async function pack(packageDir: string, builtFile: string, toolkit: string): Promise<VendoredPackage> {
   if (!existsSync(join(packageDir, builtFile))) {
     throw new UserError(`${join(packageDir, builtFile)} is missing: run \`npm run build\` in ${toolkit} first.`);
   }
   const out = await mkdtemp(join(tmpdir(), 'mcpforge-pack-'));
   try {
-    const { stdout } = await execa('npm', ['pack', '--json', '--pack-destination', out], { cwd: packageDir });
+    // --ignore-scripts: the packages' prepack builds from source, which an installed copy has not.
+    const { stdout } = await execa('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: packageDir });
     const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
-    const path = `vendor/${filename}`;
-    return { spec: `file:${path}`, tarball: { path, content: await readFile(join(out, filename)) } };
+    return vendored(filename, await readFile(join(out, filename)));
   } finally {
     await rm(out, { recursive: true, force: true });
   }
 }
 
-export function packRuntime(toolkit: string): Promise<VendoredPackage> {
-  return pack(join(toolkit, 'runtime'), join('dist', 'index.js'), toolkit);
+function readVersion(manifest: string): string {
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** The version of @mcpforge/runtime this toolkit carries (and vendors into projects). */
+export function runtimeVersion(toolkit: string): string {
+  const checkout = join(toolkit, 'runtime', 'package.json');
+  if (existsSync(checkout)) return readVersion(checkout);
+  const shipped = shippedRuntimeTarball(toolkit);
+  if (shipped) return shipped.version;
+  const installed = installedRuntimeDir(toolkit);
+  if (installed) return readVersion(join(installed, 'package.json'));
+  throw new UserError(`${toolkit} has neither runtime/ nor a vendored ${RUNTIME_PACKAGE} tarball: reinstall mcpforge.`);
+}
+
+function shippedRuntimeTarball(toolkit: string): { file: string; version: string } | undefined {
+  const dir = join(toolkit, 'vendor');
+  if (!existsSync(dir)) return undefined;
+  const match = readdirSync(dir)
+    .map((file) => /^mcpforge-runtime-(\d+\.\d+\.\d+.*)\.tgz$/.exec(file))
+    .find((m) => m !== null);
+  return match ? { file: match[0], version: match[1] } : undefined;
+}
+
+/** The package folder of @mcpforge/runtime as Node resolves it from the toolkit, if installed. */
+function installedRuntimeDir(toolkit: string): string | undefined {
+  let entry: string;
+  try {
+    entry = realpathSync(createRequire(join(toolkit, 'package.json')).resolve(RUNTIME_PACKAGE));
+  } catch {
+    return undefined;
+  }
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === RUNTIME_PACKAGE) return dir;
+  }
+  return undefined;
+}
+
+export async function packRuntime(toolkit: string): Promise<VendoredPackage> {
+  if (existsSync(join(toolkit, 'runtime', 'package.json'))) return pack(join(toolkit, 'runtime'), join('dist', 'index.js'), toolkit);
+  const shipped = shippedRuntimeTarball(toolkit);
+  if (shipped) return vendored(shipped.file, await readFile(join(toolkit, 'vendor', shipped.file)));
+  const installed = installedRuntimeDir(toolkit);
+  if (installed) return pack(installed, join('dist', 'index.js'), toolkit);
+  throw new UserError(`${toolkit} has neither runtime/ nor a vendored ${RUNTIME_PACKAGE} tarball: reinstall mcpforge, or pass --runtime-source registry once ${RUNTIME_PACKAGE} is published.`);
 }
 
 export function packToolkit(toolkit: string): Promise<VendoredPackage> {

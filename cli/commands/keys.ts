@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UserError } from '../output.js';
+import { importRuntime } from '../runtime-import.js';
 
 export interface KeysOptions {
   spec?: string;
@@ -41,7 +42,8 @@ function readProject(options: KeysOptions): Project {
 
 async function withStore<T>(options: KeysOptions, fn: (store: import('@mcpforge/runtime/auth').ApiKeyStore, project: Project) => Promise<T>): Promise<T> {
   const project = readProject(options);
-  const [{ createDatabase }, { createApiKeyStore }] = await Promise.all([import('@mcpforge/runtime/storage'), import('@mcpforge/runtime/auth')]);
+  const projectDir = dirname(resolve(options.spec ?? 'mcpforge.yaml'));
+  const [{ createDatabase }, { createApiKeyStore }] = await Promise.all([importRuntime('storage', projectDir), importRuntime('auth', projectDir)]);
   let storage;
   try {
     storage = await createDatabase(project.databaseUrl);

@@ -5,7 +5,8 @@ import type { AppGeneratorOptions } from '../../generators/app/index.js';
 import { missingOptions, noTerminalMessage } from '../../generators/app/options.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
 import { step, UserError } from '../output.js';
-import { packRuntime, packToolkit } from '../runtime-package.js';
+import { projectDependencies, type ProjectDependencies } from '../project-dependencies.js';
+import { parseRuntimeSource } from '../runtime-source.js';
 import { toolkitRoot } from '../toolkit.js';
 import { runGenerator } from '../yeoman.js';
 
@@ -19,6 +20,8 @@ export interface NewCommandOptions {
   auth?: string;
   skipInstall?: boolean;
   force?: boolean;
+  /** auto (registry when it has a compatible version, else vendor), registry or vendor. */
+  runtimeSource?: string;
 }
 
 export async function newCommand(dir: string, options: NewCommandOptions): Promise<void> {
@@ -36,13 +39,16 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
   const missing = missingOptions(options);
   if (missing.length > 0 && !process.stdin.isTTY) throw new UserError(noTerminalMessage(missing));
   if (options.spec) await loadSpec(resolve(options.spec));
+  const runtimeSource = parseRuntimeSource(options.runtimeSource);
   const toolkit = toolkitRoot();
   const existedBefore = existsSync(target);
 
   const plan = step('Writing the project');
   let result: AppGeneratorOptions['result'];
+  let dependencies: ProjectDependencies;
   try {
-    const [runtime, cli] = await Promise.all([packRuntime(toolkit), packToolkit(toolkit)]);
+    dependencies = await projectDependencies(toolkit, runtimeSource);
+    const { runtime, cli } = dependencies;
     const finished = await runGenerator<AppGeneratorOptions>('app', target, {
       yes: options.yes,
       name: options.name,
@@ -63,6 +69,8 @@ export async function newCommand(dir: string, options: NewCommandOptions): Promi
   }
   if (!result) throw new Error('the app generator finished without a result');
   plan.done(`${result.files.length} files`);
+  // Which source was used is also written into the project README ("Where mcpforge comes from").
+  process.stderr.write(`  @mcpforge/runtime ${dependencies.runtime.spec}: ${dependencies.runtime.reason}\n`);
   for (const warning of result.warnings) process.stderr.write(`  ! ${warning}\n`);
 
   const shown = relative(process.cwd(), target) || '.';

@@ -11,6 +11,7 @@ import { planUpgrade } from '../../generators/upgrade/plan.js';
 import { readProjectFiles } from '../../generators/upgrade/read-project.js';
 import { renderProductionTemplates, TLS_LAYOUTS, type TlsLayout } from '../../generators/upgrade/templates.js';
 import { step, UserError } from '../output.js';
+import { importRuntime } from '../runtime-import.js';
 import { toolkitRoot } from '../toolkit.js';
 import { runGenerator } from '../yeoman.js';
 
@@ -71,7 +72,7 @@ export async function upgradeCommand(options: UpgradeCommandOptions): Promise<vo
   }
 
   if (options.migrateData) {
-    const { copyDatabase } = await import('@mcpforge/runtime/storage');
+    const { copyDatabase } = await importRuntime('storage', dir);
     const copying = step('Copying SQLite data into PostgreSQL');
     try {
       const reports = await copyDatabase({

@@ -23,13 +23,16 @@ export interface PlanContext {
   toolkitRoot: string;
   /** Absolute path of the project folder, shown in the connection snippets. */
   projectDir: string;
-  /** How package.json depends on the runtime: a `file:` tarball in vendor/ or a version range. */
-  runtime: { spec: string; tarball?: { path: string; content: Buffer } };
+  /**
+   * How package.json depends on the runtime: a `file:` tarball in vendor/ or a version range;
+   * `reason` (why that source) goes into the project README.
+   */
+  runtime: { spec: string; tarball?: { path: string; content: Buffer }; reason?: string };
   /**
    * How package.json depends on the mcpforge CLI (for `npm run generate` and `check`); by default
    * the published version range of this toolkit.
    */
-  cli?: { spec: string; tarball?: { path: string; content: Buffer } };
+  cli?: { spec: string; tarball?: { path: string; content: Buffer }; reason?: string };
 }
 
 /** Environment variables an example reads, documented in .env.example. */
@@ -41,6 +44,10 @@ const EXAMPLE_ENV: Record<ExampleName, Array<{ name: string; value: string; comm
   ],
   files: [{ name: 'FILES_ROOT', value: './files', comment: 'files: the only folder the file tools can see' }],
 };
+
+const VENDOR_NOTE = `Tarballs of mcpforge packages go here when the registry lacks them (\`mcpforge new --runtime-source vendor\`).
+This project takes @mcpforge/runtime and mcpforge from the registry, so the folder holds only this note.
+`;
 
 interface SpecEntry {
   description?: string;
@@ -66,12 +73,16 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
       uri: value.uri ?? '',
     }));
   const examples = answers.spec ? [] : answers.example === 'all' ? (['notes', 'weather', 'files'] as const) : answers.example === 'none' ? [] : [answers.example];
+  const cliSpec = context.cli?.spec ?? `^${await toolkitVersion(context.toolkitRoot)}`;
   const templateData = {
     name: answers.name,
     version: '0.1.0',
     description: String(composed.spec.description ?? ''),
     runtimeSpec: context.runtime.spec,
-    cliSpec: context.cli?.spec ?? `^${await toolkitVersion(context.toolkitRoot)}`,
+    runtimeReason: context.runtime.reason ?? '',
+    cliSpec,
+    cliReason: context.cli?.reason ?? '',
+    vendored: [context.runtime.spec, cliSpec].some((spec) => spec.startsWith('file:')),
     tools: section('tools'),
     resources: section('resources'),
     prompts: section('prompts'),
@@ -86,6 +97,8 @@ export async function planNewProject(answers: NewAnswers, context: PlanContext):
   files.set('.mcpforge/answers.json', `${JSON.stringify({ ...answers, spec: undefined }, null, 2)}\n`);
   if (context.runtime.tarball) files.set(context.runtime.tarball.path, context.runtime.tarball.content);
   if (context.cli?.tarball) files.set(context.cli.tarball.path, context.cli.tarball.content);
+  // The production Dockerfile copies vendor/; with both packages from the registry it holds only this note.
+  if (!templateData.vendored) files.set('vendor/README.md', VENDOR_NOTE);
   if (answers.layout === 'production') return { files: await upgradeInMemory(files, answers.name, context.toolkitRoot), warnings: generated.warnings };
   return { files, warnings: generated.warnings };
 }
