@@ -8,20 +8,27 @@ export const TIERS = {
   unit: ['runtime/src/**/*.test.ts', 'generators/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts'],
   /** Running generated servers and in-process pieces: the quick loop's integration half. */
   integration: [
-    'test/security/auth.test.ts',
-    'test/security/auth-jwt.test.ts',
     'test/security/auth-websocket.test.ts',
     'test/security/cancel.test.ts',
     'test/security/protocol.test.ts',
     'test/security/sandbox.test.ts',
     'test/tls/**/*.test.ts',
-    'test/e2e/client-config.test.ts',
     'test/openapi/mapping.test.ts',
     'test/production/deploy-files.test.ts',
     'test/import/upstream-url.test.ts',
+    'test/import/upstream-drift.test.ts',
+  ],
+  /**
+   * Integration tests of ten seconds or more each (child processes, key and token servers, imports):
+   * in the full run, kept out of the quick loop so `npm test` stays near two minutes.
+   */
+  slow: [
+    'runtime/src/server/run.test.ts',
+    'test/security/auth.test.ts',
+    'test/security/auth-jwt.test.ts',
+    'test/e2e/client-config.test.ts',
     'test/import/bodies.test.ts',
     'test/import/swagger2.test.ts',
-    'test/import/upstream-drift.test.ts',
   ],
   /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
   scenarios: [
@@ -86,6 +93,10 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Two cores: e2e tests spawn installs, builds and servers; keep parallelism modest.
     maxWorkers: 2,
+    // `mcpforge new` in tests takes mcpforge from vendor/ without asking the registry (a network
+    // call per project, and an answer that would change once the packages are published); the
+    // packaging test covers the lookup itself.
+    env: { MCPFORGE_RUNTIME_SOURCE: 'vendor' },
     projects: Object.entries(TIERS).map(([name, include]) => ({
       extends: true,
       test: { name, include: [...include], exclude: ['**/node_modules/**', '**/dist/**', 'examples/**', ...excludedFrom(name as keyof typeof TIERS)] },

@@ -33,9 +33,8 @@ export function buildProgram(): Command {
     .option('--force', 'write into a non-empty folder, overwriting files with the same names')
     .option(
       '--runtime-source <source>',
-      'how the project depends on @mcpforge/runtime and mcpforge: auto (a ^range when the registry has a compatible version, else tarballs in vendor/), registry or vendor',
-      validated(parseRuntimeSource),
-      'auto',
+      'how the project depends on @mcpforge/runtime and mcpforge: auto (a ^range when the registry has a compatible version, else tarballs in vendor/), registry or vendor (default: MCPFORGE_RUNTIME_SOURCE, else auto)',
+      validated((value: string) => parseRuntimeSource(value)),
     )
     // Commands load lazily: `generate` on an unchanged project must not pay for Yeoman's import.
     .action(async (dir: string, options: object) => (await import('./commands/new.js')).newCommand(dir, options));

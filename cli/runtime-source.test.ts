@@ -27,8 +27,12 @@ describe('decideSource', () => {
   });
 
   it('parses --runtime-source and names the choices on a typo', () => {
-    expect(parseRuntimeSource(undefined)).toBe('auto');
-    expect(parseRuntimeSource('vendor')).toBe('vendor');
+    expect(parseRuntimeSource(undefined, {})).toBe('auto');
+    expect(parseRuntimeSource('vendor', {})).toBe('vendor');
+    // MCPFORGE_RUNTIME_SOURCE when no flag is given (CI scripts; the test runs set it to vendor); the flag wins.
+    expect(parseRuntimeSource(undefined, { MCPFORGE_RUNTIME_SOURCE: 'vendor' })).toBe('vendor');
+    expect(parseRuntimeSource(undefined, { MCPFORGE_RUNTIME_SOURCE: '' })).toBe('auto');
+    expect(parseRuntimeSource('registry', { MCPFORGE_RUNTIME_SOURCE: 'vendor' })).toBe('registry');
     expect(() => parseRuntimeSource('npm')).toThrow(/choose auto .*registry or vendor/);
   });
 });

@@ -19,8 +19,9 @@ export interface Decision {
   reason: string;
 }
 
-export function parseRuntimeSource(value: string | undefined): RuntimeSourceChoice {
-  const choice = value ?? 'auto';
+/** The flag's value, else `MCPFORGE_RUNTIME_SOURCE` (for CI scripts and test runs that must not ask the registry), else auto. */
+export function parseRuntimeSource(value: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): RuntimeSourceChoice {
+  const choice = value ?? (env.MCPFORGE_RUNTIME_SOURCE || 'auto');
   if (!(RUNTIME_SOURCES as readonly string[]).includes(choice)) {
     throw new UserError(`--runtime-source ${choice}: choose auto (registry when published, else vendor), registry or vendor.`);
   }

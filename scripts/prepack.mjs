@@ -32,7 +32,9 @@ function pruneOrphans(dist, src) {
   }
 }
 
-npm(['run', 'build']);
+// MCPFORGE_PREPACK_BUILT=1: the caller has just built (the packaging test, inside a test run whose
+// other files read dist/ at the same time: a rebuild would rewrite files under them).
+if (process.env.MCPFORGE_PREPACK_BUILT !== '1') npm(['run', 'build']);
 pruneOrphans(join(root, 'dist'), root);
 pruneOrphans(join(root, 'runtime', 'dist'), join(root, 'runtime', 'src'));
 mkdirSync(join(root, 'vendor'));

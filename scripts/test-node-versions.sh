@@ -41,7 +41,7 @@ for major in "${majors[@]}"; do
     npm ci --no-audit --no-fund --loglevel=error
     say "Node $version: build and the unit tier"
     npm run build --silent
-    npx vitest run --project unit
+    npx vitest run --project unit && npx vitest run --project slow runtime/src/server/run.test.ts
     say "Node $version: npm run demo (scaffold → install → build → stdio and HTTP tool calls)"
     node scripts/demo.js
   )

@@ -57,7 +57,8 @@ function stubRegistry(has: boolean): Promise<Server> {
 const registryUrl = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
 async function pack(dir: string): Promise<Packed> {
-  const { stdout } = await execa('npm', ['pack', '--json', '--pack-destination', packs], { cwd: dir });
+  // The run built dist/ already (test-all.sh, npm test); rebuilding here would rewrite files other test files are reading.
+  const { stdout } = await execa('npm', ['pack', '--json', '--pack-destination', packs], { cwd: dir, env: { MCPFORGE_PREPACK_BUILT: '1' } });
   const [result] = JSON.parse(stdout) as Packed[];
   return result;
 }
@@ -74,7 +75,7 @@ beforeAll(async () => {
   elsewhere = join(work, 'elsewhere');
   for (const dir of [packs, elsewhere]) mkdirSync(dir);
   [registryHas, registryLacks] = await Promise.all([stubRegistry(true), stubRegistry(false)]);
-  // One at a time: the CLI's prepack rebuilds runtime/dist, which the runtime's pack reads.
+  // One at a time: the CLI's prepack packs the runtime into vendor/.
   packed.cli = await pack(TOOLKIT_ROOT);
   packed.runtime = await pack(join(TOOLKIT_ROOT, 'runtime'));
   packed.create = await pack(join(TOOLKIT_ROOT, 'packages', 'create-mcpforge'));
@@ -132,7 +133,7 @@ describe('npm install -g ./mcpforge-x.y.z.tgz', () => {
     // A registry without the two packages: the offline fallback, vendor/.
     const result = await execa(join(prefix, 'bin', 'mcpforge'), ['new', 'my-server', '--yes', '--example', 'notes', '--skip-install'], {
       cwd: elsewhere,
-      env: { npm_config_registry: registryUrl(registryLacks) },
+      env: { npm_config_registry: registryUrl(registryLacks), MCPFORGE_RUNTIME_SOURCE: '' },
       all: true,
       reject: false,
     });
@@ -168,7 +169,7 @@ describe('npm install -g ./mcpforge-x.y.z.tgz', () => {
   it('mcpforge new against a registry that has both packages: ^ranges, no tarballs', async () => {
     await execa(join(prefix, 'bin', 'mcpforge'), ['new', 'from-registry', '--yes', '--example', 'none', '--skip-install'], {
       cwd: elsewhere,
-      env: { npm_config_registry: registryUrl(registryHas) },
+      env: { npm_config_registry: registryUrl(registryHas), MCPFORGE_RUNTIME_SOURCE: '' },
     });
     const dir = join(elsewhere, 'from-registry');
     const pkg = manifest(dir);
