@@ -139,12 +139,16 @@ async function typeCheckBatch(root, contender, dirs, index) {
   for (const d of dirs) {
     const own = lines.find((l) => l.startsWith(`${d}/`));
     if (!own && !unattributed && r.code !== 'timeout') continue;
+    if (dirs.length === 1) {
+      verdicts.set(d, r.code === 'timeout' ? `tsc did not finish in ${DOC_TIMEOUT / 1000} s` : firstLine(own ?? r.output));
+      continue;
+    }
     // Checked again alone: the batch's program must not decide a project's verdict.
     const solo = join(root, `tsconfig.solo-${d}.json`);
     writeFileSync(solo, JSON.stringify({ compilerOptions: contender.compilerOptions(), include: [`${d}/src`] }, null, 2));
     const alone = await run(process.execPath, [TSC, '-p', solo], { cwd: root, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=6144' } });
     rmSync(solo);
-    if (alone.code !== 0) verdicts.set(d, alone.code === 'timeout' ? 'tsc did not finish' : firstLine(alone.output.split('\n').find((l) => /error TS\d+/.test(l)) ?? alone.output));
+    if (alone.code !== 0) verdicts.set(d, alone.code === 'timeout' ? `tsc did not finish in ${DOC_TIMEOUT / 1000} s` : firstLine(alone.output.split('\n').find((l) => /error TS\d+/.test(l)) ?? alone.output));
   }
   return verdicts;
 }
