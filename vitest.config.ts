@@ -59,6 +59,7 @@ export const TIERS = {
     'test/openapi/upstream-e2e.test.ts',
     'test/import/large-import.test.ts',
     'test/import/corpus.test.ts',
+    'test/import/corpus-e2e.test.ts',
   ],
   /** Real nginx, PostgreSQL and Redis (provided by scripts/test-services.sh): production layout, SQL, audit. */
   services: [

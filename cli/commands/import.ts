@@ -56,7 +56,7 @@ function project(specOption: string) {
 }
 
 /** The tool a generation error names (`cannot compile a validator for the input of tool "x"`). */
-function unbuildableTool(error: SpecError): string | undefined {
+export function unbuildableTool(error: SpecError): string | undefined {
   return /^cannot (?:compile a validator|generate the types) (?:for|of) (?:the (?:input|output) of )?tool "([^"]+)"/.exec(error.detail)?.[1];
 }
 

@@ -26,11 +26,16 @@ export class ProjectTypeChecker {
   private files = new Map<string, { text: string; version: number }>();
   private dirs = new Set<string>();
   private readonly service: ts.LanguageService;
+  private readonly options: ts.CompilerOptions;
 
-  /** `root` must be a folder whose ancestors hold node_modules (e.g. under the toolkit's .tmp/). */
-  constructor(readonly root: string) {
+  /**
+   * `root` must be a folder whose ancestors hold node_modules (e.g. under the toolkit's .tmp/).
+   * `emit: true` makes `emit()` available: the JavaScript a build writes.
+   */
+  constructor(readonly root: string, { emit = false } = {}) {
+    this.options = emit ? { ...OPTIONS, noEmit: false, rootDir: root, outDir: join(root, '.out') } : OPTIONS;
     const host: ts.LanguageServiceHost = {
-      getCompilationSettings: () => OPTIONS,
+      getCompilationSettings: () => this.options,
       getScriptFileNames: () => [...this.files.keys()].filter((f) => f.endsWith('.ts')),
       getScriptVersion: (file) => String(this.files.get(file)?.version ?? 0),
       getScriptSnapshot: (file) => {
@@ -79,6 +84,21 @@ export class ProjectTypeChecker {
         out.push(`${d.file.fileName.slice(this.root.length + 1)}(${line + 1},${character + 1}): ${message}`);
       } else out.push(message);
     }
+    return out;
+  }
+
+  /**
+   * The JavaScript of the last checked files, by their own path (`src/x.ts` → `src/x.js`), from
+   * the program `check()` built: nothing is parsed or checked again.
+   */
+  emit(): Map<string, string> {
+    if (this.options.noEmit) throw new Error('this checker was created without { emit: true }');
+    const program = this.service.getProgram();
+    if (!program) throw new Error('no program');
+    const out = new Map<string, string>();
+    const outDir = `${this.options.outDir}/`;
+    const result = program.emit(undefined, (file, text) => out.set(file.slice(outDir.length), text));
+    if (result.emitSkipped) throw new Error(`emit skipped: ${result.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')).join('; ')}`);
     return out;
   }
 }

@@ -8,6 +8,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { planProject } from '../../generators/generate/project.js';
 import { planOpenApiImport, readOpenApi, type ImportOpenApiOptions, type ImportReport } from '../../generators/openapi/index.js';
+import { SpecError } from '../../generators/shared/spec/errors.js';
+import { unbuildableTool } from '../../cli/commands/import.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 export const CLIENT_SOURCE = readFileSync(join(TOOLKIT_ROOT, 'templates/openapi/client.ts'), 'utf8');
@@ -26,12 +28,35 @@ export interface ImportedProject {
   report: ImportReport;
   warnings: string[];
   conflicts: string[];
+  /** Tools skipped because their types or validator cannot be generated (`skipUnbuildable`). */
+  unbuildable: Array<{ name: string; reason: string }>;
+}
+
+export interface InMemoryImportOptions extends ImportOpenApiOptions {
+  /** As the CLI does without --strict: skip a tool whose types or validator cannot be generated and plan again. */
+  skipUnbuildable?: boolean;
 }
 
 /** `root` is emptied first: the planner reads project files from it. */
-export async function importInMemory(root: string, docText: string, options: ImportOpenApiOptions = {}, specText = 'name: fuzz\nversion: 0.1.0\ntools: {}\n'): Promise<ImportedProject> {
+export async function importInMemory(root: string, docText: string, options: InMemoryImportOptions = {}, specText = 'name: fuzz\nversion: 0.1.0\ntools: {}\n'): Promise<ImportedProject> {
   rmSync(root, { recursive: true, force: true });
   const doc = await readOpenApiText(root, docText);
+  const { skipUnbuildable, ...importOptions } = options;
+  const unbuildable: ImportedProject['unbuildable'] = [];
+  // The CLI's loop (cli/commands/import.ts): at most 20 skipped tools, then the error stands.
+  for (let attempt = 0; ; attempt++) {
+    const excludeOps = [...(importOptions.excludeOps ?? []), ...unbuildable.map((u) => u.name)];
+    try {
+      return { ...(await planInMemory(root, doc, { ...importOptions, excludeOps }, specText)), unbuildable };
+    } catch (error) {
+      const tool = error instanceof SpecError ? unbuildableTool(error) : undefined;
+      if (!skipUnbuildable || attempt >= 20 || !tool || unbuildable.some((u) => u.name === tool)) throw error;
+      unbuildable.push({ name: tool, reason: (error as SpecError).detail });
+    }
+  }
+}
+
+async function planInMemory(root: string, doc: Awaited<ReturnType<typeof readOpenApi>>, options: ImportOpenApiOptions, specText: string): Promise<Omit<ImportedProject, 'unbuildable'>> {
   const plan = planOpenApiImport({ doc, specText, readProjectFile: () => undefined, listProjectFiles: () => [], clientSource: CLIENT_SOURCE, options });
   const files = new Map<string, string>([['mcpforge.yaml', plan.specText], ...plan.files, ...plan.userFiles]);
   const overlay = new Map([...files].map(([path, text]) => [join(root, path), text]));
