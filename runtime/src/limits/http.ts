@@ -32,13 +32,16 @@ export function retryAfterFor(edge: Edge | undefined, status: number): string | 
  * answer (2025 sessions, progress) is held until its first event, which is when the call's outcome
  * is known for a refused call (refusals happen before the handler runs).
  */
-export function withOutcomeStatus<O extends FetchOptions>(handler: FetchHandler<O>): FetchHandler<O> {
+export function withOutcomeStatus<O extends FetchOptions>(handler: FetchHandler<O>, options: { holdEventStreams?: boolean } = {}): FetchHandler<O> {
+  // Holding a stream costs a reader and a new stream per answer; without any rate limit no answer
+  // can turn into a 429, so streams pass untouched (a few per cent of the 2025 path's throughput).
+  const hold = options.holdEventStreams ?? true;
   return {
     async fetch(request, options) {
       const response = await handler.fetch(request, options);
       const edge = edgeOfAuthInfo(options?.authInfo);
       if (!edge || response.status !== 200) return response;
-      if (edge.retryAfterSeconds === undefined && !isEventStream(response)) return response;
+      if (edge.retryAfterSeconds === undefined && (!hold || !isEventStream(response))) return response;
       let body: ReadableStream<Uint8Array> | null = response.body;
       if (isEventStream(response) && body) {
         // A GET stream carries no call (and may stay silent for hours): only POST answers are held.

@@ -101,6 +101,11 @@ export interface ServerFactory {
   abortAll(reason?: string): void;
   /** HTTP-borne calls while they run: `notifications/cancelled` on any request aborts them (see `cancel`). */
   readonly cancellations: Cancellations;
+  /**
+   * Whether a call can be refused by a rate limit (a per-caller limit or a tool's `rateLimit`):
+   * only then must HTTP hold an event-stream answer to learn whether it is a 429.
+   */
+  readonly rateLimited: boolean;
   readonly stats: PoolStats;
 }
 
@@ -331,6 +336,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     db: { value: deps.db, enumerable: true },
     fastPath: { value: fastPath, enumerable: true },
     cancellations: { value: cancellations, enumerable: true },
+    rateLimited: { value: policy.limits.perCallerPerMinute > 0 || Object.values(manifest.tools).some((t) => t.rateLimit !== undefined), enumerable: true },
     stats: { get: () => pool.stats, enumerable: true },
     warm: { value: (count: number, era: Era = 'modern') => pool.warm(count, era) },
     abortAll: {

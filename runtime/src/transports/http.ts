@@ -131,7 +131,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   // withCancelNotifications: a 2025 client's `notifications/cancelled` aborts its call wherever it runs (cancel/).
   const cancellations = (factory as { cancellations?: Cancellations }).cancellations;
   const sdkHandler = cancellations ? withCancelNotifications(mcp, cancellations) : mcp;
-  const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(sdkHandler, replies)), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  // A factory without any rate limit never answers 429: event streams need not be held for it.
+  const holdEventStreams = (factory as { rateLimited?: boolean }).rateLimited !== false;
+  const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(sdkHandler, replies), { holdEventStreams }), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
   // The kill switch (MCP_FAST_PATH=off) is read once at start by runServer and arrives as `fastPath: false`.
   const serveMcp = fastTools ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
@@ -139,7 +141,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   // MCP_HTTP_SESSIONS=stateful: 2025 clients get Mcp-Session-Id sessions (sessions.ts); the rest stays stateless.
   const sessionRouter =
     options.sessions === 'stateful'
-      ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, onerror, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }),
+      ? createSessionRouter(factory, { fallback: serveMcp, sdk: nodeHandler, maxBodyBytes, onerror, holdEventStreams, ...(log ? { logger: log } : {}), ...(options.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.sessionIdleTimeoutMs }),
           ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
           ...(options.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: options.maxSessionsPerCaller }),
           ...(options.authenticate ? { reauthenticate: async (req: IncomingMessage) => (authGate ? reauthenticate(authGate, req, 'session') : { ok: true as const }) } : {}),

@@ -38,6 +38,8 @@ export interface SessionRouterOptions {
   /** The SDK's stateless handler, for requests whose body was already read here (it reads bodies as async iterables). */
   sdk: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   maxBodyBytes: number;
+  /** Whether answers may turn into a 429 (some rate limit exists): see `withOutcomeStatus`. */
+  holdEventStreams?: boolean;
   logger?: Logger;
   /** Errors of the Node adapter (logged by the HTTP transport). */
   onerror?: (error: Error) => void;
@@ -156,7 +158,7 @@ export function createSessionRouter(factory: McpServerFactory, options: SessionR
         log?.debug({ sessionId: id }, 'MCP session closed by the client');
       },
     });
-    const serve = toNodeHandler(withOutcomeStatus(openingGetStreams({ fetch: (request, opts) => transport.handleRequest(request, opts) })), {
+    const serve = toNodeHandler(withOutcomeStatus(openingGetStreams({ fetch: (request, opts) => transport.handleRequest(request, opts) }), { holdEventStreams: options.holdEventStreams ?? true }), {
       maxRequestBodySize: options.maxBodyBytes,
       ...(options.onerror ? { onerror: options.onerror } : {}),
     }) as Session['serve'];
