@@ -64,7 +64,7 @@ function checkResponse(message: JsonRpcReply, context: string): void {
  * Checks one HTTP exchange. `ids`: the ids a reply may carry (null is always allowed on 4xx, where
  * the id could not be read), or undefined when the body was raw bytes and any id is possible.
  */
-function checkHttp(reply: HttpReply, ids: Set<unknown> | undefined, context: string): void {
+function checkHttp(reply: HttpReply, ids: Set<unknown> | undefined, context: string, body = ''): void {
   if (!HTTP_STATUSES.has(reply.status)) throw new Error(`HTTP ${reply.status} (${context}): ${reply.text.slice(0, 500)}`);
   if (reply.status === 202) {
     if (reply.text !== '') throw new Error(`202 with a body (${context})`);
@@ -75,10 +75,22 @@ function checkHttp(reply: HttpReply, ids: Set<unknown> | undefined, context: str
   for (const message of reply.messages) {
     if (reply.status !== 200 && !('jsonrpc' in message) && typeof (message as { error?: unknown }).error === 'string') continue; // route-level {"error": "..."}
     checkResponse(message, context);
-    const idOk = ids === undefined ? message.id === null || validId(message.id) : ids.has(message.id) || (reply.status !== 200 && message.id === null);
+    // Raw bytes: any id is possible, including one the body carried that is not a valid MCP id (a
+    // fractional number, echoed in the error answer as JSON-RPC requires).
+    const idOk = ids === undefined ? message.id === null || validId(message.id) || idsIn(body).has(message.id) : ids.has(message.id) || (reply.status !== 200 && message.id === null);
     if (!idOk) throw new Error(`reply id ${JSON.stringify(message.id)} was not sent (${context}); sent ${JSON.stringify([...(ids ?? [])])}`);
   }
   if (reply.status === 200 && reply.messages.length === 0) throw new Error(`HTTP 200 without JSON-RPC messages (${context}): ${reply.text.slice(0, 300)}`);
+}
+
+/** The ids of the JSON-RPC messages in a raw body, if it parses. */
+function idsIn(body: string): Set<unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return new Set((Array.isArray(parsed) ? parsed : [parsed]).filter(isPlainObject).map((m) => m.id));
+  } catch {
+    return new Set();
+  }
 }
 
 const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -129,7 +141,7 @@ describe('protocol fuzz against a running server', () => {
       const took = Date.now() - t0;
       if (took > slowest.ms) Object.assign(slowest, { ms: took, what: `${context}: ${body.slice(0, 200)}` });
       stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
-      checkHttp(reply, ids, `${context}: ${body.slice(0, 200)}`);
+      checkHttp(reply, ids, `${context}: ${body.slice(0, 200)}`, body);
       for (const message of reply.messages) {
         if (message.result?.isError === true) stats.toolErrors++;
         else if (message.result?.content !== undefined) stats.toolResults++;
