@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 
 import { join } from 'node:path';
 import { LEGACY_CALL, MODERN_CALL, verify } from './http.mjs';
 import { prepareProject, WORK_DIR } from './lib/projects.mjs';
-import { ensureWrk, freePort, log, median, REPO_ROOT, rotated, runWrk, startProcess, stopProcess } from './lib/util.mjs';
+import { cpuSeconds, ensureWrk, freePort, log, median, REPO_ROOT, rotated, runWrk, startProcess, stopProcess } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -83,9 +83,12 @@ try {
     for (const [kind, request] of Object.entries(requests)) {
       for (const connections of [1, 32]) {
         for (const c of rotated(contenders, round)) {
+          const cpuBefore = cpuSeconds(c.process.pid);
           const r = await runWrk(c.url, request, { connections, seconds });
-          runs.push({ kind, connections, id: c.id, ...r });
-          log(`round ${round + 1} ${kind} c=${connections} ${c.id.padEnd(4)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}`);
+          // The server's own CPU per answered request: robust to other load on the machine.
+          const cpuUs = ((cpuSeconds(c.process.pid) - cpuBefore) * 1e6) / r.requests;
+          runs.push({ kind, connections, id: c.id, cpuUs, ...r });
+          log(`round ${round + 1} ${kind} c=${connections} ${c.id.padEnd(4)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req${r.errors ? `  ERRORS ${r.errors}` : ''}`);
         }
       }
     }
@@ -94,13 +97,13 @@ try {
   await Promise.all(contenders.map((c) => stopProcess(c.process)));
 }
 
-const lines = [`A/B: ${contenders[0].label} vs ${contenders[1].label}; ${rounds} rounds × ${seconds} s, medians`, '', '| request | c | base req/s | new req/s | new/base | base p99 ms | new p99 ms |', '|---|---|---|---|---|---|---|'];
+const lines = [`A/B: ${contenders[0].label} vs ${contenders[1].label}; ${rounds} rounds × ${seconds} s, medians`, '', '| request | c | base req/s | new req/s | new/base | base p99 ms | new p99 ms | base CPU µs/req | new CPU µs/req | new/base CPU |', '|---|---|---|---|---|---|---|---|---|---|'];
 for (const kind of Object.keys(requests)) {
   for (const connections of [1, 32]) {
     const of = (id, key) => median(runs.filter((r) => r.kind === kind && r.connections === connections && r.id === id).map((r) => r[key]));
     const base = of('base', 'rps');
     const next = of('new', 'rps');
-    lines.push(`| ${kind} | ${connections} | ${base.toFixed(0)} | ${next.toFixed(0)} | ×${(next / base).toFixed(3)} | ${of('base', 'p99Ms').toFixed(2)} | ${of('new', 'p99Ms').toFixed(2)} |`);
+    lines.push(`| ${kind} | ${connections} | ${base.toFixed(0)} | ${next.toFixed(0)} | ×${(next / base).toFixed(3)} | ${of('base', 'p99Ms').toFixed(2)} | ${of('new', 'p99Ms').toFixed(2)} | ${of('base', 'cpuUs').toFixed(0)} | ${of('new', 'cpuUs').toFixed(0)} | ×${(of('new', 'cpuUs') / of('base', 'cpuUs')).toFixed(3)} |`);
   }
 }
 const errors = runs.reduce((n, r) => n + r.errors, 0);

@@ -50,6 +50,20 @@ export function rssMiB(pid) {
   return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc. Per request, this is the
+ * figure a change to the request path moves even when other work shares the machine's cores:
+ * wall-clock req/s then drops for every contender, CPU time per request much less.
+ */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), counted from field 3 (state).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
 const children = new Set();
 function killAll() {
   for (const child of children) {
