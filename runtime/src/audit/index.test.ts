@@ -72,6 +72,23 @@ describe('redaction by schema', () => {
     expect(out.n).toBe(1);
     expect(out.body).toBe(`${'x'.repeat(512)}…[600 chars]`);
   });
+  it('censors arguments named like secrets (password, token, apiKey, …) even when the schema marks nothing, without touching the caller\'s object', () => {
+    const args = { user: 'alice', password: 'hunter2', token: 't', apiKey: 'k', nested: { password: 'deep' } };
+    const out = createRedactor({ type: 'object' })(args);
+    expect(out).toEqual({ user: 'alice', password: REDACTED, token: REDACTED, apiKey: REDACTED, nested: { password: 'deep' } });
+    expect(args.password).toBe('hunter2');
+  });
+  it('audit lines carry the redactor\'s output, not pino\'s path redaction: a secret-named argument is censored in the line and the row alike', async () => {
+    const { lines, logger } = capture();
+    const storage = await createDatabase('sqlite::memory:');
+    const audit = createAuditLog({ logger, table: { db: storage.db, dialect: 'sqlite' } });
+    audit.record(record({ arguments: createRedactor(undefined)({ title: 'x', secret: 's' }) }));
+    await audit.flush();
+    const row = await sql<{ arguments: string }>`select arguments from ${sql.table(AUDIT_TABLE)}`.execute(storage.db);
+    expect(JSON.parse(row.rows[0]!.arguments)).toEqual({ title: 'x', secret: REDACTED });
+    expect(lines.find((l) => l.audit === true)?.arguments).toEqual({ title: 'x', secret: REDACTED });
+    await storage.close();
+  });
 });
 
 describe('audit log lines and security events', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ToolError } from '../errors/index.js';
 import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, ToolManifestEntry } from '../server/contract.js';
-import { callerKey, checkArgumentShape, createCallLimiter, DEFAULT_LIMITS, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits } from './index.js';
+import { callerKey, checkArgumentShape, createCallLimiter, DEFAULT_LIMITS, lazyAbortController, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits } from './index.js';
 import { withOutcomeStatus } from './http.js';
 import { edgeOfAuthInfo, newEdge, toAuthInfo, type Edge } from '../core/edge.js';
 
@@ -117,6 +117,21 @@ describe('timeouts', () => {
   });
   it('passes a result through when in time', async () => {
     await expect(runWithTimeout('fast', 1000, new AbortController(), async () => 42)).resolves.toBe(42);
+  });
+  it('a lazy controller aborted before its signal is read hands out an already-aborted signal with the reason', async () => {
+    const lazy = lazyAbortController();
+    const error = await runWithTimeout('slow', 10, lazy, () => new Promise<never>(() => {})).catch((e: unknown) => e);
+    expect(lazy.signal.aborted).toBe(true);
+    expect(lazy.signal.reason).toBe(error);
+  });
+  it('a lazy controller whose signal was read before the timeout aborts that same signal', async () => {
+    const lazy = lazyAbortController();
+    const signal = lazy.signal;
+    let seen = false;
+    signal.addEventListener('abort', () => (seen = true));
+    await runWithTimeout('slow', 10, lazy, () => new Promise<never>(() => {})).catch(() => undefined);
+    expect(seen).toBe(true);
+    expect(lazy.signal).toBe(signal);
   });
 });
 

@@ -20,7 +20,7 @@ import { newRequestId } from '../server/context.js';
 import { toolErrorResult } from '../server/results.js';
 import { edgeOfContext, type Edge } from '../core/edge.js';
 import type { Cancellations } from '../cancel/index.js';
-import { callerKey, createCallLimiter, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
+import { callerKey, createCallLimiter, lazyAbortController, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
 
 /** Error codes a denial carries (scopes from the auth module, the sandbox). */
 const DENIED_CODES = new Set(['insufficient_scope', 'scope_denied', 'scope_outside_window', 'forbidden', 'unauthorized', ErrorCode.PathOutsideSandbox]);
@@ -81,15 +81,15 @@ function outcomeOf(result: CallToolResult, code: string | undefined): AuditOutco
   return 'error';
 }
 
-/** Replaces `ctx.signal` by one that also fires on `extra` (the timeout), still created lazily. */
-function addAbortSource(ctx: HandlerContext<unknown>, extra: AbortSignal): void {
+/** Replaces `ctx.signal` by one that also fires on `extra` (the timeout); both read only when the handler does. */
+function addAbortSource(ctx: HandlerContext<unknown>, extra: { readonly signal: AbortSignal }): void {
   const own = Object.getOwnPropertyDescriptor(ctx, 'signal');
-  const base = (): AbortSignal => (own?.get ? (own.get.call(ctx) as AbortSignal) : (own?.value as AbortSignal | undefined) ?? extra);
+  const base = (): AbortSignal => (own?.get ? (own.get.call(ctx) as AbortSignal) : (own?.value as AbortSignal | undefined) ?? extra.signal);
   let combined: AbortSignal | undefined;
   Object.defineProperty(ctx, 'signal', {
     configurable: true,
     enumerable: true,
-    get: () => (combined ??= AbortSignal.any([base(), extra])),
+    get: () => (combined ??= AbortSignal.any([base(), extra.signal])),
   });
 }
 
@@ -191,8 +191,8 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         // stdio and in-memory clients have no peer: one process at the other end is one caller.
         const caller = callerKey(ctx.auth, edge?.peer);
         await limiter.check(entry, caller);
-        const controller = new AbortController();
-        addAbortSource(ctx, controller.signal);
+        const controller = lazyAbortController();
+        addAbortSource(ctx, controller);
         // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or
         // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
         // its own response, so the hot path registers nothing.
@@ -206,7 +206,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           typeof mcpReq?._meta?.[PROTOCOL_VERSION_META_KEY] !== 'string'
         ) {
           const cancel = new AbortController();
-          addAbortSource(ctx, cancel.signal);
+          addAbortSource(ctx, cancel);
           release = options.cancellations.track(caller, requestId, cancel);
         }
         try {
