@@ -253,7 +253,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
         answeringInput(() =>
           guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
+            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx),
           ),
           requestState,
         ),

@@ -33,13 +33,19 @@ export function toolErrorResult(error: unknown, log: Logger, requestId: string):
 }
 
 /** Normalises what a tool handler returned into a `CallToolResult` (see contract `ToolReturn`). */
-export function toolResult(entry: ToolManifestEntry, value: unknown, outputValidator: CompiledValidator | undefined, log: Logger, requestId: string): ToolResult {
+export function toolResult(
+  entry: ToolManifestEntry,
+  value: unknown,
+  outputValidator: CompiledValidator | undefined,
+  // The context itself, not its logger: `ctx.log` is built on first read, and only a failure logs.
+  ctx: { readonly log: Logger; readonly requestId: string },
+): ToolResult {
   if (outputValidator) {
     if (isCallToolResult(value) && (value as ToolResult).isError) return value as ToolResult;
     const check = validateWith(outputValidator, value);
     if (!check.valid) {
-      log.error({ code: ErrorCode.InvalidOutput, problems: check.message }, `tool "${entry.name}" returned output that does not match its output schema`);
-      return errorResult(internalErrorMessage(requestId), ErrorCode.Internal);
+      ctx.log.error({ code: ErrorCode.InvalidOutput, problems: check.message }, `tool "${entry.name}" returned output that does not match its output schema`);
+      return errorResult(internalErrorMessage(ctx.requestId), ErrorCode.Internal);
     }
     return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
   }
