@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEGACY_CALL, MODERN_CALL, verify } from './http.mjs';
-import { prepareProject, WORK_DIR } from './lib/projects.mjs';
+import { benchApiKey, benchDatabaseUrl, prepareProject, WORK_DIR } from './lib/projects.mjs';
 import { cpuSeconds, ensureWrk, freePort, log, median, REPO_ROOT, rotated, runWrk, startProcess, stopProcess } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
@@ -18,12 +18,14 @@ const option = (name, fallback) => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 if (argv.includes('--help')) {
-  process.stdout.write('Usage: npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N]\n  Compares this checkout\'s runtime with the runtime at <git ref> (default HEAD~1) on the same generated project.\n');
+  process.stdout.write('Usage: npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N] [--auth apiKey]\n  Compares this checkout\'s runtime with the runtime at <git ref> (default HEAD~1) on the same generated project.\n');
   process.exit(0);
 }
 const ref = option('--base', 'HEAD~1');
 const seconds = Number(option('--seconds', '8'));
 const rounds = Number(option('--rounds', '4'));
+// --auth apiKey: the same comparison on the project with API-key authentication on.
+const auth = option('--auth', undefined);
 
 const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 const short = sha.slice(0, 12);
@@ -60,14 +62,15 @@ function projectOnRuntime(projectDir, runtimeDir) {
 }
 
 ensureWrk();
-const project = prepareProject(1);
+const project = prepareProject(1, { auth });
 const baseProject = projectOnRuntime(project, buildBaseRuntime());
-const serve = (dir) => (port) => [process.execPath, join(dir, 'dist', 'server.js'), '--transport', 'http', '--port', String(port), '--database-url', 'sqlite::memory:'];
+const apiKey = auth ? benchApiKey(project) : undefined;
+const serve = (dir) => (port) => [process.execPath, join(dir, 'dist', 'server.js'), '--transport', 'http', '--port', String(port), '--database-url', auth ? benchDatabaseUrl(dir) : 'sqlite::memory:'];
 const contenders = [
   { id: 'base', label: `runtime at ${short} (${ref})`, command: serve(baseProject) },
   { id: 'new', label: 'runtime of this checkout', command: serve(project) },
 ];
-const requests = { 'modern (2026-07-28, fast path)': MODERN_CALL, 'legacy (2025-11-25, SDK path)': LEGACY_CALL };
+const requests = { 'modern (2026-07-28, fast path)': { ...MODERN_CALL, apiKey }, 'legacy (2025-11-25, SDK path)': { ...LEGACY_CALL, apiKey } };
 
 for (const c of contenders) {
   c.port = await freePort();
@@ -77,8 +80,8 @@ for (const c of contenders) {
 }
 const runs = [];
 try {
-  for (const c of contenders) await verify({ ...c, request: MODERN_CALL });
-  for (const c of contenders) await runWrk(c.url, MODERN_CALL, { connections: 32, seconds: 2 });
+  for (const c of contenders) await verify({ ...c, request: requests['modern (2026-07-28, fast path)'] });
+  for (const c of contenders) await runWrk(c.url, requests['modern (2026-07-28, fast path)'], { connections: 32, seconds: 2 });
   for (let round = 0; round < rounds; round++) {
     for (const [kind, request] of Object.entries(requests)) {
       for (const connections of [1, 32]) {

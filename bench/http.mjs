@@ -2,6 +2,7 @@
 // checked for correctness, then wrk runs the contenders alternately (order rotated every round) at
 // each concurrency. Peak RSS is read from /proc after the load.
 import { join } from 'node:path';
+import { benchDatabaseUrl } from './lib/projects.mjs';
 import { freePort, log, rotated, rssMiB, runWrk, sleep, startProcess, stopProcess, summary } from './lib/util.mjs';
 
 export const MODERN_PV = '2026-07-28';
@@ -45,9 +46,16 @@ export function httpContenders({ serversDir, projects, smallHeap = false }) {
     { id: 'fastmcp', label: 'fastmcp 4.20 (punkpeye, TypeScript) httpStream stateless', baseline: true, command: (port) => [node, join(serversDir, 'fastmcp.mjs'), String(port)], request: LEGACY_CALL },
     { id: 'tmcp', label: 'tmcp 1.20 HttpTransport (2026-07-28)', baseline: true, command: (port) => [node, join(serversDir, 'tmcp.mjs'), String(port)], request: MODERN_CALL },
   ];
-  for (const { tools, dir } of projects) {
-    const serve = (entry) => (port) => [node, join(dir, 'dist', entry), '--transport', 'http', '--port', String(port), '--database-url', 'sqlite::memory:'];
-    list.push({ id: `mcpforge-${tools}`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'} (validation, logs, metrics)`, tools, command: serve('server.js'), request: MODERN_CALL });
+  for (const { tools, dir, apiKey } of projects) {
+    const database = apiKey ? benchDatabaseUrl(dir) : 'sqlite::memory:';
+    const serve = (entry) => (port) => [node, join(dir, 'dist', entry), '--transport', 'http', '--port', String(port), '--database-url', database];
+    if (apiKey) {
+      // The issue's headline contender: API-key auth (a database lookup per request), audit line,
+      // logs and metrics on.
+      list.push({ id: `mcpforge-${tools}-apikey`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, API-key auth (validation, audit, logs, metrics)`, tools, command: serve('server.js'), request: { ...MODERN_CALL, apiKey } });
+      continue;
+    }
+    list.push({ id: `mcpforge-${tools}`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'} (validation, audit, logs, metrics)`, tools, command: serve('server.js'), request: MODERN_CALL });
     if (tools === projects[0].tools) {
       list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL });
       if (smallHeap) {
@@ -62,6 +70,7 @@ export function httpContenders({ serversDir, projects, smallHeap = false }) {
 async function post(url, request) {
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   if (request.pv) headers['mcp-protocol-version'] = request.pv;
+  if (request.apiKey) headers['x-api-key'] = request.apiKey;
   if (request.method) {
     headers['mcp-method'] = request.method;
     headers['mcp-name'] = request.name;

@@ -21,7 +21,7 @@ import { coldStartContenders, runColdStart } from './coldstart.mjs';
 import { runGeneration } from './generation.mjs';
 import { httpContenders, runHttp } from './http.mjs';
 import { prepareBaselines } from './lib/baselines.mjs';
-import { ensureToolkitBuilt, prepareProject } from './lib/projects.mjs';
+import { benchApiKey, ensureToolkitBuilt, prepareProject } from './lib/projects.mjs';
 import { BENCH_DIR, ensureWrk, log } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
@@ -58,7 +58,14 @@ const projects = new Map(runtimeBench ? toolCounts.map((n) => [n, prepareProject
 
 if (!only || only === 'http') {
   ensureWrk();
-  const contenders = httpContenders({ serversDir, projects: [1, settings.manyTools].map((tools) => ({ tools, dir: projects.get(tools) })), smallHeap: !quick });
+  // 1 tool without auth (with its validation-off and small-heap twins), then 1 and many tools with
+  // API-key auth on: the headline figures are with auth, audit, logs and metrics on.
+  const withKey = (tools) => {
+    const dir = prepareProject(tools, { auth: 'apiKey' });
+    return { tools, dir, apiKey: benchApiKey(dir) };
+  };
+  const httpProjects = [{ tools: 1, dir: projects.get(1) }, withKey(1), withKey(settings.manyTools)];
+  const contenders = httpContenders({ serversDir, projects: httpProjects, smallHeap: !quick });
   report.http = await runHttp(contenders, settings);
 }
 if (!only || only === 'coldstart') {

@@ -6,6 +6,8 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 local pv = os.getenv("MCP_PV")
 if pv and pv ~= "" then wrk.headers["MCP-Protocol-Version"] = pv end
+local key = os.getenv("MCP_API_KEY")
+if key and key ~= "" then wrk.headers["X-API-Key"] = key end
 local method = os.getenv("MCP_METHOD")
 if method and method ~= "" then
   wrk.headers["Mcp-Method"] = method

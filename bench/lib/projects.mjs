@@ -17,9 +17,14 @@ export const ADD_INPUT = {
   additionalProperties: false,
 };
 
-export function benchSpec(tools) {
+/**
+ * The benchmark spec: `add` plus (tools − 1) synthetic tools. `auth: 'apiKey'` turns API-key
+ * authentication on (the issue's "auth, audit, logs and metrics on" contender).
+ */
+export function benchSpec(tools, { auth } = {}) {
   const spec = {
-    name: `bench-${tools}`,
+    name: `bench-${tools}${auth ? `-${auth.toLowerCase()}` : ''}`,
+    ...(auth ? { auth: { mode: auth } } : {}),
     version: '1.0.0',
     description: `mcpforge benchmark server with ${tools} tools`,
     transports: ['stdio', 'http'],
@@ -79,11 +84,21 @@ export function ensureToolkitBuilt() {
   execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** Returns the folder of a built benchmark project with `tools` tools. */
-export function prepareProject(tools) {
+/** The API key of a project prepared with `auth: 'apiKey'` (created with `mcpforge keys create`). */
+export function benchApiKey(dir) {
+  return readFileSync(join(dir, '.bench-key'), 'utf8').trim();
+}
+
+/** Its database: a file, so that the key created by the CLI is there when the server starts. */
+export function benchDatabaseUrl(dir) {
+  return `sqlite:${join(dir, 'bench.db')}`;
+}
+
+/** Returns the folder of a built benchmark project with `tools` tools (`auth`: see `benchSpec`). */
+export function prepareProject(tools, { auth } = {}) {
   ensureToolkitBuilt();
-  const dir = join(WORK_DIR, `tools-${tools}`);
-  const spec = benchSpec(tools);
+  const dir = join(WORK_DIR, `tools-${tools}${auth ? `-${auth.toLowerCase()}` : ''}`);
+  const spec = benchSpec(tools, { auth });
   const stamp = createHash('sha256').update(JSON.stringify(spec)).update(generatorFingerprint()).update(ADD_HANDLER + SERVER_NO_VALIDATION).digest('hex');
   const stampFile = join(dir, '.bench-stamp');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp && existsSync(join(dir, 'dist/server.js'))) return dir;
@@ -105,6 +120,10 @@ export function prepareProject(tools) {
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   log(`building the ${tools}-tool project (tsc)`);
   execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: dir, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024 });
+  if (auth === 'apiKey') {
+    const out = execFileSync(process.execPath, [join(REPO_ROOT, 'bin/mcpforge.js'), 'keys', 'create', '--name', 'bench', '--json', '--database-url', benchDatabaseUrl(dir)], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    writeFileSync(join(dir, '.bench-key'), JSON.parse(out).key);
+  }
   writeFileSync(stampFile, stamp);
   return dir;
 }

@@ -124,7 +124,7 @@ export function ensureWrk() {
  * ran synchronously). A deployment's log collector drains that pipe, so the harness must too.
  */
 export async function runWrk(url, request, { connections, seconds }) {
-  const env = { ...process.env, MCP_BODY: request.body, MCP_PV: request.pv ?? '', MCP_METHOD: request.method ?? '', MCP_NAME: request.name ?? '' };
+  const env = { ...process.env, MCP_BODY: request.body, MCP_PV: request.pv ?? '', MCP_METHOD: request.method ?? '', MCP_NAME: request.name ?? '', MCP_API_KEY: request.apiKey ?? '' };
   const { stdout: out } = await execFileAsync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', `${BENCH_DIR}wrk-mcp.lua`, url], {
     env,
     encoding: 'utf8',

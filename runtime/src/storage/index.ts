@@ -9,7 +9,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type SqliteDatabase } from 'kysely';
+import { withStatementCache } from './sqlite-statements.js';
 import { checkDatabaseUrl } from '../config/index.js';
 import { applyMigrations } from './migrate.js';
 
@@ -61,7 +62,7 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
 
-  const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: handle as never }) });
+  const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle as unknown as SqliteDatabase) }) });
   let closed = false;
 
   return {
