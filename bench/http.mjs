@@ -97,6 +97,13 @@ export async function verify(contender) {
       await sleep(100);
     }
   }
+  if (contender.request.apiKey) {
+    // An authenticated contender must really authenticate: the same call without its key is refused.
+    const { apiKey: _key, ...anonymous } = contender.request;
+    const refused = await fetch(contender.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': anonymous.pv ?? '' }, body: anonymous.body });
+    await refused.arrayBuffer();
+    if (refused.status !== 401) throw new Error(`${contender.id} answered a call without its API key with HTTP ${refused.status}, not 401`);
+  }
   const { status, json } = reply;
   const result = json?.result;
   const ok = status === 200 && json.jsonrpc === '2.0' && json.id === 1 && result?.isError !== true && result?.content?.[0]?.type === 'text' && result.content[0].text === '5';

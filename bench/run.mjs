@@ -9,8 +9,8 @@
 //
 // Options: --quick (CI smoke: 1 round of 1 s, 100 tools instead of 1,000, 2 cold starts, the
 // petstore fixture instead of GitHub; checks only that every benchmark produced numbers),
-// --only http|coldstart|generation, --json <file>.
-// Env knobs: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (2).
+// --only http|coldstart|generation|scaling, --json <file>.
+// Env knobs: BENCH_SECONDS (default 8), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (2).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { coldStartContenders, runColdStart } from './coldstart.mjs';
 import { runGeneration } from './generation.mjs';
 import { httpContenders, runHttp } from './http.mjs';
+import { linear, runScaling } from './scaling.mjs';
 import { prepareBaselines } from './lib/baselines.mjs';
 import { benchApiKey, ensureToolkitBuilt, prepareProject } from './lib/projects.mjs';
 import { BENCH_DIR, ensureWrk, log } from './lib/util.mjs';
@@ -34,7 +35,7 @@ const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) :
 
 const settings = quick
   ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, coldRuns: 2, manyTools: 100, coldTools: [1, 100], quick, genRounds: 1, noopRuns: 1, tscTimeout: 120 }
-  : { seconds: num('BENCH_SECONDS', 10), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 2), noopRuns: 3, tscTimeout: 180 };
+  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 2), noopRuns: 3, tscTimeout: 180 };
 
 // The project's performance targets (bench/README.md, "Targets"): req/s at c=32 ≥ 8× bare SDK v2
 // and ≥ 0.3× the raw floor, p99 ≤ 15 ms, peak RSS ≤ 100 MiB, validation ≤ 5% of req/s, cold start
@@ -42,9 +43,10 @@ const settings = quick
 const TARGETS = { vsSdkV2: 8, vsRaw: 0.3, p99Ms: 15, rssMiB: 100, validationCost: 0.05, cold1Ms: 150, coldRatio: 1.2, generateS: 5, generateTscS: 10, noopS: 1 };
 
 const started = performance.now();
-const report = { date: new Date().toISOString(), node: process.version, quick, settings, targets: TARGETS, http: undefined, coldstart: undefined, generation: undefined };
+const report = { date: new Date().toISOString(), node: process.version, quick, settings, targets: TARGETS, http: undefined, coldstart: undefined, generation: undefined, scaling: undefined };
 
 const runtimeBench = !only || only === 'http' || only === 'coldstart';
+if (only === 'scaling') ensureWrk();
 // --quick: the generation benchmark runs in a child process beside the others, so the CI smoke run
 // is not longer for it (quick timings are not meaningful anyway; a full run measures it alone).
 let generationChild;
@@ -72,6 +74,7 @@ if (!only || only === 'coldstart') {
   const contenders = coldStartContenders({ serversDir, projects: settings.coldTools.map((tools) => ({ tools, dir: projects.get(tools) })) });
   report.coldstart = await runColdStart(contenders, { runs: settings.coldRuns });
 }
+if (!only || only === 'scaling') report.scaling = await runScaling(settings);
 if (generationChild) report.generation = await generationChild;
 else if (!only || only === 'generation') {
   ensureToolkitBuilt();
@@ -134,6 +137,10 @@ function checks(r) {
     add(`tsc errors in the generated project${input}`, g.tscErrors, '0', g.tscErrors === 0);
     add(`no-op generate${input} (s)`, r.generation.noop.seconds.median, `≤ ${TARGETS.noopS}`, r.generation.noop.seconds.median <= TARGETS.noopS);
   }
+  if (r.scaling) {
+    const gen = r.scaling.generate;
+    add(`generation time per tool, ${gen.map((g) => g.tools).join(' → ')} tools: no worse than linear (×, largest ÷ smallest)`, gen.at(-1).msPerTool / gen[0].msPerTool, '≤ 1.25', linear(gen, (g) => g.msPerTool));
+  }
   if (r.coldstart) {
     const cs = r.coldstart.stats;
     const one = cs['mcpforge-1']?.median;
@@ -184,10 +191,23 @@ function render(r) {
     lines.push('');
   }
   if (r.generation) lines.push(...renderGeneration(r.generation, r.settings));
+  if (r.scaling) lines.push(...renderScaling(r.scaling));
   lines.push('## Targets', '', '| figure | value | target | met |', '|---|--:|--:|:-:|');
   for (const c of r.checks) lines.push(`| ${c.figure} | ${fmt(c.value, c.value < 10 ? 3 : 1)} | ${c.target} | ${c.met ? 'yes' : '**no**'} |`);
   lines.push('', `Total time ${fmt(r.seconds, 0)} s.`, '');
   return lines.join('\n');
+}
+
+function renderScaling(sc) {
+  const lines = ['## Scaling: tool count → throughput, memory, generation time', ''];
+  lines.push('| tools | req/s c=32 | ×1 tool | p99 ms | RSS after start MiB | peak RSS MiB |', '|--:|--:|--:|--:|--:|--:|');
+  for (const row of sc.serve) {
+    lines.push(`| ${fmt(row.tools)} | ${fmt(row.rps)} | ${fmt(row.rps / sc.serve[0].rps, 2)} | ${fmt(row.p99Ms, 2)} | ${fmt(row.startRssMiB)} | ${fmt(row.peakRssMiB)} |`);
+  }
+  lines.push('', '| tools | fresh generation (s, CLI process) | ms per tool | ×per tool of the smallest |', '|--:|--:|--:|--:|');
+  for (const row of sc.generate) lines.push(`| ${fmt(row.tools)} | ${fmt(row.seconds, 2)} | ${fmt(row.msPerTool, 2)} | ${fmt(row.msPerTool / sc.generate[0].msPerTool, 2)} |`);
+  lines.push('');
+  return lines;
 }
 
 function renderGeneration(g, settings) {

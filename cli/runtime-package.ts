@@ -9,11 +9,12 @@
  * optional dependency, so installing the CLI tarball works while the registry lacks the runtime);
  * failing that, `npm pack` of the runtime installed beside the CLI.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from './output.js';
 
@@ -38,14 +39,72 @@ async function pack(packageDir: string, builtFile: string, toolkit: string): Pro
   if (!existsSync(join(packageDir, builtFile))) {
     throw new UserError(`${join(packageDir, builtFile)} is missing: run \`npm run build\` in ${toolkit} first.`);
   }
+  // `npm pack` takes seconds (an npm process per package, twice per new project from a checkout);
+  // the same package contents give the same tarball, so it is packed once per contents.
+  const cacheDir = join(tmpdir(), 'mcpforge-pack-cache');
+  const key = packageFingerprint(packageDir);
+  const cached = await readCachedPack(cacheDir, key);
+  if (cached) return cached;
   const out = await mkdtemp(join(tmpdir(), 'mcpforge-pack-'));
   try {
     // --ignore-scripts: the packages' prepack builds from source, which an installed copy has not.
     const { stdout } = await execa('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: packageDir });
     const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
-    return vendored(filename, await readFile(join(out, filename)));
+    const content = await readFile(join(out, filename));
+    await writeCachedPack(cacheDir, key, filename, content);
+    return vendored(filename, content);
   } finally {
     await rm(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What `npm pack` would put in the tarball, as paths, sizes and modification times: the manifest,
+ * the README/LICENSE npm always adds, and everything under the `files` entries. A rebuild, an edit
+ * or a version bump changes it.
+ */
+export function packageFingerprint(packageDir: string): string {
+  const hash = createHash('sha256').update(packageDir);
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { files?: string[] };
+  const roots = ['package.json', ...readdirSync(packageDir).filter((name) => /^(readme|license|licence|changelog)/i.test(name)), ...(manifest.files ?? [])];
+  const visit = (path: string): void => {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return; // a `files` entry that does not exist is not packed either
+    }
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path).sort()) visit(join(path, name));
+      return;
+    }
+    hash.update(`${relative(packageDir, path)}\0${stat.size}\0${stat.mtimeMs}\n`);
+  };
+  for (const root of roots) visit(join(packageDir, root));
+  return hash.digest('hex');
+}
+
+async function readCachedPack(cacheDir: string, key: string): Promise<VendoredPackage | undefined> {
+  try {
+    const { filename } = JSON.parse(await readFile(join(cacheDir, `${key}.json`), 'utf8')) as { filename: string };
+    return vendored(filename, await readFile(join(cacheDir, `${key}.tgz`)));
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeCachedPack(cacheDir: string, key: string, filename: string, content: Buffer): Promise<void> {
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    // Tarball first, then its index entry, each renamed into place: a concurrent reader sees a
+    // whole entry or none.
+    const unique = `${process.pid}-${Date.now()}`;
+    await writeFile(join(cacheDir, `${key}.tgz.${unique}`), content);
+    await rename(join(cacheDir, `${key}.tgz.${unique}`), join(cacheDir, `${key}.tgz`));
+    await writeFile(join(cacheDir, `${key}.json.${unique}`), JSON.stringify({ filename }));
+    await rename(join(cacheDir, `${key}.json.${unique}`), join(cacheDir, `${key}.json`));
+  } catch {
+    // A cache that cannot be written only costs the next project another `npm pack`.
   }
 }
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 
 describe('npm run bench -- --quick', () => {
-  it('runs the HTTP, cold-start and generation benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
+  it('runs the HTTP, cold-start, generation and scaling benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-')), 'quick.json');
     const stdout = execFileSync('npm', ['run', 'bench', '--', '--quick', '--json', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 590_000 });
     expect(stdout).toContain('## tools/call over Streamable HTTP, concurrency 32');
@@ -18,7 +18,7 @@ describe('npm run bench -- --quick', () => {
     expect(report.quick).toBe(true);
 
     const ids = report.http.contenders.map((c: { id: string }) => c.id);
-    expect(ids).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-1-novalidation', 'mcpforge-100']);
+    expect(ids).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-1-novalidation', 'mcpforge-1-apikey', 'mcpforge-100-apikey']);
     for (const conc of ['1', '32']) {
       for (const id of ids) {
         const s = report.http.stats[conc][id];
@@ -54,6 +54,19 @@ describe('npm run bench -- --quick', () => {
     expect(gen['openapi-mcp-generator'].tools).toBe(gen.mcpforge.tools);
     expect(report.generation.noop.seconds.median).toBeGreaterThan(0);
     expect(report.generation.noop.output).toContain('up to date');
+
+    // Scaling (quick: 1 and 100 tools served, 10 and 100 generated): every size produced numbers,
+    // and the API-key contenders were really authenticated (a request without the key is refused
+    // before timing, see verify()).
+    expect(stdout).toContain('## Scaling: tool count');
+    expect(report.scaling.serve.map((r: { tools: number }) => r.tools)).toEqual([1, 100]);
+    for (const r of report.scaling.serve) {
+      expect(r.rps, `${r.tools} tools`).toBeGreaterThan(0);
+      expect(r.errors, `${r.tools} tools`).toBe(0);
+      expect(r.peakRssMiB, `${r.tools} tools`).toBeGreaterThan(10);
+    }
+    expect(report.scaling.generate.map((r: { tools: number }) => r.tools)).toEqual([10, 100]);
+    for (const r of report.scaling.generate) expect(r.seconds, `${r.tools} tools`).toBeGreaterThan(0);
 
     expect(report.checks.length).toBeGreaterThan(5);
     for (const c of report.checks) expect(Number.isFinite(c.value), c.figure).toBe(true);
