@@ -116,6 +116,14 @@ const corpus: Case[] = [
   ['arguments is an array', headers('echo'), call('echo', [1, 2]), false],
   ['arguments is null', headers('echo'), call('echo', null), false],
   ['id null', headers('echo'), call('echo', { text: 'x' }, null), false],
+  // The same headers and envelope as 'ok echo' (whose verdict the fast path remembers), with a
+  // JSON-RPC shape the SDK refuses: never served from the remembered verdict.
+  ['fractional id, envelope seen before', headers('echo'), call('echo', { text: 'x' }, 1.5), false],
+  ['id beyond safe integers, envelope seen before', headers('echo'), call('echo', { text: 'x' }, 2 ** 60), false],
+  ['id an object, envelope seen before', headers('echo'), call('echo', { text: 'x' }, { a: 1 }), false],
+  ['jsonrpc 1.0, envelope seen before', headers('echo'), { ...call('echo', { text: 'x' }), jsonrpc: '1.0' }, false],
+  ['extra top-level key, envelope seen before', headers('echo'), { ...call('echo', { text: 'x' }), result: {} }, false],
+  ['params name differs from Mcp-Name, envelope seen before', headers('echo'), call('explode', { mode: 'tool' }), false],
   ['method differs from header', headers('echo'), { ...call('echo', { text: 'x' }), method: 'tools/list' }, false],
   ['notification', headers(undefined, { 'mcp-method': 'notifications/cancelled' }), { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, _meta: envelope() } }, false],
   ['body not JSON', headers('echo'), '{"jsonrpc":', false],
