@@ -24,7 +24,7 @@ import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
-import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
+import { callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import { answeringInput, createRequestStateCodec, requestStateVerifier } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
@@ -37,6 +37,8 @@ import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
+import { traceParentOf, type RequestTrace, type Tracing } from '../telemetry/index.js';
+import { edgeOfContext } from '../core/edge.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 
 export interface ServerDeps<DB = unknown> {
@@ -50,6 +52,8 @@ export interface ServerDeps<DB = unknown> {
   metrics?: Metrics;
   /** Rate limits and idempotency keys around every tool call; defaults to an in-memory limiter over `db`. */
   guard?: CallGuard;
+  /** Spans per request, validation and handler (see `telemetry`); absent = tracing off, nothing to pay. */
+  tracing?: Tracing;
 }
 
 export interface PoolOptions {
@@ -227,10 +231,35 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
    */
-  async function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+  function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+    const tracing = options.deps.tracing;
+    if (!tracing) return callTool(t, args, sdkCtx, undefined, newRequestId());
+    // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.
+    const requestId = newRequestId();
+    const requestTrace = tracing.startRequest({
+      method: 'tools/call',
+      name: t.entry.name,
+      subject: callerOf(deps, sdkCtx).subject,
+      transport: edgeOfContext(sdkCtx)?.transport ?? 'stdio',
+      requestId,
+      parent: traceParentOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, edgeOfContext(sdkCtx)),
+    });
+    return requestTrace.run(() => callTool(t, args, sdkCtx, requestTrace, requestId)).then(
+      (result) => {
+        requestTrace.end(traceOutcomeOf(result));
+        return result;
+      },
+      (error: unknown) => {
+        requestTrace.end('error', error);
+        throw error;
+      },
+    );
+  }
+
+  async function callTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, requestTrace: RequestTrace | undefined, requestId: string): Promise<ToolResult> {
     const { entry } = t;
     const started = performance.now();
-    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
+    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
     let outcome: CallOutcome | undefined = 'ok';
     try {
       try {
@@ -243,7 +272,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       }
       const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
       const validate = policy.inputValidator(entry, tool.validateInput);
-      if (!validate(args)) {
+      if (!(requestTrace ? requestTrace.span('validate', () => validate(args)) : validate(args))) {
         outcome = 'invalid';
         return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
       }
@@ -253,7 +282,13 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
         answeringInput(() =>
           guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
+            toolResult(
+              entry,
+              await (requestTrace ? requestTrace.span('handler', () => tool.definition.handler(args, ctx)) : tool.definition.handler(args, ctx)),
+              outputValidator,
+              ctx.log,
+              ctx.requestId,
+            ),
           ),
           requestState,
         ),
@@ -346,6 +381,13 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     },
   });
   return factory;
+}
+
+/** The outcome a request span records: `ok`, or the error code the policy stage put on the result. */
+function traceOutcomeOf(result: ToolResult): string {
+  if (!result.isError) return 'ok';
+  const code = (result._meta?.['mcpforge/error'] as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'error';
 }
 
 function argsSchemaFromArguments(entry: PromptManifestEntry): JsonSchemaObject {
