@@ -38,6 +38,7 @@ import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
 import { traceParentOf, type RequestTrace, type Tracing } from '../telemetry/index.js';
+import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { edgeOfContext } from '../core/edge.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 
@@ -54,6 +55,8 @@ export interface ServerDeps<DB = unknown> {
   guard?: CallGuard;
   /** Spans per request, validation and handler (see `telemetry`); absent = tracing off, nothing to pay. */
   tracing?: Tracing;
+  /** Where unhandled handler errors are reported besides the /metrics count (e.g. the Sentry reporter). */
+  errorReporters?: readonly ErrorReporter[];
 }
 
 export interface PoolOptions {
@@ -111,6 +114,8 @@ export interface ServerFactory {
    */
   readonly rateLimited: boolean;
   readonly stats: PoolStats;
+  /** Unhandled handler errors by fingerprint; `flush` sends what reporters queued (shutdown). */
+  readonly errors: ErrorTracker;
 }
 
 type ToolResult = CallToolResult;
@@ -173,6 +178,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       registry: metrics.registry,
     });
   const cancellations = options.cancellations ?? createCancellations();
+  // Unhandled handler errors: fingerprinted and counted in /metrics, then reported (telemetry/errors.ts).
+  const errors = createErrorTracker({ registry: metrics.registry, reporters: options.deps.errorReporters ?? [], logger });
   // Argument limits, rate limits, timeouts and the audit trail around every call (limits/policy.ts).
   const policy = createCallPolicy({
     cancellations,
@@ -181,6 +188,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     manifest,
     logger,
     registry: metrics.registry,
+    errors,
     db: deps.db,
     dialect: deps.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite',
     ...(guard.limiter ? { limiter: guard.limiter } : {}),
@@ -373,6 +381,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     cancellations: { value: cancellations, enumerable: true },
     rateLimited: { value: policy.limits.perCallerPerMinute > 0 || Object.values(manifest.tools).some((t) => t.rateLimit !== undefined), enumerable: true },
     stats: { get: () => pool.stats, enumerable: true },
+    errors: { value: errors, enumerable: true },
     warm: { value: (count: number, era: Era = 'modern') => pool.warm(count, era) },
     abortAll: {
       value(reason = 'server shutting down') {

@@ -24,7 +24,7 @@ import { checkScopeWindows } from './authz.js';
 import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import type { HttpAuthGate } from '../auth/http.js';
-import { startTracing, type Tracing } from '../telemetry/index.js';
+import { startErrorReporters, startTracing, type Tracing } from '../telemetry/index.js';
 
 /** How long a shutdown waits for log lines still being written to stderr. */
 const LOG_FLUSH_TIMEOUT_MS = 1000;
@@ -158,6 +158,11 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         metrics,
         cache: tracedCache(tracing, redis ? createRedisCache(redis) : createMemoryCache(), redis ? 'redis' : 'memory'),
         ...(tracing ? { tracing } : {}),
+        // SENTRY_DSN: unhandled handler errors also go to Sentry (loaded only then).
+        errorReporters: await startErrorReporters({
+          ...(config.telemetry.sentryDsn === undefined ? {} : { sentryDsn: config.telemetry.sentryDsn }),
+          release: `${options.manifest.name}@${options.manifest.version}`,
+        }),
         guard: createCallGuard({
           db: storage.db,
           dialect: storage.dialect,
@@ -202,6 +207,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       factory.abortAll(reason);
       if (stdio) await stdio.close().catch(() => {});
       await detachCancellations?.().catch(() => {});
+      await factory.errors.flush();
       await storage.close();
       await redis?.close().catch(() => {});
       // The last spans, then the logs.

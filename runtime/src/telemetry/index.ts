@@ -23,6 +23,7 @@
  */
 import type { Edge } from '../core/edge.js';
 import type { TraceCarrier, Tracing, TracingOptions } from './types.js';
+import type { ErrorReporter } from './errors.js';
 
 export type { RequestSpanInfo, RequestTrace, TraceCarrier, Tracing, TracingOptions } from './types.js';
 
@@ -43,6 +44,24 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     );
   }
   return otel.createOtelTracing({ ...options, endpoint: options.endpoint });
+}
+
+export { createErrorTracker, fingerprintOf, topFrameOf, HANDLER_ERRORS_METRIC } from './errors.js';
+export type { ErrorEvent, ErrorReporter, ErrorTracker, ErrorTrackerOptions } from './errors.js';
+
+/**
+ * The reporters the settings ask for: a Sentry-compatible one when `SENTRY_DSN` is set (loads the
+ * optional `@sentry/node` then, and only then), else none (errors are still counted in /metrics).
+ */
+export async function startErrorReporters(options: { sentryDsn?: string; release?: string; serverName?: string }): Promise<ErrorReporter[]> {
+  if (!options.sentryDsn) return [];
+  let sentry: typeof import('./sentry.js');
+  try {
+    sentry = await import('./sentry.js');
+  } catch (error) {
+    throw new Error(`SENTRY_DSN is set but @sentry/node could not be loaded (${(error as Error).message}); install it in the project (npm install @sentry/node) or unset SENTRY_DSN`, { cause: error });
+  }
+  return [sentry.createSentryReporter({ dsn: options.sentryDsn, ...(options.release ? { release: options.release } : {}), ...(options.serverName ? { serverName: options.serverName } : {}) })];
 }
 
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
