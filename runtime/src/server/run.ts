@@ -6,7 +6,7 @@
  * stop accepting, let in-flight calls finish (bounded), close the database, flush logs, exit 0.
  */
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
-import { abandonLogger, closeLogger, createLogger, createMetrics } from '../observability/index.js';
+import { abandonLogger, closeLogger, createLogger, createMetrics, registerDatabaseHealth } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
 import { createCallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
@@ -137,6 +137,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       throw new Error('MCP_MIGRATE=only: migrations applied, not serving');
     }
     const metrics = createMetrics({ processMetrics: config.transport === 'http' });
+    registerDatabaseHealth(metrics.registry, () => storage.check());
     if (config.redisUrl) {
       redis = await connectRedis({ url: config.redisUrl, prefix: config.redisKeyPrefix, logger, registry: metrics.registry });
     }
