@@ -24,7 +24,7 @@ import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
-import { callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
+import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import { answeringInput, createRequestStateCodec, requestStateVerifier } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
@@ -37,9 +37,9 @@ import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
-import { traceParentOf, type RequestTrace, type Tracing } from '../telemetry/index.js';
+import type { RequestTrace, Tracing } from '../telemetry/index.js';
+import { startRequestTrace } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
-import { edgeOfContext } from '../core/edge.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 
 export interface ServerDeps<DB = unknown> {
@@ -244,14 +244,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     if (!tracing) return callTool(t, args, sdkCtx, undefined, newRequestId());
     // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.
     const requestId = newRequestId();
-    const requestTrace = tracing.startRequest({
-      method: 'tools/call',
-      name: t.entry.name,
-      subject: callerOf(deps, sdkCtx).subject,
-      transport: edgeOfContext(sdkCtx)?.transport ?? 'stdio',
-      requestId,
-      parent: traceParentOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, edgeOfContext(sdkCtx)),
-    });
+    const requestTrace = startRequestTrace(tracing, 'tools/call', t.entry.name, deps, sdkCtx, requestId);
     return requestTrace.run(() => callTool(t, args, sdkCtx, requestTrace, requestId)).then(
       (result) => {
         requestTrace.end(traceOutcomeOf(result));
@@ -328,7 +321,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   });
   const resources = Object.entries(manifest.resources).map(([key, entry]) => ({ entry, resource: loaded.resources.get(key)! }));
   // Resources and prompts: scope check, audit and error mapping around their handlers (entries.ts).
-  const entries = createEntryRegistrar({ deps, authz, policy });
+  const entries = createEntryRegistrar({ deps, authz, policy, ...(options.deps.tracing ? { tracing: options.deps.tracing } : {}) });
 
   function build(): McpServer {
     const server = new McpServer(

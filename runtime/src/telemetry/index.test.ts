@@ -12,19 +12,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDefineTool, type Manifest, type ServerModules } from '../server/contract.js';
+import { createDefinePrompt, createDefineResource, createDefineTool, type Manifest, type ServerModules } from '../server/contract.js';
 import { runServer, type RunningServer } from '../server/run.js';
 import { createServerFactory } from '../server/factory.js';
 import { createDatabase } from '../storage/index.js';
 import { createLogger } from '../observability/index.js';
 import { standaloneValidator } from '../testing/index.js';
-import { connectChannel, PV_MODERN, readAnswer } from '../__fixtures__/pipeline.js';
+import { connectChannel, connectWebSocket, openSession, PV_MODERN, readAnswer, startPipeline, tokenTable } from '../__fixtures__/pipeline.js';
 import { freshPostgresDatabase, freshRedisPrefix, postgresAvailable, redisAvailable, REDIS_TEST_URL } from '../__fixtures__/services.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../__fixtures__/otlp-receiver.js';
 import { startTracing, traceParentOf } from './index.js';
 
 type Tools = { lookup: { input: { id: number; password?: string }; output: undefined } };
 const defineTool = createDefineTool<Tools, { items: { id: number; label: string } }>();
+const defineResource = createDefineResource<{ readme: { params: Record<string, never>; data: undefined } }, unknown>();
+const definePrompt = createDefinePrompt<{ hello: { args: Record<string, never> } }, unknown>();
 let upstreamUrl = '';
 const upstreamSaw: Array<string | undefined> = [];
 
@@ -40,8 +42,8 @@ const manifest: Manifest = {
       inputSchema: { type: 'object', properties: { id: { type: 'integer' }, password: { type: 'string', 'x-sensitive': true } }, required: ['id'] },
     },
   },
-  resources: {},
-  prompts: {},
+  resources: { readme: { name: 'readme', uri: 'traced://readme', template: false, variables: [], mimeType: 'text/plain' } },
+  prompts: { hello: { name: 'hello', description: 'Says hello', arguments: [] } },
 };
 
 const modules: ServerModules = {
@@ -58,8 +60,8 @@ const modules: ServerModules = {
       validateInput: async () => ({ default: standaloneValidator(manifest.tools.lookup!.inputSchema) }),
     },
   },
-  resources: {},
-  prompts: {},
+  resources: { readme: { handler: async () => ({ default: defineResource('readme', { read: () => 'hi' }) }) } },
+  prompts: { hello: { handler: async () => ({ default: definePrompt('hello', () => 'Say hello.') }) } },
 };
 
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -222,10 +224,59 @@ describe('tracing on the stdio channel (trace context from _meta)', () => {
       const db = spans.find((s) => s.name === 'db SELECT' && s.traceId === traceId)!;
       expect(db.attributes['db.system.name']).toBe('sqlite');
       expect(requests.find((s) => s.traceId !== traceId)!.parentSpanId).toBe('');
+      // Resource reads and prompt gets have their request span too.
+      const other = hex(16);
+      await connection.request('resources/read', { uri: 'traced://readme', _meta: { traceparent: `00-${other}-${parent}-01` } });
+      await connection.request('prompts/get', { name: 'hello', _meta: { traceparent: `00-${other}-${parent}-01` } });
+      await tracing.flush();
+      const entries = await receiver.waitFor((all) => all.filter((s) => s.traceId === other).length >= 2);
+      expect(entries.filter((s) => s.traceId === other).map((s) => [s.name, s.parentSpanId, s.attributes['mcp.outcome']])).toEqual(
+        expect.arrayContaining([
+          ['resources/read readme', parent, 'ok'],
+          ['prompts/get hello', parent, 'ok'],
+        ]),
+      );
       await connection.close();
     } finally {
       await tracing.shutdown();
       await storage.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('tracing on stateful sessions and WebSocket (authenticated caller)', () => {
+  it('the session keeps the HTTP traceparent; WebSocket messages carry theirs in _meta; the subject is recorded, never the token', async () => {
+    const receiver = await startOtlpReceiver();
+    const tracing = (await startTracing({ endpoint: receiver.url, serviceName: 'pipeline-traced' }))!;
+    const token = 'tok-alice-0123456789';
+    const pipeline = await startPipeline({ sessions: true, tracing, authenticate: tokenTable({ [token]: { subject: 'alice', scopes: ['notes:admin'] } }).authenticate });
+    try {
+      const session = await openSession(pipeline.http.url, token);
+      expect(session.id).toBeTruthy();
+      const viaSession = hex(16);
+      const parent = hex(8);
+      const res = await session.raw({
+        method: 'POST',
+        headers: { traceparent: `00-${viaSession}-${parent}-01` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'secret_echo', arguments: { text: 'sshh-secret-text' } } }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      const ws = await connectWebSocket(pipeline.wsUrl, token);
+      const viaWs = hex(16);
+      await ws.request('tools/call', { name: 'secret_echo', arguments: { text: 'sshh-secret-text' }, _meta: { traceparent: `00-${viaWs}-${parent}-01` } });
+      await ws.close();
+      await tracing.flush();
+      const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === viaSession) && all.some((s) => s.traceId === viaWs));
+      const sessionSpan = spans.find((s) => s.traceId === viaSession && s.name === 'tools/call secret_echo')!;
+      expect(sessionSpan).toMatchObject({ parentSpanId: parent, attributes: { 'mcp.transport': 'session', 'enduser.id': 'alice' } });
+      const wsSpan = spans.find((s) => s.traceId === viaWs && s.name === 'tools/call secret_echo')!;
+      expect(wsSpan).toMatchObject({ parentSpanId: parent, attributes: { 'mcp.transport': 'websocket', 'enduser.id': 'alice' } });
+      expect(JSON.stringify(spans)).not.toMatch(/sshh-secret-text|tok-alice/);
+    } finally {
+      await pipeline.close();
+      await tracing.shutdown();
       await receiver.close();
     }
   });
