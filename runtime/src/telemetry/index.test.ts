@@ -53,7 +53,10 @@ const modules: ServerModules = {
         default: defineTool('lookup', async (input, ctx) => {
           const rows = await ctx.db.selectFrom('items').select(['id', 'label']).where('id', '=', input.id).execute();
           await ctx.cache.set(`item:${input.id}`, rows, 30);
-          const upstream = (await (await fetch(upstreamUrl)).json()) as { ok: boolean };
+          // The upstream client `mcpforge import openapi` writes (templates/openapi/client.ts), as imported tools call it.
+          const upstream = upstreamUrl.startsWith('http')
+            ? await upstreamClient.callUpstream<{ ok: boolean }>(api(), ctx, {}, { method: 'GET', path: '/thing', output: 'json' })
+            : ((await (await fetch(upstreamUrl)).json()) as { ok: boolean });
           return JSON.stringify({ rows: rows.length, upstream: upstream.ok });
         }),
       }),
@@ -65,6 +68,14 @@ const modules: ServerModules = {
 };
 
 const hex = (n: number) => randomBytes(n).toString('hex');
+
+/** templates/openapi/client.ts, loaded by path (it is a project template, outside the runtime's sources). */
+interface UpstreamClient {
+  callUpstream<T>(api: object, ctx: { signal: AbortSignal }, input: object, op: { method: string; path: string; output: 'json' }): Promise<T>;
+}
+const clientPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates', 'openapi', 'client.ts');
+const upstreamClient = (await import(clientPath)) as UpstreamClient;
+const api = () => ({ title: 'Upstream', baseUrlEnv: 'TRACED_UPSTREAM_URL', defaultBaseUrl: upstreamUrl.replace(/\/thing$/, ''), timeoutEnv: 'TRACED_UPSTREAM_TIMEOUT_MS', defaultTimeoutMs: 5000, securitySchemes: {} });
 const services = (await postgresAvailable()) && (await redisAvailable());
 
 describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch)', () => {
@@ -151,7 +162,7 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
       .then((spans) => spans.filter((s) => s.traceId === traceId));
   }
 
-  it('one call is one connected trace: traceparent header → tools/call → validate, handler → db, cache, upstream (with traceparent)', async () => {
+  it('one call is one connected trace: traceparent header → tools/call → validate, handler → db, cache, upstream via the imported-OpenAPI client (with traceparent)', async () => {
     const traceId = hex(16);
     const callerSpan = hex(8);
     const answer = await call({ traceparent: `00-${traceId}-${callerSpan}-01` });
