@@ -97,6 +97,10 @@ else
 fi
 command -v redis-server >/dev/null 2>&1 || missing+=("redis-server binary for the fault test (Debian: apt-get install redis-server)")
 
+# --- promtool (checks deploy/prometheus/alerts.yml; Debian ships it with the prometheus package) ---
+command -v promtool >/dev/null 2>&1 || apt_install prometheus || true
+command -v promtool >/dev/null 2>&1 || missing+=("promtool for the alert rules check (Debian: apt-get install prometheus)")
+
 if ((${#missing[@]} > 0)); then
   say "NOT AVAILABLE — the tests that need these will fail in CI and be skipped elsewhere:"
   for m in "${missing[@]}"; do say "  - $m"; done

@@ -53,7 +53,7 @@ describe('compose.yaml', () => {
 
   it('has replicas, postgres, redis, nginx, health checks and a migration step the app waits for', () => {
     const doc = parse(file('compose.yaml'), { merge: true }) as { services: Record<string, Record<string, any>> };
-    expect(Object.keys(doc.services).sort()).toEqual(['app', 'migrate', 'nginx', 'postgres', 'redis']);
+    expect(Object.keys(doc.services).sort()).toEqual(['app', 'grafana', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis']);
     expect(doc.services.app!.deploy.replicas).toBe(3);
     expect(doc.services.app!.depends_on.migrate.condition).toBe('service_completed_successfully');
     expect(doc.services.app!.environment.MCP_MIGRATE).toBe('skip');
@@ -84,6 +84,8 @@ describe('Kubernetes manifests', () => {
     'deploy/k8s/secret.yaml': 'kubernetes-models/v1/Secret',
     'deploy/k8s/migrate-job.yaml': 'kubernetes-models/batch/v1/Job',
     'deploy/k8s/migrate-secret.yaml': 'kubernetes-models/v1/Secret',
+    'deploy/k8s/servicemonitor.yaml': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+    'deploy/k8s/prometheusrule.yaml': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
   };
 
   it('renders exactly these manifests', () => {
@@ -110,6 +112,72 @@ describe('Kubernetes manifests', () => {
     expect(doc.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     container.ports[0].containerPort = 'three thousand';
     expect(() => new Deployment(doc).validate()).toThrow();
+  });
+});
+
+describe('monitoring stack', () => {
+  type Rules = { groups: Array<{ name: string; rules: Array<Record<string, unknown>> }> };
+
+  it('compose: Prometheus scrapes every replica of every service with the metrics credential; Grafana is provisioned', () => {
+    const doc = parse(file('compose.yaml'), { merge: true }) as { services: Record<string, Record<string, any>>; secrets: Record<string, { file: string }> };
+    const prometheus = doc.services.prometheus!;
+    expect(prometheus.volumes).toEqual(expect.arrayContaining(['./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro']));
+    expect(prometheus.secrets).toEqual(['metrics-token']);
+    expect(doc.secrets['metrics-token']!.file).toBe('./deploy/prometheus/metrics-token');
+    expect(rendered.deployment.has('deploy/prometheus/metrics-token')).toBe(true);
+    expect(doc.services.grafana!.volumes).toEqual(expect.arrayContaining(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
+    // Never published to every interface.
+    expect(doc.services.grafana!.ports).toEqual(['127.0.0.1:3001:3000']);
+    expect(doc.services.app!.environment).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: '${OTEL_EXPORTER_OTLP_ENDPOINT:-}', SENTRY_DSN: '${SENTRY_DSN:-}' });
+    const scrape = (parse(file('deploy/prometheus/prometheus.yml')) as { scrape_configs: Array<Record<string, any>>; rule_files: string[] }).scrape_configs[0]!;
+    expect(scrape.job_name).toBe('notes');
+    expect(scrape.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/metrics-token' });
+    // DNS service discovery: one target per replica (the service name resolves to each of them).
+    expect(scrape.dns_sd_configs).toEqual([{ names: ['app'], type: 'A', port: 9464 }]);
+    const grouped = renderProductionTemplates(TOOLKIT_ROOT, { name: 'notes', replicas: 2, groups: { admin: {} } }).then((r) => parse(r.deployment.get('deploy/prometheus/prometheus.yml')!) as { scrape_configs: Array<Record<string, any>> });
+    return expect(grouped.then((g) => g.scrape_configs[0]!.dns_sd_configs.map((d: { names: string[] }) => d.names[0]))).resolves.toEqual(['app', 'app-admin']);
+  });
+
+  it('Grafana provisioning: the Prometheus datasource and a dashboard provider pointing at the mounted folder', () => {
+    const ds = parse(file('deploy/grafana/provisioning/datasources/prometheus.yml')) as { datasources: Array<Record<string, unknown>> };
+    expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', uid: 'prometheus', url: 'http://prometheus:9090' });
+    const providers = parse(file('deploy/grafana/provisioning/dashboards/mcp.yml')) as { providers: Array<{ options: { path: string } }> };
+    expect(providers.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
+    const dashboard = JSON.parse(file('deploy/grafana/dashboards/mcp-server.json')) as { panels: Array<{ title: string; datasource: { uid: string } }> };
+    expect(dashboard.panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Request rate by tool', 'Error rate by tool', 'Latency p50 / p95 / p99 by tool', 'Rate-limited calls by tool', 'Auth and security events', 'PostgreSQL', 'Redis', 'Task queue depth by tool']),
+    );
+    expect(new Set(dashboard.panels.map((p) => p.datasource.uid))).toEqual(new Set(['prometheus']));
+  });
+
+  it('the PrometheusRule carries exactly the rules of deploy/prometheus/alerts.yml, and the ServiceMonitor scrapes the metrics port with the credential', () => {
+    const compose = parse(file('deploy/prometheus/alerts.yml')) as Rules;
+    const k8s = (parse(file('deploy/k8s/prometheusrule.yaml')) as { spec: Rules }).spec;
+    expect(k8s).toEqual(compose);
+    expect(compose.groups[0]!.rules.map((r) => r.alert)).toEqual(['McpHighErrorRate', 'McpHighLatencyP99', 'McpReplicaDown', 'McpRedisDown', 'McpDatabaseDown', 'McpAuditWriteFailures']);
+    const monitor = parse(file('deploy/k8s/servicemonitor.yaml')) as any;
+    expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics', authorization: { type: 'Bearer', credentials: { name: 'notes-secrets', key: 'MCP_METRICS_TOKEN', optional: true } } });
+    const service = parse(file('deploy/k8s/service.yaml')) as any;
+    expect(service.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics' });
+    // The CRD schema check can fail.
+    const { ServiceMonitor } = require('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor') as { ServiceMonitor: new (d: unknown) => { validate(): void } };
+    monitor.spec.endpoints[0].interval = 15;
+    expect(() => new ServiceMonitor(monitor).validate()).toThrow();
+  });
+});
+
+const hasPromtool = await servicesFor('the promtool check of deploy/prometheus/alerts.yml', ['promtool']);
+
+describe.skipIf(!hasPromtool)('promtool', () => {
+  it('promtool check rules accepts deploy/prometheus/alerts.yml and refuses a broken expression', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpforge-rules-'));
+    writeFileSync(join(dir, 'alerts.yml'), file('deploy/prometheus/alerts.yml'));
+    const ok = await execa('promtool', ['check', 'rules', join(dir, 'alerts.yml')], { reject: false, all: true });
+    expect(ok.exitCode, ok.all).toBe(0);
+    expect(ok.all).toMatch(/SUCCESS: 6 rules found/);
+    writeFileSync(join(dir, 'broken.yml'), file('deploy/prometheus/alerts.yml').replace('> 0.05', '> > 0.05'));
+    const broken = await execa('promtool', ['check', 'rules', join(dir, 'broken.yml')], { reject: false, all: true });
+    expect(broken.exitCode).not.toBe(0);
   });
 });
 

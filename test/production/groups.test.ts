@@ -104,7 +104,7 @@ describe('a spec with two groups, upgraded to production', () => {
     const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
     const doc = parse(files.get('compose.yaml')!, { merge: true }) as { services: Record<string, Record<string, any>> };
     expect(validate(doc), JSON.stringify(validate.errors, null, 2)).toBe(true);
-    expect(Object.keys(doc.services).sort()).toEqual(['app', 'app-reading', 'app-writing', 'migrate', 'nginx', 'postgres', 'redis']);
+    expect(Object.keys(doc.services).sort()).toEqual(['app', 'app-reading', 'app-writing', 'grafana', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis']);
     expect(doc.services.app!.deploy.replicas).toBe(3);
     expect(doc.services.app!.environment.MCP_GROUP).toBeUndefined();
     expect(doc.services['app-reading']!.deploy.replicas).toBe(3);
@@ -127,6 +127,8 @@ describe('a spec with two groups, upgraded to production', () => {
       ConfigMap: 'kubernetes-models/v1/ConfigMap',
       Secret: 'kubernetes-models/v1/Secret',
       Job: 'kubernetes-models/batch/v1/Job',
+      ServiceMonitor: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+      PrometheusRule: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
     };
     const objects = [...files].filter(([path]) => path.startsWith('deploy/k8s/')).flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS() as any));
     for (const object of objects) {
@@ -143,6 +145,9 @@ describe('a spec with two groups, upgraded to production', () => {
     expect(new Set(selectors).size).toBe(3);
     expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'notes-reading').spec.selector).toEqual(groupLabels('reading'));
     expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'notes-writing').spec).toMatchObject({ minReplicas: 2, scaleTargetRef: { name: 'notes-writing' } });
+    // Every group's Service has the metrics port the one ServiceMonitor (selecting the app label) scrapes.
+    for (const service of objects.filter((o) => o.kind === 'Service')) expect(service.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics' });
+    expect(objects.find((o) => o.kind === 'ServiceMonitor').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'notes' });
   });
 
   it.skipIf(!hasNginx)('deploy/nginx.conf routes /mcp/<group> to the group\'s upstream and passes nginx -t', async () => {

@@ -173,6 +173,8 @@ export interface PipelineOptions {
   maxSessionsPerCaller?: number;
   /** Shared cancellations registry (tests of cross-replica cancel attach Redis to it). */
   cancellations?: import('../cancel/index.js').Cancellations;
+  /** Traces requests (telemetry tests). */
+  tracing?: import('../telemetry/index.js').Tracing;
 }
 
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
@@ -188,7 +190,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const logger = createLogger({ level: 'info', destination: sink });
   const metrics = createMetrics();
   const manifest = options.manifest ?? pipelineManifest;
-  const factory = await createServerFactory({ manifest, modules: pipelineModules(), deps: { db: storage.db, logger, metrics }, ...(options.cancellations ? { cancellations: options.cancellations } : {}) });
+  const factory = await createServerFactory({ manifest, modules: pipelineModules(), deps: { db: storage.db, logger, metrics, ...(options.tracing ? { tracing: options.tracing } : {}) }, ...(options.cancellations ? { cancellations: options.cancellations } : {}) });
   const http = await startHttpServer(factory, {
     port: 0,
     logger,

@@ -122,7 +122,7 @@ export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res:
  */
 export async function reauthenticate(gate: HttpAuthGate, req: IncomingMessage, transport: Edge['transport']): Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }> {
   const outcome = await gate.authenticate(req);
-  if (outcome.ok) return { ok: true, authInfo: toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, newEdge(transport, req.socket.remoteAddress)) };
+  if (outcome.ok) return { ok: true, authInfo: toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, newEdge(transport, req.socket.remoteAddress, req.headers)) };
   gate.onRejected?.(outcome.rejection);
   return { ok: false, reason: `credential no longer accepted: ${outcome.rejection.description}` };
 }

@@ -41,9 +41,20 @@ describe('config', () => {
       limits: {},
       auditLog: true,
       fastPath: true,
+      // Tracing and error reporting off (telemetry module).
+      telemetry: { serviceName: 'notes' },
       // Auth mode none: nothing required, only defaults (auth/config.ts).
       auth: { jwtAudience: [], clockSkewSeconds: 30, authorizationServers: [] },
     });
+  });
+
+  it('telemetry: OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on; bad URLs and DSNs fail at start, the DSN never printed', () => {
+    expect(load([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'svc' }).telemetry).toEqual({ otlpEndpoint: 'http://collector:4318', serviceName: 'svc' });
+    const dsn = 'https://abc123@sentry.internal/42';
+    expect(load([], { SENTRY_DSN: dsn }).telemetry).toEqual({ serviceName: 'notes', sentryDsn: dsn });
+    const bad = problems([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', SENTRY_DSN: 'not a dsn secretvalue' });
+    expect(bad).toEqual([expect.stringContaining('OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318: must be an http:// or https:// URL'), 'SENTRY_DSN: must be a DSN like https://<key>@<host>/<project id>']);
+    expect(bad.join('\n')).not.toContain('secretvalue');
   });
 
   it('auth variables: checked for the spec\'s mode, secrets named but never printed', () => {

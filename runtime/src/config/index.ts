@@ -100,6 +100,8 @@ export interface RuntimeConfig {
   auditLog: boolean;
   /** `MCP_FAST_PATH`: the HTTP tools/call fast path (default on; off sends every request through the SDK). */
   fastPath: boolean;
+  /** Tracing and error reporting (telemetry module): OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off), OTEL_SERVICE_NAME, SENTRY_DSN (a secret). */
+  telemetry: { otlpEndpoint?: string; serviceName: string; sentryDsn?: string };
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -214,6 +216,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   }
 
   const metrics = checkMetrics(values, transport, port, problems);
+  const telemetry = checkTelemetry(values, sources.name, problems);
   const tls = checkTls(values, problems);
   // Secrets are named, never printed, in these problems.
   const auth = readAuthConfig(env, sources.authMode ?? 'none', problems);
@@ -263,8 +266,25 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),
+      telemetry,
       auth,
     },
+  };
+}
+
+/** Tracing endpoint and error-reporting DSN: URLs checked here so a typo fails at start, not at the first export. */
+function checkTelemetry(values: SettingValues, name: string, problems: string[]): RuntimeConfig['telemetry'] {
+  const endpoint = values.text('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}: must be an http:// or https:// URL of an OTLP/HTTP receiver (for example http://otel-collector:4318)`);
+  }
+  const dsn = values.text('SENTRY_DSN');
+  // A DSN holds its key: named, never printed.
+  if (dsn !== undefined && !/^https?:\/\/[^\s@]+@[^\s/]+\/\S*\d+$/.test(dsn)) problems.push('SENTRY_DSN: must be a DSN like https://<key>@<host>/<project id>');
+  return {
+    serviceName: values.text('OTEL_SERVICE_NAME') ?? name,
+    ...(endpoint === undefined ? {} : { otlpEndpoint: endpoint }),
+    ...(dsn === undefined ? {} : { sentryDsn: dsn }),
   };
 }
 

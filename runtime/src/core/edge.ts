@@ -26,6 +26,13 @@ export interface Edge {
   readonly peer: string | undefined;
   /** Set by the policy stage when a call was refused by a rate limit: the transport answers 429 with this Retry-After. */
   retryAfterSeconds?: number;
+  /**
+   * W3C trace context of the HTTP request that carried the message (`traceparent`/`tracestate`
+   * headers), as the transport received them; the telemetry module parses them (a message's own
+   * `_meta.traceparent` wins).
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 /** The identity of every caller until an auth mode is configured. */
@@ -34,9 +41,15 @@ export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', sco
 /** What `AuthInfo.token` holds: the presented credential never travels past the authenticator. */
 export const REDACTED_TOKEN = '[not forwarded]';
 
-/** A new edge for a request from `remoteAddress` (undefined: a local pipe). */
-export function newEdge(transport: TransportKind, remoteAddress?: string): Edge {
-  return { transport, peer: remoteAddress === undefined ? undefined : `ip:${remoteAddress}` };
+/** A new edge for a request from `remoteAddress` (undefined: a local pipe), with its trace headers if any. */
+export function newEdge(transport: TransportKind, remoteAddress?: string, headers?: Readonly<Record<string, string | string[] | undefined>>): Edge {
+  const edge: { -readonly [K in keyof Edge]: Edge[K] } = { transport, peer: remoteAddress === undefined ? undefined : `ip:${remoteAddress}` };
+  const traceparent = headers?.traceparent;
+  if (typeof traceparent === 'string') {
+    edge.traceparent = traceparent;
+    if (typeof headers?.tracestate === 'string') edge.tracestate = headers.tracestate;
+  }
+  return edge;
 }
 
 /**
@@ -63,7 +76,13 @@ export function toAuthInfo(identity: AuthIdentity | undefined, edge: Edge | unde
 export function onTransport(authInfo: AuthInfo | undefined, transport: TransportKind): AuthInfo | undefined {
   const edge = edgeOfAuthInfo(authInfo);
   if (!authInfo || !edge || edge.transport === transport) return authInfo;
-  return { ...authInfo, extra: { ...authInfo.extra, edge: { transport, peer: edge.peer } } };
+  const moved: Edge = {
+    transport,
+    peer: edge.peer,
+    ...(edge.traceparent === undefined ? {} : { traceparent: edge.traceparent }),
+    ...(edge.tracestate === undefined ? {} : { tracestate: edge.tracestate }),
+  };
+  return { ...authInfo, extra: { ...authInfo.extra, edge: moved } };
 }
 
 /** The identity an `AuthInfo` made by `toAuthInfo` carries, if anyone authenticated. */

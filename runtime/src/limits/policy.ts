@@ -20,6 +20,7 @@ import { newRequestId } from '../server/context.js';
 import { toolErrorResult } from '../server/results.js';
 import { edgeOfContext, type Edge } from '../core/edge.js';
 import type { Cancellations } from '../cancel/index.js';
+import type { ErrorTracker } from '../telemetry/errors.js';
 import { callerKey, createCallLimiter, lazyAbortController, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
 
 /** Error codes a denial carries (scopes from the auth module, the sandbox). */
@@ -39,6 +40,8 @@ export interface CallPolicyOptions {
   limitOverrides?: Partial<Limits>;
   /** `MCP_AUDIT_TABLE` (unset: by dialect) and `MCP_AUDIT_LOG` (default on), from `RuntimeConfig`. */
   audit?: { table?: boolean; log?: boolean };
+  /** Unhandled handler errors go here (fingerprint, /metrics count, reporters; see telemetry/errors.ts). */
+  errors?: ErrorTracker;
 }
 
 export interface CallPolicy {
@@ -115,6 +118,12 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     if (!r) redactors.set(key, (r = createRedactor(schema)));
     return r;
   };
+
+  /** An error that is not a `ToolError` is a bug or an outage: fingerprinted, counted, reported (arguments redacted). */
+  function track(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, error: unknown): void {
+    if (!options.errors || isToolError(error)) return;
+    options.errors.capture({ tool: entry.name, error, requestId: ctx.requestId, subject: ctx.auth.subject, arguments: redactorOf(`tool:${entry.name}`, entry.inputSchema)(args) });
+  }
 
   function finish(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, edge: Edge | undefined, started: number, result: CallToolResult): CallToolResult {
     const code = errorCodeOf(result);
@@ -217,11 +226,13 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           release?.();
         }
       } catch (error) {
+        track(entry, args, ctx, error);
         result = toolErrorResult(error, ctx.log, ctx.requestId);
       }
       return finish(entry, args, ctx, edge, started, result);
     },
     failed(entry, args, ctx, error, started) {
+      track(entry, args, ctx, error);
       return finish(entry, args, ctx, undefined, started, toolErrorResult(error, ctx.log, ctx.requestId));
     },
     async around(kind, name, ctx, args, fn, schema) {

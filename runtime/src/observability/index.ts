@@ -6,7 +6,7 @@
  * servers in one process — tests, tool groups — do not collide.
  */
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type { Logger } from 'pino';
 import { LOG_LEVEL_NAMES } from '../config/settings.js';
@@ -177,4 +177,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       return registry.metrics();
     },
   };
+}
+
+/**
+ * `mcp_database_up`: 1 when the database answers a check at scrape time, 0 otherwise (the
+ * dashboard's PostgreSQL health and the DatabaseDown alert). The check runs only when Prometheus
+ * scrapes, bounded by the storage's own timeout.
+ */
+export function registerDatabaseHealth(registry: Registry, check: () => Promise<unknown>): void {
+  if (registry.getSingleMetric('mcp_database_up')) return;
+  new Gauge({
+    name: 'mcp_database_up',
+    help: '1 while the database answers a check (run at scrape time), 0 when it does not',
+    registers: [registry],
+    async collect() {
+      try {
+        await check();
+        this.set(1);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
 }

@@ -8,7 +8,9 @@
 import { ResourceTemplate, type GetPromptResult, type McpServer, type ReadResourceResult, type ScopeChallengeHandler, type ServerContext, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import type { CallPolicy } from '../limits/policy.js';
 import type { Authz } from './authz.js';
-import { createHandlerContext, type ContextDeps } from './context.js';
+import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
+import type { Tracing } from '../telemetry/index.js';
+import { traced } from './traced.js';
 import type { JsonSchemaObject, PromptManifestEntry, ResourceManifestEntry } from './contract.js';
 import { createRequestStateCodec, InputNeeded, inputRequiredFor } from './interaction.js';
 import type { LoadedPrompt, LoadedResource } from './load.js';
@@ -18,6 +20,8 @@ export interface EntryRegistrarDeps {
   deps: ContextDeps;
   authz: Authz;
   policy: CallPolicy;
+  /** A request span per read and get when tracing is on (telemetry/). */
+  tracing?: Tracing;
 }
 
 export interface EntryRegistrar {
@@ -25,7 +29,7 @@ export interface EntryRegistrar {
   prompt(server: McpServer, entry: PromptManifestEntry, prompt: LoadedPrompt, argsSchema: StandardSchemaWithJSON | undefined, schema: JsonSchemaObject | undefined): void;
 }
 
-export function createEntryRegistrar({ deps, authz, policy }: EntryRegistrarDeps): EntryRegistrar {
+export function createEntryRegistrar({ deps, authz, policy, tracing }: EntryRegistrarDeps): EntryRegistrar {
   /** The SDK's scope challenge for an entry (403 insufficient_scope over HTTP), when auth is on. */
   function scopeChallengeOf(scopes: string[] | undefined): { scopeChallenge?: ScopeChallengeHandler } {
     const challenge = authz.scopeChallenge(scopes);
@@ -41,8 +45,12 @@ export function createEntryRegistrar({ deps, authz, policy }: EntryRegistrarDeps
         ...(entry.mimeType === undefined ? {} : { mimeType: entry.mimeType }),
         ...scopeChallengeOf(entry.scopes),
       };
-      const read = async (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext): Promise<ReadResourceResult> => {
-        const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx);
+      const read = (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext): Promise<ReadResourceResult> => {
+        const requestId = newRequestId();
+        return traced(tracing, 'resources/read', entry.name, deps, sdkCtx, requestId, () => readTraced(uri, params, sdkCtx, requestId));
+      };
+      const readTraced = async (uri: URL, params: Record<string, unknown>, sdkCtx: ServerContext, requestId: string): Promise<ReadResourceResult> => {
+        const ctx = createHandlerContext(deps, { resource: entry.name }, sdkCtx, requestId);
         try {
           const value = await policy.around('resource', entry.name, ctx, { uri: uri.href }, () => {
             authz.assertAllowed(entry.scopes, ctx.auth);
@@ -81,8 +89,12 @@ export function createEntryRegistrar({ deps, authz, policy }: EntryRegistrarDeps
         ...(entry.description === undefined ? {} : { description: entry.description }),
         ...scopeChallengeOf(entry.scopes),
       };
-      const run = async (args: unknown, sdkCtx: ServerContext): Promise<GetPromptResult> => {
-        const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx);
+      const run = (args: unknown, sdkCtx: ServerContext): Promise<GetPromptResult> => {
+        const requestId = newRequestId();
+        return traced(tracing, 'prompts/get', entry.name, deps, sdkCtx, requestId, () => runTraced(args, sdkCtx, requestId));
+      };
+      const runTraced = async (args: unknown, sdkCtx: ServerContext, requestId: string): Promise<GetPromptResult> => {
+        const ctx = createHandlerContext(deps, { prompt: entry.name }, sdkCtx, requestId);
         try {
           const value = await policy.around(
             'prompt',

@@ -37,6 +37,9 @@ import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
+import type { RequestTrace, Tracing } from '../telemetry/index.js';
+import { startRequestTrace } from './traced.js';
+import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 
 export interface ServerDeps<DB = unknown> {
@@ -50,6 +53,10 @@ export interface ServerDeps<DB = unknown> {
   metrics?: Metrics;
   /** Rate limits and idempotency keys around every tool call; defaults to an in-memory limiter over `db`. */
   guard?: CallGuard;
+  /** Spans per request, validation and handler (see `telemetry`); absent = tracing off, nothing to pay. */
+  tracing?: Tracing;
+  /** Where unhandled handler errors are reported besides the /metrics count (e.g. the Sentry reporter). */
+  errorReporters?: readonly ErrorReporter[];
 }
 
 export interface PoolOptions {
@@ -107,6 +114,8 @@ export interface ServerFactory {
    */
   readonly rateLimited: boolean;
   readonly stats: PoolStats;
+  /** Unhandled handler errors by fingerprint; `flush` sends what reporters queued (shutdown). */
+  readonly errors: ErrorTracker;
 }
 
 type ToolResult = CallToolResult;
@@ -169,6 +178,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       registry: metrics.registry,
     });
   const cancellations = options.cancellations ?? createCancellations();
+  // Unhandled handler errors: fingerprinted and counted in /metrics, then reported (telemetry/errors.ts).
+  const errors = createErrorTracker({ registry: metrics.registry, reporters: options.deps.errorReporters ?? [], logger });
   // Argument limits, rate limits, timeouts and the audit trail around every call (limits/policy.ts).
   const policy = createCallPolicy({
     cancellations,
@@ -177,6 +188,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     manifest,
     logger,
     registry: metrics.registry,
+    errors,
     db: deps.db,
     dialect: deps.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite',
     ...(guard.limiter ? { limiter: guard.limiter } : {}),
@@ -227,10 +239,28 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
    */
-  async function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+  function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+    const tracing = options.deps.tracing;
+    if (!tracing) return callTool(t, args, sdkCtx, undefined, newRequestId());
+    // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.
+    const requestId = newRequestId();
+    const requestTrace = startRequestTrace(tracing, 'tools/call', t.entry.name, deps, sdkCtx, requestId);
+    return requestTrace.run(() => callTool(t, args, sdkCtx, requestTrace, requestId)).then(
+      (result) => {
+        requestTrace.end(traceOutcomeOf(result));
+        return result;
+      },
+      (error: unknown) => {
+        requestTrace.end('error', error);
+        throw error;
+      },
+    );
+  }
+
+  async function callTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, requestTrace: RequestTrace | undefined, requestId: string): Promise<ToolResult> {
     const { entry } = t;
     const started = performance.now();
-    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
+    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
     let outcome: CallOutcome | undefined = 'ok';
     try {
       try {
@@ -243,7 +273,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       }
       const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
       const validate = policy.inputValidator(entry, tool.validateInput);
-      if (!validate(args)) {
+      if (!(requestTrace ? requestTrace.span('validate', () => validate(args)) : validate(args))) {
         outcome = 'invalid';
         return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
       }
@@ -253,7 +283,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
         answeringInput(() =>
           guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx),
+            toolResult(entry, await (requestTrace ? requestTrace.span('handler', () => tool.definition.handler(args, ctx)) : tool.definition.handler(args, ctx)), outputValidator, ctx),
           ),
           requestState,
         ),
@@ -285,7 +315,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   });
   const resources = Object.entries(manifest.resources).map(([key, entry]) => ({ entry, resource: loaded.resources.get(key)! }));
   // Resources and prompts: scope check, audit and error mapping around their handlers (entries.ts).
-  const entries = createEntryRegistrar({ deps, authz, policy });
+  const entries = createEntryRegistrar({ deps, authz, policy, ...(options.deps.tracing ? { tracing: options.deps.tracing } : {}) });
 
   function build(): McpServer {
     const server = new McpServer(
@@ -338,6 +368,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     cancellations: { value: cancellations, enumerable: true },
     rateLimited: { value: policy.limits.perCallerPerMinute > 0 || Object.values(manifest.tools).some((t) => t.rateLimit !== undefined), enumerable: true },
     stats: { get: () => pool.stats, enumerable: true },
+    errors: { value: errors, enumerable: true },
     warm: { value: (count: number, era: Era = 'modern') => pool.warm(count, era) },
     abortAll: {
       value(reason = 'server shutting down') {
@@ -346,6 +377,13 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     },
   });
   return factory;
+}
+
+/** The outcome a request span records: `ok`, or the error code the policy stage put on the result. */
+function traceOutcomeOf(result: ToolResult): string {
+  if (!result.isError) return 'ok';
+  const code = (result._meta?.['mcpforge/error'] as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'error';
 }
 
 function argsSchemaFromArguments(entry: PromptManifestEntry): JsonSchemaObject {

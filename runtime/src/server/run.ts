@@ -6,7 +6,7 @@
  * stop accepting, let in-flight calls finish (bounded), close the database, flush logs, exit 0.
  */
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
-import { abandonLogger, closeLogger, createLogger, createMetrics } from '../observability/index.js';
+import { abandonLogger, closeLogger, createLogger, createMetrics, registerDatabaseHealth } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
 import { createCallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
@@ -18,12 +18,13 @@ import type { HttpServerHandle, StdioHandle } from '../transports/index.js';
 import type { MetricsListenerHandle } from '../transports/ops.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
-import type { Manifest, ServerModules } from './contract.js';
+import type { Cache, Manifest, ServerModules } from './contract.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
 import { checkScopeWindows } from './authz.js';
 import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import type { HttpAuthGate } from '../auth/http.js';
+import { startErrorReporters, startTracing, type Tracing } from '../telemetry/index.js';
 
 /** How long a shutdown waits for log lines still being written to stderr. */
 const LOG_FLUSH_TIMEOUT_MS = 1000;
@@ -53,6 +54,8 @@ export interface RunningServer {
   readonly stdio?: StdioHandle;
   /** Re-reads the TLS files and swaps the certificate (what SIGHUP does); present when serving HTTPS. */
   readonly reloadTls?: TlsReloader['reload'];
+  /** Present when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  readonly tracing?: Tracing;
   /** Graceful shutdown; resolves once the database is closed. Safe to call twice. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -106,7 +109,15 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   let factory: ServerFactory;
   let redis: RedisHandle | undefined;
   let authGate: HttpAuthGate | undefined;
+  let tracing: Tracing | undefined;
   try {
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then the OpenTelemetry SDK loads (telemetry/).
+    tracing = await startTracing({
+      ...(config.telemetry.otlpEndpoint === undefined ? {} : { endpoint: config.telemetry.otlpEndpoint }),
+      serviceName: config.telemetry.serviceName,
+      serviceVersion: options.manifest.version,
+      logger,
+    });
     storage = await createDatabase(config.databaseUrl, {
       poolSize: config.databasePoolSize,
       onPoolError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
@@ -126,6 +137,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       throw new Error('MCP_MIGRATE=only: migrations applied, not serving');
     }
     const metrics = createMetrics({ processMetrics: config.transport === 'http' });
+    registerDatabaseHealth(metrics.registry, () => storage.check());
     if (config.redisUrl) {
       redis = await connectRedis({ url: config.redisUrl, prefix: config.redisKeyPrefix, logger, registry: metrics.registry });
     }
@@ -141,10 +153,17 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       limitOverrides: config.limits,
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
-        db: storage.db,
+        // Traced: a span per query and cache operation made while a request span is active.
+        db: tracing ? tracing.db(storage.db) : storage.db,
         logger,
         metrics,
-        cache: redis ? createRedisCache(redis) : createMemoryCache(),
+        cache: tracedCache(tracing, redis ? createRedisCache(redis) : createMemoryCache(), redis ? 'redis' : 'memory'),
+        ...(tracing ? { tracing } : {}),
+        // SENTRY_DSN: unhandled handler errors also go to Sentry (loaded only then).
+        errorReporters: await startErrorReporters({
+          ...(config.telemetry.sentryDsn === undefined ? {} : { sentryDsn: config.telemetry.sentryDsn }),
+          release: `${options.manifest.name}@${options.manifest.version}`,
+        }),
         guard: createCallGuard({
           db: storage.db,
           dialect: storage.dialect,
@@ -167,6 +186,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   } catch (error) {
     if ((error as Error).message.startsWith('MCP_MIGRATE=only')) throw error;
     await redis?.close().catch(() => {});
+    await tracing?.shutdown();
     await closeLogger(logger);
     return fail(`${options.manifest.name} failed to start: ${(error as Error).message}`);
   }
@@ -188,8 +208,11 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       factory.abortAll(reason);
       if (stdio) await stdio.close().catch(() => {});
       await detachCancellations?.().catch(() => {});
+      await factory.errors.flush();
       await storage.close();
       await redis?.close().catch(() => {});
+      // The last spans, then the logs.
+      await tracing?.shutdown();
       // Bounded, and exiting can no longer block on a stderr pipe the client stopped reading.
       await closeLogger(logger, LOG_FLUSH_TIMEOUT_MS);
     })();
@@ -313,8 +336,13 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     ...(http ? { http } : {}),
     ...(stdio ? { stdio } : {}),
     ...(tlsReloader ? { reloadTls: tlsReloader.reload } : {}),
+    ...(tracing ? { tracing } : {}),
     shutdown,
   };
+}
+
+function tracedCache(tracing: Tracing | undefined, cache: Cache, system: 'redis' | 'memory'): Cache {
+  return tracing ? tracing.cache(cache, system) : cache;
 }
 
 /** The manifest and modules with only one tool group's tools (MCP_GROUP); resources and prompts unchanged. */

@@ -200,7 +200,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       try {
         // The request's edge travels as a value with its identity (core/edge.ts); a client's own
         // `auth` property cannot exist on a Node request, so nothing here can be forged.
-        const edge = newEdge('http', req.socket.remoteAddress);
+        const edge = newEdge('http', req.socket.remoteAddress, req.headers);
         // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
         if (authGate) {
           if (!(await gateRequest(authGate, req, res, log, edge))) return;
