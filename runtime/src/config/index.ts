@@ -100,6 +100,8 @@ export interface RuntimeConfig {
   auditLog: boolean;
   /** `MCP_FAST_PATH`: the HTTP tools/call fast path (default on; off sends every request through the SDK). */
   fastPath: boolean;
+  /** `MCP_TASK_TTL_MS`, `MCP_TASK_LEASE_MS`, `MCP_TASK_POLL_INTERVAL_MS`: task retention, replica lease, suggested polling (see `tasks`). */
+  tasks: { ttlMs: number; leaseMs: number; pollIntervalMs: number };
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -260,6 +262,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...optional('auditTable', auditTable),
       auditLog: values.toggle('MCP_AUDIT_LOG')!,
       fastPath: values.toggle('MCP_FAST_PATH')!,
+      tasks: { ttlMs: values.integer('MCP_TASK_TTL_MS')!, leaseMs: values.integer('MCP_TASK_LEASE_MS')!, pollIntervalMs: values.integer('MCP_TASK_POLL_INTERVAL_MS')! },
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),
