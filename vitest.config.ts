@@ -70,6 +70,7 @@ export const TIERS = {
     'test/security/sql.test.ts',
     'test/security/limits-audit.test.ts',
     'test/production/db-roles.test.ts',
+    'test/production/tasks.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],
