@@ -10,6 +10,7 @@ export const TIERS = {
   integration: [
     'test/security/auth-websocket.test.ts',
     'test/security/cancel.test.ts',
+    'test/e2e/tasks-stdio.test.ts',
     'test/security/protocol.test.ts',
     'test/security/sandbox.test.ts',
     'test/tls/**/*.test.ts',

@@ -16,6 +16,7 @@ import type { Manifest, ServerModules, ToolManifestEntry } from '../server/contr
 import { createDatabase, type Storage } from '../storage/index.js';
 import { serveTransport } from '../transports/custom.js';
 import { startHttpServer, type HttpServerHandle } from '../transports/http.js';
+import { WebSocketClientTransport } from '../transports/websocket-client.js';
 import { compileValidator } from '../validation/index.js';
 import type { Authenticator } from '../auth/types.js';
 import { httpDispatch, taskSession, transportDispatch, TASKS_PROTOCOL } from '../__fixtures__/task-client.js';
@@ -80,7 +81,13 @@ beforeAll(async () => {
     tasks: { ttlMs: 1500, leaseMs: 600, pollIntervalMs: 100 },
   });
   for (const kind of ['fast', 'sdk'] as const) {
-    const http = await startHttpServer(factory, { port: 0, logger: factory.logger, metrics: factory.metrics, authenticate: bearer, ...(kind === 'sdk' ? { fastPath: false as const } : {}) });
+    const http = await startHttpServer(factory, {
+      port: 0,
+      logger: factory.logger,
+      metrics: factory.metrics,
+      authenticate: bearer,
+      ...(kind === 'sdk' ? { fastPath: false as const, websocket: true } : {}),
+    });
     servers.push(http);
     urls[kind] = http.url;
   }
@@ -191,6 +198,26 @@ describe('tasks: modes, eras, TTL, metrics', () => {
     expect(text).toMatch(/mcp_tasks_total\{tool="slow_report",status="completed"\} [1-9]/);
     expect(text).toMatch(/mcp_tasks_total\{tool="slow_report",status="cancelled"\} [1-9]/);
     expect(text).toMatch(/mcp_tasks_active\{tool="slow_report"\} 0/);
+  });
+});
+
+describe('tasks over WebSocket (one long-lived connection, authenticated at the upgrade)', () => {
+  it('runs a task and keeps it to its owner', async () => {
+    const open = async (subject: string) => {
+      const transport = new WebSocketClientTransport(urls.sdk.replace(/^http/, 'ws').replace(/\/mcp$/, '/ws'), { headers: { authorization: `Bearer ${subject}` } });
+      const client = new Client({ name: 'ws-tasks', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+      await client.connect(transport);
+      return { client, session: taskSession(client, transportDispatch(transport), `ws#${subject}`) };
+    };
+    const grace = await open('grace');
+    const heidi = await open('heidi');
+    const execution = await grace.session.callTool('slow_report', { ms: 200, label: 'ws' });
+    expect(execution.kind).toBe('task');
+    const taskId = execution.handle!.taskId;
+    expect(await heidi.session.task(taskId).snapshot().catch((error: unknown) => (error as JsonRpcResponseError).code)).toBe(-32602);
+    const { outcome } = await execution.settle();
+    expect(textOf(resultFromTaskOutcome(outcome))).toBe('ws done for grace');
+    for (const c of [grace, heidi]) await c.session.close(), await c.client.close();
   });
 });
 
