@@ -257,6 +257,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
       }
       if (asTask && tasks) {
+        // Rate limits refuse the call before any task exists (over HTTP: 429), as for a plain call.
+        const refused = await policy.admit(entry, args, ctx, sdkCtx);
+        if (refused) {
+          outcome = 'error';
+          return refused;
+        }
         // Counted, timed and audited when the task ends (runTask), like a call.
         outcome = undefined;
         const owner = callerKey(ctx.auth, undefined);
@@ -303,10 +309,17 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     let outcome: CallOutcome = 'ok';
     try {
       const outputValidator = outputValidatorOf(t, tool);
-      const result = await policy.run(entry, args, ctx, sdkCtx, () =>
-        guard.run(entry, args, ctx, sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-          toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
-        ),
+      const result = await policy.run(
+        entry,
+        args,
+        ctx,
+        sdkCtx,
+        () =>
+          guard.run(entry, args, ctx, sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, async () =>
+            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx.log, ctx.requestId),
+          ),
+        // Admitted when the task was created (policy.admit): the call counts once against the limits.
+        { admitted: true },
       );
       if (result.isError) outcome = 'error';
       return result;

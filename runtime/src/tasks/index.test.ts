@@ -28,7 +28,12 @@ const manifest: Manifest = {
   version: '1.0.0',
   layout: 'dev',
   transports: ['stdio', 'http'],
-  tools: { slow_report: tool('slow_report', 'optional'), batch_only: tool('batch_only', 'required'), plain: tool('plain') },
+  tools: {
+    slow_report: tool('slow_report', 'optional'),
+    batch_only: tool('batch_only', 'required'),
+    plain: tool('plain'),
+    limited: { ...tool('limited', 'optional'), rateLimit: { perMinute: 1 } },
+  },
   resources: {},
   prompts: {},
 } as Manifest;
@@ -191,6 +196,37 @@ describe('tasks: modes, eras, TTL, metrics', () => {
     await factory.tasks!.tick();
     const rows = await storage.db.selectFrom('mcpforge_tasks' as never).select('task_id' as never).where('task_id' as never, '=', taskId as never).execute();
     expect(rows).toEqual([]);
+  });
+
+  it('rate limits apply as for a call: past the limit no task is created and HTTP answers 429', async () => {
+    const { session } = await httpClient(urls.sdk, 'ivan');
+    const first = await session.callTool('limited', { ms: 1, label: 'first' });
+    expect(first.kind).toBe('task');
+    await first.settle();
+    const body = {
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: {
+        name: 'limited',
+        arguments: { ms: 1 },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': TASKS_PROTOCOL,
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+        },
+      },
+    };
+    const res = await fetch(urls.sdk, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': TASKS_PROTOCOL, 'mcp-method': 'tools/call', 'mcp-name': 'limited', authorization: 'Bearer ivan' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const rows = await storage.db.selectFrom('mcpforge_tasks' as never).select('task_id' as never).where('tool' as never, '=', 'limited' as never).execute();
+    // At most the first one (the TTL of this suite is short: it may already be purged).
+    expect(rows.length).toBeLessThanOrEqual(1);
   });
 
   it('exposes mcp_tasks_active{tool} and mcp_tasks_total{tool,status}', async () => {
