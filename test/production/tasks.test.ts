@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { JsonRpcResponseError, resultFromTaskOutcome, type TaskEnabledSession } from '@modelcontextprotocol/ext-tasks/client';
+import type { TaskId } from '@modelcontextprotocol/ext-tasks/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, freshPostgresDatabase, REDIS_TEST_URL } from '../../runtime/src/__fixtures__/services.js';
 import { httpDispatch, taskSession } from '../../runtime/src/__fixtures__/task-client.js';
@@ -72,8 +73,8 @@ describe.skipIf(!ready)('tasks across two replicas behind nginx (PostgreSQL + Re
     opened.push({ client, session });
     return session;
   }
-  const statusOn = async (url: string, subject: string, taskId: string) => (await (await connect(url, subject)).task(taskId).snapshot());
-  async function waitFor(url: string, subject: string, taskId: string, done: (status: string) => boolean, timeoutMs: number) {
+  const statusOn = async (url: string, subject: string, taskId: TaskId) => (await (await connect(url, subject)).task(taskId).snapshot());
+  async function waitFor(url: string, subject: string, taskId: TaskId, done: (status: string) => boolean, timeoutMs: number) {
     const session = await connect(url, subject);
     const until = Date.now() + timeoutMs;
     for (;;) {
