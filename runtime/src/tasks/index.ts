@@ -170,13 +170,16 @@ export function createTasks(options: TasksOptions): Tasks {
       } catch (error) {
         thrown = error;
       }
-      let status: 'completed' | 'failed' | 'cancelled';
+      let status: 'completed' | 'failed' | 'cancelled' | 'released';
       try {
         if (controller.signal.aborted) {
           status = 'cancelled';
           await store.finish(record.taskId, { status, message: 'cancelled by the client' });
+        } else if (options.shutdown?.aborted && record.arguments !== undefined) {
+          // This replica is stopping and the tool may run again: another replica resumes it now.
+          status = 'released';
+          await store.release(record.taskId, replicaId);
         } else if (options.shutdown?.aborted) {
-          // This replica is going away: leave the task to the lease (resumed or failed elsewhere).
           status = 'failed';
           await store.finish(record.taskId, { status, message: 'the server replica running this task shut down before it finished; call the tool again', error: { code: -32603, message: 'Task interrupted: server shutting down' } });
         } else if (result) {
@@ -196,7 +199,7 @@ export function createTasks(options: TasksOptions): Tasks {
         running.delete(record.taskId);
         active.dec({ tool: record.tool });
       }
-      total.inc({ tool: record.tool, status });
+      if (status !== 'released') total.inc({ tool: record.tool, status });
     })();
   }
 
@@ -205,16 +208,10 @@ export function createTasks(options: TasksOptions): Tasks {
     const now = Date.now();
     await store.heartbeat(replicaId, leaseMs, now);
     // Without Redis (or when a message was lost), a cancel still reaches the task through its row.
-    for (const [taskId, { controller }] of running) {
-      if (controller.signal.aborted) continue;
-      const record = await options.db
-        .selectFrom('mcpforge_tasks' as never)
-        .select(['cancel_requested' as never])
-        .where('task_id' as never, '=', taskId as never)
-        .executeTakeFirst();
-      if (Number((record as { cancel_requested?: number } | undefined)?.cancel_requested) === 1) controller.abort(new Error('cancelled by the client'));
+    if (running.size > 0) {
+      for (const taskId of await store.cancelRequested(replicaId)) running.get(taskId)?.controller.abort(new Error('cancelled by the client'));
     }
-    const reaped = await store.reap(replicaId, leaseMs, (tool) => options.resume !== undefined && tool !== '', now);
+    const reaped = await store.reap(replicaId, leaseMs, () => options.resume !== undefined, now);
     for (const record of reaped.failed) {
       total.inc({ tool: record.tool, status: record.status });
       log.warn({ taskId: record.taskId, tool: record.tool, status: record.status }, 'task lost with its replica: marked ended with a reason');

@@ -62,6 +62,8 @@ describe.each([['sqlite'], ...(pgUp ? [['postgres']] : [])] as Array<['sqlite' |
     await store.create({ ...base, taskId: 'cancelling', owner: 'o', runner: 'dead', now: T0 });
     expect(await store.requestCancel('cancelling', 'o', T0 + 1)).toMatchObject({ cancelRequested: true });
     expect(await store.requestCancel('cancelling', 'other', T0 + 1)).toBeUndefined();
+    expect(await store.cancelRequested('dead')).toEqual(['cancelling']);
+    expect(await store.cancelRequested('r1')).toEqual([]);
     expect(await store.heartbeat('r1', 10_000, T0 + 9_000)).toBe(1);
     const reaped = await store.reap('r2', 10_000, (tool) => tool === 'rebuild', T0 + 15_000);
     expect(reaped.failed.map((t) => [t.taskId, t.status]).sort()).toEqual([
@@ -74,8 +76,12 @@ describe.each([['sqlite'], ...(pgUp ? [['postgres']] : [])] as Array<['sqlite' |
     expect(lost?.statusMessage).toMatch(/replica running this task stopped/);
     expect(lost?.error).toEqual({ code: -32603, message: expect.stringMatching(/Task lost/) as unknown as string });
     expect((await store.get('alive', 'o', T0 + 15_001))?.status).toBe('working');
+    // A stopping replica releases what it runs: the lease lapses at once and another one takes it.
+    await store.release('again', 'r2', T0 + 16_000);
+    const handedOver = await store.reap('r4', 10_000, () => true, T0 + 16_000);
+    expect(handedOver.resumed.map((t) => [t.taskId, t.runner, t.attempts])).toEqual([['again', 'r4', 3]]);
     // A second reaper at the same moment finds nothing left to take.
-    const again = await store.reap('r3', 10_000, () => true, T0 + 15_000);
+    const again = await store.reap('r3', 10_000, () => true, T0 + 16_000);
     expect([again.failed.length, again.resumed.length]).toEqual([0, 0]);
   });
 });

@@ -85,6 +85,10 @@ export interface TaskStore {
   requestCancel(taskId: string, owner: string, now?: number): Promise<TaskRecord | undefined>;
   /** Extends the lease of every working task this runner holds. */
   heartbeat(runner: string, leaseMs: number, now?: number): Promise<number>;
+  /** Working tasks of this runner whose cancellation was asked for (on any replica). */
+  cancelRequested(runner: string): Promise<string[]>;
+  /** Gives a working task up (this replica is stopping): its lease lapses now, so another replica reaps it. */
+  release(taskId: string, runner: string, now?: number): Promise<void>;
   /**
    * Tasks still working past their lease (their replica died): the resumable ones are claimed for
    * `runner` and returned; the others are failed with a reason. Expired rows are deleted.
@@ -191,6 +195,13 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
     async heartbeat(runner, leaseMs, now = Date.now()) {
       const done = await db.updateTable(table).set({ lease_until: now + leaseMs }).where('runner', '=', runner).where('status', '=', 'working').executeTakeFirst();
       return Number(done.numUpdatedRows);
+    },
+    async cancelRequested(runner) {
+      const rows = await db.selectFrom(table).select('task_id').where('runner', '=', runner).where('status', '=', 'working').where('cancel_requested', '=', 1).execute();
+      return rows.map((r) => r.task_id);
+    },
+    async release(taskId, runner, now = Date.now()) {
+      await db.updateTable(table).set({ lease_until: now - 1 }).where('task_id', '=', taskId).where('runner', '=', runner).where('status', '=', 'working').execute();
     },
     async reap(runner, leaseMs, resumable, now = Date.now()) {
       const purged = await db.deleteFrom(table).where('expires_at', 'is not', null).where('expires_at', '<=', now).executeTakeFirst();
