@@ -126,8 +126,18 @@ export function createTasks(options: TasksOptions): Tasks {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const leaseMs = options.leaseMs ?? 15_000;
   const log = options.logger.child({ module: 'tasks' });
-  const active = new Gauge({ name: 'mcp_tasks_active', help: 'Tasks this replica is running, by tool', labelNames: ['tool'] as const, registers: [options.registry] });
-  const total = new Counter({ name: 'mcp_tasks_total', help: 'Tasks ended on this replica, by tool and final status (completed, failed, cancelled)', labelNames: ['tool', 'status'] as const, registers: [options.registry] });
+  const active = new Gauge({
+    name: 'mcp_tasks_active',
+    help: 'Tasks this replica is running, by tool',
+    labelNames: ['tool'] as const,
+    registers: [options.registry],
+  });
+  const total = new Counter({
+    name: 'mcp_tasks_total',
+    help: 'Tasks ended on this replica, by tool and final status (completed, failed, cancelled)',
+    labelNames: ['tool', 'status'] as const,
+    registers: [options.registry],
+  });
   const running = new Map<string, { controller: AbortController; tool: string }>();
   let closed = false;
 
@@ -145,7 +155,10 @@ export function createTasks(options: TasksOptions): Tasks {
 
   function notFound(taskId: string): ProtocolError {
     // One answer for unknown, expired and another caller's task: an id reveals nothing.
-    return new ProtocolError(TaskErrorCode.InvalidParams as number, `Failed to retrieve task: Task not found (${taskId}); it may have expired, or belong to another caller`);
+    return new ProtocolError(
+      TaskErrorCode.InvalidParams as number,
+      `Failed to retrieve task: Task not found (${taskId}); it may have expired, or belong to another caller`,
+    );
   }
 
   function execute(record: TaskRecord, run: StartTask['run']): void {
@@ -170,35 +183,64 @@ export function createTasks(options: TasksOptions): Tasks {
       } catch (error) {
         thrown = error;
       }
-      let status: 'completed' | 'failed' | 'cancelled' | 'released';
-      try {
-        if (controller.signal.aborted) {
-          status = 'cancelled';
-          await store.finish(record.taskId, { status, message: 'cancelled by the client' });
-        } else if (options.shutdown?.aborted && record.arguments !== undefined) {
-          // This replica is stopping and the tool may run again: another replica resumes it now.
-          status = 'released';
-          await store.release(record.taskId, replicaId);
-        } else if (options.shutdown?.aborted) {
+      let status: 'completed' | 'failed' | 'cancelled' | 'released' = 'failed';
+      // The outcome is stored with a few retries (a database blip); if it still fails, the task is
+      // no longer heartbeated here, so its lease lapses and a replica reaps it with a reason.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (controller.signal.aborted) {
+            status = 'cancelled';
+            await store.finish(record.taskId, {
+              status,
+              message: 'cancelled by the client',
+            });
+          } else if (options.shutdown?.aborted && record.arguments !== undefined) {
+            // This replica is stopping and the tool may run again: another replica resumes it now.
+            status = 'released';
+            await store.release(record.taskId, replicaId);
+          } else if (options.shutdown?.aborted) {
+            status = 'failed';
+            await store.finish(record.taskId, {
+              status,
+              message: 'the server replica running this task shut down before it finished; call the tool again',
+              error: {
+                code: -32603,
+                message: 'Task interrupted: server shutting down',
+              },
+            });
+          } else if (result) {
+            status = 'completed';
+            // Stored as the 2026-07-28 wire CallToolResult (with its resultType), inlined by tasks/get.
+            await store.finish(record.taskId, {
+              status,
+              result: {
+                ...(result as Record<string, unknown>),
+                resultType: 'complete',
+              },
+            });
+          } else {
+            status = 'failed';
+            log.error({ err: thrown, taskId: record.taskId, tool: record.tool }, 'task failed');
+            await store.finish(record.taskId, {
+              status,
+              message: 'internal error',
+              error: { code: -32603, message: 'Internal error' },
+            });
+          }
+          break;
+        } catch (error) {
+          if (attempt < 3) {
+            await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+            continue;
+          }
           status = 'failed';
-          await store.finish(record.taskId, { status, message: 'the server replica running this task shut down before it finished; call the tool again', error: { code: -32603, message: 'Task interrupted: server shutting down' } });
-        } else if (result) {
-          status = 'completed';
-          // Stored as the 2026-07-28 wire CallToolResult (with its resultType), inlined by tasks/get.
-          await store.finish(record.taskId, { status, result: { ...(result as Record<string, unknown>), resultType: 'complete' } });
-        } else {
-          status = 'failed';
-          log.error({ err: thrown, taskId: record.taskId, tool: record.tool }, 'task failed');
-          await store.finish(record.taskId, { status, message: 'internal error', error: { code: -32603, message: 'Internal error' } });
+          log.error({ err: error, taskId: record.taskId }, 'task outcome not stored; its lease will lapse and it fails with a reason');
+          break;
         }
-      } catch (error) {
-        status = 'failed';
-        log.error({ err: error, taskId: record.taskId }, 'task outcome not stored; its lease will expire and it fails with a reason');
-      } finally {
-        release();
-        running.delete(record.taskId);
-        active.dec({ tool: record.tool });
       }
+      release();
+      running.delete(record.taskId);
+      active.dec({ tool: record.tool });
       if (status !== 'released') total.inc({ tool: record.tool, status });
     })();
   }
@@ -206,7 +248,7 @@ export function createTasks(options: TasksOptions): Tasks {
   async function tick(): Promise<void> {
     if (closed) return;
     const now = Date.now();
-    await store.heartbeat(replicaId, leaseMs, now);
+    await store.heartbeat(replicaId, [...running.keys()], leaseMs, now);
     // Without Redis (or when a message was lost), a cancel still reaches the task through its row.
     if (running.size > 0) {
       for (const taskId of await store.cancelRequested(replicaId)) running.get(taskId)?.controller.abort(new Error('cancelled by the client'));
@@ -219,7 +261,11 @@ export function createTasks(options: TasksOptions): Tasks {
     for (const record of reaped.resumed) {
       const run = options.resume?.(record);
       if (!run) {
-        await store.finish(record.taskId, { status: 'failed', message: 'the tool may not run again after its replica stopped', error: { code: -32603, message: 'Task lost' } });
+        await store.finish(record.taskId, {
+          status: 'failed',
+          message: 'the tool may not run again after its replica stopped',
+          error: { code: -32603, message: 'Task lost' },
+        });
         continue;
       }
       log.info({ taskId: record.taskId, tool: record.tool, attempt: record.attempts }, 'resuming a task whose replica stopped');
@@ -266,7 +312,11 @@ export function createTasks(options: TasksOptions): Tasks {
       if (!record) throw notFound(taskId);
       const base = { ...wire(record), resultType: 'complete' as const };
       if (record.status === 'completed') return { ...base, result: record.result ?? {} };
-      if (record.status === 'failed') return { ...base, error: record.error ?? { code: -32603, message: 'Internal error' } };
+      if (record.status === 'failed')
+        return {
+          ...base,
+          error: record.error ?? { code: -32603, message: 'Internal error' },
+        };
       return base;
     },
     async cancel(taskId, owner) {

@@ -64,7 +64,9 @@ describe.each([['sqlite'], ...(pgUp ? [['postgres']] : [])] as Array<['sqlite' |
     expect(await store.requestCancel('cancelling', 'other', T0 + 1)).toBeUndefined();
     expect(await store.cancelRequested('dead')).toEqual(['cancelling']);
     expect(await store.cancelRequested('r1')).toEqual([]);
-    expect(await store.heartbeat('r1', 10_000, T0 + 9_000)).toBe(1);
+    // Only the tasks the runner still runs are renewed (nothing else is kept working by a live replica).
+    expect(await store.heartbeat('r1', [], 10_000, T0 + 9_000)).toBe(0);
+    expect(await store.heartbeat('r1', ['alive', 'lost'], 10_000, T0 + 9_000)).toBe(1);
     const reaped = await store.reap('r2', 10_000, (tool) => tool === 'rebuild', T0 + 15_000);
     expect(reaped.failed.map((t) => [t.taskId, t.status]).sort()).toEqual([
       ['cancelling', 'cancelled'],

@@ -78,13 +78,23 @@ export interface TaskStore {
   /** The owner's task; undefined when it does not exist, is another owner's, or has expired. */
   get(taskId: string, owner: string, now?: number): Promise<TaskRecord | undefined>;
   /** Moves a working task to a terminal status; false when it was no longer working (first writer wins). */
-  finish(taskId: string, outcome: { status: 'completed'; result: Record<string, unknown> } | { status: 'failed'; error: TaskRecord['error']; message: string } | { status: 'cancelled'; message: string }, now?: number): Promise<boolean>;
+  finish(
+    taskId: string,
+    outcome:
+      | { status: 'completed'; result: Record<string, unknown> }
+      | { status: 'failed'; error: TaskRecord['error']; message: string }
+      | { status: 'cancelled'; message: string },
+    now?: number,
+  ): Promise<boolean>;
   /** A progress line for a working task (`statusMessage`). */
   progress(taskId: string, message: string, now?: number): Promise<void>;
   /** Marks the owner's task for cancellation; undefined when not found (wrong owner, expired). */
   requestCancel(taskId: string, owner: string, now?: number): Promise<TaskRecord | undefined>;
-  /** Extends the lease of every working task this runner holds. */
-  heartbeat(runner: string, leaseMs: number, now?: number): Promise<number>;
+  /**
+   * Extends the lease of the tasks this runner is running now (`taskIds`): a task it no longer runs
+   * (its outcome could not be stored) is left to lapse and be reaped, never kept working.
+   */
+  heartbeat(runner: string, taskIds: readonly string[], leaseMs: number, now?: number): Promise<number>;
   /** Working tasks of this runner whose cancellation was asked for (on any replica). */
   cancelRequested(runner: string): Promise<string[]>;
   /** Gives a working task up (this replica is stopping): its lease lapses now, so another replica reaps it. */
@@ -93,7 +103,12 @@ export interface TaskStore {
    * Tasks still working past their lease (their replica died): the resumable ones are claimed for
    * `runner` and returned; the others are failed with a reason. Expired rows are deleted.
    */
-  reap(runner: string, leaseMs: number, resumable: (tool: string) => boolean, now?: number): Promise<{ failed: TaskRecord[]; resumed: TaskRecord[]; purged: number }>;
+  reap(
+    runner: string,
+    leaseMs: number,
+    resumable: (tool: string) => boolean,
+    now?: number,
+  ): Promise<{ failed: TaskRecord[]; resumed: TaskRecord[]; purged: number }>;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -170,13 +185,27 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
     async finish(taskId, outcome, now = Date.now()) {
       const values =
         outcome.status === 'completed'
-          ? { status: 'completed', result: JSON.stringify(outcome.result), status_message: null }
+          ? {
+              status: 'completed',
+              result: JSON.stringify(outcome.result),
+              status_message: null,
+            }
           : outcome.status === 'failed'
-            ? { status: 'failed', error: JSON.stringify(outcome.error), status_message: outcome.message }
+            ? {
+                status: 'failed',
+                error: JSON.stringify(outcome.error),
+                status_message: outcome.message,
+              }
             : { status: 'cancelled', status_message: outcome.message };
       const done = await db
         .updateTable(table)
-        .set({ ...values, updated_at: now, runner: null, lease_until: null, arguments: null })
+        .set({
+          ...values,
+          updated_at: now,
+          runner: null,
+          lease_until: null,
+          arguments: null,
+        })
         .where('task_id', '=', taskId)
         .where('status', '=', 'working')
         .executeTakeFirst();
@@ -192,16 +221,35 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
       await db.updateTable(table).set({ cancel_requested: 1, updated_at: now }).where('task_id', '=', taskId).where('status', '=', 'working').execute();
       return { ...record, cancelRequested: true };
     },
-    async heartbeat(runner, leaseMs, now = Date.now()) {
-      const done = await db.updateTable(table).set({ lease_until: now + leaseMs }).where('runner', '=', runner).where('status', '=', 'working').executeTakeFirst();
+    async heartbeat(runner, taskIds, leaseMs, now = Date.now()) {
+      if (taskIds.length === 0) return 0;
+      const done = await db
+        .updateTable(table)
+        .set({ lease_until: now + leaseMs })
+        .where('runner', '=', runner)
+        .where('status', '=', 'working')
+        .where('task_id', 'in', [...taskIds])
+        .executeTakeFirst();
       return Number(done.numUpdatedRows);
     },
     async cancelRequested(runner) {
-      const rows = await db.selectFrom(table).select('task_id').where('runner', '=', runner).where('status', '=', 'working').where('cancel_requested', '=', 1).execute();
+      const rows = await db
+        .selectFrom(table)
+        .select('task_id')
+        .where('runner', '=', runner)
+        .where('status', '=', 'working')
+        .where('cancel_requested', '=', 1)
+        .execute();
       return rows.map((r) => r.task_id);
     },
     async release(taskId, runner, now = Date.now()) {
-      await db.updateTable(table).set({ lease_until: now - 1 }).where('task_id', '=', taskId).where('runner', '=', runner).where('status', '=', 'working').execute();
+      await db
+        .updateTable(table)
+        .set({ lease_until: now - 1 })
+        .where('task_id', '=', taskId)
+        .where('runner', '=', runner)
+        .where('status', '=', 'working')
+        .execute();
     },
     async reap(runner, leaseMs, resumable, now = Date.now()) {
       const purged = await db.deleteFrom(table).where('expires_at', 'is not', null).where('expires_at', '<=', now).executeTakeFirst();
@@ -214,7 +262,13 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         if (resumable(record.tool) && record.arguments !== undefined && !record.cancelRequested) {
           const claimed = await db
             .updateTable(table)
-            .set({ runner, lease_until: now + leaseMs, updated_at: now, attempts: sql<number>`attempts + 1`, status_message: `resumed after the replica running it stopped (attempt ${record.attempts + 1})` })
+            .set({
+              runner,
+              lease_until: now + leaseMs,
+              updated_at: now,
+              attempts: sql<number>`attempts + 1`,
+              status_message: `resumed after the replica running it stopped (attempt ${record.attempts + 1})`,
+            })
             .where('task_id', '=', record.taskId)
             .where('status', '=', 'working')
             .where('lease_until', '=', row.lease_until)
@@ -224,11 +278,17 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         }
         const when = new Date(record.leaseUntil ?? now).toISOString();
         const outcome = record.cancelRequested
-          ? ({ status: 'cancelled', message: 'cancelled; the replica running it stopped before it ended' } as const)
+          ? ({
+              status: 'cancelled',
+              message: 'cancelled; the replica running it stopped before it ended',
+            } as const)
           : ({
               status: 'failed',
               message: `the server replica running this task stopped (no heartbeat since ${when}); call the tool again`,
-              error: { code: -32603, message: 'Task lost: the server replica running it stopped before it finished' },
+              error: {
+                code: -32603,
+                message: 'Task lost: the server replica running it stopped before it finished',
+              },
             } as const);
         const done = await db
           .updateTable(table)
@@ -245,7 +305,12 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
           .where('status', '=', 'working')
           .where('lease_until', '=', row.lease_until)
           .executeTakeFirst();
-        if (Number(done.numUpdatedRows) > 0) failed.push({ ...record, status: outcome.status, statusMessage: outcome.message });
+        if (Number(done.numUpdatedRows) > 0)
+          failed.push({
+            ...record,
+            status: outcome.status,
+            statusMessage: outcome.message,
+          });
       }
       return { failed, resumed, purged: Number(purged.numDeletedRows) };
     },
