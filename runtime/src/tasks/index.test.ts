@@ -18,6 +18,7 @@ import { serveTransport } from '../transports/custom.js';
 import { startHttpServer, type HttpServerHandle } from '../transports/http.js';
 import { WebSocketClientTransport } from '../transports/websocket-client.js';
 import { compileValidator } from '../validation/index.js';
+import { ToolError } from '../errors/index.js';
 import type { Authenticator } from '../auth/types.js';
 import { httpDispatch, taskSession, transportDispatch, TASKS_PROTOCOL } from '../__fixtures__/task-client.js';
 
@@ -33,6 +34,8 @@ const manifest: Manifest = {
     batch_only: tool('batch_only', 'required'),
     plain: tool('plain'),
     limited: { ...tool('limited', 'optional'), rateLimit: { perMinute: 1 } },
+    broken: tool('broken', 'optional'),
+    refusing: tool('refusing', 'optional'),
   },
   resources: {},
   prompts: {},
@@ -57,9 +60,17 @@ const work = async (args: { ms: number; label?: string }, ctx: { signal: AbortSi
   }
   return `${args.label ?? 'work'} done for ${ctx.auth.subject}`;
 };
+const handlers: Record<string, unknown> = {
+  broken: async () => {
+    throw new Error('connection string postgres://secret@db');
+  },
+  refusing: async () => {
+    throw new ToolError('not today', { code: 'refused' });
+  },
+};
 const modules: ServerModules = {
   tools: Object.fromEntries(
-    Object.keys(manifest.tools).map((name) => [name, { handler: async () => ({ default: { kind: 'tool', name, handler: work } as never }), validateInput: async () => ({ default: compileValidator(input as never) }) }]),
+    Object.keys(manifest.tools).map((name) => [name, { handler: async () => ({ default: { kind: 'tool', name, handler: handlers[name] ?? work } as never }), validateInput: async () => ({ default: compileValidator(input as never) }) }]),
   ),
   resources: {},
   prompts: {},
@@ -196,6 +207,22 @@ describe('tasks: modes, eras, TTL, metrics', () => {
     await factory.tasks!.tick();
     const rows = await storage.db.selectFrom('mcpforge_tasks' as never).select('task_id' as never).where('task_id' as never, '=', taskId as never).execute();
     expect(rows).toEqual([]);
+  });
+
+  it('an unexpected handler error fails the task with a JSON-RPC error (no details leak); a tool error completes it with isError', async () => {
+    const { session } = await httpClient(urls.sdk, 'judy');
+    const broken = await session.callTool('broken', { ms: 1 });
+    const failed = await broken.settle();
+    expect(failed.outcome.status).toBe('failed');
+    const view = await session.task(broken.handle!.taskId).snapshot();
+    expect((view.raw as { error?: { code: number; message: string } }).error?.code).toBe(-32603);
+    expect(JSON.stringify(view.raw)).not.toContain('secret');
+    const refusing = await session.callTool('refusing', { ms: 1 });
+    const done = await refusing.settle();
+    expect(done.outcome.status).toBe('completed');
+    const result = resultFromTaskOutcome(done.outcome) as { isError?: boolean };
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('not today');
   });
 
   it('rate limits apply as for a call: past the limit no task is created and HTTP answers 429', async () => {

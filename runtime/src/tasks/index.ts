@@ -23,6 +23,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Cancellations } from '../cancel/index.js';
+import { ErrorCode } from '../errors/index.js';
 import { createTaskStore, isTerminal, type TaskRecord, type TaskStatus, type TaskStore } from './store.js';
 
 export { createTaskStore, isTerminal, type TaskRecord, type TaskStatus, type TaskStore } from './store.js';
@@ -113,6 +114,14 @@ export function missingTaskCapability(tool: string): ProtocolError {
     `Missing required client capability: tool ${tool} runs only as a task; declare the ${TASKS_EXTENSION_ID_V2} extension in the request's client capabilities`,
     { requiredCapabilities: { extensions: { [TASKS_EXTENSION_ID_V2]: {} } } },
   );
+}
+
+/** The client-safe text of an internal-error result (the runtime's mapping of an unexpected handler error). */
+function internalErrorOf(result: CallToolResult): string | undefined {
+  const code = (result._meta?.['mcpforge/error'] as { code?: unknown } | undefined)?.code;
+  if (!result.isError || code !== ErrorCode.Internal) return undefined;
+  const text = result.content.find((c) => c.type === 'text');
+  return text && 'text' in text ? text.text : 'Internal error';
 }
 
 const CANCEL_CALLER = (owner: string) => `task:${owner}`;
@@ -208,6 +217,12 @@ export function createTasks(options: TasksOptions): Tasks {
                 message: 'Task interrupted: server shutting down',
               },
             });
+          } else if (result && internalErrorOf(result)) {
+            // An unexpected error (not a ToolError) is a protocol-level failure of the task: `failed`
+            // with the JSON-RPC error; a tool error stays a completed task with `isError` (the spec's split).
+            status = 'failed';
+            const message = internalErrorOf(result)!;
+            await store.finish(record.taskId, { status, message, error: { code: -32603, message } });
           } else if (result) {
             status = 'completed';
             // Stored as the 2026-07-28 wire CallToolResult (with its resultType), inlined by tasks/get.
