@@ -4,6 +4,7 @@
  * 2025-era client on the same tools; owner isolation, cancel, TTL expiry, the required mode, metrics.
  */
 import { mkdtempSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -82,6 +83,15 @@ const bearer: Authenticator = async (req) => {
 
 const textOf = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]?.text ?? '').toString();
 
+/** The server's log lines (audit lines included). */
+const lines: Array<Record<string, unknown>> = [];
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
+
 let storage: Storage;
 let factory: ServerFactory;
 const servers: HttpServerHandle[] = [];
@@ -93,7 +103,7 @@ beforeAll(async () => {
   factory = await createServerFactory({
     manifest,
     modules,
-    deps: { db: storage.db, logger: createLogger({ level: 'silent' }), metrics: createMetrics() },
+    deps: { db: storage.db, logger: createLogger({ level: 'info', destination: sink }), metrics: createMetrics() },
     tasks: { ttlMs: 1500, leaseMs: 600, pollIntervalMs: 100 },
   });
   for (const kind of ['fast', 'sdk'] as const) {
@@ -133,6 +143,10 @@ describe.each(['fast', 'sdk'] as const)('tasks over HTTP (fast path %s)', (kind)
     const { outcome } = await execution.settle();
     expect(outcome.status).toBe('completed');
     expect(textOf(resultFromTaskOutcome(outcome))).toBe(`http-${kind} done for alice`);
+    // Audited as a call: one line with the caller, the tool and the outcome, when the task ends.
+    const audited = lines.filter((l) => l.msg === 'audit' && l.kind === 'tool' && (l.arguments as { label?: string } | undefined)?.label === `http-${kind}`);
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ subject: 'alice', outcome: 'ok' });
     // The wire shape of tasks/get is the extension's schema.
     const raw = await httpDispatch(urls[kind], { authorization: 'Bearer alice' })({ method: 'tasks/get', params: { taskId, _meta: { 'io.modelcontextprotocol/protocolVersion': TASKS_PROTOCOL, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } } } } as never);
     expect(raw.kind).toBe('result');
