@@ -223,6 +223,17 @@ describe('tasks: modes, eras, TTL, metrics', () => {
     expect(rows).toEqual([]);
   });
 
+  it('a task still running past its TTL is stopped (ctx.signal aborts) and then purged', async () => {
+    const { session } = await httpClient(urls.sdk, 'kate');
+    const execution = await session.callTool('slow_report', { ms: 20_000, label: 'outlived' });
+    for (let i = 0; i < 100 && !aborted.includes('outlived'); i++) await sleep(50);
+    expect(aborted).toContain('outlived');
+    await factory.tasks!.tick();
+    const rows = await storage.db.selectFrom('mcpforge_tasks' as never).select('task_id' as never).where('task_id' as never, '=', execution.handle!.taskId as never).execute();
+    expect(rows).toEqual([]);
+    expect(factory.tasks!.running).toBe(0);
+  });
+
   it('an unexpected handler error fails the task with a JSON-RPC error (no details leak); a tool error completes it with isError', async () => {
     const { session } = await httpClient(urls.sdk, 'judy');
     const broken = await session.callTool('broken', { ms: 1 });

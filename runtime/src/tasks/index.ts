@@ -147,7 +147,9 @@ export function createTasks(options: TasksOptions): Tasks {
     labelNames: ['tool', 'status'] as const,
     registers: [options.registry],
   });
-  const running = new Map<string, { controller: AbortController; tool: string }>();
+  const running = new Map<string, { controller: AbortController; tool: string; expiresAt: number | null }>();
+  /** Why a task's own signal aborted (a client's cancel, or its TTL ran out while it ran). */
+  const EXPIRED = 'the task ran past its time to live (MCP_TASK_TTL_MS)';
   let closed = false;
 
   function wire(record: TaskRecord): WireTask {
@@ -174,7 +176,7 @@ export function createTasks(options: TasksOptions): Tasks {
     const controller = new AbortController();
     const signal = options.shutdown ? AbortSignal.any([controller.signal, options.shutdown]) : controller.signal;
     const release = options.cancellations.track(CANCEL_CALLER(record.owner), record.taskId, controller);
-    running.set(record.taskId, { controller, tool: record.tool });
+    running.set(record.taskId, { controller, tool: record.tool, expiresAt: record.expiresAt });
     active.inc({ tool: record.tool });
     let lastProgress = 0;
     const progress: ProgressSink = (done, of, message) => {
@@ -201,7 +203,7 @@ export function createTasks(options: TasksOptions): Tasks {
             status = 'cancelled';
             await store.finish(record.taskId, {
               status,
-              message: 'cancelled by the client',
+              message: controller.signal.reason instanceof Error && controller.signal.reason.message === EXPIRED ? EXPIRED : 'cancelled by the client',
             });
           } else if (options.shutdown?.aborted && record.arguments !== undefined) {
             // This replica is stopping and the tool may run again: another replica resumes it now.
@@ -268,6 +270,8 @@ export function createTasks(options: TasksOptions): Tasks {
     if (running.size > 0) {
       for (const taskId of await store.cancelRequested(replicaId)) running.get(taskId)?.controller.abort(new Error('cancelled by the client'));
     }
+    // A task still running past its TTL is stopped (its row would be purged; nobody could read the result).
+    for (const { controller, expiresAt } of running.values()) if (expiresAt !== null && expiresAt <= now && !controller.signal.aborted) controller.abort(new Error(EXPIRED));
     const reaped = await store.reap(replicaId, leaseMs, () => options.resume !== undefined, now);
     for (const record of reaped.failed) {
       total.inc({ tool: record.tool, status: record.status });

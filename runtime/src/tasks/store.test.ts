@@ -50,8 +50,12 @@ describe.each([['sqlite'], ...(pgUp ? [['postgres']] : [])] as Array<['sqlite' |
     expect(done).toMatchObject({ status: 'completed', result, updatedAt: T0 + 5 });
     expect(done?.runner).toBeUndefined();
     expect(await store.get('t1', 'sub:alice', T0 + 60_000)).toBeUndefined();
+    // Past its TTL, a task still running under a live lease is not deleted under its replica's feet.
+    await store.create({ ...base, taskId: 't2', owner: 'sub:alice', runner: 'r1', now: T0 });
+    await store.heartbeat('r1', ['t2'], 10_000, T0 + 59_000);
     const reaped = await store.reap('r2', 10_000, () => false, T0 + 60_001);
     expect(reaped.purged).toBe(1);
+    expect((await store.reap('r2', 10_000, () => false, T0 + 70_000)).purged).toBe(1);
   });
 
   it('heartbeats keep a lease; a lapsed lease fails the task with a reason, or hands an idempotent one to another replica', async () => {

@@ -252,7 +252,13 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         .execute();
     },
     async reap(runner, leaseMs, resumable, now = Date.now()) {
-      const purged = await db.deleteFrom(table).where('expires_at', 'is not', null).where('expires_at', '<=', now).executeTakeFirst();
+      // Expired rows go, except a task still running under a live lease (its replica stops it first).
+      const purged = await db
+        .deleteFrom(table)
+        .where('expires_at', 'is not', null)
+        .where('expires_at', '<=', now)
+        .where((eb) => eb.or([eb('status', '!=', 'working'), eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .executeTakeFirst();
       const stale = await db.selectFrom(table).selectAll().where('status', '=', 'working').where('lease_until', '<', now).execute();
       const failed: TaskRecord[] = [];
       const resumed: TaskRecord[] = [];
