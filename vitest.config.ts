@@ -10,6 +10,7 @@ export const TIERS = {
   integration: [
     'test/security/auth-websocket.test.ts',
     'test/security/cancel.test.ts',
+    'test/e2e/tasks-stdio.test.ts',
     'test/security/protocol.test.ts',
     'test/security/sandbox.test.ts',
     'test/tls/**/*.test.ts',
@@ -71,6 +72,7 @@ export const TIERS = {
     'test/security/limits-audit.test.ts',
     'test/production/db-roles.test.ts',
     'test/production/monitoring.test.ts',
+    'test/production/tasks.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],

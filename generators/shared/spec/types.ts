@@ -50,6 +50,8 @@ export interface LoadedTool {
   cache?: { ttlSeconds: number };
   /** Per-call timeout in milliseconds. */
   timeoutMs?: number;
+  /** Runs as a task for clients that declare the tasks extension (spec `task`). */
+  task?: 'optional' | 'required';
   /** The tool's entry in the spec file. */
   location: SpecLocation;
 }

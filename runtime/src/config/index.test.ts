@@ -35,6 +35,7 @@ describe('config', () => {
       allowedOrigins: [],
       maxBodyBytes: 1048576,
       shutdownTimeoutMs: 10000,
+      tasks: { ttlMs: 3_600_000, leaseMs: 15_000, pollIntervalMs: 1000 },
       headersTimeoutMs: 20000,
       requestTimeoutMs: 60000,
       metricsHost: '127.0.0.1',

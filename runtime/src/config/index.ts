@@ -102,6 +102,8 @@ export interface RuntimeConfig {
   fastPath: boolean;
   /** Tracing and error reporting (telemetry module): OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off), OTEL_SERVICE_NAME, SENTRY_DSN (a secret). */
   telemetry: { otlpEndpoint?: string; serviceName: string; sentryDsn?: string };
+  /** `MCP_TASK_TTL_MS`, `MCP_TASK_LEASE_MS`, `MCP_TASK_POLL_INTERVAL_MS`: task retention, replica lease, suggested polling (see `tasks`). */
+  tasks: { ttlMs: number; leaseMs: number; pollIntervalMs: number };
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -263,6 +265,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...optional('auditTable', auditTable),
       auditLog: values.toggle('MCP_AUDIT_LOG')!,
       fastPath: values.toggle('MCP_FAST_PATH')!,
+      tasks: { ttlMs: values.integer('MCP_TASK_TTL_MS')!, leaseMs: values.integer('MCP_TASK_LEASE_MS')!, pollIntervalMs: values.integer('MCP_TASK_POLL_INTERVAL_MS')! },
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),

@@ -51,9 +51,11 @@ export interface FastPathTools {
 
 /**
  * Whether the fast path may serve a tool: no scope challenge (scopes need the SDK's challenge
- * flow) and no `x-mcp-header` parameters (the SDK cross-checks them against request headers).
+ * flow), no `x-mcp-header` parameters (the SDK cross-checks them against request headers), and
+ * no `task:` (whether a call becomes a task is decided in front of the SDK's tools/call, see `tasks`).
  */
 export function isFastPathEligible(entry: ToolManifestEntry): boolean {
+  if (entry.task !== undefined) return false;
   if (entry.scopes !== undefined && entry.scopes.length > 0) return false;
   return !JSON.stringify(entry.inputSchema).includes('"x-mcp-header"');
 }

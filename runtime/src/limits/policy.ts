@@ -61,7 +61,20 @@ export interface CallPolicy {
    */
   invalid(entry: ToolManifestEntry, message: string, ctx: HandlerContext<unknown>, started: number): CallToolResult;
   /** Runs one validated tool call under the rate limits and timeout; audits it. Never throws. */
-  run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, call: () => Promise<CallToolResult>): Promise<CallToolResult>;
+  run(
+    entry: ToolManifestEntry,
+    args: unknown,
+    ctx: HandlerContext<unknown>,
+    sdkCtx: ServerContext | undefined,
+    call: () => Promise<CallToolResult>,
+    options?: { admitted?: boolean },
+  ): Promise<CallToolResult>;
+  /**
+   * The rate limits alone, for a call that runs later (a task: refused before it is created, as a
+   * call would be, HTTP 429 included); the refusal result (audited), or undefined when admitted.
+   * Its later `run` passes `admitted: true` so the call counts once.
+   */
+  admit(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined): Promise<CallToolResult | undefined>;
   /** For an error thrown before `run` (a denial, a module that failed to load): the error result, audited. */
   failed(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, error: unknown, started: number): CallToolResult;
   /**
@@ -192,14 +205,24 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       });
       return { content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${entry.name}: ${message}` }], isError: true };
     },
-    async run(entry, args, ctx, sdkCtx, call) {
+    async admit(entry, args, ctx, sdkCtx) {
+      const started = performance.now();
+      const edge = edgeOfContext(sdkCtx);
+      try {
+        await limiter.check(entry, callerKey(ctx.auth, edge?.peer));
+        return undefined;
+      } catch (error) {
+        return finish(entry, args, ctx, edge, started, toolErrorResult(error, ctx.log, ctx.requestId));
+      }
+    },
+    async run(entry, args, ctx, sdkCtx, call, runOptions) {
       const started = performance.now();
       const edge = edgeOfContext(sdkCtx);
       let result: CallToolResult;
       try {
         // stdio and in-memory clients have no peer: one process at the other end is one caller.
         const caller = callerKey(ctx.auth, edge?.peer);
-        await limiter.check(entry, caller);
+        if (!runOptions?.admitted) await limiter.check(entry, caller);
         const controller = lazyAbortController();
         addAbortSource(ctx, controller);
         // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or

@@ -30,6 +30,11 @@ export interface ToolManifestEntry {
   cache?: { ttlSeconds: number };
   /** Per-call timeout in milliseconds (spec `timeoutMs`); without it the server default (see `limits`). */
   timeoutMs?: number;
+  /**
+   * Spec `task`: runs as a task (extension `io.modelcontextprotocol/tasks`) when the client
+   * declares the extension on its request; `required` refuses 2026-07-28 clients without it.
+   */
+  task?: 'optional' | 'required';
 }
 
 export interface ResourceManifestEntry {

@@ -24,7 +24,7 @@ import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
-import { createHandlerContext, newRequestId, type ContextDeps } from './context.js';
+import { ANONYMOUS, callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import { answeringInput, createRequestStateCodec, requestStateVerifier } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
@@ -32,10 +32,13 @@ import { readableParamErrors } from './params.js';
 import { createServerPool, type Era, type PoolStats } from './pool.js';
 import { createEntryRegistrar } from './entries.js';
 import { createCancellations, type Cancellations } from '../cancel/index.js';
+import { createTasks, type ProgressSink, type TaskRecord, type Tasks } from '../tasks/index.js';
+import { installTaskMethods } from '../tasks/install.js';
+import { callerKey } from '../limits/index.js';
 import { createCallPolicy } from '../limits/policy.js';
 import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
-import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
+import type { AuthIdentity, Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
 import type { RequestTrace, Tracing } from '../telemetry/index.js';
 import { startRequestTrace } from './traced.js';
@@ -88,6 +91,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   limitOverrides?: Partial<Limits>;
   /** The audit switches from `RuntimeConfig` (`auditTable`, `auditLog`); by default rows with PostgreSQL only, lines always. */
   audit?: { table?: boolean; log?: boolean };
+  /** Task retention, lease and polling (`RuntimeConfig.tasks`); used when a tool has `task:` in the spec. */
+  tasks?: { ttlMs?: number; leaseMs?: number; pollIntervalMs?: number; replicaId?: string };
 }
 
 export type { PoolStats };
@@ -116,6 +121,10 @@ export interface ServerFactory {
   readonly stats: PoolStats;
   /** Unhandled handler errors by fingerprint; `flush` sends what reporters queued (shutdown). */
   readonly errors: ErrorTracker;
+  /** Task state and runner, when a tool of the manifest has `task:` (see `tasks`). */
+  readonly tasks?: Tasks;
+  /** Stops background work (task heartbeats); running tasks are left to their lease. */
+  close(): Promise<void>;
 }
 
 type ToolResult = CallToolResult;
@@ -239,13 +248,13 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
    */
-  function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+  function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, asTask = false): Promise<ToolResult> {
     const tracing = options.deps.tracing;
-    if (!tracing) return callTool(t, args, sdkCtx, undefined, newRequestId());
+    if (!tracing) return callTool(t, args, sdkCtx, undefined, newRequestId(), asTask);
     // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.
     const requestId = newRequestId();
     const requestTrace = startRequestTrace(tracing, 'tools/call', t.entry.name, deps, sdkCtx, requestId);
-    return requestTrace.run(() => callTool(t, args, sdkCtx, requestTrace, requestId)).then(
+    return requestTrace.run(() => callTool(t, args, sdkCtx, requestTrace, requestId, asTask)).then(
       (result) => {
         requestTrace.end(traceOutcomeOf(result));
         return result;
@@ -257,7 +266,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     );
   }
 
-  async function callTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, requestTrace: RequestTrace | undefined, requestId: string): Promise<ToolResult> {
+  async function callTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, requestTrace: RequestTrace | undefined, requestId: string, asTask: boolean): Promise<ToolResult> {
     const { entry } = t;
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
@@ -276,6 +285,24 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       if (!(requestTrace ? requestTrace.span('validate', () => validate(args)) : validate(args))) {
         outcome = 'invalid';
         return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
+      }
+      if (asTask && tasks) {
+        // Rate limits refuse the call before any task exists (over HTTP: 429), as for a plain call.
+        const refused = await policy.admit(entry, args, ctx, sdkCtx);
+        if (refused) {
+          outcome = 'error';
+          return refused;
+        }
+        // Counted, timed and audited when the task ends (runTask), like a call.
+        outcome = undefined;
+        const owner = callerKey(ctx.auth, undefined);
+        return (await tasks.start({
+          tool: entry.name,
+          owner,
+          // Only a tool that may run twice keeps its arguments, to be resumed after its replica died.
+          ...(entry.annotations?.idempotentHint === true ? { arguments: args } : {}),
+          run: (signal, progress) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress),
+        })) as unknown as ToolResult;
       }
       const outputValidator = outputValidatorOf(t, tool);
       // The guard may run the call in a transaction and swap `ctx.db` for it (idempotency keys).
@@ -297,6 +324,63 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       if (outcome !== undefined) metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
     }
   }
+
+  /**
+   * A task's call, in the background: the same policy (rate limits, timeout, audit), guard and
+   * result mapping as a plain call; `ctx.signal` is the task's (tasks/cancel on any replica, shutdown)
+   * and `ctx.progress` goes to the task's status message.
+   */
+  async function runTask(t: ToolRecord, tool: LoadedTool, args: unknown, sdkCtx: ServerContext, requestId: string, progress: ProgressSink, auth?: AuthIdentity): Promise<ToolResult> {
+    const { entry } = t;
+    const started = performance.now();
+    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
+    if (auth) ctx.auth = auth;
+    ctx.progress = async (done, of, message) => progress(done, of, message);
+    let outcome: CallOutcome = 'ok';
+    try {
+      const outputValidator = outputValidatorOf(t, tool);
+      const result = await policy.run(
+        entry,
+        args,
+        ctx,
+        sdkCtx,
+        () =>
+          guard.run(entry, args, ctx, sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, async () =>
+            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx),
+          ),
+        // Admitted when the task was created (policy.admit): the call counts once against the limits.
+        { admitted: true },
+      );
+      if (result.isError) outcome = 'error';
+      return result;
+    } catch (error) {
+      outcome = 'error';
+      return policy.failed(entry, args, ctx, error, started);
+    } finally {
+      metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  const taskTools = tools.filter((t) => t.entry.task !== undefined);
+  const tasks: Tasks | undefined =
+    taskTools.length === 0
+      ? undefined
+      : createTasks({
+          db: deps.db,
+          registry: metrics.registry,
+          logger,
+          cancellations,
+          shutdown: shutdown.signal,
+          ...(options.tasks ?? {}),
+          resume(record: TaskRecord) {
+            const t = toolsByName.get(record.tool);
+            if (!t?.entry.task || t.entry.annotations?.idempotentHint !== true) return undefined;
+            return async (signal, progress) => {
+              const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
+              return runTask(t, tool, record.arguments, detachedContext(undefined, signal), newRequestId(), progress, ownerIdentity(record.owner));
+            };
+          },
+        });
 
   const fastPath: FastPathTools = {
     serverInfo: { name: manifest.name, version: manifest.version },
@@ -323,6 +407,14 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       // requestState: input-request state is signed and checked before handlers run (interaction.ts).
       { ...(manifest.description ? { instructions: manifest.description } : {}), requestState: { verify: verifyRequestState } },
     );
+    // First (before anything registers tools/call): the task decision wraps the SDK's tools/call handler as it is registered.
+    if (tasks) {
+      installTaskMethods(server, tasks, {
+        modeOf: (name) => toolsByName.get(name)?.entry.task,
+        start: (name, args, sdkCtx) => runTool(toolsByName.get(name)!, args, sdkCtx, true) as Promise<Record<string, unknown>>,
+        ownerOf: (sdkCtx) => callerKey(callerOf(deps, sdkCtx), undefined),
+      });
+    }
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
     readableParamErrors(server);
     authz.filterLists(server);
@@ -369,6 +461,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     rateLimited: { value: policy.limits.perCallerPerMinute > 0 || Object.values(manifest.tools).some((t) => t.rateLimit !== undefined), enumerable: true },
     stats: { get: () => pool.stats, enumerable: true },
     errors: { value: errors, enumerable: true },
+    tasks: { value: tasks, enumerable: true },
+    close: { value: async () => tasks?.close() },
     warm: { value: (count: number, era: Era = 'modern') => pool.warm(count, era) },
     abortAll: {
       value(reason = 'server shutting down') {
@@ -384,6 +478,25 @@ function traceOutcomeOf(result: ToolResult): string {
   if (!result.isError) return 'ok';
   const code = (result._meta?.['mcpforge/error'] as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : 'error';
+}
+
+/**
+ * The SDK context a task runs with once its request has been answered: same caller and edge, the
+ * task's own signal, no progress token (progress goes to the task), nothing sent on the answered
+ * request.
+ */
+function detachedContext(sdkCtx: ServerContext | undefined, signal: AbortSignal): ServerContext {
+  const mcpReq = (sdkCtx?.mcpReq ?? {}) as ServerContext['mcpReq'];
+  const { progressToken: _dropped, ...meta } = (mcpReq._meta ?? {}) as Record<string, unknown>;
+  return {
+    ...(sdkCtx ?? {}),
+    mcpReq: { ...mcpReq, _meta: meta, signal, notify: async () => {} },
+  } as unknown as ServerContext;
+}
+
+/** The identity a resumed task runs with: its owner's key, without scopes or claims (they were not stored). */
+function ownerIdentity(owner: string): AuthIdentity {
+  return owner.startsWith('sub:') ? { subject: owner.slice(4), scopes: [], anonymous: false } : { ...ANONYMOUS };
 }
 
 function argsSchemaFromArguments(entry: PromptManifestEntry): JsonSchemaObject {

@@ -151,6 +151,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       ...(config.auth.list === undefined ? {} : { authList: config.auth.list }),
       ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
       limitOverrides: config.limits,
+      tasks: config.tasks,
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         // Traced: a span per query and cache operation made while a request span is active.
@@ -206,6 +207,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       }
       await metricsListener?.close();
       factory.abortAll(reason);
+      await factory.close().catch(() => {});
       if (stdio) await stdio.close().catch(() => {});
       await detachCancellations?.().catch(() => {});
       await factory.errors.flush();

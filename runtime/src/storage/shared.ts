@@ -26,6 +26,30 @@ export const RUNTIME_TABLES_SQL = `create table if not exists ${IDEMPOTENCY_TABL
   primary key (tool, subject, idempotency_key)
 )`;
 
+/** Task state of the tasks extension (see `tasks`): any replica answers `tasks/get` from it. */
+export const TASKS_TABLE = 'mcpforge_tasks';
+export const TASKS_TABLE_SQL = `create table if not exists ${TASKS_TABLE} (
+  task_id text primary key,
+  owner text not null,
+  tool text not null,
+  status text not null,
+  status_message text,
+  result text,
+  error text,
+  arguments text,
+  created_at bigint not null,
+  updated_at bigint not null,
+  ttl_ms bigint,
+  expires_at bigint,
+  poll_interval_ms integer,
+  runner text,
+  lease_until bigint,
+  cancel_requested integer not null default 0,
+  attempts integer not null default 1
+);
+create index if not exists ${TASKS_TABLE}_lease on ${TASKS_TABLE} (status, lease_until);
+create index if not exists ${TASKS_TABLE}_expiry on ${TASKS_TABLE} (expires_at)`;
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface StorageOptions {

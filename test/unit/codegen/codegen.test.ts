@@ -178,6 +178,9 @@ describe('manifest, registry, handlers', () => {
     expect(manifest).toContain('export const manifest: Manifest = {');
     expect(manifest).toMatch(/annotations: \{\s+openWorldHint: true,\s+readOnlyHint: true,\s+\}/);
     expect(manifest).toMatch(/rateLimit: \{\s+perMinute: 60,\s+\}/);
+    // Spec `task:` reaches the runtime (tasks extension).
+    expect(manifest.match(/task: '[a-z]+'/g)).toEqual(["task: 'optional'"]);
+    expect(manifest.indexOf("task: 'optional'")).toBeGreaterThan(manifest.indexOf("name: 'list_notes'"));
     expect(manifest).toMatch(/uri: 'notes:\/\/\{id\}',\s+template: true,\s+variables: \['id'\]/);
     // Tool order is spec order.
     expect(manifest.indexOf('get_forecast:')).toBeLessThan(manifest.indexOf('list_notes:'));

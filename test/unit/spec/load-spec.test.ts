@@ -23,6 +23,8 @@ describe('loadSpec', () => {
       cache: { ttlSeconds: 300 },
       location: { file: good, line: 6, column: 3, pointer: '/tools/get_forecast' },
     });
+    expect(spec.tools[1]).toMatchObject({ name: 'list_notes', task: 'optional' });
+    expect(spec.tools[0]!.task).toBeUndefined();
     expect(spec.sourceFiles[0]).toBe(good);
     expect(spec.sourceFiles.map((f) => path.relative(FIXTURES, f))).toEqual([
       'good/mcpforge.yaml',
@@ -64,7 +66,7 @@ describe('loadSpec', () => {
     const spec = await loadSpec(good);
     const input = spec.tools[1]!.input;
     expect(input.source).toBe(`${good}#/tools/list_notes/input`);
-    expect(input.location).toMatchObject({ line: 18, pointer: '/tools/list_notes/input' });
+    expect(input.location).toMatchObject({ line: 19, pointer: '/tools/list_notes/input' });
     expect((input.schema.properties as Record<string, unknown>).tag).toEqual({ $ref: '#/$defs/tag' });
     expect(input.bundled).toEqual({});
   });
