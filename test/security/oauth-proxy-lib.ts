@@ -186,11 +186,11 @@ export function keyPem(): string {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-interface Tools {
+type Tools = {
   whoami: { input: Record<string, never>; output: { subject: string; scopes: string[]; upstreamEmail: string | null } };
   admin: { input: Record<string, never>; output: undefined };
-}
-const defineTool = createDefineTool<Tools>();
+};
+const defineTool = createDefineTool<Tools, unknown>();
 
 /**
  * `whoami` (scope notes:read) answers who called and, with the upstream token from

@@ -92,3 +92,251 @@ describe('the MCP SDK client completes the flow', () => {
     await client.close();
   }, 30_000);
 });
+
+/** POST a form to one of the proxy's endpoints. */
+async function post(path: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${proxy.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function mcpStatus(accessToken: string): Promise<{ status: number; challenge: string | null }> {
+  const res = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${accessToken}`, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  });
+  await res.text();
+  return { status: res.status, challenge: res.headers.get('www-authenticate') };
+}
+
+async function registerClient(redirectUris = [REDIRECT]): Promise<string> {
+  const res = await fetch(`${proxy.issuer}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Raw Client', redirect_uris: redirectUris, token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }) });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { client_id: string }).client_id;
+}
+
+function authorizeUrl(clientId: string, overrides: Record<string, string | undefined> = {}): { url: string; verifier: string } {
+  const verifier = randomToken();
+  const params: Record<string, string | undefined> = {
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    code_challenge: pkceChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: 'client-state-1',
+    scope: 'notes:read',
+    resource: proxy.url,
+    ...overrides,
+  };
+  const url = new URL(`${proxy.issuer}/oauth/authorize`);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return { url: url.href, verifier };
+}
+
+/** A code through the real IdP and consent page, without the SDK. */
+async function codeFor(clientId: string): Promise<{ code: string; verifier: string }> {
+  const { url, verifier } = authorizeUrl(clientId);
+  const back = await new Browser().run(url, REDIRECT);
+  expect(back.searchParams.get('state')).toBe('client-state-1');
+  return { code: back.searchParams.get('code')!, verifier };
+}
+
+async function exchange(clientId: string, code: string, verifier?: string, extra: Record<string, string> = {}) {
+  return post('/oauth/token', { grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: REDIRECT, ...(verifier ? { code_verifier: verifier } : {}), ...extra });
+}
+
+async function securityEvents(): Promise<number> {
+  const text = await proxy.server.factory.metrics.metricsText();
+  return Number(/mcp_security_events_total\{type="auth_failure"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+describe('CIMD, refresh and revocation', () => {
+  test('CIMD: the client id is its metadata URL; the flow completes and a scoped tool answers', async () => {
+    const provider = new TestOAuthClient(REDIRECT, 'CIMD Test Client', cimdUrl);
+    await authorizeWithSdk(provider);
+    expect(provider.clientInformation()?.client_id).toBe(cimdUrl);
+    const client = await connect(provider);
+    expect(whoami(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ subject: 'alice', scopes: expect.arrayContaining(['notes:read', 'notes:admin']) });
+    await client.close();
+  }, 30_000);
+
+  test('a scope not granted is refused (insufficient_scope) while the granted one works', async () => {
+    const clientId = await registerClient();
+    const { code, verifier } = await codeFor(clientId);
+    const tokens = (await exchange(clientId, code, verifier)).body;
+    expect(tokens.scope).toBe('notes:read');
+    const res = await fetch(proxy.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens.access_token}`, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'admin', arguments: {} } }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(await res.json()).toMatchObject({ error: 'insufficient_scope', error_description: 'Missing scope: notes:admin' });
+    expect((await mcpStatus(tokens.access_token as string)).status).toBe(200);
+  }, 30_000);
+
+  test('refresh rotates the refresh token; reusing the old one revokes the grant', async () => {
+    const clientId = await registerClient();
+    const { code, verifier } = await codeFor(clientId);
+    const first = (await exchange(clientId, code, verifier)).body;
+    const refreshed = await post('/oauth/token', { grant_type: 'refresh_token', client_id: clientId, refresh_token: first.refresh_token as string });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).not.toBe(first.refresh_token);
+    expect((await mcpStatus(refreshed.body.access_token as string)).status).toBe(200);
+    const reused = await post('/oauth/token', { grant_type: 'refresh_token', client_id: clientId, refresh_token: first.refresh_token as string });
+    expect(reused).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect((await mcpStatus(refreshed.body.access_token as string)).status).toBe(401);
+    expect(await auditRows('token')).toContainEqual({ outcome: 'denied', error_code: 'invalid_grant' });
+  }, 30_000);
+
+  test('SDK client: a refused access token is refreshed by the SDK; then revocation stops access on the next request', async () => {
+    const provider = new TestOAuthClient(REDIRECT, 'Revoking Client');
+    await authorizeWithSdk(provider);
+    const before = provider.tokens()!;
+    // The access token no longer works (as after expiry): the SDK's 401 handling refreshes with the refresh token.
+    provider.saveTokens({ ...before, access_token: 'expired.access.token' });
+    const client = await connect(provider);
+    expect(whoami(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ subject: 'alice' });
+    expect(provider.tokens()!.access_token).not.toBe('expired.access.token');
+    expect(provider.tokens()!.refresh_token).not.toBe(before.refresh_token);
+    const revoked = await post('/oauth/revoke', { client_id: provider.clientInformation()!.client_id, token: provider.tokens()!.access_token });
+    expect(revoked.status).toBe(200);
+    expect(await mcpStatus(provider.tokens()!.access_token)).toMatchObject({ status: 401 });
+    expect((await mcpStatus(provider.tokens()!.access_token)).challenge).toContain('revoked');
+    await client.close().catch(() => {});
+  }, 30_000);
+});
+
+describe('adversarial requests are refused and audited', () => {
+  let clientId: string;
+  beforeAll(async () => {
+    clientId = await registerClient();
+  });
+
+  test('redirect URI mismatch: an error page, no redirect', async () => {
+    const res = await fetch(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:8976/other' }).url, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('redirect_uri is missing or not registered');
+    expect(await auditRows('authorize')).toContainEqual({ outcome: 'denied', error_code: 'invalid_redirect_uri' });
+  });
+
+  test('open redirect attempts: a foreign host, a prefix trick, a javascript: URI at registration', async () => {
+    for (const uri of ['https://evil.example/callback', `${REDIRECT}.evil.example`, `${REDIRECT}/../../evil`]) {
+      const res = await fetch(authorizeUrl(clientId, { redirect_uri: uri }).url, { redirect: 'manual' });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+    }
+    const reg = await fetch(`${proxy.issuer}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['javascript:alert(1)'] }) });
+    expect(reg.status).toBe(400);
+    expect(await reg.json()).toMatchObject({ error: 'invalid_redirect_uri' });
+    const http = await fetch(`${proxy.issuer}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://evil.example/cb'] }) });
+    expect(await http.json()).toMatchObject({ error: 'invalid_redirect_uri' });
+    expect(await auditRows('register')).toContainEqual({ outcome: 'denied', error_code: 'invalid_redirect_uri' });
+  });
+
+  test('PKCE: plain method and a missing challenge are refused at /authorize', async () => {
+    for (const overrides of [{ code_challenge_method: 'plain' }, { code_challenge: undefined, code_challenge_method: undefined }]) {
+      const res = await fetch(authorizeUrl(clientId, overrides).url, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get('location')!);
+      expect(location.href.startsWith(REDIRECT)).toBe(true);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('state')).toBe('client-state-1');
+    }
+    expect(await auditRows('authorize')).toContainEqual({ outcome: 'denied', error_code: 'invalid_request' });
+  });
+
+  test('PKCE: a missing or wrong code_verifier is refused at /token', async () => {
+    const { code } = await codeFor(clientId);
+    expect(await exchange(clientId, code)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    const second = await codeFor(clientId);
+    expect(await exchange(clientId, second.code, randomToken())).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await auditRows('token')).toContainEqual({ outcome: 'denied', error_code: 'invalid_request' });
+  }, 30_000);
+
+  test('code replay: refused, and the tokens issued for the code stop working', async () => {
+    const { code, verifier } = await codeFor(clientId);
+    const first = await exchange(clientId, code, verifier);
+    expect(first.status).toBe(200);
+    expect((await mcpStatus(first.body.access_token as string)).status).toBe(200);
+    const replay = await exchange(clientId, code, verifier);
+    expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(String(replay.body.error_description)).toContain('already used');
+    expect((await mcpStatus(first.body.access_token as string)).status).toBe(401);
+    const refresh = await post('/oauth/token', { grant_type: 'refresh_token', client_id: clientId, refresh_token: first.body.refresh_token as string });
+    expect(refresh.body.error).toBe('invalid_grant');
+  }, 30_000);
+
+  test('wrong resource: invalid_target at /authorize and at /token', async () => {
+    const res = await fetch(authorizeUrl(clientId, { resource: 'https://other.example/mcp' }).url, { redirect: 'manual' });
+    expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('invalid_target');
+    const { code, verifier } = await codeFor(clientId);
+    expect(await exchange(clientId, code, verifier, { resource: 'https://other.example/mcp' })).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
+    expect(await auditRows('token')).toContainEqual({ outcome: 'denied', error_code: 'invalid_target' });
+  }, 30_000);
+
+  test('a token for another audience, signed with the proxy key, is refused (401) and counted', async () => {
+    const before = await securityEvents();
+    const key = createPrivateKey(proxy.signingKey);
+    const foreign = await new SignJWT({ scope: 'notes:read', gid: 'x' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(proxy.issuer)
+      .setAudience('https://other.example/mcp')
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
+    const res = await mcpStatus(foreign);
+    expect(res.status).toBe(401);
+    expect(res.challenge).toContain('audience mismatch');
+    expect(await securityEvents()).toBeGreaterThan(before);
+  });
+
+  test('CIMD at a private address and an oversized CIMD document are refused', async () => {
+    const priv = await fetch(authorizeUrl('https://10.0.0.1/client.json').url, { redirect: 'manual' });
+    expect(priv.status).toBe(400);
+    expect(await priv.text()).toContain('private or reserved address');
+    const big = await fetch(authorizeUrl(oversizedUrl).url, { redirect: 'manual' });
+    expect(big.status).toBe(400);
+    expect(await big.text()).toContain('larger than');
+    const mapped = await fetch(authorizeUrl('https://[::ffff:192.168.1.1]/client.json').url, { redirect: 'manual' });
+    expect(await mapped.text()).toContain('private or reserved address');
+    expect(await auditRows('authorize')).toContainEqual({ outcome: 'denied', error_code: 'invalid_client' });
+  });
+
+  test('state tampering at the callback: unknown state, and a state from another browser', async () => {
+    const unknown = await fetch(`${proxy.issuer}/oauth/callback?state=${randomToken()}&code=abc`, { redirect: 'manual' });
+    expect(unknown.status).toBe(400);
+    // A real login's state, replayed by a browser without the login's cookie (login CSRF).
+    const browser = new Browser();
+    const first = await browser.request(authorizeUrl(clientId).url);
+    const state = new URL(first.headers.get('location')!).searchParams.get('state')!;
+    const other = await fetch(`${proxy.issuer}/oauth/callback?state=${state}&code=abc`, { redirect: 'manual' });
+    expect(other.status).toBe(400);
+    expect(await other.text()).toContain('another browser');
+    expect(await auditRows('callback')).toContainEqual({ outcome: 'denied', error_code: 'invalid_state' });
+  });
+
+  test('consent CSRF: a forged token is refused (403) and no code is issued', async () => {
+    const browser = new Browser();
+    const attempt = browser.run(authorizeUrl(clientId).url, REDIRECT, (_html, fields) => {
+      if ('csrf' in fields) fields.csrf = randomToken();
+    });
+    await expect(attempt).rejects.toMatchObject({ status: 403 });
+    expect(await auditRows('consent')).toContainEqual({ outcome: 'denied', error_code: 'csrf' });
+  }, 30_000);
+
+  test('metadata: RFC 8414 document, OIDC alias, JWKS, and the RFC 9728 document pointing at this issuer', async () => {
+    const meta = (await (await fetch(`${proxy.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(meta).toMatchObject({ issuer: proxy.issuer, code_challenge_methods_supported: ['S256'], client_id_metadata_document_supported: true, authorization_response_iss_parameter_supported: true, registration_endpoint: `${proxy.issuer}/oauth/register` });
+    expect(await (await fetch(`${proxy.issuer}/.well-known/openid-configuration`)).json()).toEqual(meta);
+    const jwks = (await (await fetch(`${proxy.issuer}/oauth/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    const prm = (await (await fetch(`${proxy.issuer}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    expect(prm).toMatchObject({ resource: proxy.url, authorization_servers: [proxy.issuer] });
+  });
+});
+
