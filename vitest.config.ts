@@ -70,6 +70,7 @@ export const TIERS = {
     'test/tls/nginx.test.ts',
     'test/security/sql.test.ts',
     'test/security/limits-audit.test.ts',
+    'test/security/oauth-proxy-postgres.test.ts',
     'test/production/db-roles.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
