@@ -204,7 +204,7 @@ export function proxyManifest(): { manifest: Manifest; modules: ServerModules } 
     version: '1.0.0',
     description: 'OAuth proxy tests',
     layout: 'dev',
-    transports: ['http'],
+    transports: ['http', 'websocket'],
     auth: { mode: 'oauth-proxy' },
     tools: {
       whoami: { name: 'whoami', description: 'Who is calling', inputSchema: empty, scopes: ['notes:read'] },

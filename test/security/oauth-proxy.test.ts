@@ -13,6 +13,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Client, StreamableHTTPClientTransport, auth } from '@modelcontextprotocol/client';
 import { writeDevCertificates } from '../../cli/commands/dev-cert.js';
+import { WebSocketClientTransport } from '../../runtime/src/transports/websocket-client.js';
 import { Browser, TestOAuthClient, freePort, listen, startIdp, startProxy, type Idp, type ProxyServer } from './oauth-proxy-lib.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,8 @@ beforeAll(async () => {
   const cimdPort = await listen(cimdServer as unknown as Server);
   cimdUrl = `https://localhost:${cimdPort}/client.json`;
   oversizedUrl = `https://localhost:${cimdPort}/big.json`;
-  proxy = await startProxy(port, idp, { MCP_OAUTH_DEV_ALLOW_HTTP_LOCALHOST: 'on', MCP_OAUTH_CIMD_CA_FILE: certs.ca });
+  // WebSocket and stateful sessions on too: the same gate holds on every transport.
+  proxy = await startProxy(port, idp, { MCP_OAUTH_DEV_ALLOW_HTTP_LOCALHOST: 'on', MCP_OAUTH_CIMD_CA_FILE: certs.ca, MCP_WEBSOCKET: 'on', MCP_HTTP_SESSIONS: 'stateful' });
 }, 60_000);
 
 afterAll(async () => {
@@ -338,5 +340,54 @@ describe('adversarial requests are refused and audited', () => {
     const prm = (await (await fetch(`${proxy.issuer}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
     expect(prm).toMatchObject({ resource: proxy.url, authorization_servers: [proxy.issuer] });
   });
+});
+
+describe('every transport: the proxy\'s tokens work, and a revocation takes effect on the next message', () => {
+  test('HTTP fast path, a stateful 2025 session and WebSocket', async () => {
+    const clientId = await registerClient();
+    const { code, verifier } = await codeFor(clientId);
+    const tokens = (await exchange(clientId, code, verifier)).body;
+    const auth = { authorization: `Bearer ${tokens.access_token as string}` };
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...auth };
+
+    // Plain stateless tools/call (the fast path's shape).
+    const fast = async () => fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify(call) });
+    const fastOk = await fast();
+    expect(fastOk.status).toBe(200);
+    expect(await fastOk.text()).toContain('alice');
+
+    // A 2025 client's session.
+    const init = await fetch(proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 's', version: '1' } } }),
+    });
+    await init.text();
+    const session = init.headers.get('mcp-session-id');
+    expect(session).toBeTruthy();
+    const inSession = async () => fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': session!, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify(call) });
+    const sessionOk = await inSession();
+    expect(sessionOk.status).toBe(200);
+    expect(await sessionOk.text()).toContain('alice');
+
+    // WebSocket: authenticated at the upgrade, re-checked per message.
+    const ws = new Client({ name: 'ws', version: '1.0.0' });
+    await ws.connect(new WebSocketClientTransport(new URL('/ws', proxy.issuer.replace(/^http/, 'ws')), { headers: auth }));
+    expect(whoami(await ws.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ subject: 'alice' });
+
+    expect((await post('/oauth/revoke', { client_id: clientId, token: tokens.refresh_token as string })).status).toBe(200);
+
+    expect((await fast()).status).toBe(401);
+    expect((await inSession()).status).toBe(401);
+    const after = await ws.callTool({ name: 'whoami', arguments: {} }).then(
+      (r) => JSON.stringify(r),
+      (e: unknown) => String(e),
+    );
+    // The WebSocket transport closes a connection whose credential stopped being accepted (close code 4401).
+    expect(after).toMatch(/Connection closed/);
+    expect(after).not.toContain('alice');
+    await ws.close().catch(() => {});
+  }, 30_000);
 });
 
