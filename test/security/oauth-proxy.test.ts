@@ -15,7 +15,9 @@ import { Client, StreamableHTTPClientTransport, auth } from '@modelcontextprotoc
 import { writeDevCertificates } from '../../cli/commands/dev-cert.js';
 import { WebSocketClientTransport } from '../../runtime/src/transports/websocket-client.js';
 import { Browser, TestOAuthClient, freePort, listen, startIdp, startProxy, type Idp, type ProxyServer } from './oauth-proxy-lib.js';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pkceChallenge, randomToken } from '../../runtime/src/oauth-proxy/crypto.js';
@@ -389,5 +391,46 @@ describe('every transport: the proxy\'s tokens work, and a revocation takes effe
     expect(after).not.toContain('alice');
     await ws.close().catch(() => {});
   }, 30_000);
+});
+
+describe('mcp-remote (the stdio bridge many desktop clients use) completes the flow', () => {
+  test('registers, the user signs in and consents, its callback gets the code, a tool call goes through', async () => {
+    const callbackPort = await freePort();
+    const configDir = mkdtempSync(join(tmpdir(), 'mcpforge-mcp-remote-'));
+    // No desktop here: a no-op opener; the test is the browser and reads the URL mcp-remote prints.
+    const binDir = mkdtempSync(join(tmpdir(), 'mcpforge-opener-'));
+    writeFileSync(join(binDir, 'xdg-open'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(binDir, 'xdg-open'), 0o755);
+    const entry = createRequire(import.meta.url).resolve('mcp-remote/dist/proxy.js');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [entry, proxy.url, String(callbackPort), '--allow-http', '--host', '127.0.0.1'],
+      env: { ...getDefaultEnvironment(), MCP_REMOTE_CONFIG_DIR: configDir, PATH: `${binDir}:${process.env.PATH ?? ''}` },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    const authorizationUrl = new Promise<string>((resolve) => {
+      transport.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /Please authorize this client by visiting:\s*(\S+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const client = new Client({ name: 'via-mcp-remote', version: '1.0.0' });
+    const connecting = client.connect(transport);
+    try {
+      const callback = `http://127.0.0.1:${callbackPort}/oauth/callback`;
+      const back = await new Browser().run(await authorizationUrl, callback);
+      expect(back.searchParams.get('code')).toBeTruthy();
+      // The browser's last hop: mcp-remote's own callback listener receives the code.
+      expect((await fetch(back)).status).toBe(200);
+      await connecting;
+      expect(whoami(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ subject: 'alice', upstreamEmail: 'alice@corp.example' });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nmcp-remote stderr:\n${stderr}`);
+    } finally {
+      await client.close().catch(() => {});
+    }
+  }, 60_000);
 });
 
