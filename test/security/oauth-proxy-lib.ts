@@ -268,6 +268,8 @@ export async function startProxy(port: number, idp: Idp, extraEnv: Record<string
       MCP_OAUTH_SIGNING_KEY: signingKey,
       MCP_OAUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       MCP_AUDIT_TABLE: 'on',
+      // Every request of a test comes from 127.0.0.1: the limit itself is tested in runtime/src/oauth-proxy.
+      MCP_OAUTH_RATE_LIMIT_PER_MINUTE: '100000',
       ...extraEnv,
     },
   });

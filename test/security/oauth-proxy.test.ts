@@ -37,11 +37,12 @@ async function connect(provider: TestOAuthClient): Promise<Client> {
 }
 
 /** The SDK's auth() up to the redirect, the headless browser through IdP and consent, then auth() with the code. */
-async function authorizeWithSdk(provider: TestOAuthClient, browser = new Browser()): Promise<void> {
+async function authorizeWithSdk(provider: TestOAuthClient, browser = new Browser()): Promise<Browser> {
   expect(await auth(provider, { serverUrl: proxy.url })).toBe('REDIRECT');
   const back = await browser.run(provider.authorizationUrl!.href, REDIRECT);
   expect(back.searchParams.get('iss')).toBe(proxy.issuer);
   expect(await auth(provider, { serverUrl: proxy.url, authorizationCode: back.searchParams.get('code')!, iss: back.searchParams.get('iss')! })).toBe('AUTHORIZED');
+  return browser;
 }
 
 function whoami(result: unknown): Record<string, unknown> {
@@ -85,7 +86,10 @@ afterAll(async () => {
 describe('the MCP SDK client completes the flow', () => {
   test('DCR: register, sign in upstream, consent, call a scoped tool with the upstream token used on-behalf-of', async () => {
     const provider = new TestOAuthClient(REDIRECT, 'DCR Test Client');
-    await authorizeWithSdk(provider);
+    const browser = await authorizeWithSdk(provider);
+    // The browser's side of one flow (paths only: no codes, states or tokens), for the record.
+    console.log(`browser requests of one flow:\n${browser.visited.map((line) => line.replace(proxy.issuer, '<server>').replace(idp.issuer, '<idp>')).join('\n')}`);
+    expect(browser.visited.filter((line) => line.includes(proxy.issuer)).map((line) => line.replace(proxy.issuer, ''))).toEqual(['GET /oauth/authorize', 'GET /oauth/callback', 'GET /oauth/consent', 'POST /oauth/consent']);
     expect(provider.clientInformation()?.client_id).toMatch(/^mcpc_/);
     const client = await connect(provider);
     const result = await client.callTool({ name: 'whoami', arguments: {} });

@@ -9,6 +9,13 @@ import { addressClass, fetchClientMetadata } from './cimd.js';
 import { readOAuthProxyConfig } from './config.js';
 import { pkceChallenge, seal, unseal } from './crypto.js';
 import { createOAuthStore, OAUTH_PROXY_MIGRATIONS } from './store.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { sql } from 'kysely';
+import { createJwtAuthenticator } from '../auth/jwt.js';
+import { createSigner, loadSigningKey } from './keys.js';
+import { createOAuthProxy } from './index.js';
 
 describe('SSRF fence of client metadata documents', () => {
   it.each([
@@ -109,3 +116,62 @@ describe('storage', () => {
     }
   });
 });
+
+const ecPem = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+describe('signing key rotation', () => {
+  it('a token signed with the previous key verifies while that key is still published; not after', async () => {
+    const [oldKey, newKey] = [await loadSigningKey(ecPem()), await loadSigningKey(ecPem())];
+    const token = await createSigner(oldKey).sign({ scope: 'a' }, { issuer: 'https://as.example', audience: 'https://mcp.example/mcp', subject: 'u', expiresInSeconds: 60, jti: 'j' });
+    const req = { headers: { authorization: `Bearer ${token}` } } as never;
+    const verify = (jwks: ReturnType<typeof createSigner>['jwks']) => createJwtAuthenticator({ jwks, issuer: 'https://as.example', audience: 'https://mcp.example/mcp' })(req);
+    expect(await verify(createSigner(newKey, [oldKey]).jwks)).toMatchObject({ ok: true, identity: { subject: 'u', scopes: ['a'] } });
+    expect(await verify(createSigner(newKey).jwks)).toMatchObject({ ok: false, rejection: { status: 401 } });
+  });
+});
+
+describe('rate limits and audit of the endpoints', () => {
+  it('past MCP_OAUTH_RATE_LIMIT_PER_MINUTE a client address gets 429, audited as rate_limited', async () => {
+    const storage = await createDatabase('sqlite::memory:');
+    await storage.migrate(mkdtempSync(join(tmpdir(), 'mcpforge-oauth-m-')), OAUTH_PROXY_MIGRATIONS);
+    const proxy = await createOAuthProxy({
+      config: {
+        issuer: 'http://127.0.0.1:1',
+        resourceUrl: 'http://127.0.0.1:1/mcp',
+        upstream: { preset: 'oidc', issuer: 'http://127.0.0.1:1', clientId: 'x', scopes: [] },
+        signingKeys: [ecPem()],
+        encryptionKey: randomBytes(32),
+        allowHttpLocalhost: false,
+        cimdAllowPrivate: false,
+        accessTokenTtl: 60,
+        refreshTokenTtl: 3600,
+        ratePerMinute: 2,
+      },
+      db: storage.db,
+      dialect: 'sqlite',
+      scopes: ['a'],
+      serverName: 't',
+      logger: pino({ level: 'silent' }),
+      auditTable: true,
+    });
+    const server = createServer((req, res) => void proxy.gate.endpoints(req, res, req.url!.split('?')[0]!).then((handled) => handled || res.writeHead(404).end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/register`;
+    try {
+      const register = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }) });
+      expect((await register()).status).toBe(201);
+      expect((await register()).status).toBe(201);
+      const third = await register();
+      expect(third.status).toBe(429);
+      expect(await third.json()).toMatchObject({ error: 'rate_limited' });
+      await proxy.audit.flush();
+      const { rows } = await sql<{ outcome: string }>`select outcome from mcpforge_audit where kind = 'oauth' and name = 'register' order by at`.execute(storage.db);
+      expect(rows.map((r) => r.outcome)).toEqual(['ok', 'ok', 'rate_limited']);
+    } finally {
+      server.close();
+      await proxy.close();
+      await storage.close();
+    }
+  });
+});
+
