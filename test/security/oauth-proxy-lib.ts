@@ -96,14 +96,15 @@ export class Browser {
    * button pressed), until a redirect goes to `stopAt`; returns that URL. `onPage` may change a
    * form's fields before it is sent (adversarial tests).
    */
-  async run(url: string, stopAt: string, onPage?: (html: string, fields: Record<string, string>, action: string) => void): Promise<URL> {
+  async run(url: string, stopAt: string, onPage?: (html: string, fields: Record<string, string>, action: string) => void, onRedirect?: (location: string) => string): Promise<URL> {
     let next: { url: string; method?: string; form?: Record<string, string> } = { url };
     for (let step = 0; step < 30; step++) {
       if (next.url.startsWith(stopAt)) return new URL(next.url);
       const res = await this.request(next.url, next);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
-        next = { url: new URL(location, next.url).href };
+        const target = new URL(location, next.url).href;
+        next = { url: onRedirect ? onRedirect(target) : target };
         continue;
       }
       const html = await res.text();

@@ -327,6 +327,21 @@ describe('adversarial requests are refused and audited', () => {
     expect(await auditRows('callback')).toContainEqual({ outcome: 'denied', error_code: 'invalid_state' });
   });
 
+  test('nonce tampering: an ID token minted for another nonce is refused at the callback', async () => {
+    const { url } = authorizeUrl(clientId);
+    // The redirect to the IdP carries the login's nonce; an attacker swaps it for one of its own.
+    const back = await new Browser().run(url, REDIRECT, undefined, (location) => {
+      const target = new URL(location);
+      if (target.origin === idp.issuer && target.searchParams.has('nonce')) target.searchParams.set('nonce', randomToken());
+      return target.href;
+    });
+    expect(back.searchParams.get('code')).toBeNull();
+    expect(back.searchParams.get('error')).toBe('server_error');
+    expect(back.searchParams.get('error_description')).toContain('nonce does not match');
+    expect(back.searchParams.get('state')).toBe('client-state-1');
+    expect(await auditRows('callback')).toContainEqual({ outcome: 'denied', error_code: 'invalid_nonce' });
+  }, 30_000);
+
   test('consent CSRF: a forged token is refused (403) and no code is issued', async () => {
     const browser = new Browser();
     const attempt = browser.run(authorizeUrl(clientId).url, REDIRECT, (_html, fields) => {

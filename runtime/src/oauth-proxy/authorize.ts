@@ -164,7 +164,8 @@ export const callback: Endpoint = async (ctx, req, res, url) => {
   } catch (error) {
     await ctx.store.takeTransaction(tx.id);
     const description = error instanceof UpstreamError ? error.message : 'the identity provider could not be reached';
-    ctx.audit({ name: 'callback', outcome: 'error', errorCode: 'upstream_error', startedAt });
+    const code = error instanceof UpstreamError ? error.code : 'upstream_error';
+    ctx.audit({ name: 'callback', outcome: code === 'upstream_error' ? 'error' : 'denied', errorCode: code, startedAt });
     return redirectWithError(ctx, res, request.redirectUri, request.state, 'server_error', description);
   }
   await ctx.store.setTransactionUser(tx.id, result.user.subject, seal(ctx.encryptionKey, JSON.stringify(result), `tx:${tx.id}`));

@@ -39,6 +39,13 @@ export interface UpstreamUser {
 /** The upstream provider refused or answered something unusable; the message is safe to show. */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
+  constructor(
+    message: string,
+    /** For the audit: `invalid_nonce` and `invalid_id_token` are refusals (tampering); the rest upstream failures. */
+    readonly code: 'invalid_nonce' | 'invalid_id_token' | 'upstream_error' = 'upstream_error',
+  ) {
+    super(message);
+  }
 }
 
 const TIMEOUT_MS = 10_000;
@@ -130,9 +137,9 @@ export function createUpstream(config: UpstreamConfig): Upstream {
         try {
           ({ payload: claims } = await jwtVerify(json.id_token, e.jwks!, { issuer: e.issuer!, audience: config.clientId }));
         } catch {
-          throw new UpstreamError('the upstream ID token could not be verified');
+          throw new UpstreamError('the upstream ID token could not be verified', 'invalid_id_token');
         }
-        if (claims.nonce !== nonce) throw new UpstreamError('the upstream ID token nonce does not match this login');
+        if (claims.nonce !== nonce) throw new UpstreamError('the upstream ID token nonce does not match this login', 'invalid_nonce');
       } else {
         if (!e.userinfoEndpoint) throw new UpstreamError('the upstream provider has no user-info endpoint');
         const info = await fetch(e.userinfoEndpoint, { headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json', 'user-agent': 'mcpforge-oauth-proxy' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
