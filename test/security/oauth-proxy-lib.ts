@@ -40,7 +40,7 @@ export interface Idp {
 }
 
 /** The corporate IdP: oidc-provider with its development login and consent forms; one client, the proxy. */
-export async function startIdp(proxyCallback: string): Promise<Idp> {
+export async function startIdp(proxyCallback: string, options: { accessTokenTtl?: number } = {}): Promise<Idp> {
   const server = createServer();
   const port = await listen(server);
   const issuer = `http://127.0.0.1:${port}`;
@@ -53,6 +53,9 @@ export async function startIdp(proxyCallback: string): Promise<Idp> {
     claims: { openid: ['sub'], email: ['email'] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     features: { devInteractions: { enabled: true }, userinfo: { enabled: true } },
+    // Refresh tokens for the proxy (a confidential client allowed the refresh_token grant).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    ...(options.accessTokenTtl === undefined ? {} : { ttl: { AccessToken: options.accessTokenTtl, IdToken: 3600, Interaction: 3600, Session: 3600, Grant: 3600, AuthorizationCode: 60, RefreshToken: 3600 } }),
   } as never);
   // Silence the provider's development warnings.
   (provider as unknown as { on(e: string, f: () => void): void }).on('server_error', () => {});

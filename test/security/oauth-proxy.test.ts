@@ -453,3 +453,41 @@ describe('mcp-remote (the stdio bridge many desktop clients use) completes the f
   }, 60_000);
 });
 
+describe('ctx.auth.upstreamToken() refreshes an expired upstream token at the provider', () => {
+  let shortIdp: Idp;
+  let shortProxy: ProxyServer;
+  beforeAll(async () => {
+    const port = await freePort();
+    // Upstream access tokens that are already inside the refresh margin when issued.
+    shortIdp = await startIdp(`http://127.0.0.1:${port}/oauth/callback`, { accessTokenTtl: 5 });
+    shortProxy = await startProxy(port, shortIdp);
+  }, 60_000);
+  afterAll(async () => {
+    await shortProxy?.server.shutdown();
+    await shortIdp?.close();
+  });
+
+  test('the handler gets a fresh token the provider accepts; the grant keeps the new one, sealed', async () => {
+    const provider = new TestOAuthClient(REDIRECT, 'Refreshing Upstream');
+    expect(await auth(provider, { serverUrl: shortProxy.url })).toBe('REDIRECT');
+    const back = await new Browser().run(provider.authorizationUrl!.href, REDIRECT);
+    expect(await auth(provider, { serverUrl: shortProxy.url, authorizationCode: back.searchParams.get('code')!, iss: back.searchParams.get('iss')! })).toBe('AUTHORIZED');
+    const db = shortProxy.server.storage.db as never;
+    const sealed = async () => (await sql<{ upstream_sealed: string }>`select upstream_sealed from mcpforge_oauth_grants`.execute(db)).rows.map((r) => r.upstream_sealed);
+    const before = await sealed();
+    expect(before).toHaveLength(1);
+    process.env.TEST_IDP_ISSUER = shortIdp.issuer;
+    const client = new Client({ name: 'refresh-upstream', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(shortProxy.url), { authProvider: provider }));
+    try {
+      expect(whoami(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ subject: 'alice', upstreamEmail: 'alice@corp.example' });
+      const after = await sealed();
+      expect(after[0]).not.toBe(before[0]);
+      expect(after[0]).toMatch(/^v1\./);
+    } finally {
+      process.env.TEST_IDP_ISSUER = idp.issuer;
+      await client.close();
+    }
+  }, 30_000);
+});
+

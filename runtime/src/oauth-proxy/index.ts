@@ -32,7 +32,7 @@ import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { authorize, callback, consentAnswer, consentForm } from './authorize.js';
 import type { OAuthProxyConfig } from './config.js';
 import type { Endpoint, ProxyContext } from './context.js';
-import { unseal } from './crypto.js';
+import { seal, unseal } from './crypto.js';
 import { sendJson } from './http-util.js';
 import { createSigner, loadSigningKey } from './keys.js';
 import { createOAuthStore, now, type OAuthStore } from './store.js';
@@ -78,6 +78,8 @@ export interface OAuthProxy {
 
 export const AUTHORIZATION_SERVER_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** An upstream access token this close to expiry is refreshed before a handler gets it. */
+const UPSTREAM_REFRESH_MARGIN_SECONDS = 30;
 
 /** The resource URL as an audience, with and without a trailing slash. */
 function audienceFor(resourceUrl: string): string[] {
@@ -199,6 +201,16 @@ export async function createOAuthProxy(options: OAuthProxyOptions): Promise<OAut
     const upstreamToken = async (): Promise<string | undefined> => {
       if (!sealed) return undefined;
       const tokens = JSON.parse(unseal(config.encryptionKey, sealed, `grant:${grantId}`)) as UpstreamTokens;
+      // Expired (or about to): refreshed at the provider once, stored sealed again for the next calls.
+      if (tokens.expires_at !== undefined && tokens.expires_at <= now() + UPSTREAM_REFRESH_MARGIN_SECONDS && tokens.refresh_token) {
+        try {
+          const fresh = await ctx.upstream.refresh(tokens);
+          await store.setGrantUpstream(grantId, seal(config.encryptionKey, JSON.stringify(fresh), `grant:${grantId}`));
+          return fresh.access_token;
+        } catch (error) {
+          logger.warn({ err: error, grant: grantId }, 'could not refresh the upstream token; the handler gets the stored one');
+        }
+      }
       return tokens.access_token;
     };
     return { ok: true, identity: { ...outcome.identity, upstreamToken } };

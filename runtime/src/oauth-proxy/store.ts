@@ -139,6 +139,10 @@ export function createOAuthStore(db: Kysely<unknown>) {
     getGrant(id: string): Promise<GrantRow | undefined> {
       return first(sql<GrantRow>`select * from ${sql.table(T.grants)} where id = ${id}`);
     },
+    /** Replaces the sealed upstream tokens after a refresh at the provider (only while the grant is live). */
+    async setGrantUpstream(id: string, upstreamSealed: string): Promise<void> {
+      await sql`update ${sql.table(T.grants)} set upstream_sealed = ${upstreamSealed} where id = ${id} and revoked_at is null`.execute(db);
+    },
     async revokeGrant(id: string): Promise<void> {
       await sql`update ${sql.table(T.grants)} set revoked_at = ${now()} where id = ${id} and revoked_at is null`.execute(db);
     },

@@ -52,6 +52,8 @@ const TIMEOUT_MS = 10_000;
 
 export interface Upstream {
   authorizationUrl(params: { redirectUri: string; state: string; codeChallenge: string; nonce: string }): Promise<URL>;
+  /** Redeems a refresh token for fresh tokens (the old refresh token is kept when none is returned). */
+  refresh(tokens: UpstreamTokens): Promise<UpstreamTokens>;
   /** Redeems the code; returns the user and the upstream tokens. */
   exchange(params: { code: string; redirectUri: string; codeVerifier: string; nonce: string }): Promise<{ user: UpstreamUser; tokens: UpstreamTokens }>;
 }
@@ -97,6 +99,19 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     return endpoints;
   };
 
+  /** A request to the upstream token endpoint with this server's client credentials (Basic). */
+  const tokenRequest = async (e: Endpoints, params: Record<string, string>, what: string): Promise<{ json: Record<string, unknown> }> => {
+    const body = new URLSearchParams({ ...params, client_id: config.clientId });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (config.clientSecret !== undefined) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`).toString('base64')}`;
+    const res = await fetch(e.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!res.ok || typeof json.access_token !== 'string') {
+      throw new UpstreamError(`the upstream provider refused the ${what}${typeof json.error === 'string' ? ` (${json.error})` : ` (HTTP ${res.status})`}`);
+    }
+    return { json };
+  };
+
   return {
     async authorizationUrl({ redirectUri, state, codeChallenge, nonce }) {
       const e = await discover();
@@ -115,22 +130,17 @@ export function createUpstream(config: UpstreamConfig): Upstream {
       }
       return url;
     },
+    async refresh(previous) {
+      if (!previous.refresh_token) throw new UpstreamError('the upstream provider issued no refresh token');
+      const e = await discover();
+      const { json } = await tokenRequest(e, { grant_type: 'refresh_token', refresh_token: previous.refresh_token }, 'refresh token');
+      const tokens = toTokens(json);
+      return tokens.refresh_token ? tokens : { ...tokens, refresh_token: previous.refresh_token };
+    },
     async exchange({ code, redirectUri, codeVerifier, nonce }) {
       const e = await discover();
-      const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier, client_id: config.clientId });
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-      if (config.clientSecret !== undefined) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`).toString('base64')}`;
-      const res = await fetch(e.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-      if (!res.ok || typeof json.access_token !== 'string') {
-        throw new UpstreamError(`the upstream provider refused the code${typeof json.error === 'string' ? ` (${json.error})` : ` (HTTP ${res.status})`}`);
-      }
-      const tokens: UpstreamTokens = {
-        access_token: json.access_token,
-        ...(typeof json.refresh_token === 'string' ? { refresh_token: json.refresh_token } : {}),
-        ...(typeof json.expires_in === 'number' ? { expires_at: Math.floor(Date.now() / 1000) + json.expires_in } : {}),
-        ...(typeof json.token_type === 'string' ? { token_type: json.token_type } : {}),
-      };
+      const { json } = await tokenRequest(e, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }, 'code');
+      const tokens = toTokens(json);
       let claims: Record<string, unknown>;
       if (preset.oidc) {
         if (typeof json.id_token !== 'string') throw new UpstreamError('the upstream provider returned no ID token (is "openid" among the scopes?)');
@@ -153,5 +163,14 @@ export function createUpstream(config: UpstreamConfig): Upstream {
       const name = pick(preset.claims.name);
       return { user: { subject: String(subject), ...(email ? { email } : {}), ...(name ? { name } : {}) }, tokens };
     },
+  };
+}
+
+function toTokens(json: Record<string, unknown>): UpstreamTokens {
+  return {
+    access_token: json.access_token as string,
+    ...(typeof json.refresh_token === 'string' ? { refresh_token: json.refresh_token } : {}),
+    ...(typeof json.expires_in === 'number' ? { expires_at: Math.floor(Date.now() / 1000) + json.expires_in } : {}),
+    ...(typeof json.token_type === 'string' ? { token_type: json.token_type } : {}),
   };
 }
