@@ -261,6 +261,9 @@ describe('adversarial requests are refused and audited', () => {
     expect(await exchange(clientId, code)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     const second = await codeFor(clientId);
     expect(await exchange(clientId, second.code, randomToken())).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    // A redirect_uri other than the authorization request's is refused too.
+    const third = await codeFor(clientId);
+    expect(await exchange(clientId, third.code, third.verifier, { redirect_uri: 'http://127.0.0.1:8976/other' })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(await auditRows('token')).toContainEqual({ outcome: 'denied', error_code: 'invalid_request' });
   }, 30_000);
 

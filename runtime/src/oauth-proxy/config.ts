@@ -89,7 +89,8 @@ export function readOAuthProxyConfig(values: SettingValues, resourceUrl: string 
     try {
       const url = new URL(issuer);
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.includes(url.hostname))) problems.push('MCP_OAUTH_ISSUER must be an https:// URL (http:// only for localhost)');
-      if (url.search || url.hash) problems.push('MCP_OAUTH_ISSUER must not have a query or fragment');
+      // The endpoints are served at /oauth/... and the metadata at /.well-known/... of this host.
+      if (url.search || url.hash || url.pathname !== '/') problems.push('MCP_OAUTH_ISSUER must be an origin (scheme, host and port; no path, query or fragment), e.g. https://mcp.example.com');
     } catch {
       problems.push('MCP_OAUTH_ISSUER is not a valid URL');
     }

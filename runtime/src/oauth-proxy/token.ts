@@ -144,7 +144,9 @@ export const token: Endpoint = async (ctx, req, res) => {
       const row = used.row;
       if (!row || Number(row.expires_at) <= now()) throw new OAuthRefusal('invalid_grant', 'the authorization code is unknown or expired');
       if (row.client_id !== clientId) throw new OAuthRefusal('invalid_grant', 'the authorization code was issued to another client');
-      if (single(form, 'redirect_uri') !== row.redirect_uri) throw new OAuthRefusal('invalid_grant', 'redirect_uri does not match the authorization request');
+      // OAuth 2.1 lets the client leave it out (PKCE binds the code); when sent, it must be the same.
+      const redirectUri = single(form, 'redirect_uri');
+      if (redirectUri !== undefined && redirectUri !== row.redirect_uri) throw new OAuthRefusal('invalid_grant', 'redirect_uri does not match the authorization request');
       const verifier = single(form, 'code_verifier');
       if (!verifier) throw new OAuthRefusal('invalid_request', 'code_verifier is missing (PKCE is required)');
       if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || !safeEqual(pkceChallenge(verifier), row.code_challenge)) throw new OAuthRefusal('invalid_grant', 'code_verifier does not match the code_challenge');
