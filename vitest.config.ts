@@ -18,6 +18,7 @@ export const TIERS = {
     'test/production/deploy-files.test.ts',
     'test/import/upstream-url.test.ts',
     'test/import/upstream-drift.test.ts',
+    'test/security/oauth-proxy.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):
@@ -70,6 +71,7 @@ export const TIERS = {
     'test/tls/nginx.test.ts',
     'test/security/sql.test.ts',
     'test/security/limits-audit.test.ts',
+    'test/security/oauth-proxy-postgres.test.ts',
     'test/production/db-roles.test.ts',
     'test/production/monitoring.test.ts',
     'test/production/tasks.test.ts',

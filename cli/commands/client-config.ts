@@ -244,9 +244,10 @@ export async function clientConfigCommand(options: ClientConfigOptions): Promise
   const mode = spec?.auth?.mode;
   const credential = transport === 'http' ? credentialFor(mode, name, options) : undefined;
   const built = buildEntry({ client, transport, projectDir, url, name, ...(credential ? { credential } : {}) });
-  if (transport === 'http' && (mode === 'oauth' || mode === 'custom' || mode === 'mtls')) {
+  if (transport === 'http' && (mode === 'oauth' || mode === 'oauth-proxy' || mode === 'custom' || mode === 'mtls')) {
     const how = {
       oauth: 'the app discovers the authorization server from the 401 and signs in (no header to configure)',
+      'oauth-proxy': 'the app discovers this server as its authorization server from the 401, registers and signs the user in (no header to configure)',
       custom: "add the header your src/auth.ts expects to the entry by hand",
       mtls: 'configure the client certificate in the app (or a TLS-terminating proxy)',
     }[mode];

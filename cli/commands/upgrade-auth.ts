@@ -34,5 +34,5 @@ export async function upgradeAuth(dir: string, value: string, dryRun: boolean): 
   const { generateCommand } = await import('./generate.js');
   await generateCommand({ spec: specPath });
   if (mode === 'apiKey') process.stdout.write('Create a key with `mcpforge keys create --name <name> --scopes a,b` (shown once).\n');
-  if (mode === 'jwt' || mode === 'oauth') process.stdout.write('Set the variables documented in .env.example; the server refuses to start without them and says which are missing.\n');
+  if (mode === 'jwt' || mode === 'oauth' || mode === 'oauth-proxy') process.stdout.write('Set the variables documented in .env.example; the server refuses to start without them and says which are missing.\n');
 }

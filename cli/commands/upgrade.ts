@@ -21,7 +21,7 @@ export interface UpgradeCommandOptions {
   migrateData?: boolean;
   replicas?: string;
   tls?: string;
-  /** `--auth none|apiKey|jwt|oauth` (upgrade-auth.ts). */
+  /** `--auth none|apiKey|jwt|oauth|oauth-proxy|mtls|custom` (upgrade-auth.ts). */
   auth?: string;
   force?: boolean;
   databaseUrl?: string;

@@ -98,7 +98,7 @@ export const NEW_OPTIONS: readonly OptionDefinition[] = [
     flag: '--auth <mode>',
     description: `HTTP authentication: ${AUTH_MODES.join('|')} (default: none; stdio always trusts the local user)`,
     parse: parseAuthMode,
-    prompt: { type: 'select', message: 'HTTP authentication (apiKey: keys in the database; jwt: bearer JWTs; oauth: MCP authorization resource server; mtls: client certificates; custom: your src/auth.ts)', choices: AUTH_MODES },
+    prompt: { type: 'select', message: 'HTTP authentication (apiKey: keys in the database; jwt: bearer JWTs; oauth: MCP authorization resource server; oauth-proxy: also the authorization server, sign-in at GitHub/Google/Entra/Auth0/Keycloak; mtls: client certificates; custom: your src/auth.ts)', choices: AUTH_MODES },
   },
 ];
 

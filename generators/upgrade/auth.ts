@@ -5,7 +5,7 @@
  */
 import { parseDocument } from 'yaml';
 
-export const AUTH_MODES = ['none', 'apiKey', 'jwt', 'oauth', 'mtls', 'custom'] as const;
+export const AUTH_MODES = ['none', 'apiKey', 'jwt', 'oauth', 'oauth-proxy', 'mtls', 'custom'] as const;
 export type AuthModeChoice = (typeof AUTH_MODES)[number];
 
 export function parseAuthMode(value: string): AuthModeChoice {
@@ -56,6 +56,24 @@ export function authEnvBlock(mode: AuthModeChoice): string {
         '# MCP_JWKS_URL=https://auth.example.com/.well-known/jwks.json',
         '# MCP_JWT_ISSUER defaults to the only authorization server.',
         '# MCP_JWT_CLOCK_SKEW_SECONDS=30',
+        ...common,
+        '',
+      ].join('\n');
+    case 'oauth-proxy':
+      return [
+        `${MARKER} oauth-proxy (this server is the authorization server MCP clients use; sign-in at your identity provider; HTTP only) ---`,
+        "# Required: this server's public /mcp URL; the issuer is its origin unless MCP_OAUTH_ISSUER says otherwise.",
+        '# MCP_RESOURCE_URL=https://mcp.example.com/mcp',
+        '# The identity provider: github | google | entra | auth0 | keycloak | oidc, and this server\'s client there.',
+        '# Register the redirect URI <issuer>/oauth/callback (e.g. https://mcp.example.com/oauth/callback) with it.',
+        '# MCP_OAUTH_UPSTREAM=keycloak',
+        '# MCP_OAUTH_UPSTREAM_ISSUER=https://sso.example.com/realms/staff',
+        '# MCP_OAUTH_UPSTREAM_CLIENT_ID=mcp-server',
+        '# MCP_OAUTH_UPSTREAM_CLIENT_SECRET=<from the identity provider>',
+        '# Keys of this server: a PEM private key signing its tokens, 32 bytes encrypting the upstream tokens.',
+        '# MCP_OAUTH_SIGNING_KEY="-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----"  (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)',
+        '# MCP_OAUTH_ENCRYPTION_KEY=<openssl rand -base64 32>',
+        '# MCP_OAUTH_ACCESS_TOKEN_TTL=3600',
         ...common,
         '',
       ].join('\n');

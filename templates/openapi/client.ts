@@ -11,7 +11,12 @@ import { ToolError } from '@mcpforge/runtime';
 
 export type SecurityScheme =
   | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; env: string }
-  | { type: 'bearer'; env: string }
+  /**
+   * `upstream: true` (opt-in per scheme, with `auth.mode: oauth-proxy` when this API belongs to the
+   * identity provider users sign in with, e.g. GitHub): the signed-in user's own token from
+   * `ctx.auth.upstreamToken()` is sent instead of the `env` variable — a call on the user's behalf.
+   */
+  | { type: 'bearer'; env: string; upstream?: boolean }
   | { type: 'basic'; usernameEnv: string; passwordEnv: string };
 
 export interface ApiConfig {
@@ -72,6 +77,8 @@ export interface Operation {
 /** What a handler passes as `ctx` (the runtime's context has more; only this is needed here). */
 export interface UpstreamContext {
   signal: AbortSignal;
+  /** `auth.mode: oauth-proxy`: the signed-in user's token at the identity provider (for `upstream: true` schemes). */
+  auth?: { upstreamToken?: () => Promise<string | undefined> };
   log?: { warn(fields: object, message: string): void };
 }
 
@@ -98,7 +105,7 @@ export async function callUpstream<T>(api: ApiConfig, ctx: UpstreamContext, inpu
     else cookies.push(`${p.name}=${encodeURIComponent(simple(value, p))}`);
   }
   const url = confine(api, op, base, path);
-  authenticate(api, op, headers, query, cookies);
+  await authenticate(api, op, headers, query, cookies, await userToken(api, op, ctx));
   for (const [key, value] of query) url.searchParams.append(key, value);
   if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
 
@@ -187,24 +194,42 @@ function drifted(api: ApiConfig, ctx: UpstreamContext, op: Operation, status: nu
   );
 }
 
-/** Adds the server's own credentials for the first security alternative that is configured. */
-function authenticate(api: ApiConfig, op: Operation, headers: Headers, query: URLSearchParams, cookies: string[]): void {
+/** The signed-in user's provider token, when an `upstream: true` scheme may be used for this operation. */
+async function userToken(api: ApiConfig, op: Operation, ctx: UpstreamContext): Promise<string | undefined> {
+  const names = (op.security ?? Object.keys(api.securitySchemes).map((name) => [name])).flat();
+  const wanted = names.some((name) => {
+    const scheme = api.securitySchemes[name];
+    return scheme?.type === 'bearer' && scheme.upstream === true;
+  });
+  return wanted ? ctx.auth?.upstreamToken?.() : undefined;
+}
+
+/** Adds the credentials of the first security alternative that is configured (the server's own, or the user's for `upstream: true`). */
+async function authenticate(api: ApiConfig, op: Operation, headers: Headers, query: URLSearchParams, cookies: string[], user: string | undefined): Promise<void> {
   const alternatives = op.security ?? Object.keys(api.securitySchemes).map((name) => [name]);
   const configured = (name: string) => {
     const scheme = api.securitySchemes[name];
     if (!scheme) return false;
+    if (scheme.type === 'bearer' && scheme.upstream === true) return user !== undefined;
     return scheme.type === 'basic' ? Boolean(process.env[scheme.usernameEnv]) : Boolean(process.env[scheme.env]);
   };
   const chosen = alternatives.find((alt) => alt.length > 0 && alt.every(configured));
   if (!chosen) {
     const anonymous = op.security === undefined || op.security.length === 0 || op.security.some((alt) => alt.length === 0);
     if (anonymous) return;
+    const onBehalf = (name: string) => {
+      const scheme = api.securitySchemes[name];
+      return scheme?.type === 'bearer' && scheme.upstream === true;
+    };
+    if (alternatives.every((alt) => alt.some(onBehalf))) {
+      throw new ToolError(`${op.method} ${op.path} acts on the signed-in user's behalf: call it with a token from this server's sign-in (auth.mode oauth-proxy), not as ${user === undefined ? 'an anonymous or API-key caller' : 'this caller'}.`, { code: 'upstream_credentials' });
+    }
     const needed = alternatives.map((alt) => alt.map((name) => describeEnv(api.securitySchemes[name])).join(' and ')).join(', or ');
     throw new ToolError(`${op.method} ${op.path} needs credentials that this server is not configured with: set ${needed} in its environment.`, { code: 'upstream_credentials' });
   }
   for (const name of chosen) {
     const scheme = api.securitySchemes[name]!;
-    if (scheme.type === 'bearer') headers.set('authorization', `Bearer ${process.env[scheme.env]}`);
+    if (scheme.type === 'bearer') headers.set('authorization', `Bearer ${scheme.upstream === true ? user : process.env[scheme.env]}`);
     else if (scheme.type === 'basic') {
       const pair = `${process.env[scheme.usernameEnv] ?? ''}:${process.env[scheme.passwordEnv] ?? ''}`;
       headers.set('authorization', `Basic ${Buffer.from(pair).toString('base64')}`);
@@ -216,6 +241,7 @@ function authenticate(api: ApiConfig, op: Operation, headers: Headers, query: UR
 
 function describeEnv(scheme: SecurityScheme | undefined): string {
   if (!scheme) return 'an unknown scheme';
+  if (scheme.type === 'bearer' && scheme.upstream === true) return "the signed-in user's token (auth.mode oauth-proxy)";
   return scheme.type === 'basic' ? `${scheme.usernameEnv}/${scheme.passwordEnv}` : scheme.env;
 }
 

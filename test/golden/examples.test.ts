@@ -9,9 +9,10 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { planNewProject } from '../../generators/app/plan.js';
 import type { ExampleChoice, Layout } from '../../generators/app/options.js';
+import type { AuthModeChoice } from '../../generators/upgrade/auth.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
-const EXAMPLES: Array<{ example: ExampleChoice; name: string; layout?: Layout }> = [
+const EXAMPLES: Array<{ example: ExampleChoice; name: string; layout?: Layout; auth?: AuthModeChoice }> = [
   { example: 'notes', name: 'notes' },
   { example: 'weather', name: 'weather' },
   { example: 'files', name: 'files' },
@@ -19,6 +20,8 @@ const EXAMPLES: Array<{ example: ExampleChoice; name: string; layout?: Layout }>
   { example: 'none', name: 'none' },
   // `new --layout production`: the notes example with the upgrade to production applied.
   { example: 'notes', name: 'notes-production', layout: 'production' },
+  // `new --auth oauth-proxy`: the spec's auth.mode and the MCP_OAUTH_* block of .env.example.
+  { example: 'notes', name: 'notes-oauth-proxy', auth: 'oauth-proxy' },
 ];
 const RUNTIME_SPEC = 'file:vendor/mcpforge-runtime-0.1.0.tgz';
 const CLI_SPEC = 'file:vendor/mcpforge-0.1.0.tgz';
@@ -33,12 +36,12 @@ function listProject(dir: string, prefix = ''): string[] {
   });
 }
 
-describe.each(EXAMPLES)('examples/$name', ({ example, name, layout = 'dev' }) => {
+describe.each(EXAMPLES)('examples/$name', ({ example, name, layout = 'dev', auth }) => {
   const dir = join(TOOLKIT_ROOT, 'examples', name);
 
   it('matches the committed golden files', async () => {
     const { files } = await planNewProject(
-      { name, example, transports: ['stdio', 'http'], layout },
+      { name, example, transports: ['stdio', 'http'], layout, ...(auth ? { auth } : {}) },
       { toolkitRoot: TOOLKIT_ROOT, projectDir: `/path/to/${name}`, runtime: { spec: RUNTIME_SPEC }, cli: { spec: CLI_SPEC } },
     );
     for (const [path, content] of files) {

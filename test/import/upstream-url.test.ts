@@ -101,3 +101,43 @@ describe('upstream URL safety', () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe('security schemes that act on the signed-in user\'s behalf (upstream: true, auth.mode oauth-proxy)', () => {
+  const headersSeen: Array<string | undefined> = [];
+  let provider: Server;
+  let providerOrigin: string;
+  beforeAll(async () => {
+    provider = createServer((req, res) => {
+      headersSeen.push(req.headers.authorization);
+      res.setHeader('content-type', 'application/json');
+      res.end('{"login":"alice"}');
+    });
+    await new Promise<void>((done) => provider.listen(0, '127.0.0.1', done));
+    providerOrigin = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((done) => provider.close(done)));
+
+  const userApi = () =>
+    defineApi({
+      title: 'Provider',
+      baseUrlEnv: 'PROVIDER_TEST_BASE_URL_UNSET',
+      defaultBaseUrl: providerOrigin,
+      timeoutEnv: 'PROVIDER_TEST_TIMEOUT_UNSET',
+      defaultTimeoutMs: 5000,
+      securitySchemes: { user: { type: 'bearer', env: 'PROVIDER_TEST_TOKEN_UNSET', upstream: true } },
+    });
+  const me: Operation = { method: 'GET', path: '/user', security: [['user']], output: 'json' };
+
+  it("sends the user's provider token from ctx.auth.upstreamToken(), not an environment variable", async () => {
+    const ctx = { signal: new AbortController().signal, auth: { upstreamToken: async () => 'gho_user_token' } };
+    expect(await callUpstream(userApi(), ctx, {}, me)).toEqual({ login: 'alice' });
+    expect(headersSeen.at(-1)).toBe('Bearer gho_user_token');
+  });
+
+  it('without a signed-in user (another auth mode) the call is refused before anything is sent', async () => {
+    const before = headersSeen.length;
+    await expect(callUpstream(userApi(), ctx(), {}, me)).rejects.toMatchObject({ code: 'upstream_credentials', message: expect.stringContaining("signed-in user's behalf") });
+    expect(headersSeen).toHaveLength(before);
+  });
+});
+

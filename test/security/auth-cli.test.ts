@@ -80,6 +80,15 @@ describe('mcpforge upgrade --auth', () => {
     expect(env.match(/# --- auth:/g)).toHaveLength(1);
     expect(env).toContain('# MCP_RESOURCE_URL=https://mcp.example.com/mcp');
     expect(env).toContain('LOG_LEVEL=info');
+
+    const third = await cli(dir, 'upgrade', '--auth', 'oauth-proxy');
+    expect(third.exitCode, third.all).toBe(0);
+    expect(readFileSync(join(dir, 'mcpforge.yaml'), 'utf8')).toMatch(/\nauth:\n {2}mode: oauth-proxy\n/);
+    expect(readFileSync(join(dir, 'src', 'generated', 'manifest.ts'), 'utf8')).toMatch(/auth: \{\s+mode: 'oauth-proxy',?\s+\}/);
+    const proxyEnv = readFileSync(join(dir, '.env.example'), 'utf8');
+    expect(proxyEnv.match(/# --- auth:/g)).toHaveLength(1);
+    expect(proxyEnv).toContain('# MCP_OAUTH_UPSTREAM=keycloak');
+    expect(proxyEnv).toContain('# MCP_OAUTH_ENCRYPTION_KEY=');
   });
 
   test('an unknown mode is refused before anything is written', async () => {

@@ -88,7 +88,7 @@ export interface LoadedGroup {
   replicas?: number;
 }
 
-export type AuthMode = 'none' | 'apiKey' | 'jwt' | 'oauth' | 'mtls' | 'custom';
+export type AuthMode = 'none' | 'apiKey' | 'jwt' | 'oauth' | 'oauth-proxy' | 'mtls' | 'custom';
 
 /** A weekly window in which a scope is usable (`auth.scopeWindows`). */
 export interface ScopeWindowSpec {

@@ -52,7 +52,7 @@ const REQUIRED_HINTS: Record<string, string> = {
   description: 'add a description: the model reads it to decide when to call the tool',
   input: 'add `input:` with a path to a JSON Schema file or an inline object schema (`{ type: object, properties: {} }` for none)',
   uri: 'add `uri:` with a static URI or an RFC 6570 template such as notes://{id}',
-  mode: 'add `mode:` with one of none, apiKey, jwt, oauth, mtls, custom',
+  mode: 'add `mode:` with one of none, apiKey, jwt, oauth, oauth-proxy, mtls, custom',
 };
 
 function toSpecError(doc: SourceDocument, e: ErrorObject): SpecError | undefined {

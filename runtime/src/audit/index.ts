@@ -18,7 +18,8 @@ export { createRedactor, hasSensitive, REDACTED, AUDIT_MAX_STRING } from './reda
 export const AUDIT_TABLE = 'mcpforge_audit';
 
 export type AuditOutcome = 'ok' | 'error' | 'invalid' | 'denied' | 'rate_limited' | 'timeout';
-export type AuditKind = 'tool' | 'resource' | 'prompt';
+/** `oauth`: the OAuth proxy's endpoints (authorize, token, register, revoke, consent). */
+export type AuditKind = 'tool' | 'resource' | 'prompt' | 'oauth';
 
 export interface AuditRecord {
   kind: AuditKind;

@@ -88,6 +88,11 @@ export interface HttpAuthGate {
   protectedResource?: ProtectedResource;
   /** Called for every refused request (the server counts `mcp_security_events_total{type="auth_failure"}`). */
   onRejected?: (rejection: AuthRejection) => void;
+  /**
+   * Endpoints of the auth mode itself outside `/mcp` (the OAuth proxy's authorization server):
+   * answers `path` and returns true, or returns false to leave it to the other routes.
+   */
+  endpoints?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 }
 
 /**

@@ -8,7 +8,7 @@
  * MCP authorization spec forbids).
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthIdentity } from '../server/contract.js';
 import { bearerToken, invalidToken, malformedBearer, missingCredentials, type Authenticator } from './types.js';
 
@@ -19,6 +19,8 @@ export interface JwtOptions {
   publicKey?: string;
   /** JWKS URL of the token issuer (keys are fetched and cached by jose). */
   jwksUrl?: string;
+  /** A key set held in process (the OAuth proxy verifying its own tokens, current and previous keys). */
+  jwks?: JSONWebKeySet;
   /** Required `iss`. */
   issuer?: string;
   /** Accepted `aud` values (one must match). */
@@ -71,7 +73,10 @@ function describe(error: unknown): string {
 export function createJwtAuthenticator(options: JwtOptions): Authenticator {
   let key: KeyObject | JWTVerifyGetKey;
   let algorithms: string[];
-  if (options.jwksUrl) {
+  if (options.jwks) {
+    key = createLocalJWKSet(options.jwks);
+    algorithms = ASYMMETRIC;
+  } else if (options.jwksUrl) {
     key = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
     algorithms = ASYMMETRIC;
   } else if (options.publicKey) {

@@ -33,6 +33,7 @@ export const LIMIT_SETTINGS: Readonly<Record<keyof LimitOverrides, string>> = Ob
   maxStringLength: 'MCP_MAX_STRING_LENGTH',
 });
 import { AUTH_ENV_HELP, readAuthConfig, type AuthConfig } from '../auth/config.js';
+import { readOAuthProxyConfig, type OAuthProxyConfig } from '../oauth-proxy/config.js';
 
 export type { AuthConfig };
 
@@ -106,6 +107,8 @@ export interface RuntimeConfig {
   tasks: { ttlMs: number; leaseMs: number; pollIntervalMs: number };
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
+  /** `auth.mode: oauth-proxy`: the authorization-server facade's settings (MCP_OAUTH_*; oauth-proxy/config.ts). */
+  oauthProxy?: OAuthProxyConfig;
 }
 
 export interface ConfigSources {
@@ -222,6 +225,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const tls = checkTls(values, problems);
   // Secrets are named, never printed, in these problems.
   const auth = readAuthConfig(env, sources.authMode ?? 'none', problems);
+  const oauthProxy = sources.authMode === 'oauth-proxy' ? readOAuthProxyConfig(values, auth.resourceUrl, problems) : undefined;
 
   // Only what the operator set: the spec's `limits:` block and the runtime's defaults fill the rest (limits/index.ts).
   const limits: LimitOverrides = {};
@@ -271,6 +275,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...optional('requestStateSecret', requestStateSecret),
       telemetry,
       auth,
+      ...optional('oauthProxy', oauthProxy),
     },
   };
 }

@@ -81,7 +81,7 @@ export interface CallPolicy {
    * Audits a resource read or prompt get around `fn` (rethrows its error). `schema` (a prompt's
    * argument schema) redacts `x-sensitive`/`writeOnly` arguments exactly as for tool arguments.
    */
-  around<T>(kind: Exclude<AuditKind, 'tool'>, name: string, ctx: HandlerContext<unknown>, args: unknown, fn: () => T | Promise<T>, schema?: Record<string, unknown>): Promise<T>;
+  around<T>(kind: Exclude<AuditKind, 'tool' | 'oauth'>, name: string, ctx: HandlerContext<unknown>, args: unknown, fn: () => T | Promise<T>, schema?: Record<string, unknown>): Promise<T>;
 }
 
 function errorCodeOf(result: CallToolResult): string | undefined {

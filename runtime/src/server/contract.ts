@@ -144,6 +144,12 @@ export interface AuthIdentity {
   claims?: Readonly<Record<string, unknown>>;
   /** When the credential expires, in seconds since the epoch. */
   expiresAt?: number;
+  /**
+   * `auth.mode: oauth-proxy`: the access token the upstream identity provider issued for this user
+   * (decrypted on demand), for calls on the user's behalf to that provider's APIs. Never the token
+   * the client presented to this server.
+   */
+  upstreamToken?: () => Promise<string | undefined>;
 }
 
 /** Auth settings of the spec's `auth:` block that the runtime needs (secrets come from the environment). */

@@ -25,6 +25,7 @@ import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import type { HttpAuthGate } from '../auth/http.js';
 import { startErrorReporters, startTracing, type Tracing } from '../telemetry/index.js';
+import type { OAuthProxy } from '../oauth-proxy/index.js';
 
 /** How long a shutdown waits for log lines still being written to stderr. */
 const LOG_FLUSH_TIMEOUT_MS = 1000;
@@ -110,6 +111,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   let redis: RedisHandle | undefined;
   let authGate: HttpAuthGate | undefined;
   let tracing: Tracing | undefined;
+  let oauthProxy: OAuthProxy | undefined;
   try {
     // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then the OpenTelemetry SDK loads (telemetry/).
     tracing = await startTracing({
@@ -123,7 +125,9 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       onPoolError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     });
     if (config.migrate !== 'skip') {
-      const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)));
+      // auth.mode oauth-proxy: its tables are a built-in migration of the runtime (oauth-proxy/store.ts).
+      const runtimeMigrations = options.manifest.auth?.mode === 'oauth-proxy' ? (await import('../oauth-proxy/store.js')).OAUTH_PROXY_MIGRATIONS : undefined;
+      const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)), runtimeMigrations);
       // The API key table is the runtime's, like its idempotency table: created with the migrations.
       if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
       // And the audit table: the migrate step runs as the owner role; serving replicas may not create it.
@@ -180,7 +184,24 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     // auth.mode custom: the project's src/auth.ts hook (custom-auth module).
     const authenticator =
       options.authenticator ?? (config.transport === 'http' ? await customAuthenticatorFor(options.manifest, options.modules) : undefined) ?? mtlsAuthenticatorFor(options.manifest, config);
-    if (config.transport === 'http' && ((options.manifest.auth?.mode ?? 'none') !== 'none' || authenticator)) {
+    if (config.transport === 'http' && options.manifest.auth?.mode === 'oauth-proxy' && !authenticator) {
+      // The authorization-server facade (oauth-proxy module): its endpoints join the HTTP edge's routes.
+      const { createOAuthProxy } = await import('../oauth-proxy/index.js');
+      const { manifestScopes } = await import('./authz.js');
+      oauthProxy = await createOAuthProxy({
+        config: config.oauthProxy!,
+        db: storage.db as never,
+        dialect: storage.dialect,
+        scopes: manifestScopes(options.manifest),
+        serverName: options.manifest.name,
+        logger,
+        registry: metrics.registry,
+        ...(redis ? { limiter: createRedisRateLimiter(redis) } : {}),
+        auditTable: auditTableEnabled(storage.dialect, config.auditTable),
+        auditLog: config.auditLog,
+      });
+      authGate = oauthProxy.gate;
+    } else if (config.transport === 'http' && ((options.manifest.auth?.mode ?? 'none') !== 'none' || authenticator)) {
       const { buildHttpAuth } = await import('../auth/index.js');
       authGate = await buildHttpAuth({ manifest: options.manifest, config: config.auth, db: storage.db as never, ...(authenticator ? { authenticator } : {}) });
     }
@@ -211,6 +232,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       if (stdio) await stdio.close().catch(() => {});
       await detachCancellations?.().catch(() => {});
       await factory.errors.flush();
+      await oauthProxy?.close().catch(() => {});
       await storage.close();
       await redis?.close().catch(() => {});
       // The last spans, then the logs.
@@ -268,7 +290,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
         ...(config.metricsPort === undefined ? {} : { metricsListener: true }),
         logger,
-        ...(authGate ? { authenticate: authGate.authenticate, ...(authGate.protectedResource ? { protectedResource: authGate.protectedResource } : {}) } : {}),
+        ...(authGate ? { authenticate: authGate.authenticate, ...(authGate.protectedResource ? { protectedResource: authGate.protectedResource } : {}), ...(authGate.endpoints ? { authEndpoints: authGate.endpoints } : {}) } : {}),
         ...tlsFilesOf(config),
       });
       // SIGHUP reloads the certificate: new connections get it, in-flight calls are untouched.

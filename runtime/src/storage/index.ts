@@ -75,10 +75,10 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
     async check() {
       await sql`select 1`.execute(db);
     },
-    async migrate(folder) {
+    async migrate(folder, runtime) {
       // Kysely runs statements one by one (prepare); better-sqlite3's exec runs a whole script. Same
       // connection, so the script is inside the migrator's transaction.
-      return applyMigrations(db as Kysely<unknown>, 'sqlite', folder, async (_trx, source) => {
+      return applyMigrations(db as Kysely<unknown>, 'sqlite', folder, runtime, async (_trx, source) => {
         handle.exec(source);
       });
     },

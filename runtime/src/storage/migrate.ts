@@ -35,7 +35,7 @@ const LEGACY_LOCK = 0x6d6370; // "mcp"
  * Applies the pending migrations of `folder` (and the runtime's own); returns the project files
  * applied now, in order. Throws, naming the file, when one fails: nothing of the run is kept.
  */
-export async function applyMigrations(db: Kysely<unknown>, dialect: Dialect, folder: string | URL, runScript: RunScript): Promise<string[]> {
+export async function applyMigrations(db: Kysely<unknown>, dialect: Dialect, folder: string | URL, runtime: Readonly<Record<string, string>> | undefined, runScript: RunScript): Promise<string[]> {
   const files = listMigrations(folder);
   await upgradeLegacyRecord(db, dialect);
   for (let attempt = 1; ; attempt++) {
@@ -45,6 +45,8 @@ export async function applyMigrations(db: Kysely<unknown>, dialect: Dialect, fol
     // files it does not have. Read outside the lock; a file recorded in between is retried below.
     for (const name of await recordedNames(db, dialect)) migrations[name] = { up: async () => {} };
     for (const [name, source] of Object.entries(RUNTIME_MIGRATIONS)) migrations[name] = { up: (trx) => runScript(trx, source) };
+    // Optional modules' tables (e.g. oauth-proxy), under the same prefix: applied once, not reported.
+    for (const [name, source] of Object.entries(runtime ?? {})) migrations[`${RUNTIME_PREFIX}${name}`] = { up: (trx) => runScript(trx, source) };
     for (const file of files) migrations[file.name] = { up: (trx) => runScript(trx, readFileSync(file.path, 'utf8')) };
     const migrator = new Migrator({
       db,

@@ -50,9 +50,9 @@ export async function createPostgresDatabase<DB = unknown>(url: string, options:
     async check() {
       await sql`select 1`.execute(db);
     },
-    async migrate(folder) {
+    async migrate(folder, runtime) {
       // No parameters: pg uses the simple query protocol, which runs a multi-statement script.
-      return applyMigrations(db as Kysely<unknown>, 'postgres', folder, async (trx, source) => {
+      return applyMigrations(db as Kysely<unknown>, 'postgres', folder, runtime, async (trx, source) => {
         await sql.raw(source).execute(trx);
       });
     },

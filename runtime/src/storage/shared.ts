@@ -69,8 +69,12 @@ export interface Storage<DB = unknown> {
   transaction<T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer `select 1` (used by `/readyz`). */
   check(): Promise<void>;
-  /** Applies pending migrations from a folder; returns the names applied now, in order. */
-  migrate(folder: string | URL): Promise<string[]>;
+  /**
+   * Applies pending migrations from a folder; returns the names applied now, in order. `runtime`
+   * adds built-in migrations of optional runtime modules (name → SQL both dialects accept, e.g. the
+   * OAuth proxy's tables), recorded like the runtime's own and never reported.
+   */
+  migrate(folder: string | URL, runtime?: Readonly<Record<string, string>>): Promise<string[]>;
   /** Closes the connection; further queries fail. Safe to call twice. */
   close(): Promise<void>;
 }

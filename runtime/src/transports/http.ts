@@ -90,6 +90,8 @@ export interface HttpServerOptions {
   authenticate?: Authenticator;
   /** OAuth resource-server mode: the RFC 9728 document served at its well-known paths and named in challenges. */
   protectedResource?: ProtectedResource;
+  /** The auth mode's own endpoints outside /mcp (`auth.mode: oauth-proxy`: the authorization server); see `HttpAuthGate.endpoints`. */
+  authEndpoints?: HttpAuthGate['endpoints'];
 }
 
 export interface HttpServerHandle {
@@ -217,6 +219,8 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     }
     // The Host check (DNS rebinding) covers every endpoint, not only /mcp.
     if (!validateHost(req, res)) return;
+    // The auth mode's endpoints (authorization server: forms and token requests are POSTs).
+    if (options.authEndpoints && !closing && (await options.authEndpoints(req, res, path!))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${path}` }, { allow: 'GET' });
     if (await ops(req, res, path!)) return;
     return sendJson(res, 404, { error: `No route for ${path}; the MCP endpoint is ${MCP_PATH}` });

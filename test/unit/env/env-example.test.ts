@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authEnvBlock } from '../../../generators/upgrade/auth.js';
+import { authEnvBlock, parseAuthMode, withAuthMode } from '../../../generators/upgrade/auth.js';
 import { AUTH_ENV_HELP } from '../../../runtime/src/auth/config.js';
 import { helpText } from '../../../runtime/src/config/index.js';
 import { FLAGS, SETTINGS } from '../../../runtime/src/config/settings.js';
@@ -41,5 +41,18 @@ describe('security variables are documented', () => {
     const blocks = `${authEnvBlock('jwt')}\n${authEnvBlock('oauth')}`;
     expect(AUTH_VARS.length).toBeGreaterThan(5);
     expect(AUTH_VARS.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(blocks))).toEqual([]);
+  });
+
+  it('the oauth-proxy block (new/upgrade --auth oauth-proxy) names every variable the mode requires, and --help every MCP_OAUTH_ setting', () => {
+    const block = authEnvBlock('oauth-proxy');
+    const required = ['MCP_RESOURCE_URL', 'MCP_OAUTH_UPSTREAM', 'MCP_OAUTH_UPSTREAM_ISSUER', 'MCP_OAUTH_UPSTREAM_CLIENT_ID', 'MCP_OAUTH_UPSTREAM_CLIENT_SECRET', 'MCP_OAUTH_SIGNING_KEY', 'MCP_OAUTH_ENCRYPTION_KEY'];
+    expect(required.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(block))).toEqual([]);
+    expect(block).toContain('/oauth/callback');
+    const help = helpText('notes');
+    const settings = SETTINGS.filter((s) => s.env.startsWith('MCP_OAUTH_')).map((s) => s.env);
+    expect(settings.length).toBeGreaterThanOrEqual(10);
+    expect(settings.filter((name) => !help.includes(name))).toEqual([]);
+    expect(withAuthMode('name: x\nauth:\n  mode: oauth\n  list: all\n', 'oauth-proxy')).toBe('name: x\nauth:\n  mode: oauth-proxy\n  list: all\n');
+    expect(parseAuthMode('oauth-proxy')).toBe('oauth-proxy');
   });
 });
