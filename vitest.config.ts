@@ -17,6 +17,7 @@ export const TIERS = {
     'test/production/deploy-files.test.ts',
     'test/import/upstream-url.test.ts',
     'test/import/upstream-drift.test.ts',
+    'test/client-profiles/serve.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):

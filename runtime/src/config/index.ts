@@ -100,6 +100,8 @@ export interface RuntimeConfig {
   auditLog: boolean;
   /** `MCP_FAST_PATH`: the HTTP tools/call fast path (default on; off sends every request through the SDK). */
   fastPath: boolean;
+  /** `MCP_CLIENT_PROFILE`: set when the operator fixed the client profile (unset: the spec's `clients.profile`, else detected per client). */
+  clientProfile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor';
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -260,6 +262,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...optional('auditTable', auditTable),
       auditLog: values.toggle('MCP_AUDIT_LOG')!,
       fastPath: values.toggle('MCP_FAST_PATH')!,
+      ...optional('clientProfile', values.text('MCP_CLIENT_PROFILE') as RuntimeConfig['clientProfile']),
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),

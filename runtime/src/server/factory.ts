@@ -38,6 +38,8 @@ import { countSecurityEvent } from '../audit/index.js';
 import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
+import { createSchemaShaping } from './shaping.js';
+import type { ClientProfileName } from '../client-profiles/index.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -81,6 +83,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   limitOverrides?: Partial<Limits>;
   /** The audit switches from `RuntimeConfig` (`auditTable`, `auditLog`); by default rows with PostgreSQL only, lines always. */
   audit?: { table?: boolean; log?: boolean };
+  /** `MCP_CLIENT_PROFILE`: the profile that shapes `tools/list` for every client; `auto` (default) detects it per client. */
+  clientProfile?: ClientProfileName | 'auto';
 }
 
 export type { PoolStats };
@@ -200,6 +204,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     return key === undefined ? undefined : promptSchemas.get(key);
   }
 
+  // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
+  const shaping = createSchemaShaping({ manifest, logger, ...(options.clientProfile === undefined ? {} : { profile: options.clientProfile }) });
+
   const tools: ToolRecord[] = Object.entries(manifest.tools).map(([key, entry]) => {
     const record: ToolRecord = {
       key,
@@ -227,8 +234,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
    */
-  async function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined): Promise<ToolResult> {
+  async function runTool(t: ToolRecord, sent: unknown, sdkCtx: ServerContext | undefined, instance?: McpServer): Promise<ToolResult> {
     const { entry } = t;
+    // What the client sent under its profile, as the full schema expects it (identity for `full`).
+    const args = shaping.restore(entry, shaping.profileOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, instance), sent);
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx);
     let outcome: CallOutcome | undefined = 'ok';
@@ -296,6 +305,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
     readableParamErrors(server);
     authz.filterLists(server);
+    shaping.install(server);
     for (const t of tools) registerTool(server, t);
     for (const r of resources) entries.resource(server, r.entry, r.resource);
     for (const p of prompts) entries.prompt(server, p.entry, p.prompt, p.argsSchema, promptSchemas.get(p.key));
@@ -321,13 +331,17 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         ...(entry.annotations === undefined ? {} : { annotations: entry.annotations }),
         ...scopeChallengeOf(entry.scopes),
       },
-      ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx)) as never,
+      ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx, server)) as never,
     );
   }
 
   const pool = createServerPool({ build, maxIdle: options.pool?.maxIdle ?? 32, onReturn: (server) => surface.drop(server) });
 
-  const factory = ((ctx?: McpRequestContext) => pool.acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern')) as ServerFactory;
+  const factory = ((ctx?: McpRequestContext) => {
+    const server = pool.acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern');
+    shaping.lent(server);
+    return server;
+  }) as ServerFactory;
   Object.defineProperties(factory, {
     manifest: { value: manifest, enumerable: true },
     logger: { value: logger, enumerable: true },

@@ -139,6 +139,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       ...(config.auth.list === undefined ? {} : { authList: config.auth.list }),
       ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
       limitOverrides: config.limits,
+      ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         db: storage.db,
