@@ -18,6 +18,7 @@ export const TIERS = {
     'test/import/upstream-url.test.ts',
     'test/import/upstream-drift.test.ts',
     'test/client-profiles/serve.test.ts',
+    'test/client-profiles/matrix.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):

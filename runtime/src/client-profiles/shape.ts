@@ -55,7 +55,8 @@ export function shapeSchema(rules: ProfileRules, full: JsonSchema): ShapedSchema
   const { schema, plan } = shapeNode(walk, root, { pointer: '', refs: [], inItems: false });
   // The top level is always an object for MCP; JSON text there would make the tool unusable.
   if (schema.type === 'string' && plan?.json) {
-    return { schema: { type: 'object', properties: {}, ...(typeof full.description === 'string' ? { description: full.description } : {}) }, plan: undefined, changes: walk.changes };
+    const empty: JsonSchema = { type: 'object', properties: {}, ...(rules.strict ? { required: [], additionalProperties: false } : {}) };
+    return { schema: { ...(typeof full.description === 'string' ? { description: full.description } : {}), ...empty }, plan: undefined, changes: walk.changes };
   }
   return { schema, plan, changes: walk.changes };
 }
@@ -223,19 +224,26 @@ function shapeNode(walk: Walk, input: unknown, at: At): { schema: JsonSchema; pl
   // Type and nullability.
   const { types, nullable } = typesOf(node);
   if (types.length > 0 || nullable) {
-    if (nullable && rules.nullable === 'type-array') out.type = [...(types.length > 0 ? types : ['string']), 'null'];
-    else if (nullable && rules.nullable === 'keyword') {
-      out.type = types.length === 1 ? types[0] : types;
-      out.nullable = true;
+    const single = types.length === 0 ? undefined : types.length === 1 ? types[0] : types;
+    if (nullable && rules.nullable === 'type-array') {
+      if (types.length > 0) out.type = [...types, 'null'];
+    } else if (nullable && rules.nullable === 'keyword') {
+      // `nullable` needs a `type` beside it (OpenAPI 3.0); without one, the description says it.
+      if (single !== undefined) {
+        out.type = single;
+        out.nullable = true;
+      } else notes.push('May be null.');
     } else if (nullable && rules.nullable === 'drop') {
-      if (types.length > 0) out.type = types.length === 1 ? types[0] : types;
+      if (single !== undefined) out.type = single;
       notes.push('May be null.');
       note(walk, at, 'nullable', 'null allowed: said in the description (the client rejects nullable unions)');
     } else if (nullable && node.nullable === true) {
-      out.type = types.length === 1 ? types[0] : types;
+      if (single !== undefined) out.type = single;
       out.nullable = true;
     } else out.type = node.type;
   }
+  // An object written without its type (properties only) gets it: clients type every node.
+  if (out.type === undefined && isObject(node.properties) && !Array.isArray(node.anyOf) && !Array.isArray(node.oneOf)) out.type = 'object';
 
   // Enumerations.
   for (const key of ['enum', 'const'] as const) {
@@ -256,6 +264,11 @@ function shapeNode(walk: Walk, input: unknown, at: At): { schema: JsonSchema; pl
       out[key] = node[key];
       // Gemini-style enums need their type; a string-only enumeration without one is a string.
       if (rules.stringEnums && out.type === undefined) out.type = 'string';
+      // Strict mode types every node: the type of the listed values.
+      if (rules.strict && out.type === undefined) {
+        const kinds = [...new Set(values.map((v) => (v === null ? 'null' : Number.isInteger(v) ? 'integer' : typeof v === 'number' ? 'number' : typeof v)))];
+        out.type = kinds.length === 1 ? kinds[0] : kinds.includes('number') ? kinds.filter((k) => k !== 'integer') : kinds;
+      }
     }
   }
 
