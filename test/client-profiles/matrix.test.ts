@@ -16,6 +16,9 @@ import { CLIENT_PROFILE_NAMES, restoreArguments, shapeForProfile, type JsonSchem
 import { addFormats, Ajv2020 } from '../../generators/shared/ajv.js';
 import { parseOpenApi, planOpenApiImport } from '../../generators/openapi/index.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
+import { lintSpec } from '../../generators/shared/spec/lint.js';
+import { clientReport, formatClientReport } from '../../generators/shared/client-profiles/index.js';
+import type { LoadedSpec } from '../../generators/shared/spec/types.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { CHECKERS } from './checkers/index.js';
 import { isNode, typesOf, type Node } from './checkers/walk.js';
@@ -78,6 +81,7 @@ function withDefs(branch: Node, defs: unknown): Node {
 
 type ToolSet = Array<{ name: string; schema: JsonSchema }>;
 const sets: Record<string, ToolSet> = {};
+let github: LoadedSpec;
 
 beforeAll(async () => {
   // The examples: their generated manifests.
@@ -104,6 +108,7 @@ beforeAll(async () => {
   const root = '/virtual/github';
   const files = new Map<string, string>([[`${root}/mcpforge.yaml`, plan.specText], ...[...plan.files].map(([f, t]) => [`${root}/${f}`, t] as [string, string])]);
   const spec = await loadSpec(`${root}/mcpforge.yaml`, { files });
+  github = spec;
   sets.github = spec.tools.map((t) => ({ name: t.name, schema: t.input.schema as JsonSchema }));
 }, 300_000);
 
@@ -140,6 +145,26 @@ describe.each(['hard', 'examples', 'github'])('tool set %s', (set) => {
     matrix.push(`${set.padEnd(9)} ${profile.padEnd(14)} tools ${String(checked).padStart(5)}  checker-clean ${String(checked - new Set(problems.map((p) => p.split('/')[0])).size).padStart(5)}  changed ${String(changed).padStart(5)}  values ${String(values).padStart(5)}  valid-as-sent ${String(sentValid).padStart(5)}  round-trip ok ${String(values - problems.filter((p) => p.includes('restored')).length).padStart(5)}`);
     expect(problems.slice(0, 20)).toEqual([]);
     expect(values).toBeGreaterThan(0);
+  });
+});
+
+describe('check --client and the lint on the GitHub import', () => {
+  it('reports each profile: caps, names with prefixes, tokens as the client sees tools/list', () => {
+    const lint = lintSpec(github, { profiles: [...CLIENT_PROFILE_NAMES], clientPrefix: 'mcp__{server}__' });
+    const count = (rule: string, text?: string) => [...lint.warnings, ...lint.errors].filter((i) => i.rule === rule && (text === undefined || i.message.includes(text))).length;
+    expect(count('client-tool-count', 'vscode takes at most 128')).toBe(1);
+    expect(count('client-tool-count', 'cursor takes at most 40')).toBe(1);
+    expect(count('client-inexpressible', 'for gemini')).toBeGreaterThan(0);
+    expect(Object.keys(lint.toolTokens)).toHaveLength(github.tools.length);
+    const lines: string[] = [];
+    for (const profile of CLIENT_PROFILE_NAMES) {
+      const report = clientReport(github, profile);
+      expect(report.tools).toBe(github.tools.length);
+      expect(report.shapedTokens).toBeGreaterThan(0);
+      if (profile === 'full') expect(report.shapedTokens).toBe(report.fullTokens);
+      lines.push(formatClientReport(report).split('\n').slice(0, 4).join('\n'));
+    }
+    console.log(`\ncheck --client all on the GitHub import\n${lines.join('\n')}\nlint: ${lint.errors.length} errors, ${lint.warnings.length} warnings (client-name-length ${count('client-name-length')}, tool-tokens ${count('tool-tokens')})`);
   });
 });
 

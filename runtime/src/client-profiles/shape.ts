@@ -298,7 +298,8 @@ function shapeNode(walk: Walk, input: unknown, at: At): { schema: JsonSchema; pl
     } else if (required.size > 0) out.required = [...required];
     if (Object.keys(planned).length > 0) plan = { ...plan, properties: planned };
   } else if (Array.isArray(node.required) && node.required.length > 0) out.required = node.required;
-  if ('additionalProperties' in node || rules.strict) {
+  const isObjectNode = types.includes('object') || out.type === 'object';
+  if ('additionalProperties' in node || (rules.strict && isObjectNode)) {
     const extra = node.additionalProperties;
     if (rules.strict) {
       out.additionalProperties = false;
