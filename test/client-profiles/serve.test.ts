@@ -118,3 +118,47 @@ describe('MCP_CLIENT_PROFILE fixes the profile for every client', () => {
     }
   });
 });
+
+describe('progressive discovery (MCP_DISCOVERY=progressive)', () => {
+  async function discover(client: Client): Promise<void> {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['call_tool', 'describe_tool', 'search_tools']);
+    const found = await client.callTool({ name: 'search_tools', arguments: { query: 'look up one thing by name', limit: 5 } });
+    expect((found.structuredContent as { tools: Array<{ name: string }> }).tools[0]!.name).toBe('lookup');
+    const described = await client.callTool({ name: 'describe_tool', arguments: { name: 'search' } });
+    const schema = JSON.parse((described.content as Array<{ text: string }>)[0]!.text).inputSchema as { properties: Record<string, { enum?: unknown[] }> };
+    // The caller is a Gemini client: the schema it is shown is the Gemini one.
+    expect(schema.properties.level!.enum).toEqual(['1', '2', '3']);
+    const called = await client.callTool({ name: 'call_tool', arguments: { name: 'search', arguments: { query: 'cats', level: '2' } } });
+    expect(JSON.parse((called.content as Array<{ text: string }>)[0]!.text)).toEqual({ query: 'cats', level: 2 });
+    // Validated like a direct call: the full schema's pattern still applies.
+    const invalid = await client.callTool({ name: 'call_tool', arguments: { name: 'search', arguments: { query: 'NOT lower case' } } });
+    expect(invalid.isError).toBe(true);
+    expect((invalid.content as Array<{ text: string }>)[0]!.text).toContain('/query');
+    const unknown = await client.callTool({ name: 'describe_tool', arguments: { name: 'nope' } });
+    expect(unknown.isError).toBe(true);
+  }
+
+  it('over stdio', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [entry], env: env({ MCP_DISCOVERY: 'progressive' }), stderr: 'pipe' });
+    const client = new Client({ name: 'gemini-cli-mcp-client', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      await discover(client);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('over HTTP (2026-07-28)', async () => {
+    const server = await startHttp({ MCP_DISCOVERY: 'progressive' });
+    try {
+      const client = new Client({ name: 'gemini-cli-mcp-client', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      await discover(client);
+      await client.close();
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+});

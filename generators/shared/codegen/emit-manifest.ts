@@ -65,6 +65,8 @@ export function emitManifest(spec: LoadedSpec): string {
     limits: spec.limits,
     // Only when the spec has `clients:` (absent: each client's profile is detected at serve time).
     clients: spec.clients,
+    // Only when the spec has `discovery:` (absent: tools/list shows every tool).
+    discovery: spec.discovery,
   };
   const pretty = JSON.stringify(manifest, null, 2);
   // A `"__proto__":` key (a tool may be named so) would set the prototype in an object literal;

@@ -72,6 +72,7 @@ interface RawSpec {
   groups?: Record<string, { tools: string[]; replicas?: number }>;
   limits?: LoadedSpec['limits'];
   clients?: LoadedSpec['clients'];
+  discovery?: LoadedSpec['discovery'];
 }
 
 /**
@@ -157,6 +158,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     groups,
     limits: raw.limits,
     clients: raw.clients,
+    discovery: raw.discovery,
     sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
     sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
   });

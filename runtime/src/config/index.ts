@@ -102,6 +102,8 @@ export interface RuntimeConfig {
   fastPath: boolean;
   /** `MCP_CLIENT_PROFILE`: set when the operator fixed the client profile (unset: the spec's `clients.profile`, else detected per client). */
   clientProfile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor';
+  /** `MCP_DISCOVERY`: set when the operator chose direct or progressive tool discovery (unset: the spec's). */
+  discovery?: 'direct' | 'progressive';
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
 }
@@ -263,6 +265,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       auditLog: values.toggle('MCP_AUDIT_LOG')!,
       fastPath: values.toggle('MCP_FAST_PATH')!,
       ...optional('clientProfile', values.text('MCP_CLIENT_PROFILE') as RuntimeConfig['clientProfile']),
+      ...optional('discovery', values.text('MCP_DISCOVERY') as RuntimeConfig['discovery']),
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),

@@ -72,6 +72,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MCP_AUDIT_TABLE', kind: toggle(), help: 'on|off: audit rows in the mcpforge_audit table (default on with PostgreSQL, off with SQLite)', envExample: true },
   { env: 'MCP_AUDIT_LOG', kind: toggle(true), help: 'on|off: one audit line per call on stderr (default on)', envExample: true },
   { env: 'MCP_CLIENT_PROFILE', kind: choice(['auto', 'full', 'claude', 'openai-strict', 'gemini', 'vscode', 'cursor']), help: "tool schemas in tools/list shaped for this client: auto (default, unless the spec's clients.profile fixes one: from each client's clientInfo), full, claude, openai-strict, gemini, vscode or cursor; calls are always validated against the full schema" },
+  { env: 'MCP_DISCOVERY', kind: choice(['direct', 'progressive']), help: "direct: tools/list shows every tool; progressive: search_tools, describe_tool and call_tool plus the pinned tools (default: the spec's discovery.mode, else direct)" },
   { env: 'MCP_FAST_PATH', kind: toggle(true), help: 'on|off: answer plain HTTP tools/call without the SDK pipeline (default on)' },
   { env: 'MCP_HTTP_SESSIONS', flag: '--http-sessions', arg: 'MODE', kind: choice(['stateless', 'stateful'], 'stateless'), help: 'stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)', envExample: true },
   { env: 'MCP_SESSION_IDLE_TIMEOUT_MS', kind: int(1000, MS_DAY), help: 'close idle sessions after this long (default 1800000)' },

@@ -39,6 +39,7 @@ import type { Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManife
 import { toolResult } from './results.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
+import { createDiscoveryDispatch } from './discovery.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 
 export interface ServerDeps<DB = unknown> {
@@ -85,6 +86,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   audit?: { table?: boolean; log?: boolean };
   /** `MCP_CLIENT_PROFILE`: the profile that shapes `tools/list` for every client; `auto` (default) detects it per client. */
   clientProfile?: ClientProfileName | 'auto';
+  /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool). */
+  discovery?: 'direct' | 'progressive';
 }
 
 export type { PoolStats };
@@ -205,7 +208,14 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   }
 
   // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
-  const shaping = createSchemaShaping({ manifest, logger, ...(options.clientProfile === undefined ? {} : { profile: options.clientProfile }) });
+  const progressive = (options.discovery ?? manifest.discovery?.mode ?? 'direct') === 'progressive';
+  let listed: ((name: string) => boolean) | undefined;
+  const shaping = createSchemaShaping({
+    manifest,
+    logger,
+    ...(options.clientProfile === undefined ? {} : { profile: options.clientProfile }),
+    ...(progressive ? { listed: (name: string) => listed!(name) } : {}),
+  });
 
   const tools: ToolRecord[] = Object.entries(manifest.tools).map(([key, entry]) => {
     const record: ToolRecord = {
@@ -222,6 +232,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     return record;
   });
   const toolsByName = new Map(tools.map((t) => [t.entry.name, t]));
+  // Progressive discovery (discovery.ts): every tool stays callable by name; tools/list shows the
+  // three discovery tools and the pinned ones.
+  const discovery = progressive
+    ? createDiscoveryDispatch({ manifest, deps, authz, shaping, run: (entry, args, sdkCtx, server) => runTool(toolsByName.get(entry.name)!, args, sdkCtx, server) })
+    : undefined;
+  if (discovery) listed = discovery.listed;
 
   function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
     if (!t.entry.outputSchema) return undefined;
@@ -307,6 +323,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     authz.filterLists(server);
     shaping.install(server);
     for (const t of tools) registerTool(server, t);
+    discovery?.install(server);
     for (const r of resources) entries.resource(server, r.entry, r.resource);
     for (const p of prompts) entries.prompt(server, p.entry, p.prompt, p.argsSchema, promptSchemas.get(p.key));
     surface.install(server);

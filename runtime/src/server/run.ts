@@ -140,6 +140,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
       limitOverrides: config.limits,
       ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
+      ...(config.discovery === undefined ? {} : { discovery: config.discovery }),
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         db: storage.db,

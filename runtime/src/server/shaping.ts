@@ -26,6 +26,8 @@ export interface SchemaShaping {
   profileOf(meta: Record<string, unknown> | undefined, instance: McpServer | undefined): ClientProfileName;
   /** Arguments as the full schema expects them (the same object when the profile changes nothing). */
   restore(entry: ToolManifestEntry, profile: ClientProfileName, args: unknown): unknown;
+  /** A tool's input schema as a profile's client sees it. */
+  schemaFor(entry: ToolManifestEntry, profile: ClientProfileName): Record<string, unknown>;
   /** Wraps the instance's `tools/list` answer (call before tools are registered). */
   install(server: McpServer): void;
   /** Remembers the client identity an instance had when lent, so a stale one is never used. */
@@ -37,6 +39,8 @@ export interface SchemaShapingOptions {
   logger: Logger;
   /** `MCP_CLIENT_PROFILE`: `auto` (or absent) detects, a profile name fixes it for every client. */
   profile?: ClientProfileName | 'auto';
+  /** Which tools `tools/list` shows (progressive discovery lists a few); all when absent. */
+  listed?: (name: string) => boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -82,6 +86,9 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
       // lending brought (an initialize or an envelope) counts.
       return seen !== undefined && seen !== atLending.get(instance) ? (fromInfo(seen) ?? 'full') : 'full';
     },
+    schemaFor(entry, profile) {
+      return shapeOf(entry, profile).schema;
+    },
     restore(entry, profile, args) {
       if (profile === 'full') return args;
       return restoreArguments(shapeOf(entry, profile).plan, args);
@@ -107,9 +114,11 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
     },
   };
 
+  const listed = options.listed;
   function shapeList(result: unknown, profile: ClientProfileName): unknown {
-    if (profile === 'full' || !isObject(result) || !Array.isArray(result.tools)) return result;
-    let tools = (result.tools as Record<string, unknown>[]).map((tool) => {
+    if ((profile === 'full' && !listed) || !isObject(result) || !Array.isArray(result.tools)) return result;
+    const shown = listed ? (result.tools as Record<string, unknown>[]).filter((tool) => listed(String(tool.name))) : (result.tools as Record<string, unknown>[]);
+    let tools = shown.map((tool) => {
       const entry = toolsByName.get(String(tool.name));
       return entry ? { ...tool, inputSchema: shapeOf(entry, profile).schema } : tool;
     });

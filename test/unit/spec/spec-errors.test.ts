@@ -177,7 +177,7 @@ describe('spec errors name file, line, pointer and a fix', () => {
       'bad/many-errors.yaml:6:5 /tools/t1: missing required key "description" at /tools/t1 — add a description: the model reads it to decide when to call the tool',
       'bad/many-errors.yaml:7:20 /tools/t1/annotations/readOnly: unknown key "readOnly" at /tools/t1/annotations — allowed keys: title, readOnlyHint, destructiveHint, idempotentHint, openWorldHint',
       'bad/many-errors.yaml:8:29 /tools/t1/rateLimit/perMinute: "perMinute" must be >= 1',
-      'bad/many-errors.yaml:9:1 /colour: unknown key "colour" at / — allowed keys: $schema, name, version, description, layout, transports, tools, resources, prompts, auth, groups, limits',
+      'bad/many-errors.yaml:9:1 /colour: unknown key "colour" at / — allowed keys: $schema, name, version, description, layout, transports, tools, resources, prompts, auth, groups, limits, discovery, clients',
     ]);
   });
 
