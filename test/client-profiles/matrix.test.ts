@@ -18,6 +18,7 @@ import { parseOpenApi, planOpenApiImport } from '../../generators/openapi/index.
 import { loadSpec } from '../../generators/shared/spec/index.js';
 import { lintSpec } from '../../generators/shared/spec/lint.js';
 import { clientReport, formatClientReport } from '../../generators/shared/client-profiles/index.js';
+import { createToolSearch, DISCOVERY_TOOLS } from '../../runtime/src/discovery/index.js';
 import type { LoadedSpec } from '../../generators/shared/spec/types.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { CHECKERS } from './checkers/index.js';
@@ -165,6 +166,23 @@ describe('check --client and the lint on the GitHub import', () => {
       lines.push(formatClientReport(report).split('\n').slice(0, 4).join('\n'));
     }
     console.log(`\ncheck --client all on the GitHub import\n${lines.join('\n')}\nlint: ${lint.errors.length} errors, ${lint.warnings.length} warnings (client-name-length ${count('client-name-length')}, tool-tokens ${count('tool-tokens')})`);
+  });
+});
+
+describe('progressive discovery on the GitHub import', () => {
+  it('lists three tools within 5k tokens and finds the labelled tools in the top 5', () => {
+    const listed = JSON.stringify({ tools: Object.entries(DISCOVERY_TOOLS).map(([name, t]) => ({ name, description: t.description, inputSchema: t.inputSchema })) });
+    expect(Math.ceil(listed.length / 4)).toBeLessThanOrEqual(5_000);
+    const search = createToolSearch(github.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.input.schema as Record<string, unknown> })));
+    const { queries } = JSON.parse(readFileSync(path.join(TOOLKIT_ROOT, 'bench/discovery-queries.json'), 'utf8')) as { queries: Array<{ query: string; expected: string[] }> };
+    const names = new Set(github.tools.map((t) => t.name));
+    let found = 0;
+    for (const { query, expected } of queries) {
+      for (const e of expected) expect(names.has(e), `${e} is a tool of the import`).toBe(true);
+      if (search.search(query, { limit: 5 }).some((h) => expected.includes(h.name))) found++;
+    }
+    // 35 of 40 on the first measurement (bench/discovery.mjs prints the figures); a drop below 80% fails.
+    expect(found / queries.length).toBeGreaterThanOrEqual(0.8);
   });
 });
 

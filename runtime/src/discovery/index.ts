@@ -52,6 +52,8 @@ function parameterWords(schema: Record<string, unknown>): string {
   return words.join(' ');
 }
 
+const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'for', 'to', 'in', 'on', 'from', 'with', 'and', 'or', 'by', 'my', 'me', 'i', 'is', 'it', 'this', 'that', 'all', 'new']);
+
 /** `repos_list_for_org` and `listForOrg` become separate words. */
 const splitName = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_.\-/]+/g, ' ');
 
@@ -65,7 +67,13 @@ export function createToolSearch(tools: readonly SearchableTool[]): ToolSearch {
   const index = new MiniSearch<{ id: string; name: string; title: string; description: string; params: string }>({
     fields: ['name', 'title', 'description', 'params'],
     storeFields: [],
-    searchOptions: { boost: { name: 3, title: 2, params: 0.5 }, prefix: true, fuzzy: 0.15, combineWith: 'OR' },
+    // Stop words carry no meaning in a task ("list the issues of a repo"); plural/singular and
+    // typos are met by prefix and fuzzy matching of longer words only (short ones match too much).
+    processTerm: (term) => {
+      const word = term.toLowerCase();
+      return STOP_WORDS.has(word) ? null : word;
+    },
+    searchOptions: { boost: { name: 3, title: 2, params: 0.5 }, prefix: (term) => term.length >= 4, fuzzy: (term) => (term.length >= 6 ? 0.15 : false), combineWith: 'OR' },
   });
   const byName = new Map(tools.map((t) => [t.name, t]));
   index.addAll(tools.map((t) => ({ id: t.name, name: splitName(t.name), title: t.title ?? '', description: t.description, params: parameterWords(t.inputSchema) })));
