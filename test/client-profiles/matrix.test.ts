@@ -27,7 +27,8 @@ import { HARD_SCHEMAS } from './hard-schemas.js';
 import { valueArbitrary } from './values.js';
 
 const require = createRequire(import.meta.url);
-const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
+// logger: false — GitHub's own formats (repo.nwo, ...) are unknown to ajv-formats and ignored, as the runtime does.
+const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true, logger: false });
 addFormats(ajv);
 const compiled = new WeakMap<object, (v: unknown) => boolean>();
 function validator(schema: object): (v: unknown) => boolean {

@@ -7,7 +7,7 @@ export const manifest = {
   name: 'shapes',
   version: '0.1.0',
   layout: 'dev',
-  transports: ['stdio', 'http'],
+  transports: ['stdio', 'http', 'websocket'],
   tools: {
     search: {
       name: 'search',

@@ -4,6 +4,7 @@
  * 2026-07-28 (clientInfo in each request's envelope; the fast path serves the calls) and HTTP with
  * 2025 stateful sessions. Each client sees its profile's schemas in tools/list, calls tools the way
  * a model would through them, and the handler receives arguments valid for the full schema.
+ * WebSocket (2025 initialize on one socket) too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { WebSocketClientTransport } from '../../runtime/src/transports/index.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { CASES, manifest } from './serve-fixture.js';
 
@@ -97,6 +99,25 @@ describe.each([
   it.each(PROFILES)('%s', async (profile) => {
     const client = new Client({ name: CASES[profile]!.clientName, version: '1.0.0' }, { versionNegotiation: { mode } });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      await exercise(client, profile);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('WebSocket (clientInfo from initialize on the long-lived socket)', () => {
+  let server: { child: ChildProcess; url: string };
+  beforeAll(async () => {
+    server = await startHttp({ MCP_WEBSOCKET: 'on' });
+  });
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+  });
+  it.each(PROFILES)('%s', async (profile) => {
+    const client = new Client({ name: CASES[profile]!.clientName, version: '1.0.0' });
+    await client.connect(new WebSocketClientTransport(new URL(server.url.replace('http:', 'ws:').replace(/\/mcp$/, '/ws'))));
     try {
       await exercise(client, profile);
     } finally {

@@ -28,6 +28,8 @@ export interface LintOptions {
   tokenBudget?: number;
   /** Warn when one tool's definition costs more than this many tokens (default 5,000). */
   toolTokenBudget?: number;
+  /** Suggest progressive discovery above this many tools when the spec does not choose (default 60). */
+  discoveryThreshold?: number;
   /**
    * The prefix clients put before tool names for the generic name-length check (`{server}` is the
    * server name; default `{server}_`, limit 60).
@@ -109,6 +111,10 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
     if (cost > toolBudget) {
       add('warning', 'tool-tokens', tool.location, `tool "${tool.name}" costs about ${cost.toLocaleString('en-US')} tokens in tools/list (budget ${toolBudget.toLocaleString('en-US')} per tool)`, 'shorten its description and schema, or split it');
     }
+  }
+  const threshold = options.discoveryThreshold ?? 60;
+  if (spec.tools.length > threshold && spec.discovery?.mode === undefined) {
+    add('warning', 'tool-count', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `${spec.tools.length} tools: clients that list every tool spend much of their context on them (VS Code takes 128, Cursor 40)`, 'set `discovery: { mode: progressive }` (search_tools, describe_tool, call_tool), or `mode: direct` to keep listing every tool');
   }
   for (const profile of options.profiles ?? []) lintForClient(spec, profile, add);
   const toolsListTokens = estimateToolsListTokens(spec);

@@ -26,3 +26,20 @@ describe('spec key clients.profile', () => {
     expect(text).toContain('must be one of auto, full, claude, openai-strict, gemini, vscode, cursor, got "emacs"');
   });
 });
+
+describe('spec key discovery and the tool-count lint', () => {
+  const many = (discovery: string) =>
+    `name: big\nversion: 0.1.0\n${discovery}tools:\n${Array.from({ length: 61 }, (_, i) => `  t${i}:\n    description: Tool ${i}.\n    input: { type: object }\n`).join('')}`;
+
+  it('suggests progressive discovery above 60 tools when the spec does not choose', async () => {
+    const { warnings } = await generateProject(await load(many('')));
+    expect(warnings.filter((w) => w.includes('[tool-count]'))).toHaveLength(1);
+    expect(warnings.find((w) => w.includes('[tool-count]'))).toContain('61 tools');
+  });
+
+  it('is quiet once the spec chooses, and the manifest carries the choice', async () => {
+    const { warnings, files } = await generateProject(await load(many('discovery:\n  mode: progressive\n  pinned: [t0]\n')));
+    expect(warnings.filter((w) => w.includes('[tool-count]'))).toEqual([]);
+    expect(files.get('src/generated/manifest.ts')).toMatch(/discovery: \{\s+mode: 'progressive',\s+pinned: \['t0'\],\s+\}/);
+  });
+});
