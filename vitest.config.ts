@@ -19,6 +19,8 @@ export const TIERS = {
     'test/import/upstream-url.test.ts',
     'test/import/upstream-drift.test.ts',
     'test/security/oauth-proxy.test.ts',
+    'test/client-profiles/serve.test.ts',
+    'test/client-profiles/matrix.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):

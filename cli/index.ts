@@ -58,7 +58,14 @@ export function buildProgram(): Command {
     .description('exit 1 when src/generated/ is not exactly what generate would write or a handler does not match (for CI)')
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
     .option('--no-cache', 'ignore .mcpforge/cache.json and compare with a full regeneration')
-    .action(async (options: { spec: string }) => (await import('./commands/generate.js')).checkCommand(options));
+    .option('--client <profile...>', 'instead: report what a client profile changes or cannot express (claude, openai-strict, gemini, vscode, cursor, full, or all)')
+    .option('--client-prefix <prefix>', "with --client: the prefix the client puts before tool names ({server} = server name), e.g. 'mcp__{server}__'")
+    .option('--verbose', 'with --client: list every change')
+    .action(async (options: { spec: string; client?: string[]; clientPrefix?: string; verbose?: boolean }) =>
+      options.client
+        ? (await import('./commands/check-client.js')).checkClientCommand({ ...options, client: options.client })
+        : (await import('./commands/generate.js')).checkCommand(options),
+    );
 
   program
     .command('dev')

@@ -64,6 +64,10 @@ export function emitManifest(spec: LoadedSpec): string {
     auth: spec.auth.mode === 'none' && spec.auth.list === undefined && spec.auth.scopeWindows === undefined ? undefined : spec.auth,
     // Only when the spec has `limits:` (the runtime's limits module applies its defaults otherwise).
     limits: spec.limits,
+    // Only when the spec has `clients:` (absent: each client's profile is detected at serve time).
+    clients: spec.clients,
+    // Only when the spec has `discovery:` (absent: tools/list shows every tool).
+    discovery: spec.discovery,
   };
   const pretty = JSON.stringify(manifest, null, 2);
   // A `"__proto__":` key (a tool may be named so) would set the prototype in an object literal;

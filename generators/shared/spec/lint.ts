@@ -1,3 +1,4 @@
+import { CLIENT_PROFILES, prefixedToolName, shapeForProfile, type ClientProfileName } from '../../../runtime/src/client-profiles/index.js';
 import { sourceOf } from './check-schema.js';
 import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
 import type { LoadedSchema, LoadedSpec, SpecLocation } from './types.js';
@@ -18,11 +19,27 @@ export interface LintResult {
   errors: LintIssue[];
   /** Estimated tokens of the `tools/list` answer (characters / 4). */
   toolsListTokens: number;
+  /** Estimated tokens of each tool's definition in `tools/list`, by tool name (characters / 4). */
+  toolTokens: Record<string, number>;
 }
 
 export interface LintOptions {
   /** Warn when `tools/list` costs more than this many tokens (default 25,000). */
   tokenBudget?: number;
+  /** Warn when one tool's definition costs more than this many tokens (default 5,000). */
+  toolTokenBudget?: number;
+  /** Suggest progressive discovery above this many tools when the spec does not choose (default 60). */
+  discoveryThreshold?: number;
+  /**
+   * The prefix clients put before tool names for the generic name-length check (`{server}` is the
+   * server name; default `{server}_`, limit 60).
+   */
+  clientPrefix?: string;
+  /**
+   * Clients to check for (`mcpforge check --client`): names over each one's limit with its prefix
+   * (errors), more tools than it takes, and constructs it cannot express (warnings).
+   */
+  profiles?: readonly ClientProfileName[];
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -66,10 +83,11 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
       } else bySanitised.set(sanitised, entry.name);
     }
   }
+  const prefix = options.clientPrefix ?? '{server}_';
   for (const tool of spec.tools) {
-    const prefixed = `${spec.name}_${tool.name}`;
+    const prefixed = `${prefix.replace('{server}', spec.name)}${tool.name}`;
     if (prefixed.length > PREFIXED_NAME_LIMIT) {
-      add('warning', 'name-length', tool.location, `tool name "${tool.name}" is ${prefixed.length} characters with the server name prefix ("${prefixed}")`, `some clients cap prefixed names near ${PREFIXED_NAME_LIMIT}: shorten the tool or server name`);
+      add('warning', 'name-length', tool.location, `tool name "${tool.name}" is ${prefixed.length} characters with the client's prefix ("${prefixed}")`, `some clients cap prefixed names near ${PREFIXED_NAME_LIMIT}: shorten the tool or server name`);
     }
     if (!tool.description.trim()) {
       add('error', 'description', tool.location, `tool "${tool.name}" has an empty description`, 'describe what the tool does: the model reads it to decide when to call the tool');
@@ -86,6 +104,19 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
       add('warning', 'array-items', sourceOf(loaded, pointer), `${what}: array at ${pointer || '/'} has no "items"`, 'add `items:` so clients (and the generated types) know what the array holds');
     }
   }
+  const toolTokens = estimateToolTokens(spec);
+  const toolBudget = options.toolTokenBudget ?? 5_000;
+  for (const tool of spec.tools) {
+    const cost = toolTokens[tool.name]!;
+    if (cost > toolBudget) {
+      add('warning', 'tool-tokens', tool.location, `tool "${tool.name}" costs about ${cost.toLocaleString('en-US')} tokens in tools/list (budget ${toolBudget.toLocaleString('en-US')} per tool)`, 'shorten its description and schema, or split it');
+    }
+  }
+  const threshold = options.discoveryThreshold ?? 60;
+  if (spec.tools.length > threshold && spec.discovery?.mode === undefined) {
+    add('warning', 'tool-count', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `${spec.tools.length} tools: clients that list every tool spend much of their context on them (VS Code takes 128, Cursor 40)`, 'set `discovery: { mode: progressive }` (search_tools, describe_tool, call_tool), or `mode: direct` to keep listing every tool');
+  }
+  for (const profile of options.profiles ?? []) lintForClient(spec, profile, add);
   const toolsListTokens = estimateToolsListTokens(spec);
   if (toolsListTokens > budget) {
     add('warning', 'tools-list-tokens', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `tools/list costs about ${toolsListTokens.toLocaleString('en-US')} tokens (budget ${budget.toLocaleString('en-US')})`, 'shorten descriptions and schemas, or split the tools into groups or servers');
@@ -94,7 +125,40 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
     warnings: issues.filter((i) => i.severity === 'warning'),
     errors: issues.filter((i) => i.severity === 'error'),
     toolsListTokens,
+    toolTokens,
   };
+}
+
+type AddIssue = (severity: LintSeverity, rule: string, location: SpecLocation, message: string, hint?: string) => void;
+
+/** The checks for one client profile: prefixed name length, tool count, constructs it cannot express. */
+function lintForClient(spec: LoadedSpec, profile: ClientProfileName, add: AddIssue): void {
+  const rules = CLIENT_PROFILES[profile];
+  const specLocation = { file: spec.specPath, line: 0, column: 0, pointer: '/tools' };
+  if (rules.maxTools !== undefined && spec.tools.length > rules.maxTools) {
+    add('warning', 'client-tool-count', specLocation, `${spec.tools.length} tools: ${profile} takes at most ${rules.maxTools}, only the first ${rules.maxTools} are listed`, 'define groups: in the spec and serve a subset with MCP_GROUP');
+  }
+  for (const tool of spec.tools) {
+    if (rules.maxNameLength !== undefined) {
+      const prefixed = prefixedToolName(profile, spec.name, tool.name);
+      if (prefixed.length > rules.maxNameLength) {
+        add('error', 'client-name-length', tool.location, `tool name "${tool.name}" is ${prefixed.length} characters for ${profile} ("${prefixed}", limit ${rules.maxNameLength})`, 'shorten the tool or server name');
+      }
+    }
+    for (const change of shapeForProfile(profile, tool.input.schema as Record<string, unknown>).changes) {
+      if (change.kind !== 'json-text' && change.kind !== 'recursion-cut' && change.kind !== 'dropped') continue;
+      add('warning', 'client-inexpressible', sourceOf(tool.input, change.pointer === '/' ? '' : change.pointer), `tool "${tool.name}" input for ${profile}: ${change.message}`, 'the server still validates the full schema; simplify the schema if the model should see it');
+    }
+  }
+}
+
+/** Characters / 4 of each tool's entry in `tools/list`. */
+export function estimateToolTokens(spec: LoadedSpec): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of spec.tools) {
+    out[t.name] = Math.ceil(JSON.stringify({ name: t.name, title: t.title, description: t.description, inputSchema: t.input.schema, outputSchema: t.output?.schema, annotations: t.annotations }).length / 4);
+  }
+  return out;
 }
 
 /** How clients commonly normalise names: case-insensitive, characters outside [a-z0-9_-] → `_`. */

@@ -73,6 +73,8 @@ interface RawSpec {
   auth?: { mode: AuthMode; list?: 'filter' | 'all'; scopeWindows?: LoadedAuth['scopeWindows']; clients?: LoadedAuth['clients'] };
   groups?: Record<string, { tools: string[]; replicas?: number }>;
   limits?: LoadedSpec['limits'];
+  clients?: LoadedSpec['clients'];
+  discovery?: LoadedSpec['discovery'];
 }
 
 /**
@@ -157,6 +159,8 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     auth: compact({ mode: raw.auth?.mode ?? 'none', list: raw.auth?.list, scopeWindows: raw.auth?.scopeWindows, clients: raw.auth?.clients }),
     groups,
     limits: raw.limits,
+    clients: raw.clients,
+    discovery: raw.discovery,
     sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
     sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
   });

@@ -126,6 +126,10 @@ export interface LoadedSpec {
   groups?: Record<string, LoadedGroup>;
   /** The spec's `limits:` block (absent when the spec has none). */
   limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number };
+  /** The spec's `clients:` block (absent when the spec has none): which profile shapes tools/list. */
+  clients?: { profile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor' };
+  /** The spec's `discovery:` block (absent when the spec has none). */
+  discovery?: { mode?: 'direct' | 'progressive'; pinned?: string[] };
   /** Every file read: the spec first, then schema files in the order first met (absolute paths). */
   sourceFiles: string[];
   /** Text of every file read, keyed like `sourceFiles` (remote documents by URL); for hashing. */

@@ -105,6 +105,10 @@ export interface RuntimeConfig {
   telemetry: { otlpEndpoint?: string; serviceName: string; sentryDsn?: string };
   /** `MCP_TASK_TTL_MS`, `MCP_TASK_LEASE_MS`, `MCP_TASK_POLL_INTERVAL_MS`: task retention, replica lease, suggested polling (see `tasks`). */
   tasks: { ttlMs: number; leaseMs: number; pollIntervalMs: number };
+  /** `MCP_CLIENT_PROFILE`: set when the operator fixed the client profile (unset: the spec's `clients.profile`, else detected per client). */
+  clientProfile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor';
+  /** `MCP_DISCOVERY`: set when the operator chose direct or progressive tool discovery (unset: the spec's). */
+  discovery?: 'direct' | 'progressive';
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
   /** `auth.mode: oauth-proxy`: the authorization-server facade's settings (MCP_OAUTH_*; oauth-proxy/config.ts). */
@@ -270,6 +274,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       auditLog: values.toggle('MCP_AUDIT_LOG')!,
       fastPath: values.toggle('MCP_FAST_PATH')!,
       tasks: { ttlMs: values.integer('MCP_TASK_TTL_MS')!, leaseMs: values.integer('MCP_TASK_LEASE_MS')!, pollIntervalMs: values.integer('MCP_TASK_POLL_INTERVAL_MS')! },
+      ...optional('clientProfile', values.text('MCP_CLIENT_PROFILE') as RuntimeConfig['clientProfile']),
+      ...optional('discovery', values.text('MCP_DISCOVERY') as RuntimeConfig['discovery']),
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),

@@ -74,6 +74,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MCP_TASK_TTL_MS', kind: int(1000, 30 * MS_DAY, 3_600_000), help: 'how long a task (tools with task: in the spec) and its result are kept after it starts (default 3600000)' },
   { env: 'MCP_TASK_LEASE_MS', kind: int(500, 600_000, 15_000), help: 'a running task whose replica sent no heartbeat for this long fails with a reason, or resumes elsewhere if idempotent (default 15000)' },
   { env: 'MCP_TASK_POLL_INTERVAL_MS', kind: int(100, 600_000, 1000), help: 'pollIntervalMs suggested to clients polling tasks/get (default 1000)' },
+  { env: 'MCP_CLIENT_PROFILE', kind: choice(['auto', 'full', 'claude', 'openai-strict', 'gemini', 'vscode', 'cursor']), help: "tool schemas in tools/list shaped for this client: auto (default, unless the spec's clients.profile fixes one: from each client's clientInfo), full, claude, openai-strict, gemini, vscode or cursor; calls are always validated against the full schema" },
+  { env: 'MCP_DISCOVERY', kind: choice(['direct', 'progressive']), help: "direct: tools/list shows every tool; progressive: search_tools, describe_tool and call_tool plus the pinned tools (default: the spec's discovery.mode, else direct)" },
   { env: 'MCP_FAST_PATH', kind: toggle(true), help: 'on|off: answer plain HTTP tools/call without the SDK pipeline (default on)' },
   { env: 'MCP_HTTP_SESSIONS', flag: '--http-sessions', arg: 'MODE', kind: choice(['stateless', 'stateful'], 'stateless'), help: 'stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)', envExample: true },
   { env: 'MCP_SESSION_IDLE_TIMEOUT_MS', kind: int(1000, MS_DAY), help: 'close idle sessions after this long (default 1800000)' },

@@ -83,6 +83,10 @@ export interface Manifest {
   auth?: AuthManifestEntry;
   /** The spec's `limits:` block (server-wide defaults; `MCP_*` environment variables override them). */
   limits?: ManifestLimits;
+  /** The spec's `clients:` block: which client profile shapes `tools/list` (`auto` detects it from `clientInfo`). */
+  clients?: { profile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor' };
+  /** The spec's `discovery:` block: `progressive` lists search_tools/describe_tool/call_tool and the pinned tools. */
+  discovery?: { mode?: 'direct' | 'progressive'; pinned?: string[] };
 }
 
 /** Server-wide limits from the spec (see the `limits` runtime module for defaults and env names). */

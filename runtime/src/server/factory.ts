@@ -44,6 +44,9 @@ import type { RequestTrace, Tracing } from '../telemetry/index.js';
 import { startRequestTrace } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
+import { createSchemaShaping } from './shaping.js';
+import { createDiscoveryDispatch } from './discovery.js';
+import type { ClientProfileName } from '../client-profiles/index.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -93,6 +96,10 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   audit?: { table?: boolean; log?: boolean };
   /** Task retention, lease and polling (`RuntimeConfig.tasks`); used when a tool has `task:` in the spec. */
   tasks?: { ttlMs?: number; leaseMs?: number; pollIntervalMs?: number; replicaId?: string };
+  /** `MCP_CLIENT_PROFILE`: the profile that shapes `tools/list` for every client; `auto` (default) detects it per client. */
+  clientProfile?: ClientProfileName | 'auto';
+  /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool). */
+  discovery?: 'direct' | 'progressive';
 }
 
 export type { PoolStats };
@@ -221,6 +228,16 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     return key === undefined ? undefined : promptSchemas.get(key);
   }
 
+  // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
+  const progressive = (options.discovery ?? manifest.discovery?.mode ?? 'direct') === 'progressive';
+  let listed: ((name: string) => boolean) | undefined;
+  const shaping = createSchemaShaping({
+    manifest,
+    logger,
+    ...(options.clientProfile === undefined ? {} : { profile: options.clientProfile }),
+    ...(progressive ? { listed: (name: string) => listed!(name) } : {}),
+  });
+
   const tools: ToolRecord[] = Object.entries(manifest.tools).map(([key, entry]) => {
     const record: ToolRecord = {
       key,
@@ -236,6 +253,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     return record;
   });
   const toolsByName = new Map(tools.map((t) => [t.entry.name, t]));
+  // Progressive discovery (discovery.ts): every tool stays callable by name; tools/list shows the
+  // three discovery tools and the pinned ones.
+  const discovery = progressive
+    ? createDiscoveryDispatch({ manifest, deps, authz, shaping, run: (entry, args, sdkCtx, server) => runTool(toolsByName.get(entry.name)!, args, sdkCtx, { instance: server }) })
+    : undefined;
+  if (discovery) listed = discovery.listed;
 
   function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
     if (!t.entry.outputSchema) return undefined;
@@ -248,13 +271,14 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
    */
-  function runTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, asTask = false): Promise<ToolResult> {
+  /** `instance`: the SDK server instance the call came through (its client's profile); `asTask`: start a task. */
+  function runTool(t: ToolRecord, sent: unknown, sdkCtx: ServerContext | undefined, how: { instance?: McpServer; asTask?: boolean } = {}): Promise<ToolResult> {
     const tracing = options.deps.tracing;
-    if (!tracing) return callTool(t, args, sdkCtx, undefined, newRequestId(), asTask);
+    if (!tracing) return callTool(t, sent, sdkCtx, undefined, newRequestId(), how);
     // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.
     const requestId = newRequestId();
     const requestTrace = startRequestTrace(tracing, 'tools/call', t.entry.name, deps, sdkCtx, requestId);
-    return requestTrace.run(() => callTool(t, args, sdkCtx, requestTrace, requestId, asTask)).then(
+    return requestTrace.run(() => callTool(t, sent, sdkCtx, requestTrace, requestId, how)).then(
       (result) => {
         requestTrace.end(traceOutcomeOf(result));
         return result;
@@ -266,8 +290,17 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     );
   }
 
-  async function callTool(t: ToolRecord, args: unknown, sdkCtx: ServerContext | undefined, requestTrace: RequestTrace | undefined, requestId: string, asTask: boolean): Promise<ToolResult> {
+  async function callTool(
+    t: ToolRecord,
+    sent: unknown,
+    sdkCtx: ServerContext | undefined,
+    requestTrace: RequestTrace | undefined,
+    requestId: string,
+    { instance, asTask = false }: { instance?: McpServer; asTask?: boolean },
+  ): Promise<ToolResult> {
     const { entry } = t;
+    // What the client sent under its profile, as the full schema expects it (identity for `full`).
+    const args = shaping.restore(entry, shaping.profileOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, instance), sent);
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
     let outcome: CallOutcome | undefined = 'ok';
@@ -411,14 +444,16 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     if (tasks) {
       installTaskMethods(server, tasks, {
         modeOf: (name) => toolsByName.get(name)?.entry.task,
-        start: (name, args, sdkCtx) => runTool(toolsByName.get(name)!, args, sdkCtx, true) as Promise<Record<string, unknown>>,
+        start: (name, args, sdkCtx) => runTool(toolsByName.get(name)!, args, sdkCtx, { asTask: true }) as Promise<Record<string, unknown>>,
         ownerOf: (sdkCtx) => callerKey(callerOf(deps, sdkCtx), undefined),
       });
     }
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
     readableParamErrors(server);
     authz.filterLists(server);
+    shaping.install(server);
     for (const t of tools) registerTool(server, t);
+    discovery?.install(server);
     for (const r of resources) entries.resource(server, r.entry, r.resource);
     for (const p of prompts) entries.prompt(server, p.entry, p.prompt, p.argsSchema, promptSchemas.get(p.key));
     surface.install(server);
@@ -443,13 +478,17 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         ...(entry.annotations === undefined ? {} : { annotations: entry.annotations }),
         ...scopeChallengeOf(entry.scopes),
       },
-      ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx)) as never,
+      ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx, { instance: server })) as never,
     );
   }
 
   const pool = createServerPool({ build, maxIdle: options.pool?.maxIdle ?? 32, onReturn: (server) => surface.drop(server) });
 
-  const factory = ((ctx?: McpRequestContext) => pool.acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern')) as ServerFactory;
+  const factory = ((ctx?: McpRequestContext) => {
+    const server = pool.acquire(ctx?.era === 'legacy' ? 'legacy' : 'modern');
+    shaping.lent(server);
+    return server;
+  }) as ServerFactory;
   Object.defineProperties(factory, {
     manifest: { value: manifest, enumerable: true },
     logger: { value: logger, enumerable: true },

@@ -156,6 +156,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       ...(config.requestStateSecret === undefined ? {} : { requestStateSecret: config.requestStateSecret }),
       limitOverrides: config.limits,
       tasks: config.tasks,
+      ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
+      ...(config.discovery === undefined ? {} : { discovery: config.discovery }),
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         // Traced: a span per query and cache operation made while a request span is active.
