@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisAvailable, REDIS_TEST_URL } from '../__fixtures__/services.js';
-import { legacyRequest, pipelineManifest, runs, startPipeline, tokenTable, type Pipeline } from '../__fixtures__/pipeline.js';
+import { legacyRequest, modernRequest, pipelineManifest, runs, startPipeline, tokenTable, type Pipeline } from '../__fixtures__/pipeline.js';
 import { createCancellations } from './index.js';
 
 const open = { ...pipelineManifest, auth: { mode: 'none' as const } };
@@ -36,6 +36,18 @@ describe('registry', () => {
     expect(theirs.signal.aborted).toBe(false);
     release();
     expect(c.size).toBe(1);
+  });
+});
+
+describe('2026-07-28 calls register nothing for notifications/cancelled', () => {
+  it.each([true, false])('fast path %s: a modern call is cancelled by closing its own response, not through the registry', async (fastPath) => {
+    const p = await startPipeline({ manifest: open, fastPath });
+    cleanup.push(() => p.close());
+    const call = modernRequest(p.http.url, 'tools/call', { name: 'wait', arguments: { ms: 400 } });
+    await until(() => runs.get('wait') === 1);
+    // The SDK path lifts the envelope out of `_meta`; either way the call is known to be modern.
+    expect(p.factory.cancellations.size).toBe(0);
+    await call;
   });
 });
 

@@ -228,14 +228,15 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or
         // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
         // its own response, so the hot path registers nothing.
-        const mcpReq = sdkCtx?.mcpReq as { id?: unknown; _meta?: Record<string, unknown> } | undefined;
+        // The SDK lifts the envelope out of `_meta` into `mcpReq.envelope`; the fast path keeps it in `_meta`.
+        const mcpReq = sdkCtx?.mcpReq as { id?: unknown; _meta?: Record<string, unknown>; envelope?: Record<string, unknown> } | undefined;
         const requestId = mcpReq?.id;
         let release: (() => void) | undefined;
         if (
           edge?.transport === 'http' &&
           options.cancellations &&
           (typeof requestId === 'string' || typeof requestId === 'number') &&
-          typeof mcpReq?._meta?.[PROTOCOL_VERSION_META_KEY] !== 'string'
+          typeof (mcpReq?.envelope ?? mcpReq?._meta)?.[PROTOCOL_VERSION_META_KEY] !== 'string'
         ) {
           const cancel = new AbortController();
           addAbortSource(ctx, cancel);
