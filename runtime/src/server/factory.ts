@@ -38,7 +38,7 @@ import { callerKey } from '../limits/index.js';
 import { createCallPolicy } from '../limits/policy.js';
 import type { Limits } from '../limits/index.js';
 import { countSecurityEvent } from '../audit/index.js';
-import type { AuthIdentity, Cache, CompiledValidator, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
+import type { AuthIdentity, Cache, CompiledValidator, HandlerContext, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
 import type { RequestTrace, Tracing } from '../telemetry/index.js';
 import { startRequestTrace } from './traced.js';
@@ -337,17 +337,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           run: (signal, progress) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress),
         })) as unknown as ToolResult;
       }
-      const outputValidator = outputValidatorOf(t, tool);
-      // The guard may run the call in a transaction and swap `ctx.db` for it (idempotency keys).
-      const result = await policy.run(entry, args, ctx, sdkCtx, () =>
-        // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
-        answeringInput(() =>
-          guard.run(entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-            toolResult(entry, await (requestTrace ? requestTrace.span('handler', () => tool.definition.handler(args, ctx)) : tool.definition.handler(args, ctx)), outputValidator, ctx),
-          ),
-          requestState,
-        ),
-      );
+      const call = guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
+      // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
+      const result = await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState));
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
@@ -356,6 +348,20 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     } finally {
       if (outcome !== undefined) metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * The handler under the guard — which may run it in a transaction and swap `ctx.db` for it
+   * (idempotency keys) —, its result mapped and checked against the output schema; in a span when
+   * the request is traced. What a plain call and a task's call share.
+   */
+  function guardedHandler(t: ToolRecord, tool: LoadedTool, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, requestTrace?: RequestTrace): () => Promise<ToolResult> {
+    const outputValidator = outputValidatorOf(t, tool);
+    const handle = () => tool.definition.handler(args, ctx);
+    return () =>
+      guard.run(t.entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
+        toolResult(t.entry, await (requestTrace ? requestTrace.span('handler', handle) : handle()), outputValidator, ctx),
+      );
   }
 
   /**
@@ -371,19 +377,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     ctx.progress = async (done, of, message) => progress(done, of, message);
     let outcome: CallOutcome = 'ok';
     try {
-      const outputValidator = outputValidatorOf(t, tool);
-      const result = await policy.run(
-        entry,
-        args,
-        ctx,
-        sdkCtx,
-        () =>
-          guard.run(entry, args, ctx, sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-            toolResult(entry, await tool.definition.handler(args, ctx), outputValidator, ctx),
-          ),
-        // Admitted when the task was created (policy.admit): the call counts once against the limits.
-        { admitted: true },
-      );
+      // Admitted when the task was created (policy.admit): the call counts once against the limits.
+      const result = await policy.run(entry, args, ctx, sdkCtx, guardedHandler(t, tool, args, ctx, sdkCtx), { admitted: true });
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
