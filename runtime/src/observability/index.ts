@@ -45,20 +45,12 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-/**
- * stderr lines are written in batches of up to this many bytes, and at least every `LOG_FLUSH_MS`:
- * one write per line (an audit line per call) was ~5% of a fast-path call's CPU at thousands of
- * calls a second. A quiet server's line waits at most `LOG_FLUSH_MS`; shutdown flushes everything.
- */
-export const LOG_BUFFER_BYTES = 4096;
-export const LOG_FLUSH_MS = 100;
-
 /** The async stderr writer of each logger `createLogger` built itself (closeLogger settles it). */
 const stderrWriters = new WeakMap<Logger, DestinationStream>();
 
 /** A pino logger writing JSON lines to stderr. Call `closeLogger` before exiting. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 2, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: false });
   const logger = pino(
     {
       level: options.level ?? 'info',
