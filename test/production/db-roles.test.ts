@@ -86,7 +86,10 @@ describe.skipIf(!up)('database roles of the production layout (real PostgreSQL)'
     await storage.close();
     const admin = await connectAs(owner);
     const { rows } = await admin.query<{ tablename: string; tableowner: string }>(`select tablename, tableowner from pg_tables where schemaname = 'public' order by tablename`);
-    expect(rows).toEqual(['mcpforge_api_keys', 'mcpforge_audit', 'mcpforge_idempotency', 'mcpforge_migrations', 'mcpforge_migrations_lock', 'notes'].map((tablename) => ({ tablename, tableowner: owner })));
+    // mcpforge_tasks: the runtime's migration creates it for every project (tasks are per tool).
+    expect(rows).toEqual(
+      ['mcpforge_api_keys', 'mcpforge_audit', 'mcpforge_idempotency', 'mcpforge_migrations', 'mcpforge_migrations_lock', 'mcpforge_tasks', 'notes'].map((tablename) => ({ tablename, tableowner: owner })),
+    );
   });
 
   it('the server serves calls as the app role, writing its data and audit rows (regression: it needed DDL rights at start)', async () => {

@@ -78,7 +78,11 @@ describe('deployment files rendered with --tls', () => {
     // the kubelet probes the plain metrics port by pod address instead.
     expect(pod.containers[0].readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     const [service] = validateK8s(files.get('deploy/k8s/service.yaml')!);
-    expect(service!.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'http' }]);
+    // The plain metrics port is there for the ServiceMonitor (Prometheus inside the cluster).
+    expect(service!.spec.ports).toEqual([
+      { name: 'https', port: 443, targetPort: 'http' },
+      { name: 'metrics', port: 9464, targetPort: 'metrics' },
+    ]);
   });
 });
 
