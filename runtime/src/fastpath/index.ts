@@ -94,9 +94,10 @@ interface PlainToolsCall {
 }
 
 /**
- * A JSON-RPC request the SDK's schema accepts (strict keys, a string or safe-integer id; anything else is left to the SDK) calling a tool
- * named as the `Mcp-Name` header says, with nothing in `params` but name, arguments and `_meta`,
- * and nothing in `_meta` but the envelope keys (progress tokens, idempotency keys… go to the SDK).
+ * A JSON-RPC request the SDK's schema accepts (strict keys, a string or safe-integer id; anything
+ * else is left to the SDK) calling a tool named as the `Mcp-Name` header says, with nothing in
+ * `params` but name, arguments and `_meta`, and nothing in `_meta` but the envelope keys (progress
+ * tokens, idempotency keys… go to the SDK).
  */
 function isPlainToolsCall(body: unknown, nameHeader: string | undefined): body is PlainToolsCall {
   if (!isPlainObject(body)) return false;

@@ -20,6 +20,7 @@ import { newRequestId } from '../server/context.js';
 import { toolErrorResult } from '../server/results.js';
 import { edgeOfContext, type Edge } from '../core/edge.js';
 import type { Cancellations } from '../cancel/index.js';
+import { requestEnvelope } from '../core/envelope.js';
 import type { ErrorTracker } from '../telemetry/errors.js';
 import { callerKey, createCallLimiter, lazyAbortController, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
 
@@ -228,15 +229,13 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or
         // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
         // its own response, so the hot path registers nothing.
-        // The SDK lifts the envelope out of `_meta` into `mcpReq.envelope`; the fast path keeps it in `_meta`.
-        const mcpReq = sdkCtx?.mcpReq as { id?: unknown; _meta?: Record<string, unknown>; envelope?: Record<string, unknown> } | undefined;
-        const requestId = mcpReq?.id;
+        const requestId = (sdkCtx?.mcpReq as { id?: unknown } | undefined)?.id;
         let release: (() => void) | undefined;
         if (
           edge?.transport === 'http' &&
           options.cancellations &&
           (typeof requestId === 'string' || typeof requestId === 'number') &&
-          typeof (mcpReq?.envelope ?? mcpReq?._meta)?.[PROTOCOL_VERSION_META_KEY] !== 'string'
+          typeof requestEnvelope(sdkCtx)?.[PROTOCOL_VERSION_META_KEY] !== 'string'
         ) {
           const cancel = new AbortController();
           addAbortSource(ctx, cancel);

@@ -8,6 +8,7 @@
  */
 import { PROTOCOL_VERSION_META_KEY, ProtocolError, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { TaskErrorCode, TASKS_EXTENSION_ID, declaresTasks, missingTaskCapability, type Tasks } from './index.js';
+import { requestEnvelope } from '../core/envelope.js';
 
 /** What the server factory decides and runs for a task-capable tool (see factory.ts). */
 export interface TaskCalls {
@@ -37,18 +38,9 @@ const taskIdParams = {
   },
 };
 
-/**
- * The request's per-request envelope (protocol version, client capabilities): the SDK lifts it off
- * `_meta` into `ctx.mcpReq.envelope` before handlers run.
- */
-function metaOf(ctx: ServerContext): Record<string, unknown> | undefined {
-  const req = ctx.mcpReq as { envelope?: Record<string, unknown>; _meta?: Record<string, unknown> };
-  return req.envelope ?? req._meta;
-}
-
 /** A 2026-07-28 request that did not declare the extension may not use the task methods (-32021). */
 function requireDeclared(ctx: ServerContext, method: string): void {
-  const meta = metaOf(ctx);
+  const meta = requestEnvelope(ctx);
   if (typeof meta?.[PROTOCOL_VERSION_META_KEY] === 'string' && !declaresTasks(meta)) {
     throw new ProtocolError(TaskErrorCode.MissingRequiredClientCapability as number, `Missing required client capability: ${method} needs the ${TASKS_EXTENSION_ID} extension in the request's client capabilities`, {
       requiredCapabilities: { extensions: { [TASKS_EXTENSION_ID]: {} } },
@@ -89,7 +81,7 @@ export function installTaskMethods(server: McpServer, tasks: Tasks, calls: TaskC
       const name = request.params?.name;
       const mode = typeof name === 'string' ? calls.modeOf(name) : undefined;
       if (mode === undefined) return wrapped(request, ctx);
-      const meta = metaOf(ctx);
+      const meta = requestEnvelope(ctx);
       if (declaresTasks(meta)) return calls.start(name as string, request.params?.arguments ?? {}, ctx);
       // A 2026-07-28 client without the extension cannot get a task; a 2025-era client gets the
       // plain call (with progress notifications), whatever the mode.
