@@ -32,6 +32,7 @@ export interface OpenApiImportOptions extends CommonImportOptions {
   maxTools?: string;
   name?: string;
   outputSchemaLimit?: string;
+  descriptionBudget?: string;
   outputValidation?: string;
 }
 
@@ -60,9 +61,9 @@ export function unbuildableTool(error: SpecError): string | undefined {
   return /^cannot (?:compile a validator|generate the types) (?:for|of) (?:the (?:input|output) of )?tool "([^"]+)"/.exec(error.detail)?.[1];
 }
 
-function nonNegative(flag: string, value: string): number {
+function nonNegative(flag: string, value: string, expected = 'a size in KiB (0 for none, all for every schema)'): number {
   const n = value === 'all' ? Infinity : Number(value);
-  if (!(n >= 0)) throw new UserError(`${flag} ${value}: expected a size in KiB (0 for none, all for every schema)`);
+  if (!(n >= 0)) throw new UserError(`${flag} ${value}: expected ${expected}`);
   return n;
 }
 
@@ -116,6 +117,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
         strict: options.strict,
         outputValidation: outputValidation(options.outputValidation),
         ...(options.outputSchemaLimit !== undefined ? { outputSchemaLimitKb: nonNegative('--output-schema-limit', options.outputSchemaLimit) } : {}),
+        ...(options.descriptionBudget !== undefined ? { descriptionBudget: nonNegative('--description-budget', options.descriptionBudget, 'a number of characters (0: descriptions as written)') } : {}),
       },
     });
   } catch (error) {

@@ -9,8 +9,11 @@
  * output. A definition that contains such properties, directly or through its references, gets an
  * `_input` / `_output` variant without them, and each side refers to its own variant.
  */
+import { DEFAULT_DESCRIPTION_BUDGET, fitDescription, tidyDescription } from './describe.js';
 import { escape, isObject, normaliseSchema, type NormaliseContext } from './normalise-schema.js';
 import type { OpenApiDocument } from './document.js';
+import { advertisedOutputSchema } from '../shared/spec/advertised-schema.js';
+import { rewriteAnnotations } from '../shared/spec/schema-annotations.js';
 import { getAtPointer } from '../shared/spec/source-document.js';
 import type { JsonSchemaObject } from '../shared/spec/types.js';
 
@@ -30,7 +33,14 @@ export class Components {
   private readonly anchors = new Map<string, string>();
   private current = '';
 
-  constructor(private readonly doc: OpenApiDocument) {
+  /** A description as the tool carries it: tidied and fitted into the import's budget (describe.ts). */
+  readonly describe: (text: string) => string;
+
+  constructor(
+    private readonly doc: OpenApiDocument,
+    descriptionBudget = DEFAULT_DESCRIPTION_BUDGET,
+  ) {
+    this.describe = (text) => fitDescription(tidyDescription(text), descriptionBudget);
     const components = isObject(doc.data.components) ? doc.data.components : {};
     const schemas = isObject(components.schemas) ? components.schemas : {};
     for (const [name, schema] of Object.entries(schemas)) {
@@ -43,6 +53,7 @@ export class Components {
       version: this.doc.version,
       ref,
       dynamicAnchor: (name) => this.anchors.get(name),
+      describe: this.describe,
       degrade: (at, what) => {
         const list = this.degraded.get(this.current) ?? [];
         list.push(`${at}: ${what}`);
@@ -220,9 +231,14 @@ export class Components {
   }
 
   /** JSON size of a schema with every definition it reaches (what a bundled copy of it weighs). */
+  /**
+   * Bytes of a tool's output schema as tools/list advertises it (advertised-schema.ts: annotations
+   * on the root only) with every definition it reaches: what each client downloads for it.
+   */
   closureSize(schema: unknown): number {
-    let size = JSON.stringify(schema).length;
-    for (const name of this.reached([schema])) size += JSON.stringify(this.defs.get(name)).length;
+    const bare = (s: unknown) => rewriteAnnotations(s, () => undefined);
+    let size = JSON.stringify(advertisedOutputSchema(schema as JsonSchemaObject)).length;
+    for (const name of this.reached([schema])) size += JSON.stringify(bare(this.defs.get(name))).length;
     return size;
   }
 

@@ -5,6 +5,7 @@
 import type { JsonSchemaObject, ToolAnnotations } from '../shared/spec/types.js';
 import type { Components } from './components.js';
 import type { HttpMethod, OpenApiDocument } from './document.js';
+import { tidyDescription } from './describe.js';
 import { escape, isObject } from './normalise-schema.js';
 import { sanitisePropertyName } from './naming.js';
 
@@ -121,7 +122,7 @@ export function mapOperation(
     const what = `${where} parameter "${name}"`;
     const arg = claim(name, what, where);
     const prop = (schema === undefined ? {} : components.normalise(schema, `${at}/schema`, COMPONENTS_REF)) as JsonSchemaObject;
-    properties[arg] = withDescription(prop, describeParam(p, where, name, arg));
+    properties[arg] = withDescription(prop, describeParam(p, where, name, arg, components.describe));
     if (p.required === true || where === 'path') required.push(arg);
     const binding: ParamBinding = { in: where as ParamLocation, name };
     if (arg !== name) binding.arg = arg;
@@ -152,7 +153,7 @@ export function mapOperation(
       const object = pick.kind === 'text' || pick.kind === 'binary' ? undefined : mergeableObject(schema, components);
       if (pick.kind === 'binary') {
         const arg = claim('body', 'request body', 'request');
-        properties[arg] = base64Schema(typeof rb.value.description === 'string' ? rb.value.description : '', pick.mediaType);
+        properties[arg] = base64Schema(typeof rb.value.description === 'string' ? components.describe(rb.value.description) : '', pick.mediaType);
         if (bodyRequired) required.push(arg);
         body = { kind: 'binary', contentType: pick.mediaType, arg };
       } else if (object) {
@@ -162,7 +163,7 @@ export function mapOperation(
         for (const [key, raw] of Object.entries(object.properties as Record<string, JsonSchemaObject>)) {
           const arg = claim(key, `body field "${key}"`, 'body');
           const file = pick.kind === 'multipart' && isFileSchema(raw);
-          const sub = file ? base64Schema(typeof raw.description === 'string' ? raw.description : '', 'a file') : raw;
+          const sub = file ? base64Schema(typeof raw.description === 'string' ? raw.description : '', 'a file') : raw; // raw: normalised, its description already fitted
           if (file) files.push(key);
           properties[arg] = arg === key ? sub : withDescription(sub, `${typeof sub.description === 'string' ? sub.description + ' ' : ''}(Body field "${key}".)`);
           fields[arg] = key;
@@ -171,7 +172,7 @@ export function mapOperation(
         body = { kind: pick.kind, contentType: pick.mediaType, fields, ...(files.length > 0 ? { files } : {}) };
       } else {
         const arg = claim('body', 'request body', 'request');
-        properties[arg] = withDescription(schema, typeof rb.value.description === 'string' ? rb.value.description : `The request body (${pick.mediaType}).`);
+        properties[arg] = withDescription(schema, typeof rb.value.description === 'string' ? components.describe(rb.value.description) : `The request body (${pick.mediaType}).`);
         if (bodyRequired) required.push(arg);
         body = { kind: pick.kind, contentType: pick.mediaType, arg };
       }
@@ -299,10 +300,10 @@ function base64Schema(description: string, what: string): JsonSchemaObject {
   return { type: 'string', contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$', description: text };
 }
 
-function describeParam(p: Record<string, unknown>, where: string, name: string, arg: string): string {
-  const text = typeof p.description === 'string' ? p.description.trim() : '';
+function describeParam(p: Record<string, unknown>, where: string, name: string, arg: string, describe: (text: string) => string): string {
+  const text = typeof p.description === 'string' ? describe(p.description) : '';
   const suffix = arg === name ? '' : ` (${where} parameter "${name}")`;
-  return truncate(text, 400) + suffix;
+  return text + suffix;
 }
 
 function withDescription(schema: JsonSchemaObject, description: string): JsonSchemaObject {
@@ -314,7 +315,7 @@ function withDescription(schema: JsonSchemaObject, description: string): JsonSch
 function describeOperation(summary: string, long: string, method: string, path: string, deprecated: boolean): string {
   // The first paragraph of the long description: the rest (media types, rate limits, links)
   // costs tokens in every tools/list without helping the model choose the tool.
-  const first = long.split(/\n\s*\n/)[0]?.trim() ?? '';
+  const first = tidyDescription(long.split(/\n\s*\n/)[0] ?? '');
   const parts = [summary && !first.startsWith(summary) ? ensureStop(summary) : '', first].filter(Boolean);
   const text = truncate(parts.join(' ').replace(/\s+/g, ' '), MAX_DESCRIPTION);
   return `${deprecated ? 'Deprecated. ' : ''}${text || `${method.toUpperCase()} ${path}`} (${method.toUpperCase()} ${path})`;

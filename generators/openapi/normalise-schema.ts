@@ -31,6 +31,8 @@ export interface NormaliseContext {
   degrade?(at: string, what: string): void;
   /** The OpenAPI `$ref` of the component declaring `$dynamicAnchor: name`, if any. */
   dynamicAnchor?(name: string): string | undefined;
+  /** A description as the tool carries it (describe.ts); undefined drops it. Absent: as written. */
+  describe?(text: string): string | undefined;
 }
 
 const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
@@ -74,6 +76,10 @@ export function normaliseSchema(schema: unknown, ctx: NormaliseContext, at: stri
       if (!containsRef(value)) out.examples = structuredClone(value);
     }
     else if (key === 'nullable') continue;
+    else if (key === 'description' && typeof value === 'string' && ctx.describe) {
+      const text = ctx.describe(value);
+      if (text) out.description = text;
+    }
     else if (key === 'discriminator') out.discriminator = discriminator(value, ctx, `${at}/discriminator`);
     else if (DATA_KEYWORDS.has(key)) out[key] = structuredClone(value);
     else if (SCHEMA_MAPS.has(key) && isObject(value)) {

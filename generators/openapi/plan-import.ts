@@ -6,6 +6,7 @@
 import { parseDocument, isMap, YAMLMap } from 'yaml';
 import { SpecError, throwIfAny } from '../shared/spec/errors.js';
 import { Components } from './components.js';
+import { DEFAULT_OUTPUT_SCHEMA_LIMIT_KB } from './describe.js';
 import { HTTP_METHODS, type HttpMethod, type OpenApiDocument } from './document.js';
 import { emitApiConfig, emitOperationHandler, type ApiSettings } from './emit.js';
 import { mapOperation, type MappedOperation } from './map-operation.js';
@@ -22,13 +23,16 @@ export interface ImportOpenApiOptions {
   /** Short name of the API: schema folder, config module and environment prefix. */
   name?: string;
   /**
-   * Largest output schema kept, in KiB of JSON with every definition it reaches (default 8).
+   * Largest output schema kept, in KiB of JSON as tools/list advertises it (nested descriptions
+   * and examples left out: advertised-schema.ts) with every definition it reaches (default 3).
    * A bigger response is returned as JSON text without an output schema: each output schema is
    * embedded in tools/list, a validator and a types file, and the largest APIs would otherwise
    * cost clients millions of tokens (GitHub: ~2M) and the project minutes to type-check.
    * 0 drops every output schema; Infinity keeps them all.
    */
   outputSchemaLimitKb?: number;
+  /** Characters per parameter/property description (whole sentences; describe.ts). Default 200; 0: no budget. */
+  descriptionBudget?: number;
   /** All-or-nothing: an operation or schema construct that cannot be imported fails the import. */
   strict?: boolean;
   /** Upstream responses that fail their output schema: warn (default) or strict (see client.ts). */
@@ -111,7 +115,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   const include = new Set(options.includeOps ?? []);
   const exclude = new Set(options.excludeOps ?? []);
   const tags = new Set(options.includeTags ?? []);
-  const components = new Components(doc);
+  const components = new Components(doc, options.descriptionBudget);
   const mapped: Array<{ name: string; op: MappedOperation }> = [];
   const skipped: ImportReport['skipped'] = [];
   const errors: SpecError[] = [];
@@ -178,7 +182,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   // Directions last: every definition is known, so read-only/write-only variants are complete.
   const files = new Map<string, string>();
   const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
-  const limit = (options.outputSchemaLimitKb ?? 8) * 1024;
+  const limit = (options.outputSchemaLimitKb ?? DEFAULT_OUTPUT_SCHEMA_LIMIT_KB) * 1024;
   let droppedOutputs = 0;
   for (const { name, op } of mapped) {
     if (op.output && components.closureSize(op.output) > limit) {

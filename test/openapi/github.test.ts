@@ -43,7 +43,7 @@ describe('import openapi: the GitHub REST API', () => {
     expect(output).toMatch(/\d+ lint warnings \(--strict turns them into errors\)/);
     expect(output).toMatch(/ {2}name-length: \d+/);
     expect(output).toMatch(/tools\/list costs about [\d,]+ tokens \(budget 25,000\)/);
-    expect(output).toMatch(/\d+ output schemas larger than 8 KiB left out/);
+    expect(output).toMatch(/\d+ output schemas larger than 3 KiB left out/);
     expect(output).toContain('Environment: GITHUB_BASE_URL, GITHUB_TIMEOUT_MS, GITHUB_OUTPUT_VALIDATION, GITHUB_TOKEN');
     expect(readdirSync(path.join(DIR, 'src/tools'))).toHaveLength(operations);
   });

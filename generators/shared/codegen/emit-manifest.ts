@@ -1,8 +1,10 @@
+import { advertisedOutputSchema } from '../spec/advertised-schema.js';
 import type { JsonSchemaObject, LoadedSpec } from '../spec/types.js';
 
 /**
  * `src/generated/manifest.ts`: the spec as the runtime reads it (contract.ts `Manifest`).
- * Schemas are embedded as resolved, byte-for-byte what `tools/list` shows.
+ * Schemas are embedded as resolved, byte-for-byte what `tools/list` shows (output schemas as
+ * advertised: advertised-schema.ts).
  */
 export function emitManifest(spec: LoadedSpec): string {
   const manifest = {
@@ -19,7 +21,7 @@ export function emitManifest(spec: LoadedSpec): string {
           title: t.title,
           description: t.description,
           inputSchema: t.input.schema,
-          outputSchema: t.output?.schema,
+          outputSchema: t.output && advertisedOutputSchema(t.output.schema, spec.clients?.outputSchemaDocs),
           annotations: t.annotations && sortKeys(t.annotations),
           scopes: t.scopes,
           rateLimit: t.rateLimit,

@@ -1,6 +1,7 @@
 import { CLIENT_PROFILES, prefixedToolName, shapeForProfile, type ClientProfileName } from '../../../runtime/src/client-profiles/index.js';
 import { sourceOf } from './check-schema.js';
 import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
+import { advertisedOutputSchema } from './advertised-schema.js';
 import type { LoadedSchema, LoadedSpec, SpecLocation } from './types.js';
 
 export type LintSeverity = 'warning' | 'error';
@@ -156,7 +157,7 @@ function lintForClient(spec: LoadedSpec, profile: ClientProfileName, add: AddIss
 export function estimateToolTokens(spec: LoadedSpec): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of spec.tools) {
-    out[t.name] = Math.ceil(JSON.stringify({ name: t.name, title: t.title, description: t.description, inputSchema: t.input.schema, outputSchema: t.output?.schema, annotations: t.annotations }).length / 4);
+    out[t.name] = Math.ceil(JSON.stringify({ name: t.name, title: t.title, description: t.description, inputSchema: t.input.schema, outputSchema: t.output && advertisedOutputSchema(t.output.schema, spec.clients?.outputSchemaDocs), annotations: t.annotations }).length / 4);
   }
   return out;
 }
@@ -173,7 +174,7 @@ export function estimateToolsListTokens(spec: LoadedSpec): number {
     title: t.title,
     description: t.description,
     inputSchema: t.input.schema,
-    outputSchema: t.output?.schema,
+    outputSchema: t.output && advertisedOutputSchema(t.output.schema, spec.clients?.outputSchemaDocs),
     annotations: t.annotations,
   }));
   return Math.ceil(JSON.stringify({ tools }).length / 4);

@@ -127,7 +127,7 @@ export interface LoadedSpec {
   /** The spec's `limits:` block (absent when the spec has none). */
   limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number };
   /** The spec's `clients:` block (absent when the spec has none): which profile shapes tools/list. */
-  clients?: { profile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor' };
+  clients?: { profile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor'; outputSchemaDocs?: 'root' | 'full' };
   /** The spec's `discovery:` block (absent when the spec has none). */
   discovery?: { mode?: 'direct' | 'progressive'; pinned?: string[] };
   /** Every file read: the spec first, then schema files in the order first met (absolute paths). */

@@ -51,7 +51,6 @@ export const manifest: Manifest = {
         properties: {
           id: {
             type: 'string',
-            description: 'Unique id of the note.',
           },
           title: {
             type: 'string',
@@ -117,12 +116,10 @@ export const manifest: Manifest = {
         additionalProperties: false,
         $defs: {
           note: {
-            title: 'Note',
             type: 'object',
             properties: {
               id: {
                 type: 'string',
-                description: 'Unique id of the note.',
               },
               title: {
                 type: 'string',
@@ -190,12 +187,10 @@ export const manifest: Manifest = {
         additionalProperties: false,
         $defs: {
           note: {
-            title: 'Note',
             type: 'object',
             properties: {
               id: {
                 type: 'string',
-                description: 'Unique id of the note.',
               },
               title: {
                 type: 'string',
@@ -247,7 +242,6 @@ export const manifest: Manifest = {
         properties: {
           deleted: {
             type: 'boolean',
-            description: 'True when a note with that id existed.',
           },
         },
         required: ['deleted'],

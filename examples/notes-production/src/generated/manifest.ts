@@ -50,7 +50,6 @@ export const manifest: Manifest = {
         properties: {
           id: {
             type: 'string',
-            description: 'Unique id of the note.',
           },
           title: {
             type: 'string',
@@ -116,12 +115,10 @@ export const manifest: Manifest = {
         additionalProperties: false,
         $defs: {
           note: {
-            title: 'Note',
             type: 'object',
             properties: {
               id: {
                 type: 'string',
-                description: 'Unique id of the note.',
               },
               title: {
                 type: 'string',
@@ -189,12 +186,10 @@ export const manifest: Manifest = {
         additionalProperties: false,
         $defs: {
           note: {
-            title: 'Note',
             type: 'object',
             properties: {
               id: {
                 type: 'string',
-                description: 'Unique id of the note.',
               },
               title: {
                 type: 'string',
@@ -246,7 +241,6 @@ export const manifest: Manifest = {
         properties: {
           deleted: {
             type: 'boolean',
-            description: 'True when a note with that id existed.',
           },
         },
         required: ['deleted'],
