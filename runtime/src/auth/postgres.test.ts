@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../__fixtures__/services.js';
 import { useFreshPostgresStorage } from '../__fixtures__/postgres-storage.js';
-import { createApiKeyAuthenticator, createApiKeyStore } from './index.js';
+import { createApiKeyAuthenticator, createApiKeyStore, migrateApiKeyTable } from './index.js';
 
 const up = await postgresAvailable();
 
@@ -11,8 +11,8 @@ describe.skipIf(!up)('API keys on PostgreSQL (real server)', () => {
   it('the same table SQL works; create, verify, revoke take effect immediately', async () => {
     const store = createApiKeyStore(storageOf().db);
     await expect(store.check()).rejects.toThrow('the API key table mcpforge_api_keys is missing');
-    await store.ensureTable();
-    await store.ensureTable();
+    await migrateApiKeyTable(storageOf());
+    await migrateApiKeyTable(storageOf());
     await store.check();
     const { key } = await store.create('pg-client', ['a']);
     const authenticate = createApiKeyAuthenticator(store);

@@ -206,8 +206,12 @@ export function manifestScopes(manifest: Manifest): string[] {
 
 /**
  * The caller of a request without an authenticated identity when auth is on: stdio's local user,
- * trusted with every scope the server defines (the process runs as that user anyway).
+ * trusted with every scope the server defines and every role it declares (the process runs as that
+ * user anyway).
  */
 export function localIdentity(manifest: Manifest): AuthIdentity {
-  return Object.freeze({ subject: 'local', scopes: manifestScopes(manifest), anonymous: false, method: 'local' });
+  const roles = Object.keys(manifest.auth?.roles ?? {}).sort();
+  const scopes = new Set(manifestScopes(manifest));
+  for (const role of roles) for (const scope of manifest.auth!.roles![role]!) scopes.add(scope);
+  return Object.freeze({ subject: 'local', scopes: [...scopes].sort(), roles, anonymous: false, method: 'local' });
 }

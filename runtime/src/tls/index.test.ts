@@ -89,7 +89,7 @@ describe('createMtlsAuthenticator', () => {
   it('maps a verified certificate by CN or subjectAltName to its scopes', async () => {
     expect(await authenticate(requestWith({ authorized: true, getPeerCertificate: () => peer({ CN: 'billing' }) } as never))).toEqual({
       ok: true,
-      identity: { subject: 'CN=billing', scopes: ['billing:write'], anonymous: false, method: 'mtls' },
+      identity: { subject: 'CN=billing', scopes: ['billing:write'], roles: [], anonymous: false, method: 'mtls' },
     });
     const bySan = await authenticate(requestWith({ authorized: true, getPeerCertificate: () => peer({ CN: 'r1' }, 'DNS:reports.internal') } as never));
     expect(bySan).toMatchObject({ ok: true, identity: { subject: 'DNS:reports.internal', scopes: ['reports:read'] } });
