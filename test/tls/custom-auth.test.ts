@@ -70,7 +70,7 @@ describe('auth.mode: custom', () => {
     const client = await connect({ 'x-demo-auth': SECRET });
     try {
       const who = await client.callTool({ name: 'whoami', arguments: {} });
-      expect(who.structuredContent).toEqual({ subject: 'demo-user', scopes: [], roles: [], anonymous: false, method: 'custom' });
+      expect(who.structuredContent).toEqual({ subject: 'demo-user', scopes: [], anonymous: false, method: 'custom' });
       let line: Record<string, unknown> | undefined;
       for (let i = 0; i < 200 && !line; i++) {
         line = server

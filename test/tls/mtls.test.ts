@@ -67,7 +67,7 @@ describe('mutual TLS with --tls-client-ca', () => {
     const c = await connectTls(server.url, withCert(client('billing-service')));
     try {
       const who = await c.client.callTool({ name: 'whoami', arguments: {} });
-      expect(who.structuredContent).toEqual({ subject: 'CN=billing-service', scopes: ['billing:read', 'billing:write'], roles: [], anonymous: false, method: 'mtls' });
+      expect(who.structuredContent).toEqual({ subject: 'CN=billing-service', scopes: ['billing:read', 'billing:write'], anonymous: false, method: 'mtls' });
       const charged = await c.client.callTool({ name: 'charge', arguments: {} });
       expect(charged.isError).toBeFalsy();
       expect(charged.content).toEqual([{ type: 'text', text: 'charged by CN=billing-service' }]);
@@ -80,7 +80,7 @@ describe('mutual TLS with --tls-client-ca', () => {
     const c = await connectTls(server.url, withCert(client('reporting')));
     try {
       const who = await c.client.callTool({ name: 'whoami', arguments: {} });
-      expect(who.structuredContent).toEqual({ subject: 'CN=reporting', scopes: ['reports:read'], roles: [], anonymous: false, method: 'mtls' });
+      expect(who.structuredContent).toEqual({ subject: 'CN=reporting', scopes: ['reports:read'], anonymous: false, method: 'mtls' });
       // Its scopes do not include billing:write: the tool is hidden and a call is refused.
       expect((await c.client.listTools()).tools.map((t) => t.name)).not.toContain('charge');
       const denied = await c.client.callTool({ name: 'charge', arguments: {} }).then(

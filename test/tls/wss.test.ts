@@ -38,7 +38,7 @@ describe('MCP over WebSocket on the TLS listener', () => {
     await client.connect(new WebSocketClientTransport(wssUrl, { ws: { ca: certs.read(certs.ca), cert: certs.read(billing.cert), key: certs.read(billing.key) } }));
     try {
       const who = await client.callTool({ name: 'whoami', arguments: {} });
-      expect(who.structuredContent).toEqual({ subject: 'CN=billing-service', scopes: ['billing:read'], roles: [], anonymous: false, method: 'mtls' });
+      expect(who.structuredContent).toEqual({ subject: 'CN=billing-service', scopes: ['billing:read'], anonymous: false, method: 'mtls' });
     } finally {
       await client.close();
     }
