@@ -97,7 +97,7 @@ export async function keysCreateCommand(options: KeysOptions & { name: string; s
       process.stdout.write(`${JSON.stringify({ ...created.record, key: created.key })}\n`);
       return;
     }
-    process.stderr.write(`Created key "${created.record.name}" (id ${created.record.id}, scopes: ${created.record.scopes.join(' ') || '(none)'}, roles: ${created.record.roles.join(' ') || '(none)'}).\n`);
+    process.stderr.write(`Created key "${created.record.name}" (id ${created.record.id}, scopes: ${created.record.scopes.join(' ') || '(none)'}${rolesText(created.record.roles, ', ')}).\n`);
     process.stderr.write('This is the only time the key is shown; store it now (clients send it as Authorization: Bearer <key>):\n');
     process.stdout.write(`${created.key}\n`);
   });
@@ -116,7 +116,7 @@ export async function keysListCommand(options: KeysOptions): Promise<void> {
     }
     for (const key of keys) {
       const state = key.revokedAt ? `revoked ${key.revokedAt}` : 'active';
-      process.stdout.write(`${key.id}  ${key.name}  ${state}  created ${key.createdAt}  scopes: ${key.scopes.join(' ') || '(none)'}  roles: ${key.roles.join(' ') || '(none)'}\n`);
+      process.stdout.write(`${key.id}  ${key.name}  ${state}  created ${key.createdAt}  scopes: ${key.scopes.join(' ') || '(none)'}${rolesText(key.roles, '  ')}\n`);
     }
   });
 }
@@ -127,4 +127,9 @@ export async function keysRevokeCommand(idOrName: string, options: KeysOptions):
     if (!revoked) throw new UserError(`no API key with id or name "${idOrName}"; \`mcpforge keys list\` shows them`);
     process.stdout.write(`Revoked key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt}; the server refuses it from the next request.\n`);
   });
+}
+
+/** Roles are shown only for keys that have some (the output of keys without roles stays as it was). */
+function rolesText(roles: readonly string[], separator: string): string {
+  return roles.length > 0 ? `${separator}roles: ${roles.join(' ')}` : '';
 }
