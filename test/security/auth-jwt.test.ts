@@ -58,7 +58,7 @@ describe('jwt with an HS256 secret', () => {
       subject: 'user-1',
       scopes: ['notes:read', 'notes:write'],
       method: 'jwt',
-      authKeys: ['anonymous', 'claims', 'expiresAt', 'method', 'scopes', 'subject'],
+      authKeys: ['anonymous', 'claims', 'expiresAt', 'method', 'roles', 'scopes', 'subject'],
       nonce: 'jwt',
     });
     expect(reply.text).not.toContain(token);

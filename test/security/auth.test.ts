@@ -72,7 +72,7 @@ describe('authentication (apiKey)', () => {
       subject: 'apikey:reader',
       scopes: ['notes:read'],
       method: 'apiKey',
-      authKeys: ['anonymous', 'clientId', 'method', 'scopes', 'subject'],
+      authKeys: ['anonymous', 'clientId', 'method', 'roles', 'scopes', 'subject'],
       nonce: 'n1',
     });
   });
