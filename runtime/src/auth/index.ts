@@ -8,7 +8,9 @@
  * `Authenticator` (see types.ts); other modes plug in through the same type and `anyOf`.
  *
  * stdio is not authenticated: the server is a child process of the local user, who can read its
- * database and environment anyway. Its callers get the `local` identity with every scope.
+ * database and environment anyway. Its callers get the `local` identity with every scope and role.
+ *
+ * Roles (`auth.roles`): see roles.ts; the JWT modes read them at `auth.jwt.rolesClaim`.
  */
 import type { Kysely } from 'kysely';
 import type { Manifest } from '../server/contract.js';

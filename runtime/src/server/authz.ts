@@ -14,6 +14,9 @@
  *
  * Requests without an authenticated identity (stdio, or HTTP with `auth.mode: none`) are not
  * checked: stdio's caller is the local user (see the `auth` module).
+ *
+ * Roles (`auth.roles`) never appear here: the HTTP auth gate turns them into scopes (auth/roles.ts),
+ * so every check below reads the caller's effective scopes.
  */
 import type { AuthInfo, McpServer, ScopeChallengeHandler, ServerContext } from '@modelcontextprotocol/server';
 import type { AuthIdentity, AuthManifestEntry, Manifest, ScopeWindow } from './contract.js';
