@@ -282,6 +282,14 @@ describe('oauth resource server (ES256 PEM public key)', () => {
     expect(reply.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", error_description="Missing scope: notes:write", scope="notes:write", resource_metadata="${METADATA_URL}"`);
   });
 
+  test('roles as a space-separated claim string: the role\'s scope lifts the 403 insufficient_scope', async () => {
+    const roled = await es256(claims({ realm_access: { roles: 'editor unrelated' } }));
+    const reply = await rpc(server.url, 'tools/call', { name: 'create_note', arguments: { title: 't', body: 'b' } }, bearer(roled));
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.isError).toBeFalsy();
+    expect((await rpc(server.url, 'tools/call', WHOAMI, bearer(roled))).body.result.structuredContent).toMatchObject({ method: 'oauth', roles: ['editor'] });
+  });
+
   test('valid token: identity with method oauth, the token is not in ctx.auth nor in the reply', async () => {
     const reply = await rpc(server.url, 'tools/call', WHOAMI, bearer(token));
     expect(reply.status).toBe(200);
