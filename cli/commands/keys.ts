@@ -47,6 +47,8 @@ async function withStore<T>(options: KeysOptions, fn: (store: import('@mcpforge/
   const project = readProject(options);
   const projectDir = dirname(resolve(options.spec ?? 'mcpforge.yaml'));
   const [{ createDatabase }, { createApiKeyStore, migrateApiKeyTable }] = await Promise.all([importRuntime('storage', projectDir), importRuntime('auth', projectDir)]);
+  // The project's own runtime (used when this mcpforge has none) may predate the key table's migrations.
+  if (typeof migrateApiKeyTable !== 'function') throw new UserError(`the @mcpforge/runtime installed in ${projectDir} is older than this mcpforge (no API key migrations): update it there, then run again`);
   let storage;
   try {
     storage = await createDatabase(project.databaseUrl);
