@@ -9,6 +9,7 @@ export const TIERS = {
   /** Running generated servers and in-process pieces: the quick loop's integration half. */
   integration: [
     'test/security/auth-websocket.test.ts',
+    'test/security/auth-roles.test.ts',
     'test/security/cancel.test.ts',
     'test/e2e/tasks-stdio.test.ts',
     'test/security/protocol.test.ts',

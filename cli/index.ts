@@ -171,9 +171,10 @@ export function buildProgram(): Command {
     .description('create a key and print it once (only its SHA-256 hash is stored)')
     .requiredOption('--name <name>', 'a unique name for the key (the caller is apikey:<name>)')
     .option('--scopes <list>', 'scopes the key grants, comma-separated (e.g. notes:read,notes:write)')
-    .action(async (options: { name: string; scopes?: string }) => (await import('./commands/keys.js')).keysCreateCommand(options));
+    .option('--role <name>', 'a role of auth.roles in mcpforge.yaml the key holds (repeat for several)', (value: string, previous: string[] = []) => [...previous, value])
+    .action(async (options: { name: string; scopes?: string; role?: string[] }) => (await import('./commands/keys.js')).keysCreateCommand(options));
   keyOptions(keys.command('list'))
-    .description('list keys: id, name, state, created, scopes (never the keys)')
+    .description('list keys: id, name, state, created, scopes, roles (never the keys)')
     .action(async (options: object) => (await import('./commands/keys.js')).keysListCommand(options));
   keyOptions(keys.command('revoke').argument('<key>', 'id or name of the key'))
     .description('revoke a key: the server refuses it from the next request')

@@ -20,7 +20,7 @@ import { PG_ADMIN_URL, freshPostgresDatabase, postgresAvailable } from '../../ru
 import { makeModules, manifest } from '../../runtime/src/__fixtures__/notes.js';
 import { runServer, type RunningServer } from '../../runtime/src/server/run.js';
 import { createDatabase } from '../../runtime/src/storage/index.js';
-import { createApiKeyStore } from '../../runtime/src/auth/api-keys.js';
+import { createApiKeyStore, migrateApiKeyTable } from '../../runtime/src/auth/api-keys.js';
 
 const up = await postgresAvailable();
 
@@ -82,7 +82,7 @@ describe.skipIf(!up)('database roles of the production layout (real PostgreSQL)'
     await expect(start({ DATABASE_URL: urlAs(owner), MCP_MIGRATE: 'only' })).rejects.toThrow(/MCP_MIGRATE=only/);
     // The API key table is runtime-owned too (created by the migrate step of an apiKey server).
     const storage = await createDatabase(urlAs(owner));
-    await createApiKeyStore(storage.db as never).ensureTable();
+    await migrateApiKeyTable(storage);
     await storage.close();
     const admin = await connectAs(owner);
     const { rows } = await admin.query<{ tablename: string; tableowner: string }>(`select tablename, tableowner from pg_tables where schemaname = 'public' order by tablename`);
@@ -112,7 +112,8 @@ describe.skipIf(!up)('database roles of the production layout (real PostgreSQL)'
     expect(audited).toBe(1);
     // The API key table is usable without DDL rights (even `create table if not exists` is refused to this role).
     const storage = await createDatabase(urlAs(app));
-    await expect(createApiKeyStore(storage.db as never).ensureTable()).resolves.toBeUndefined();
+    await expect(migrateApiKeyTable(storage)).resolves.toBeUndefined();
+    await expect(createApiKeyStore(storage.db as never).check()).resolves.toBeUndefined();
     await storage.close();
   });
 

@@ -9,6 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { parseAuthMode, withAuthEnv, withAuthMode } from '../../generators/upgrade/auth.js';
 import { exampleProject } from '../production/lib/project.js';
 import { cli } from './auth-lib.js';
+import { createApiKeyAuthenticator, createApiKeyStore, expandRoles } from '../../runtime/src/auth/index.js';
+import { createDatabase } from '../../runtime/src/storage/index.js';
 
 describe('mcpforge keys', () => {
   test('create prints the key once on stdout; list never shows it; revoke by id; errors name the fix', async () => {
@@ -42,6 +44,32 @@ describe('mcpforge keys', () => {
     const unknown = await cli(dir, 'keys', 'revoke', 'nope');
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toContain('no API key with id or name "nope"; `mcpforge keys list` shows them');
+  });
+
+  test('create --role (repeatable) stores the roles with the key in the project database; the server gate turns them into scopes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpforge-keys-'));
+    writeFileSync(
+      join(dir, 'mcpforge.yaml'),
+      'name: roled\nauth:\n  mode: apiKey\n  roles:\n    editor: [notes:write]\n    reader: [notes:read]\ntools:\n  w:\n    description: w\n    input: { type: object }\n    scopes: [notes:write, notes:read]\n',
+    );
+    const created = await cli(dir, 'keys', 'create', '--name', 'ed', '--scopes', 'extra', '--role', 'editor', '--role', 'reader');
+    expect(created.exitCode, created.all).toBe(0);
+    expect(created.stderr).toMatch(/^Created key "ed" \(id [0-9a-f]{12}, scopes: extra, roles: editor reader\)\./);
+    expect((await cli(dir, 'keys', 'list')).stdout).toMatch(/ {2}ed {2}active {2}created \S+ {2}scopes: extra {2}roles: editor reader$/);
+    const undeclared = await cli(dir, 'keys', 'create', '--name', 'x', '--role', 'edtor');
+    expect(undeclared.exitCode).toBe(1);
+    expect(undeclared.stderr).toContain('role "edtor" not declared under auth.roles in mcpforge.yaml (declared: editor, reader)');
+    // What the server does with the key: the runtime's store and the gate's role expansion, on the file the CLI wrote.
+    const storage = await createDatabase(`sqlite:${join(dir, 'data', 'roled.db')}`);
+    try {
+      const gate = expandRoles(createApiKeyAuthenticator(createApiKeyStore(storage.db)), { editor: ['notes:write'], reader: ['notes:read'] });
+      expect(await gate({ headers: { authorization: `Bearer ${created.stdout.trim()}` } } as never)).toMatchObject({
+        ok: true,
+        identity: { subject: 'apikey:ed', roles: ['editor', 'reader'], scopes: ['extra', 'notes:write', 'notes:read'] },
+      });
+    } finally {
+      await storage.close();
+    }
   });
 
   test('outside a project the command says where to run it; a non-apiKey project gets a note', async () => {

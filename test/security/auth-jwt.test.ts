@@ -57,11 +57,24 @@ describe('jwt with an HS256 secret', () => {
     expect(reply.body.result.structuredContent).toEqual({
       subject: 'user-1',
       scopes: ['notes:read', 'notes:write'],
+      roles: [],
       method: 'jwt',
-      authKeys: ['anonymous', 'claims', 'expiresAt', 'method', 'scopes', 'subject'],
+      authKeys: ['anonymous', 'claims', 'expiresAt', 'method', 'roles', 'scopes', 'subject'],
       nonce: 'jwt',
     });
     expect(reply.text).not.toContain(token);
+  });
+
+  test('roles at auth.jwt.rolesClaim (realm_access.roles) add their scopes: lists and denials follow them', async () => {
+    const token = await sign(base({ scope: '', realm_access: { roles: ['editor', 'offline_access'] } }));
+    const who = await rpc(server.url, 'tools/call', WHOAMI, bearer(token));
+    expect(who.body.result.structuredContent).toMatchObject({ roles: ['editor'], scopes: ['notes:read', 'notes:write'] });
+    const listed = (await rpc(server.url, 'tools/list', {}, bearer(token))).body.result.tools.map((t: { name: string }) => t.name);
+    expect(listed).toEqual(expect.arrayContaining(['create_note', 'list_notes']));
+    expect(listed).not.toContain('delete_note');
+    expect((await rpc(server.url, 'tools/call', { name: 'delete_note', arguments: { id: 1 } }, bearer(token))).status).toBe(403);
+    const plain = await sign(base({ scope: '' }));
+    expect((await rpc(server.url, 'tools/list', {}, bearer(plain))).body.result.tools.map((t: { name: string }) => t.name)).not.toContain('create_note');
   });
 
   test('`scp` list claim is read as scopes', async () => {
@@ -267,6 +280,14 @@ describe('oauth resource server (ES256 PEM public key)', () => {
     const reply = await rpc(server.url, 'tools/call', { name: 'create_note', arguments: { title: 't', body: 'b' } }, bearer(token));
     expect(reply.status).toBe(403);
     expect(reply.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", error_description="Missing scope: notes:write", scope="notes:write", resource_metadata="${METADATA_URL}"`);
+  });
+
+  test('roles as a space-separated claim string: the role\'s scope lifts the 403 insufficient_scope', async () => {
+    const roled = await es256(claims({ realm_access: { roles: 'editor unrelated' } }));
+    const reply = await rpc(server.url, 'tools/call', { name: 'create_note', arguments: { title: 't', body: 'b' } }, bearer(roled));
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.isError).toBeFalsy();
+    expect((await rpc(server.url, 'tools/call', WHOAMI, bearer(roled))).body.result.structuredContent).toMatchObject({ method: 'oauth', roles: ['editor'] });
   });
 
   test('valid token: identity with method oauth, the token is not in ctx.auth nor in the reply', async () => {

@@ -30,6 +30,8 @@ const WHOAMI = `import { defineTool } from '../generated/registry.js';
 export default defineTool('whoami', async (input, ctx) => ({
   subject: ctx.auth.subject,
   scopes: [...ctx.auth.scopes],
+  // Typed by the generated context: always a string list (compiled by buildProject).
+  roles: ctx.auth.roles.map((role) => role satisfies string),
   method: ctx.auth.method ?? 'none',
   authKeys: Object.keys(ctx.auth).sort(),
   nonce: input.nonce ?? '',
@@ -51,6 +53,7 @@ export async function authProject(mode: 'apiKey' | 'jwt' | 'oauth', extra: { lis
       properties: {
         subject: { type: 'string' },
         scopes: { type: 'array', items: { type: 'string' } },
+        roles: { type: 'array', items: { type: 'string' } },
         method: { type: 'string' },
         authKeys: { type: 'array', items: { type: 'string' } },
         nonce: { type: 'string' },
@@ -61,7 +64,8 @@ export async function authProject(mode: 'apiKey' | 'jwt' | 'oauth', extra: { lis
   spec.resources.note.scopes = ['notes:read'];
   spec.prompts.summarize_notes.scopes = ['notes:read'];
   if (extra.transports) spec.transports = extra.transports;
-  spec.auth = { mode, ...(extra.list ? { list: extra.list } : {}), scopeWindows: windowsAroundNow() };
+  // editor: notes:read and notes:write by role (the role tests give it through a key or a token claim).
+  spec.auth = { mode, ...(extra.list ? { list: extra.list } : {}), scopeWindows: windowsAroundNow(), roles: { editor: ['notes:read', 'notes:write'] }, jwt: { rolesClaim: 'realm_access.roles' } };
   writeFileSync(specPath, stringify(spec));
   writeFileSync(join(dir, 'src', 'tools', 'whoami.ts'), WHOAMI);
   const generated = await mcpforge(dir, 'generate');

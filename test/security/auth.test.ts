@@ -21,6 +21,9 @@ beforeAll(async () => {
   keys.admin = await createKey(dir, 'admin', ['notes:read', 'notes:write', 'notes:admin']);
   keys.nobody = await createKey(dir, 'nobody', []);
   keys.temp = await createKey(dir, 'temp', ['notes:read']);
+  const roled = await cli(dir, 'keys', 'create', '--name', 'editor-key', '--role', 'editor');
+  if (roled.exitCode !== 0) throw new Error(roled.all);
+  keys.editor = roled.stdout.trim();
   server = await serve(dir, {});
 });
 
@@ -65,14 +68,26 @@ describe('authentication (apiKey)', () => {
     expect(reply.body.error_description).toBe('Unknown API key');
   });
 
+  test('a key created with --role editor: the role\'s scopes list and allow its tools; others stay denied', async () => {
+    const who = await rpc(server.url, 'tools/call', WHOAMI, bearer(keys.editor!));
+    expect(who.body.result.structuredContent).toMatchObject({ subject: 'apikey:editor-key', roles: ['editor'], scopes: ['notes:read', 'notes:write'] });
+    const listed = (await rpc(server.url, 'tools/list', {}, bearer(keys.editor!))).body.result.tools.map((t: { name: string }) => t.name);
+    expect(listed).toEqual(expect.arrayContaining(['create_note', 'list_notes']));
+    expect(listed).not.toContain('delete_note');
+    const created = await rpc(server.url, 'tools/call', { name: 'create_note', arguments: { title: 'by role' } }, bearer(keys.editor!));
+    expect(created.body.result.isError).toBeFalsy();
+    expect((await rpc(server.url, 'tools/call', { name: 'delete_note', arguments: { id: 1 } }, bearer(keys.editor!))).status).toBe(403);
+  });
+
   test('valid key in X-API-Key: the handler sees apikey:<name> with its scopes', async () => {
     const reply = await rpc(server.url, 'tools/call', WHOAMI, { 'x-api-key': keys.reader! });
     expect(reply.status).toBe(200);
     expect(reply.body.result.structuredContent).toEqual({
       subject: 'apikey:reader',
       scopes: ['notes:read'],
+      roles: [],
       method: 'apiKey',
-      authKeys: ['anonymous', 'clientId', 'method', 'scopes', 'subject'],
+      authKeys: ['anonymous', 'clientId', 'method', 'roles', 'scopes', 'subject'],
       nonce: 'n1',
     });
   });

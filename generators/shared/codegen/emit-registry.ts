@@ -1,5 +1,6 @@
 import type { LoadedSpec } from '../spec/types.js';
 import type { RetiredEntry } from './emit-retired.js';
+import { stringLiteral } from './escape.js';
 import { propertyKey, type TypeNames } from './naming.js';
 
 /**
@@ -61,9 +62,21 @@ export function emitRegistry(spec: LoadedSpec, names: TypeNames, retired: Retire
     '/** What every handler receives as `ctx`. */',
     'export type Context = HandlerContext<Database>;',
     '',
+    ...roleType(spec),
     `export const defineTool = createDefineTool<Tools${retiredTools.use}, Database>();`,
     `export const defineResource = createDefineResource<Resources${retiredResources.use}, Database>();`,
     `export const definePrompt = createDefinePrompt<Prompts${retiredPrompts.use}, Database>();`,
     '',
   ].join('\n');
+}
+
+/** `Role`: the names `ctx.auth.roles` can hold (only roles `auth.roles` declares reach handlers). */
+function roleType(spec: LoadedSpec): string[] {
+  const roles = Object.keys(spec.auth.roles ?? {});
+  if (roles.length === 0) return [];
+  return [
+    '/** Roles declared under auth.roles: what `ctx.auth.roles` can hold (e.g. `ctx.auth.roles.includes(\'admin\' satisfies Role)`). */',
+    `export type Role = ${roles.map(stringLiteral).join(' | ')};`,
+    '',
+  ];
 }

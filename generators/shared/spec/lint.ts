@@ -117,6 +117,11 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
   if (spec.tools.length > threshold && spec.discovery?.mode === undefined) {
     add('warning', 'tool-count', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `${spec.tools.length} tools: clients that list every tool spend much of their context on them (VS Code takes 128, Cursor 40)`, 'set `discovery: { mode: progressive }` (search_tools, describe_tool, call_tool), or `mode: direct` to keep listing every tool');
   }
+  for (const [role, scopes] of Object.entries(spec.auth.roles ?? {})) {
+    if (scopes.length === 0) {
+      add('warning', 'empty-role', { file: spec.specPath, line: 0, column: 0, pointer: joinPointer('/auth/roles', role) }, `role "${role}" grants no scope: holding it changes nothing the server checks`, 'list the scopes it should grant, or remove it');
+    }
+  }
   for (const profile of options.profiles ?? []) lintForClient(spec, profile, add);
   const toolsListTokens = estimateToolsListTokens(spec);
   if (toolsListTokens > budget) {

@@ -70,7 +70,7 @@ interface RawSpec {
   tools?: Record<string, RawTool>;
   resources?: Record<string, RawResource>;
   prompts?: Record<string, RawPrompt>;
-  auth?: { mode: AuthMode; list?: 'filter' | 'all'; scopeWindows?: LoadedAuth['scopeWindows']; clients?: LoadedAuth['clients'] };
+  auth?: { mode: AuthMode; list?: 'filter' | 'all'; scopeWindows?: LoadedAuth['scopeWindows']; clients?: LoadedAuth['clients']; roles?: LoadedAuth['roles']; jwt?: LoadedAuth['jwt'] };
   groups?: Record<string, { tools: string[]; replicas?: number }>;
   limits?: LoadedSpec['limits'];
   clients?: LoadedSpec['clients'];
@@ -144,6 +144,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     prompts.push(compact({ name, title: p.title, description: p.description, arguments: args, scopes: p.scopes, location: location(at) }));
   }
   const groups = raw.groups === undefined ? undefined : checkGroups(raw.groups, Object.keys(raw.tools ?? {}), location, errors);
+  checkRoles(raw.auth, [...tools, ...resources, ...prompts], location, errors);
   throwIfAny(errors);
 
   return compact({
@@ -156,7 +157,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     tools,
     resources,
     prompts,
-    auth: compact({ mode: raw.auth?.mode ?? 'none', list: raw.auth?.list, scopeWindows: raw.auth?.scopeWindows, clients: raw.auth?.clients }),
+    auth: compact({ mode: raw.auth?.mode ?? 'none', list: raw.auth?.list, scopeWindows: raw.auth?.scopeWindows, clients: raw.auth?.clients, roles: raw.auth?.roles, jwt: raw.auth?.jwt }),
     groups,
     limits: raw.limits,
     clients: raw.clients,
@@ -164,6 +165,42 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
     sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
   });
+}
+
+/**
+ * Roles grant scopes some tool, resource or prompt needs (a typo would grant nothing, silently),
+ * and every role a client certificate is given is declared.
+ */
+function checkRoles(auth: RawSpec['auth'], entries: Array<{ scopes?: string[] }>, location: (pointer: string) => SpecLocation, errors: SpecError[]): void {
+  const known = [...new Set(entries.flatMap((e) => e.scopes ?? []))].sort();
+  const knownSet = new Set(known);
+  for (const [role, scopes] of Object.entries(auth?.roles ?? {})) {
+    scopes.forEach((scope, i) => {
+      if (knownSet.has(scope)) return;
+      const suggestion = closestKey(scope, known);
+      errors.push(
+        new SpecError({
+          ...location(joinPointer('/auth/roles', role, String(i))),
+          message: `role "${role}" grants scope "${scope}", which no tool, resource or prompt names`,
+          hint: suggestion ? `did you mean "${suggestion}"?` : known.length > 0 ? `use one of ${known.join(', ')}` : 'give tools, resources or prompts `scopes:` first, then grant those',
+        }),
+      );
+    });
+  }
+  const roles = Object.keys(auth?.roles ?? {});
+  for (const [subject, client] of Object.entries(auth?.clients ?? {})) {
+    (client.roles ?? []).forEach((role, i) => {
+      if (Object.hasOwn(auth?.roles ?? {}, role)) return;
+      const suggestion = closestKey(role, roles);
+      errors.push(
+        new SpecError({
+          ...location(joinPointer('/auth/clients', subject, 'roles', String(i))),
+          message: `client "${subject}" is given role "${role}", which auth.roles does not declare`,
+          hint: suggestion ? `did you mean "${suggestion}"?` : 'declare it under auth.roles (role name: list of scopes)',
+        }),
+      );
+    });
+  }
 }
 
 /** Every group names known tools, and no tool is in two groups. */

@@ -103,8 +103,12 @@ export interface LoadedAuth {
   mode: AuthMode;
   list?: 'filter' | 'all';
   scopeWindows?: Record<string, ScopeWindowSpec>;
-  /** mtls: client certificate subjects (`CN=...`, `DNS:...`) and their scopes. */
-  clients?: Record<string, { scopes?: string[] }>;
+  /** mtls: client certificate subjects (`CN=...`, `DNS:...`, with `*` patterns) and their scopes and roles. */
+  clients?: Record<string, { scopes?: string[]; roles?: string[] }>;
+  /** Role name → the scopes it grants (every scope is one an entry names). */
+  roles?: Record<string, string[]>;
+  /** jwt/oauth/oauth-proxy: where a verified token carries roles. */
+  jwt?: { rolesClaim?: string };
 }
 export type Transport = 'stdio' | 'http' | 'websocket';
 

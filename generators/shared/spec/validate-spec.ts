@@ -82,6 +82,7 @@ function toSpecError(doc: SourceDocument, e: ErrorObject): SpecError | undefined
       const section = parsePointer(e.instancePath).at(-1) ?? '';
       const kind = KIND_BY_SECTION[section] ?? 'key';
       if (section === 'groups') return at(joinPointer(e.instancePath, name), `invalid group name "${name}"`, GROUP_NAME_HINT, true);
+      if (e.instancePath === '/auth/roles') return at(joinPointer(e.instancePath, name), `invalid role name "${name}"`, 'use 1 to 64 of A-Z a-z 0-9 _ . : @ -', true);
       return at(joinPointer(e.instancePath, name), `invalid ${kind} name "${name}"`, NAME_RULE_HINT, true);
     }
     case 'required': {

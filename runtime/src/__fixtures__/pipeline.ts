@@ -175,6 +175,10 @@ export interface PipelineOptions {
   cancellations?: import('../cancel/index.js').Cancellations;
   /** Traces requests (telemetry tests). */
   tracing?: import('../telemetry/index.js').Tracing;
+  /** Handlers (default `pipelineModules()`): tests add their own entries. */
+  modules?: ServerModules;
+  /** Serve HTTPS (and WSS) with these options (mutual-TLS tests). */
+  tls?: import('node:https').ServerOptions;
 }
 
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
@@ -190,7 +194,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const logger = createLogger({ level: 'info', destination: sink });
   const metrics = createMetrics();
   const manifest = options.manifest ?? pipelineManifest;
-  const factory = await createServerFactory({ manifest, modules: pipelineModules(), deps: { db: storage.db, logger, metrics, ...(options.tracing ? { tracing: options.tracing } : {}) }, ...(options.cancellations ? { cancellations: options.cancellations } : {}) });
+  const factory = await createServerFactory({ manifest, modules: options.modules ?? pipelineModules(), deps: { db: storage.db, logger, metrics, ...(options.tracing ? { tracing: options.tracing } : {}) }, ...(options.cancellations ? { cancellations: options.cancellations } : {}) });
   const http = await startHttpServer(factory, {
     port: 0,
     logger,
@@ -199,6 +203,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     ...(options.fastPath === false ? { fastPath: false as const } : {}),
     ...(options.sessions ? { sessions: 'stateful' as const } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
     ...(options.maxSessionsPerCaller === undefined ? {} : { maxSessionsPerCaller: options.maxSessionsPerCaller }),
   });
@@ -338,9 +343,12 @@ async function handshake(c: Connection): Promise<void> {
   await c.request('initialize', { protocolVersion: PV_LEGACY, capabilities: { elicitation: {} }, clientInfo: { name: 'pipeline-test', version: '1' } });
 }
 
-/** A WebSocket client; `localAddress` picks the loopback address it connects from (its peer). */
-export async function connectWebSocket(url: string, token?: string, localAddress?: string): Promise<Connection> {
-  const ws = new WebSocket(url, 'mcp', { ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}), ...(localAddress ? { localAddress } : {}) });
+/**
+ * A WebSocket client; `localAddress` picks the loopback address it connects from (its peer), `tls`
+ * the CA and client certificate of a `wss:` URL.
+ */
+export async function connectWebSocket(url: string, token?: string, localAddress?: string, tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer }): Promise<Connection> {
+  const ws = new WebSocket(url, 'mcp', { ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}), ...(localAddress ? { localAddress } : {}), ...(tls ?? {}) });
   const c = correlate((message) => ws.send(JSON.stringify(message)));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => (c.failAll('closed'), resolve({ code, reason: reason.toString('utf8') }))));
   await new Promise<void>((resolve, reject) => {

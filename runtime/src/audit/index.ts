@@ -27,6 +27,8 @@ export interface AuditRecord {
   name: string;
   /** `ctx.auth.subject` (`anonymous` without auth). */
   subject: string;
+  /** `ctx.auth.roles`: on the log line when the caller holds any (not a column of the audit table). */
+  roles?: readonly string[];
   outcome: AuditOutcome;
   durationMs: number;
   requestId: string;
@@ -209,6 +211,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           {
             requestId: entry.requestId,
             subject: entry.subject,
+            ...(entry.roles && entry.roles.length > 0 ? { roles: entry.roles } : {}),
             kind: entry.kind,
             [entry.kind]: entry.name,
             outcome: entry.outcome,

@@ -8,11 +8,16 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { checkRoleNames } from './roles.js';
 import { bearerToken, invalidToken, malformedBearer, missingCredentials, type Authenticator } from './types.js';
 
 export const API_KEYS_TABLE = 'mcpforge_api_keys';
 
-/** The table, in SQL both SQLite and PostgreSQL accept (timestamps as ISO-8601 text, like the runtime's other tables). */
+/**
+ * The table as first created, in SQL both SQLite and PostgreSQL accept (timestamps as ISO-8601
+ * text, like the runtime's other tables). `if not exists`: runtimes before the migrations below
+ * created it at start, so it may be there already.
+ */
 export const API_KEYS_TABLE_SQL = `create table if not exists ${API_KEYS_TABLE} (
   id text primary key,
   name text not null unique,
@@ -22,12 +27,25 @@ export const API_KEYS_TABLE_SQL = `create table if not exists ${API_KEYS_TABLE} 
   revoked_at text
 )`;
 
+/**
+ * Built-in migrations of the key table, for `storage.migrate(folder, API_KEY_MIGRATIONS)` (the
+ * server at start in `apiKey` mode, and `mcpforge keys`). Recorded like the runtime's other tables,
+ * so each runs once per database: `add column` has no `if not exists` in SQLite.
+ */
+export const API_KEY_MIGRATIONS: Readonly<Record<string, string>> = {
+  '0003_api_keys': API_KEYS_TABLE_SQL,
+  // Roles of a key, space-separated like its scopes; existing keys get none.
+  '0004_api_key_roles': `alter table ${API_KEYS_TABLE} add column roles text not null default ''`,
+};
+
 const KEY_PATTERN = /^mcpk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
 
 export interface ApiKeyRecord {
   id: string;
   name: string;
   scopes: string[];
+  /** Names under the spec's `auth.roles`; the server adds their scopes. */
+  roles: string[];
   createdAt: string;
   revokedAt: string | null;
 }
@@ -37,6 +55,7 @@ interface Row {
   name: string;
   key_hash: string;
   scopes: string;
+  roles: string;
   created_at: string;
   revoked_at: string | null;
 }
@@ -55,17 +74,15 @@ export function checkScopes(scopes: readonly string[]): void {
 }
 
 function toRecord(row: Row): ApiKeyRecord {
-  return { id: row.id, name: row.name, scopes: row.scopes.split(' ').filter(Boolean), createdAt: row.created_at, revokedAt: row.revoked_at };
+  return { id: row.id, name: row.name, scopes: row.scopes.split(' ').filter(Boolean), roles: row.roles.split(' ').filter(Boolean), createdAt: row.created_at, revokedAt: row.revoked_at };
 }
 
 /** Key management over the project's database (used by `mcpforge keys` and the authenticator). */
 export interface ApiKeyStore {
-  /** Creates the table when missing (idempotent; run with the migrations at start in `apiKey` mode, and by `mcpforge keys`). */
-  ensureTable(): Promise<void>;
-  /** Throws a message naming the fix when the table is missing (the server checks this at start). */
+  /** Throws a message naming the fix when the table is missing or older than this runtime (the server checks this at start). */
   check(): Promise<void>;
-  /** Creates a key; `key` is the only time the secret exists outside the client. */
-  create(name: string, scopes: readonly string[]): Promise<{ key: string; record: ApiKeyRecord }>;
+  /** Creates a key with direct scopes and roles; `key` is the only time the secret exists outside the client. */
+  create(name: string, scopes: readonly string[], roles?: readonly string[]): Promise<{ key: string; record: ApiKeyRecord }>;
   list(): Promise<ApiKeyRecord[]>;
   /** Revokes by id or name; returns the revoked record, or undefined when no such key exists. */
   revoke(idOrName: string): Promise<ApiKeyRecord | undefined>;
@@ -73,50 +90,52 @@ export interface ApiKeyStore {
   verify(key: string): Promise<{ ok: true; record: ApiKeyRecord } | { ok: false; reason: 'unknown' | 'revoked' }>;
 }
 
+/** Whether the key table is there with every column this runtime reads (no DDL: a serving role may lack the right). */
+export async function apiKeyTableReady(db: Kysely<unknown>): Promise<boolean> {
+  try {
+    await sql`select id, roles from ${sql.table(API_KEYS_TABLE)} where id = ${''}`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const COLUMNS = sql.raw('id, name, key_hash, scopes, roles, created_at, revoked_at');
+
 export function createApiKeyStore(db: Kysely<unknown>): ApiKeyStore {
-  const byId = async (id: string): Promise<Row | undefined> =>
-    (await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} where id = ${id}`.execute(db)).rows[0];
+  const byId = async (id: string): Promise<Row | undefined> => (await sql<Row>`select ${COLUMNS} from ${sql.table(API_KEYS_TABLE)} where id = ${id}`.execute(db)).rows[0];
   return {
-    async ensureTable() {
-      // A role without DDL rights (the serving role of the production layout) may use a table the
-      // owner role created; even `create table if not exists` is refused to it, so look first.
-      try {
-        await sql`select id from ${sql.table(API_KEYS_TABLE)} where id = ${''}`.execute(db);
-        return;
-      } catch {
-        // Missing: create it below.
-      }
-      await sql.raw(API_KEYS_TABLE_SQL).execute(db);
-    },
     async check() {
       try {
-        await sql`select id from ${sql.table(API_KEYS_TABLE)} where id = ${''}`.execute(db);
+        await sql`select id, roles from ${sql.table(API_KEYS_TABLE)} where id = ${''}`.execute(db);
       } catch (error) {
         throw new Error(
-          `the API key table ${API_KEYS_TABLE} is missing (${(error as Error).message}): start the server once with MCP_MIGRATE=auto (or only), or run \`mcpforge keys list\` against this database`,
+          `the API key table ${API_KEYS_TABLE} is missing or older than this runtime (${(error as Error).message}): start the server once with MCP_MIGRATE=auto (or only), or run \`mcpforge keys list\` against this database`,
           { cause: error },
         );
       }
     },
-    async create(name, scopes) {
+    async create(name, scopes, roles = []) {
       if (!/^[A-Za-z0-9_.:@-]{1,64}$/.test(name)) throw new Error(`key name "${name}" is not valid: use 1 to 64 of A-Z a-z 0-9 _ . : @ -`);
       checkScopes(scopes);
+      checkRoleNames(roles);
       const taken = (await sql<Row>`select id, revoked_at from ${sql.table(API_KEYS_TABLE)} where name = ${name}`.execute(db)).rows[0];
       if (taken) throw new Error(`a key named "${name}" already exists (id ${taken.id}${taken.revoked_at ? ', revoked' : ''}); choose another name`);
       const id = randomBytes(6).toString('hex');
       const key = `mcpk_${id}_${randomBytes(32).toString('base64url')}`;
       const createdAt = new Date().toISOString();
       const scopeText = [...new Set(scopes)].join(' ');
-      await sql`insert into ${sql.table(API_KEYS_TABLE)} (id, name, key_hash, scopes, created_at, revoked_at) values (${id}, ${name}, ${hashApiKey(key)}, ${scopeText}, ${createdAt}, ${null})`.execute(db);
-      return { key, record: { id, name, scopes: scopeText.split(' ').filter(Boolean), createdAt, revokedAt: null } };
+      const roleText = [...new Set(roles)].join(' ');
+      await sql`insert into ${sql.table(API_KEYS_TABLE)} (id, name, key_hash, scopes, roles, created_at, revoked_at) values (${id}, ${name}, ${hashApiKey(key)}, ${scopeText}, ${roleText}, ${createdAt}, ${null})`.execute(db);
+      return { key, record: { id, name, scopes: scopeText.split(' ').filter(Boolean), roles: roleText.split(' ').filter(Boolean), createdAt, revokedAt: null } };
     },
     async list() {
-      const rows = (await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} order by created_at, id`.execute(db)).rows;
+      const rows = (await sql<Row>`select ${COLUMNS} from ${sql.table(API_KEYS_TABLE)} order by created_at, id`.execute(db)).rows;
       return rows.map(toRecord);
     },
     async revoke(idOrName) {
       const row = (
-        await sql<Row>`select id, name, key_hash, scopes, created_at, revoked_at from ${sql.table(API_KEYS_TABLE)} where id = ${idOrName} or name = ${idOrName}`.execute(db)
+        await sql<Row>`select ${COLUMNS} from ${sql.table(API_KEYS_TABLE)} where id = ${idOrName} or name = ${idOrName}`.execute(db)
       ).rows[0];
       if (!row) return undefined;
       if (row.revoked_at) return toRecord(row);
@@ -148,7 +167,8 @@ function presentedKey(req: Parameters<Authenticator>[0]): string | undefined | n
 }
 
 /**
- * Authenticates API keys against the store. Identity: subject `apikey:<name>`, the key's scopes.
+ * Authenticates API keys against the store. Identity: subject `apikey:<name>`, the key's scopes
+ * and roles (the HTTP gate adds the roles' scopes).
  *
  * @example
  * ```ts
@@ -163,7 +183,25 @@ export function createApiKeyAuthenticator(store: ApiKeyStore): Authenticator {
     const result = await store.verify(key);
     if (!result.ok) return invalidToken(result.reason === 'revoked' ? 'The API key has been revoked' : 'Unknown API key');
     const { record } = result;
-    return { ok: true, identity: { subject: `apikey:${record.name}`, scopes: record.scopes, anonymous: false, method: 'apiKey', clientId: record.name } };
+    return { ok: true, identity: { subject: `apikey:${record.name}`, scopes: record.scopes, roles: record.roles, anonymous: false, method: 'apiKey', clientId: record.name } };
   };
 }
 
+
+/**
+ * Brings the key table to this runtime's shape through the runtime's migrator (recorded, once per
+ * database, under the replica lock). Nothing runs when it is already current, so a database user
+ * without DDL rights can still manage keys in a table the owner role migrated.
+ *
+ * @example
+ * ```ts
+ * await migrateApiKeyTable(storage);
+ * const store = createApiKeyStore(storage.db);
+ * ```
+ */
+export async function migrateApiKeyTable(storage: { db: Kysely<unknown>; migrate(folder: string | URL, runtime?: Readonly<Record<string, string>>): Promise<string[]> }): Promise<void> {
+  if (await apiKeyTableReady(storage.db)) return;
+  // A folder that does not exist holds no project migration: only the runtime's own run (the
+  // project's files are the server's to apply, at its start).
+  await storage.migrate(new URL('file:///nonexistent/mcpforge-runtime-tables-only/'), API_KEY_MIGRATIONS);
+}

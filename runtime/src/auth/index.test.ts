@@ -11,6 +11,7 @@ import {
   challengeHeader,
   createApiKeyAuthenticator,
   createApiKeyStore,
+  migrateApiKeyTable,
   createJwtAuthenticator,
   hashApiKey,
   identityFromAuthInfo,
@@ -104,7 +105,7 @@ describe('AuthInfo round trip', () => {
     expect(identityFromAuthInfo({ token: 't', clientId: 'c', scopes: [], extra: { identity: 'nope' } })).toBeUndefined();
   });
   test('the local (stdio) identity holds every scope of the manifest', () => {
-    expect(localIdentity(manifest)).toEqual({ subject: 'local', scopes: ['x:read', 'x:write'], anonymous: false, method: 'local' });
+    expect(localIdentity(manifest)).toEqual({ subject: 'local', scopes: ['x:read', 'x:write'], roles: [], anonymous: false, method: 'local' });
   });
 });
 
@@ -122,8 +123,8 @@ describe('API keys', () => {
     const storage = await createDatabase('sqlite::memory:');
     try {
       const store = createApiKeyStore(storage.db);
-      await store.ensureTable();
-      await store.ensureTable();
+      await migrateApiKeyTable(storage);
+      await migrateApiKeyTable(storage);
       const { key, record } = await store.create('ci', ['a', 'b', 'a']);
       expect(key).toMatch(/^mcpk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
       expect(record.scopes).toEqual(['a', 'b']);
@@ -133,7 +134,7 @@ describe('API keys', () => {
       const authenticate = createApiKeyAuthenticator(store);
       expect(await authenticate(req({ authorization: `Bearer ${key}` }))).toEqual({
         ok: true,
-        identity: { subject: 'apikey:ci', scopes: ['a', 'b'], anonymous: false, method: 'apiKey', clientId: 'ci' },
+        identity: { subject: 'apikey:ci', scopes: ['a', 'b'], roles: [], anonymous: false, method: 'apiKey', clientId: 'ci' },
       });
       await expect(store.create('ci', [])).rejects.toThrow(`a key named "ci" already exists (id ${record.id}); choose another name`);
       await expect(store.create('bad name', [])).rejects.toThrow('key name "bad name" is not valid');
@@ -221,7 +222,7 @@ describe('buildHttpAuth', () => {
       const config = readAuthConfig({}, 'none', []);
       expect(await buildHttpAuth({ manifest: { ...manifest, auth: { mode: 'none' } }, config, db: storage.db })).toBeUndefined();
       await expect(buildHttpAuth({ manifest, config, db: storage.db })).rejects.toThrow('the API key table mcpforge_api_keys is missing');
-      await createApiKeyStore(storage.db).ensureTable();
+      await migrateApiKeyTable(storage);
       const gate = await buildHttpAuth({ manifest, config, db: storage.db });
       expect(gate?.protectedResource).toBeUndefined();
       expect(await createApiKeyStore(storage.db).list()).toEqual([]);

@@ -8,7 +8,9 @@
  * `Authenticator` (see types.ts); other modes plug in through the same type and `anyOf`.
  *
  * stdio is not authenticated: the server is a child process of the local user, who can read its
- * database and environment anyway. Its callers get the `local` identity with every scope.
+ * database and environment anyway. Its callers get the `local` identity with every scope and role.
+ *
+ * Roles (`auth.roles`): see roles.ts; the JWT modes read them at `auth.jwt.rolesClaim`.
  */
 import type { Kysely } from 'kysely';
 import type { Manifest } from '../server/contract.js';
@@ -21,9 +23,11 @@ import type { Authenticator } from './types.js';
 
 export * from './types.js';
 export { localIdentity, manifestScopes };
-export { API_KEYS_TABLE, API_KEYS_TABLE_SQL, checkScopes, createApiKeyAuthenticator, createApiKeyStore, hashApiKey } from './api-keys.js';
+export { API_KEY_MIGRATIONS, API_KEYS_TABLE, API_KEYS_TABLE_SQL, apiKeyTableReady, checkScopes, createApiKeyAuthenticator, createApiKeyStore, hashApiKey, migrateApiKeyTable } from './api-keys.js';
 export type { ApiKeyRecord, ApiKeyStore } from './api-keys.js';
 export { createJwtAuthenticator, scopesOf } from './jwt.js';
+export { checkRoleNames, expandRoles, rolesAtClaim, withRoleScopes } from './roles.js';
+export type { RoleMap } from './roles.js';
 export type { JwtOptions } from './jwt.js';
 export { AUTH_ENV_HELP, readAuthConfig } from './config.js';
 export type { AuthConfig } from './config.js';
@@ -57,8 +61,8 @@ export async function buildHttpAuth(options: BuildAuthOptions): Promise<HttpAuth
       return undefined;
     case 'apiKey': {
       const store = createApiKeyStore(options.db);
-      // Created with the migrations (runServer) or by `mcpforge keys`; a server started with
-      // MCP_MIGRATE=skip (a restricted database user) only checks that it is there.
+      // Migrated with the project's migrations (runServer) or by `mcpforge keys`; a server started
+      // with MCP_MIGRATE=skip (a restricted database user) only checks that it is current.
       await store.check();
       return { authenticate: createApiKeyAuthenticator(store) };
     }
@@ -69,6 +73,7 @@ export async function buildHttpAuth(options: BuildAuthOptions): Promise<HttpAuth
           ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
           audience: config.jwtAudience.length > 0 ? config.jwtAudience : audienceFor(config.resourceUrl!),
           clockToleranceSeconds: config.clockSkewSeconds,
+          ...rolesClaimOf(manifest),
         }),
       };
     case 'oauth': {
@@ -87,12 +92,18 @@ export async function buildHttpAuth(options: BuildAuthOptions): Promise<HttpAuth
           audience: audienceFor(config.resourceUrl!),
           clockToleranceSeconds: config.clockSkewSeconds,
           method: 'oauth',
+          ...rolesClaimOf(manifest),
         }),
       };
     }
     default:
       throw new Error(`auth mode "${mode}" has no built-in authenticator; pass one to runServer({ authenticator })`);
   }
+}
+
+function rolesClaimOf(manifest: Manifest): { rolesClaim?: string } {
+  const claim = manifest.auth?.jwt?.rolesClaim;
+  return claim === undefined ? {} : { rolesClaim: claim };
 }
 
 function keyOptions(config: AuthConfig): { secret?: string; publicKey?: string; jwksUrl?: string } {

@@ -10,6 +10,7 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthIdentity } from '../server/contract.js';
+import { rolesAtClaim } from './roles.js';
 import { bearerToken, invalidToken, malformedBearer, missingCredentials, type Authenticator } from './types.js';
 
 export interface JwtOptions {
@@ -29,6 +30,8 @@ export interface JwtOptions {
   clockToleranceSeconds?: number;
   /** Identity `method` (default `jwt`; the OAuth mode passes `oauth`). */
   method?: string;
+  /** Where the token carries roles (the spec's `auth.jwt.rolesClaim`, a dotted path such as `realm_access.roles`). */
+  rolesClaim?: string;
 }
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
@@ -114,6 +117,7 @@ export function createJwtAuthenticator(options: JwtOptions): Authenticator {
     const identity: AuthIdentity = {
       subject: payload.sub,
       scopes: scopesOf(payload),
+      ...(options.rolesClaim === undefined ? {} : { roles: rolesAtClaim(payload, options.rolesClaim) }),
       anonymous: false,
       method,
       ...(clientId === undefined ? {} : { clientId }),

@@ -36,7 +36,7 @@ export interface Edge {
 }
 
 /** The identity of every caller until an auth mode is configured. */
-export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]) as unknown as string[], anonymous: true });
+export const ANONYMOUS: AuthIdentity = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]) as unknown as string[], roles: Object.freeze([]) as unknown as string[], anonymous: true });
 
 /** What `AuthInfo.token` holds: the presented credential never travels past the authenticator. */
 export const REDACTED_TOKEN = '[not forwarded]';

@@ -17,6 +17,8 @@ export interface CustomIdentity {
   subject: string;
   /** Scopes the caller holds; tools, resources and prompts with `scopes:` in the spec need them. */
   scopes?: readonly string[];
+  /** Roles the caller holds (names under the spec's `auth.roles`); their scopes add to `scopes`. */
+  roles?: readonly string[];
   /** Optional: the client application or credential name. */
   clientId?: string;
 }
@@ -69,12 +71,13 @@ export function authenticatorFromHook(hook: AuthHook, name = 'src/auth.ts'): Aut
       return { ok: false, rejection: { status, description: message, presented: status === 403 } };
     }
     const identity = result as Partial<CustomIdentity> | null;
-    if (!identity || typeof identity.subject !== 'string' || identity.subject === '' || (identity.scopes !== undefined && !isStringArray(identity.scopes))) {
-      throw new Error(`${name}: the authenticator must return { subject: string, scopes?: string[] } or reject(message); got ${JSON.stringify(result)}`);
+    if (!identity || typeof identity.subject !== 'string' || identity.subject === '' || (identity.scopes !== undefined && !isStringArray(identity.scopes)) || (identity.roles !== undefined && !isStringArray(identity.roles))) {
+      throw new Error(`${name}: the authenticator must return { subject: string, scopes?: string[], roles?: string[] } or reject(message); got ${JSON.stringify(result)}`);
     }
     const out: AuthIdentity = {
       subject: identity.subject,
       scopes: [...(identity.scopes ?? [])],
+      ...(identity.roles === undefined ? {} : { roles: [...identity.roles] }),
       anonymous: false,
       method: 'custom',
       ...(typeof identity.clientId === 'string' ? { clientId: identity.clientId } : {}),

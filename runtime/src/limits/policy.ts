@@ -54,7 +54,7 @@ export interface CallPolicy {
    * Records a request refused by the HTTP scope challenge (before any handler or context exists):
    * one `denied` audit line with the same fields and redaction as a denial inside a handler.
    */
-  deniedBeforeDispatch(request: { method: string; params?: Record<string, unknown> }, identity: { subject: string }, promptSchema: (name: string) => Record<string, unknown> | undefined): void;
+  deniedBeforeDispatch(request: { method: string; params?: Record<string, unknown> }, identity: { subject: string; roles?: readonly string[] }, promptSchema: (name: string) => Record<string, unknown> | undefined): void;
   /**
    * A call refused by input validation: the SDK's own error result (same text on every path),
    * audited with the caller. Its arguments are not recorded: they failed the schema the redaction
@@ -153,6 +153,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       kind: 'tool',
       name: entry.name,
       subject: ctx.auth.subject,
+      roles: ctx.auth.roles,
       outcome,
       durationMs: performance.now() - started,
       requestId: ctx.requestId,
@@ -187,6 +188,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         kind,
         name: resourceName ?? name,
         subject: identity.subject,
+        ...(identity.roles ? { roles: identity.roles } : {}),
         outcome: 'denied',
         durationMs: 0,
         requestId: newRequestId(),
@@ -199,6 +201,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         kind: 'tool',
         name: entry.name,
         subject: ctx.auth.subject,
+        roles: ctx.auth.roles,
         outcome: 'invalid',
         durationMs: performance.now() - started,
         requestId: ctx.requestId,
@@ -274,6 +277,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           kind,
           name,
           subject: ctx.auth.subject,
+          roles: ctx.auth.roles,
           outcome,
           durationMs: performance.now() - started,
           requestId: ctx.requestId,

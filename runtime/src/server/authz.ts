@@ -14,6 +14,9 @@
  *
  * Requests without an authenticated identity (stdio, or HTTP with `auth.mode: none`) are not
  * checked: stdio's caller is the local user (see the `auth` module).
+ *
+ * Roles (`auth.roles`) never appear here: the HTTP auth gate turns them into scopes (auth/roles.ts),
+ * so every check below reads the caller's effective scopes.
  */
 import type { AuthInfo, McpServer, ScopeChallengeHandler, ServerContext } from '@modelcontextprotocol/server';
 import type { AuthIdentity, AuthManifestEntry, Manifest, ScopeWindow } from './contract.js';
@@ -206,8 +209,12 @@ export function manifestScopes(manifest: Manifest): string[] {
 
 /**
  * The caller of a request without an authenticated identity when auth is on: stdio's local user,
- * trusted with every scope the server defines (the process runs as that user anyway).
+ * trusted with every scope the server defines and every role it declares (the process runs as that
+ * user anyway).
  */
 export function localIdentity(manifest: Manifest): AuthIdentity {
-  return Object.freeze({ subject: 'local', scopes: manifestScopes(manifest), anonymous: false, method: 'local' });
+  const roles = Object.keys(manifest.auth?.roles ?? {}).sort();
+  const scopes = new Set(manifestScopes(manifest));
+  for (const role of roles) for (const scope of manifest.auth!.roles![role]!) scopes.add(scope);
+  return Object.freeze({ subject: 'local', scopes: [...scopes].sort(), roles, anonymous: false, method: 'local' });
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuthIdentity, Cache, HandlerContext } from './contract.js';
+import type { AuthIdentity, Cache, CallerIdentity, HandlerContext } from './contract.js';
 import { identityOfContext } from './authz.js';
 import { ANONYMOUS } from '../core/edge.js';
 import { createClientInteraction, type RequestStateCodec } from './interaction.js';
@@ -33,8 +33,11 @@ export function newRequestId(): string {
 }
 
 /** The caller of a request: the identity the transport authenticated, else the deps' default. */
-export function callerOf(deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerContext | undefined): AuthIdentity {
-  return identityOfContext(sdkCtx) ?? deps.identity ?? ANONYMOUS;
+export function callerOf(deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerContext | undefined): CallerIdentity {
+  const identity = identityOfContext(sdkCtx) ?? deps.identity ?? ANONYMOUS;
+  // The HTTP gate and the local identity already list roles; an identity made elsewhere (a custom
+  // transport's, a resumed task's owner) gets an empty list, so handlers never test for undefined.
+  return identity.roles ? (identity as CallerIdentity) : { ...identity, roles: [] };
 }
 
 export function createHandlerContext(

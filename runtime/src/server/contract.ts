@@ -135,7 +135,14 @@ export interface ServerModules {
 /** Who is calling. Always present; `anonymous` when auth mode is `none`. */
 export interface AuthIdentity {
   subject: string;
+  /** The effective scopes: the credential's own plus every scope of its roles. */
   scopes: string[];
+  /**
+   * Roles the caller holds that the spec's `auth.roles` declares (from a JWT claim, the API key, or
+   * the mTLS client's entry). Always set on `ctx.auth` (empty without roles); an authenticator may
+   * leave it out, and the roles it names that the spec does not declare are dropped.
+   */
+  roles?: string[];
   anonymous: boolean;
   /**
    * How the caller was authenticated: `apiKey`, `jwt`, `oauth`, `local` (stdio: the local user),
@@ -156,6 +163,9 @@ export interface AuthIdentity {
   upstreamToken?: () => Promise<string | undefined>;
 }
 
+/** `ctx.auth`: the caller, with its roles always listed (empty when it holds none). */
+export type CallerIdentity = AuthIdentity & { roles: string[] };
+
 /** Auth settings of the spec's `auth:` block that the runtime needs (secrets come from the environment). */
 export interface AuthManifestEntry {
   mode: 'none' | 'apiKey' | 'jwt' | 'oauth' | (string & {});
@@ -164,7 +174,11 @@ export interface AuthManifestEntry {
   /** Times of day a scope is usable, by scope name (checked at call time). */
   scopeWindows?: Record<string, ScopeWindow>;
   /** `mtls`: client certificate subjects (`CN=...`, `DNS:...`) and the scopes each gets (see the `tls` module). */
-  clients?: Record<string, { scopes?: string[] }>;
+  clients?: Record<string, { scopes?: string[]; roles?: string[] }>;
+  /** Role name → the scopes it grants; a caller's roles come from its credential. */
+  roles?: Record<string, string[]>;
+  /** `jwt`/`oauth`/`oauth-proxy`: where roles are in a verified token (a dotted claim path such as `realm_access.roles`). */
+  jwt?: { rolesClaim?: string };
 }
 
 /** A recurring time window: on `days`, from `from` to `to` (24h `HH:MM`, `to` exclusive) in `timezone`. */
@@ -192,7 +206,7 @@ export interface HandlerContext<DB> {
   cache: Cache;
   /** pino child logger bound to this request (writes to stderr). */
   log: Logger;
-  auth: AuthIdentity;
+  auth: CallerIdentity;
   /** Aborted when the client cancels or the server shuts down. */
   signal: AbortSignal;
   /** Reports progress to the client when it asked for it; a no-op otherwise. */

@@ -373,7 +373,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const { entry } = t;
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
-    if (auth) ctx.auth = auth;
+    if (auth) ctx.auth = { ...auth, roles: auth.roles ?? [] };
     ctx.progress = async (done, of, message) => progress(done, of, message);
     let outcome: CallOutcome = 'ok';
     try {

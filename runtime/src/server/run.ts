@@ -125,11 +125,12 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       onPoolError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
     });
     if (config.migrate !== 'skip') {
-      // auth.mode oauth-proxy: its tables are a built-in migration of the runtime (oauth-proxy/store.ts).
-      const runtimeMigrations = options.manifest.auth?.mode === 'oauth-proxy' ? (await import('../oauth-proxy/store.js')).OAUTH_PROXY_MIGRATIONS : undefined;
+      // auth.mode oauth-proxy and apiKey: their tables are built-in migrations of the runtime
+      // (oauth-proxy/store.ts, auth/api-keys.ts), applied with the project's.
+      const mode = options.manifest.auth?.mode;
+      const runtimeMigrations =
+        mode === 'oauth-proxy' ? (await import('../oauth-proxy/store.js')).OAUTH_PROXY_MIGRATIONS : mode === 'apiKey' ? (await import('../auth/api-keys.js')).API_KEY_MIGRATIONS : undefined;
       const applied = await storage.migrate(new URL('migrations/', toDirUrl(options.projectRoot)), runtimeMigrations);
-      // The API key table is the runtime's, like its idempotency table: created with the migrations.
-      if (options.manifest.auth?.mode === 'apiKey') await (await import('../auth/api-keys.js')).createApiKeyStore(storage.db as never).ensureTable();
       // And the audit table: the migrate step runs as the owner role; serving replicas may not create it.
       if (auditTableEnabled(storage.dialect, config.auditTable)) await ensureAuditTable(storage.db as never, storage.dialect);
       if (applied.length > 0 || config.migrate === 'only') logger.info({ migrations: applied }, 'applied migrations');

@@ -89,7 +89,7 @@ describe('createMtlsAuthenticator', () => {
   it('maps a verified certificate by CN or subjectAltName to its scopes', async () => {
     expect(await authenticate(requestWith({ authorized: true, getPeerCertificate: () => peer({ CN: 'billing' }) } as never))).toEqual({
       ok: true,
-      identity: { subject: 'CN=billing', scopes: ['billing:write'], anonymous: false, method: 'mtls' },
+      identity: { subject: 'CN=billing', scopes: ['billing:write'], roles: [], anonymous: false, method: 'mtls' },
     });
     const bySan = await authenticate(requestWith({ authorized: true, getPeerCertificate: () => peer({ CN: 'r1' }, 'DNS:reports.internal') } as never));
     expect(bySan).toMatchObject({ ok: true, identity: { subject: 'DNS:reports.internal', scopes: ['reports:read'] } });
@@ -109,6 +109,19 @@ describe('createMtlsAuthenticator', () => {
       ok: false,
       rejection: { status: 403, presented: true },
     });
+  });
+
+  it('maps roles by exact key or `*` pattern; exact wins, a `*` stays within one label, regex characters are literal', async () => {
+    const byPattern = createMtlsAuthenticator({
+      clients: { 'DNS:*.agents.internal': { roles: ['agent'] }, 'CN=ci-*': { roles: ['ci'], scopes: ['x'] }, 'CN=ci-main': { roles: ['admin'] }, 'CN=a+b': { roles: ['plus'] } },
+    });
+    const as = (subject: Record<string, string>, san?: string) => byPattern(requestWith({ authorized: true, getPeerCertificate: () => peer(subject, san) } as never));
+    expect(await as({ CN: 'ci-main' })).toMatchObject({ ok: true, identity: { subject: 'CN=ci-main', roles: ['admin'], scopes: [] } });
+    expect(await as({ CN: 'ci-nightly' })).toMatchObject({ ok: true, identity: { subject: 'CN=ci-nightly', roles: ['ci'], scopes: ['x'] } });
+    expect(await as({ CN: 'bot' }, 'DNS:runner-1.agents.internal')).toMatchObject({ ok: true, identity: { subject: 'DNS:runner-1.agents.internal', roles: ['agent'] } });
+    expect(await as({ CN: 'bot' }, 'DNS:a.b.agents.internal')).toMatchObject({ ok: false, rejection: { status: 403 } });
+    expect(await as({ CN: 'a+b' })).toMatchObject({ ok: true, identity: { roles: ['plus'] } });
+    expect(await as({ CN: 'aab' })).toMatchObject({ ok: false, rejection: { status: 403 } });
   });
 
   it('without a mapping accepts every verified certificate with no scopes', async () => {

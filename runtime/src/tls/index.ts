@@ -138,9 +138,11 @@ export function logTlsClientErrors(server: TlsServer, logger?: Logger): void {
   });
 }
 
-/** Scopes granted to a client certificate subject (the spec's `auth.clients`). */
+/** Scopes and roles granted to a client certificate subject (the spec's `auth.clients`). */
 export interface MtlsClient {
   scopes?: string[];
+  /** Names under the spec's `auth.roles`; their scopes are added at the HTTP gate. */
+  roles?: string[];
 }
 
 export interface MtlsAuthenticatorOptions {
@@ -148,6 +150,8 @@ export interface MtlsAuthenticatorOptions {
    * Keys are `CN=<common name>` or a subjectAltName entry as OpenSSL prints it (`DNS:<name>`,
    * `URI:<uri>`, `email:<address>`, `IP Address:<ip>`). Without a mapping every certificate the CA
    * signed is accepted with no scopes; with one, a certificate matching no key is refused (403).
+   * A `*` in a key matches any run of characters within one DNS label or path segment
+   * (`DNS:*.agents.internal`, `CN=ci-*`); exact keys win over patterns, patterns apply in order.
    */
   clients?: Record<string, MtlsClient>;
 }
@@ -161,6 +165,11 @@ export function certificateNames(peer: { subject?: Record<string, string | strin
   return names;
 }
 
+/** `*` matches within one DNS label or path segment (never across `.`, `/`, `,`); the rest literally. */
+function subjectPattern(key: string): RegExp {
+  return new RegExp(`^${key.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^./,]*')}$`);
+}
+
 /**
  * The mutual-TLS authenticator: the verified client certificate is the credential. The handshake
  * (with `rejectUnauthorized`) already refused missing, foreign and expired certificates; this
@@ -169,6 +178,9 @@ export function certificateNames(peer: { subject?: Record<string, string | strin
 export function createMtlsAuthenticator(options: MtlsAuthenticatorOptions = {}): Authenticator {
   const clients = options.clients;
   const mapped = clients && Object.keys(clients).length > 0 ? clients : undefined;
+  const patterns = Object.keys(mapped ?? {})
+    .filter((key) => key.includes('*'))
+    .map((key) => ({ key, pattern: subjectPattern(key) }));
   const refuse = (status: 401 | 403, description: string, presented: boolean): AuthOutcome => ({ ok: false, rejection: { status, description, presented } });
   return async (req) => {
     const socket = req.socket as Partial<TLSSocket>;
@@ -181,9 +193,13 @@ export function createMtlsAuthenticator(options: MtlsAuthenticatorOptions = {}):
     if (!socket.authorized) return refuse(401, `the client certificate is not valid${socket.authorizationError ? ` (${String(socket.authorizationError)})` : ''}`, true);
     const names = certificateNames(peer as never);
     if (!mapped) return { ok: true, identity: { subject: names[0] ?? `sha256:${peer.fingerprint256}`, scopes: [], anonymous: false, method: 'mtls' } };
-    const match = names.find((name) => Object.hasOwn(mapped, name));
-    if (!match) return refuse(403, `client certificate ${names[0] ?? peer.fingerprint256} is not listed in auth.clients of the server's spec`, true);
-    return { ok: true, identity: { subject: match, scopes: [...(mapped[match]!.scopes ?? [])], anonymous: false, method: 'mtls' } };
+    const exact = names.find((name) => Object.hasOwn(mapped, name));
+    const key = exact ?? patterns.find(({ pattern }) => names.some((name) => pattern.test(name)))?.key;
+    if (key === undefined) return refuse(403, `client certificate ${names[0] ?? peer.fingerprint256} is not listed in auth.clients of the server's spec`, true);
+    // The subject is the certificate's own name (a pattern is not a caller): the one the key matched.
+    const match = exact ?? names.find((name) => patterns.find((p) => p.key === key)!.pattern.test(name))!;
+    const client = mapped[key]!;
+    return { ok: true, identity: { subject: match, scopes: [...(client.scopes ?? [])], roles: [...(client.roles ?? [])], anonymous: false, method: 'mtls' } };
   };
 }
 

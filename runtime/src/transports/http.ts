@@ -17,6 +17,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
 import { createFastPath, type FastPathTools } from '../fastpath/index.js';
 import { gateRequest, reauthenticate, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
+import { expandRoles } from '../auth/roles.js';
+import type { Manifest } from '../server/contract.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
 import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './websocket.js';
@@ -162,9 +164,12 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
 
   // One gate for /mcp and WebSocket upgrades; refusals are counted as security events for alerting.
   const metricsRegistry = options.metrics?.registry;
+  // Roles become scopes here, once per request, for every way in (SDK path, fast path, sessions,
+  // WebSocket): the policy stage then checks one effective scope set and never sees roles.
+  const roles = (factory as { manifest?: Manifest }).manifest?.auth?.roles ?? {};
   const authGate: HttpAuthGate | undefined = options.authenticate
     ? {
-        authenticate: options.authenticate,
+        authenticate: expandRoles(options.authenticate, roles),
         ...(options.protectedResource ? { protectedResource: options.protectedResource } : {}),
         ...(metricsRegistry ? { onRejected: () => countSecurityEvent(metricsRegistry, 'auth_failure') } : {}),
       }
