@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuthIdentity, Cache, HandlerContext } from './contract.js';
+import type { AuthIdentity, Cache, HandlerContext, MemoryCollection } from './contract.js';
 import { identityOfContext } from './authz.js';
 import { ANONYMOUS } from '../core/edge.js';
 import { createClientInteraction, type RequestStateCodec } from './interaction.js';
@@ -25,6 +25,8 @@ export interface ContextDeps {
   subscriptions?: ResourceSubscriptions;
   /** Signs the answers of input rounds (`requestState`); one per server factory. */
   requestState?: RequestStateCodec;
+  /** `ctx.memory`: the `kind: memory` resources' collections (see `resources`). */
+  memory?: Record<string, MemoryCollection<unknown>>;
 }
 
 /** A short unique id for log correlation; also what clients quote for internal errors. */
@@ -36,6 +38,8 @@ export function newRequestId(): string {
 export function callerOf(deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerContext | undefined): AuthIdentity {
   return identityOfContext(sdkCtx) ?? deps.identity ?? ANONYMOUS;
 }
+
+const NO_MEMORY: Record<string, MemoryCollection<unknown>> = Object.freeze({});
 
 export function createHandlerContext(
   deps: ContextDeps,
@@ -66,6 +70,7 @@ export function createHandlerContext(
       updated: (uri: string) => subscriptions?.updated(uri) ?? Promise.resolve(),
       subscribers: (uri: string) => subscriptions?.count(uri) ?? 0,
     },
+    memory: deps.memory ?? NO_MEMORY,
     db: deps.db,
     cache: deps.cache,
     get log() {
