@@ -78,6 +78,7 @@ export const TIERS = {
     'test/production/db-roles.test.ts',
     'test/production/monitoring.test.ts',
     'test/production/tasks.test.ts',
+    'test/security/declarative-resources-services.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],
