@@ -49,6 +49,7 @@ export const TIERS = {
     'test/import/degrade.test.ts',
     'test/import/names.test.ts',
     'test/import/unbuildable.test.ts',
+    'test/scenario/declarative-resources.test.ts',
   ],
   /** Scaffold → npm install → build → call, the Inspector, dev mode, large imports, golden type-checks. */
   e2e: [

@@ -133,7 +133,7 @@ type Loader<T> = () => Promise<{ default: T }>;
 // The loaders erase each handler's own types: the runtime checks data with the validators, and
 // handlers only ever see the precise types from registry.ts. `any` stays inside this boundary.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type AnyToolDefinition = ToolDefinition<any, any, any>;
+export type AnyToolDefinition = ToolDefinition<any, any, any, any>;
 export type AnyResourceDefinition = ResourceDefinition<any, any, any>;
 export type AnyPromptDefinition = PromptDefinition<any, any>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
