@@ -1,7 +1,7 @@
 /**
  * Declarative resources (spec `kind: files | sql | http | memory`) served by a real process (the
  * built runtime's runServer, test/fixtures/declarative/server.mjs, no resource handler) to the
- * official SDK client over stdio, HTTP with 2025 stateful sessions and HTTP with 2026-07-28: each
+ * official SDK client over stdio, HTTP with 2025 stateful sessions, HTTP with 2026-07-28 and WebSocket: each
  * kind listed, read and (where the protocol era has resources/subscribe) subscribed to; the security suite's path attacks applied to `files`, its
  * SQL metacharacters to `sql` (SQLite; PostgreSQL in declarative-resources-services.test.ts), and
  * the `http` kind's allow list, redirect, size and time limits against a local upstream.
@@ -12,6 +12,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../runtime/src/__fixtures__/services.js';
+import { WebSocketClientTransport } from '../../runtime/src/transports/index.js';
 import { startServer, type ServerProcess } from '../production/lib/server.js';
 import { pathAttacks, SQL_NUL_PAYLOAD, SQL_PAYLOADS } from '../security/lib/attack-cases.js';
 import { DECLARATIVE_SERVER, declarativeProject, SECRET, startUpstream } from '../fixtures/declarative/project.js';
@@ -45,7 +46,7 @@ beforeAll(async () => {
   base = declarativeProject();
   upstream = await startUpstream();
   // One server for both HTTP eras: 2025 clients get sessions (their subscriptions' stream), 2026 clients stay stateless.
-  http = await startServer(['node', DECLARATIVE_SERVER, '--transport', 'http', '--port', String(await freePort())], base, { ...env(), MCP_HTTP_SESSIONS: 'stateful' });
+  http = await startServer(['node', DECLARATIVE_SERVER, '--transport', 'http', '--port', String(await freePort())], base, { ...env(), MCP_HTTP_SESSIONS: 'stateful', MCP_WEBSOCKET: 'on' });
 }, 60_000);
 
 afterAll(async () => {
@@ -60,12 +61,19 @@ const TRANSPORTS = [
   ['stdio', true],
   ['HTTP 2025 stateful session', true],
   ['HTTP 2026-07-28 stateless', false],
+  ['WebSocket', true],
 ] as const;
 
 async function connect(transport: (typeof TRANSPORTS)[number][0]): Promise<Client> {
   if (transport === 'stdio') {
     const client = new Client({ name: 'declarative-stdio', version: '1.0.0' });
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [DECLARATIVE_SERVER], env: { ...env(), MCP_TRANSPORT: 'stdio' }, cwd: base, stderr: 'pipe' }));
+    clients.push(client);
+    return client;
+  }
+  if (transport === 'WebSocket') {
+    const client = new Client({ name: 'declarative-ws', version: '1.0.0' });
+    await client.connect(new WebSocketClientTransport(new URL(http.url.href.replace('http:', 'ws:').replace(/\/mcp$/, '/ws'))));
     clients.push(client);
     return client;
   }

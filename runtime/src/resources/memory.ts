@@ -5,7 +5,8 @@
  */
 import { UriTemplate } from '@modelcontextprotocol/server';
 import { ErrorCode, ToolError } from '../errors/index.js';
-import type { MemoryCollection, ResourceManifestEntry } from '../server/contract.js';
+import type { CompiledValidator, MemoryCollection, ResourceManifestEntry } from '../server/contract.js';
+import { compileValidator, formatValidationErrors } from '../validation/index.js';
 import type { MemoryStore } from './memory-store.js';
 import { decodeVariable, type DeclarativeResource } from './shared.js';
 
@@ -27,9 +28,17 @@ export function memoryCollection(entry: ResourceManifestEntry, source: MemorySou
     }
     return key;
   };
+  // With a schema, a value that does not match is refused when written, not when a client reads it.
+  let validate: CompiledValidator | undefined;
+  const checkValue = (value: unknown) => {
+    if (!entry.schema) return value;
+    validate ??= compileValidator(entry.schema);
+    if (!validate(value)) throw new ToolError(`A value written to memory "${entry.name}" does not match its schema: ${formatValidationErrors(validate.errors)}.`, { code: ErrorCode.InvalidArguments });
+    return value;
+  };
   return {
     get: (key) => store.get(entry.name, check(key)),
-    set: (key, value) => store.set(entry.name, check(key), value, source.ttlSeconds),
+    set: async (key, value) => store.set(entry.name, check(key), checkValue(value), source.ttlSeconds),
     delete: (key) => store.delete(entry.name, check(key)),
     keys: () => store.keys(entry.name),
   };
