@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ToolError } from '../errors/index.js';
 import type { RedisHandle } from '../redis/index.js';
 
 export type MemoryChange = (collection: string, key: string) => void;
@@ -91,8 +92,19 @@ export async function createRedisMemoryStore(redis: RedisHandle, logger?: Logger
   });
   await subscriber.subscribe(channel);
   const announce = (collection: string, key: string) => client.publish(channel, JSON.stringify({ collection, key }));
+  // Unlike the cache, memory has no fallback (another replica's writes live only in Redis): an
+  // outage is the caller's clear error, counted like every failed Redis command.
+  const guarded = <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        redis.failed(`memory ${what}`, error);
+        throw new ToolError('The memory store (Redis) is unavailable; try again shortly.', { code: 'memory_unavailable', cause: error });
+      }
+    };
 
-  return {
+  const store: MemoryStore = {
     async get(collection, key) {
       const text = await client.get(valueKey(collection, key));
       return text === null ? undefined : JSON.parse(text);
@@ -127,4 +139,5 @@ export async function createRedisMemoryStore(redis: RedisHandle, logger?: Logger
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
+  return { ...store, get: guarded('get', store.get), set: guarded('set', store.set), delete: guarded('delete', store.delete), keys: guarded('keys', store.keys) };
 }
