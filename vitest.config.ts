@@ -21,7 +21,6 @@ export const TIERS = {
     'test/security/oauth-proxy.test.ts',
     'test/client-profiles/serve.test.ts',
     'test/client-profiles/matrix.test.ts',
-    'test/e2e/declarative-resources.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):
@@ -34,6 +33,7 @@ export const TIERS = {
     'test/e2e/client-config.test.ts',
     'test/import/bodies.test.ts',
     'test/import/swagger2.test.ts',
+    'test/e2e/declarative-resources.test.ts',
   ],
   /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
   scenarios: [

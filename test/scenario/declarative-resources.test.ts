@@ -80,6 +80,9 @@ export default defineTool('jot', async (input, ctx) => {
 `,
   );
   await buildProject(dir);
+  // `check` agrees: nothing to regenerate, no handler missing for the declarative resources.
+  const checked = await mcpforge(dir, 'check');
+  expect(checked.exitCode, checked.all).toBe(0);
   http = await startServer(['node', join(dir, 'dist', 'server.js'), '--transport', 'http', '--port', '0'], dir, serverEnv({ MCP_HTTP_SESSIONS: 'stateful', LOG_LEVEL: 'warn' }));
 }, 180_000);
 
