@@ -38,6 +38,14 @@ export interface RawResourceKind {
 
 /** The resource's `source` for the manifest, or undefined (no `kind`); problems go to `errors`. */
 export function checkResourceKind(doc: SourceDocument, at: string, raw: RawResourceKind, variables: string[], errors: SpecError[]): ResourceSource | undefined {
+  const found: SpecError[] = [];
+  const source = checkKind(doc, at, raw, variables, found);
+  // In line order, like the spec schema's own errors.
+  errors.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
+  return source;
+}
+
+function checkKind(doc: SourceDocument, at: string, raw: RawResourceKind, variables: string[], errors: SpecError[]): ResourceSource | undefined {
   const problem = (key: string | undefined, message: string, hint: string) => {
     const pointer = key === undefined ? at : joinPointer(at, key);
     const pos = doc.locate(pointer, { key: key !== undefined });

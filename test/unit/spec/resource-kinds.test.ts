@@ -31,8 +31,8 @@ describe('bad declarations', () => {
     expect(errors.map(({ file: _f, ...rest }) => rest)).toEqual([
       { line: 8, pointer: '/resources/docs/query', message: '"query" does not apply to kind files', hint: 'remove it; kind files takes root, glob, maxBytes' },
       { line: 12, pointer: '/resources/writer/query', message: 'query refused: the query must be a SELECT (or WITH … SELECT)', hint: expect.stringMatching(/^write one SELECT/) },
-      { line: 16, pointer: '/resources/typo/query', message: "the query's :ident is not a variable of the uri db://items/{id}", hint: 'add {ident} to the uri, or use one of: id' },
       { line: 14, pointer: '/resources/typo/uri', message: "the uri's variable {id} is not used by the query", hint: 'use :id in the query or remove {id} from the uri' },
+      { line: 16, pointer: '/resources/typo/query', message: "the query's :ident is not a variable of the uri db://items/{id}", hint: 'add {ident} to the uri, or use one of: id' },
       { line: 21, pointer: '/resources/upstream/allow', message: "the url's host api.example.com is not in allow", hint: 'add "api.example.com" to allow' },
       { line: 25, pointer: '/resources/hostile/url', message: "a placeholder sits in the url's scheme, host or port", hint: 'keep the host fixed; put placeholders in the path or query' },
       { line: 28, pointer: '/resources/keys/uri', message: "a memory resource's uri must be a template with exactly one variable (the key), got 0", hint: 'write it like memory://sessions/{key}' },
