@@ -34,6 +34,7 @@ export const TIERS = {
     'test/e2e/client-config.test.ts',
     'test/import/bodies.test.ts',
     'test/import/swagger2.test.ts',
+    'test/e2e/declarative-resources.test.ts',
   ],
   /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
   scenarios: [
@@ -49,6 +50,7 @@ export const TIERS = {
     'test/import/degrade.test.ts',
     'test/import/names.test.ts',
     'test/import/unbuildable.test.ts',
+    'test/scenario/declarative-resources.test.ts',
   ],
   /** Scaffold → npm install → build → call, the Inspector, dev mode, large imports, golden type-checks. */
   e2e: [
@@ -78,6 +80,7 @@ export const TIERS = {
     'test/production/db-roles.test.ts',
     'test/production/monitoring.test.ts',
     'test/production/tasks.test.ts',
+    'test/security/declarative-resources-services.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],

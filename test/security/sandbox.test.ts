@@ -15,6 +15,7 @@ import { expectHttpServes, expectStdioServes } from './lib/checks.js';
 import { callLegacy, callModern, toolText } from './lib/http.js';
 import { builtExample, startHttp, startStdio } from './lib/servers.js';
 import type { JsonRpcReply, StdioDriver } from './lib/stdio.js';
+import { pathAttacks } from './lib/attack-cases.js';
 
 const SECRET = `TOP-SECRET-${randomUUID()}`;
 let base: string;
@@ -69,24 +70,8 @@ function expectRefusal(reply: JsonRpcReply, path: string): void {
 }
 
 const absolute = () => join(base, 'secret.txt');
-/** Each attack: the path given, and the tools it is tried through. */
-const ATTACKS: Array<[string, () => string]> = [
-  ['dot-dot to a file beside the root', () => '../secret.txt'],
-  ['dot-dot after a real folder', () => 'sub/../../secret.txt'],
-  ['many dot-dots', () => '../../../../../../../../etc/passwd'],
-  ['absolute path to the secret', absolute],
-  ['absolute /etc/passwd', () => '/etc/passwd'],
-  ['percent-encoded dot-dot (not decoded)', () => '%2e%2e%2fsecret.txt'],
-  ['double-encoded dot-dot', () => '%252e%252e%252fsecret.txt'],
-  ['NUL byte after an allowed name', () => 'readme.txt\u0000../../secret.txt'],
-  ['backslash dot-dot (Windows separators)', () => '..\\secret.txt'],
-  ['mixed separators', () => 'sub\\..\\..\\secret.txt'],
-  ['prefix trick: sibling folder named like the root plus a suffix', () => '../data2/secret.txt'],
-  ['symlink to a file outside', () => 'link-file'],
-  ['relative symlink in a subfolder pointing outside', () => 'sub/relative-link'],
-  ['file through a symlink to a folder outside', () => 'link-dir/secret.txt'],
-  ['home shortcut (not expanded)', () => '~/../secret.txt'],
-];
+/** Each attack: the path given (shared with the `kind: files` resource suite). */
+const ATTACKS = pathAttacks(() => base);
 
 describe('read_file refuses every escape (HTTP, 2025 era)', () => {
   it.each(ATTACKS)('%s', async (_name, path) => {

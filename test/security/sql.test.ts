@@ -13,6 +13,7 @@ import { freshPostgresDatabase, postgresAvailable } from '../../runtime/src/__fi
 import type { ServerProcess } from '../production/lib/server.js';
 import { expectHttpServes } from './lib/checks.js';
 import { callLegacy, callModern, postJson, toolText } from './lib/http.js';
+import { SQL_NUL_PAYLOAD, SQL_PAYLOADS } from './lib/attack-cases.js';
 import { builtExample, startHttp } from './lib/servers.js';
 
 interface Note {
@@ -22,21 +23,9 @@ interface Note {
   tags: string[];
 }
 
-/** Payloads (each becomes a case per database). NUL is separate: PostgreSQL text cannot hold it. */
-const PAYLOADS: Array<[string, string]> = [
-  ['single quote', "O'Brien's note"],
-  ['double quote, semicolon, comment', '";-- drop'],
-  ['tautology', "' OR 1=1 --"],
-  ['tautology with double quotes', '" OR ""="'],
-  ['percent wildcard', '%'],
-  ['underscore wildcard', '_'],
-  ['backslash and escaped wildcard', '\\%\\_\\'],
-  ['DROP TABLE', "'; DROP TABLE notes; --"],
-  ['stacked query with UNION', "x' UNION SELECT id, title, body, tags, created_at FROM notes --"],
-  ['unicode: RTL override, emoji, combining marks, CJK', 'ñ\u202e🎉 e\u0301 日本語'],
-  ['placeholders', '$1 ? :name @p1'],
-];
-const NUL_PAYLOAD: [string, string] = ['NUL byte', 'a\u0000b'];
+/** Payloads (shared with the `kind: sql` resource suite); NUL apart: PostgreSQL text cannot hold it. */
+const PAYLOADS = SQL_PAYLOADS;
+const NUL_PAYLOAD = SQL_NUL_PAYLOAD;
 
 function suite(database: 'SQLite' | 'PostgreSQL', setup: () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> } | undefined>) {
   describe(`SQL metacharacters in every notes field (${database})`, () => {

@@ -5,7 +5,8 @@ import { propertyKey } from './naming.js';
  * `src/generated/handlers.ts`: lazy loaders for every handler and validator, so a server with a
  * thousand tools only imports the ones it is asked to run (cold start: 1,000 tools start within 1.2× of one, bench/README.md).
  */
-export function emitHandlers(spec: LoadedSpec): string {
+/** `overridden`: declarative resources (`kind:`) whose handler file the project has written. */
+export function emitHandlers(spec: LoadedSpec, overridden: ReadonlySet<string> = new Set()): string {
   const load = (path: string) => `() => import('${path}')`;
   const tools = spec.tools.map((t) => {
     const members = [
@@ -16,7 +17,9 @@ export function emitHandlers(spec: LoadedSpec): string {
     return `    ${propertyKey(t.name)}: { ${members.join(', ')} },`;
   });
   const resources = spec.resources.map((r) => {
-    const members = [`handler: ${load(`../resources/${r.name}.js`)}`, ...(r.schema ? [`validate: ${load(`./validators/resources/${r.name}.js`)}`] : [])];
+    // A declarative resource without a handler file is served by the runtime from the manifest.
+    const handler = !r.source || overridden.has(r.name) ? [`handler: ${load(`../resources/${r.name}.js`)}`] : [];
+    const members = [...handler, ...(r.schema ? [`validate: ${load(`./validators/resources/${r.name}.js`)}`] : [])];
     return `    ${propertyKey(r.name)}: { ${members.join(', ')} },`;
   });
   const prompts = spec.prompts.map((p) => {

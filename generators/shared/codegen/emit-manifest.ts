@@ -44,6 +44,8 @@ export function emitManifest(spec: LoadedSpec): string {
           mimeType: r.mimeType,
           schema: r.schema?.schema,
           scopes: r.scopes,
+          // Declarative resources only (absent otherwise: no change to other manifests).
+          source: r.source,
         },
       ]),
     ),

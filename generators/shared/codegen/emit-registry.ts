@@ -27,6 +27,10 @@ export function emitRegistry(spec: LoadedSpec, names: TypeNames, retired: Retire
     importFrom([n.args], `./types/prompts/${p.name}.js`);
     return `  ${propertyKey(p.name)}: { args: ${n.args} };`;
   });
+  // `ctx.memory.<name>` of tools: the data type of each `kind: memory` resource (unknown without a schema).
+  const memory = spec.resources
+    .filter((r) => r.source?.kind === 'memory')
+    .map((r) => `  ${propertyKey(r.name)}: ${r.schema ? names.resources.get(r.name)!.data : 'unknown'};`);
   const map = (lines: string[]) => (lines.length ? `{\n${lines.join('\n')}\n}` : 'Record<never, never>');
   // Handler files of entries removed from the spec get loose (`any`) entries so they still compile.
   const loose = (kind: RetiredEntry['kind'], alias: string, members: string) => {
@@ -60,10 +64,11 @@ export function emitRegistry(spec: LoadedSpec, names: TypeNames, retired: Retire
         ]
       : []),
     '/** What every handler receives as `ctx`. */',
-    'export type Context = HandlerContext<Database>;',
+    `export type Context = HandlerContext<Database${memory.length ? ', Memory' : ''}>;`,
     '',
     ...roleType(spec),
-    `export const defineTool = createDefineTool<Tools${retiredTools.use}, Database>();`,
+    ...(memory.length ? [`/** The \`kind: memory\` collections tools reach through \`ctx.memory\`. */`, `export type Memory = ${map(memory)};`, ''] : []),
+    `export const defineTool = createDefineTool<Tools${retiredTools.use}, Database${memory.length ? ', Memory' : ''}>();`,
     `export const defineResource = createDefineResource<Resources${retiredResources.use}, Database>();`,
     `export const definePrompt = createDefinePrompt<Prompts${retiredPrompts.use}, Database>();`,
     '',

@@ -153,7 +153,9 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
       out.set(paths.resourceTypes(resource.name), header + emitParamsType(n.params, resource.variables) + '\n' + data);
       if (resource.schema) addValidator(out, paths.resourceValidator(resource.name), resource.schema, `the data of resource "${resource.name}"`);
     });
-    addUser(paths.resourceHandler(resource.name), emitResourceStub(resource, names));
+    // A declarative resource needs no handler: no stub, and the runtime serves it unless the
+    // project has written one (then that file wins and is loaded like any other).
+    if (!resource.source) addUser(paths.resourceHandler(resource.name), emitResourceStub(resource, names));
   }
   for (const prompt of spec.prompts) {
     const n = names.prompts.get(prompt.name)!;
@@ -174,7 +176,8 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   for (const r of retired) global.set(retiredTypesPath(r), header + emitRetiredTypes(r));
   global.set(paths.manifest, header + emitManifest(spec));
   global.set(paths.registry, header + emitRegistry(spec, names, retired));
-  global.set(paths.handlers, header + emitHandlers(spec));
+  const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
+  global.set(paths.handlers, header + emitHandlers(spec, overridden));
   global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names));
   await formatTypeScript(global);
   for (const [file, text] of global) files.set(file, text);

@@ -20,6 +20,7 @@ import type {
   Transport,
 } from './types.js';
 import { uriTemplateVariables } from './uri-template.js';
+import { checkResourceKind, type RawResourceKind } from './resource-kinds.js';
 import { validateSpecDocument } from './validate-spec.js';
 
 export interface LoadSpecOptions {
@@ -47,7 +48,7 @@ interface RawTool {
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
 }
-interface RawResource {
+interface RawResource extends RawResourceKind {
   uri: string;
   title?: string;
   description?: string;
@@ -135,7 +136,8 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     const at = joinPointer('/resources', name);
     const loaded = r.schema === undefined ? undefined : await schema(r.schema, joinPointer(at, 'schema'), `schema of resource "${name}"`, []);
     const variables = uriTemplateVariables(r.uri);
-    resources.push(compact({ name, uri: r.uri, template: variables.length > 0, variables, title: r.title, description: r.description, mimeType: r.mimeType, schema: loaded, scopes: r.scopes, location: location(at) }));
+    const source = checkResourceKind(doc, at, r, variables, errors);
+    resources.push(compact({ name, uri: r.uri, template: variables.length > 0, variables, title: r.title, description: r.description, mimeType: r.mimeType, schema: loaded, scopes: r.scopes, source, location: location(at) }));
   }
   const prompts: LoadedPrompt[] = [];
   for (const [name, p] of Object.entries(raw.prompts ?? {})) {

@@ -1,4 +1,5 @@
 import type { SchemaDraft } from '../ajv.js';
+import type { ResourceSource } from '../../../runtime/src/server/contract.js';
 
 /** A JSON Schema object (the shape the runtime's manifest uses too). */
 export type JsonSchemaObject = { [key: string]: unknown };
@@ -68,6 +69,8 @@ export interface LoadedResource {
   mimeType?: string;
   schema?: LoadedSchema;
   scopes?: string[];
+  /** A declarative resource (spec `kind:` and its keys): the runtime serves it with no handler file. */
+  source?: ResourceSource;
   location: SpecLocation;
 }
 

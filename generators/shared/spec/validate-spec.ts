@@ -53,6 +53,10 @@ const REQUIRED_HINTS: Record<string, string> = {
   input: 'add `input:` with a path to a JSON Schema file or an inline object schema (`{ type: object, properties: {} }` for none)',
   uri: 'add `uri:` with a static URI or an RFC 6570 template such as notes://{id}',
   mode: 'add `mode:` with one of none, apiKey, jwt, oauth, oauth-proxy, mtls, custom',
+  root: 'add `root:` with the folder a files resource serves (relative to the project folder)',
+  query: 'add `query:` with one SELECT whose :name parameters are the uri variables',
+  url: 'add `url:` with the upstream URL, such as https://api.example.com/items/{id}',
+  allow: 'add `allow:` with the hosts the resource may fetch from, such as [api.example.com]',
 };
 
 function toSpecError(doc: SourceDocument, e: ErrorObject): SpecError | undefined {

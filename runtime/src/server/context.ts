@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuthIdentity, Cache, CallerIdentity, HandlerContext } from './contract.js';
+import type { AuthIdentity, Cache, CallerIdentity, HandlerContext, MemoryCollection } from './contract.js';
 import { identityOfContext } from './authz.js';
 import { ANONYMOUS } from '../core/edge.js';
 import { createClientInteraction, type RequestStateCodec } from './interaction.js';
@@ -25,6 +25,8 @@ export interface ContextDeps {
   subscriptions?: ResourceSubscriptions;
   /** Signs the answers of input rounds (`requestState`); one per server factory. */
   requestState?: RequestStateCodec;
+  /** `ctx.memory`: the `kind: memory` resources' collections (see `resources`). */
+  memory?: Record<string, MemoryCollection<unknown>>;
 }
 
 /** A short unique id for log correlation; also what clients quote for internal errors. */
@@ -39,6 +41,8 @@ export function callerOf(deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerCont
   // transport's, a resumed task's owner) gets an empty list, so handlers never test for undefined.
   return identity.roles ? (identity as CallerIdentity) : { ...identity, roles: [] };
 }
+
+const NO_MEMORY: Record<string, MemoryCollection<unknown>> = Object.freeze({});
 
 export function createHandlerContext(
   deps: ContextDeps,
@@ -69,6 +73,7 @@ export function createHandlerContext(
       updated: (uri: string) => subscriptions?.updated(uri) ?? Promise.resolve(),
       subscribers: (uri: string) => subscriptions?.count(uri) ?? 0,
     },
+    memory: deps.memory ?? NO_MEMORY,
     db: deps.db,
     cache: deps.cache,
     get log() {

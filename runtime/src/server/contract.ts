@@ -50,7 +50,22 @@ export interface ResourceManifestEntry {
   /** Schema of the data the handler returns (serialised as JSON). */
   schema?: JsonSchemaObject;
   scopes?: string[];
+  /**
+   * A declarative resource (spec `kind:`): served by the runtime's `resources` module with no
+   * handler code; a handler file for the resource, when the project has one, still wins.
+   */
+  source?: ResourceSource;
 }
+
+/** Type of a URI-template variable of a `sql` resource: the URI text is converted (and checked) before binding. */
+export type SqlParamType = 'string' | 'integer' | 'number' | 'boolean';
+
+/** What a declarative resource serves (spec `kind:` and its keys; paths relative to the project root). */
+export type ResourceSource =
+  | { kind: 'files'; root: string; glob?: string; maxBytes?: number }
+  | { kind: 'sql'; query: string; params?: Record<string, SqlParamType>; listQuery?: string }
+  | { kind: 'http'; url: string; allow: string[]; ttlSeconds?: number; maxBytes?: number; timeoutMs?: number }
+  | { kind: 'memory'; ttlSeconds?: number };
 
 export interface PromptArgumentEntry {
   name: string;
@@ -118,7 +133,7 @@ type Loader<T> = () => Promise<{ default: T }>;
 // The loaders erase each handler's own types: the runtime checks data with the validators, and
 // handlers only ever see the precise types from registry.ts. `any` stays inside this boundary.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type AnyToolDefinition = ToolDefinition<any, any, any>;
+export type AnyToolDefinition = ToolDefinition<any, any, any, any>;
 export type AnyResourceDefinition = ResourceDefinition<any, any, any>;
 export type AnyPromptDefinition = PromptDefinition<any, any>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -126,7 +141,8 @@ export type AnyPromptDefinition = PromptDefinition<any, any>;
 /** Lazy loaders emitted in src/generated/handlers.ts; the runtime imports only what it serves. */
 export interface ServerModules {
   tools: Record<string, { handler: Loader<AnyToolDefinition>; validateInput: Loader<CompiledValidator>; validateOutput?: Loader<CompiledValidator> }>;
-  resources: Record<string, { handler: Loader<AnyResourceDefinition>; validate?: Loader<CompiledValidator> }>;
+  /** `handler` is absent for a declarative resource (spec `kind:`) that has no handler file. */
+  resources: Record<string, { handler?: Loader<AnyResourceDefinition>; validate?: Loader<CompiledValidator> }>;
   prompts: Record<string, { handler: Loader<AnyPromptDefinition>; validateArgs?: Loader<CompiledValidator> }>;
   /** `auth.mode: custom`: loads the project's `src/auth.ts` (a `defineAuthenticator` hook). */
   authenticator?: Loader<unknown>;
@@ -199,8 +215,22 @@ export interface Cache {
   wrap<T>(key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
 }
 
+/** A `kind: memory` resource's collection, as handlers see it in `ctx.memory.<resource name>`. */
+export interface MemoryCollection<T> {
+  get(key: string): Promise<T | undefined>;
+  /** Stores the value and sends `notifications/resources/updated` for its URI to subscribers on every replica. */
+  set(key: string, value: T): Promise<void>;
+  /** True when the key existed (subscribers are notified then). */
+  delete(key: string): Promise<boolean>;
+  /** The collection's keys, sorted. */
+  keys(): Promise<string[]>;
+}
+
+/** The value type of each `kind: memory` resource, by name (emitted into src/generated/registry.ts). */
+export type MemoryTypeMap = Record<string, unknown>;
+
 /** What every handler receives next to its validated input. */
-export interface HandlerContext<DB> {
+export interface HandlerContext<DB, M extends MemoryTypeMap = MemoryTypeMap> {
   /** Kysely over SQLite (dev) or PostgreSQL (production); migrations already applied. */
   db: Kysely<DB>;
   cache: Cache;
@@ -242,17 +272,19 @@ export interface HandlerContext<DB> {
     /** How many connections are subscribed to `uri`. */
     subscribers(uri: string): number;
   };
+  /** The `kind: memory` resources' collections by resource name (in-process in dev, Redis with REDIS_URL). */
+  memory: { readonly [K in keyof M & string]: MemoryCollection<M[K]> };
 }
 
 /** With an output schema a handler returns the typed structured output; without one, text or a raw result. */
 export type ToolReturn<Output> = [Output] extends [undefined] ? string | CallToolResult : Output;
 
-export type ToolHandler<Input, Output, DB> = (input: Input, ctx: HandlerContext<DB>) => Promise<ToolReturn<Output>> | ToolReturn<Output>;
+export type ToolHandler<Input, Output, DB, M extends MemoryTypeMap = MemoryTypeMap> = (input: Input, ctx: HandlerContext<DB, M>) => Promise<ToolReturn<Output>> | ToolReturn<Output>;
 
-export interface ToolDefinition<Input = never, Output = unknown, DB = unknown> {
+export interface ToolDefinition<Input = never, Output = unknown, DB = unknown, M extends MemoryTypeMap = MemoryTypeMap> {
   kind: 'tool';
   name: string;
-  handler: ToolHandler<Input, Output, DB>;
+  handler: ToolHandler<Input, Output, DB, M>;
 }
 
 export interface ResourceListing {
@@ -306,11 +338,11 @@ export type PromptTypeMap = Record<string, { args: unknown }>;
  * The name is a value (not only a type argument) so the runtime can check that a handler file
  * implements the tool it is loaded for.
  */
-export function createDefineTool<T extends ToolTypeMap, DB>() {
+export function createDefineTool<T extends ToolTypeMap, DB, M extends MemoryTypeMap = MemoryTypeMap>() {
   return function defineTool<N extends keyof T & string>(
     name: N,
-    handler: ToolHandler<T[N]['input'], T[N]['output'], DB>,
-  ): ToolDefinition<T[N]['input'], T[N]['output'], DB> {
+    handler: ToolHandler<T[N]['input'], T[N]['output'], DB, M>,
+  ): ToolDefinition<T[N]['input'], T[N]['output'], DB, M> {
     return { kind: 'tool', name, handler };
   };
 }

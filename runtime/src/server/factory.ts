@@ -47,6 +47,8 @@ import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './l
 import { createSchemaShaping } from './shaping.js';
 import { createDiscoveryDispatch } from './discovery.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
+import { createDeclarativeResources, createInProcessMemoryStore, type MemoryStore } from '../resources/index.js';
+import type { ResourceSubscriptions } from './subscriptions.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -63,6 +65,10 @@ export interface ServerDeps<DB = unknown> {
   tracing?: Tracing;
   /** Where unhandled handler errors are reported besides the /metrics count (e.g. the Sentry reporter). */
   errorReporters?: readonly ErrorReporter[];
+  /** Store of `kind: memory` resources; defaults to in-process (`runServer` uses Redis when REDIS_URL is set). */
+  memory?: MemoryStore;
+  /** `fetch` of `kind: http` resources (default: the global one). */
+  fetch?: typeof fetch;
 }
 
 export interface PoolOptions {
@@ -100,6 +106,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   clientProfile?: ClientProfileName | 'auto';
   /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool). */
   discovery?: 'direct' | 'progressive';
+  /** Folder that relative paths of declarative resources (`kind: files` roots) resolve against; default the working directory. */
+  projectRoot?: string;
 }
 
 export type { PoolStats };
@@ -156,13 +164,27 @@ interface ToolRecord {
  */
 export async function createServerFactory<DB = unknown>(options: CreateServerFactoryOptions<DB>): Promise<ServerFactory> {
   const { manifest, modules } = options;
-  const lazy = createLazyModules(manifest, modules);
-  // Lazy: tools load on first use (a 1,000-tool server starts like a 1-tool one); resources and
-  // prompts are few and their registration needs their definitions, so they always load here.
-  const loaded = options.loading === 'lazy' ? await loadResourcesAndPrompts(lazy, manifest) : await lazy.loadAll();
   const logger = options.deps.logger ?? createLogger({ name: manifest.name });
   const metrics = options.deps.metrics ?? createMetrics();
   const cache = options.deps.cache ?? createMemoryCache();
+  // Declarative resources (spec `kind:`, see `resources`): served from the manifest where the
+  // project has no handler file. Their updates go to the subscriptions made further down.
+  let subscriptionsOf: ResourceSubscriptions | undefined;
+  const declared = Object.values(manifest.resources).some((r) => r.source)
+    ? createDeclarativeResources(manifest, {
+        projectRoot: options.projectRoot ?? process.cwd(),
+        db: options.deps.db as Kysely<unknown>,
+        cache,
+        logger,
+        memory: options.deps.memory ?? createInProcessMemoryStore(),
+        updated: (uri) => subscriptionsOf?.updated(uri) ?? Promise.resolve(),
+        ...(options.deps.fetch ? { fetch: options.deps.fetch } : {}),
+      })
+    : undefined;
+  const lazy = createLazyModules(manifest, modules, declared && ((key) => declared.definition(key)));
+  // Lazy: tools load on first use (a 1,000-tool server starts like a 1-tool one); resources and
+  // prompts are few and their registration needs their definitions, so they always load here.
+  const loaded = options.loading === 'lazy' ? await loadResourcesAndPrompts(lazy, manifest) : await lazy.loadAll();
   const shutdown = new AbortController();
   // Auth (see authz.ts): scope checks, list filtering, time windows; stdio callers are the local user.
   const authz = createAuthz(manifest, {
@@ -181,10 +203,14 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     logger,
     shutdown: shutdown.signal,
     ...(authz.enabled ? { identity: localIdentity(manifest) } : {}),
+    ...(declared ? { memory: declared.memory } : {}),
   };
   // Logging, resource subscriptions and completion on every instance (surface.ts).
   const surface = createProtocolSurface(manifest, deps, loaded, authz);
   deps.subscriptions = surface.subscriptions;
+  subscriptionsOf = surface.subscriptions;
+  // A files resource watches its folder only while one of its URIs has a subscriber.
+  if (declared && surface.subscriptions) surface.subscriptions.onChange = (uri, on) => declared.subscription(uri, on);
   const guard =
     options.deps.guard ??
     createCallGuard({
@@ -496,7 +522,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     stats: { get: () => pool.stats, enumerable: true },
     errors: { value: errors, enumerable: true },
     tasks: { value: tasks, enumerable: true },
-    close: { value: async () => tasks?.close() },
+    close: {
+      value: async () => {
+        await tasks?.close();
+        await declared?.close();
+      },
+    },
     warm: { value: (count: number, era: Era = 'modern') => pool.warm(count, era) },
     abortAll: {
       value(reason = 'server shutting down') {

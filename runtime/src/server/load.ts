@@ -107,7 +107,11 @@ function memo<T>(load: () => Promise<T>): { get(): Promise<T>; value(): T | unde
   };
 }
 
-export function createLazyModules(manifest: Manifest, modules: ServerModules): LazyModules {
+/**
+ * `builtin`: the runtime's own definition of a declarative resource (spec `kind:`), used when the
+ * project has no handler file for it — a handler file, when there is one, overrides it.
+ */
+export function createLazyModules(manifest: Manifest, modules: ServerModules, builtin?: (key: string) => AnyResourceDefinition | undefined): LazyModules {
   const sections = [
     ['tool', manifest.tools, modules.tools],
     ['resource', manifest.resources, modules.resources],
@@ -142,10 +146,19 @@ export function createLazyModules(manifest: Manifest, modules: ServerModules): L
   const resources = new Map<string, ReturnType<typeof memo<LoadedResource>>>();
   for (const [key, entry] of Object.entries(manifest.resources)) {
     const mod = modules.resources[key];
-    if (!mod) throw new Error(`Resource "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
+    const declared = entry.source && !mod?.handler ? builtin?.(key) : undefined;
+    if (!mod && !declared) throw new Error(`Resource "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
+    if (!mod?.handler && !declared) throw new Error(`Resource "${entry.name}" has no handler in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
     resources.set(
       key,
       memo(async () => {
+        if (declared) {
+          const validate = mod?.validate ? await loadDefault(`validator of resource "${entry.name}"`, mod.validate) : undefined;
+          const resource: LoadedResource = { definition: declared };
+          if (validate !== undefined) resource.validate = checkValidator(`validator of resource "${entry.name}"`, validate);
+          return resource;
+        }
+        if (!mod?.handler) throw new Error(`Resource "${entry.name}" has no handler in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
         const file = fileOf('resource', entry.name, mod.handler);
         const [definition, validate] = await settledAll([
           loadDefault(file, mod.handler),

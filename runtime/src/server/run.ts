@@ -5,6 +5,7 @@
  * serves stdio or HTTP until a signal (or, on stdio, the end of stdin), then shuts down in order:
  * stop accepting, let in-flight calls finish (bounded), close the database, flush logs, exit 0.
  */
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
 import { abandonLogger, closeLogger, createLogger, createMetrics, registerDatabaseHealth } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
@@ -159,6 +160,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       tasks: config.tasks,
       ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
       ...(config.discovery === undefined ? {} : { discovery: config.discovery }),
+      // Relative roots of `kind: files` resources are the project's folders, wherever it runs from.
+      projectRoot: fileURLToPath(toDirUrl(options.projectRoot)),
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         // Traced: a span per query and cache operation made while a request span is active.
@@ -167,6 +170,11 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         metrics,
         cache: tracedCache(tracing, redis ? createRedisCache(redis) : createMemoryCache(), redis ? 'redis' : 'memory'),
         ...(tracing ? { tracing } : {}),
+        // `kind: memory` resources: shared by the replicas through Redis, so a change made on one
+        // reaches subscribers on all (loaded only when the manifest has such a resource).
+        ...(redis && Object.values(served.manifest.resources).some((r) => r.source?.kind === 'memory')
+          ? { memory: await (await import('../resources/memory-store.js')).createRedisMemoryStore(redis, logger) }
+          : {}),
         // SENTRY_DSN: unhandled handler errors also go to Sentry (loaded only then).
         errorReporters: await startErrorReporters({
           ...(config.telemetry.sentryDsn === undefined ? {} : { sentryDsn: config.telemetry.sentryDsn }),
