@@ -21,6 +21,7 @@ export const TIERS = {
     'test/security/oauth-proxy.test.ts',
     'test/client-profiles/serve.test.ts',
     'test/client-profiles/matrix.test.ts',
+    'test/client-profiles/budgets.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):

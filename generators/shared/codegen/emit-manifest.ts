@@ -25,6 +25,7 @@ export function emitManifest(spec: LoadedSpec): string {
           rateLimit: t.rateLimit,
           cache: t.cache,
           timeoutMs: t.timeoutMs,
+          maxOutputTokens: t.maxOutputTokens,
           task: t.task,
         },
       ]),

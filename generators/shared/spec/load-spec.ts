@@ -44,6 +44,7 @@ interface RawTool {
   rateLimit?: { perMinute: number };
   cache?: { ttlSeconds: number };
   timeoutMs?: number;
+  maxOutputTokens?: number;
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
 }
@@ -128,7 +129,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     const input = await schema(t.input, joinPointer(at, 'input'), `input schema of tool "${name}"`, [objectRoot]);
     const output = t.output === undefined ? undefined : await schema(t.output, joinPointer(at, 'output'), `output schema of tool "${name}"`, [objectRoot]);
     if (!input) continue;
-    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, task: t.task, location: location(at) }));
+    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, maxOutputTokens: t.maxOutputTokens, task: t.task, location: location(at) }));
   }
   const resources: LoadedResource[] = [];
   for (const [name, r] of Object.entries(raw.resources ?? {})) {

@@ -50,6 +50,8 @@ export interface LoadedTool {
   cache?: { ttlSeconds: number };
   /** Per-call timeout in milliseconds. */
   timeoutMs?: number;
+  /** Output budget of one result in tokens (runtime `budgets`). */
+  maxOutputTokens?: number;
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
   /** The tool's entry in the spec file. */
@@ -125,7 +127,7 @@ export interface LoadedSpec {
   /** Tool groups by name (absent when the spec has none). */
   groups?: Record<string, LoadedGroup>;
   /** The spec's `limits:` block (absent when the spec has none). */
-  limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number };
+  limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number; maxOutputTokens?: number };
   /** The spec's `clients:` block (absent when the spec has none): which profile shapes tools/list. */
   clients?: { profile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor' };
   /** The spec's `discovery:` block (absent when the spec has none). */

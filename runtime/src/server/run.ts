@@ -158,6 +158,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       tasks: config.tasks,
       ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
       ...(config.discovery === undefined ? {} : { discovery: config.discovery }),
+      outputBudget: { ...(config.maxOutputTokens === undefined ? {} : { maxOutputTokens: config.maxOutputTokens }), resultTtlMs: config.resultTtlMs },
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         // Traced: a span per query and cache operation made while a request span is active.
