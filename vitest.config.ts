@@ -22,6 +22,7 @@ export const TIERS = {
     'test/client-profiles/serve.test.ts',
     'test/client-profiles/matrix.test.ts',
     'test/client-profiles/budgets.test.ts',
+    'test/client-profiles/toolsets.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):

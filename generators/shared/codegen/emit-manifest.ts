@@ -61,6 +61,7 @@ export function emitManifest(spec: LoadedSpec): string {
     ),
     // Only when the spec has groups (undefined is dropped by JSON.stringify: no change otherwise).
     groups: spec.groups,
+    toolsets: spec.toolsets,
     // Only when auth is on or configured: a `mode: none` spec's manifest stays as it was.
     auth: spec.auth.mode === 'none' && spec.auth.list === undefined && spec.auth.scopeWindows === undefined ? undefined : spec.auth,
     // Only when the spec has `limits:` (the runtime's limits module applies its defaults otherwise).

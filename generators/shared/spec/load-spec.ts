@@ -73,6 +73,7 @@ interface RawSpec {
   prompts?: Record<string, RawPrompt>;
   auth?: { mode: AuthMode; list?: 'filter' | 'all'; scopeWindows?: LoadedAuth['scopeWindows']; clients?: LoadedAuth['clients'] };
   groups?: Record<string, { tools: string[]; replicas?: number }>;
+  toolsets?: LoadedSpec['toolsets'];
   limits?: LoadedSpec['limits'];
   clients?: LoadedSpec['clients'];
   discovery?: LoadedSpec['discovery'];
@@ -145,6 +146,8 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     prompts.push(compact({ name, title: p.title, description: p.description, arguments: args, scopes: p.scopes, location: location(at) }));
   }
   const groups = raw.groups === undefined ? undefined : checkGroups(raw.groups, Object.keys(raw.tools ?? {}), location, errors);
+  if (raw.toolsets !== undefined) checkToolsets(raw.toolsets, Object.keys(raw.tools ?? {}), location, errors);
+  checkDiscovery(raw, location, errors);
   throwIfAny(errors);
 
   return compact({
@@ -159,6 +162,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     prompts,
     auth: compact({ mode: raw.auth?.mode ?? 'none', list: raw.auth?.list, scopeWindows: raw.auth?.scopeWindows, clients: raw.auth?.clients }),
     groups,
+    toolsets: raw.toolsets,
     limits: raw.limits,
     clients: raw.clients,
     discovery: raw.discovery,
@@ -190,6 +194,50 @@ function checkGroups(
     loaded[group] = compact({ tools: [...g.tools], replicas: g.replicas });
   }
   return loaded;
+}
+
+/** Tools progressive discovery lists itself (runtime/src/discovery). */
+const DISCOVERY_TOOL_NAMES = ['search_tools', 'describe_tool', 'call_tool'] as const;
+
+/** `*` any characters, `?` one, the rest literal: as the runtime's MCP_TOOLS (server/toolsets.ts). */
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/** Every toolset entry names a tool or is a glob matching at least one. */
+function checkToolsets(toolsets: NonNullable<RawSpec['toolsets']>, toolNames: string[], location: (pointer: string) => SpecLocation, errors: SpecError[]): void {
+  for (const [set, s] of Object.entries(toolsets)) {
+    s.tools.forEach((pattern, i) => {
+      const glob = /[*?]/.test(pattern);
+      const re = glob ? globRegExp(pattern) : undefined;
+      if (re ? toolNames.some((n) => re.test(n)) : toolNames.includes(pattern)) return;
+      const suggestion = glob ? undefined : closestKey(pattern, toolNames);
+      errors.push(
+        new SpecError({
+          ...location(joinPointer('/toolsets', set, 'tools', String(i))),
+          message: glob ? `toolset "${set}": glob "${pattern}" matches no tool` : `toolset "${set}" names unknown tool "${pattern}"`,
+          hint: suggestion ? `did you mean "${suggestion}"?` : 'use keys of `tools`, or globs such as repos_* that match some of them',
+        }),
+      );
+    });
+  }
+}
+
+/** Progressive discovery: its three tools' names are taken, and pinned tools must exist. */
+function checkDiscovery(raw: RawSpec, location: (pointer: string) => SpecLocation, errors: SpecError[]): void {
+  const toolNames = Object.keys(raw.tools ?? {});
+  if (raw.discovery?.mode === 'progressive') {
+    for (const taken of DISCOVERY_TOOL_NAMES) {
+      if (toolNames.includes(taken)) {
+        errors.push(new SpecError({ ...location(joinPointer('/tools', taken)), message: `tool "${taken}" clashes with progressive discovery's own ${taken}`, hint: 'rename the tool (discovery.mode: progressive lists search_tools, describe_tool and call_tool)' }));
+      }
+    }
+  }
+  (raw.discovery?.pinned ?? []).forEach((name, i) => {
+    if (toolNames.includes(name)) return;
+    const suggestion = closestKey(name, toolNames);
+    errors.push(new SpecError({ ...location(joinPointer('/discovery/pinned', String(i))), message: `discovery.pinned names unknown tool "${name}"`, hint: suggestion ? `did you mean "${suggestion}"?` : 'use a key of `tools`' }));
+  });
 }
 
 async function resolveSchema(value: RawSchemaRef, pointer: string, spec: SourceDocument, store: DocumentStore): Promise<LoadedSchema> {

@@ -126,6 +126,8 @@ export interface LoadedSpec {
   auth: LoadedAuth;
   /** Tool groups by name (absent when the spec has none). */
   groups?: Record<string, LoadedGroup>;
+  /** Named tool sets (`toolsets:`): names or globs, served with MCP_TOOLSETS. */
+  toolsets?: Record<string, { tools: string[]; description?: string }>;
   /** The spec's `limits:` block (absent when the spec has none). */
   limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number; maxOutputTokens?: number };
   /** The spec's `clients:` block (absent when the spec has none): which profile shapes tools/list. */

@@ -71,6 +71,10 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** Serve only this tool group's tools (resources and prompts all stay); unset serves every tool. */
   group?: string;
+  /** `MCP_TOOLSETS`: names of the spec's toolsets to serve (checked against the manifest at start). */
+  toolsets?: string[];
+  /** `MCP_TOOLS`: tool names or globs to serve. */
+  tools?: string[];
   /** Also serve MCP over WebSocket at `/ws` on the HTTP listener (`--transport websocket` or MCP_WEBSOCKET=on; non-standard). */
   websocket?: boolean;
   /** `stateful`: HTTP serves 2025 clients with `Mcp-Session-Id` sessions (transports/sessions.ts); default `stateless`. */
@@ -268,6 +272,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       headersTimeoutMs,
       requestTimeoutMs,
       ...optional('group', group),
+      ...(values.list('MCP_TOOLSETS').length > 0 ? { toolsets: values.list('MCP_TOOLSETS') } : {}),
+      ...(values.list('MCP_TOOLS').length > 0 ? { tools: values.list('MCP_TOOLS') } : {}),
       ...(websocket ? { websocket } : {}),
       // Only when set: the defaults (stateless, 30 minutes, caps) live in transports/sessions.ts.
       ...(values.text('MCP_HTTP_SESSIONS') === 'stateful' ? { httpSessions: 'stateful' as const } : {}),

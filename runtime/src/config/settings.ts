@@ -58,6 +58,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MCP_MIGRATE', flag: '--migrate', arg: 'auto|only|skip', kind: choice(['auto', 'only', 'skip'], 'auto'), help: 'apply migrations at start (auto), apply and exit (only), or not (skip)' },
   { env: 'LOG_LEVEL', flag: '--log-level', arg: 'LEVEL', kind: choice(LOG_LEVEL_NAMES, 'info'), help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
   { env: 'MCP_GROUP', flag: '--group', arg: 'NAME', kind: text(), help: "serve only this tool group's tools (groups: in the spec; default: every tool)" },
+  { env: 'MCP_TOOLSETS', kind: list, help: "serve only the tools of these toolsets (toolsets: in the spec), comma-separated; adds up with MCP_TOOLS, within MCP_GROUP", envExample: true },
+  { env: 'MCP_TOOLS', kind: list, help: 'serve only these tools: names or globs (* and ?), comma-separated, e.g. repos_*,issues_get; adds up with MCP_TOOLSETS, within MCP_GROUP', envExample: true },
   { env: 'MCP_ALLOWED_HOSTS', kind: list, help: 'extra Host names to accept, comma-separated' },
   { env: 'MCP_ALLOWED_ORIGINS', kind: list, help: 'extra Origin host names to accept, comma-separated' },
   { env: 'MCP_MAX_BODY_BYTES', kind: int(1, INT32, 1024 * 1024), help: 'largest request body (default 1048576)' },

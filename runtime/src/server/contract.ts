@@ -81,6 +81,8 @@ export interface Manifest {
   prompts: Record<string, PromptManifestEntry>;
   /** Tool groups (`groups:` in the spec): `MCP_GROUP=<name>` serves only that group's tools. */
   groups?: Record<string, GroupManifestEntry>;
+  /** Named tool sets (`toolsets:` in the spec): `MCP_TOOLSETS=<name>,...` serves only their tools (names or globs). */
+  toolsets?: Record<string, { tools: string[]; description?: string }>;
   /** The spec's `auth:` block; absent means `mode: none`. */
   auth?: AuthManifestEntry;
   /** The spec's `limits:` block (server-wide defaults; `MCP_*` environment variables override them). */

@@ -46,6 +46,7 @@ import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../te
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
 import { createDiscoveryDispatch } from './discovery.js';
+import { DISCOVERY_TOOL_NAMES } from '../discovery/index.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 import { createOutputBudgets } from '../budgets/index.js';
 
@@ -233,6 +234,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
 
   // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
   const progressive = (options.discovery ?? manifest.discovery?.mode ?? 'direct') === 'progressive';
+  const clash = progressive ? Object.values(manifest.tools).find((t) => (DISCOVERY_TOOL_NAMES as readonly string[]).includes(t.name)) : undefined;
+  if (clash) throw new Error(`tool "${clash.name}" clashes with progressive discovery's own ${clash.name}: rename it in mcpforge.yaml, or serve with MCP_DISCOVERY=direct`);
   let listed: ((name: string) => boolean) | undefined;
   const shaping = createSchemaShaping({
     manifest,
@@ -259,7 +262,25 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   // Progressive discovery (discovery.ts): every tool stays callable by name; tools/list shows the
   // three discovery tools and the pinned ones.
   const discovery = progressive
-    ? createDiscoveryDispatch({ manifest, deps, authz, shaping, run: (entry, args, sdkCtx, server) => runTool(toolsByName.get(entry.name)!, args, sdkCtx, { instance: server }) })
+    ? createDiscoveryDispatch({
+        manifest,
+        deps,
+        authz,
+        shaping,
+        run: (entry, args, sdkCtx, server) => runTool(toolsByName.get(entry.name)!, args, sdkCtx, { instance: server }),
+        audit(name, args, sdkCtx, result, started) {
+          const ctx = createHandlerContext(deps, { tool: name }, sdkCtx);
+          policy.audit.record({
+            kind: 'tool',
+            name,
+            subject: ctx.auth.subject,
+            outcome: result.isError ? 'invalid' : 'ok',
+            durationMs: performance.now() - started,
+            requestId: ctx.requestId,
+            arguments: args,
+          });
+        },
+      })
     : undefined;
   if (discovery) listed = discovery.listed;
   // Output budgets (budgets/): a result over its budget is cut, noted and linked to its stored whole.
