@@ -35,6 +35,7 @@ export const TIERS = {
     'test/e2e/client-config.test.ts',
     'test/import/bodies.test.ts',
     'test/import/swagger2.test.ts',
+    'test/client-profiles/github-discovery.test.ts',
   ],
   /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
   scenarios: [
