@@ -17,9 +17,12 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { WebSocketClientTransport } from '../../runtime/src/transports/index.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
+// $schema and a $ref: what a VS Code client is shown has neither (output schemas shaped per profile).
 const listSchema = (minItems?: number) => ({
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
-  properties: { total: { type: 'integer' }, items: { type: 'array', ...(minItems ? { minItems } : {}), items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } }, required: ['id', 'name'] } } },
+  $defs: { item: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } }, required: ['id', 'name'] } },
+  properties: { total: { type: 'integer' }, items: { type: 'array', ...(minItems ? { minItems } : {}), items: { $ref: '#/$defs/item' } } },
   required: ['total', 'items'],
 });
 const manifest = {
@@ -151,6 +154,25 @@ describe('stdio', () => {
       } finally {
         await client.close();
       }
+    }
+  });
+});
+
+describe('output schemas shaped per profile', () => {
+  it('a VS Code client sees the output schema without $schema and $ref, and its own output validation passes', async () => {
+    const client = new Client({ name: 'Visual Studio Code', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [entry], env: env({ MCP_MAX_OUTPUT_TOKENS: '2000' }), stderr: 'pipe' }));
+    try {
+      const { tools } = await client.listTools();
+      const shown = JSON.stringify(tools.find((t) => t.name === 'list')!.outputSchema);
+      expect(shown).not.toContain('$ref');
+      expect(shown).not.toContain('$schema');
+      expect(shown).toContain('"required":["id","name"]');
+      const list = await client.callTool({ name: 'list', arguments: {} });
+      expect(list.isError ?? false).toBe(false);
+      expect((list.structuredContent as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
     }
   });
 });
