@@ -68,7 +68,9 @@ beforeAll(() => {
       '  validateInput: async () => ({ default: standaloneValidator(manifest.tools[k].inputSchema) }),',
       '  ...(manifest.tools[k].outputSchema ? { validateOutput: async () => ({ default: standaloneValidator(manifest.tools[k].outputSchema) }) } : {}),',
       '}]));',
-      'await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT) });',
+      // TEST_AUTH=header: the caller is the x-user header (a custom authenticator), to check owner binding.
+      "const authenticator = process.env.TEST_AUTH === 'header' ? async (req) => (typeof req.headers['x-user'] === 'string' ? { ok: true, identity: { subject: req.headers['x-user'], scopes: [], anonymous: false, method: 'custom' } } : { ok: false, rejection: { status: 401, description: 'no x-user', presented: false } }) : undefined;",
+      'await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT), ...(authenticator ? { authenticator } : {}) });',
     ].join('\n'),
   );
 });
@@ -211,6 +213,30 @@ describe.each([
       await exercise(client);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('the whole result is readable only by its caller', () => {
+  it('over HTTP 2026-07-28 with two authenticated callers', async () => {
+    const server = await startHttp({ TEST_AUTH: 'header' });
+    const as = async (user: string) => {
+      const client = new Client({ name: 'some-client', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+      return client;
+    };
+    try {
+      const alice = await as('alice');
+      const bob = await as('bob');
+      const result = await alice.callTool({ name: 'logs', arguments: { lines: LINES } });
+      const uri = (result.content as Block[]).at(-1)!.uri!;
+      expect(uri).toMatch(/^mcpforge:\/\/results\//);
+      await expect(bob.readResource({ uri })).rejects.toThrow(/not found/);
+      expect(((await alice.readResource({ uri })).contents[0] as { text: string }).text.split('\n')).toHaveLength(LINES);
+      await alice.close();
+      await bob.close();
+    } finally {
+      server.child.kill('SIGKILL');
     }
   });
 });
