@@ -141,7 +141,7 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
         capWarned.add(profile);
         logger.warn(
           { profile, tools: tools.length, cap },
-          `tools/list for ${profile}: ${tools.length} tools but the client takes at most ${cap}; listing the first ${cap} (choose a subset with MCP_GROUP, or set MCP_CLIENT_PROFILE)`,
+          `tools/list for ${profile}: ${tools.length} tools but the client takes at most ${cap}; listing the first ${cap} (choose a subset with MCP_TOOLSETS or MCP_TOOLS, use MCP_DISCOVERY=progressive, or set MCP_CLIENT_PROFILE)`,
         );
       }
       tools = tools.slice(0, cap);
