@@ -22,6 +22,8 @@ export const TIERS = {
     'test/security/oauth-proxy.test.ts',
     'test/client-profiles/serve.test.ts',
     'test/client-profiles/matrix.test.ts',
+    'test/client-profiles/budgets.test.ts',
+    'test/client-profiles/toolsets.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):
@@ -35,6 +37,7 @@ export const TIERS = {
     'test/import/bodies.test.ts',
     'test/import/swagger2.test.ts',
     'test/e2e/declarative-resources.test.ts',
+    'test/client-profiles/github-discovery.test.ts',
   ],
   /** Series of real CLI runs on copies of the examples, each step type-checked or built. */
   scenarios: [

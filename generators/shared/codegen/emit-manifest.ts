@@ -27,6 +27,7 @@ export function emitManifest(spec: LoadedSpec): string {
           rateLimit: t.rateLimit,
           cache: t.cache,
           timeoutMs: t.timeoutMs,
+          maxOutputTokens: t.maxOutputTokens,
           task: t.task,
         },
       ]),
@@ -64,6 +65,7 @@ export function emitManifest(spec: LoadedSpec): string {
     ),
     // Only when the spec has groups (undefined is dropped by JSON.stringify: no change otherwise).
     groups: spec.groups,
+    toolsets: spec.toolsets,
     // Only when auth is on or configured: a `mode: none` spec's manifest stays as it was.
     auth: spec.auth.mode === 'none' && Object.keys(spec.auth).length === 1 ? undefined : spec.auth,
     // Only when the spec has `limits:` (the runtime's limits module applies its defaults otherwise).

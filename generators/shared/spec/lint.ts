@@ -142,7 +142,7 @@ function lintForClient(spec: LoadedSpec, profile: ClientProfileName, add: AddIss
   const rules = CLIENT_PROFILES[profile];
   const specLocation = { file: spec.specPath, line: 0, column: 0, pointer: '/tools' };
   if (rules.maxTools !== undefined && spec.tools.length > rules.maxTools) {
-    add('warning', 'client-tool-count', specLocation, `${spec.tools.length} tools: ${profile} takes at most ${rules.maxTools}, only the first ${rules.maxTools} are listed`, 'define groups: in the spec and serve a subset with MCP_GROUP');
+    add('warning', 'client-tool-count', specLocation, `${spec.tools.length} tools: ${profile} takes at most ${rules.maxTools}, only the first ${rules.maxTools} are listed`, 'define toolsets: in the spec and serve a subset with MCP_TOOLSETS (or MCP_TOOLS), or use discovery: progressive');
   }
   for (const tool of spec.tools) {
     if (rules.maxNameLength !== undefined) {

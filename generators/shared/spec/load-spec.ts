@@ -45,6 +45,7 @@ interface RawTool {
   rateLimit?: { perMinute: number };
   cache?: { ttlSeconds: number };
   timeoutMs?: number;
+  maxOutputTokens?: number;
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
 }
@@ -73,6 +74,7 @@ interface RawSpec {
   prompts?: Record<string, RawPrompt>;
   auth?: { mode: AuthMode; list?: 'filter' | 'all'; scopeWindows?: LoadedAuth['scopeWindows']; clients?: LoadedAuth['clients']; roles?: LoadedAuth['roles']; jwt?: LoadedAuth['jwt'] };
   groups?: Record<string, { tools: string[]; replicas?: number }>;
+  toolsets?: LoadedSpec['toolsets'];
   limits?: LoadedSpec['limits'];
   clients?: LoadedSpec['clients'];
   discovery?: LoadedSpec['discovery'];
@@ -129,7 +131,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     const input = await schema(t.input, joinPointer(at, 'input'), `input schema of tool "${name}"`, [objectRoot]);
     const output = t.output === undefined ? undefined : await schema(t.output, joinPointer(at, 'output'), `output schema of tool "${name}"`, [objectRoot]);
     if (!input) continue;
-    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, task: t.task, location: location(at) }));
+    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, maxOutputTokens: t.maxOutputTokens, task: t.task, location: location(at) }));
   }
   const resources: LoadedResource[] = [];
   for (const [name, r] of Object.entries(raw.resources ?? {})) {
@@ -147,6 +149,8 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   }
   const groups = raw.groups === undefined ? undefined : checkGroups(raw.groups, Object.keys(raw.tools ?? {}), location, errors);
   checkRoles(raw.auth, [...tools, ...resources, ...prompts], location, errors);
+  if (raw.toolsets !== undefined) checkToolsets(raw.toolsets, Object.keys(raw.tools ?? {}), location, errors);
+  checkDiscovery(raw, location, errors);
   throwIfAny(errors);
 
   return compact({
@@ -161,6 +165,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     prompts,
     auth: compact({ mode: raw.auth?.mode ?? 'none', list: raw.auth?.list, scopeWindows: raw.auth?.scopeWindows, clients: raw.auth?.clients, roles: raw.auth?.roles, jwt: raw.auth?.jwt }),
     groups,
+    toolsets: raw.toolsets,
     limits: raw.limits,
     clients: raw.clients,
     discovery: raw.discovery,
@@ -228,6 +233,50 @@ function checkGroups(
     loaded[group] = compact({ tools: [...g.tools], replicas: g.replicas });
   }
   return loaded;
+}
+
+/** Tools progressive discovery lists itself (runtime/src/discovery). */
+const DISCOVERY_TOOL_NAMES = ['search_tools', 'describe_tool', 'call_tool'] as const;
+
+/** `*` any characters, `?` one, the rest literal: as the runtime's MCP_TOOLS (server/toolsets.ts). */
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/** Every toolset entry names a tool or is a glob matching at least one. */
+function checkToolsets(toolsets: NonNullable<RawSpec['toolsets']>, toolNames: string[], location: (pointer: string) => SpecLocation, errors: SpecError[]): void {
+  for (const [set, s] of Object.entries(toolsets)) {
+    s.tools.forEach((pattern, i) => {
+      const glob = /[*?]/.test(pattern);
+      const re = glob ? globRegExp(pattern) : undefined;
+      if (re ? toolNames.some((n) => re.test(n)) : toolNames.includes(pattern)) return;
+      const suggestion = glob ? undefined : closestKey(pattern, toolNames);
+      errors.push(
+        new SpecError({
+          ...location(joinPointer('/toolsets', set, 'tools', String(i))),
+          message: glob ? `toolset "${set}": glob "${pattern}" matches no tool` : `toolset "${set}" names unknown tool "${pattern}"`,
+          hint: suggestion ? `did you mean "${suggestion}"?` : 'use keys of `tools`, or globs such as repos_* that match some of them',
+        }),
+      );
+    });
+  }
+}
+
+/** Progressive discovery: its three tools' names are taken, and pinned tools must exist. */
+function checkDiscovery(raw: RawSpec, location: (pointer: string) => SpecLocation, errors: SpecError[]): void {
+  const toolNames = Object.keys(raw.tools ?? {});
+  if (raw.discovery?.mode === 'progressive') {
+    for (const taken of DISCOVERY_TOOL_NAMES) {
+      if (toolNames.includes(taken)) {
+        errors.push(new SpecError({ ...location(joinPointer('/tools', taken)), message: `tool "${taken}" clashes with progressive discovery's own ${taken}`, hint: 'rename the tool (discovery.mode: progressive lists search_tools, describe_tool and call_tool)' }));
+      }
+    }
+  }
+  (raw.discovery?.pinned ?? []).forEach((name, i) => {
+    if (toolNames.includes(name)) return;
+    const suggestion = closestKey(name, toolNames);
+    errors.push(new SpecError({ ...location(joinPointer('/discovery/pinned', String(i))), message: `discovery.pinned names unknown tool "${name}"`, hint: suggestion ? `did you mean "${suggestion}"?` : 'use a key of `tools`' }));
+  });
 }
 
 async function resolveSchema(value: RawSchemaRef, pointer: string, spec: SourceDocument, store: DocumentStore): Promise<LoadedSchema> {

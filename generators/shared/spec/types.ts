@@ -51,6 +51,8 @@ export interface LoadedTool {
   cache?: { ttlSeconds: number };
   /** Per-call timeout in milliseconds. */
   timeoutMs?: number;
+  /** Output budget of one result in tokens (runtime `budgets`). */
+  maxOutputTokens?: number;
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
   /** The tool's entry in the spec file. */
@@ -131,8 +133,10 @@ export interface LoadedSpec {
   auth: LoadedAuth;
   /** Tool groups by name (absent when the spec has none). */
   groups?: Record<string, LoadedGroup>;
+  /** Named tool sets (`toolsets:`): names or globs, served with MCP_TOOLSETS. */
+  toolsets?: Record<string, { tools: string[]; description?: string }>;
   /** The spec's `limits:` block (absent when the spec has none). */
-  limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number };
+  limits?: { perCallerPerMinute?: number; timeoutMs?: number; maxJsonDepth?: number; maxStringLength?: number; maxOutputTokens?: number };
   /** The spec's `clients:` block (absent when the spec has none): which profile shapes tools/list. */
   clients?: { profile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor'; outputSchemaDocs?: 'root' | 'full' };
   /** The spec's `discovery:` block (absent when the spec has none). */

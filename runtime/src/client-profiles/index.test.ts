@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectProfile, restoreArguments, shapeForProfile, type JsonSchema } from './index.js';
+import { CLIENT_PROFILE_NAMES, detectProfile, restoreArguments, shapeForProfile, shapeOutputForProfile, type JsonSchema } from './index.js';
+import { compileValidator } from '../validation/index.js';
 
 const tree: JsonSchema = {
   type: 'object',
@@ -77,5 +78,27 @@ describe('client profiles: detection', () => {
     [undefined, 'full'],
   ] as const)('%j → %s', (info, profile) => {
     expect(detectProfile(info)).toBe(profile);
+  });
+});
+
+describe('output schemas per profile', () => {
+  const output: JsonSchema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    $defs: { item: { type: 'object', properties: { id: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } }, required: ['id'] } },
+    properties: { items: { type: 'array', items: { $ref: '#/$defs/item' } }, next: { anyOf: [{ type: 'string' }, { type: 'null' }] }, level: { enum: [1, 2] } },
+    required: ['items'],
+  };
+  const values = [{ items: [] }, { items: [{ id: 1, tags: ['a'] }], next: null, level: 2 }, { items: [{ id: 2 }], next: 'x' }];
+
+  it.each([...CLIENT_PROFILE_NAMES])('%s: never refuses a value the full schema takes; no $schema; refs inlined where the profile needs it', (profile) => {
+    const shaped = shapeOutputForProfile(profile, output);
+    if (profile === 'full') expect(shaped).toBe(output);
+    else expect(shaped.$schema).toBeUndefined();
+    if (profile === 'gemini' || profile === 'vscode') expect(JSON.stringify(shaped)).not.toContain('$ref');
+    // Enums and nullables stay as written: the client validates real results against this schema.
+    expect(JSON.stringify(shaped)).toContain('"enum":[1,2]');
+    const validate = compileValidator(shaped as never);
+    for (const v of values) expect(validate(v), `${profile} ${JSON.stringify(v)}`).toBe(true);
   });
 });

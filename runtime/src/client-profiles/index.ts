@@ -41,6 +41,22 @@ export function shapeForProfile(profile: ClientProfileName, schema: JsonSchema):
   return shapeSchema(CLIENT_PROFILES[profile], schema);
 }
 
+/**
+ * A tool's output schema for a profile. The client validates `structuredContent` against what it
+ * is shown, so only changes that take every value the full schema takes apply: references inlined
+ * for clients that do not resolve them (recursion cut to "any value" past a few levels) and the
+ * `$schema` keyword dropped (official SDK v1 clients fail to compile output schemas that carry the
+ * 2020-12 dialect URI and then skip output validation silently). Strict mode, stringified enums,
+ * lifted unions and dropped keywords, which would refuse valid results, never apply to outputs.
+ */
+export function shapeOutputForProfile(profile: ClientProfileName, schema: JsonSchema): JsonSchema {
+  if (profile === 'full') return schema;
+  const rules = CLIENT_PROFILES[profile];
+  const { $schema: _dialect, ...rest } = schema;
+  if (!rules.inlineRefs) return rest;
+  return shapeSchema({ ...full, name: profile, inlineRefs: true }, rest).schema;
+}
+
 /** The name a client shows for a tool (its prefix included), e.g. `mcp__notes__create_note`. */
 export function prefixedToolName(profile: ClientProfileName, server: string, tool: string, prefix = CLIENT_PROFILES[profile].namePrefix): string {
   return `${(prefix ?? '').replace('{server}', server)}${tool}`;

@@ -28,6 +28,8 @@ export interface ProfileRules {
   readonly maxTools?: number;
   /** The longest tool name the client takes, counting `namePrefix`. */
   readonly maxNameLength?: number;
+  /** The most tokens of one tool result the client passes on (Claude Code: 25,000); the runtime's output budget caps at it. */
+  readonly maxOutputTokens?: number;
   /** The prefix the client puts before tool names (`{server}` is replaced by the server name). */
   readonly namePrefix?: string;
   /** Replace every `$ref` by its target (recursion is cut after a few levels, with a note). */

@@ -38,6 +38,7 @@ describe('config', () => {
       tasks: { ttlMs: 3_600_000, leaseMs: 15_000, pollIntervalMs: 1000 },
       headersTimeoutMs: 20000,
       requestTimeoutMs: 60000,
+      resultTtlMs: 3600000,
       metricsHost: '127.0.0.1',
       limits: {},
       auditLog: true,

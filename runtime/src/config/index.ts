@@ -71,6 +71,10 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** Serve only this tool group's tools (resources and prompts all stay); unset serves every tool. */
   group?: string;
+  /** `MCP_TOOLSETS`: names of the spec's toolsets to serve (checked against the manifest at start). */
+  toolsets?: string[];
+  /** `MCP_TOOLS`: tool names or globs to serve. */
+  tools?: string[];
   /** Also serve MCP over WebSocket at `/ws` on the HTTP listener (`--transport websocket` or MCP_WEBSOCKET=on; non-standard). */
   websocket?: boolean;
   /** `stateful`: HTTP serves 2025 clients with `Mcp-Session-Id` sessions (transports/sessions.ts); default `stateless`. */
@@ -109,6 +113,10 @@ export interface RuntimeConfig {
   clientProfile?: 'auto' | 'full' | 'claude' | 'openai-strict' | 'gemini' | 'vscode' | 'cursor';
   /** `MCP_DISCOVERY`: set when the operator chose direct or progressive tool discovery (unset: the spec's). */
   discovery?: 'direct' | 'progressive';
+  /** `MCP_MAX_OUTPUT_TOKENS`: the server's output budget over the spec's, or `off` (unset: the spec's). */
+  maxOutputTokens?: number | 'off';
+  /** `MCP_RESULT_TTL_MS`: how long the whole of a cut result stays readable. */
+  resultTtlMs: number;
   /** Keys, issuers and URLs of the spec's auth mode (MCP_JWT_*, MCP_JWKS_URL, MCP_RESOURCE_URL, ...; see auth/config.ts). */
   auth: AuthConfig;
   /** `auth.mode: oauth-proxy`: the authorization-server facade's settings (MCP_OAUTH_*; oauth-proxy/config.ts). */
@@ -224,6 +232,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
     );
   }
 
+  const maxOutputTokens = checkOutputBudget(values.text('MCP_MAX_OUTPUT_TOKENS'), problems);
   const metrics = checkMetrics(values, transport, port, problems);
   const telemetry = checkTelemetry(values, sources.name, problems);
   const tls = checkTls(values, problems);
@@ -263,6 +272,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       headersTimeoutMs,
       requestTimeoutMs,
       ...optional('group', group),
+      ...(values.list('MCP_TOOLSETS').length > 0 ? { toolsets: values.list('MCP_TOOLSETS') } : {}),
+      ...(values.list('MCP_TOOLS').length > 0 ? { tools: values.list('MCP_TOOLS') } : {}),
       ...(websocket ? { websocket } : {}),
       // Only when set: the defaults (stateless, 30 minutes, caps) live in transports/sessions.ts.
       ...(values.text('MCP_HTTP_SESSIONS') === 'stateful' ? { httpSessions: 'stateful' as const } : {}),
@@ -276,6 +287,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       tasks: { ttlMs: values.integer('MCP_TASK_TTL_MS')!, leaseMs: values.integer('MCP_TASK_LEASE_MS')!, pollIntervalMs: values.integer('MCP_TASK_POLL_INTERVAL_MS')! },
       ...optional('clientProfile', values.text('MCP_CLIENT_PROFILE') as RuntimeConfig['clientProfile']),
       ...optional('discovery', values.text('MCP_DISCOVERY') as RuntimeConfig['discovery']),
+      ...optional('maxOutputTokens', maxOutputTokens),
+      resultTtlMs: values.integer('MCP_RESULT_TTL_MS')!,
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),
@@ -284,6 +297,18 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...optional('oauthProxy', oauthProxy),
     },
   };
+}
+
+/** `MCP_MAX_OUTPUT_TOKENS`: `off` or a whole number of tokens the note and link fit in. */
+function checkOutputBudget(raw: string | undefined, problems: string[]): number | 'off' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim().toLowerCase() === 'off') return 'off';
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 256) {
+    problems.push(`MCP_MAX_OUTPUT_TOKENS=${raw}: give a whole number of tokens of at least 256 (the truncation note and the link need room), or off`);
+    return undefined;
+  }
+  return n;
 }
 
 /** Tracing endpoint and error-reporting DSN: URLs checked here so a typo fails at start, not at the first export. */

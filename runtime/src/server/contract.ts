@@ -30,6 +30,8 @@ export interface ToolManifestEntry {
   cache?: { ttlSeconds: number };
   /** Per-call timeout in milliseconds (spec `timeoutMs`); without it the server default (see `limits`). */
   timeoutMs?: number;
+  /** Spec `maxOutputTokens`: a result over it is cut and linked (see `budgets`); without it the server's. */
+  maxOutputTokens?: number;
   /**
    * Spec `task`: runs as a task (extension `io.modelcontextprotocol/tasks`) when the client
    * declares the extension on its request; `required` refuses 2026-07-28 clients without it.
@@ -94,6 +96,8 @@ export interface Manifest {
   prompts: Record<string, PromptManifestEntry>;
   /** Tool groups (`groups:` in the spec): `MCP_GROUP=<name>` serves only that group's tools. */
   groups?: Record<string, GroupManifestEntry>;
+  /** Named tool sets (`toolsets:` in the spec): `MCP_TOOLSETS=<name>,...` serves only their tools (names or globs). */
+  toolsets?: Record<string, { tools: string[]; description?: string }>;
   /** The spec's `auth:` block; absent means `mode: none`. */
   auth?: AuthManifestEntry;
   /** The spec's `limits:` block (server-wide defaults; `MCP_*` environment variables override them). */
@@ -114,6 +118,8 @@ export interface ManifestLimits {
   maxJsonDepth?: number;
   /** Longest string accepted anywhere in tool arguments (object keys included). */
   maxStringLength?: number;
+  /** Default output budget of a tool result in tokens (see `budgets`); a tool's own wins. */
+  maxOutputTokens?: number;
 }
 
 export interface GroupManifestEntry {

@@ -26,11 +26,13 @@ export interface DiscoveryDeps {
   shaping: SchemaShaping;
   /** The tool call every path runs (factory.ts). */
   run(entry: ToolManifestEntry, args: unknown, sdkCtx: ServerContext, server: McpServer): Promise<CallToolResult>;
+  /** One audit line for a search_tools or describe_tool call (call_tool's is the called tool's, written by `run`). */
+  audit(name: string, args: unknown, sdkCtx: ServerContext, result: CallToolResult, started: number): void;
 }
 
 const text = (value: unknown, isError = false): CallToolResult => ({ content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }], ...(isError ? { isError: true } : {}) });
 
-export function createDiscoveryDispatch({ manifest, deps, authz, shaping, run }: DiscoveryDeps): DiscoveryDispatch {
+export function createDiscoveryDispatch({ manifest, deps, authz, shaping, run, audit }: DiscoveryDeps): DiscoveryDispatch {
   const entries = Object.values(manifest.tools);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const search = createToolSearch(entries);
@@ -45,6 +47,23 @@ export function createDiscoveryDispatch({ manifest, deps, authz, shaping, run }:
   };
   const unknown = (name: string) => text(`Unknown tool "${name}": search_tools lists the tools of this server`, true);
 
+  async function answer(name: (typeof DISCOVERY_TOOL_NAMES)[number], args: Record<string, unknown>, sdkCtx: ServerContext, server: McpServer): Promise<CallToolResult> {
+    const validate = validators[name]!;
+    if (!validate(args)) return text(`Invalid arguments for ${name}: ${formatValidationErrors(validate.errors)}`, true);
+    const entry = typeof args.name === 'string' ? byName.get(args.name) : undefined;
+    if (name === 'search_tools') {
+      const hits = search.search(String(args.query), { limit: typeof args.limit === 'number' ? args.limit : 10, allowed: (tool) => mayUse(byName.get(tool)!, sdkCtx) });
+      return { ...text(hits), structuredContent: { tools: hits } };
+    }
+    if (!entry) return unknown(String(args.name));
+    if (name === 'describe_tool') {
+      if (!mayUse(entry, sdkCtx)) return unknown(entry.name);
+      const profile = shaping.profileOf(sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, server);
+      return text({ name: entry.name, ...(entry.title ? { title: entry.title } : {}), description: entry.description, inputSchema: shaping.schemaFor(entry, profile) });
+    }
+    return run(entry, args.arguments ?? {}, sdkCtx, server);
+  }
+
   return {
     listed: (name) => meta.has(name) || pinned.has(name),
     install(server) {
@@ -54,21 +73,12 @@ export function createDiscoveryDispatch({ manifest, deps, authz, shaping, run }:
           name,
           { description: definition.description, inputSchema: fromJsonSchema(definition.inputSchema as never, acceptAllProvider) },
           (async (args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> => {
-            const validate = validators[name]!;
-            if (!validate(args)) return text(`Invalid arguments for ${name}: ${formatValidationErrors(validate.errors)}`, true);
-            const entry = typeof args.name === 'string' ? byName.get(args.name) : undefined;
-            if (name === 'search_tools') {
-              const hits = search.search(String(args.query), { limit: typeof args.limit === 'number' ? args.limit : 10, allowed: (tool) => mayUse(byName.get(tool)!, sdkCtx) });
-              return { ...text(hits), structuredContent: { tools: hits } };
-            }
-            if (!entry) return unknown(String(args.name));
-            if (name === 'describe_tool') {
-              if (!mayUse(entry, sdkCtx)) return unknown(entry.name);
-              const profile = shaping.profileOf(sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, server);
-              return text({ name: entry.name, ...(entry.title ? { title: entry.title } : {}), description: entry.description, inputSchema: shaping.schemaFor(entry, profile) });
-            }
-            // call_tool: the direct call's path (its own scope check and audit line).
-            return run(entry, args.arguments ?? {}, sdkCtx, server);
+            // call_tool: the direct call's path (its own scope check and audit line, the called tool's).
+            if (name === 'call_tool') return answer(name, args, sdkCtx, server);
+            const started = performance.now();
+            const result = await answer(name, args, sdkCtx, server);
+            audit(name, args, sdkCtx, result, started);
+            return result;
           }) as never,
         );
       }

@@ -46,9 +46,11 @@ import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../te
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
 import { createDiscoveryDispatch } from './discovery.js';
+import { DISCOVERY_TOOL_NAMES } from '../discovery/index.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 import { createDeclarativeResources, createInProcessMemoryStore, type MemoryStore } from '../resources/index.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
+import { createOutputBudgets } from '../budgets/index.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -108,6 +110,8 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   discovery?: 'direct' | 'progressive';
   /** Folder that relative paths of declarative resources (`kind: files` roots) resolve against; default the working directory. */
   projectRoot?: string;
+  /** `MCP_MAX_OUTPUT_TOKENS` (a number over the spec's `limits.maxOutputTokens`, or `off`) and `MCP_RESULT_TTL_MS` (see `budgets`). */
+  outputBudget?: { maxOutputTokens?: number | 'off'; resultTtlMs?: number };
 }
 
 export type { PoolStats };
@@ -256,6 +260,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
 
   // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
   const progressive = (options.discovery ?? manifest.discovery?.mode ?? 'direct') === 'progressive';
+  const clash = progressive ? Object.values(manifest.tools).find((t) => (DISCOVERY_TOOL_NAMES as readonly string[]).includes(t.name)) : undefined;
+  if (clash) throw new Error(`tool "${clash.name}" clashes with progressive discovery's own ${clash.name}: rename it in mcpforge.yaml, or serve with MCP_DISCOVERY=direct`);
   let listed: ((name: string) => boolean) | undefined;
   const shaping = createSchemaShaping({
     manifest,
@@ -282,9 +288,45 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   // Progressive discovery (discovery.ts): every tool stays callable by name; tools/list shows the
   // three discovery tools and the pinned ones.
   const discovery = progressive
-    ? createDiscoveryDispatch({ manifest, deps, authz, shaping, run: (entry, args, sdkCtx, server) => runTool(toolsByName.get(entry.name)!, args, sdkCtx, { instance: server }) })
+    ? createDiscoveryDispatch({
+        manifest,
+        deps,
+        authz,
+        shaping,
+        run: (entry, args, sdkCtx, server) => runTool(toolsByName.get(entry.name)!, args, sdkCtx, { instance: server }),
+        audit(name, args, sdkCtx, result, started) {
+          const ctx = createHandlerContext(deps, { tool: name }, sdkCtx);
+          policy.audit.record({
+            kind: 'tool',
+            name,
+            subject: ctx.auth.subject,
+            outcome: result.isError ? 'invalid' : 'ok',
+            durationMs: performance.now() - started,
+            requestId: ctx.requestId,
+            arguments: args,
+          });
+        },
+      })
     : undefined;
   if (discovery) listed = discovery.listed;
+  // Output budgets (budgets/): a result over its budget is cut, noted and linked to its stored whole.
+  const budgets = createOutputBudgets({
+    manifest,
+    db: deps.db,
+    ...(options.outputBudget?.maxOutputTokens === undefined ? {} : { serverDefault: options.outputBudget.maxOutputTokens }),
+    ...(options.outputBudget?.resultTtlMs === undefined ? {} : { ttlMs: options.outputBudget.resultTtlMs }),
+    ...(options.clientProfile === undefined ? (manifest.clients?.profile === undefined ? {} : { profile: manifest.clients.profile }) : { profile: options.clientProfile }),
+  });
+  /** The budget stage of a finished call (plain or task), with the caller as owner of the stored whole. */
+  function withinBudget(t: ToolRecord, result: ToolResult, ctx: HandlerContext<unknown>, profile: ClientProfileName): Promise<ToolResult> {
+    if (!budgets.active) return Promise.resolve(result);
+    const validator = t.outputValidator;
+    return budgets.apply(t.entry, result, { owner: callerKey(ctx.auth, undefined), profile, ...(validator ? { valid: (v: unknown) => validator(v) as boolean } : {}) }).catch((error: unknown) => {
+      // Storing the whole failed (database down): the client still gets an answer, cut without a link would hide data, so it gets it whole.
+      ctx.log.warn({ err: error }, 'could not store a result over its output budget; answering it whole');
+      return result;
+    });
+  }
 
   function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
     if (!t.entry.outputSchema) return undefined;
@@ -326,7 +368,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   ): Promise<ToolResult> {
     const { entry } = t;
     // What the client sent under its profile, as the full schema expects it (identity for `full`).
-    const args = shaping.restore(entry, shaping.profileOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, instance), sent);
+    const profile = shaping.profileOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, instance);
+    const args = shaping.restore(entry, profile, sent);
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
     let outcome: CallOutcome | undefined = 'ok';
@@ -365,7 +408,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       }
       const call = guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
       // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
-      const result = await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState));
+      const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState)), ctx, profile);
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
@@ -404,7 +447,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     let outcome: CallOutcome = 'ok';
     try {
       // Admitted when the task was created (policy.admit): the call counts once against the limits.
-      const result = await policy.run(entry, args, ctx, sdkCtx, guardedHandler(t, tool, args, ctx, sdkCtx), { admitted: true });
+      const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
+      const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, guardedHandler(t, tool, args, ctx, sdkCtx), { admitted: true }), ctx, profile);
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
@@ -477,6 +521,11 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     discovery?.install(server);
     for (const r of resources) entries.resource(server, r.entry, r.resource);
     for (const p of prompts) entries.prompt(server, p.entry, p.prompt, p.argsSchema, promptSchemas.get(p.key));
+    // Full results cut to their budget: read by their caller only, audited like any resource read.
+    budgets.install(server, (uri, sdkCtx, lookup) => {
+      const ctx = createHandlerContext(deps, { resource: 'mcpforge-result' }, sdkCtx);
+      return policy.around('resource', 'mcpforge-result', ctx, { uri }, () => lookup(callerKey(ctx.auth, undefined)));
+    });
     surface.install(server);
     return server;
   }

@@ -21,6 +21,7 @@ import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '..
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Cache, Manifest, ServerModules } from './contract.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
+import { selectTools, withTools } from './toolsets.js';
 import { checkScopeWindows } from './authz.js';
 import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
@@ -83,6 +84,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   // The environment is read here, at start, and handed down (config, policy, fast path switch).
   const env: Readonly<Record<string, string | undefined>> = { ...(options.env ?? process.env) };
   let config: RuntimeConfig;
+  let selectedTools: Set<string> | undefined;
   try {
     const loaded = loadConfig({
       argv: options.argv ?? process.argv.slice(2),
@@ -95,6 +97,12 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     });
     const windowProblems = checkScopeWindows(options.manifest.auth?.scopeWindows);
     if (windowProblems.length > 0) throw new ConfigError(windowProblems);
+    if (!loaded.help) {
+      const { group, toolsets, tools } = loaded.config;
+      const selection = selectTools(options.manifest, { ...(group === undefined ? {} : { group }), ...(toolsets ? { toolsets } : {}), ...(tools ? { tools } : {}) });
+      if (selection.problems.length > 0) throw new ConfigError(selection.problems);
+      selectedTools = selection.names;
+    }
     if (loaded.help) {
       process.stdout.write(`${loaded.text}\n`);
       if (manageProcess) process.exit(0);
@@ -147,7 +155,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     if (config.redisUrl) {
       redis = await connectRedis({ url: config.redisUrl, prefix: config.redisKeyPrefix, logger, registry: metrics.registry });
     }
-    const served = config.group === undefined ? options : forGroup(options.manifest, options.modules, config.group);
+    // MCP_GROUP, MCP_TOOLSETS, MCP_TOOLS (toolsets.ts): the tools this process serves.
+    const served = selectedTools === undefined ? options : withTools(options.manifest, options.modules, selectedTools);
     factory = await createServerFactory({
       manifest: served.manifest,
       modules: served.modules,
@@ -162,6 +171,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       ...(config.discovery === undefined ? {} : { discovery: config.discovery }),
       // Relative roots of `kind: files` resources are the project's folders, wherever it runs from.
       projectRoot: fileURLToPath(toDirUrl(options.projectRoot)),
+      outputBudget: { ...(config.maxOutputTokens === undefined ? {} : { maxOutputTokens: config.maxOutputTokens }), resultTtlMs: config.resultTtlMs },
       audit: { ...(config.auditTable === undefined ? {} : { table: config.auditTable }), log: config.auditLog },
       deps: {
         // Traced: a span per query and cache operation made while a request span is active.
@@ -378,13 +388,6 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
 
 function tracedCache(tracing: Tracing | undefined, cache: Cache, system: 'redis' | 'memory'): Cache {
   return tracing ? tracing.cache(cache, system) : cache;
-}
-
-/** The manifest and modules with only one tool group's tools (MCP_GROUP); resources and prompts unchanged. */
-function forGroup(manifest: Manifest, modules: ServerModules, group: string): { manifest: Manifest; modules: ServerModules } {
-  const names = new Set(manifest.groups?.[group]?.tools ?? []);
-  const pick = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([name]) => names.has(name)));
-  return { manifest: { ...manifest, tools: pick(manifest.tools) }, modules: { ...modules, tools: pick(modules.tools) } };
 }
 
 function toDirUrl(root: URL | string): URL {

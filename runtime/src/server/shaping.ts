@@ -15,6 +15,7 @@ import {
   detectProfile,
   restoreArguments,
   shapeForProfile,
+  shapeOutputForProfile,
   type ClientInfoLike,
   type ClientProfileName,
   type ShapedSchema,
@@ -50,6 +51,7 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
   const configured = options.profile ?? manifest.clients?.profile ?? 'auto';
   const fixed = configured === 'auto' ? undefined : configured;
   const shaped = new Map<ClientProfileName, Map<string, ShapedSchema>>();
+  const shapedOutputs = new Map<ClientProfileName, Map<string, Record<string, unknown>>>();
   const capWarned = new Set<ClientProfileName>();
   const byName = new Map<string, ClientProfileName>();
   const atLending = new WeakMap<McpServer, unknown>();
@@ -59,6 +61,15 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
     if (!table) shaped.set(profile, (table = new Map()));
     let result = table.get(entry.name);
     if (!result) table.set(entry.name, (result = shapeForProfile(profile, entry.inputSchema)));
+    return result;
+  }
+
+  function outputOf(entry: ToolManifestEntry, profile: ClientProfileName): Record<string, unknown> | undefined {
+    if (!entry.outputSchema) return undefined;
+    let table = shapedOutputs.get(profile);
+    if (!table) shapedOutputs.set(profile, (table = new Map()));
+    let result = table.get(entry.name);
+    if (!result) table.set(entry.name, (result = shapeOutputForProfile(profile, entry.outputSchema)));
     return result;
   }
 
@@ -120,7 +131,9 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
     const shown = listed ? (result.tools as Record<string, unknown>[]).filter((tool) => listed(String(tool.name))) : (result.tools as Record<string, unknown>[]);
     let tools = shown.map((tool) => {
       const entry = toolsByName.get(String(tool.name));
-      return entry ? { ...tool, inputSchema: shapeOf(entry, profile).schema } : tool;
+      if (!entry) return tool;
+      const outputSchema = outputOf(entry, profile);
+      return { ...tool, inputSchema: shapeOf(entry, profile).schema, ...(outputSchema && tool.outputSchema !== undefined ? { outputSchema } : {}) };
     });
     const cap = CLIENT_PROFILES[profile].maxTools;
     if (cap !== undefined && tools.length > cap) {
@@ -128,7 +141,7 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
         capWarned.add(profile);
         logger.warn(
           { profile, tools: tools.length, cap },
-          `tools/list for ${profile}: ${tools.length} tools but the client takes at most ${cap}; listing the first ${cap} (choose a subset with MCP_GROUP, or set MCP_CLIENT_PROFILE)`,
+          `tools/list for ${profile}: ${tools.length} tools but the client takes at most ${cap}; listing the first ${cap} (choose a subset with MCP_TOOLSETS or MCP_TOOLS, use MCP_DISCOVERY=progressive, or set MCP_CLIENT_PROFILE)`,
         );
       }
       tools = tools.slice(0, cap);

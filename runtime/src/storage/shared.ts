@@ -50,6 +50,18 @@ export const TASKS_TABLE_SQL = `create table if not exists ${TASKS_TABLE} (
 create index if not exists ${TASKS_TABLE}_lease on ${TASKS_TABLE} (status, lease_until);
 create index if not exists ${TASKS_TABLE}_expiry on ${TASKS_TABLE} (expires_at)`;
 
+/** Full results of tool calls cut to their output budget (see `budgets`): read back through their resource link. */
+export const RESULTS_TABLE = 'mcpforge_results';
+export const RESULTS_TABLE_SQL = `create table if not exists ${RESULTS_TABLE} (
+  result_id text primary key,
+  owner text not null,
+  tool text not null,
+  contents text not null,
+  created_at bigint not null,
+  expires_at bigint not null
+);
+create index if not exists ${RESULTS_TABLE}_expiry on ${RESULTS_TABLE} (expires_at)`;
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface StorageOptions {

@@ -178,7 +178,7 @@ describe('spec errors name file, line, pointer and a fix', () => {
       'bad/many-errors.yaml:7:20 /tools/t1/annotations/readOnly: unknown key "readOnly" at /tools/t1/annotations — allowed keys: title, readOnlyHint, destructiveHint, idempotentHint, openWorldHint',
       'bad/many-errors.yaml:8:29 /tools/t1/rateLimit/perMinute: "perMinute" must be >= 1',
       'bad/many-errors.yaml:9:11 /tools/t1/task: "task" must be one of optional, required, got "sometimes"',
-      'bad/many-errors.yaml:10:1 /colour: unknown key "colour" at / — allowed keys: $schema, name, version, description, layout, transports, tools, resources, prompts, auth, groups, limits, discovery, clients',
+      'bad/many-errors.yaml:10:1 /colour: unknown key "colour" at / — allowed keys: $schema, name, version, description, layout, transports, tools, resources, prompts, auth, groups, toolsets, limits, discovery, clients',
     ]);
   });
 

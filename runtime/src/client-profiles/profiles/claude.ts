@@ -11,6 +11,8 @@ export const claude: ProfileRules = {
   name: 'claude',
   label: 'Claude Code, Claude Desktop, claude.ai (Anthropic Messages API)',
   maxNameLength: 64,
+  // Claude Code refuses tool output over 25,000 tokens by default (MAX_MCP_OUTPUT_TOKENS; docs/clients.md).
+  maxOutputTokens: 25_000,
   namePrefix: 'mcp__{server}__',
   inlineRefs: false,
   liftTopLevelUnion: true,
