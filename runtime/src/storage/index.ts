@@ -14,7 +14,7 @@ import { withStatementCache } from './sqlite-statements.js';
 import { checkDatabaseUrl } from '../config/index.js';
 import { applyMigrations } from './migrate.js';
 
-export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RUNTIME_TABLES_SQL, TASKS_TABLE, TASKS_TABLE_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
+export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RUNTIME_TABLES_SQL, TASKS_INPUT_SQL, TASKS_TABLE, TASKS_TABLE_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
 import type { Storage, StorageOptions } from './shared.js';
 
 interface SqliteHandle {

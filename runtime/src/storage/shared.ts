@@ -50,6 +50,10 @@ export const TASKS_TABLE_SQL = `create table if not exists ${TASKS_TABLE} (
 create index if not exists ${TASKS_TABLE}_lease on ${TASKS_TABLE} (status, lease_until);
 create index if not exists ${TASKS_TABLE}_expiry on ${TASKS_TABLE} (expires_at)`;
 
+/** What an `input_required` task asks the client, and the answers `tasks/update` delivered so far. */
+export const TASKS_INPUT_SQL = `alter table ${TASKS_TABLE} add column input_requests text;
+alter table ${TASKS_TABLE} add column input_responses text`;
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface StorageOptions {
