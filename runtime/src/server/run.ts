@@ -123,6 +123,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     storage = await createDatabase(config.databaseUrl, {
       poolSize: config.databasePoolSize,
       onPoolError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+      ...(tracing ? { onQueryError: tracing.queryFailed } : {}),
     });
     if (config.migrate !== 'skip') {
       // auth.mode oauth-proxy: its tables are a built-in migration of the runtime (oauth-proxy/store.ts).

@@ -61,6 +61,21 @@ export interface StorageOptions {
   poolSize?: number;
   /** PostgreSQL: errors of idle pooled connections (for example when the server restarts). */
   onPoolError?: (error: Error) => void;
+  /**
+   * A query failed (tracing: ends its span with the error's class). Set only when wanted: it turns
+   * on Kysely's log hook, one function call per query.
+   */
+  onQueryError?: (queryId: object, error: unknown) => void;
+}
+
+/** Kysely's `log` option for `onQueryError` (nothing when unset). */
+export function queryErrorLog(onQueryError: StorageOptions['onQueryError']): { log?: (event: { level: string; error?: unknown; query: { queryId: object } }) => void } {
+  if (!onQueryError) return {};
+  return {
+    log: (event) => {
+      if (event.level === 'error') onQueryError(event.query.queryId, event.error);
+    },
+  };
 }
 
 export interface Storage<DB = unknown> {

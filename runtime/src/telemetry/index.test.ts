@@ -51,6 +51,8 @@ const modules: ServerModules = {
     lookup: {
       handler: async () => ({
         default: defineTool('lookup', async (input, ctx) => {
+          // A negative id: a query that fails (the table does not exist), with an argument as its parameter.
+          if (input.id < 0) await ctx.db.selectFrom('no_such_table' as 'items').selectAll().where('label', '=', input.password ?? '').execute();
           const rows = await ctx.db.selectFrom('items').select(['id', 'label']).where('id', '=', input.id).execute();
           await ctx.cache.set(`item:${input.id}`, rows, 30);
           // The upstream client `mcpforge import openapi` writes (templates/openapi/client.ts), as imported tools call it.
@@ -130,7 +132,7 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  async function call(headers: Record<string, string>, meta: Record<string, unknown> = {}, fastPath = true) {
+  async function call(headers: Record<string, string>, meta: Record<string, unknown> = {}, fastPath = true, args: Record<string, unknown> = { id: 1, password: 'hunter2-secret' }) {
     const res = await fetch(running.http!.url, {
       method: 'POST',
       headers: {
@@ -147,7 +149,7 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
         method: 'tools/call',
         params: {
           name: 'lookup',
-          arguments: { id: 1, password: 'hunter2-secret' },
+          arguments: args,
           _meta: { 'io.modelcontextprotocol/protocolVersion': PV_MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {}, ...meta },
         },
       }),
@@ -200,6 +202,19 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     const request = spans.find((s) => s.name === 'tools/call lookup')!;
     expect(request.parentSpanId).toBe(parent);
     expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['validate', 'handler', 'db SELECT', 'cache set']));
+  });
+
+  it('a failed query has its span: status error, the error class and SQLSTATE, never the parameters', async () => {
+    const traceId = hex(16);
+    const answer = await call({ traceparent: `00-${traceId}-${hex(8)}-01` }, {}, true, { id: -1, password: 'hunter2-secret' });
+    expect(answer.message?.result?.isError).toBe(true);
+    await running.tracing!.flush();
+    const spans = (await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.name === 'db SELECT'))).filter((s) => s.traceId === traceId);
+    const failed = spans.find((s) => s.name === 'db SELECT')!;
+    expect(failed.statusCode).toBe(2);
+    expect(failed.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'error.type': 'DatabaseError', 'db.response.status_code': '42P01' });
+    expect(failed.parentSpanId).toBe(spans.find((s) => s.name === 'handler')!.spanId);
+    expect(JSON.stringify(spans)).not.toMatch(/hunter2|no_such_table/);
   });
 
   it('a call without trace context starts a new trace (root request span)', async () => {

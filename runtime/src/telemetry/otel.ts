@@ -60,12 +60,15 @@ function operationOf(node: RootOperationNode): string {
   return kind === 'Raw' ? 'raw' : kind.toUpperCase();
 }
 
-/** A span per query: opened when Kysely compiles it, closed when its result comes back. */
+/**
+ * A span per query: opened when Kysely compiles it, closed when its result comes back, or when the
+ * query fails (Kysely's error log, `queryFailed`: plugins never see a failure).
+ */
 class TracingPlugin implements KyselyPlugin {
-  readonly #spans = new WeakMap<object, Span>();
   constructor(
     private readonly tracer: Tracer,
     private readonly system: string,
+    private readonly spans: WeakMap<object, Span>,
   ) {}
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const active = trace.getSpan(context.active());
@@ -73,16 +76,16 @@ class TracingPlugin implements KyselyPlugin {
     if (active) {
       const operation = operationOf(args.node);
       const span = this.tracer.startSpan(`db ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.system, 'db.operation.name': operation } });
-      this.#spans.set(args.queryId, span);
+      this.spans.set(args.queryId, span);
     }
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const span = this.#spans.get(args.queryId);
+    const span = this.spans.get(args.queryId);
     if (span) {
       if (args.result.rows) span.setAttribute('db.response.returned_rows', args.result.rows.length);
       span.end();
-      this.#spans.delete(args.queryId);
+      this.spans.delete(args.queryId);
     }
     return args.result;
   }
@@ -104,6 +107,8 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
   undici.setTracerProvider(provider);
   undici.enable();
   let stopped: Promise<void> | undefined;
+  /** Open query spans by Kysely query id, shared by every traced database of this server. */
+  const querySpans = new WeakMap<object, Span>();
 
   return {
     startRequest(info: RequestSpanInfo): RequestTrace {
@@ -139,7 +144,20 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
     },
     db<DB>(db: Kysely<DB>): Kysely<DB> {
       const system = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgresql' : 'sqlite';
-      return db.withPlugin(new TracingPlugin(tracer, system));
+      return db.withPlugin(new TracingPlugin(tracer, system, querySpans));
+    },
+    queryFailed(queryId, error) {
+      const span = querySpans.get(queryId);
+      if (!span) return;
+      querySpans.delete(queryId);
+      // The class and the SQLSTATE only: a database error's message may quote the values of the row.
+      // The class (pg's DatabaseError is named 'error'; its constructor says what it is).
+      const type = error instanceof Error ? (error.constructor.name && error.constructor.name !== 'Error' ? error.constructor.name : error.name) : typeof error;
+      const code = (error as { code?: unknown } | null)?.code;
+      span.setAttribute('error.type', type);
+      if (typeof code === 'string') span.setAttribute('db.response.status_code', code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+      span.end();
     },
     cache(cache: Cache, system: 'redis' | 'memory'): Cache {
       const op = <T>(name: string, fn: () => Promise<T>): Promise<T> => {

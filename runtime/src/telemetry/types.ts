@@ -43,6 +43,8 @@ export interface Tracing {
   startRequest(info: RequestSpanInfo): RequestTrace;
   /** The same database with a span per query (a Kysely plugin). */
   db<DB>(db: Kysely<DB>): Kysely<DB>;
+  /** Ends the span of a query that failed (the storage's `onQueryError`): status error, the error's class. */
+  queryFailed(queryId: object, error: unknown): void;
   /** The same cache with a span per operation (`system`: `redis` or `memory`). */
   cache(cache: Cache, system: 'redis' | 'memory'): Cache;
   /** Exports the spans that ended so far. */
