@@ -41,7 +41,7 @@ import { countSecurityEvent } from '../audit/index.js';
 import type { AuthIdentity, Cache, CompiledValidator, HandlerContext, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
 import type { RequestTrace, Tracing } from '../telemetry/index.js';
-import { startRequestTrace } from './traced.js';
+import { startRequestTrace, traceLists } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
@@ -460,6 +460,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     }
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
     readableParamErrors(server);
+    // A request span per list request, like calls (when tracing is on).
+    if (options.deps.tracing) traceLists(server, options.deps.tracing, deps);
     authz.filterLists(server);
     shaping.install(server);
     for (const t of tools) registerTool(server, t);

@@ -39,6 +39,8 @@ const manifest: Manifest = {
     lookup: {
       name: 'lookup',
       description: 'Reads a row, caches it and asks the upstream',
+      // Counted on the rate limiter (Redis): its span is part of the trace.
+      rateLimit: { perMinute: 10_000 },
       inputSchema: { type: 'object', properties: { id: { type: 'integer' }, password: { type: 'string', 'x-sensitive': true } }, required: ['id'] },
     },
   },
@@ -184,6 +186,8 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     expect(db[0]!.parentSpanId).toBe(handler.spanId);
     expect(db[0]!.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.response.returned_rows': 1 });
     expect(byName('cache set')).toMatchObject({ parentSpanId: handler.spanId, attributes: { 'db.system.name': 'redis' } });
+    // The policy stage's rate-limit count on Redis, under the request span.
+    expect(byName('ratelimit hit')).toMatchObject({ parentSpanId: request.spanId, kind: 3, attributes: { 'db.system.name': 'redis', 'mcp.rate_limit.allowed': true } });
     const fetchSpan = spans.find((s) => s.name.startsWith('GET'))!;
     expect(fetchSpan.parentSpanId).toBe(handler.spanId);
     expect(fetchSpan.kind).toBe(3); // CLIENT
@@ -215,6 +219,28 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     expect(failed.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'error.type': 'DatabaseError', 'db.response.status_code': '42P01' });
     expect(failed.parentSpanId).toBe(spans.find((s) => s.name === 'handler')!.spanId);
     expect(JSON.stringify(spans)).not.toMatch(/hunter2|no_such_table/);
+  });
+
+  it('list requests have their request span (tools/list, resources/list, prompts/list) with the listing size', async () => {
+    const traceId = hex(16);
+    const parent = hex(8);
+    for (const method of ['tools/list', 'resources/list', 'prompts/list']) {
+      const res = await fetch(running.http!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': PV_MODERN, 'mcp-method': method, traceparent: `00-${traceId}-${parent}-01` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method, params: { _meta: { 'io.modelcontextprotocol/protocolVersion': PV_MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+      });
+      expect((await readAnswer(res)).message?.result).toBeDefined();
+    }
+    await running.tracing!.flush();
+    const spans = (await receiver.waitFor((all) => all.filter((s) => s.traceId === traceId).length >= 3)).filter((s) => s.traceId === traceId);
+    expect(spans.map((s) => [s.name, s.parentSpanId, s.kind, s.attributes['mcp.list.size'], s.attributes['mcp.outcome'], s.attributes['mcp.transport']])).toEqual(
+      expect.arrayContaining([
+        ['tools/list', parent, 2, 1, 'ok', 'http'],
+        ['resources/list', parent, 2, 1, 'ok', 'http'],
+        ['prompts/list', parent, 2, 1, 'ok', 'http'],
+      ]),
+    );
   });
 
   it('a call without trace context starts a new trace (root request span)', async () => {
@@ -254,12 +280,14 @@ describe('tracing on the stdio channel (trace context from _meta)', () => {
       const other = hex(16);
       await connection.request('resources/read', { uri: 'traced://readme', _meta: { traceparent: `00-${other}-${parent}-01` } });
       await connection.request('prompts/get', { name: 'hello', _meta: { traceparent: `00-${other}-${parent}-01` } });
+      await connection.request('tools/list', { _meta: { traceparent: `00-${other}-${parent}-01` } });
       await tracing.flush();
-      const entries = await receiver.waitFor((all) => all.filter((s) => s.traceId === other).length >= 2);
+      const entries = await receiver.waitFor((all) => all.filter((s) => s.traceId === other).length >= 3);
       expect(entries.filter((s) => s.traceId === other).map((s) => [s.name, s.parentSpanId, s.attributes['mcp.outcome']])).toEqual(
         expect.arrayContaining([
           ['resources/read readme', parent, 'ok'],
           ['prompts/get hello', parent, 'ok'],
+          ['tools/list', parent, 'ok'],
         ]),
       );
       await connection.close();

@@ -10,6 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { PostgresAdapter, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { Cache } from '../server/contract.js';
+import type { RateLimiter } from '../rate-limit/index.js';
 import type { RequestSpanInfo, RequestTrace, TraceCarrier, Tracing, TracingOptions } from './types.js';
 
 const SCOPE = '@mcpforge/runtime';
@@ -107,6 +108,12 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
   undici.setTracerProvider(provider);
   undici.enable();
   let stopped: Promise<void> | undefined;
+  /** A client span (cache, rate limiter) under the active request span; none outside a traced request. */
+  const clientSpan = <T>(name: string, system: string, operation: string, fn: () => Promise<T>): Promise<T> => {
+    if (!trace.getSpan(context.active())) return fn();
+    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': operation } });
+    return within(context.active(), span, fn);
+  };
   /** Open query spans by Kysely query id, shared by every traced database of this server. */
   const querySpans = new WeakMap<object, Span>();
 
@@ -114,12 +121,12 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
     startRequest(info: RequestSpanInfo): RequestTrace {
       const parent = parentContext(info.parent);
       const span = tracer.startSpan(
-        `${info.method} ${info.name}`,
+        info.name ? `${info.method} ${info.name}` : info.method,
         {
           kind: SpanKind.SERVER,
           attributes: {
             'mcp.method.name': info.method,
-            ...(info.method === 'tools/call' ? { 'gen_ai.tool.name': info.name } : { 'mcp.entry.name': info.name }),
+            ...(info.method === 'tools/call' ? { 'gen_ai.tool.name': info.name } : info.name ? { 'mcp.entry.name': info.name } : {}),
             'enduser.id': info.subject,
             'mcp.transport': info.transport,
             'mcp.request.id': info.requestId,
@@ -160,16 +167,26 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
       span.end();
     },
     cache(cache: Cache, system: 'redis' | 'memory'): Cache {
-      const op = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-        if (!trace.getSpan(context.active())) return fn();
-        const span = tracer.startSpan(`cache ${name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': name } });
-        return within(context.active(), span, fn);
-      };
+      const op = <T>(name: string, fn: () => Promise<T>): Promise<T> => clientSpan(`cache ${name}`, system, name, fn);
       return {
         get: (key) => op('get', () => cache.get(key)),
         set: (key, value, ttl) => op('set', () => cache.set(key, value, ttl)),
         delete: (key) => op('delete', () => cache.delete(key)),
         wrap: (key, ttl, compute) => op('wrap', () => cache.wrap(key, ttl, compute)),
+      };
+    },
+    annotate(attributes) {
+      trace.getSpan(context.active())?.setAttributes(attributes);
+    },
+    limiter(limiter: RateLimiter, system: 'redis' | 'memory'): RateLimiter {
+      return {
+        // The key names the caller; the span says only that a call was counted, and the decision.
+        hit: (key, limit, windowMs) =>
+          clientSpan('ratelimit hit', system, 'ratelimit.hit', async () => {
+            const decision = await limiter.hit(key, limit, windowMs);
+            trace.getSpan(context.active())?.setAttribute('mcp.rate_limit.allowed', decision.allowed);
+            return decision;
+          }),
       };
     },
     flush: () => provider.forceFlush(),
