@@ -21,7 +21,7 @@ import { standaloneValidator } from '../testing/index.js';
 import { connectChannel, connectWebSocket, openSession, PV_MODERN, readAnswer, startPipeline, tokenTable } from '../__fixtures__/pipeline.js';
 import { freshPostgresDatabase, freshRedisPrefix, postgresAvailable, redisAvailable, REDIS_TEST_URL } from '../__fixtures__/services.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../__fixtures__/otlp-receiver.js';
-import { startTracing, traceParentOf } from './index.js';
+import { OTEL_INSTALL_COMMAND, startTracing, traceParentOf } from './index.js';
 
 type Tools = { lookup: { input: { id: number; password?: string }; output: undefined } };
 const defineTool = createDefineTool<Tools, { items: { id: number; label: string } }>();
@@ -360,6 +360,15 @@ describe('tracing off costs nothing', () => {
     expect(offenders.sort()).toEqual(['telemetry/otel.ts', ...(offenders.includes('telemetry/sentry.ts') ? ['telemetry/sentry.ts'] : [])]);
     const index = readFileSync(join(src, 'telemetry', 'index.ts'), 'utf8');
     expect(index).not.toMatch(/^import (?!type )[^;]*from '\.\/otel\.js'/m);
+  });
+
+  it('the install command printed when the SDK is missing names every package otel.ts imports, at the runtime peer ranges', () => {
+    const src = join(dirname(fileURLToPath(import.meta.url)), '..');
+    const imported = new Set([...readFileSync(join(src, 'telemetry', 'otel.ts'), 'utf8').matchAll(/from '(@opentelemetry\/[^']+)'/g)].map((m) => m[1]!));
+    const peers = (JSON.parse(readFileSync(join(src, '..', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies;
+    const listed = Object.fromEntries(OTEL_INSTALL_COMMAND.replace(/^npm install /, '').split(' ').map((spec) => [spec.slice(0, spec.lastIndexOf('@')), spec.slice(spec.lastIndexOf('@') + 1)]));
+    expect(Object.keys(listed).sort()).toEqual([...imported].sort());
+    for (const [name, range] of Object.entries(listed)) expect(peers[name], name).toBe(range);
   });
 
   it('traceParentOf: _meta first, then the edge; malformed values ignored', () => {
