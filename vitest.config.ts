@@ -61,6 +61,7 @@ export const TIERS = {
     'test/e2e/packaging.test.ts',
     'test/e2e/dev.test.ts',
     'test/e2e/websocket.test.ts',
+    'test/e2e/tracing-project.test.ts',
     'test/golden/**/*.test.ts',
     'test/scenario/contract-tests.test.ts',
     'test/unit/codegen/tsc.test.ts',

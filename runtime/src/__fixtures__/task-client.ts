@@ -5,7 +5,7 @@
  * HTTP one POST per request, over a connected transport (stdio) the same channel as the client.
  */
 import type { Client, Transport } from '@modelcontextprotocol/client';
-import { createTaskSessionFromClient, type RawClientDispatch, type TaskEnabledSession } from '@modelcontextprotocol/ext-tasks/client';
+import { createTaskSessionFromClient, type RawClientDispatch, type TaskEnabledSession, type WithTasksOptions } from '@modelcontextprotocol/ext-tasks/client';
 
 export const TASKS_PROTOCOL = '2026-07-28';
 const CLIENT_INFO = { name: 'mcpforge-tasks-test', version: '1.0.0' };
@@ -68,9 +68,10 @@ export function transportDispatch(transport: Transport): RawClientDispatch {
   };
 }
 
-/** The extension's session over a connected 2026-07-28 SDK client. */
-export function taskSession(client: Client, rawDispatch: RawClientDispatch, endpointId = 'mcpforge-test'): TaskEnabledSession {
+/** The extension's session over a connected 2026-07-28 SDK client (`onInputRequest`: answers a task's `inputRequests`). */
+export function taskSession(client: Client, rawDispatch: RawClientDispatch, endpointId = 'mcpforge-test', extra: Pick<WithTasksOptions, 'onInputRequest'> = {}): TaskEnabledSession {
   return createTaskSessionFromClient(client, {
+    ...extra,
     endpointId,
     rawDispatch,
     v2RequestFraming: { protocolVersion: TASKS_PROTOCOL, clientInfo: CLIENT_INFO, clientCapabilities: {} },

@@ -25,14 +25,14 @@ import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
 import { ANONYMOUS, callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
-import { answeringInput, createRequestStateCodec, requestStateVerifier } from './interaction.js';
+import { answeringInput, createClientInteraction, createRequestStateCodec, InputNeeded, requestStateVerifier } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
 import { createAuthz, localIdentity } from './authz.js';
 import { readableParamErrors } from './params.js';
 import { createServerPool, type Era, type PoolStats } from './pool.js';
 import { createEntryRegistrar } from './entries.js';
 import { createCancellations, type Cancellations } from '../cancel/index.js';
-import { createTasks, type ProgressSink, type TaskRecord, type Tasks } from '../tasks/index.js';
+import { createTasks, type InputAsker, type ProgressSink, type TaskRecord, type Tasks } from '../tasks/index.js';
 import { installTaskMethods } from '../tasks/install.js';
 import { callerKey } from '../limits/index.js';
 import { createCallPolicy } from '../limits/policy.js';
@@ -41,7 +41,7 @@ import { countSecurityEvent } from '../audit/index.js';
 import type { AuthIdentity, Cache, CompiledValidator, HandlerContext, JsonSchemaObject, Manifest, PromptManifestEntry, ServerModules, ToolManifestEntry } from './contract.js';
 import { toolResult } from './results.js';
 import type { RequestTrace, Tracing } from '../telemetry/index.js';
-import { startRequestTrace } from './traced.js';
+import { startRequestTrace, traceLists } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
@@ -403,7 +403,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           owner,
           // Only a tool that may run twice keeps its arguments, to be resumed after its replica died.
           ...(entry.annotations?.idempotentHint === true ? { arguments: args } : {}),
-          run: (signal, progress) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress),
+          run: (signal, progress, ask) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress, ask),
         })) as unknown as ToolResult;
       }
       const call = guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
@@ -436,9 +436,11 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   /**
    * A task's call, in the background: the same policy (rate limits, timeout, audit), guard and
    * result mapping as a plain call; `ctx.signal` is the task's (tasks/cancel on any replica, shutdown)
-   * and `ctx.progress` goes to the task's status message.
+   * and `ctx.progress` goes to the task's status message. `ctx.elicit`/`ctx.sample` make the task
+   * `input_required` (its `inputRequests`) until `tasks/update` answers; the handler then runs again
+   * with the answers so far, as a plain call's input rounds do (interaction.ts).
    */
-  async function runTask(t: ToolRecord, tool: LoadedTool, args: unknown, sdkCtx: ServerContext, requestId: string, progress: ProgressSink, auth?: AuthIdentity): Promise<ToolResult> {
+  async function runTask(t: ToolRecord, tool: LoadedTool, args: unknown, sdkCtx: ServerContext, requestId: string, progress: ProgressSink, ask: InputAsker, auth?: AuthIdentity): Promise<ToolResult> {
     const { entry } = t;
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
@@ -447,8 +449,21 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     let outcome: CallOutcome = 'ok';
     try {
       // Admitted when the task was created (policy.admit): the call counts once against the limits.
+      const handle = guardedHandler(t, tool, args, ctx, sdkCtx);
+      const answers: Record<string, unknown> = {};
+      const rounds = async (): Promise<ToolResult> => {
+        for (;;) {
+          answeredFrom(ctx, sdkCtx, answers, entry.name);
+          try {
+            return await handle();
+          } catch (error) {
+            if (!(error instanceof InputNeeded)) throw error;
+            Object.assign(answers, await ask(error.requests, ctx.signal));
+          }
+        }
+      };
       const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
-      const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, guardedHandler(t, tool, args, ctx, sdkCtx), { admitted: true }), ctx, profile);
+      const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, rounds, { admitted: true }), ctx, profile);
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
@@ -473,9 +488,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           resume(record: TaskRecord) {
             const t = toolsByName.get(record.tool);
             if (!t?.entry.task || t.entry.annotations?.idempotentHint !== true) return undefined;
-            return async (signal, progress) => {
+            return async (signal, progress, ask) => {
               const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
-              return runTask(t, tool, record.arguments, detachedContext(undefined, signal), newRequestId(), progress, ownerIdentity(record.owner));
+              return runTask(t, tool, record.arguments, detachedContext(undefined, signal), newRequestId(), progress, ask, ownerIdentity(record.owner));
             };
           },
         });
@@ -515,6 +530,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     }
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
     readableParamErrors(server);
+    // A request span per list request, like calls (when tracing is on).
+    if (options.deps.tracing) traceLists(server, options.deps.tracing, deps);
     authz.filterLists(server);
     shaping.install(server);
     for (const t of tools) registerTool(server, t);
@@ -606,6 +623,20 @@ function detachedContext(sdkCtx: ServerContext | undefined, signal: AbortSignal)
     ...(sdkCtx ?? {}),
     mcpReq: { ...mcpReq, _meta: meta, signal, notify: async () => {} },
   } as unknown as ServerContext;
+}
+
+/**
+ * A task's input round: `ctx.elicit`/`ctx.sample`/`ctx.listRoots`/`ctx.input` answer from `answers`
+ * (what `tasks/update` delivered so far) and throw `InputNeeded` for anything new, positions counted
+ * from the handler's start as in a plain call's rounds.
+ */
+function answeredFrom(ctx: HandlerContext<unknown>, sdkCtx: ServerContext, answers: Record<string, unknown>, tool: string): void {
+  const mcpReq = { ...sdkCtx.mcpReq, requestState: () => ({ ...answers }), inputResponses: undefined };
+  const round = createClientInteraction({ ...sdkCtx, mcpReq } as unknown as ServerContext, ctx.log, tool);
+  ctx.elicit = round.elicit;
+  ctx.sample = round.sample;
+  ctx.listRoots = round.listRoots;
+  ctx.input = round.input;
 }
 
 /** The identity a resumed task runs with: its owner's key, without scopes or claims (they were not stored). */

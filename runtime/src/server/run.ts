@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../confi
 import { abandonLogger, closeLogger, createLogger, createMetrics, registerDatabaseHealth } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
 import { createCallGuard } from '../idempotency/index.js';
-import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../rate-limit/index.js';
 import { connectRedis, type RedisHandle } from '../redis/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
 // Types only: each transport module loads when it is served (the HTTP one pulls in the WebSocket
@@ -132,6 +132,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     storage = await createDatabase(config.databaseUrl, {
       poolSize: config.databasePoolSize,
       onPoolError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+      ...(tracing ? { onQueryError: tracing.queryFailed } : {}),
     });
     if (config.migrate !== 'skip') {
       // auth.mode oauth-proxy and apiKey: their tables are built-in migrations of the runtime
@@ -194,7 +195,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
           db: storage.db,
           dialect: storage.dialect,
           transaction: (fn) => storage.transaction(fn),
-          limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
+          limiter: tracedLimiter(tracing, redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(), redis ? 'redis' : 'memory'),
           registry: metrics.registry,
         }),
       },
@@ -384,6 +385,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     ...(tracing ? { tracing } : {}),
     shutdown,
   };
+}
+
+function tracedLimiter(tracing: Tracing | undefined, limiter: RateLimiter, system: 'redis' | 'memory'): RateLimiter {
+  return tracing ? tracing.limiter(limiter, system) : limiter;
 }
 
 function tracedCache(tracing: Tracing | undefined, cache: Cache, system: 'redis' | 'memory'): Cache {

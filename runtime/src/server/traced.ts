@@ -3,10 +3,10 @@
  * reads and prompt gets (entries.ts): parent from `_meta.traceparent`, else the HTTP headers on the
  * request's edge; the caller's subject, never a credential.
  */
-import type { ServerContext } from '@modelcontextprotocol/server';
+import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { edgeOfContext } from '../core/edge.js';
 import { traceParentOf, type RequestTrace, type Tracing } from '../telemetry/index.js';
-import { callerOf, type ContextDeps } from './context.js';
+import { callerOf, newRequestId, type ContextDeps } from './context.js';
 
 export function startRequestTrace(tracing: Tracing, method: string, name: string, deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerContext | undefined, requestId: string): RequestTrace {
   const edge = edgeOfContext(sdkCtx);
@@ -35,4 +35,36 @@ export function traced<T>(tracing: Tracing | undefined, method: string, name: st
       throw error;
     },
   );
+}
+
+/** The list methods, traced like calls: one request span each (the listing's size on it). */
+const LIST_METHODS: Readonly<Record<string, string>> = {
+  'tools/list': 'tools',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resourceTemplates',
+  'prompts/list': 'prompts',
+};
+
+type Handler = (request: unknown, ctx: ServerContext) => Promise<unknown>;
+
+/**
+ * A request span per list request on an SDK server instance (every transport's lists reach one:
+ * the HTTP fast path serves only `tools/call`). Through the SDK's per-method wrapping hook, as the
+ * other per-instance stages (params.ts, tasks/install.ts).
+ */
+export function traceLists(server: McpServer, tracing: Tracing, deps: Pick<ContextDeps, 'identity'>): void {
+  const low = server.server as unknown as { _wrapHandler(method: string, handler: Handler): Handler };
+  const original = low._wrapHandler.bind(low);
+  low._wrapHandler = (method, handler) => {
+    const wrapped = original(method, handler);
+    const key = LIST_METHODS[method];
+    if (key === undefined) return wrapped;
+    return (request, ctx) =>
+      traced(tracing, method, '', deps, ctx, newRequestId(), async () => {
+        const result = await wrapped(request, ctx);
+        const items = (result as Record<string, unknown> | null)?.[key];
+        if (Array.isArray(items)) tracing.annotate?.({ 'mcp.list.size': items.length });
+        return result;
+      });
+  };
 }

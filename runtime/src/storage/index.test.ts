@@ -32,7 +32,7 @@ describe('storage', () => {
     expect(await storage.migrate(dir)).toEqual([]);
     const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)} order by name`.execute(storage.db);
     // The runtime's own table is a built-in migration, recorded but not reported.
-    expect(rows.map((r) => r.name)).toEqual(['0001_init.sql', '0002_add_tags.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks', 'mcpforge:0005_results']);
+    expect(rows.map((r) => r.name)).toEqual(['0001_init.sql', '0002_add_tags.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks', 'mcpforge:0005_results', 'mcpforge:0006_task_input']);
     // A file sorting before applied ones (two branches merged) is applied, not refused.
     writeFileSync(join(dir, '0001_merged.sql'), 'create table merged (id integer);');
     expect(await storage.migrate(dir)).toEqual(['0001_merged.sql']);
@@ -60,7 +60,7 @@ describe('storage', () => {
     expect(await storage.migrate(migrations)).toEqual([]);
     const record = await sql<{ name: string; timestamp: string }>`select name, timestamp from ${sql.table(MIGRATIONS_TABLE)} order by name`.execute(storage.db);
     expect(record.rows[0]).toEqual({ name: '0001_init.sql', timestamp: '2025-03-01T10:00:00.000Z' });
-    expect(record.rows.map((r) => r.name)).toEqual(['0001_init.sql', '0002_add_tags.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks', 'mcpforge:0005_results']);
+    expect(record.rows.map((r) => r.name)).toEqual(['0001_init.sql', '0002_add_tags.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks', 'mcpforge:0005_results', 'mcpforge:0006_task_input']);
     const notes = await sql<{ title: string; tags: string }>`select title, tags from notes`.execute(storage.db);
     expect(notes.rows).toEqual([{ title: 'kept', tags: '[]' }]);
     await storage.close();

@@ -14,8 +14,8 @@ import { withStatementCache } from './sqlite-statements.js';
 import { checkDatabaseUrl } from '../config/index.js';
 import { applyMigrations } from './migrate.js';
 
-export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RUNTIME_TABLES_SQL, TASKS_TABLE, TASKS_TABLE_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
-import type { Storage, StorageOptions } from './shared.js';
+export { IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RUNTIME_TABLES_SQL, TASKS_INPUT_SQL, TASKS_TABLE, TASKS_TABLE_SQL, isRetryableTransactionError, listMigrations, type Dialect, type MigrationFile, type Storage, type StorageOptions } from './shared.js';
+import { queryErrorLog, type Storage, type StorageOptions } from './shared.js';
 
 interface SqliteHandle {
   exec(source: string): unknown;
@@ -62,7 +62,7 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
 
-  const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle as unknown as SqliteDatabase) }) });
+  const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle as unknown as SqliteDatabase) }), ...queryErrorLog(options.onQueryError) });
   let closed = false;
 
   return {

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Migrator, sql, type Kysely, type Migration, type MigrationResult } from 'kysely';
-import { MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RESULTS_TABLE_SQL, RUNTIME_TABLES_SQL, TASKS_TABLE_SQL, listMigrations, type Dialect } from './shared.js';
+import { MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, RESULTS_TABLE_SQL, RUNTIME_TABLES_SQL, TASKS_INPUT_SQL, TASKS_TABLE_SQL, listMigrations, type Dialect } from './shared.js';
 
 /** Runs a whole `.sql` file (several statements) inside the migration transaction. */
 export type RunScript = (db: Kysely<unknown>, source: string) => Promise<void>;
@@ -25,6 +25,7 @@ const RUNTIME_MIGRATIONS: Readonly<Record<string, string>> = {
   [`${RUNTIME_PREFIX}0001_idempotency`]: RUNTIME_TABLES_SQL,
   [`${RUNTIME_PREFIX}0002_tasks`]: TASKS_TABLE_SQL,
   [`${RUNTIME_PREFIX}0005_results`]: RESULTS_TABLE_SQL,
+  [`${RUNTIME_PREFIX}0006_task_input`]: TASKS_INPUT_SQL,
 };
 
 /** Before Kysely the record's second column was `applied_at`; Kysely reads and writes `timestamp`. */

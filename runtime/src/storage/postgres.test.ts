@@ -60,7 +60,7 @@ describe.skipIf(!up)('storage on PostgreSQL (real server)', () => {
     expect(applied.flat()).toEqual(['0001_create_notes.sql']);
     const storage = replicas[0]!;
     const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)} order by name`.execute(storage.db);
-    expect(rows.map((r) => r.name)).toEqual(['0001_create_notes.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks']);
+    expect(rows.map((r) => r.name)).toEqual(['0001_create_notes.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks', 'mcpforge:0005_results', 'mcpforge:0006_task_input']);
     await sql`insert into notes (id, title, created_at) values ('a', 'first', '2026-01-01T00:00:00Z')`.execute(storage.db);
     const notes = await sql<{ id: string; body: string; tags: string }>`select id, body, tags from notes`.execute(storage.db);
     expect(notes.rows).toEqual([{ id: 'a', body: '', tags: '[]' }]);
@@ -102,7 +102,7 @@ describe.skipIf(!up)('storage on PostgreSQL (real server)', () => {
       expect(applied.flat()).toEqual(['0002_tags.sql']);
       const record = await admin.query<{ name: string; timestamp: string }>(`select name, timestamp from mcpforge_migrations order by name`);
       expect(record.rows[0]).toEqual({ name: '0001_notes.sql', timestamp: '2025-03-01T10:00:00.000Z' });
-      expect(record.rows.map((r) => r.name)).toEqual(['0001_notes.sql', '0002_tags.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks']);
+      expect(record.rows.map((r) => r.name)).toEqual(['0001_notes.sql', '0002_tags.sql', 'mcpforge:0001_idempotency', 'mcpforge:0002_tasks', 'mcpforge:0005_results', 'mcpforge:0006_task_input']);
       const notes = await admin.query(`select id, title, tags from notes order by id`);
       expect(notes.rows).toEqual([
         { id: 'a', title: 'kept', tags: '[]' },

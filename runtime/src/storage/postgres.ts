@@ -8,7 +8,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Pool } from 'pg';
 import { applyMigrations } from './migrate.js';
-import { isRetryableTransactionError, type Storage, type StorageOptions } from './shared.js';
+import { isRetryableTransactionError, queryErrorLog, type Storage, type StorageOptions } from './shared.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -30,7 +30,7 @@ export async function createPostgresDatabase<DB = unknown>(url: string, options:
   pool.on('connect', (client) => {
     client.on('error', (error) => options.onPoolError?.(error));
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...queryErrorLog(options.onQueryError) });
   let closed = false;
 
   return {

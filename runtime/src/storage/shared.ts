@@ -61,6 +61,9 @@ export const RESULTS_TABLE_SQL = `create table if not exists ${RESULTS_TABLE} (
   expires_at bigint not null
 );
 create index if not exists ${RESULTS_TABLE}_expiry on ${RESULTS_TABLE} (expires_at)`;
+/** What an `input_required` task asks the client, and the answers `tasks/update` delivered so far. */
+export const TASKS_INPUT_SQL = `alter table ${TASKS_TABLE} add column input_requests text;
+alter table ${TASKS_TABLE} add column input_responses text`;
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -69,6 +72,21 @@ export interface StorageOptions {
   poolSize?: number;
   /** PostgreSQL: errors of idle pooled connections (for example when the server restarts). */
   onPoolError?: (error: Error) => void;
+  /**
+   * A query failed (tracing: ends its span with the error's class). Set only when wanted: it turns
+   * on Kysely's log hook, one function call per query.
+   */
+  onQueryError?: (queryId: object, error: unknown) => void;
+}
+
+/** Kysely's `log` option for `onQueryError` (nothing when unset). */
+export function queryErrorLog(onQueryError: StorageOptions['onQueryError']): { log?: (event: { level: string; error?: unknown; query: { queryId: object } }) => void } {
+  if (!onQueryError) return {};
+  return {
+    log: (event) => {
+      if (event.level === 'error') onQueryError(event.query.queryId, event.error);
+    },
+  };
 }
 
 export interface Storage<DB = unknown> {

@@ -37,6 +37,7 @@ const manifest: Manifest = {
     limited: { ...tool('limited', 'optional'), rateLimit: { perMinute: 1 } },
     broken: tool('broken', 'optional'),
     refusing: tool('refusing', 'optional'),
+    interview: tool('interview', 'optional'),
   },
   resources: {},
   prompts: {},
@@ -67,6 +68,13 @@ const handlers: Record<string, unknown> = {
   },
   refusing: async () => {
     throw new ToolError('not today', { code: 'refused' });
+  },
+  // Two questions in sequence while running as a task: input_required twice, answered by tasks/update.
+  interview: async (args: { label?: string }, ctx: { elicit(p: unknown): Promise<{ action: string; content?: Record<string, unknown> }>; sample(p: unknown): Promise<{ content: { text?: string } }> }) => {
+    const who = await ctx.elicit({ message: `Your name (${args.label ?? ''})?`, requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } });
+    if (who.action !== 'accept') return `no name (${who.action})`;
+    const said = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: `greet ${String(who.content?.name)}` } }], maxTokens: 20 });
+    return `${String(who.content?.name)}: ${said.content.text ?? ''}`;
   },
 };
 const modules: ServerModules = {
@@ -179,6 +187,92 @@ describe.each(['fast', 'sdk'] as const)('tasks over HTTP (fast path %s)', (kind)
     for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status === 'working'; i++) await sleep(20);
     expect((await session.task(taskId).snapshot()).status).toBe('cancelled');
     expect(aborted).toContain(label);
+    await session.close();
+    await client.close();
+  });
+});
+
+/** Answers a task's input requests as a user and a model would; records what was asked. */
+function answering(asked: string[]): Pick<Parameters<typeof taskSession>[3] & object, 'onInputRequest'> {
+  return {
+    onInputRequest: (async (request: { kind: string; params?: Record<string, unknown> }, context: { delivery: string }) => {
+      asked.push(`${request.kind}:${context.delivery}`);
+      if (request.kind === 'elicitation') return { action: 'accept', content: { name: 'Ada' } };
+      if (request.kind === 'sampling') return { role: 'assistant', model: 'test-model', content: { type: 'text', text: 'hello Ada' } };
+      return { roots: [] };
+    }) as never,
+  };
+}
+
+describe.each(['fast', 'sdk'] as const)('input_required tasks over HTTP (fast path %s)', (kind) => {
+  it('a task that asks (ctx.elicit, then ctx.sample) goes input_required with inputRequests; tasks/update answers and it completes', async () => {
+    const headers = { authorization: 'Bearer olga' };
+    const dispatch = httpDispatch(urls[kind], headers);
+    const client = new Client({ name: 'tasks-input', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(urls[kind]), { requestInit: { headers } }));
+    // First by hand on the wire: the snapshot a client polls, validated against the extension's schema.
+    const meta = { 'io.modelcontextprotocol/protocolVersion': TASKS_PROTOCOL, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } }, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' } };
+    const created = (await dispatch({ method: 'tools/call', params: { name: 'interview', arguments: { ms: 0, label: 'wire' }, _meta: meta } } as never)) as { result: { taskId: string; resultType: string } };
+    expect(created.result.resultType).toBe('task');
+    const taskId = created.result.taskId;
+    let view: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i++) {
+      view = ((await dispatch({ method: 'tasks/get', params: { taskId, _meta: meta } } as never)) as { result: Record<string, unknown> }).result;
+      if (view.status !== 'working') break;
+      await sleep(20);
+    }
+    expect(view.status).toBe('input_required');
+    expect(GetTaskResultV2Schema.safeParse(view).success).toBe(true);
+    const requests = view.inputRequests as Record<string, { method: string; params: { message?: string } }>;
+    const [key] = Object.keys(requests);
+    expect(requests[key!]).toMatchObject({ method: 'elicitation/create', params: { message: 'Your name (wire)?' } });
+    // An answer to a key that is not outstanding is ignored (acknowledged, nothing changes).
+    expect(await dispatch({ method: 'tasks/update', params: { taskId, inputResponses: { nope: { action: 'accept', content: {} } }, _meta: meta } } as never)).toMatchObject({ kind: 'result', result: { resultType: 'complete' } });
+    // Only the owner may answer.
+    const foreign = await httpDispatch(urls[kind], { authorization: 'Bearer mallory' })({ method: 'tasks/update', params: { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Eve' } } }, _meta: meta } } as never);
+    expect((foreign as { error?: { code: number } }).error?.code).toBe(-32602);
+    const ack = await dispatch({ method: 'tasks/update', params: { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Grace' } } }, _meta: meta } } as never);
+    expect((ack as { result: unknown }).result).toMatchObject({ resultType: 'complete' });
+    // The second question (sampling) under a new key.
+    for (let i = 0; i < 100; i++) {
+      view = ((await dispatch({ method: 'tasks/get', params: { taskId, _meta: meta } } as never)) as { result: Record<string, unknown> }).result;
+      if (view.status === 'input_required' && !(key! in (view.inputRequests as object))) break;
+      await sleep(20);
+    }
+    const second = view.inputRequests as Record<string, { method: string }>;
+    expect(Object.values(second).map((r) => r.method)).toEqual(['sampling/createMessage']);
+    const sampleKey = Object.keys(second)[0]!;
+    expect(sampleKey).not.toBe(key);
+    await dispatch({ method: 'tasks/update', params: { taskId, inputResponses: { [sampleKey]: { role: 'assistant', model: 'm', content: { type: 'text', text: 'hi Grace' } } }, _meta: meta } } as never);
+    for (let i = 0; i < 100; i++) {
+      view = ((await dispatch({ method: 'tasks/get', params: { taskId, _meta: meta } } as never)) as { result: Record<string, unknown> }).result;
+      if (view.status === 'completed') break;
+      await sleep(20);
+    }
+    expect(textOf(view.result)).toBe('Grace: hi Grace');
+
+    // Then with the extension's requester session, which answers through its onInputRequest handler.
+    const asked: string[] = [];
+    const session = taskSession(client, dispatch, `${urls[kind]}#olga-input`, answering(asked));
+    const execution = await session.callTool('interview', { ms: 0, label: kind });
+    expect(execution.kind).toBe('task');
+    const { outcome } = await execution.settle();
+    expect(outcome.status).toBe('completed');
+    expect(textOf(resultFromTaskOutcome(outcome))).toBe('Ada: hello Ada');
+    expect(asked).toEqual(['elicitation:task-update', 'sampling:task-update']);
+    await session.close();
+    await client.close();
+  });
+
+  it('a task waiting for input is cancelled by tasks/cancel', async () => {
+    const { client, session } = await httpClient(urls[kind], 'peggy');
+    const execution = await session.callTool('interview', { ms: 0, label: 'never answered' });
+    const taskId = execution.handle!.taskId;
+    for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status !== 'input_required'; i++) await sleep(20);
+    expect((await session.task(taskId).snapshot()).status).toBe('input_required');
+    await session.cancelTask(taskId);
+    for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status === 'input_required'; i++) await sleep(20);
+    expect((await session.task(taskId).snapshot()).status).toBe('cancelled');
     await session.close();
     await client.close();
   });
@@ -318,11 +412,15 @@ describe('tasks over the stdio-style channel (one connection, the local caller)'
     const served = serveTransport(factory, serverSide, { name: 'stdio-test' });
     const client = new Client({ name: 'stdio-tasks', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
     await client.connect(clientSide);
-    const session = taskSession(client, transportDispatch(clientSide), 'stdio');
+    const asked: string[] = [];
+    const session = taskSession(client, transportDispatch(clientSide), 'stdio', answering(asked));
     const execution = await session.callTool('slow_report', { ms: 200, label: 'stdio' });
     expect(execution.kind).toBe('task');
     const { outcome } = await execution.settle();
     expect(textOf(resultFromTaskOutcome(outcome))).toMatch(/^stdio done for /);
+    const interview = await session.callTool('interview', { ms: 0, label: 'stdio' });
+    expect(textOf(resultFromTaskOutcome((await interview.settle()).outcome))).toBe('Ada: hello Ada');
+    expect(asked).toEqual(['elicitation:task-update', 'sampling:task-update']);
     const long = await session.callTool('slow_report', { ms: 20_000, label: 'stdio-cancel' });
     await session.cancelTask(long.handle!.taskId);
     for (let i = 0; i < 100 && (await session.task(long.handle!.taskId).snapshot()).status === 'working'; i++) await sleep(20);

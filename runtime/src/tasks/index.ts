@@ -57,11 +57,19 @@ export interface TasksOptions {
    * Runs a task again on this replica after its first replica died: the tool's call for `record`,
    * or undefined when the tool may not run twice (then the task fails with a reason).
    */
-  resume?: (record: TaskRecord) => ((signal: AbortSignal, progress: ProgressSink) => Promise<CallToolResult>) | undefined;
+  resume?: (record: TaskRecord) => StartTask['run'] | undefined;
 }
 
 /** Where a task's `ctx.progress` goes: the task's `statusMessage`. */
 export type ProgressSink = (progress: number, total?: number, message?: string) => void;
+
+/**
+ * How a running task asks its client for input (`ctx.elicit`/`ctx.sample`/`ctx.listRoots`): the
+ * task goes `input_required` with `requests` as its `inputRequests`, and this resolves with the
+ * answers once `tasks/update` (on any replica) delivered one for every key; rejects when the task's
+ * signal aborts (cancel, TTL, shutdown).
+ */
+export type InputAsker = (requests: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
 
 export interface StartTask {
   tool: string;
@@ -69,7 +77,7 @@ export interface StartTask {
   owner: string;
   /** Kept for a resume on another replica (idempotent tools only). */
   arguments?: unknown;
-  run: (signal: AbortSignal, progress: ProgressSink) => Promise<CallToolResult>;
+  run: (signal: AbortSignal, progress: ProgressSink, ask: InputAsker) => Promise<CallToolResult>;
 }
 
 /** The wire `Task` (base of `CreateTaskResult` and `tasks/get` results). */
@@ -93,6 +101,11 @@ export interface Tasks {
   start(task: StartTask): Promise<WireTask & { resultType: 'task' }>;
   /** `tasks/get`: the owner's task with its result or error inlined. Throws -32602 when not found. */
   get(taskId: string, owner: string): Promise<WireTask & { resultType: 'complete' }>;
+  /**
+   * `tasks/update`: the client's answers to the task's outstanding `inputRequests` (others ignored);
+   * the replica running it picks them up. Throws -32602 when not found.
+   */
+  update(taskId: string, owner: string, inputResponses: Record<string, unknown>): Promise<{ resultType: 'complete' }>;
   /** `tasks/cancel`: asks the replica running it to abort `ctx.signal`. Throws -32602 when not found. */
   cancel(taskId: string, owner: string): Promise<{ resultType: 'complete' }>;
   /** Heartbeat and reaping now (they also run on a timer). */
@@ -151,6 +164,8 @@ export function createTasks(options: TasksOptions): Tasks {
   /** Why a task's own signal aborted (a client's cancel, or its TTL ran out while it ran). */
   const EXPIRED = 'the task ran past its time to live (MCP_TASK_TTL_MS)';
   let closed = false;
+  /** Tasks of this replica waiting for input: woken at once by a `tasks/update` answered here. */
+  const waiting = new Map<string, () => void>();
 
   function wire(record: TaskRecord): WireTask {
     return {
@@ -186,11 +201,34 @@ export function createTasks(options: TasksOptions): Tasks {
       const line = `${of === undefined ? done : `${done}/${of}`}${message === undefined ? '' : `: ${message}`}`;
       store.progress(record.taskId, line, now).catch((error: unknown) => log.debug({ err: error, taskId: record.taskId }, 'task progress not stored'));
     };
+    const ask: InputAsker = async (requests, askSignal) => {
+      const keys = Object.keys(requests);
+      if (!(await store.askInput(record.taskId, replicaId, requests, `waiting for the client's input: ${keys.join(', ')}`))) {
+        throw new Error('the task ended while asking for input');
+      }
+      // Polled from the row (an answer may reach any replica); an answer on this replica wakes it at once.
+      for (;;) {
+        askSignal.throwIfAborted();
+        const answers = await store.takeInput(record.taskId, replicaId);
+        if (answers) return answers;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            askSignal.removeEventListener('abort', done);
+            waiting.delete(record.taskId);
+            resolve();
+          };
+          const timer = setTimeout(done, Math.min(pollIntervalMs, 500));
+          askSignal.addEventListener('abort', done, { once: true });
+          waiting.set(record.taskId, done);
+        });
+      }
+    };
     void (async () => {
       let result: CallToolResult | undefined;
       let thrown: unknown;
       try {
-        result = await run(signal, progress);
+        result = await run(signal, progress, ask);
       } catch (error) {
         thrown = error;
       }
@@ -324,7 +362,7 @@ export function createTasks(options: TasksOptions): Tasks {
     },
     async get(taskId, owner) {
       let record = await store.get(taskId, owner);
-      if (record?.status === 'working' && record.leaseUntil !== undefined && record.leaseUntil < Date.now()) {
+      if (record && !isTerminal(record.status) && record.leaseUntil !== undefined && record.leaseUntil < Date.now()) {
         await runTick();
         record = await store.get(taskId, owner);
       }
@@ -336,7 +374,18 @@ export function createTasks(options: TasksOptions): Tasks {
           ...base,
           error: record.error ?? { code: -32603, message: 'Internal error' },
         };
+      // Every request still outstanding (answered keys drop out): a point-in-time snapshot.
+      if (record.status === 'input_required') {
+        const answered = record.inputResponses ?? {};
+        return { ...base, inputRequests: Object.fromEntries(Object.entries(record.inputRequests ?? {}).filter(([key]) => !(key in answered))) };
+      }
       return base;
+    },
+    async update(taskId, owner, inputResponses) {
+      const record = await store.answer(taskId, owner, inputResponses);
+      if (!record) throw notFound(taskId);
+      waiting.get(taskId)?.();
+      return { resultType: 'complete' };
     },
     async cancel(taskId, owner) {
       const record = await store.requestCancel(taskId, owner);

@@ -51,25 +51,25 @@ function requireDeclared(ctx: ServerContext, method: string): void {
 export function installTaskMethods(server: McpServer, tasks: Tasks, calls: TaskCalls): void {
   const inner = server.server;
   inner.registerCapabilities({ extensions: { [TASKS_EXTENSION_ID]: {} } } as never);
-  const set = inner.setRequestHandler.bind(inner) as unknown as (
-    method: string,
-    schemas: { params: typeof taskIdParams },
-    handler: (params: { taskId: string }, ctx: ServerContext) => Promise<unknown>,
-  ) => void;
-  set('tasks/get', { params: taskIdParams }, async (params, ctx) => {
+  const set = inner.setRequestHandler.bind(inner) as unknown as <P>(method: string, schemas: { params: unknown }, handler: (params: P, ctx: ServerContext) => Promise<unknown>) => void;
+  set<{ taskId: string }>('tasks/get', { params: taskIdParams }, async (params, ctx) => {
     requireDeclared(ctx, 'tasks/get');
     return tasks.get(params.taskId, calls.ownerOf(ctx));
   });
-  set('tasks/cancel', { params: taskIdParams }, async (params, ctx) => {
+  set<{ taskId: string }>('tasks/cancel', { params: taskIdParams }, async (params, ctx) => {
     requireDeclared(ctx, 'tasks/cancel');
     return tasks.cancel(params.taskId, calls.ownerOf(ctx));
   });
-  // No task of this server asks for input (no `input_required`): responses to keys that are not
-  // outstanding are ignored, as the extension says; an unknown task is an error.
-  set('tasks/update', { params: taskIdParams }, async (params, ctx) => {
+  // Answers to keys that are not outstanding are ignored, as the extension says; an unknown task is an error.
+  // `inputResponses` is the multi round-trip envelope's field: the SDK lifts it out of params (onto
+  // `ctx.mcpReq.inputResponses`); a host that leaves it in params is read the same way.
+  set<{ taskId: string; inputResponses?: unknown }>('tasks/update', { params: taskIdParams }, async (params, ctx) => {
     requireDeclared(ctx, 'tasks/update');
-    await tasks.get(params.taskId, calls.ownerOf(ctx));
-    return { resultType: 'complete' };
+    const responses = params.inputResponses ?? (ctx.mcpReq as { inputResponses?: unknown }).inputResponses;
+    if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) {
+      throw new ProtocolError(TaskErrorCode.InvalidParams as number, 'Invalid params for tasks/update: params.inputResponses must be an object (the answers keyed by the inputRequests keys of tasks/get)');
+    }
+    return tasks.update(params.taskId, calls.ownerOf(ctx), responses as Record<string, unknown>);
   });
 
   const wrapping = inner as unknown as WrappingServer;

@@ -5,8 +5,8 @@
  * A running task holds a lease: its replica (`runner`) extends `lease_until` while it runs. A task
  * still `working` past its lease belongs to a replica that died; `reap` fails it with a reason, or
  * hands it to the calling replica when the tool may run again (`arguments` kept: idempotent tools).
- * Every transition out of `working` is a conditional update on `status = 'working'`, so the first
- * writer wins and a late one (the dead replica coming back, a cancel racing a result) changes nothing.
+ * Every transition out of `working` (or `input_required`: still running, waiting for the client) is
+ * a conditional update on those statuses, so the first writer wins and a late one (the dead replica coming back, a cancel racing a result) changes nothing.
  */
 import { sql, type Kysely } from 'kysely';
 import { TASKS_TABLE } from '../storage/shared.js';
@@ -26,6 +26,10 @@ export interface TaskRecord {
   error?: { code: number; message: string; data?: unknown };
   /** Kept only for tools that may run again after their replica died (idempotent). */
   arguments?: unknown;
+  /** What an `input_required` task asks the client (`inputRequests` on the wire), by key. */
+  inputRequests?: Record<string, unknown>;
+  /** Answers the client delivered so far (`tasks/update`) to outstanding `inputRequests` keys. */
+  inputResponses?: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
   ttlMs: number | null;
@@ -58,6 +62,8 @@ interface TaskRow {
   result: string | null;
   error: string | null;
   arguments: string | null;
+  input_requests: string | null;
+  input_responses: string | null;
   created_at: number | string;
   updated_at: number | string;
   ttl_ms: number | string | null;
@@ -86,6 +92,21 @@ export interface TaskStore {
       | { status: 'cancelled'; message: string },
     now?: number,
   ): Promise<boolean>;
+  /**
+   * The running task needs the client's input: `input_required` with `requests` outstanding (earlier
+   * answers dropped: keys are never reused). False when the task already ended.
+   */
+  askInput(taskId: string, runner: string, requests: Record<string, unknown>, message: string, now?: number): Promise<boolean>;
+  /**
+   * `tasks/update`: keeps the answers to keys still outstanding (others are ignored, as the extension
+   * says); undefined when not found (wrong owner, expired).
+   */
+  answer(taskId: string, owner: string, responses: Record<string, unknown>, now?: number): Promise<TaskRecord | undefined>;
+  /**
+   * The runner's side: once every outstanding key has an answer, the task is `working` again and the
+   * answers are handed over (once); undefined while some are missing.
+   */
+  takeInput(taskId: string, runner: string, now?: number): Promise<Record<string, unknown> | undefined>;
   /** A progress line for a working task (`statusMessage`). */
   progress(taskId: string, message: string, now?: number): Promise<void>;
   /** Marks the owner's task for cancellation; undefined when not found (wrong owner, expired). */
@@ -112,6 +133,8 @@ export interface TaskStore {
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+/** A task still running on some replica: working, or waiting for the client's input. */
+const LIVE = ['working', 'input_required'];
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL.has(status);
@@ -140,6 +163,8 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
     if (row.result !== null) record.result = parse(row.result) as Record<string, unknown>;
     if (row.error !== null) record.error = parse(row.error) as TaskRecord['error'];
     if (row.arguments !== null) record.arguments = parse(row.arguments);
+    if (row.input_requests !== null) record.inputRequests = parse(row.input_requests) as Record<string, unknown>;
+    if (row.input_responses !== null) record.inputResponses = parse(row.input_responses) as Record<string, unknown>;
     if (row.poll_interval_ms !== null) record.pollIntervalMs = Number(row.poll_interval_ms);
     if (row.runner !== null) record.runner = row.runner;
     if (row.lease_until !== null) record.leaseUntil = Number(row.lease_until);
@@ -166,6 +191,8 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         result: null,
         error: null,
         arguments: task.arguments === undefined ? null : JSON.stringify(task.arguments),
+        input_requests: null,
+        input_responses: null,
         created_at: now,
         updated_at: now,
         ttl_ms: task.ttlMs,
@@ -205,20 +232,70 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
           runner: null,
           lease_until: null,
           arguments: null,
+          input_requests: null,
+          input_responses: null,
         })
         .where('task_id', '=', taskId)
-        .where('status', '=', 'working')
+        .where('status', 'in', LIVE)
         .executeTakeFirst();
       return Number(done.numUpdatedRows) > 0;
     },
+    async askInput(taskId, runner, requests, message, now = Date.now()) {
+      const done = await db
+        .updateTable(table)
+        .set({ status: 'input_required', input_requests: JSON.stringify(requests), input_responses: null, status_message: message, updated_at: now })
+        .where('task_id', '=', taskId)
+        .where('runner', '=', runner)
+        .where('status', 'in', LIVE)
+        .executeTakeFirst();
+      return Number(done.numUpdatedRows) > 0;
+    },
+    async answer(taskId, owner, responses, now = Date.now()) {
+      // Read-merge-write guarded by the row's last update: two answers racing both land (one retries).
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const row = await db.selectFrom(table).selectAll().where('task_id', '=', taskId).where('owner', '=', owner).executeTakeFirst();
+        if (!row) return undefined;
+        const record = toRecord(row);
+        if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
+        if (record.status !== 'input_required' || !record.inputRequests) return record;
+        const outstanding = Object.keys(record.inputRequests);
+        const kept = Object.fromEntries(Object.entries(responses).filter(([key]) => outstanding.includes(key)));
+        if (Object.keys(kept).length === 0) return record;
+        const merged = { ...(record.inputResponses ?? {}), ...kept };
+        const done = await db
+          .updateTable(table)
+          .set({ input_responses: JSON.stringify(merged), updated_at: Math.max(now, record.updatedAt + 1) })
+          .where('task_id', '=', taskId)
+          .where('status', '=', 'input_required')
+          .where('updated_at', '=', row.updated_at)
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) > 0) return { ...record, inputResponses: merged };
+      }
+      throw new Error(`task ${taskId}: the answer could not be stored (concurrent updates)`);
+    },
+    async takeInput(taskId, runner, now = Date.now()) {
+      const row = await db.selectFrom(table).selectAll().where('task_id', '=', taskId).where('runner', '=', runner).executeTakeFirst();
+      if (!row || row.status !== 'input_required') return undefined;
+      const record = toRecord(row);
+      const answers = record.inputResponses ?? {};
+      if (!Object.keys(record.inputRequests ?? {}).every((key) => key in answers)) return undefined;
+      const done = await db
+        .updateTable(table)
+        .set({ status: 'working', input_requests: null, input_responses: null, status_message: null, updated_at: now })
+        .where('task_id', '=', taskId)
+        .where('status', '=', 'input_required')
+        .where('updated_at', '=', row.updated_at)
+        .executeTakeFirst();
+      return Number(done.numUpdatedRows) > 0 ? answers : undefined;
+    },
     async progress(taskId, message, now = Date.now()) {
-      await db.updateTable(table).set({ status_message: message, updated_at: now }).where('task_id', '=', taskId).where('status', '=', 'working').execute();
+      await db.updateTable(table).set({ status_message: message, updated_at: now }).where('task_id', '=', taskId).where('status', 'in', LIVE).execute();
     },
     async requestCancel(taskId, owner, now = Date.now()) {
       const record = await read(taskId, owner, now);
       if (!record) return undefined;
       if (isTerminal(record.status)) return record;
-      await db.updateTable(table).set({ cancel_requested: 1, updated_at: now }).where('task_id', '=', taskId).where('status', '=', 'working').execute();
+      await db.updateTable(table).set({ cancel_requested: 1, updated_at: now }).where('task_id', '=', taskId).where('status', 'in', LIVE).execute();
       return { ...record, cancelRequested: true };
     },
     async heartbeat(runner, taskIds, leaseMs, now = Date.now()) {
@@ -227,7 +304,7 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         .updateTable(table)
         .set({ lease_until: now + leaseMs })
         .where('runner', '=', runner)
-        .where('status', '=', 'working')
+        .where('status', 'in', LIVE)
         .where('task_id', 'in', [...taskIds])
         .executeTakeFirst();
       return Number(done.numUpdatedRows);
@@ -237,7 +314,7 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         .selectFrom(table)
         .select('task_id')
         .where('runner', '=', runner)
-        .where('status', '=', 'working')
+        .where('status', 'in', LIVE)
         .where('cancel_requested', '=', 1)
         .execute();
       return rows.map((r) => r.task_id);
@@ -248,7 +325,7 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         .set({ lease_until: now - 1 })
         .where('task_id', '=', taskId)
         .where('runner', '=', runner)
-        .where('status', '=', 'working')
+        .where('status', 'in', LIVE)
         .execute();
     },
     async reap(runner, leaseMs, resumable, now = Date.now()) {
@@ -257,9 +334,9 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
         .deleteFrom(table)
         .where('expires_at', 'is not', null)
         .where('expires_at', '<=', now)
-        .where((eb) => eb.or([eb('status', '!=', 'working'), eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .where((eb) => eb.or([eb('status', 'not in', LIVE), eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .executeTakeFirst();
-      const stale = await db.selectFrom(table).selectAll().where('status', '=', 'working').where('lease_until', '<', now).execute();
+      const stale = await db.selectFrom(table).selectAll().where('status', 'in', LIVE).where('lease_until', '<', now).execute();
       const failed: TaskRecord[] = [];
       const resumed: TaskRecord[] = [];
       for (const row of stale) {
@@ -276,7 +353,7 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
               status_message: `resumed after the replica running it stopped (attempt ${record.attempts + 1})`,
             })
             .where('task_id', '=', record.taskId)
-            .where('status', '=', 'working')
+            .where('status', 'in', LIVE)
             .where('lease_until', '=', row.lease_until)
             .executeTakeFirst();
           if (Number(claimed.numUpdatedRows) > 0) resumed.push({ ...record, runner, attempts: record.attempts + 1 });
@@ -306,9 +383,11 @@ export function createTaskStore(database: Kysely<unknown>): TaskStore {
             runner: null,
             lease_until: null,
             arguments: null,
+            input_requests: null,
+            input_responses: null,
           })
           .where('task_id', '=', record.taskId)
-          .where('status', '=', 'working')
+          .where('status', 'in', LIVE)
           .where('lease_until', '=', row.lease_until)
           .executeTakeFirst();
         if (Number(done.numUpdatedRows) > 0)

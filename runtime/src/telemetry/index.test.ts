@@ -21,7 +21,7 @@ import { standaloneValidator } from '../testing/index.js';
 import { connectChannel, connectWebSocket, openSession, PV_MODERN, readAnswer, startPipeline, tokenTable } from '../__fixtures__/pipeline.js';
 import { freshPostgresDatabase, freshRedisPrefix, postgresAvailable, redisAvailable, REDIS_TEST_URL } from '../__fixtures__/services.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../__fixtures__/otlp-receiver.js';
-import { startTracing, traceParentOf } from './index.js';
+import { OTEL_INSTALL_COMMAND, startTracing, traceParentOf } from './index.js';
 
 type Tools = { lookup: { input: { id: number; password?: string }; output: undefined } };
 const defineTool = createDefineTool<Tools, { items: { id: number; label: string } }>();
@@ -39,6 +39,8 @@ const manifest: Manifest = {
     lookup: {
       name: 'lookup',
       description: 'Reads a row, caches it and asks the upstream',
+      // Counted on the rate limiter (Redis): its span is part of the trace.
+      rateLimit: { perMinute: 10_000 },
       inputSchema: { type: 'object', properties: { id: { type: 'integer' }, password: { type: 'string', 'x-sensitive': true } }, required: ['id'] },
     },
   },
@@ -51,6 +53,8 @@ const modules: ServerModules = {
     lookup: {
       handler: async () => ({
         default: defineTool('lookup', async (input, ctx) => {
+          // A negative id: a query that fails (the table does not exist), with an argument as its parameter.
+          if (input.id < 0) await ctx.db.selectFrom('no_such_table' as 'items').selectAll().where('label', '=', input.password ?? '').execute();
           const rows = await ctx.db.selectFrom('items').select(['id', 'label']).where('id', '=', input.id).execute();
           await ctx.cache.set(`item:${input.id}`, rows, 30);
           // The upstream client `mcpforge import openapi` writes (templates/openapi/client.ts), as imported tools call it.
@@ -130,7 +134,7 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  async function call(headers: Record<string, string>, meta: Record<string, unknown> = {}, fastPath = true) {
+  async function call(headers: Record<string, string>, meta: Record<string, unknown> = {}, fastPath = true, args: Record<string, unknown> = { id: 1, password: 'hunter2-secret' }) {
     const res = await fetch(running.http!.url, {
       method: 'POST',
       headers: {
@@ -147,7 +151,7 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
         method: 'tools/call',
         params: {
           name: 'lookup',
-          arguments: { id: 1, password: 'hunter2-secret' },
+          arguments: args,
           _meta: { 'io.modelcontextprotocol/protocolVersion': PV_MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {}, ...meta },
         },
       }),
@@ -182,6 +186,8 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     expect(db[0]!.parentSpanId).toBe(handler.spanId);
     expect(db[0]!.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.response.returned_rows': 1 });
     expect(byName('cache set')).toMatchObject({ parentSpanId: handler.spanId, attributes: { 'db.system.name': 'redis' } });
+    // The policy stage's rate-limit count on Redis, under the request span.
+    expect(byName('ratelimit hit')).toMatchObject({ parentSpanId: request.spanId, kind: 3, attributes: { 'db.system.name': 'redis', 'mcp.rate_limit.allowed': true } });
     const fetchSpan = spans.find((s) => s.name.startsWith('GET'))!;
     expect(fetchSpan.parentSpanId).toBe(handler.spanId);
     expect(fetchSpan.kind).toBe(3); // CLIENT
@@ -200,6 +206,41 @@ describe.skipIf(!services)('tracing over HTTP (PostgreSQL, Redis, upstream fetch
     const request = spans.find((s) => s.name === 'tools/call lookup')!;
     expect(request.parentSpanId).toBe(parent);
     expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['validate', 'handler', 'db SELECT', 'cache set']));
+  });
+
+  it('a failed query has its span: status error, the error class and SQLSTATE, never the parameters', async () => {
+    const traceId = hex(16);
+    const answer = await call({ traceparent: `00-${traceId}-${hex(8)}-01` }, {}, true, { id: -1, password: 'hunter2-secret' });
+    expect(answer.message?.result?.isError).toBe(true);
+    await running.tracing!.flush();
+    const spans = (await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.name === 'db SELECT'))).filter((s) => s.traceId === traceId);
+    const failed = spans.find((s) => s.name === 'db SELECT')!;
+    expect(failed.statusCode).toBe(2);
+    expect(failed.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'error.type': 'DatabaseError', 'db.response.status_code': '42P01' });
+    expect(failed.parentSpanId).toBe(spans.find((s) => s.name === 'handler')!.spanId);
+    expect(JSON.stringify(spans)).not.toMatch(/hunter2|no_such_table/);
+  });
+
+  it('list requests have their request span (tools/list, resources/list, prompts/list) with the listing size', async () => {
+    const traceId = hex(16);
+    const parent = hex(8);
+    for (const method of ['tools/list', 'resources/list', 'prompts/list']) {
+      const res = await fetch(running.http!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': PV_MODERN, 'mcp-method': method, traceparent: `00-${traceId}-${parent}-01` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method, params: { _meta: { 'io.modelcontextprotocol/protocolVersion': PV_MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+      });
+      expect((await readAnswer(res)).message?.result).toBeDefined();
+    }
+    await running.tracing!.flush();
+    const spans = (await receiver.waitFor((all) => all.filter((s) => s.traceId === traceId).length >= 3)).filter((s) => s.traceId === traceId);
+    expect(spans.map((s) => [s.name, s.parentSpanId, s.kind, s.attributes['mcp.list.size'], s.attributes['mcp.outcome'], s.attributes['mcp.transport']])).toEqual(
+      expect.arrayContaining([
+        ['tools/list', parent, 2, 1, 'ok', 'http'],
+        ['resources/list', parent, 2, 1, 'ok', 'http'],
+        ['prompts/list', parent, 2, 1, 'ok', 'http'],
+      ]),
+    );
   });
 
   it('a call without trace context starts a new trace (root request span)', async () => {
@@ -239,12 +280,14 @@ describe('tracing on the stdio channel (trace context from _meta)', () => {
       const other = hex(16);
       await connection.request('resources/read', { uri: 'traced://readme', _meta: { traceparent: `00-${other}-${parent}-01` } });
       await connection.request('prompts/get', { name: 'hello', _meta: { traceparent: `00-${other}-${parent}-01` } });
+      await connection.request('tools/list', { _meta: { traceparent: `00-${other}-${parent}-01` } });
       await tracing.flush();
-      const entries = await receiver.waitFor((all) => all.filter((s) => s.traceId === other).length >= 2);
+      const entries = await receiver.waitFor((all) => all.filter((s) => s.traceId === other).length >= 3);
       expect(entries.filter((s) => s.traceId === other).map((s) => [s.name, s.parentSpanId, s.attributes['mcp.outcome']])).toEqual(
         expect.arrayContaining([
           ['resources/read readme', parent, 'ok'],
           ['prompts/get hello', parent, 'ok'],
+          ['tools/list', parent, 'ok'],
         ]),
       );
       await connection.close();
@@ -317,6 +360,15 @@ describe('tracing off costs nothing', () => {
     expect(offenders.sort()).toEqual(['telemetry/otel.ts', ...(offenders.includes('telemetry/sentry.ts') ? ['telemetry/sentry.ts'] : [])]);
     const index = readFileSync(join(src, 'telemetry', 'index.ts'), 'utf8');
     expect(index).not.toMatch(/^import (?!type )[^;]*from '\.\/otel\.js'/m);
+  });
+
+  it('the install command printed when the SDK is missing names every package otel.ts imports, at the runtime peer ranges', () => {
+    const src = join(dirname(fileURLToPath(import.meta.url)), '..');
+    const imported = new Set([...readFileSync(join(src, 'telemetry', 'otel.ts'), 'utf8').matchAll(/from '(@opentelemetry\/[^']+)'/g)].map((m) => m[1]!));
+    const peers = (JSON.parse(readFileSync(join(src, '..', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies;
+    const listed = Object.fromEntries(OTEL_INSTALL_COMMAND.replace(/^npm install /, '').split(' ').map((spec) => [spec.slice(0, spec.lastIndexOf('@')), spec.slice(spec.lastIndexOf('@') + 1)]));
+    expect(Object.keys(listed).sort()).toEqual([...imported].sort());
+    for (const [name, range] of Object.entries(listed)) expect(peers[name], name).toBe(range);
   });
 
   it('traceParentOf: _meta first, then the edge; malformed values ignored', () => {

@@ -28,6 +28,15 @@ import type { ErrorReporter } from './errors.js';
 export type { RequestSpanInfo, RequestTrace, TraceCarrier, Tracing, TracingOptions } from './types.js';
 
 /**
+ * What a project installs to turn tracing on: every package otel.ts imports, at versions that run
+ * on Node 20 (the 0.300+ exporters need Node 22). They are optional peers of the runtime (npm does
+ * not install those by itself), so a server started with the endpoint set and them missing prints
+ * this command. A unit test checks it against otel.ts's imports and the runtime's peer ranges.
+ */
+export const OTEL_INSTALL_COMMAND =
+  'npm install @opentelemetry/api@^1.9.1 @opentelemetry/core@^2.8.0 @opentelemetry/resources@^2.8.0 @opentelemetry/sdk-trace-node@^2.8.0 @opentelemetry/exporter-trace-otlp-proto@^0.219.0 @opentelemetry/instrumentation-undici@^0.29.0';
+
+/**
  * Starts tracing when an endpoint is set; resolves `undefined` (and imports nothing) otherwise.
  * Throws with what to install when the optional OpenTelemetry packages are missing.
  */
@@ -38,8 +47,8 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     otel = await import('./otel.js');
   } catch (error) {
     throw new Error(
-      `OTEL_EXPORTER_OTLP_ENDPOINT is set but the OpenTelemetry SDK could not be loaded (${(error as Error).message}); ` +
-        'install it in the project: npm install @opentelemetry/api @opentelemetry/sdk-trace-node @opentelemetry/exporter-trace-otlp-proto @opentelemetry/instrumentation-undici, or unset OTEL_EXPORTER_OTLP_ENDPOINT',
+      `OTEL_EXPORTER_OTLP_ENDPOINT is set but the OpenTelemetry SDK could not be loaded (${(error as Error).message}). ` +
+        `Install it in the project (the folder with package.json): ${OTEL_INSTALL_COMMAND} — or unset OTEL_EXPORTER_OTLP_ENDPOINT`,
       { cause: error },
     );
   }

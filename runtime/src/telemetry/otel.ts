@@ -10,6 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { PostgresAdapter, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { Cache } from '../server/contract.js';
+import type { RateLimiter } from '../rate-limit/index.js';
 import type { RequestSpanInfo, RequestTrace, TraceCarrier, Tracing, TracingOptions } from './types.js';
 
 const SCOPE = '@mcpforge/runtime';
@@ -60,12 +61,15 @@ function operationOf(node: RootOperationNode): string {
   return kind === 'Raw' ? 'raw' : kind.toUpperCase();
 }
 
-/** A span per query: opened when Kysely compiles it, closed when its result comes back. */
+/**
+ * A span per query: opened when Kysely compiles it, closed when its result comes back, or when the
+ * query fails (Kysely's error log, `queryFailed`: plugins never see a failure).
+ */
 class TracingPlugin implements KyselyPlugin {
-  readonly #spans = new WeakMap<object, Span>();
   constructor(
     private readonly tracer: Tracer,
     private readonly system: string,
+    private readonly spans: WeakMap<object, Span>,
   ) {}
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const active = trace.getSpan(context.active());
@@ -73,16 +77,16 @@ class TracingPlugin implements KyselyPlugin {
     if (active) {
       const operation = operationOf(args.node);
       const span = this.tracer.startSpan(`db ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.system, 'db.operation.name': operation } });
-      this.#spans.set(args.queryId, span);
+      this.spans.set(args.queryId, span);
     }
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const span = this.#spans.get(args.queryId);
+    const span = this.spans.get(args.queryId);
     if (span) {
       if (args.result.rows) span.setAttribute('db.response.returned_rows', args.result.rows.length);
       span.end();
-      this.#spans.delete(args.queryId);
+      this.spans.delete(args.queryId);
     }
     return args.result;
   }
@@ -104,17 +108,25 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
   undici.setTracerProvider(provider);
   undici.enable();
   let stopped: Promise<void> | undefined;
+  /** A client span (cache, rate limiter) under the active request span; none outside a traced request. */
+  const clientSpan = <T>(name: string, system: string, operation: string, fn: () => Promise<T>): Promise<T> => {
+    if (!trace.getSpan(context.active())) return fn();
+    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': operation } });
+    return within(context.active(), span, fn);
+  };
+  /** Open query spans by Kysely query id, shared by every traced database of this server. */
+  const querySpans = new WeakMap<object, Span>();
 
   return {
     startRequest(info: RequestSpanInfo): RequestTrace {
       const parent = parentContext(info.parent);
       const span = tracer.startSpan(
-        `${info.method} ${info.name}`,
+        info.name ? `${info.method} ${info.name}` : info.method,
         {
           kind: SpanKind.SERVER,
           attributes: {
             'mcp.method.name': info.method,
-            ...(info.method === 'tools/call' ? { 'gen_ai.tool.name': info.name } : { 'mcp.entry.name': info.name }),
+            ...(info.method === 'tools/call' ? { 'gen_ai.tool.name': info.name } : info.name ? { 'mcp.entry.name': info.name } : {}),
             'enduser.id': info.subject,
             'mcp.transport': info.transport,
             'mcp.request.id': info.requestId,
@@ -139,19 +151,42 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
     },
     db<DB>(db: Kysely<DB>): Kysely<DB> {
       const system = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgresql' : 'sqlite';
-      return db.withPlugin(new TracingPlugin(tracer, system));
+      return db.withPlugin(new TracingPlugin(tracer, system, querySpans));
+    },
+    queryFailed(queryId, error) {
+      const span = querySpans.get(queryId);
+      if (!span) return;
+      querySpans.delete(queryId);
+      // The class and the SQLSTATE only: a database error's message may quote the values of the row.
+      // The class (pg's DatabaseError is named 'error'; its constructor says what it is).
+      const type = error instanceof Error ? (error.constructor.name && error.constructor.name !== 'Error' ? error.constructor.name : error.name) : typeof error;
+      const code = (error as { code?: unknown } | null)?.code;
+      span.setAttribute('error.type', type);
+      if (typeof code === 'string') span.setAttribute('db.response.status_code', code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+      span.end();
     },
     cache(cache: Cache, system: 'redis' | 'memory'): Cache {
-      const op = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-        if (!trace.getSpan(context.active())) return fn();
-        const span = tracer.startSpan(`cache ${name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': name } });
-        return within(context.active(), span, fn);
-      };
+      const op = <T>(name: string, fn: () => Promise<T>): Promise<T> => clientSpan(`cache ${name}`, system, name, fn);
       return {
         get: (key) => op('get', () => cache.get(key)),
         set: (key, value, ttl) => op('set', () => cache.set(key, value, ttl)),
         delete: (key) => op('delete', () => cache.delete(key)),
         wrap: (key, ttl, compute) => op('wrap', () => cache.wrap(key, ttl, compute)),
+      };
+    },
+    annotate(attributes) {
+      trace.getSpan(context.active())?.setAttributes(attributes);
+    },
+    limiter(limiter: RateLimiter, system: 'redis' | 'memory'): RateLimiter {
+      return {
+        // The key names the caller; the span says only that a call was counted, and the decision.
+        hit: (key, limit, windowMs) =>
+          clientSpan('ratelimit hit', system, 'ratelimit.hit', async () => {
+            const decision = await limiter.hit(key, limit, windowMs);
+            trace.getSpan(context.active())?.setAttribute('mcp.rate_limit.allowed', decision.allowed);
+            return decision;
+          }),
       };
     },
     flush: () => provider.forceFlush(),

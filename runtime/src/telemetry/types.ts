@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Cache } from '../server/contract.js';
+import type { RateLimiter } from '../rate-limit/index.js';
 
 /** W3C trace context as text, from `_meta` or from HTTP headers. */
 export interface TraceCarrier {
@@ -14,9 +15,9 @@ export interface TraceCarrier {
 
 /** What a request span records (never arguments or credentials). */
 export interface RequestSpanInfo {
-  /** The MCP method: `tools/call`, `resources/read`, `prompts/get`. */
+  /** The MCP method: `tools/call`, `resources/read`, `prompts/get`, `tools/list`, ... */
   method: string;
-  /** The tool, resource or prompt name. */
+  /** The tool, resource or prompt name; empty for a list request. */
   name: string;
   /** The caller's subject (`anonymous` when nobody authenticated). */
   subject: string;
@@ -43,8 +44,14 @@ export interface Tracing {
   startRequest(info: RequestSpanInfo): RequestTrace;
   /** The same database with a span per query (a Kysely plugin). */
   db<DB>(db: Kysely<DB>): Kysely<DB>;
+  /** Ends the span of a query that failed (the storage's `onQueryError`): status error, the error's class. */
+  queryFailed(queryId: object, error: unknown): void;
   /** The same cache with a span per operation (`system`: `redis` or `memory`). */
   cache(cache: Cache, system: 'redis' | 'memory'): Cache;
+  /** Sets attributes on the active span (the request's, inside `run`). */
+  annotate?(attributes: Record<string, string | number | boolean>): void;
+  /** The same rate limiter with a span per counted call (`system`: `redis` or `memory`). */
+  limiter(limiter: RateLimiter, system: 'redis' | 'memory'): RateLimiter;
   /** Exports the spans that ended so far. */
   flush(): Promise<void>;
   /** Exports what is buffered and stops; safe to call twice. */
