@@ -104,6 +104,11 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MCP_OAUTH_ACCESS_TOKEN_TTL', kind: int(60, 86_400, 3600), help: 'oauth-proxy: access token lifetime in seconds (default 3600)' },
   { env: 'MCP_OAUTH_REFRESH_TOKEN_TTL', kind: int(300, 365 * 86_400, 30 * 86_400), help: 'oauth-proxy: lifetime of a consent and its refresh tokens in seconds (default 30 days)' },
   { env: 'MCP_OAUTH_RATE_LIMIT_PER_MINUTE', kind: int(1, 1_000_000, 60), help: 'oauth-proxy: requests per minute per client address to each of authorize, token, register, revoke (default 60)' },
+  // Service registry and gateway (registry/, gateway/; docs/deployment.md "Several servers behind one gateway").
+  { env: 'MCP_REGISTRY', flag: '--registry', arg: 'URL', kind: text(), help: 'register this replica (HTTP only) in a service registry: etcd://host:2379 or k8s://<namespace>/<app>?groups=a,b (default: none)' },
+  { env: 'MCP_REGISTRY_TTL_S', kind: int(2, 3600, 10), help: 'lease of the registration in seconds: a replica that dies without deregistering disappears after this long (default 10)' },
+  { env: 'MCP_ADVERTISE_URL', kind: text(), help: 'MCP endpoint URL written into the registry (default: the listening URL; set it when binding 0.0.0.0, e.g. http://$(hostname -i):3000/mcp)' },
+  { env: 'MCP_GATEWAY_IDENTITY_KEY', kind: text(), help: 'shared key (32+ characters) the gateway signs forwarded identities with; a server with it trusts the Mcp-Gateway-Identity header, one without refuses it', secret: true },
   { env: 'MCP_TLS_CERT', flag: '--tls-cert', arg: 'PATH', kind: text(), help: 'serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)' },
   { env: 'MCP_TLS_KEY', flag: '--tls-key', arg: 'PATH', kind: text(), help: 'PEM private key of --tls-cert' },
   { env: 'MCP_TLS_CLIENT_CA', flag: '--tls-client-ca', arg: 'PATH', kind: text(), help: 'require client certificates signed by this PEM CA (mutual TLS)' },
