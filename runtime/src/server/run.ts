@@ -10,7 +10,7 @@ import { abandonLogger, closeLogger, createLogger, createMetrics, registerDataba
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
 import { createCallGuard, type CallGuard } from '../idempotency/index.js';
 import { openRegistry, replicaId, type Registry, type ServiceRecord } from '../registry/index.js';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../rate-limit/index.js';
 import { connectRedis, type RedisHandle } from '../redis/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
@@ -342,7 +342,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
           service: options.manifest.name,
           ...(config.group === undefined ? {} : { group: config.group }),
           id: replicaId(hostname(), process.pid),
-          address: config.registry?.advertiseUrl ?? http.url,
+          address: config.registry?.advertiseUrl ?? advertisedUrl(http.url),
           protocolVersions: [...REGISTERED_PROTOCOL_VERSIONS],
           tools: Object.keys(factory.manifest.tools),
           health: 'serving',
@@ -419,6 +419,20 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     ...(tracing ? { tracing } : {}),
     shutdown,
   };
+}
+
+/**
+ * The URL other hosts reach this replica at: the listening URL, except that a wildcard bind
+ * (MCP_HOST=0.0.0.0, every container) is replaced by the host's first external IPv4 address.
+ */
+function advertisedUrl(listening: string): string {
+  const url = new URL(listening);
+  if (url.hostname !== '0.0.0.0' && url.hostname !== '[::]') return listening;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal);
+  if (external) url.hostname = external.address;
+  return url.href;
 }
 
 function tracedCache(tracing: Tracing | undefined, cache: Cache, system: 'redis' | 'memory'): Cache {
