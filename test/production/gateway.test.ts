@@ -157,23 +157,25 @@ describe.skipIf(!ready)('gateway over three groups registered in etcd', () => {
         } catch (error) {
           answered++;
           failures++;
-          if (failureSamples.length < 5) failureSamples.push((error as Error).message);
+          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+          if (failureSamples.length < 5) failureSamples.push(`op ${op}: ${(error as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
         }
       }
     });
     const churn = (async () => {
       await new Promise((r) => setTimeout(r, 1500));
-      for (const [group, signal] of [['writing', 'SIGKILL'], ['reading', 'SIGTERM'], ['searching', 'SIGKILL']] as const) {
+      // The three groups churn at once, staggered; a third writing replica joins meanwhile.
+      const cycle = async (group: string, signal: 'SIGKILL' | 'SIGTERM', delayMs: number) => {
+        await new Promise((r) => setTimeout(r, delayMs));
         const victim = replicas.get(group)![0]!;
+        replicas.set(group, replicas.get(group)!.slice(1));
         if (signal === 'SIGKILL') victim.child.kill('SIGKILL');
         else await victim.stop(5000);
         await new Promise((r) => setTimeout(r, 700));
-        replicas.set(group, replicas.get(group)!.slice(1));
         await startReplica(group);
-      }
-      // A third replica of the writing group joins under load.
-      await startReplica('writing');
-      await new Promise((r) => setTimeout(r, 2500));
+      };
+      await Promise.all([cycle('writing', 'SIGKILL', 0), cycle('reading', 'SIGTERM', 400), cycle('searching', 'SIGKILL', 800), new Promise((r) => setTimeout(r, 1200)).then(() => startReplica('writing'))]);
+      await new Promise((r) => setTimeout(r, 2000));
       stop = true;
     })();
     await churn;
@@ -214,6 +216,23 @@ describe.skipIf(!ready)('gateway over three groups registered in etcd', () => {
     expect(live.filter((r) => r.group === 'writing')).toHaveLength(3);
     expect(live).toHaveLength(7);
   }, 90_000);
+
+  it('a group leaving the registry changes the catalogue: session clients get tools/list_changed, new lists lack its tools', async () => {
+    const stateful = await runGateway({ registry: etcd.url, service: 'notes', identityKey: KEY, minGroups: 3, manageProcess: false, argv: ['--port', '0'], env: { LOG_LEVEL: 'warn', MCP_AUDIT_LOG: 'off', MCP_HTTP_SESSIONS: 'stateful' } });
+    cleanups.push(() => stateful.shutdown());
+    const client = new Client({ name: 'session', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(stateful.http!.url)));
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('search_notes');
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler('notifications/tools/list_changed', () => resolve()));
+    // Both searching replicas stop (SIGTERM: each deregisters before draining).
+    await Promise.all(replicas.get('searching')!.map((r) => r.stop(5000)));
+    await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('no tools/list_changed within 10 s')), 10_000))]);
+    expect(stateful.tools().sort()).toEqual(['create_note', 'delete_note', 'list_notes']);
+    const fresh = new Client({ name: 'fresh', version: '1.0.0' });
+    await fresh.connect(new StreamableHTTPClientTransport(new URL(stateful.http!.url)));
+    expect((await fresh.listTools()).tools.map((t) => t.name).sort()).toEqual(['create_note', 'delete_note', 'list_notes']);
+    await Promise.all([client.close(), fresh.close()]);
+  }, 60_000);
 
   it('mcpforge gateway --help names its options', async () => {
     const help = await execa(process.execPath, [CLI, 'gateway', '--help'], { reject: false, all: true });
