@@ -90,6 +90,10 @@ describe('a spec with two groups, upgraded to production', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   }, 120_000);
 
+  it('package.json gains etcd3 (the replicas register in etcd)', () => {
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies.etcd3).toBe('^1.1.2');
+  });
+
   it('the manifest carries the groups', () => {
     expect(readFileSync(join(dir, 'src', 'generated', 'manifest.ts'), 'utf8')).toMatch(/"?groups"?: \{\s*"?reading"?: \{\s*"?tools"?: \[\s*["']list_notes["'],\s*["']search_notes["']\s*\]/);
   });
