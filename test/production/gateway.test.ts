@@ -121,6 +121,26 @@ describe.skipIf(!ready)('gateway over three groups registered in etcd', () => {
     expect((await post(await createIdentitySigner(KEY).sign({ subject: 'alice', scopes: [], anonymous: false }, 'weather'))).status).toBe(401);
   });
 
+  it('authenticates once at its edge (auth mode jwt) and the group server records the forwarded caller', async () => {
+    const secret = 'jwt-secret-of-the-gateway-edge-0123456789';
+    const edge = await runGateway({ registry: etcd.url, service: 'notes', identityKey: KEY, authMode: 'jwt', minGroups: 3, manageProcess: false, argv: ['--port', '0'], env: { LOG_LEVEL: 'warn', MCP_AUDIT_LOG: 'off', MCP_JWT_SECRET: secret, MCP_JWT_AUDIENCE: 'notes-gateway' } });
+    cleanups.push(() => edge.shutdown());
+    const anonymous = await fetch(edge.http!.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) });
+    expect(anonymous.status).toBe(401);
+    const token = await new SignJWT({ scope: 'notes:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice-at-the-edge').setAudience('notes-gateway').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    const client = new Client({ name: 'edge', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(edge.http!.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const created = await client.callTool({ name: 'create_note', arguments: { title: 'from alice', body: 'b' } });
+    expect(created.isError, JSON.stringify(created.content)).toBeFalsy();
+    await client.close();
+    const pg = (await import('pg')).default;
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const audit = (await db.query<{ subject: string }>("select subject from mcpforge_audit where name = 'create_note' and subject = 'alice-at-the-edge'")).rows;
+    await db.end();
+    expect(audit).toHaveLength(1);
+  });
+
   it('32 clients across the groups while replicas are killed, restarted and added: no acknowledged write lost or doubled, every call answered', async () => {
     const started = Date.now();
     const acknowledged = new Set<string>();
