@@ -7,7 +7,7 @@
  * outage reappears without a restart.
  */
 import type { Etcd3, Lease } from 'etcd3';
-import type { Registry, RegistryChange, RegistryOptions, ServiceRecord } from './index.js';
+import type { Registry, RegistryChange, RegistryOptions, ServiceRecord } from './types.js';
 
 const DEFAULT_PREFIX = '/mcpforge/services/';
 

@@ -9,7 +9,7 @@
  * URL: `k8s://<namespace>/<app>?groups=reading,writing&port=3000&interval=5[&domain=cluster.local]`.
  */
 import { promises as dns } from 'node:dns';
-import type { Registry, RegistryChange, ServiceRecord } from './index.js';
+import type { Registry, RegistryChange, ServiceRecord } from './types.js';
 
 export interface KubernetesTarget {
   namespace: string;
