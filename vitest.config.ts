@@ -85,6 +85,8 @@ export const TIERS = {
     'test/production/monitoring.test.ts',
     'test/production/tasks.test.ts',
     'test/security/declarative-resources-services.test.ts',
+    'test/production/registry.test.ts',
+    'test/production/gateway.test.ts',
   ],
   /** The official MCP conformance suite against the examples. */
   conformance: ['test/conformance/**/*.test.ts'],

@@ -101,6 +101,10 @@ command -v redis-server >/dev/null 2>&1 || missing+=("redis-server binary for th
 command -v promtool >/dev/null 2>&1 || apt_install prometheus || true
 command -v promtool >/dev/null 2>&1 || missing+=("promtool for the alert rules check (Debian: apt-get install prometheus)")
 
+# --- etcd (the service registry tests start their own etcd process on free ports) ---
+command -v etcd >/dev/null 2>&1 || apt_install etcd-server || true
+command -v etcd >/dev/null 2>&1 || missing+=("etcd for the service registry and gateway tests (Debian: apt-get install etcd-server)")
+
 if ((${#missing[@]} > 0)); then
   say "NOT AVAILABLE — the tests that need these will fail in CI and be skipped elsewhere:"
   for m in "${missing[@]}"; do say "  - $m"; done

@@ -12,6 +12,8 @@ export type FileMap = Map<string, string | Buffer>;
 
 /** Dependencies the production layout adds to the project's package.json (drivers the runtime loads on demand). */
 export const PRODUCTION_DEPENDENCIES: Readonly<Record<string, string>> = { pg: '^8.23.1', ioredis: '^6.0.0' };
+/** With tool groups the replicas register in etcd (MCP_REGISTRY, the runtime's registry module). */
+export const GROUP_DEPENDENCIES: Readonly<Record<string, string>> = { etcd3: '^1.1.2' };
 const PRODUCTION_SCRIPTS: Readonly<Record<string, string>> = { migrate: 'node dist/server.js --migrate only' };
 const DEPLOY_HEADING = '## Deploy';
 
@@ -69,7 +71,8 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
   if (pkgText === undefined) throw new Error('package.json is missing: run upgrade in an mcpforge project folder.');
   const pkg = JSON.parse(pkgText) as { dependencies?: Record<string, string>; scripts?: Record<string, string> };
   const added: string[] = [];
-  for (const [name, range] of Object.entries(PRODUCTION_DEPENDENCIES)) {
+  const hasGroups = isMap(doc.get('groups')) && (doc.get('groups') as { items: unknown[] }).items.length > 0;
+  for (const [name, range] of Object.entries({ ...PRODUCTION_DEPENDENCIES, ...(hasGroups ? GROUP_DEPENDENCIES : {}) })) {
     if (pkg.dependencies?.[name] === undefined) {
       pkg.dependencies = { ...(pkg.dependencies ?? {}), [name]: range };
       dependencies[name] = range;

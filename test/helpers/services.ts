@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-export type Service = 'nginx' | 'nginx-stream' | 'postgres' | 'redis' | 'postgres-binaries' | 'redis-binaries' | 'promtool';
+export type Service = 'nginx' | 'nginx-stream' | 'postgres' | 'redis' | 'postgres-binaries' | 'redis-binaries' | 'promtool' | 'etcd';
 
 const DEBIAN_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 const PROVIDER = '`npm run test:all` installs and starts it (scripts/test-services.sh, Debian)';
@@ -69,6 +69,8 @@ export async function serviceProblem(service: Service): Promise<string | undefin
       return onPath('redis-server') ? undefined : 'redis-server is not installed (Debian: apt-get install redis-server)';
     case 'promtool':
       return onPath('promtool') ? undefined : 'promtool is not installed (Debian: apt-get install prometheus)';
+    case 'etcd':
+      return onPath('etcd') ? undefined : 'etcd is not installed (Debian: apt-get install etcd-server)';
   }
 }
 

@@ -90,6 +90,10 @@ describe('a spec with two groups, upgraded to production', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   }, 120_000);
 
+  it('package.json gains etcd3 (the replicas register in etcd)', () => {
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies.etcd3).toBe('^1.1.2');
+  });
+
   it('the manifest carries the groups', () => {
     expect(readFileSync(join(dir, 'src', 'generated', 'manifest.ts'), 'utf8')).toMatch(/"?groups"?: \{\s*"?reading"?: \{\s*"?tools"?: \[\s*["']list_notes["'],\s*["']search_notes["']\s*\]/);
   });
@@ -104,7 +108,7 @@ describe('a spec with two groups, upgraded to production', () => {
     const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
     const doc = parse(files.get('compose.yaml')!, { merge: true }) as { services: Record<string, Record<string, any>> };
     expect(validate(doc), JSON.stringify(validate.errors, null, 2)).toBe(true);
-    expect(Object.keys(doc.services).sort()).toEqual(['app', 'app-reading', 'app-writing', 'grafana', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis']);
+    expect(Object.keys(doc.services).sort()).toEqual(['app', 'app-reading', 'app-writing', 'etcd', 'gateway', 'grafana', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis']);
     expect(doc.services.app!.deploy.replicas).toBe(3);
     expect(doc.services.app!.environment.MCP_GROUP).toBeUndefined();
     expect(doc.services['app-reading']!.deploy.replicas).toBe(3);
@@ -115,7 +119,15 @@ describe('a spec with two groups, upgraded to production', () => {
       expect(service.depends_on.migrate.condition).toBe('service_completed_successfully');
       expect(service.healthcheck.test).toEqual(doc.services.app!.healthcheck.test);
       expect(doc.services.nginx!.depends_on[`app-${group}`].condition).toBe('service_healthy');
+      // Each group replica registers in etcd and trusts the gateway's signed identities.
+      expect(service.environment).toMatchObject({ MCP_REGISTRY: 'etcd://etcd:2379' });
+      expect(service.environment.MCP_GATEWAY_IDENTITY_KEY).toMatch(/MCP_GATEWAY_IDENTITY_KEY/);
+      expect(service.depends_on.etcd.condition).toBe('service_healthy');
+      expect(doc.services.gateway!.depends_on[`app-${group}`].condition).toBe('service_healthy');
     }
+    // The gateway: the same image, the runtime's gateway entry, discovering the groups in etcd.
+    expect(doc.services.gateway).toMatchObject({ image: 'notes:latest', command: ['node', 'node_modules/@mcpforge/runtime/dist/gateway/main.js'] });
+    expect(doc.services.gateway!.environment).toMatchObject({ MCP_REGISTRY: 'etcd://etcd:2379', MCP_GATEWAY_SERVICE: 'notes', MCP_GATEWAY_MIN_GROUPS: '2' });
   });
 
   it('deploy/k8s: a Deployment, Service and HPA per group, every object valid against the Kubernetes schemas', () => {
@@ -136,17 +148,25 @@ describe('a spec with two groups, upgraded to production', () => {
       expect(() => new Model(object).validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
     }
     const named = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
-    for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler']) expect(named(kind)).toEqual(['notes', 'notes-reading', 'notes-writing']);
+    expect(named('HorizontalPodAutoscaler')).toEqual(['notes', 'notes-reading', 'notes-writing']);
+    expect(named('Deployment')).toEqual(['notes', 'notes-gateway', 'notes-reading', 'notes-writing']);
+    expect(named('Service')).toEqual(['notes', 'notes-gateway', 'notes-reading', 'notes-reading-headless', 'notes-writing', 'notes-writing-headless']);
+    // The registry of the gateway: each group's headless Service (DNS = its ready pods).
+    const headless = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'notes-reading-headless');
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', selector: groupLabels('reading') });
+    const gatewayEnv = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'notes-gateway').spec.template.spec.containers[0].env;
+    expect(gatewayEnv).toContainEqual({ name: 'MCP_REGISTRY', value: 'k8s://$(POD_NAMESPACE)/notes?groups=reading,writing&port=3000&interval=5' });
+    expect(objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'notes-secrets').stringData.MCP_GATEWAY_IDENTITY_KEY).toBeDefined();
     const writing = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'notes-writing');
     expect(writing.spec.replicas).toBe(2);
     expect(writing.spec.template.spec.containers[0].env).toEqual([{ name: 'MCP_GROUP', value: 'writing' }]);
     // Each Service selects only its own Deployment's pods.
-    const selectors = objects.filter((o) => o.kind === 'Service').map((o) => JSON.stringify(o.spec.selector));
-    expect(new Set(selectors).size).toBe(3);
+    const selectors = objects.filter((o) => o.kind === 'Service' && !o.metadata.name.endsWith('-headless')).map((o) => JSON.stringify(o.spec.selector));
+    expect(new Set(selectors).size).toBe(4);
     expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'notes-reading').spec.selector).toEqual(groupLabels('reading'));
     expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'notes-writing').spec).toMatchObject({ minReplicas: 2, scaleTargetRef: { name: 'notes-writing' } });
     // Every group's Service has the metrics port the one ServiceMonitor (selecting the app label) scrapes.
-    for (const service of objects.filter((o) => o.kind === 'Service')) expect(service.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics' });
+    for (const service of objects.filter((o) => o.kind === 'Service' && !o.metadata.name.endsWith('-headless'))) expect(service.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics' });
     expect(objects.find((o) => o.kind === 'ServiceMonitor').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'notes' });
   });
 

@@ -89,6 +89,10 @@ export interface RuntimeConfig {
   tlsKey?: string;
   /** Mutual TLS: PEM CA bundle client certificates must chain to (needs tlsCert/tlsKey). */
   tlsClientCa?: string;
+  /** `MCP_REGISTRY`: where this replica registers (registry/). */
+  registry?: { url: string; ttlSeconds: number; advertiseUrl?: string };
+  /** `MCP_GATEWAY_IDENTITY_KEY` (secret): the key forwarded gateway identities are verified with (gateway/identity.ts). */
+  gatewayIdentityKey?: string;
   /** Signs the requestState of input rounds (`MCP_REQUEST_STATE_SECRET`, a secret: never printed). */
   requestStateSecret?: string;
   /** The metrics credential: `/metrics` (and `/readyz` details) need `Authorization: Bearer <token>` (transports/ops.ts). Secret. */
@@ -248,6 +252,12 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   }
   const auditTable = values.toggle('MCP_AUDIT_TABLE');
   const requestStateSecret = values.text('MCP_REQUEST_STATE_SECRET');
+  const registryUrl = values.text('MCP_REGISTRY');
+  if (registryUrl !== undefined && !/^(etcds?|k8s|kubernetes):\/\/\S+$/.test(registryUrl)) problems.push(`MCP_REGISTRY=${registryUrl}: must be etcd://host:2379 or k8s://<namespace>/<app>?groups=a,b`);
+  const advertiseUrl = values.text('MCP_ADVERTISE_URL');
+  const registry = registryUrl === undefined ? undefined : { url: registryUrl, ttlSeconds: values.integer('MCP_REGISTRY_TTL_S')!, ...(advertiseUrl === undefined ? {} : { advertiseUrl }) };
+  const gatewayIdentityKey = values.text('MCP_GATEWAY_IDENTITY_KEY');
+  if (gatewayIdentityKey !== undefined && gatewayIdentityKey.length < 32) problems.push('MCP_GATEWAY_IDENTITY_KEY: must be at least 32 characters (e.g. openssl rand -hex 32)');
   const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -292,6 +302,8 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...metrics,
       ...tls,
       ...optional('requestStateSecret', requestStateSecret),
+      ...optional('registry', registry),
+      ...optional('gatewayIdentityKey', gatewayIdentityKey),
       telemetry,
       auth,
       ...optional('oauthProxy', oauthProxy),

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, redactUrl, type RuntimeConfig } from '../config/index.js';
 import { abandonLogger, closeLogger, createLogger, createMetrics, registerDatabaseHealth } from '../observability/index.js';
 import { createMemoryCache, createRedisCache } from '../cache/index.js';
-import { createCallGuard } from '../idempotency/index.js';
+import { createCallGuard, type CallGuard } from '../idempotency/index.js';
+import { openRegistry, replicaId, type Registry, type ServiceRecord } from '../registry/index.js';
+import { hostname, networkInterfaces } from 'node:os';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../rate-limit/index.js';
 import { connectRedis, type RedisHandle } from '../redis/index.js';
 import { createDatabase, type Storage } from '../storage/index.js';
@@ -29,6 +31,8 @@ import type { HttpAuthGate } from '../auth/http.js';
 import { startErrorReporters, startTracing, type Tracing } from '../telemetry/index.js';
 import type { OAuthProxy } from '../oauth-proxy/index.js';
 
+/** The protocol versions a replica announces (the SDK path's current one and the fast path's). */
+const REGISTERED_PROTOCOL_VERSIONS = ['2025-11-25', '2026-07-28'] as const;
 /** How long a shutdown waits for log lines still being written to stderr. */
 const LOG_FLUSH_TIMEOUT_MS = 1000;
 /** Past the drain deadline: time to close the transport, database and Redis and flush logs. */
@@ -47,6 +51,21 @@ export interface RunServerOptions {
   manageProcess?: boolean;
   /** Decides who calls over HTTP instead of the spec's `auth.mode` (e.g. `auth.mode: custom`); see the `auth` module. */
   authenticator?: Authenticator;
+  /** A custom service registry instead of the one `MCP_REGISTRY` names (see `registry`). */
+  registry?: Registry;
+  /**
+   * The gateway's hook (gateway/): serve a tool surface that changes while running. Gets the
+   * factory built from `manifest` and a function building another with the same dependencies;
+   * returns the factory to serve (a live view). The HTTP fast path is off then (it binds one set of tools).
+   */
+  liveSurface?: LiveSurface;
+}
+
+export interface LiveSurface {
+  /** Wraps the call guard (the gateway forwards idempotency keys instead of storing results itself). */
+  guard?(inner: CallGuard): CallGuard;
+  serve(first: ServerFactory, build: (manifest: Manifest, modules: ServerModules) => Promise<ServerFactory>): ServerFactory;
+  close?(): Promise<void>;
 }
 
 export interface RunningServer {
@@ -158,9 +177,26 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
     }
     // MCP_GROUP, MCP_TOOLSETS, MCP_TOOLS (toolsets.ts): the tools this process serves.
     const served = selectedTools === undefined ? options : withTools(options.manifest, options.modules, selectedTools);
-    factory = await createServerFactory({
-      manifest: served.manifest,
-      modules: served.modules,
+    const guard = createCallGuard({
+      db: storage.db,
+      dialect: storage.dialect,
+      transaction: (fn) => storage.transaction(fn),
+      limiter: tracedLimiter(tracing, redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(), redis ? 'redis' : 'memory'),
+      registry: metrics.registry,
+    });
+    const errorReporters = await startErrorReporters({
+      ...(config.telemetry.sentryDsn === undefined ? {} : { sentryDsn: config.telemetry.sentryDsn }),
+      release: `${options.manifest.name}@${options.manifest.version}`,
+    });
+    // `kind: memory` resources: shared by the replicas through Redis, so a change made on one
+    // reaches subscribers on all (loaded only when the manifest has such a resource).
+    const memory =
+      redis && Object.values(served.manifest.resources).some((r) => r.source?.kind === 'memory')
+        ? await (await import('../resources/memory-store.js')).createRedisMemoryStore(redis, logger)
+        : undefined;
+    const build = (manifest: Manifest, modules: ServerModules) => createServerFactory({
+      manifest,
+      modules,
       // Each tool's handler and validator load on its first call: start-up stays flat in the
       // number of tools (cold start). A broken handler file shows on its first call.
       loading: 'lazy',
@@ -181,25 +217,14 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         metrics,
         cache: tracedCache(tracing, redis ? createRedisCache(redis) : createMemoryCache(), redis ? 'redis' : 'memory'),
         ...(tracing ? { tracing } : {}),
-        // `kind: memory` resources: shared by the replicas through Redis, so a change made on one
-        // reaches subscribers on all (loaded only when the manifest has such a resource).
-        ...(redis && Object.values(served.manifest.resources).some((r) => r.source?.kind === 'memory')
-          ? { memory: await (await import('../resources/memory-store.js')).createRedisMemoryStore(redis, logger) }
-          : {}),
+        ...(memory ? { memory } : {}),
         // SENTRY_DSN: unhandled handler errors also go to Sentry (loaded only then).
-        errorReporters: await startErrorReporters({
-          ...(config.telemetry.sentryDsn === undefined ? {} : { sentryDsn: config.telemetry.sentryDsn }),
-          release: `${options.manifest.name}@${options.manifest.version}`,
-        }),
-        guard: createCallGuard({
-          db: storage.db,
-          dialect: storage.dialect,
-          transaction: (fn) => storage.transaction(fn),
-          limiter: tracedLimiter(tracing, redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(), redis ? 'redis' : 'memory'),
-          registry: metrics.registry,
-        }),
+        errorReporters,
+        guard: options.liveSurface?.guard ? options.liveSurface.guard(guard) : guard,
       },
     });
+    factory = await build(served.manifest, served.modules);
+    if (options.liveSurface) factory = options.liveSurface.serve(factory, build);
     // The authenticator is built only for HTTP (stdio callers are the local user); loaded lazily so
     // a server without auth never imports jose.
     // auth.mode mtls: the verified client certificate is the credential (tls module).
@@ -227,6 +252,13 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       const { buildHttpAuth } = await import('../auth/index.js');
       authGate = await buildHttpAuth({ manifest: options.manifest, config: config.auth, db: storage.db as never, ...(authenticator ? { authenticator } : {}) });
     }
+    // Behind a gateway (registered, or given its key): the Mcp-Gateway-Identity header is checked on
+    // every request — verified with the key, refused without one — before the server's own auth mode.
+    if (config.transport === 'http' && (config.gatewayIdentityKey !== undefined || config.registry !== undefined || options.registry !== undefined)) {
+      const { gatewayIdentityAuthenticator } = await import('../gateway/identity.js');
+      const authenticate = gatewayIdentityAuthenticator({ key: config.gatewayIdentityKey, service: options.manifest.name, ...(authGate ? { inner: authGate.authenticate } : {}) });
+      authGate = { ...authGate, authenticate };
+    }
   } catch (error) {
     if ((error as Error).message.startsWith('MCP_MIGRATE=only')) throw error;
     await redis?.close().catch(() => {});
@@ -240,10 +272,17 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   let stdio: StdioHandle | undefined;
   let tlsReloader: TlsReloader | undefined;
   let stopping: Promise<void> | undefined;
+  let registry: Registry | undefined;
   let detachCancellations: (() => Promise<void>) | undefined;
   const shutdown = (reason = 'shutdown requested'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
+      // Out of the registry first: the gateway stops routing here while in-flight calls drain.
+      if (registry) {
+        await registry.deregister().catch((error: Error) => logger.warn({ err: error }, 'could not deregister from the service registry'));
+        await registry.close().catch(() => {});
+      }
+      await options.liveSurface?.close?.().catch(() => {});
       if (http) {
         const { drained } = await http.close(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; aborting them');
@@ -293,7 +332,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       };
       http = await startHttpServer(factory, {
         // MCP_FAST_PATH=off: every request through the SDK (read here, once, with the rest of the environment).
-        ...(config.fastPath ? {} : { fastPath: false as const }),
+        ...(config.fastPath && !options.liveSurface ? {} : { fastPath: false as const }),
         host: config.host,
         port: config.port,
         ...(config.socket === undefined ? {} : { socket: config.socket }),
@@ -319,6 +358,21 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       tlsReloader = watchTls(http, config, logger, manageProcess);
       // Build a few instances now so the first requests do not pay for tool registration.
       factory.warm(2);
+      if (options.registry ?? config.registry) {
+        registry = options.registry ?? (await openRegistry(config.registry!.url, { onEvent: (event, details) => logger.warn(details ?? {}, `service registry: ${event}`) }));
+        const record: ServiceRecord = {
+          service: options.manifest.name,
+          ...(config.group === undefined ? {} : { group: config.group }),
+          id: replicaId(hostname(), process.pid),
+          address: config.registry?.advertiseUrl ?? advertisedUrl(http.url),
+          protocolVersions: [...REGISTERED_PROTOCOL_VERSIONS],
+          tools: Object.keys(factory.manifest.tools),
+          health: 'serving',
+          updatedAt: Date.now(),
+        };
+        await registry.register(record, config.registry?.ttlSeconds ?? 10);
+        logger.info({ registry: redactUrl(config.registry?.url ?? 'custom'), id: record.id, group: record.group }, 'registered in the service registry');
+      }
       process.stderr.write(`listening on ${http.url}\n`);
       if (config.metricsPort !== undefined) {
         const { startMetricsListener } = await import('../transports/ops.js');
@@ -346,6 +400,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       });
     }
   } catch (error) {
+    await http?.close(0).catch(() => {});
+    await registry?.close().catch(() => {});
     await storage.close().catch(() => {});
     await redis?.close().catch(() => {});
     await closeLogger(logger);
@@ -389,6 +445,20 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
 
 function tracedLimiter(tracing: Tracing | undefined, limiter: RateLimiter, system: 'redis' | 'memory'): RateLimiter {
   return tracing ? tracing.limiter(limiter, system) : limiter;
+}
+
+/**
+ * The URL other hosts reach this replica at: the listening URL, except that a wildcard bind
+ * (MCP_HOST=0.0.0.0, every container) is replaced by the host's first external IPv4 address.
+ */
+function advertisedUrl(listening: string): string {
+  const url = new URL(listening);
+  if (url.hostname !== '0.0.0.0' && url.hostname !== '[::]') return listening;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal);
+  if (external) url.hostname = external.address;
+  return url.href;
 }
 
 function tracedCache(tracing: Tracing | undefined, cache: Cache, system: 'redis' | 'memory'): Cache {

@@ -1,0 +1,273 @@
+/**
+ * The gateway (`mcpforge gateway`): one MCP endpoint over the tool groups registered in a service
+ * registry. It is a runtime server like any other — the same HTTP edge, authentication, policy
+ * stage (limits, audit, timeouts) and shutdown (`runServer`) — whose tools, prompts and resources
+ * are proxies: each call goes to a healthy replica of the group that owns the name (upstream.ts)
+ * with the caller's identity signed for the group server (identity.ts).
+ *
+ * The catalogue (the union of every group's tools, prompts and resources) is read from one replica
+ * per group, cached, and read again when the registry reports a change in the set of groups; when
+ * it changes the served surface is rebuilt and connected session clients get
+ * `notifications/tools/list_changed` (and the prompt/resource ones).
+ */
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { runServer, type LiveSurface, type RunningServer } from '../server/run.js';
+import type { ServerFactory } from '../server/factory.js';
+import type { AuthIdentity, CompiledValidator, HandlerContext, Manifest, PromptManifestEntry, ResourceManifestEntry, ServerModules, ToolManifestEntry } from '../server/contract.js';
+import type { CallGuard } from '../idempotency/index.js';
+import { IDEMPOTENCY_META_KEY } from '../idempotency/index.js';
+import { openRegistry, type Registry } from '../registry/index.js';
+import { createIdentitySigner, IDENTITY_HEADER, type IdentitySigner } from './identity.js';
+import { createRouter, groupKey, type Router, type RouterStats } from './upstream.js';
+
+export { createIdentitySigner, gatewayIdentityAuthenticator, IDENTITY_HEADER } from './identity.js';
+export type { RouterStats } from './upstream.js';
+
+export interface GatewayOptions {
+  /** `etcd://host:2379` or `k8s://...` (see `registry`), or a `Registry`. */
+  registry: string | Registry;
+  /** Only the replicas of this service (the spec's name); default every registered service. */
+  service?: string;
+  /** Signs forwarded identities (`MCP_GATEWAY_IDENTITY_KEY`); without it group servers see anonymous calls. */
+  identityKey?: string;
+  /** The caller authentication at the gateway's edge (`auth.mode` of the runtime): none, jwt, apiKey, oauth... */
+  authMode?: string;
+  /** Waits at start until this many groups are registered (default 1), at most `waitMs`. */
+  minGroups?: number;
+  waitMs?: number;
+  /** Runtime settings of the gateway's own server (port, host, auth, limits: the usual MCP_* variables). */
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  manageProcess?: boolean;
+}
+
+export interface RunningGateway extends RunningServer {
+  readonly stats: RouterStats;
+  /** Reads every group's catalogue again now (what a registry change triggers). */
+  refresh(): Promise<void>;
+  /** Names of the tools served right now. */
+  tools(): string[];
+}
+
+interface Catalogue {
+  tools: Map<string, { group: string; tool: UpstreamTool }>;
+  prompts: Map<string, { group: string; prompt: UpstreamPrompt }>;
+  resources: Map<string, { group: string; resource: UpstreamResource; template: boolean }>;
+}
+interface UpstreamTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+interface UpstreamPrompt {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: Array<{ name: string; description?: string; required?: boolean }>;
+}
+interface UpstreamResource {
+  name: string;
+  title?: string;
+  description?: string;
+  uri?: string;
+  uriTemplate?: string;
+  mimeType?: string;
+}
+
+/** Upstream validates every argument against its own schema; the gateway passes them through. */
+const ACCEPT: CompiledValidator = Object.assign(() => true, { errors: null }) as CompiledValidator;
+const loader = <T>(value: T) => async () => ({ default: value });
+
+export async function runGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const registry = typeof options.registry === 'string' ? await openRegistry(options.registry) : options.registry;
+  const router = createRouter();
+  const signer: IdentitySigner | undefined = options.identityKey ? createIdentitySigner(options.identityKey) : undefined;
+  const metas = new WeakMap<object, Record<string, unknown> | undefined>();
+
+  for (const record of await registry.list(options.service)) router.put(record);
+  const unwatch = await registry.watch(options.service, (change) => {
+    const before = router.groups().sort().join(',');
+    if (change.type === 'put') router.put(change.record);
+    else router.remove(change.id);
+    if (router.groups().sort().join(',') !== before) scheduleRefresh();
+  });
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
+  while (router.groups().length < (options.minGroups ?? 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+  const headersFor = async (auth: AuthIdentity, group: string): Promise<Record<string, string>> => {
+    if (!signer) return {};
+    const service = group.slice(0, group.indexOf('/'));
+    return { [IDENTITY_HEADER]: await signer.sign(auth, service) };
+  };
+  const call = async (group: string, method: string, params: Record<string, unknown>, ctx: HandlerContext<unknown>, safe: boolean) => {
+    const answer = await router.send(group, method, params, { safe, headers: await headersFor(ctx.auth, group), signal: ctx.signal });
+    if (answer.error) throw new Error(answer.error.message);
+    return answer.result ?? {};
+  };
+
+  const readCatalogue = async (): Promise<Catalogue> => {
+    const catalogue: Catalogue = { tools: new Map(), prompts: new Map(), resources: new Map() };
+    const system: AuthIdentity = { subject: 'mcpforge-gateway', scopes: [], anonymous: false, method: 'gateway' };
+    for (const group of router.groups().sort()) {
+      const headers = await headersFor(system, group);
+      const list = async <T>(method: string, key: string): Promise<T[]> => {
+        const answer = await router.send(group, method, {}, { safe: true, headers }).catch(() => ({ result: undefined }));
+        return ((answer.result?.[key] as T[] | undefined) ?? []);
+      };
+      for (const tool of await list<UpstreamTool>('tools/list', 'tools')) if (!catalogue.tools.has(tool.name)) catalogue.tools.set(tool.name, { group, tool });
+      for (const prompt of await list<UpstreamPrompt>('prompts/list', 'prompts')) if (!catalogue.prompts.has(prompt.name)) catalogue.prompts.set(prompt.name, { group, prompt });
+      for (const resource of await list<UpstreamResource>('resources/list', 'resources')) if (!catalogue.resources.has(resource.name)) catalogue.resources.set(resource.name, { group, resource, template: false });
+      for (const resource of await list<UpstreamResource>('resources/templates/list', 'resourceTemplates')) if (!catalogue.resources.has(resource.name)) catalogue.resources.set(resource.name, { group, resource, template: true });
+    }
+    return catalogue;
+  };
+
+  const surfaceOf = (catalogue: Catalogue): { manifest: Manifest; modules: ServerModules } => {
+    const manifest: Manifest = { name: 'mcpforge-gateway', version: '1.0.0', layout: 'production', transports: ['http'], tools: {}, resources: {}, prompts: {}, ...(options.authMode && options.authMode !== 'none' ? { auth: { mode: options.authMode } } : {}) };
+    const modules: ServerModules = { tools: {}, resources: {}, prompts: {} };
+    for (const [name, { group, tool }] of catalogue.tools) {
+      const annotations = tool.annotations ?? {};
+      const entry: ToolManifestEntry = { name, description: tool.description ?? '', inputSchema: tool.inputSchema, ...(tool.title ? { title: tool.title } : {}), ...(tool.annotations ? { annotations: tool.annotations as ToolManifestEntry['annotations'] } : {}) };
+      manifest.tools[name] = entry;
+      modules.tools[name] = {
+        validateInput: loader(ACCEPT),
+        handler: loader({
+          kind: 'tool' as const,
+          name,
+          handler: async (input: unknown, ctx: HandlerContext<unknown>) => {
+            const meta = metas.get(ctx);
+            const safe = annotations.readOnlyHint === true || annotations.idempotentHint === true || typeof meta?.[IDEMPOTENCY_META_KEY] === 'string';
+            return (await call(group, 'tools/call', { name, arguments: input ?? {}, ...(meta ? { _meta: meta } : {}) }, ctx, safe)) as CallToolResult;
+          },
+        }),
+      };
+    }
+    for (const [name, { group, prompt }] of catalogue.prompts) {
+      const entry: PromptManifestEntry = {
+        name,
+        ...(prompt.title ? { title: prompt.title } : {}),
+        ...(prompt.description ? { description: prompt.description } : {}),
+        arguments: (prompt.arguments ?? []).map((a) => ({ name: a.name, required: a.required === true, ...(a.description ? { description: a.description } : {}) })),
+      };
+      manifest.prompts[name] = entry;
+      modules.prompts[name] = { handler: loader({ kind: 'prompt' as const, name, handler: async (args: unknown, ctx: HandlerContext<unknown>) => (await call(group, 'prompts/get', { name, arguments: args ?? {} }, ctx, true)) as never }) };
+    }
+    for (const [name, { group, resource, template }] of catalogue.resources) {
+      const uri = (template ? resource.uriTemplate : resource.uri) ?? '';
+      const entry: ResourceManifestEntry = {
+        name,
+        uri,
+        template,
+        variables: template ? [...uri.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((m) => m[1]!.split(',').map((v) => v.replace(/\*$/, ''))) : [],
+        ...(resource.title ? { title: resource.title } : {}),
+        ...(resource.description ? { description: resource.description } : {}),
+        ...(resource.mimeType ? { mimeType: resource.mimeType } : {}),
+      };
+      manifest.resources[name] = entry;
+      modules.resources[name] = {
+        handler: loader({
+          kind: 'resource' as const,
+          name,
+          handlers: { read: async (_params: unknown, ctx: HandlerContext<unknown> & { uri: string }) => (await call(group, 'resources/read', { uri: ctx.uri }, ctx, true)) as never },
+        }),
+      };
+    }
+    return { manifest, modules };
+  };
+
+  let catalogue = await readCatalogue();
+  let build: ((manifest: Manifest, modules: ServerModules) => Promise<ServerFactory>) | undefined;
+  let current: ServerFactory | undefined;
+  const sessions = new Set<WeakRef<McpServer>>();
+  let refreshing: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const signature = (c: Catalogue) => JSON.stringify([[...c.tools].map(([n, t]) => [n, t.group, t.tool.inputSchema, t.tool.annotations]), [...c.prompts.keys()], [...c.resources.keys()]]);
+
+  const refresh = async (): Promise<void> => {
+    const next = await readCatalogue();
+    if (signature(next) === signature(catalogue) || !build) return;
+    catalogue = next;
+    const surface = surfaceOf(next);
+    current = await build(surface.manifest, surface.modules);
+    // Session clients hold a server built from the old catalogue: tell them to list again.
+    for (const ref of sessions) {
+      const server = ref.deref();
+      if (!server) {
+        sessions.delete(ref);
+        continue;
+      }
+      if (!server.isConnected()) continue;
+      server.sendToolListChanged();
+      server.sendPromptListChanged();
+      server.sendResourceListChanged();
+    }
+  };
+  const scheduleRefresh = () => {
+    clearTimeout(timer);
+    // Replicas come and go in bursts (a rollout): one read of the catalogue per burst.
+    timer = setTimeout(() => {
+      refreshing = (refreshing ?? Promise.resolve()).then(refresh).catch(() => {});
+    }, 200);
+    timer.unref();
+  };
+
+  const liveSurface: LiveSurface = {
+    guard: (inner: CallGuard): CallGuard => ({
+      ...(inner.limiter ? { limiter: inner.limiter } : {}),
+      // Idempotency keys are the group server's business (its guard stores the result); the gateway
+      // only needs the call's _meta to forward it and to know whether a retry is safe.
+      run: (_entry, _args, ctx, meta, run) => {
+        metas.set(ctx, meta);
+        return run();
+      },
+    }),
+    serve(first, rebuild) {
+      build = rebuild;
+      current = first;
+      return new Proxy(first, {
+        apply: (_target, _this, args: Parameters<ServerFactory>) => {
+          const server = current!(...args);
+          // Stateful sessions keep their server; stateless requests get a pooled one per request.
+          if (args[0]?.era === 'legacy') sessions.add(new WeakRef(server));
+          return server;
+        },
+        get: (_target, property) => Reflect.get(current!, property),
+      });
+    },
+    async close() {
+      clearTimeout(timer);
+      await unwatch().catch(() => {});
+      await registry.close().catch(() => {});
+    },
+  };
+
+  const env = { ...(options.env ?? process.env) };
+  // The gateway discovers through the registry; it does not register itself nor trust a gateway header.
+  delete env.MCP_REGISTRY;
+  delete env.MCP_GATEWAY_IDENTITY_KEY;
+  env.DATABASE_URL ??= 'sqlite::memory:';
+  env.MCP_MIGRATE ??= 'skip';
+  const surface = surfaceOf(catalogue);
+  const running = await runServer({
+    manifest: surface.manifest,
+    modules: surface.modules,
+    projectRoot: process.cwd(),
+    argv: ['--transport', 'http', ...(options.argv ?? [])],
+    env,
+    ...(options.manageProcess === undefined ? {} : { manageProcess: options.manageProcess }),
+    liveSurface,
+  });
+  return Object.assign(Object.create(running) as RunningServer, running, {
+    stats: router.stats,
+    refresh: async () => {
+      refreshing = (refreshing ?? Promise.resolve()).then(refresh);
+      await refreshing;
+    },
+    tools: () => [...catalogue.tools.keys()],
+  });
+}
+
+export { createRouter, groupKey, type Router };
