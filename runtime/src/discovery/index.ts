@@ -14,7 +14,7 @@
  */
 import MiniSearch from 'minisearch';
 
-export const DISCOVERY_TOOL_NAMES = ['search_tools', 'describe_tool', 'call_tool'] as const;
+export { DISCOVERY_TOOL_NAMES } from './names.js';
 
 export interface SearchableTool {
   name: string;

@@ -45,10 +45,9 @@ import { startRequestTrace, traceLists } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
-import { createDiscoveryDispatch } from './discovery.js';
-import { DISCOVERY_TOOL_NAMES } from '../discovery/index.js';
+import { DISCOVERY_TOOL_NAMES } from '../discovery/names.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
-import { createDeclarativeResources, createInProcessMemoryStore, type MemoryStore } from '../resources/index.js';
+import type { MemoryStore } from '../resources/index.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
 import { createOutputBudgets } from '../budgets/index.js';
 
@@ -174,13 +173,16 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   // Declarative resources (spec `kind:`, see `resources`): served from the manifest where the
   // project has no handler file. Their updates go to the subscriptions made further down.
   let subscriptionsOf: ResourceSubscriptions | undefined;
-  const declared = Object.values(manifest.resources).some((r) => r.source)
-    ? createDeclarativeResources(manifest, {
+  // Loaded only when used: its file types table (mime-db) and glob matcher cost every other
+  // server ~0.1 s of cold start.
+  const resourceKinds = Object.values(manifest.resources).some((r) => r.source) ? await import('../resources/index.js') : undefined;
+  const declared = resourceKinds
+    ? resourceKinds.createDeclarativeResources(manifest, {
         projectRoot: options.projectRoot ?? process.cwd(),
         db: options.deps.db as Kysely<unknown>,
         cache,
         logger,
-        memory: options.deps.memory ?? createInProcessMemoryStore(),
+        memory: options.deps.memory ?? resourceKinds.createInProcessMemoryStore(),
         updated: (uri) => subscriptionsOf?.updated(uri) ?? Promise.resolve(),
         ...(options.deps.fetch ? { fetch: options.deps.fetch } : {}),
       })
@@ -288,7 +290,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   // Progressive discovery (discovery.ts): every tool stays callable by name; tools/list shows the
   // three discovery tools and the pinned ones.
   const discovery = progressive
-    ? createDiscoveryDispatch({
+    ? (await import('./discovery.js')).createDiscoveryDispatch({
         manifest,
         deps,
         authz,
