@@ -7,7 +7,7 @@
  * Claude clients get their 25,000-token cap without any configuration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { WebSocketClientTransport } from '../../runtime/src/transports/index.js';
-import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { writeManifestServer } from './manifest-server.js';
 
 // $schema and a $ref: what a VS Code client is shown has neither (output schemas shaped per profile).
 const listSchema = (minItems?: number) => ({
@@ -42,20 +42,11 @@ const manifest = {
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-budgets-'));
 const entry = join(root, 'server.mjs');
-const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
 const LINES = 20_000;
 
 beforeAll(() => {
-  mkdirSync(join(root, 'migrations'));
-  writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(
-    entry,
-    [
-      "import { readFileSync } from 'node:fs';",
-      `import { runServer, createDefineTool } from '${runtime('index.js')}';`,
-      `import { standaloneValidator } from '${runtime('testing/index.js')}';`,
-      "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
-      'const defineTool = createDefineTool();',
+  writeManifestServer(root, manifest, {
+    setup: [
       'const items = Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item number ${i} with a longer name` }));',
       'const handlers = {',
       "  logs: (input) => Array.from({ length: input.lines ?? 10 }, (_, i) => `line ${i}: something happened`).join('\\n'),",
@@ -63,16 +54,13 @@ beforeAll(() => {
       '  all_or_nothing: () => ({ total: items.length, items }),',
       "  huge: () => 'z'.repeat(10000),",
       '};',
-      'const tools = Object.fromEntries(Object.keys(manifest.tools).map((k) => [k, {',
-      '  handler: async () => ({ default: defineTool(k, handlers[k]) }),',
-      '  validateInput: async () => ({ default: standaloneValidator(manifest.tools[k].inputSchema) }),',
-      '  ...(manifest.tools[k].outputSchema ? { validateOutput: async () => ({ default: standaloneValidator(manifest.tools[k].outputSchema) }) } : {}),',
-      '}]));',
       // TEST_AUTH=header: the caller is the x-user header (a custom authenticator), to check owner binding.
       "const authenticator = process.env.TEST_AUTH === 'header' ? async (req) => (typeof req.headers['x-user'] === 'string' ? { ok: true, identity: { subject: req.headers['x-user'], scopes: [], anonymous: false, method: 'custom' } } : { ok: false, rejection: { status: 401, description: 'no x-user', presented: false } }) : undefined;",
-      'await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT), ...(authenticator ? { authenticator } : {}) });',
-    ].join('\n'),
-  );
+    ],
+    handler: 'handlers[k]',
+    validateOutput: true,
+    runOptions: '...(authenticator ? { authenticator } : {})',
+  });
 });
 
 const env = (extra: Record<string, string> = {}) => ({ ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, DATABASE_URL: `sqlite:${join(root, `db-${Math.random().toString(36).slice(2)}.db`)}`, LOG_LEVEL: 'warn', ...extra });

@@ -6,7 +6,7 @@
  * tools, searches, describes a tool (its schema shaped for Claude) and calls it through call_tool,
  * where the full schema still validates the arguments.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
@@ -17,11 +17,11 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { parseOpenApi, planOpenApiImport } from '../../generators/openapi/index.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { writeManifestServer } from './manifest-server.js';
 
 const require = createRequire(import.meta.url);
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-github-discovery-'));
 const entry = join(root, 'server.mjs');
-const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
 let toolCount = 0;
 
 beforeAll(async () => {
@@ -46,23 +46,7 @@ beforeAll(async () => {
     resources: {},
     prompts: {},
   };
-  mkdirSync(join(root, 'migrations'));
-  writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(
-    entry,
-    [
-      "import { readFileSync } from 'node:fs';",
-      `import { runServer, createDefineTool } from '${runtime('index.js')}';`,
-      `import { standaloneValidator } from '${runtime('testing/index.js')}';`,
-      "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
-      'const defineTool = createDefineTool();',
-      'const tools = Object.fromEntries(Object.keys(manifest.tools).map((k) => [k, {',
-      '  handler: async () => ({ default: defineTool(k, (input) => JSON.stringify({ tool: k, input })) }),',
-      '  validateInput: async () => ({ default: standaloneValidator(manifest.tools[k].inputSchema) }),',
-      '}]));',
-      'await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT) });',
-    ].join('\n'),
-  );
+  writeManifestServer(root, manifest, { handler: '(input) => JSON.stringify({ tool: k, input })' });
 }, 300_000);
 
 describe('GitHub import with progressive discovery, official client over stdio', () => {

@@ -7,7 +7,7 @@
  * WebSocket (2025 initialize on one socket) too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,32 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { WebSocketClientTransport } from '../../runtime/src/transports/index.js';
-import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { writeManifestServer } from './manifest-server.js';
 import { CASES, manifest } from './serve-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-profiles-'));
 const entry = join(root, 'server.mjs');
-const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
 
 beforeAll(() => {
-  mkdirSync(join(root, 'migrations'));
-  writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
   // Every tool echoes the arguments it receives (after validation against the full schema).
-  writeFileSync(
-    entry,
-    [
-      "import { readFileSync } from 'node:fs';",
-      `import { runServer, createDefineTool } from '${runtime('index.js')}';`,
-      `import { standaloneValidator } from '${runtime('testing/index.js')}';`,
-      "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
-      'const defineTool = createDefineTool();',
-      'const tools = Object.fromEntries(Object.keys(manifest.tools).map((k) => [k, {',
-      '  handler: async () => ({ default: defineTool(k, (input) => JSON.stringify(input)) }),',
-      '  validateInput: async () => ({ default: standaloneValidator(manifest.tools[k].inputSchema) }),',
-      '}]));',
-      'await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT) });',
-    ].join('\n'),
-  );
+  writeManifestServer(root, manifest, { handler: '(input) => JSON.stringify(input)' });
 });
 
 const env = (extra: Record<string, string> = {}) => ({ ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn', ...extra });
