@@ -142,6 +142,10 @@ export interface ServerFactory {
   readonly errors: ErrorTracker;
   /** Task state and runner, when a tool of the manifest has `task:` (see `tasks`). */
   readonly tasks?: Tasks;
+  /** Resource subscriptions, when the manifest has resources: `subscriptions/listen` streams watch them too. */
+  readonly subscriptions?: ResourceSubscriptions;
+  /** Who owns the tasks a request's caller starts (the same key `tasks/get` checks). */
+  taskOwner(sdkCtx: ServerContext | undefined): string;
   /** Stops background work (task heartbeats); running tasks are left to their lease. */
   close(): Promise<void>;
 }
@@ -588,6 +592,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     stats: { get: () => pool.stats, enumerable: true },
     errors: { value: errors, enumerable: true },
     tasks: { value: tasks, enumerable: true },
+    subscriptions: { value: surface.subscriptions, enumerable: true },
+    taskOwner: { value: (sdkCtx: ServerContext | undefined) => callerKey(callerOf(deps, sdkCtx), undefined) },
     close: {
       value: async () => {
         await tasks?.close();
