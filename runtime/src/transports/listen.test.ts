@@ -151,18 +151,39 @@ const bearer: Authenticator = async (req) => {
 describe('subscriptions/listen: tasks', () => {
   let storage: Storage;
   let factory: ServerFactory;
-  const servers: Record<'fast' | 'sdk', HttpServerHandle | undefined> = { fast: undefined, sdk: undefined };
+  const servers: Record<'fast' | 'sdk' | 'other', HttpServerHandle | undefined> = { fast: undefined, sdk: undefined, other: undefined };
+  /** A second replica on the same database: it runs no task of the first, it only reads their rows. */
+  let otherFactory: ServerFactory;
   beforeAll(async () => {
     storage = await createDatabase('sqlite::memory:');
     await storage.migrate(mkdtempSync(join(tmpdir(), 'mcpforge-listen-')));
     factory = await createServerFactory({ manifest: taskManifest, modules: taskModules, deps: { db: storage.db, logger: createLogger({ level: 'silent' }), metrics: createMetrics() }, tasks: { pollIntervalMs: 100 } });
     servers.fast = await startHttpServer(factory, { port: 0, authenticate: bearer, listen: { taskPollMs: 50 } });
     servers.sdk = await startHttpServer(factory, { port: 0, authenticate: bearer, fastPath: false, listen: { taskPollMs: 50 } });
+    otherFactory = await createServerFactory({ manifest: taskManifest, modules: taskModules, deps: { db: storage.db, logger: createLogger({ level: 'silent' }), metrics: createMetrics() }, tasks: { pollIntervalMs: 100, replicaId: 'replica-b' } });
+    servers.other = await startHttpServer(otherFactory, { port: 0, authenticate: bearer, listen: { taskPollMs: 50 } });
   });
   afterAll(async () => {
     for (const http of Object.values(servers)) await http?.close(1000);
     await factory?.close();
+    await otherFactory?.close();
     await storage?.close();
+  });
+
+  it('a listen stream on another replica hears a task this one runs (the task rows are polled)', async () => {
+    const runner = servers.fast!.url;
+    const alice = await connect(runner, 'alice');
+    const session = taskSession(alice.client, httpDispatch(runner, { authorization: 'Bearer alice' }), `${runner}#alice-b`);
+    const execution = await session.callTool('slow', { ms: 300 });
+    const taskId = execution.handle!.taskId;
+    const elsewhere = await connect(servers.other!.url, 'alice');
+    const sub = await elsewhere.client.listen({ taskIds: [taskId] } as never);
+    await until(() => elsewhere.notes.some((n) => n.method === 'notifications/tasks' && n.params?.status === 'completed'));
+    expect(otherFactory.tasks!.running).toBe(0);
+    await sub.close();
+    await session.close();
+    await alice.client.close();
+    await elsewhere.client.close();
   });
 
   it.each(['fast', 'sdk'] as const)('the owner hears its task go to completed; another caller is not told about it (%s)', async (kind) => {
