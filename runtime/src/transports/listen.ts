@@ -98,7 +98,14 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
   async function serve(req: IncomingMessage, res: ServerResponse, id: string | number, requested: Record<string, unknown>): Promise<void> {
     const authInfo = (req as { auth?: unknown }).auth;
     const sdkCtx = (authInfo === undefined ? {} : { http: { authInfo } }) as unknown as ServerContext;
-    const honored = await honor(requested, sdkCtx);
+    let honored: Filter;
+    try {
+      honored = await honor(requested, sdkCtx);
+    } catch (error) {
+      // The task rows could not be read (database down): an answer, not a dropped request.
+      logger?.warn({ err: error }, 'subscriptions/listen: could not check the requested task ids');
+      return sendJson(res, { jsonrpc: '2.0', id, error: { code: -32603, message: 'Internal error: the subscription could not be set up; retry later' } });
+    }
     if (res.destroyed) return;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const write = (message: unknown) => {
