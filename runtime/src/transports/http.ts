@@ -152,6 +152,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     maxBodyBytes,
     ...(log ? { logger: log } : {}),
     ...(options.listen ?? {}),
+    ...(options.authenticate ? { reauthenticate: async (req: IncomingMessage) => (authGate ? reauthenticate(authGate, req, 'http') : { ok: true as const }) } : {}),
   });
   const serveMcp = listen.handle;
   // MCP_HTTP_SESSIONS=stateful: 2025 clients get Mcp-Session-Id sessions (sessions.ts); the rest stays stateless.

@@ -63,9 +63,11 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
 
 describe.each([true, false])('subscriptions/listen: resources (fast path %s)', (fastPath) => {
   let p: Pipeline;
+  let tokens: ReturnType<typeof tokenTable>['tokens'];
   beforeAll(async () => {
-    const { authenticate } = tokenTable({ 'tok-alice': { subject: 'alice', scopes: ['vault:read'] }, 'tok-bob': { subject: 'bob', scopes: [] } });
-    p = await startPipeline({ authenticate, fastPath });
+    const table = tokenTable({ 'tok-alice': { subject: 'alice', scopes: ['vault:read'] }, 'tok-bob': { subject: 'bob', scopes: [] }, 'tok-dave': { subject: 'dave', scopes: ['vault:read'] }, 'tok-carol': { subject: 'carol', scopes: [] } });
+    tokens = table.tokens;
+    p = await startPipeline({ authenticate: table.authenticate, fastPath });
   });
   afterAll(async () => p?.close());
 
@@ -95,6 +97,19 @@ describe.each([true, false])('subscriptions/listen: resources (fast path %s)', (
     expect(await sub.closed).toBe('graceful');
     expect(p.factory.subscriptions!.count('vault://k2')).toBe(0);
     await bob.client.close();
+  });
+
+  it('a revoked credential ends the stream before the next notification', async () => {
+    const dave = await connect(p.http.url, 'tok-dave');
+    const carol = await connect(p.http.url, 'tok-carol');
+    const sub = await dave.client.listen({ resourceSubscriptions: ['vault://k4'] });
+    tokens.get('tok-dave')!.revoked = true;
+    await carol.client.callTool({ name: 'touch', arguments: { uri: 'vault://k4' } });
+    expect(await sub.closed).toBe('remote');
+    expect(dave.notes.filter((n) => n.method === 'notifications/resources/updated')).toEqual([]);
+    await until(() => p.factory.subscriptions!.count('vault://k4') === 0);
+    await dave.client.close().catch(() => {});
+    await carol.client.close();
   });
 
   it('shutdown ends open listen streams gracefully and the drain does not wait for them', async () => {

@@ -56,6 +56,11 @@ export interface ListenEndpointOptions {
   keepAliveMs?: number;
   taskPollMs?: number;
   maxStreams?: number;
+  /**
+   * Checks the stream's credential again before each notification (a revoked key or an expired
+   * token stops the stream, as it closes a WebSocket); without it the caller is checked once.
+   */
+  reauthenticate?: (req: IncomingMessage) => Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 
 export interface ListenEndpoint {
@@ -116,6 +121,26 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
       write({ jsonrpc: '2.0', method, params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID_META_KEY]: id } } });
     };
     notify('notifications/subscriptions/acknowledged', { notifications: honored });
+    // Deliveries run in order through one queue, each after the credential check when there is one.
+    let queue = Promise.resolve();
+    const deliver = (method: string, params: Record<string, unknown>) => {
+      queue = queue
+        .then(async () => {
+          if (closed) return;
+          if (options.reauthenticate) {
+            const check = await options.reauthenticate(req);
+            if (closed) return;
+            if (!check.ok) {
+              write({ jsonrpc: '2.0', id, error: { code: -32000, message: `Subscription ended: ${check.reason}` } });
+              teardown(false);
+              res.end();
+              return;
+            }
+          }
+          notify(method, params);
+        })
+        .catch((error: unknown) => logger?.debug({ err: error }, 'listen notification not delivered'));
+    };
 
     let done!: () => void;
     const ended = new Promise<void>((resolve) => (done = resolve));
@@ -142,9 +167,9 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
     res.once('close', () => teardown(false));
 
     if (honored.resourceSubscriptions && sources.subscriptions) {
-      cleanups.push(sources.subscriptions.watch(honored.resourceSubscriptions, (uri) => notify('notifications/resources/updated', { uri })));
+      cleanups.push(sources.subscriptions.watch(honored.resourceSubscriptions, (uri) => deliver('notifications/resources/updated', { uri })));
     }
-    if (honored.taskIds && sources.tasks && sources.taskOwner) cleanups.push(watchTasks(sources.tasks, sources.taskOwner(sdkCtx), honored.taskIds, taskPollMs, (task) => notify('notifications/tasks', task), logger));
+    if (honored.taskIds && sources.tasks && sources.taskOwner) cleanups.push(watchTasks(sources.tasks, sources.taskOwner(sdkCtx), honored.taskIds, taskPollMs, (task) => deliver('notifications/tasks', task), logger));
     if (keepAliveMs > 0) {
       const timer = setInterval(() => {
         if (!res.writableEnded && !res.destroyed) res.write(': keepalive\n\n');
