@@ -479,6 +479,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   }
 
   const taskTools = tools.filter((t) => t.entry.task !== undefined);
+  // One owner key for tasks/get, tasks/cancel and subscriptions/listen's taskIds.
+  const taskOwner = (sdkCtx: ServerContext | undefined): string => callerKey(callerOf(deps, sdkCtx), undefined);
   const tasks: Tasks | undefined =
     taskTools.length === 0
       ? undefined
@@ -529,7 +531,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       installTaskMethods(server, tasks, {
         modeOf: (name) => toolsByName.get(name)?.entry.task,
         start: (name, args, sdkCtx) => runTool(toolsByName.get(name)!, args, sdkCtx, { asTask: true }) as Promise<Record<string, unknown>>,
-        ownerOf: (sdkCtx) => callerKey(callerOf(deps, sdkCtx), undefined),
+        ownerOf: taskOwner,
       });
     }
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
@@ -593,7 +595,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     errors: { value: errors, enumerable: true },
     tasks: { value: tasks, enumerable: true },
     subscriptions: { value: surface.subscriptions, enumerable: true },
-    taskOwner: { value: (sdkCtx: ServerContext | undefined) => callerKey(callerOf(deps, sdkCtx), undefined) },
+    taskOwner: { value: taskOwner },
     close: {
       value: async () => {
         await tasks?.close();
