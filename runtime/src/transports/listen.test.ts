@@ -127,6 +127,24 @@ describe.each([true, false])('subscriptions/listen: resources (fast path %s)', (
   });
 });
 
+describe('subscriptions/listen with MCP_HTTP_SESSIONS=stateful', () => {
+  it('a 2026-07-28 client still listens (sessions are for 2025 clients only)', async () => {
+    const { authenticate } = tokenTable({ 'tok-alice': { subject: 'alice', scopes: ['vault:read'] } });
+    const q = await startPipeline({ authenticate, sessions: true });
+    try {
+      const { client, notes } = await connect(q.http.url, 'tok-alice');
+      const sub = await client.listen({ resourceSubscriptions: ['vault://s1'] });
+      expect(sub.honoredFilter).toEqual({ resourceSubscriptions: ['vault://s1'] });
+      await client.callTool({ name: 'touch', arguments: { uri: 'vault://s1' } });
+      await until(() => notes.some((n) => n.method === 'notifications/resources/updated' && n.params?.uri === 'vault://s1'));
+      await sub.close();
+      await client.close();
+    } finally {
+      await q.close();
+    }
+  });
+});
+
 const input = { type: 'object', properties: { ms: { type: 'integer', minimum: 0 } }, required: ['ms'], additionalProperties: false } as const;
 const taskManifest: Manifest = {
   name: 'listen-tasks',
