@@ -141,6 +141,10 @@ export interface ServerFactory {
   readonly errors: ErrorTracker;
   /** Task state and runner, when a tool of the manifest has `task:` (see `tasks`). */
   readonly tasks?: Tasks;
+  /** Resource subscriptions, when the manifest has resources: `subscriptions/listen` streams watch them too. */
+  readonly subscriptions?: ResourceSubscriptions;
+  /** Who owns the tasks a request's caller starts (the same key `tasks/get` checks). */
+  taskOwner(sdkCtx: ServerContext | undefined): string;
   /** Stops background work (task heartbeats); running tasks are left to their lease. */
   close(): Promise<void>;
 }
@@ -477,6 +481,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   }
 
   const taskTools = tools.filter((t) => t.entry.task !== undefined);
+  // One owner key for tasks/get, tasks/cancel and subscriptions/listen's taskIds.
+  const taskOwner = (sdkCtx: ServerContext | undefined): string => callerKey(callerOf(deps, sdkCtx), undefined);
   const tasks: Tasks | undefined =
     taskTools.length === 0
       ? undefined
@@ -527,7 +533,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       installTaskMethods(server, tasks, {
         modeOf: (name) => toolsByName.get(name)?.entry.task,
         start: (name, args, sdkCtx) => runTool(toolsByName.get(name)!, args, sdkCtx, { asTask: true }) as Promise<Record<string, unknown>>,
-        ownerOf: (sdkCtx) => callerKey(callerOf(deps, sdkCtx), undefined),
+        ownerOf: taskOwner,
       });
     }
     // Params that break the protocol's schema answer -32602 with a pointer (params.ts).
@@ -590,6 +596,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     stats: { get: () => pool.stats, enumerable: true },
     errors: { value: errors, enumerable: true },
     tasks: { value: tasks, enumerable: true },
+    subscriptions: { value: surface.subscriptions, enumerable: true },
+    taskOwner: { value: taskOwner },
     close: {
       value: async () => {
         await tasks?.close();

@@ -4,8 +4,9 @@
  *
  * Subscriptions belong to a connection: a stdio connection, a stateful HTTP session (2025) or a
  * WebSocket. They live in the server instance serving it and end when it closes. On stateless
- * HTTP every request gets a fresh instance, so a subscription is acknowledged but there is no
- * stream left to notify on; clients that need updates use a session (MCP_HTTP_SESSIONS=stateful).
+ * HTTP every request gets a fresh instance, so a 2025 subscription is acknowledged but there is no
+ * stream left to notify on (such clients use a session, MCP_HTTP_SESSIONS=stateful); 2026-07-28
+ * clients open a `subscriptions/listen` stream instead (transports/listen.ts), which `watch`es here.
  */
 import { ProtocolError, ProtocolErrorCode, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
@@ -17,8 +18,15 @@ export interface ResourceSubscriptions {
   drop(server: McpServer): void;
   /** Sends `notifications/resources/updated` to every connection subscribed to `uri`. */
   updated(uri: string): Promise<void>;
-  /** Connections currently subscribed to `uri`. */
+  /** Connections currently subscribed to `uri` (listen streams included). */
   count(uri: string): number;
+  /**
+   * A 2026-07-28 `subscriptions/listen` stream's interest in `uris` (it has no server instance):
+   * `onUpdated` hears each `updated(uri)` for them until the returned function is called.
+   */
+  watch(uris: readonly string[], onUpdated: (uri: string) => void): () => void;
+  /** Whether the caller of `sdkCtx` may hear about `uri` (the same scope check as `resources/subscribe`). */
+  allows(uri: string, sdkCtx: ServerContext): boolean;
   /** Called when the first connection subscribes to `uri` or the last one leaves (handlers may start/stop watching). */
   onChange?: (uri: string, subscribed: boolean) => void;
 }
@@ -32,15 +40,15 @@ export type SubscribeGate = (uri: string, sdkCtx: ServerContext) => void;
 export function createResourceSubscriptions(logger: Logger, authorize: SubscribeGate = () => {}): ResourceSubscriptions {
   const byUri = new Map<string, Set<McpServer>>();
   const byServer = new Map<McpServer, Set<string>>();
+  const watchers = new Map<string, Set<(uri: string) => void>>();
+  const subscribers = (uri: string) => (byUri.get(uri)?.size ?? 0) + (watchers.get(uri)?.size ?? 0);
 
   function remove(server: McpServer, uri: string): void {
     byServer.get(server)?.delete(uri);
     const set = byUri.get(uri);
     if (!set?.delete(server)) return;
-    if (set.size === 0) {
-      byUri.delete(uri);
-      subs.onChange?.(uri, false);
-    }
+    if (set.size === 0) byUri.delete(uri);
+    if (subscribers(uri) === 0) subs.onChange?.(uri, false);
   }
 
   const subs: ResourceSubscriptions = {
@@ -56,11 +64,10 @@ export function createResourceSubscriptions(logger: Logger, authorize: Subscribe
         }
         mine.add(uri);
         let set = byUri.get(uri);
-        if (!set) {
-          byUri.set(uri, (set = new Set()));
-          set.add(server);
-          subs.onChange?.(uri, true);
-        } else set.add(server);
+        if (!set) byUri.set(uri, (set = new Set()));
+        if (set.has(server)) return {};
+        set.add(server);
+        if (subscribers(uri) === 1) subs.onChange?.(uri, true);
         return {};
       });
       server.server.setRequestHandler('resources/unsubscribe', async (request) => {
@@ -72,7 +79,42 @@ export function createResourceSubscriptions(logger: Logger, authorize: Subscribe
       for (const uri of [...(byServer.get(server) ?? [])]) remove(server, uri);
       byServer.delete(server);
     },
+    watch(uris, onUpdated) {
+      const mine = [...new Set(uris)];
+      for (const uri of mine) {
+        let set = watchers.get(uri);
+        if (!set) watchers.set(uri, (set = new Set()));
+        set.add(onUpdated);
+        if (subscribers(uri) === 1) subs.onChange?.(uri, true);
+      }
+      let live = true;
+      return () => {
+        if (!live) return;
+        live = false;
+        for (const uri of mine) {
+          const set = watchers.get(uri);
+          if (!set?.delete(onUpdated)) continue;
+          if (set.size === 0) watchers.delete(uri);
+          if (subscribers(uri) === 0) subs.onChange?.(uri, false);
+        }
+      };
+    },
+    allows(uri, sdkCtx) {
+      try {
+        authorize(uri, sdkCtx);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async updated(uri) {
+      for (const onUpdated of [...(watchers.get(uri) ?? [])]) {
+        try {
+          onUpdated(uri);
+        } catch (error) {
+          logger.debug({ err: error, uri }, 'resource update not delivered to a listen stream');
+        }
+      }
       const servers = [...(byUri.get(uri) ?? [])];
       await Promise.all(
         servers.map((server) =>
@@ -84,7 +126,7 @@ export function createResourceSubscriptions(logger: Logger, authorize: Subscribe
       );
     },
     count(uri) {
-      return byUri.get(uri)?.size ?? 0;
+      return subscribers(uri);
     },
   };
   return subs;

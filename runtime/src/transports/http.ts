@@ -31,6 +31,7 @@ import { waitForDrain } from './drain.js';
 import { declaresOversizedBody, refuseOversizedBody } from './body-limit.js';
 import { createOpsEndpoints } from './ops.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
+import { createListenEndpoint, type ListenEndpointOptions, type ListenSources } from './listen.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -92,6 +93,8 @@ export interface HttpServerOptions {
   authenticate?: Authenticator;
   /** OAuth resource-server mode: the RFC 9728 document served at its well-known paths and named in challenges. */
   protectedResource?: ProtectedResource;
+  /** `subscriptions/listen` streams: keepalive interval, task status poll interval, stream cap. */
+  listen?: Pick<ListenEndpointOptions, 'keepAliveMs' | 'taskPollMs' | 'maxStreams'>;
   /** The auth mode's own endpoints outside /mcp (`auth.mode: oauth-proxy`: the authorization server); see `HttpAuthGate.endpoints`. */
   authEndpoints?: HttpAuthGate['endpoints'];
 }
@@ -140,8 +143,18 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const nodeHandler = toNodeHandler(withOutcomeStatus(interceptReplies(sdkHandler, replies), { holdEventStreams }), { maxRequestBodySize: maxBodyBytes, onerror }) as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   const fastTools = options.fastPath ?? (factory as { fastPath?: FastPathTools }).fastPath;
   // The kill switch (MCP_FAST_PATH=off) is read once at start by runServer and arrives as `fastPath: false`.
-  const serveMcp = fastTools ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
-  log?.debug({ fastPath: serveMcp !== nodeHandler }, 'HTTP tools/call fast path');
+  const fastOrSdk = fastTools ? createFastPath({ tools: fastTools, fallback: nodeHandler as never, maxBodyBytes }) : (nodeHandler as (req: IncomingMessage, res: ServerResponse) => Promise<void>);
+  log?.debug({ fastPath: fastOrSdk !== nodeHandler }, 'HTTP tools/call fast path');
+  // 2026-07-28 `subscriptions/listen` (listen.ts): the caller's resource updates and task statuses.
+  const listen = createListenEndpoint({
+    sources: factory as unknown as ListenSources,
+    fallback: fastOrSdk as never,
+    maxBodyBytes,
+    ...(log ? { logger: log } : {}),
+    ...(options.listen ?? {}),
+    ...(options.authenticate ? { reauthenticate: async (req: IncomingMessage) => (authGate ? reauthenticate(authGate, req, 'http') : { ok: true as const }) } : {}),
+  });
+  const serveMcp = listen.handle;
   // MCP_HTTP_SESSIONS=stateful: 2025 clients get Mcp-Session-Id sessions (sessions.ts); the rest stays stateless.
   const sessionRouter =
     options.sessions === 'stateful'
@@ -289,7 +302,8 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
         closing = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        // Sessions hold open GET streams that would never drain: close them first.
+        // Sessions hold open GET streams and listen streams stay open until told: close them first.
+        listen.closeAll();
         await sessionRouter?.close();
         const webSocketClosed = webSocket?.close(timeoutMs);
         let drained = inFlight > 0 ? await waitForDrain(drainWaiters, timeoutMs) : true;
