@@ -46,7 +46,7 @@ import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../te
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
 import { createDiscoveryDispatch } from './discovery.js';
-import { DISCOVERY_TOOL_NAMES } from '../discovery/index.js';
+import { discoveryModeOf, DISCOVERY_TOOL_NAMES } from '../discovery/index.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 import { createDeclarativeResources, createInProcessMemoryStore, type MemoryStore } from '../resources/index.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
@@ -106,7 +106,7 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   tasks?: { ttlMs?: number; leaseMs?: number; pollIntervalMs?: number; replicaId?: string };
   /** `MCP_CLIENT_PROFILE`: the profile that shapes `tools/list` for every client; `auto` (default) detects it per client. */
   clientProfile?: ClientProfileName | 'auto';
-  /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool). */
+  /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool); neither: progressive above 60 served tools. */
   discovery?: 'direct' | 'progressive';
   /** Folder that relative paths of declarative resources (`kind: files` roots) resolve against; default the working directory. */
   projectRoot?: string;
@@ -259,7 +259,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   }
 
   // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
-  const progressive = (options.discovery ?? manifest.discovery?.mode ?? 'direct') === 'progressive';
+  // The manifest here is the served one (MCP_GROUP/MCP_TOOLSETS/MCP_TOOLS already applied), so the
+  // default counts the tools this process lists, not the whole spec.
+  const progressive = discoveryModeOf(options.discovery, manifest.discovery?.mode, Object.keys(manifest.tools).length) === 'progressive';
   const clash = progressive ? Object.values(manifest.tools).find((t) => (DISCOVERY_TOOL_NAMES as readonly string[]).includes(t.name)) : undefined;
   if (clash) throw new Error(`tool "${clash.name}" clashes with progressive discovery's own ${clash.name}: rename it in mcpforge.yaml, or serve with MCP_DISCOVERY=direct`);
   let listed: ((name: string) => boolean) | undefined;

@@ -35,6 +35,7 @@ describe('spec key discovery and the tool-count lint', () => {
     const { warnings } = await generateProject(await load(many('')));
     expect(warnings.filter((w) => w.includes('[tool-count]'))).toHaveLength(1);
     expect(warnings.find((w) => w.includes('[tool-count]'))).toContain('61 tools');
+    expect(warnings.find((w) => w.includes('[tool-count]'))).toContain('serves progressive discovery by default above 60 served tools');
   });
 
   it('is quiet once the spec chooses, and the manifest carries the choice', async () => {
