@@ -330,6 +330,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     });
   }
 
+  /** The next page of a paged result (budgets/pages.ts), checked against the tool's output schema like a handler's result. */
+  async function resumedPage(t: ToolRecord, tool: LoadedTool, args: unknown, ctx: HandlerContext<unknown>, profile: ClientProfileName): Promise<ToolResult> {
+    const validator = t.entry.outputSchema ? outputValidatorOf(t, tool) : undefined;
+    return (await budgets.resume(t.entry, args, { owner: callerKey(ctx.auth, undefined), profile, ...(validator ? { valid: (v: unknown) => validator(v) as boolean } : {}) })) as ToolResult;
+  }
+
   function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
     if (!t.entry.outputSchema) return undefined;
     t.outputValidator ??= tool.validateOutput ?? compileValidator(t.entry.outputSchema);
@@ -408,7 +414,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           run: (signal, progress, ask) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress, ask),
         })) as unknown as ToolResult;
       }
-      const call = guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
+      // A cursor the runtime handed out: the next page of the stored result, inside the same policy stage (scopes, limits, audit).
+      const call = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
       // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
       const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState)), ctx, profile);
       if (result.isError) outcome = 'error';
@@ -451,7 +458,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     let outcome: CallOutcome = 'ok';
     try {
       // Admitted when the task was created (policy.admit): the call counts once against the limits.
-      const handle = guardedHandler(t, tool, args, ctx, sdkCtx);
+      const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
+      const handle = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx);
       const answers: Record<string, unknown> = {};
       const rounds = async (): Promise<ToolResult> => {
         for (;;) {
@@ -464,7 +472,6 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           }
         }
       };
-      const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
       const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, rounds, { admitted: true }), ctx, profile);
       if (result.isError) outcome = 'error';
       return result;
