@@ -16,7 +16,7 @@ import { CLIENT_PROFILES, type ClientProfileName } from '../client-profiles/inde
 import type { Manifest, ToolManifestEntry } from '../server/contract.js';
 import { createResultStore, type StoredContent } from './store.js';
 import { CHARS_PER_TOKEN, cutContent, OUTPUT_TOO_LARGE, resultTokens, trimStructured } from './truncate.js';
-import { pageCursorIn, pageOf, pageResult } from './pages.js';
+import { pageCursorIn, pageOf, pageResult, valueAt } from './pages.js';
 
 export { estimateTokens, resultTokens, CHARS_PER_TOKEN, OUTPUT_TOO_LARGE } from './truncate.js';
 export { createResultStore, type ResultStore, type StoredResult } from './store.js';
@@ -105,7 +105,11 @@ export function createOutputBudgets(options: OutputBudgetOptions): OutputBudgets
       const full = JSON.parse(found.contents[0]?.text ?? 'null') as Record<string, unknown>;
       const budget = budgetOf(entry, call.profile) ?? MIN_OUTPUT_TOKENS;
       const page = pageOf(full, pagination, found.id, cursor.offset, pageChars(budget), call.valid ?? (() => true));
-      if (!page) return expired('points past the end of its result');
+      if (!page) {
+        const items = valueAt(full, pagination.items);
+        if (!Array.isArray(items) || cursor.offset > items.length) return expired('points past the end of its result');
+        return expired(`leads to a page its output schema does not accept; the whole result is the resource ${RESULT_URI_PREFIX}${found.id} (resources/read)`);
+      }
       return pageResult(entry.name, pagination, page, cursor.offset, `the whole is about ${resultTokens({ content: [], structuredContent: full })} tokens, over the output budget of ${budget} tokens; the rest is kept until ${new Date(found.expiresAt).toISOString()}`);
     },
     async apply(entry, result, call) {
