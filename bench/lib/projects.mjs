@@ -28,6 +28,9 @@ export function benchSpec(tools, { auth } = {}) {
     version: '1.0.0',
     description: `mcpforge benchmark server with ${tools} tools`,
     transports: ['stdio', 'http'],
+    // The benchmarks measure a server listing every tool (cold start to a full tools/list, throughput
+    // per size): above 60 tools the default would be progressive discovery.
+    discovery: { mode: 'direct' },
     tools: { add: { description: 'Add two numbers', input: ADD_INPUT } },
   };
   for (let i = 1; i < tools; i++) {

@@ -16,7 +16,7 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const names = ['repos_get', 'repos_list', 'issues_get', 'issues_list', 'search_code'];
-const manifest = (extraTools: string[] = []) => ({
+const manifest = (extraTools: string[] = [], discovery?: { mode: 'direct' | 'progressive' }) => ({
   name: 'sets',
   version: '0.1.0',
   layout: 'dev',
@@ -26,12 +26,13 @@ const manifest = (extraTools: string[] = []) => ({
   prompts: {},
   groups: { issues: { tools: ['issues_get', 'issues_list'] } },
   toolsets: { repos: { tools: ['repos_*'] }, finder: { tools: ['search_code', 'issues_get'] } },
+  ...(discovery ? { discovery } : {}),
 });
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-toolsets-'));
 const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
-const entryFor = (file: string, extraTools: string[] = []) => {
-  writeFileSync(join(root, `${file}.json`), JSON.stringify(manifest(extraTools)));
+const entryFor = (file: string, extraTools: string[] = [], discovery?: { mode: 'direct' | 'progressive' }) => {
+  writeFileSync(join(root, `${file}.json`), JSON.stringify(manifest(extraTools, discovery)));
   writeFileSync(
     join(root, `${file}.mjs`),
     [
@@ -56,13 +57,13 @@ beforeAll(() => {
 });
 const env = (extra: Record<string, string> = {}) => ({ ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn', ...extra });
 
-async function listed(extra: Record<string, string>): Promise<string[]> {
+async function listed(extra: Record<string, string>, server = entry): Promise<string[]> {
   const client = new Client({ name: 'some-client', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [entry], env: env(extra), stderr: 'pipe' }));
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [server], env: env(extra), stderr: 'pipe' }));
   try {
     const { tools } = await client.listTools();
-    // What is not listed is not callable either.
-    if (!tools.some((t) => t.name === 'repos_list')) await expect(client.callTool({ name: 'repos_list', arguments: {} })).rejects.toThrow(/Tool repos_list not found/);
+    // What is not listed is not callable either (in progressive discovery every tool stays callable by name).
+    if (!tools.some((t) => t.name === 'repos_list' || t.name === 'search_tools')) await expect(client.callTool({ name: 'repos_list', arguments: {} })).rejects.toThrow(/Tool repos_list not found/);
     return tools.map((t) => t.name).sort();
   } finally {
     await client.close();
@@ -111,6 +112,42 @@ describe('over stdio', () => {
       ['repos_get', 'ok'],
     ]);
     expect(audit[0]!.arguments).toEqual({ query: 'search code' });
+  });
+});
+
+describe('progressive discovery by default above 60 served tools', () => {
+  // names has 5 tools: 56 more make 61, 55 more make 60.
+  const extra = (n: number) => Array.from({ length: n }, (_, i) => `extra_${i}`);
+  const DISCOVERY = ['call_tool', 'describe_tool', 'search_tools'];
+
+  it('61 tools without a discovery mode list search_tools, describe_tool and call_tool; the tools stay callable', async () => {
+    const server = entryFor('many61', extra(56));
+    expect(await listed({}, server)).toEqual(DISCOVERY);
+    const client = new Client({ name: 'some-client', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [server], env: env(), stderr: 'pipe' }));
+    try {
+      const found = await client.callTool({ name: 'search_tools', arguments: { query: 'extra 42', limit: 50 } });
+      expect(JSON.stringify(found.content)).toContain('extra_42');
+      const ran = await client.callTool({ name: 'call_tool', arguments: { name: 'extra_42', arguments: {} } });
+      expect(ran.content).toEqual([{ type: 'text', text: 'ran extra_42' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('60 tools list every tool', async () => {
+    const listedNames = await listed({}, entryFor('many60', extra(55)));
+    expect(listedNames).toHaveLength(60);
+    expect(listedNames).not.toContain('search_tools');
+  });
+
+  it('discovery.mode direct in the spec, or MCP_DISCOVERY=direct, keeps listing every tool', async () => {
+    expect(await listed({}, entryFor('many61direct', extra(56), { mode: 'direct' }))).toHaveLength(61);
+    expect(await listed({ MCP_DISCOVERY: 'direct' }, entryFor('many61env', extra(56)))).toHaveLength(61);
+  });
+
+  it('counts the served tools: MCP_TOOLS narrowing 61 tools to 2 lists those 2', async () => {
+    expect(await listed({ MCP_TOOLS: 'repos_*' }, entryFor('many61narrow', extra(56)))).toEqual(['repos_get', 'repos_list']);
   });
 });
 

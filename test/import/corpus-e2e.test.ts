@@ -204,7 +204,7 @@ describe(`imported APIs called end to end against Prism (${picks.length} of ${el
     const { dir, tool, env } = built.get(pick.label)!;
     const upstream = await mockUpstream(pick.file);
     const baseEnv = Object.keys(env).find((name) => name.endsWith('_BASE_URL'))!;
-    const server = await startBuiltServer({ projectRoot: dir, transport: 'stdio', build: 'never', env: { ...env, [baseEnv]: upstream.url } });
+    const server = await startBuiltServer({ projectRoot: dir, transport: 'stdio', build: 'never', env: { ...env, [baseEnv]: upstream.url, MCP_DISCOVERY: 'direct' } });
     try {
       const { tools } = await server.client.listTools();
       const schema = tools.find((t) => t.name === tool)!.inputSchema as Json;

@@ -14,7 +14,8 @@ import { createTestClient } from '@mcpforge/runtime/testing';
 async function start(dir) {
   const load = (path) => import(pathToFileURL(join(dir, 'dist', path)).href);
   const [{ manifest }, { modules }] = await Promise.all([load('generated/manifest.js'), load('generated/handlers.js')]);
-  const { client, close } = await createTestClient({ manifest, modules, logLevel: 'silent' });
+  // direct: the check compares every imported tool with tools/list (large imports would otherwise be served progressive).
+  const { client, close } = await createTestClient({ manifest, modules, logLevel: 'silent', discovery: 'direct' });
   try {
     const server = client.getServerVersion()?.name;
     const tools = [];

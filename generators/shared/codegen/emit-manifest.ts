@@ -28,6 +28,7 @@ export function emitManifest(spec: LoadedSpec): string {
           cache: t.cache,
           timeoutMs: t.timeoutMs,
           maxOutputTokens: t.maxOutputTokens,
+          pagination: t.pagination,
           task: t.task,
         },
       ]),

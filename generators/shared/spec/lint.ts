@@ -1,3 +1,4 @@
+import { PROGRESSIVE_DISCOVERY_THRESHOLD } from '../../../runtime/src/discovery/names.js';
 import { CLIENT_PROFILES, prefixedToolName, shapeForProfile, type ClientProfileName } from '../../../runtime/src/client-profiles/index.js';
 import { sourceOf } from './check-schema.js';
 import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
@@ -29,7 +30,7 @@ export interface LintOptions {
   tokenBudget?: number;
   /** Warn when one tool's definition costs more than this many tokens (default 5,000). */
   toolTokenBudget?: number;
-  /** Suggest progressive discovery above this many tools when the spec does not choose (default 60). */
+  /** Warn above this many tools when the spec does not choose a discovery mode (default: the runtime's threshold, 60, above which it serves progressive). */
   discoveryThreshold?: number;
   /**
    * The prefix clients put before tool names for the generic name-length check (`{server}` is the
@@ -113,9 +114,9 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
       add('warning', 'tool-tokens', tool.location, `tool "${tool.name}" costs about ${cost.toLocaleString('en-US')} tokens in tools/list (budget ${toolBudget.toLocaleString('en-US')} per tool)`, 'shorten its description and schema, or split it');
     }
   }
-  const threshold = options.discoveryThreshold ?? 60;
+  const threshold = options.discoveryThreshold ?? PROGRESSIVE_DISCOVERY_THRESHOLD;
   if (spec.tools.length > threshold && spec.discovery?.mode === undefined) {
-    add('warning', 'tool-count', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `${spec.tools.length} tools: clients that list every tool spend much of their context on them (VS Code takes 128, Cursor 40)`, 'set `discovery: { mode: progressive }` (search_tools, describe_tool, call_tool), or `mode: direct` to keep listing every tool');
+    add('warning', 'tool-count', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `${spec.tools.length} tools and no discovery mode: the server serves progressive discovery by default above ${PROGRESSIVE_DISCOVERY_THRESHOLD} served tools (tools/list shows search_tools, describe_tool, call_tool and the pinned tools), since listing every tool spends much of a client's context (VS Code takes 128, Cursor 40)`, 'set `discovery: { mode: progressive }` to make it explicit (and `pinned:` for tools always listed), or `mode: direct` (or MCP_DISCOVERY=direct) to keep listing every tool');
   }
   for (const [role, scopes] of Object.entries(spec.auth.roles ?? {})) {
     if (scopes.length === 0) {

@@ -22,6 +22,7 @@ import type {
 import { uriTemplateVariables } from './uri-template.js';
 import { checkResourceKind, type RawResourceKind } from './resource-kinds.js';
 import { validateSpecDocument } from './validate-spec.js';
+import { checkPagination, type ToolPagination } from './pagination.js';
 
 export interface LoadSpecOptions {
   /** Fetch `http(s)://` schemas and `$ref`s (off by default: generation stays offline and reproducible). */
@@ -46,6 +47,7 @@ interface RawTool {
   cache?: { ttlSeconds: number };
   timeoutMs?: number;
   maxOutputTokens?: number;
+  pagination?: ToolPagination;
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
 }
@@ -131,7 +133,8 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     const input = await schema(t.input, joinPointer(at, 'input'), `input schema of tool "${name}"`, [objectRoot]);
     const output = t.output === undefined ? undefined : await schema(t.output, joinPointer(at, 'output'), `output schema of tool "${name}"`, [objectRoot]);
     if (!input) continue;
-    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, maxOutputTokens: t.maxOutputTokens, task: t.task, location: location(at) }));
+    if (t.pagination) errors.push(...checkPagination(name, t.pagination, input, output, location));
+    tools.push(compact({ name, title: t.title, description: t.description, input, output, annotations: t.annotations, scopes: t.scopes, rateLimit: t.rateLimit, cache: t.cache, timeoutMs: t.timeoutMs, maxOutputTokens: t.maxOutputTokens, pagination: t.pagination, task: t.task, location: location(at) }));
   }
   const resources: LoadedResource[] = [];
   for (const [name, r] of Object.entries(raw.resources ?? {})) {

@@ -53,6 +53,8 @@ export interface LoadedTool {
   timeoutMs?: number;
   /** Output budget of one result in tokens (runtime `budgets`). */
   maxOutputTokens?: number;
+  /** Pages an over-budget result instead of linking it (spec `pagination`, checked by pagination.ts). */
+  pagination?: { cursor: string; items: string; nextCursor: string };
   /** Runs as a task for clients that declare the tasks extension (spec `task`). */
   task?: 'optional' | 'required';
   /** The tool's entry in the spec file. */

@@ -16,9 +16,11 @@ import { CLIENT_PROFILES, type ClientProfileName } from '../client-profiles/inde
 import type { Manifest, ToolManifestEntry } from '../server/contract.js';
 import { createResultStore, type StoredContent } from './store.js';
 import { CHARS_PER_TOKEN, cutContent, OUTPUT_TOO_LARGE, resultTokens, trimStructured } from './truncate.js';
+import { pageCursorIn, pageOf, pageResult, valueAt } from './pages.js';
 
 export { estimateTokens, resultTokens, CHARS_PER_TOKEN, OUTPUT_TOO_LARGE } from './truncate.js';
 export { createResultStore, type ResultStore, type StoredResult } from './store.js';
+export { PAGE_CURSOR_PREFIX } from './pages.js';
 
 /** Where full results are read: `resources/read` of `mcpforge://results/<id>`. */
 export const RESULT_URI_PREFIX = 'mcpforge://results/';
@@ -56,7 +58,11 @@ export interface OutputBudgets {
   readonly active: boolean;
   /** The budget of a call of `entry` from a client of `profile`; undefined: none. */
   budgetOf(entry: ToolManifestEntry, profile: ClientProfileName): number | undefined;
-  /** The result as the client gets it: unchanged when within budget, else cut, noted and linked. */
+  /** Whether this call passes a cursor the runtime handed out (then `resume` answers it, not the handler). */
+  resumes(entry: ToolManifestEntry, args: unknown): boolean;
+  /** The next page of a stored result, for a call that `resumes`; an error result when the cursor is unknown or expired. */
+  resume(entry: ToolManifestEntry, args: unknown, call: CallBudgetContext): Promise<CallToolResult>;
+  /** The result as the client gets it: unchanged when within budget, else paged (tools with `pagination`) or cut, noted and linked. */
   apply(entry: ToolManifestEntry, result: CallToolResult, call: CallBudgetContext): Promise<CallToolResult>;
   /**
    * Registers the `mcpforge://results/{id}` template; `read` runs the lookup inside the caller's
@@ -83,9 +89,29 @@ export function createOutputBudgets(options: OutputBudgetOptions): OutputBudgets
     return budget === undefined ? undefined : Math.max(budget, MIN_OUTPUT_TOKENS);
   }
 
+  /** Characters a page's JSON may take: the budget (or, without one, the stored page size) less the note. */
+  const pageChars = (budget: number) => budget * CHARS_PER_TOKEN - NOTE_RESERVE;
+
   return {
     active,
     budgetOf,
+    resumes: (entry, args) => entry.pagination !== undefined && pageCursorIn(entry.pagination, args) !== undefined,
+    async resume(entry, args, call) {
+      const pagination = entry.pagination!;
+      const cursor = pageCursorIn(pagination, args)!;
+      const expired = (why: string) => ({ content: [{ type: 'text' as const, text: `The "${pagination.cursor}" cursor of ${entry.name} ${why}: call ${entry.name} again without it to start over.` }], isError: true });
+      const found = cursor.offset < 0 ? undefined : await store.get(cursor.id, call.owner);
+      if (!found || found.tool !== entry.name) return expired('is not known here (pages are kept for a limited time and only for the caller that made the first call)');
+      const full = JSON.parse(found.contents[0]?.text ?? 'null') as Record<string, unknown>;
+      const budget = budgetOf(entry, call.profile) ?? MIN_OUTPUT_TOKENS;
+      const page = pageOf(full, pagination, found.id, cursor.offset, pageChars(budget), call.valid ?? (() => true));
+      if (!page) {
+        const items = valueAt(full, pagination.items);
+        if (!Array.isArray(items) || cursor.offset > items.length) return expired('points past the end of its result');
+        return expired(`leads to a page its output schema does not accept; the whole result is the resource ${RESULT_URI_PREFIX}${found.id} (resources/read)`);
+      }
+      return pageResult(entry.name, pagination, page, cursor.offset, `the whole is about ${resultTokens({ content: [], structuredContent: full })} tokens, over the output budget of ${budget} tokens; the rest is kept until ${new Date(found.expiresAt).toISOString()}`);
+    },
     async apply(entry, result, call) {
       const budget = budgetOf(entry, call.profile);
       if (budget === undefined) return result;
@@ -95,6 +121,12 @@ export function createOutputBudgets(options: OutputBudgetOptions): OutputBudgets
       const uri = `${RESULT_URI_PREFIX}${id}`;
       const stored = await store.put({ id, owner: call.owner, tool: entry.name, contents: storedContents(result), ttlMs });
       const chars = budget * CHARS_PER_TOKEN - NOTE_RESERVE;
+      const whole = result.structuredContent as Record<string, unknown> | undefined | null;
+      if (entry.pagination && !result.isError && whole !== undefined && whole !== null) {
+        // A tool that declares a cursor: the first items that fit, and a cursor for the rest (pages.ts).
+        const page = pageOf(whole, entry.pagination, id, 0, chars, call.valid ?? (() => true));
+        if (page) return pageResult(entry.name, entry.pagination, page, 0, `the whole is about ${tokens} tokens, over the output budget of ${budget} tokens; the rest is kept until ${new Date(stored.expiresAt).toISOString()}`);
+      }
       const structured = result.structuredContent as Record<string, unknown> | undefined | null;
       const cut = structured === undefined || structured === null ? cutContent(result.content ?? [], chars) : trimStructured(structured, chars, call.valid ?? (() => true));
       const who = call.profile === 'full' ? '' : ` for ${call.profile} clients`;

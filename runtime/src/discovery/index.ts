@@ -16,6 +16,8 @@ import MiniSearch from 'minisearch';
 
 export { DISCOVERY_TOOL_NAMES } from './names.js';
 
+export { discoveryModeOf, PROGRESSIVE_DISCOVERY_THRESHOLD } from './names.js';
+
 export interface SearchableTool {
   name: string;
   title?: string;

@@ -33,6 +33,11 @@ export interface ToolManifestEntry {
   /** Spec `maxOutputTokens`: a result over it is cut and linked (see `budgets`); without it the server's. */
   maxOutputTokens?: number;
   /**
+   * Spec `pagination`: an over-budget result is served in pages (`budgets/pages.ts`): `cursor` is the
+   * input property the next call passes, `items` and `nextCursor` JSON pointers into the output.
+   */
+  pagination?: { cursor: string; items: string; nextCursor: string };
+  /**
    * Spec `task`: runs as a task (extension `io.modelcontextprotocol/tasks`) when the client
    * declares the extension on its request; `required` refuses 2026-07-28 clients without it.
    */

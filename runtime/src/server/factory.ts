@@ -45,7 +45,7 @@ import { startRequestTrace, traceLists } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
 import { createSchemaShaping } from './shaping.js';
-import { DISCOVERY_TOOL_NAMES } from '../discovery/names.js';
+import { discoveryModeOf, DISCOVERY_TOOL_NAMES } from '../discovery/names.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 import type { MemoryStore } from '../resources/index.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
@@ -105,7 +105,7 @@ export interface CreateServerFactoryOptions<DB = unknown> {
   tasks?: { ttlMs?: number; leaseMs?: number; pollIntervalMs?: number; replicaId?: string };
   /** `MCP_CLIENT_PROFILE`: the profile that shapes `tools/list` for every client; `auto` (default) detects it per client. */
   clientProfile?: ClientProfileName | 'auto';
-  /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool). */
+  /** `MCP_DISCOVERY`: overrides the spec's `discovery.mode` (`progressive`: search_tools, describe_tool, call_tool); neither: progressive above 60 served tools. */
   discovery?: 'direct' | 'progressive';
   /** Folder that relative paths of declarative resources (`kind: files` roots) resolve against; default the working directory. */
   projectRoot?: string;
@@ -265,7 +265,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   }
 
   // Per-client schema shaping of tools/list, and the mapping of arguments back (shaping.ts).
-  const progressive = (options.discovery ?? manifest.discovery?.mode ?? 'direct') === 'progressive';
+  // The manifest here is the served one (MCP_GROUP/MCP_TOOLSETS/MCP_TOOLS already applied), so the
+  // default counts the tools this process lists, not the whole spec.
+  const progressive = discoveryModeOf(options.discovery, manifest.discovery?.mode, Object.keys(manifest.tools).length) === 'progressive';
   const clash = progressive ? Object.values(manifest.tools).find((t) => (DISCOVERY_TOOL_NAMES as readonly string[]).includes(t.name)) : undefined;
   if (clash) throw new Error(`tool "${clash.name}" clashes with progressive discovery's own ${clash.name}: rename it in mcpforge.yaml, or serve with MCP_DISCOVERY=direct`);
   let listed: ((name: string) => boolean) | undefined;
@@ -332,6 +334,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       ctx.log.warn({ err: error }, 'could not store a result over its output budget; answering it whole');
       return result;
     });
+  }
+
+  /** The next page of a paged result (budgets/pages.ts), checked against the tool's output schema like a handler's result. */
+  async function resumedPage(t: ToolRecord, tool: LoadedTool, args: unknown, ctx: HandlerContext<unknown>, profile: ClientProfileName): Promise<ToolResult> {
+    const validator = t.entry.outputSchema ? outputValidatorOf(t, tool) : undefined;
+    return (await budgets.resume(t.entry, args, { owner: callerKey(ctx.auth, undefined), profile, ...(validator ? { valid: (v: unknown) => validator(v) as boolean } : {}) })) as ToolResult;
   }
 
   function outputValidatorOf(t: ToolRecord, tool: LoadedTool): CompiledValidator | undefined {
@@ -412,7 +420,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           run: (signal, progress, ask) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress, ask),
         })) as unknown as ToolResult;
       }
-      const call = guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
+      // A cursor the runtime handed out: the next page of the stored result, inside the same policy stage (scopes, limits, audit).
+      const call = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
       // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
       const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState)), ctx, profile);
       if (result.isError) outcome = 'error';
@@ -455,7 +464,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     let outcome: CallOutcome = 'ok';
     try {
       // Admitted when the task was created (policy.admit): the call counts once against the limits.
-      const handle = guardedHandler(t, tool, args, ctx, sdkCtx);
+      const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
+      const handle = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx);
       const answers: Record<string, unknown> = {};
       const rounds = async (): Promise<ToolResult> => {
         for (;;) {
@@ -468,7 +478,6 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
           }
         }
       };
-      const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
       const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, rounds, { admitted: true }), ctx, profile);
       if (result.isError) outcome = 'error';
       return result;

@@ -27,6 +27,8 @@ export interface TestClientOptions {
    * `ctx.listRoots`); set the matching answers with `client.setRequestHandler(...)` or `setup`.
    */
   capabilities?: ClientCapabilities;
+  /** Tool discovery, as `MCP_DISCOVERY` (default: the spec's, else progressive above 60 tools). */
+  discovery?: 'direct' | 'progressive';
   /** Called with the client before it connects: register handlers for server-to-client requests here. */
   setup?: (client: Client) => void;
 }
@@ -54,6 +56,7 @@ export async function createTestClient(options: TestClientOptions): Promise<Test
     const factory = await createServerFactory({
       manifest: options.manifest,
       modules: options.modules,
+      ...(options.discovery === undefined ? {} : { discovery: options.discovery }),
       deps: { db: storage.db, logger, metrics: createMetrics(), cache: createMemoryCache() },
     });
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

@@ -35,11 +35,41 @@ describe('spec key discovery and the tool-count lint', () => {
     const { warnings } = await generateProject(await load(many('')));
     expect(warnings.filter((w) => w.includes('[tool-count]'))).toHaveLength(1);
     expect(warnings.find((w) => w.includes('[tool-count]'))).toContain('61 tools');
+    expect(warnings.find((w) => w.includes('[tool-count]'))).toContain('serves progressive discovery by default above 60 served tools');
   });
 
   it('is quiet once the spec chooses, and the manifest carries the choice', async () => {
     const { warnings, files } = await generateProject(await load(many('discovery:\n  mode: progressive\n  pinned: [t0]\n')));
     expect(warnings.filter((w) => w.includes('[tool-count]'))).toEqual([]);
     expect(files.get('src/generated/manifest.ts')).toMatch(/discovery: \{\s+mode: 'progressive',\s+pinned: \['t0'\],\s+\}/);
+  });
+});
+
+describe('spec key tools.<name>.pagination', () => {
+  const paged = (pagination: string, output = 'output: { type: object, properties: { items: { type: array, items: { type: integer } }, next: { type: [string, "null"] } }, required: [items] }') =>
+    `name: pages\nversion: 0.1.0\ntools:\n  list:\n    description: Lists.\n    input: { type: object, properties: { cursor: { type: string }, n: { type: integer } } }\n    ${output}\n    pagination: ${pagination}\n`;
+  const errorsOf = async (text: string): Promise<SpecError[]> => {
+    const error = await load(text).catch((e: unknown) => e);
+    if (error instanceof SpecErrors) return error.errors;
+    if (error instanceof SpecError) return [error];
+    throw new Error('loaded without errors');
+  };
+
+  it('goes into the manifest when its pointers resolve', async () => {
+    const { files } = await generateProject(await load(paged('{ cursor: cursor, items: /items, nextCursor: /next }')));
+    expect(files.get('src/generated/manifest.ts')).toMatch(/pagination: \{\s+cursor: 'cursor',\s+items: '\/items',\s+nextCursor: '\/next',\s+\}/);
+  });
+
+  it('names the JSON pointer that does not resolve, or is not an array or a string', async () => {
+    const errors = await errorsOf(paged('{ cursor: page, items: /data, nextCursor: /items }'));
+    const byPointer = Object.fromEntries(errors.map((e) => [e.pointer, e.detail]));
+    expect(byPointer['/tools/list/pagination/cursor']).toContain('"page" is not a property of the input schema');
+    expect(byPointer['/tools/list/pagination/items']).toContain('JSON pointer /data does not resolve in the output schema (no property "data")');
+    expect(byPointer['/tools/list/pagination/nextCursor']).toContain('JSON pointer /items does not accept a string in the output schema');
+  });
+
+  it('needs an output schema and a string cursor input', async () => {
+    const errors = await errorsOf(paged('{ cursor: n, items: /items, nextCursor: /next }', 'annotations: { readOnlyHint: true }'));
+    expect(errors.map((e) => e.detail)).toEqual([expect.stringContaining('input property "n" does not accept a string'), expect.stringContaining('the tool has no output schema')]);
   });
 });
