@@ -99,6 +99,9 @@ export function serviceList(service: string | readonly string[] | undefined): st
   return names.length > 0 ? [...new Set(names)] : undefined;
 }
 
+/** URIs of the resources every mcpforge server registers itself (see budgets/). */
+const RUNTIME_URI_SCHEME = 'mcpforge://';
+
 /** The separator of prefixed names: `weather__get_forecast` (letters, digits, `_` and `-` are safe in every client). */
 export const PREFIX_SEPARATOR = '__';
 
@@ -129,10 +132,15 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
   while (waiting() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 
   const serviceOf = (group: string) => group.slice(0, group.indexOf('/'));
-  const collisionError = (collisions: readonly string[]) =>
-    new Error(
-      `gateway: ${collisions.length} name collision(s) between services — ${collisions.join('; ')}. Serve every name as <service>${PREFIX_SEPARATOR}<name> (--names prefix, MCP_GATEWAY_NAMES=prefix), rename in one spec, or front the services with separate gateways (--service).`,
+  const collisionError = (all: readonly string[]) => {
+    // Names and templates first: a listed resource per row (a note each) would bury them.
+    const rank = (c: string) => ['tool ', 'prompt ', 'resource "', 'resource template '].findIndex((p) => c.startsWith(p)) >>> 0;
+    const collisions = [...all].sort((a, b) => rank(a) - rank(b)).slice(0, 8);
+    const more = all.length > collisions.length ? ` (and ${all.length - collisions.length} more)` : '';
+    return new Error(
+      `gateway: ${all.length} name collision(s) between services — ${collisions.join('; ')}${more}. Serve every name as <service>${PREFIX_SEPARATOR}<name> (--names prefix, MCP_GATEWAY_NAMES=prefix), rename in one spec, or front the services with separate gateways (--service).`,
     );
+  };
   const headersFor = async (auth: AuthIdentity, group: string): Promise<Record<string, string>> => {
     if (!signer) return {};
     const service = group.slice(0, group.indexOf('/'));
@@ -158,9 +166,12 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
     };
     const addResource = (resource: UpstreamResource, group: string, template: boolean) => {
       const uri = (template ? resource.uriTemplate : resource.uri) ?? '';
+      // The runtime's own resources (stored results, mcpforge://results/{id}) every server has,
+      // the gateway's runtime included: not a group's to proxy, and not a collision.
+      if (uri.startsWith(RUNTIME_URI_SCHEME)) return;
       const owner = uris.get(uri);
       if (owner !== undefined && owner !== serviceOf(group)) {
-        catalogue.collisions.push(`resource URI "${uri}" is served by both ${owner} and ${serviceOf(group)}`);
+        catalogue.collisions.push(`resource ${template ? 'template' : 'URI'} "${uri}" is served by both ${owner} and ${serviceOf(group)}`);
         return;
       }
       uris.set(uri, serviceOf(group));
