@@ -5,6 +5,10 @@
  * are proxies: each call goes to a healthy replica of the group that owns the name (upstream.ts)
  * with the caller's identity signed for the group server (identity.ts).
  *
+ * It fronts one server's groups or several servers at once (`service: 'weather,notes,files'`); a
+ * name two servers both serve is refused at start, or every name is served as `<service>__<name>`
+ * (`names: 'prefix'`) — never silently first-come.
+ *
  * The catalogue (the union of every group's tools, prompts and resources) is read from one replica
  * per group, cached, and read again when the registry reports a change in the set of groups; when
  * it changes the served surface is rebuilt and connected session clients get
