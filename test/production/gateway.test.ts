@@ -13,7 +13,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execa } from 'execa';
 import { ownEtcd, type OwnEtcd } from '../../runtime/src/__fixtures__/etcd.js';
 import { freshPostgresDatabase } from '../../runtime/src/__fixtures__/services.js';
@@ -354,6 +354,22 @@ describe.skipIf(!ready)('gateway over three different servers (weather, notes, f
     );
     // Prefixing renames tools and prompts, not URIs: the shared resource template still refuses the start.
     await expect(runGateway({ registry: mirror, service: 'notes,notes-mirror', names: 'prefix', manageProcess: false, argv: ['--port', '0'], env: { LOG_LEVEL: 'warn', MCP_AUDIT_LOG: 'off' } })).rejects.toThrow(/^gateway: \d+ name collision\(s\) between services — resource template "notes:\/\/\{id\}"/);
+    // A colliding service that joins later does not take over names in use: the catalogue stays.
+    let announce: ((change: Parameters<Parameters<Registry['watch']>[1]>[0]) => void) | undefined;
+    const late: Registry = { ...inner, list: () => inner.list(), watch: async (_service, onChange) => ((announce = onChange), async () => {}), close: async () => {} };
+    const open = await runGateway({ registry: late, manageProcess: false, argv: ['--port', '0'], env: { LOG_LEVEL: 'warn', MCP_AUDIT_LOG: 'off' } });
+    cleanups.push(() => open.shutdown());
+    const before = open.tools().sort();
+    expect(before).toEqual(expect.arrayContaining(['create_note', 'get_forecast', 'read_file']));
+    for (const record of mirrored(await inner.list()).filter((r) => r.service === 'notes-mirror')) announce!({ type: 'put', record });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await open.refresh();
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/tool "create_note" is served by both[\s\S]*Keeping the previous catalogue/);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(open.tools().sort()).toEqual(before);
     // Distinct names (weather, notes, files), prefixed: every name carries its service; calls reach the right one.
     const prefixed = await runGateway({ registry: etcd.url, service: ['weather', 'notes', 'files'], names: 'prefix', identityKey: KEY, minGroups: 3, manageProcess: false, argv: ['--port', '0'], env: { LOG_LEVEL: 'warn', MCP_AUDIT_LOG: 'off' } });
     cleanups.push(() => prefixed.shutdown());
