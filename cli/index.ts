@@ -184,13 +184,14 @@ export function buildProgram(): Command {
     .command('gateway')
     .description('serve one MCP endpoint over the tool-group servers registered in a service registry (docs/deployment.md)')
     .option('--registry <url>', 'etcd://host:2379 or k8s://<namespace>/<app>?groups=a,b (default: $MCP_REGISTRY)')
-    .option('--service <name>', 'only the replicas of this server name (default: every registered service)')
+    .option('--service <names>', 'the servers to front: a spec name or a comma-separated list, e.g. weather,notes,files (default: every registered service)')
+    .option('--names <mode>', 'a tool/prompt/resource name served by two services: refuse (stop with an error) or prefix (serve every name as <service>__<name>)', 'refuse')
     .option('--port <n>', 'listen port (default: $MCP_PORT, else 3000)')
     .option('--host <h>', 'bind address (default: $MCP_HOST, else 127.0.0.1)')
     .option('--auth <mode>', 'caller authentication at the gateway: none, jwt, apiKey, oauth (settings: the MCP_* auth variables of the runtime)', 'none')
     .option('--min-groups <n>', 'wait at start until this many groups are registered', '1')
     .addHelpText('after', '\nThe identity of each caller is forwarded to the group servers signed with $MCP_GATEWAY_IDENTITY_KEY (32+ characters, the same on the group servers).')
-    .action(async (options: { registry?: string; service?: string; port?: string; host?: string; auth: string; minGroups: string }) => (await import('./commands/gateway.js')).gatewayCommand(options));
+    .action(async (options: { registry?: string; service?: string; names: string; port?: string; host?: string; auth: string; minGroups: string }) => (await import('./commands/gateway.js')).gatewayCommand(options));
 
   program
     .command('dev-cert')

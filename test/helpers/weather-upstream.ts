@@ -28,7 +28,8 @@ export async function startWeatherUpstream(): Promise<WeatherUpstream> {
     if (url.pathname === '/v1/forecast') {
       hits.forecast++;
       const days = Number(url.searchParams.get('forecast_days') ?? '7');
-      const time = Array.from({ length: days }, (_, i) => `2026-11-${String(25 + i).padStart(2, '0')}`);
+      // Real calendar days (a 7-day forecast from Nov 25 crosses into December).
+      const time = Array.from({ length: days }, (_, i) => new Date(Date.UTC(2026, 10, 25 + i)).toISOString().slice(0, 10));
       res.end(
         JSON.stringify({
           daily: {
