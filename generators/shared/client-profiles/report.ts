@@ -71,7 +71,7 @@ const KIND_TEXT: Record<ShapeChange['kind'], string> = {
 export function formatClientReport(report: ClientReport, detail = false): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const lines = [`${report.profile} — ${report.label}`];
-  lines.push(`  tools: ${n(report.tools)}${report.maxTools !== undefined ? ` (the client takes at most ${n(report.maxTools)}${report.tools > report.maxTools ? `: only the first ${n(report.maxTools)} are listed; choose a subset with groups: and MCP_GROUP` : ''})` : ''}`);
+  lines.push(`  tools: ${n(report.tools)}${report.maxTools !== undefined ? ` (the client takes at most ${n(report.maxTools)}${report.tools > report.maxTools ? `: listing every tool (discovery.mode direct), only the first ${n(report.maxTools)} would be listed; serve a subset with toolsets: and MCP_TOOLSETS or MCP_TOOLS, or use progressive discovery (the default above 60 tools)` : ''})` : ''}`);
   lines.push(`  tools/list: about ${n(report.shapedTokens)} tokens as this client sees it (${n(report.fullTokens)} as written)`);
   lines.push(`  schemas changed: ${n(report.changedTools)} of ${n(report.tools)} tools`);
   const byKind = new Map<ShapeChange['kind'], ClientReport['changes']>();
