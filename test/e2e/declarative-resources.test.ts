@@ -102,7 +102,7 @@ describe.each(TRANSPORTS)('%s', (transport, streams) => {
     expect(resources.find((r) => r.uri === 'docs://files/pixel.png')?.mimeType).toBe('image/png');
     expect(resources.find((r) => r.uri === 'db://items/4')?.name).toBe("O'Brien's note");
     const { resourceTemplates } = await client.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['db://items-by-name/{name}', 'db://items/{id}', 'docs://files/{+path}', 'memory://notes/{key}', 'weather://forecast/{city}']);
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['db://items-by-name/{name}', 'db://items/{id}', 'docs://files/{+path}', 'mcpforge://results/{id}', 'memory://notes/{key}', 'weather://forecast/{city}']);
   });
 
   it('reads every kind', async () => {

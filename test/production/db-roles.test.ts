@@ -88,7 +88,7 @@ describe.skipIf(!up)('database roles of the production layout (real PostgreSQL)'
     const { rows } = await admin.query<{ tablename: string; tableowner: string }>(`select tablename, tableowner from pg_tables where schemaname = 'public' order by tablename`);
     // mcpforge_tasks: the runtime's migration creates it for every project (tasks are per tool).
     expect(rows).toEqual(
-      ['mcpforge_api_keys', 'mcpforge_audit', 'mcpforge_idempotency', 'mcpforge_migrations', 'mcpforge_migrations_lock', 'mcpforge_tasks', 'notes'].map((tablename) => ({ tablename, tableowner: owner })),
+      ['mcpforge_api_keys', 'mcpforge_audit', 'mcpforge_idempotency', 'mcpforge_migrations', 'mcpforge_migrations_lock', 'mcpforge_results', 'mcpforge_tasks', 'notes'].map((tablename) => ({ tablename, tableowner: owner })),
     );
   });
 

@@ -114,6 +114,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MCP_ADVERTISE_URL', kind: text(), help: 'MCP endpoint URL written into the registry (default: the listening URL; set it when binding 0.0.0.0, e.g. http://$(hostname -i):3000/mcp)' },
   { env: 'MCP_GATEWAY_SERVICE', kind: text(), help: 'gateway only (gateway/main.js): serve the groups of this server name (default: every registered service)' },
   { env: 'MCP_GATEWAY_AUTH', kind: text(), help: 'gateway only: caller authentication at the gateway, an auth.mode (none, jwt, apiKey, oauth; default none)' },
+  { env: 'MCP_GATEWAY_NAMES', kind: choice(['refuse', 'prefix'], 'refuse'), help: 'gateway only: a tool, prompt or resource name served by two services stops the start (refuse, default) or every name is served as <service>__<name> (prefix)' },
   { env: 'MCP_GATEWAY_MIN_GROUPS', kind: int(0, 1000), help: 'gateway only: wait at start until this many groups are registered (default 1)' },
   { env: 'MCP_GATEWAY_IDENTITY_KEY', kind: text(), help: 'shared key (32+ characters) the gateway signs forwarded identities with; a server with it trusts the Mcp-Gateway-Identity header, one without refuses it', secret: true },
   { env: 'MCP_TLS_CERT', flag: '--tls-cert', arg: 'PATH', kind: text(), help: 'serve HTTPS with this PEM certificate chain (with --tls-key; TLS 1.2+, SIGHUP reloads)' },
