@@ -7,14 +7,14 @@
  * its own (the runtime serves the pages it holds) and the tool's own cursor taking over at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
-import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { writeManifestServer } from './manifest-server.js';
 
 const outputSchema = {
   type: 'object',
@@ -50,39 +50,27 @@ const TOTAL = 400;
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-pagination-'));
 const entry = join(root, 'server.mjs');
-const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
 
 beforeAll(() => {
-  mkdirSync(join(root, 'migrations'));
-  writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(
-    entry,
-    [
-      "import { readFileSync } from 'node:fs';",
-      `import { runServer, createDefineTool } from '${runtime('index.js')}';`,
-      `import { standaloneValidator } from '${runtime('testing/index.js')}';`,
-      "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
-      'const defineTool = createDefineTool();',
-      'let calls = 0;',
-      'const record = (i, prefix) => ({ id: i, name: `${prefix ?? "record"} number ${i} with a name long enough to matter` });',
-      'const handlers = {',
-      '  records: (input) => {',
-      '    calls++;',
-      "    if (input.cursor === 'own-2') return { source: 'upstream', items: Array.from({ length: 100 }, (_, i) => record(300 + i, input.prefix)), nextCursor: null };",
-      "    if (input.cursor !== undefined) throw new Error('unexpected cursor ' + input.cursor);",
-      "    return { source: 'upstream', items: Array.from({ length: 300 }, (_, i) => record(i, input.prefix)), nextCursor: 'own-2' };",
-      '  },',
-      '  handler_calls: () => String(calls),',
-      '};',
-      'const tools = Object.fromEntries(Object.keys(manifest.tools).map((k) => [k, {',
-      '  handler: async () => ({ default: defineTool(k, handlers[k]) }),',
-      '  validateInput: async () => ({ default: standaloneValidator(manifest.tools[k].inputSchema) }),',
-      '  ...(manifest.tools[k].outputSchema ? { validateOutput: async () => ({ default: standaloneValidator(manifest.tools[k].outputSchema) }) } : {}),',
-      '}]));',
-      "const authenticator = process.env.TEST_AUTH === 'header' ? async (req) => (typeof req.headers['x-user'] === 'string' ? { ok: true, identity: { subject: req.headers['x-user'], scopes: [], anonymous: false, method: 'custom' } } : { ok: false, rejection: { status: 401, description: 'no x-user', presented: false } }) : undefined;",
-      'await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT), ...(authenticator ? { authenticator } : {}) });',
-    ].join('\n'),
-  );
+  writeManifestServer(root, manifest, {
+    setup: [
+        'let calls = 0;',
+        'const record = (i, prefix) => ({ id: i, name: `${prefix ?? "record"} number ${i} with a name long enough to matter` });',
+        'const handlers = {',
+        '  records: (input) => {',
+        '    calls++;',
+        "    if (input.cursor === 'own-2') return { source: 'upstream', items: Array.from({ length: 100 }, (_, i) => record(300 + i, input.prefix)), nextCursor: null };",
+        "    if (input.cursor !== undefined) throw new Error('unexpected cursor ' + input.cursor);",
+        "    return { source: 'upstream', items: Array.from({ length: 300 }, (_, i) => record(i, input.prefix)), nextCursor: 'own-2' };",
+        '  },',
+        '  handler_calls: () => String(calls),',
+        '};',
+        "const authenticator = process.env.TEST_AUTH === 'header' ? async (req) => (typeof req.headers['x-user'] === 'string' ? { ok: true, identity: { subject: req.headers['x-user'], scopes: [], anonymous: false, method: 'custom' } } : { ok: false, rejection: { status: 401, description: 'no x-user', presented: false } }) : undefined;",
+    ],
+    handler: 'handlers[k]',
+    validateOutput: true,
+    runOptions: '...(authenticator ? { authenticator } : {})',
+  });
 });
 
 const env = (extra: Record<string, string> = {}) => ({ ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(root + '/').href, DATABASE_URL: `sqlite:${join(root, `db-${Math.random().toString(36).slice(2)}.db`)}`, LOG_LEVEL: 'warn', ...extra });
