@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { describe, expect, test } from 'vitest';
 import { createDatabase } from '../storage/index.js';
@@ -146,6 +149,61 @@ describe('API keys', () => {
       expect((await store.list()).map((k) => k.name)).toEqual(['ci']);
     } finally {
       await storage.close();
+    }
+  });
+
+  test('SQLite: a verified key is remembered until another connection commits; a revocation there applies to the next request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpforge-keys-'));
+    const url = `sqlite:${join(dir, 'keys.db')}`;
+    const server = await createDatabase(url);
+    const cli = await createDatabase(url);
+    try {
+      await migrateApiKeyTable(server);
+      // Counts the store's queries (raw SQL passes through plugins too).
+      let queries = 0;
+      const counted = server.db.withPlugin({
+        transformQuery: (args) => {
+          queries += 1;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      const store = createApiKeyStore(counted, { dataVersion: server.dataVersion! });
+      const other = createApiKeyStore(cli.db);
+      const { key } = await other.create('ci', ['a']);
+      const { key: second } = await other.create('ci2', ['b']);
+
+      expect(await store.verify(key)).toMatchObject({ ok: true, record: { name: 'ci' } });
+      const afterFirst = queries;
+      expect(afterFirst).toBe(1);
+      expect(await store.verify(key)).toMatchObject({ ok: true, record: { name: 'ci', scopes: ['a'] } });
+      expect(await store.verify(key)).toMatchObject({ ok: true });
+      expect(queries).toBe(afterFirst);
+      // A wrong secret with a known id is never answered from memory.
+      expect(await store.verify(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).toEqual({ ok: false, reason: 'unknown' });
+
+      // `mcpforge keys revoke` is another process: its commit moves data_version.
+      await other.revoke('ci');
+      expect(await store.verify(key)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await store.verify(second)).toMatchObject({ ok: true, record: { name: 'ci2' } });
+      const beforeOwn = queries;
+      expect(await store.verify(second)).toMatchObject({ ok: true });
+      expect(queries).toBe(beforeOwn);
+      // The store's own writes (which data_version does not count) forget too.
+      await store.revoke('ci2');
+      expect(await store.verify(second)).toEqual({ ok: false, reason: 'revoked' });
+
+      // Without a change counter (PostgreSQL) every verification reads the row.
+      const { key: third } = await other.create('ci3', []);
+      const uncached = createApiKeyStore(counted);
+      const before = queries;
+      await uncached.verify(third);
+      await uncached.verify(third);
+      expect(queries - before).toBe(2);
+    } finally {
+      await cli.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -39,6 +39,8 @@ export interface BuildAuthOptions {
   config: AuthConfig;
   /** The project's database (API keys). */
   db: Kysely<unknown>;
+  /** `Storage.dataVersion` (SQLite): lets the API key store remember verified keys until another connection commits. */
+  dataVersion?: () => number;
   /** Replaces the mode's authenticator (e.g. `auth.mode: custom`, or mutual TLS composed with `anyOf`). */
   authenticator?: Authenticator;
 }
@@ -60,7 +62,7 @@ export async function buildHttpAuth(options: BuildAuthOptions): Promise<HttpAuth
     case 'none':
       return undefined;
     case 'apiKey': {
-      const store = createApiKeyStore(options.db);
+      const store = createApiKeyStore(options.db, options.dataVersion ? { dataVersion: options.dataVersion } : {});
       // Migrated with the project's migrations (runServer) or by `mcpforge keys`; a server started
       // with MCP_MIGRATE=skip (a restricted database user) only checks that it is current.
       await store.check();

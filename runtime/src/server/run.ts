@@ -250,7 +250,13 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       authGate = oauthProxy.gate;
     } else if (config.transport === 'http' && ((options.manifest.auth?.mode ?? 'none') !== 'none' || authenticator)) {
       const { buildHttpAuth } = await import('../auth/index.js');
-      authGate = await buildHttpAuth({ manifest: options.manifest, config: config.auth, db: storage.db as never, ...(authenticator ? { authenticator } : {}) });
+      authGate = await buildHttpAuth({
+        manifest: options.manifest,
+        config: config.auth,
+        db: storage.db as never,
+        ...(storage.dataVersion ? { dataVersion: storage.dataVersion } : {}),
+        ...(authenticator ? { authenticator } : {}),
+      });
     }
     // Behind a gateway (registered, or given its key): the Mcp-Gateway-Identity header is checked on
     // every request — verified with the key, refused without one — before the server's own auth mode.

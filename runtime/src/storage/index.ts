@@ -19,7 +19,7 @@ import { queryErrorLog, type Storage, type StorageOptions } from './shared.js';
 
 interface SqliteHandle {
   exec(source: string): unknown;
-  prepare(source: string): { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
+  prepare(source: string): { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[]; pluck(): { get(): unknown } };
   pragma(source: string): unknown;
   close(): unknown;
   readonly open: boolean;
@@ -64,10 +64,12 @@ export async function createDatabase<DB = unknown>(url: string, options: Storage
 
   const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle as unknown as SqliteDatabase) }), ...queryErrorLog(options.onQueryError) });
   let closed = false;
+  const dataVersion = handle.prepare('pragma data_version').pluck();
 
   return {
     db,
     dialect: 'sqlite',
+    dataVersion: () => dataVersion.get() as number,
     transaction(fn) {
       // One connection: Kysely's SQLite driver serialises transactions; busy_timeout covers other processes.
       return db.transaction().execute(fn);

@@ -107,6 +107,14 @@ export interface Storage<DB = unknown> {
   migrate(folder: string | URL, runtime?: Readonly<Record<string, string>>): Promise<string[]>;
   /** Closes the connection; further queries fail. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * SQLite only (absent on PostgreSQL): SQLite's `PRAGMA data_version`, a number that changes
+   * when another connection — another process such as `mcpforge keys revoke` — has committed
+   * since the last call; this connection's own writes do not change it. Synchronous and cheap
+   * (one prepared statement), so a reader may cache rows only other connections change and
+   * check it per request.
+   */
+  dataVersion?(): number;
 }
 
 export interface MigrationFile {
