@@ -152,7 +152,7 @@ describe('API keys', () => {
     }
   });
 
-  test('SQLite: a verified key is remembered until another connection commits; a revocation there applies to the next request', async () => {
+  test('SQLite: a verified key is remembered until another connection commits, checked every recheckMs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpforge-keys-'));
     const url = `sqlite:${join(dir, 'keys.db')}`;
     const server = await createDatabase(url);
@@ -168,7 +168,8 @@ describe('API keys', () => {
         },
         transformResult: async (args) => args.result,
       });
-      const store = createApiKeyStore(counted, { dataVersion: server.dataVersion! });
+      let clock = 0;
+      const store = createApiKeyStore(counted, { dataVersion: server.dataVersion!, recheckMs: 100, now: () => clock });
       const other = createApiKeyStore(cli.db);
       const { key } = await other.create('ci', ['a']);
       const { key: second } = await other.create('ci2', ['b']);
@@ -182,8 +183,12 @@ describe('API keys', () => {
       // A wrong secret with a known id is never answered from memory.
       expect(await store.verify(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).toEqual({ ok: false, reason: 'unknown' });
 
-      // `mcpforge keys revoke` is another process: its commit moves data_version.
+      // `mcpforge keys revoke` is another process: its commit moves data_version, read again once
+      // recheckMs has passed.
       await other.revoke('ci');
+      clock += 99;
+      expect(await store.verify(key)).toMatchObject({ ok: true });
+      clock += 1;
       expect(await store.verify(key)).toEqual({ ok: false, reason: 'revoked' });
       expect(await store.verify(second)).toMatchObject({ ok: true, record: { name: 'ci2' } });
       const beforeOwn = queries;
