@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 
 describe('npm run bench -- --quick', () => {
-  it('runs the HTTP, cold-start, generation and scaling benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
+  it('runs the HTTP, cold-start, generation, regeneration and scaling benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-')), 'quick.json');
     const stdout = execFileSync('npm', ['run', 'bench', '--', '--quick', '--json', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 590_000 });
     expect(stdout).toContain('## tools/call over Streamable HTTP, concurrency 32');
@@ -67,6 +67,14 @@ describe('npm run bench -- --quick', () => {
     }
     expect(report.scaling.generate.map((r: { tools: number }) => r.tools)).toEqual([10, 100]);
     for (const r of report.scaling.generate) expect(r.seconds, `${r.tools} tools`).toBeGreaterThan(0);
+
+    // Regeneration (quick: 100 tools, one run each): the no-op was up to date, the one-schema
+    // change regenerated exactly one tool.
+    expect(stdout).toContain('## Regeneration of a 100-tool project');
+    expect(report.regeneration.noop.seconds.median).toBeGreaterThan(0);
+    expect(report.regeneration.noop.output).toContain('up to date');
+    expect(report.regeneration.oneChange.seconds.median).toBeGreaterThan(0);
+    expect(report.regeneration.oneChange.output).toContain('1 of 100 entries regenerated');
 
     expect(report.checks.length).toBeGreaterThan(5);
     for (const c of report.checks) expect(Number.isFinite(c.value), c.figure).toBe(true);
