@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { DestinationStream } from 'pino';
 import { createLogger, createMetrics } from './index.js';
@@ -11,6 +14,29 @@ describe('observability', () => {
     log.child({ requestId: 'r1' }).warn({ tool: 't' }, 'shown');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ name: 'svc', requestId: 'r1', tool: 't', msg: 'shown', level: 40 });
+  });
+
+  it('the default stderr writer delivers every line whole and in order, multi-byte text included, and closeLogger waits for them', () => {
+    // A child process: the writer is fd 2 itself. 20,000 lines in one burst, so most are appended
+    // while an earlier write is still in flight (the path the buffer mode changes).
+    // The built module (`npm test` and test:all build first): a child process runs plain JavaScript.
+    const module = fileURLToPath(new URL('../../dist/observability/index.js', import.meta.url));
+    expect(existsSync(module), 'run `npm run build` first').toBe(true);
+    const script = `
+      const { createLogger, closeLogger } = await import(${JSON.stringify(module)});
+      const log = createLogger({ name: 'svc' });
+      for (let i = 0; i < 20000; i++) log.info({ i, text: 'café ☕ 日本 ' + 'x'.repeat(i % 50) }, 'line');
+      await closeLogger(log);
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(child.status, child.stderr.slice(0, 500)).toBe(0);
+    const stderr = child.stderr;
+    const lines = stderr.trimEnd().split('\n').map((l) => JSON.parse(l) as { i: number; text: string; name: string });
+    expect(lines).toHaveLength(20000);
+    lines.forEach((line, i) => {
+      expect(line.i).toBe(i);
+      expect(line.text).toBe('café ☕ 日本 ' + 'x'.repeat(i % 50));
+    });
   });
 
   it('counts tool calls by outcome and records latency', async () => {

@@ -48,9 +48,25 @@ export const REDACT_PATHS = [
 /** The async stderr writer of each logger `createLogger` built itself (closeLogger settles it). */
 const stderrWriters = new WeakMap<Logger, DestinationStream>();
 
+/**
+ * pino's async stderr writer (sonic-boom) in its buffer mode, each line handed over as a Buffer.
+ *
+ * Why: in the default text mode, every line logged while a write is in flight measures the whole
+ * pending text again (`Buffer.byteLength` of a string built by `+=` copies it flat): at thousands
+ * of audit lines a second that copied ~4 KB per line, an eighth of a tool call's allocations
+ * (bench/README.md). The buffer mode keeps lengths as numbers; a line becomes bytes once, which
+ * writing it needs anyway.
+ */
+function stderrDestination(): DestinationStream {
+  const writer = pino.destination({ dest: 2, sync: false, contentMode: 'buffer' });
+  const writeBuffer = writer.write.bind(writer) as unknown as (data: Buffer) => boolean;
+  writer.write = ((data: string | Buffer) => writeBuffer(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)) as typeof writer.write;
+  return writer;
+}
+
 /** A pino logger writing JSON lines to stderr. Call `closeLogger` before exiting. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 2, sync: false });
+  const destination = options.destination ?? stderrDestination();
   const logger = pino(
     {
       level: options.level ?? 'info',
