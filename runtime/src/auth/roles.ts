@@ -47,6 +47,8 @@ export function rolesAtClaim(claims: Readonly<Record<string, unknown>>, path: st
  */
 export function withRoleScopes(identity: AuthIdentity, roles: RoleMap): AuthIdentity {
   const named = identity.roles ?? [];
+  // The common case (an API key or token without roles): nothing to add, nothing to allocate.
+  if (named.length === 0 && identity.roles !== undefined) return identity;
   const kept = [...new Set(named.filter((role) => Object.hasOwn(roles, role)))];
   if (kept.length === 0 && identity.roles !== undefined && named.length === 0) return identity;
   const scopes = new Set(identity.scopes);

@@ -187,10 +187,11 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
     closeAll() {
       for (const close of [...open]) close();
     },
-    async handle(req, res) {
+    handle(req, res) {
       const h = req.headers;
       const length = Number(h['content-length']);
-      // Header gate as in the fast path: only a modern POST announcing subscriptions/listen is read here.
+      // Header gate as in the fast path: only a modern POST announcing subscriptions/listen is read
+      // here. Not async itself, so every other request passes straight on (no promise of its own).
       if (
         req.method !== 'POST' ||
         header(h['mcp-method']) !== LISTEN_METHOD ||
@@ -200,30 +201,35 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
       ) {
         return fallback(req, res);
       }
-      const raw = await readBody(req);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return fallback(replay(req, raw), res);
-      }
-      // The SDK's era classifier decides envelope and header validity; anything it rejects, it answers.
-      const route = classifyInboundRequest({ httpMethod: 'POST', protocolVersionHeader: header(h['mcp-protocol-version']), mcpMethodHeader: header(h['mcp-method']), body } as Parameters<typeof classifyInboundRequest>[0]);
-      const message = body as { id?: unknown; method?: unknown; params?: { notifications?: unknown } };
-      if (route.kind !== 'modern' || route.messageKind !== 'request' || message.method !== LISTEN_METHOD || !(typeof message.id === 'string' || typeof message.id === 'number')) {
-        return fallback(replay(req, raw), res);
-      }
-      const requested = message.params?.notifications;
-      if (typeof requested !== 'object' || requested === null || Array.isArray(requested) || !validLists(requested as Record<string, unknown>)) {
-        return sendJson(res, { jsonrpc: '2.0', id: message.id, error: { code: -32602, message: `Invalid params: "notifications" is required: an object with optional "resourceSubscriptions" and "taskIds" (arrays of at most ${MAX_LISTEN_ITEMS} strings)` } });
-      }
-      if (open.size >= maxStreams) {
-        logger?.warn({ open: open.size }, 'subscriptions/listen refused: stream limit reached');
-        return sendJson(res, { jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'Subscription limit reached' } });
-      }
-      return serve(req, res, message.id, requested as Record<string, unknown>);
+      return serveListen(req, res);
     },
   };
+
+  async function serveListen(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const h = req.headers;
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return fallback(replay(req, raw), res);
+    }
+    // The SDK's era classifier decides envelope and header validity; anything it rejects, it answers.
+    const route = classifyInboundRequest({ httpMethod: 'POST', protocolVersionHeader: header(h['mcp-protocol-version']), mcpMethodHeader: header(h['mcp-method']), body } as Parameters<typeof classifyInboundRequest>[0]);
+    const message = body as { id?: unknown; method?: unknown; params?: { notifications?: unknown } };
+    if (route.kind !== 'modern' || route.messageKind !== 'request' || message.method !== LISTEN_METHOD || !(typeof message.id === 'string' || typeof message.id === 'number')) {
+      return fallback(replay(req, raw), res);
+    }
+    const requested = message.params?.notifications;
+    if (typeof requested !== 'object' || requested === null || Array.isArray(requested) || !validLists(requested as Record<string, unknown>)) {
+      return sendJson(res, { jsonrpc: '2.0', id: message.id, error: { code: -32602, message: `Invalid params: "notifications" is required: an object with optional "resourceSubscriptions" and "taskIds" (arrays of at most ${MAX_LISTEN_ITEMS} strings)` } });
+    }
+    if (open.size >= maxStreams) {
+      logger?.warn({ open: open.size }, 'subscriptions/listen refused: stream limit reached');
+      return sendJson(res, { jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'Subscription limit reached' } });
+    }
+    return serve(req, res, message.id, requested as Record<string, unknown>);
+  }
 }
 
 /**
