@@ -21,12 +21,12 @@ import {
   classifyInboundRequest,
   isCallToolResult,
   isInputRequiredResult,
-  isJsonContentType,
   type CallToolResult,
   type AuthInfo,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
+import { announces, header, readBody, replay } from '../core/announced-post.js';
 import type { ToolManifestEntry } from '../server/contract.js';
 import { edgeOfAuthInfo } from '../core/edge.js';
 import { retryAfterFor, statusFor } from '../limits/http.js';
@@ -113,35 +113,8 @@ function isPlainToolsCall(body: unknown, nameHeader: string | undefined): body i
   return true;
 }
 
-/** HTTP optional whitespace around a header value, as the SDK strips it. */
-function header(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value.trim() : undefined;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A request whose body was already read, replayed to the SDK adapter. */
-function replay(req: IncomingMessage, body: Buffer): NodeIncomingMessageLike {
-  return {
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    ...((req as { auth?: NodeIncomingMessageLike['auth'] }).auth === undefined ? {} : { auth: (req as { auth?: NodeIncomingMessageLike['auth'] }).auth }),
-    async *[Symbol.asyncIterator]() {
-      yield body;
-    },
-  };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
 }
 
 /**
@@ -205,19 +178,10 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
   }
 
   return async function fastPath(req, res) {
-    const h = req.headers;
     // Cheap header gate: only a JSON POST announcing a modern tools/call, of known bounded size,
     // is buffered here; everything else streams straight to the SDK.
-    const length = Number(h['content-length']);
-    if (
-      req.method !== 'POST' ||
-      header(h['mcp-method']) !== 'tools/call' ||
-      header(h['mcp-protocol-version']) !== FAST_PATH_PROTOCOL_VERSION ||
-      !isJsonContentType(h['content-type'] as string | undefined) ||
-      !(length > 0 && length <= maxBodyBytes)
-    ) {
-      return fallback(req, res);
-    }
+    if (!announces(req, 'tools/call', FAST_PATH_PROTOCOL_VERSION, maxBodyBytes)) return fallback(req, res);
+    const h = req.headers;
     const raw = await readBody(req);
     let body: unknown;
     try {

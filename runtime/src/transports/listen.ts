@@ -20,8 +20,9 @@
  * - list_changed: never honored; the server's lists do not change while it runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SERVER_INFO_META_KEY, classifyInboundRequest, isJsonContentType, type ServerContext } from '@modelcontextprotocol/server';
+import { SERVER_INFO_META_KEY, classifyInboundRequest, type ServerContext } from '@modelcontextprotocol/server';
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
+import { announces, header, readBody, replay } from '../core/announced-post.js';
 import type { Logger } from 'pino';
 import type { ResourceSubscriptions } from '../server/subscriptions.js';
 import { isTerminal, type Tasks } from '../tasks/index.js';
@@ -188,19 +189,9 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
       for (const close of [...open]) close();
     },
     handle(req, res) {
-      const h = req.headers;
-      const length = Number(h['content-length']);
       // Header gate as in the fast path: only a modern POST announcing subscriptions/listen is read
       // here. Not async itself, so every other request passes straight on (no promise of its own).
-      if (
-        req.method !== 'POST' ||
-        header(h['mcp-method']) !== LISTEN_METHOD ||
-        header(h['mcp-protocol-version']) !== LISTEN_PROTOCOL_VERSION ||
-        !isJsonContentType(h['content-type'] as string | undefined) ||
-        !(length > 0 && length <= maxBodyBytes)
-      ) {
-        return fallback(req, res);
-      }
+      if (!announces(req, LISTEN_METHOD, LISTEN_PROTOCOL_VERSION, maxBodyBytes)) return fallback(req, res);
       return serveListen(req, res);
     },
   };
@@ -292,34 +283,9 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? [...new Set(value.filter((item): item is string => typeof item === 'string'))] : [];
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value.trim() : undefined;
-}
-
 function sendJson(res: ServerResponse, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
-}
-
-/** A request whose body was already read, replayed to the next handler. */
-function replay(req: IncomingMessage, body: Buffer): NodeIncomingMessageLike {
-  return {
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    ...((req as { auth?: NodeIncomingMessageLike['auth'] }).auth === undefined ? {} : { auth: (req as { auth?: NodeIncomingMessageLike['auth'] }).auth }),
-    async *[Symbol.asyncIterator]() {
-      yield body;
-    },
-  } as NodeIncomingMessageLike;
-}
