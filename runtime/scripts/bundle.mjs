@@ -45,6 +45,8 @@ await build({
     entryFileNames: '[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
     sourcemap: true,
+    // Maps to tsc's files beside (dist/**/*.js, themselves mapped to src/): no second copy of the sources.
+    sourcemapExcludeSources: true,
   },
   logLevel: 'warn',
 });
