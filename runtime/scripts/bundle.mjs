@@ -4,17 +4,18 @@
 //
 // Why: a generated server's cold start was mostly module loading — resolving, opening and compiling
 // ~500 files, 263 of them kysely's ESM build (bench/README.md, "Cold start"). Bundled, the runtime
-// and kysely are a few dozen files; measured −18% CPU to the first tools/list.
+// and kysely are a few dozen files (153 ES modules load instead of 458): −25% CPU to the first
+// tools/list (bench/coldstart-ab.mjs).
 //
 // Code splitting over every subpath at once keeps each module in exactly one chunk: a class
 // imported through `@mcpforge/runtime` and through `@mcpforge/runtime/errors` is the same class.
-// Only kysely and lru-cache (pure ESM, on the start path, many files or none worth keeping apart)
-// are inlined; everything else stays external — the SDK and zod (their users share one copy with
-// the project), CommonJS packages (pino starts worker files by path), native drivers and the
+// Only kysely and lru-cache are inlined (pure ESM, on the start path, used by the runtime's own
+// code); everything else stays external — the SDK and zod (a project or test that imports them
+// gets the runtime's copy), CommonJS packages (pino starts worker files by path), native drivers and the
 // optional peers (pg, ioredis, etcd3, OpenTelemetry, Sentry), which are loaded only when used.
 // A project's own `import { sql } from 'kysely'` works against the runtime's copy (kysely's query
 // nodes are plain objects); dialect checks do not rely on `instanceof` (storage/shared.ts).
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -34,13 +35,16 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
 }
 
 const packageOf = (id) => (id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0]);
-rmSync(join(root, BUNDLE_DIR), { recursive: true, force: true });
+// Built beside, then swapped in: tests that read the bundle while the runtime is rebuilt see the
+// old files or the new ones, for no longer than a rename without any.
+const staging = join(root, `dist/bundle.${process.pid}.tmp`);
+rmSync(staging, { recursive: true, force: true });
 await build({
   input,
   platform: 'node',
   external: (id) => !id.startsWith('.') && !id.startsWith('/') && !INLINED.has(packageOf(id)),
   output: {
-    dir: join(root, BUNDLE_DIR),
+    dir: staging,
     format: 'esm',
     entryFileNames: '[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
@@ -50,3 +54,5 @@ await build({
   },
   logLevel: 'warn',
 });
+rmSync(join(root, BUNDLE_DIR), { recursive: true, force: true });
+renameSync(staging, join(root, BUNDLE_DIR));
