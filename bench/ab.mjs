@@ -6,7 +6,7 @@
 // the request path must show ("within 5% or better"). A full `npm run bench` compares against the
 // peers; this isolates our own change from the machine's load, which hits both sides alike.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEGACY_CALL, MODERN_CALL, verify } from './http.mjs';
 import { benchApiKey, benchDatabaseUrl, prepareProject, WORK_DIR } from './lib/projects.mjs';
@@ -33,13 +33,16 @@ const short = sha.slice(0, 12);
 /** The runtime package at `sha`, built with this checkout's node_modules (same SDK and tsc). */
 function buildBaseRuntime() {
   const dir = join(WORK_DIR, `ab-runtime-${short}`);
-  if (existsSync(join(dir, 'runtime/dist/index.js'))) return join(dir, 'runtime');
+  // Since the runtime is bundled (runtime/scripts/bundle.mjs), its package.json `main` is the bundle.
+  const built = () => existsSync(join(dir, 'runtime', JSON.parse(readFileSync(join(dir, 'runtime/package.json'), 'utf8')).main));
+  if (existsSync(join(dir, 'runtime/package.json')) && built()) return join(dir, 'runtime');
   log(`extracting runtime/ at ${short} and building it`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   execFileSync('sh', ['-c', `git archive ${sha} runtime tsconfig.base.json | tar -x -C "${dir}"`], { cwd: REPO_ROOT });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'runtime/tsconfig.json'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (existsSync(join(dir, 'runtime/scripts/bundle.mjs'))) execFileSync(process.execPath, [join(dir, 'runtime/scripts/bundle.mjs')], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
   return join(dir, 'runtime');
 }
 

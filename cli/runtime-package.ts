@@ -147,12 +147,15 @@ function installedRuntimeDir(toolkit: string): string | undefined {
   return undefined;
 }
 
+/** What the runtime's package.json `main` loads: the bundle (runtime/scripts/bundle.mjs), made last by its build. */
+const RUNTIME_ENTRY = join('dist', 'bundle', 'index.js');
+
 export async function packRuntime(toolkit: string): Promise<VendoredPackage> {
-  if (existsSync(join(toolkit, 'runtime', 'package.json'))) return pack(join(toolkit, 'runtime'), join('dist', 'index.js'), toolkit);
+  if (existsSync(join(toolkit, 'runtime', 'package.json'))) return pack(join(toolkit, 'runtime'), RUNTIME_ENTRY, toolkit);
   const shipped = shippedRuntimeTarball(toolkit);
   if (shipped) return vendored(shipped.file, await readFile(join(toolkit, 'vendor', shipped.file)));
   const installed = installedRuntimeDir(toolkit);
-  if (installed) return pack(installed, join('dist', 'index.js'), toolkit);
+  if (installed) return pack(installed, RUNTIME_ENTRY, toolkit);
   throw new UserError(`${toolkit} has neither runtime/ nor a vendored ${RUNTIME_PACKAGE} tarball: reinstall mcpforge, or pass --runtime-source registry once ${RUNTIME_PACKAGE} is published.`);
 }
 

@@ -17,13 +17,17 @@ const npm = (args) =>
     ? execFileSync(process.execPath, [process.env.npm_execpath, ...args], { cwd: root, stdio: ['ignore', 2, 2] })
     : execFileSync('npm', args, { cwd: root, stdio: ['ignore', 2, 2], shell: process.platform === 'win32' });
 
-/** Deletes files in `dist` that no source in `src` compiles to (x.js, x.d.ts and maps from x.ts; copied .json). */
-function pruneOrphans(dist, src) {
+/**
+ * Deletes files in `dist` that no source in `src` compiles to (x.js, x.d.ts and maps from x.ts;
+ * copied .json). `keep`: a folder of `dist` made otherwise (the runtime's bundle, rebuilt whole).
+ */
+function pruneOrphans(dist, src, keep) {
   if (!existsSync(dist)) return;
   for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const output = join(entry.parentPath ?? entry.path, entry.name);
     const rel = relative(dist, output);
+    if (keep && rel.startsWith(`${keep}/`)) continue;
     const source = rel.endsWith('.json') ? rel : rel.replace(/(\.d)?\.(js|ts)(\.map)?$/, '.ts');
     if (!existsSync(join(src, source))) {
       process.stderr.write(`prepack: removing ${relative(root, output)} (no ${source})\n`);
@@ -36,6 +40,6 @@ function pruneOrphans(dist, src) {
 // other files read dist/ at the same time: a rebuild would rewrite files under them).
 if (process.env.MCPFORGE_PREPACK_BUILT !== '1') npm(['run', 'build']);
 pruneOrphans(join(root, 'dist'), root);
-pruneOrphans(join(root, 'runtime', 'dist'), join(root, 'runtime', 'src'));
+pruneOrphans(join(root, 'runtime', 'dist'), join(root, 'runtime', 'src'), 'bundle');
 mkdirSync(join(root, 'vendor'));
 npm(['pack', '--workspace', '@mcpforge/runtime', '--ignore-scripts', '--pack-destination', join(root, 'vendor')]);

@@ -82,7 +82,7 @@ function generatorFingerprint() {
 
 /** Builds the toolkit and the runtime when their compiled output is missing. */
 export function ensureToolkitBuilt() {
-  if (existsSync(join(REPO_ROOT, 'dist/cli')) && existsSync(join(REPO_ROOT, 'runtime/dist/index.js'))) return;
+  if (existsSync(join(REPO_ROOT, 'dist/cli')) && existsSync(join(REPO_ROOT, 'runtime/dist/bundle/index.js'))) return;
   log('building the toolkit (npm run build)');
   execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -20,7 +20,7 @@ export interface ManifestServer {
 
 /** Writes `server.mjs`, `manifest.json` and an empty `migrations/` into `root`; returns the entry. */
 export function writeManifestServer(root: string, manifest: object, server: ManifestServer): string {
-  const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
+  const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', 'bundle', sub)).href; // what package.json's exports load
   mkdirSync(join(root, 'migrations'), { recursive: true });
   writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
   const entry = join(root, 'server.mjs');

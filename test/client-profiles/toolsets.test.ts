@@ -30,7 +30,7 @@ const manifest = (extraTools: string[] = [], discovery?: { mode: 'direct' | 'pro
 });
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-toolsets-'));
-const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', sub)).href;
+const runtime = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', 'bundle', sub)).href; // what package.json's exports load
 const entryFor = (file: string, extraTools: string[] = [], discovery?: { mode: 'direct' | 'progressive' }) => {
   writeFileSync(join(root, `${file}.json`), JSON.stringify(manifest(extraTools, discovery)));
   writeFileSync(

@@ -6,7 +6,8 @@
  * (sql-text.ts) and is checked again here, so a hand-edited manifest cannot slip a write in.
  */
 import { UriTemplate } from '@modelcontextprotocol/server';
-import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { isPostgres } from '../storage/shared.js';
 import { ToolError } from '../errors/index.js';
 import type { ResourceListing, ResourceManifestEntry, SqlParamType } from '../server/contract.js';
 import { decodeVariable, type DeclarativeOptions, type DeclarativeResource } from './shared.js';
@@ -27,7 +28,7 @@ export function sqlResource(entry: ResourceManifestEntry, source: SqlSource, opt
   const unknown = query.names.find((n) => !entry.variables.includes(n));
   if (unknown) throw new Error(`Resource "${entry.name}": the query's :${unknown} is not a variable of ${entry.uri}.`);
   const types = source.params ?? {};
-  const postgres = options.db.getExecutor().adapter instanceof PostgresAdapter;
+  const postgres = isPostgres(options.db);
   const template = entry.template ? new UriTemplate(entry.uri) : undefined;
 
   function bind(values: Record<string, unknown>): RawBuilder<unknown> {

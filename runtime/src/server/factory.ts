@@ -16,7 +16,8 @@ import {
   type ServerContext,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
-import { PostgresAdapter, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { isPostgres } from '../storage/shared.js';
 import type { Logger } from 'pino';
 import { createMemoryCache } from '../cache/index.js';
 import { createCallGuard, type CallGuard } from '../idempotency/index.js';
@@ -225,7 +226,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     options.deps.guard ??
     createCallGuard({
       db: deps.db,
-      dialect: deps.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite',
+      dialect: isPostgres(deps.db) ? 'postgres' : 'sqlite',
       limiter: createMemoryRateLimiter(),
       registry: metrics.registry,
     });
@@ -242,7 +243,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     registry: metrics.registry,
     errors,
     db: deps.db,
-    dialect: deps.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite',
+    dialect: isPostgres(deps.db) ? 'postgres' : 'sqlite',
     ...(guard.limiter ? { limiter: guard.limiter } : {}),
   });
   await policy.audit.ready;

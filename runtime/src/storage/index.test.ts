@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { PostgresAdapter, SqliteAdapter, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS_TABLE, MIGRATION_LOCK_TABLE, createDatabase, listMigrations } from './index.js';
+import { isPostgres } from './shared.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mcpforge-storage-'));
 
@@ -108,5 +109,20 @@ describe('storage', () => {
     await expect(createDatabase('postgres://u:pw@db')).rejects.toThrow('DATABASE_URL=postgres://u:***@db: give a database name');
     await expect(createDatabase('mysql://u:pw@db/app')).rejects.toThrow(/must start with "sqlite:" or "postgres:\/\/"/);
     await expect(createDatabase('sqlite:')).rejects.toThrow(/give a file path/);
+  });
+
+  it('tells PostgreSQL from SQLite, also for a Kysely built with another copy of kysely (the runtime bundles its own)', async () => {
+    const withAdapter = (adapter: unknown) => ({ getExecutor: () => ({ adapter }) }) as never;
+    // What a project's own kysely copy looks like to the runtime's: same class names, other classes.
+    class PostgresAdapterOfAnotherCopy {}
+    Object.defineProperty(PostgresAdapterOfAnotherCopy, 'name', { value: 'PostgresAdapter' });
+    class ItsSubclass extends PostgresAdapterOfAnotherCopy {}
+    expect(isPostgres(withAdapter(new PostgresAdapter()))).toBe(true);
+    expect(isPostgres(withAdapter(new PostgresAdapterOfAnotherCopy()))).toBe(true);
+    expect(isPostgres(withAdapter(new ItsSubclass()))).toBe(true);
+    expect(isPostgres(withAdapter(new SqliteAdapter()))).toBe(false);
+    const storage = await createDatabase('sqlite::memory:');
+    expect(isPostgres(storage.db)).toBe(false);
+    await storage.close();
   });
 });

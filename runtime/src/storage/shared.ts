@@ -7,7 +7,22 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
+
+/**
+ * Whether a Kysely instance talks to PostgreSQL (else SQLite). The class name along the adapter's
+ * prototype chain counts as well as `instanceof`: the runtime's build carries its own copy of kysely
+ * (scripts/bundle.mjs), and an instance a project built with its own copy is not an instance of the
+ * runtime's class.
+ */
+export function isPostgres(db: Pick<Kysely<unknown>, 'getExecutor'>): boolean {
+  const adapter: unknown = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return true;
+  for (let proto = Object.getPrototypeOf(adapter) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === 'PostgresAdapter') return true;
+  }
+  return false;
+}
 
 /** The table that records applied migrations (Kysely's layout: `name`, `timestamp`). */
 export const MIGRATIONS_TABLE = 'mcpforge_migrations';

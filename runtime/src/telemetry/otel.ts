@@ -8,7 +8,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { PostgresAdapter, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { isPostgres } from '../storage/shared.js';
 import type { Cache } from '../server/contract.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 import type { RequestSpanInfo, RequestTrace, TraceCarrier, Tracing, TracingOptions } from './types.js';
@@ -150,7 +151,7 @@ export function createOtelTracing(options: TracingOptions & { endpoint: string }
       };
     },
     db<DB>(db: Kysely<DB>): Kysely<DB> {
-      const system = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgresql' : 'sqlite';
+      const system = isPostgres(db) ? 'postgresql' : 'sqlite';
       return db.withPlugin(new TracingPlugin(tracer, system, querySpans));
     },
     queryFailed(queryId, error) {
