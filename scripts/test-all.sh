@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 bash scripts/test-services.sh
 npm run build
+# The runtime's own tests are type-checked too (vitest strips types without checking them).
+npm run typecheck -w @mcpforge/runtime
 npx vitest run "$@"
 # Node 22 and 24: the unit tier and a scaffold → build → call on each (docs/node-versions.md).
 # MCPFORGE_NODE_VERSIONS="" skips them; "24" runs one.

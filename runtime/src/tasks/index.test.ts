@@ -86,7 +86,7 @@ const modules: ServerModules = {
 };
 const bearer: Authenticator = async (req) => {
   const subject = /^Bearer ([a-z]+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-  return subject ? { ok: true, identity: { subject, scopes: [], anonymous: false, method: 'test' } } : { ok: false, rejection: { status: 401, description: 'Bearer <name>' } };
+  return subject ? { ok: true, identity: { subject, scopes: [], anonymous: false, method: 'test' } } : { ok: false, rejection: { status: 401, description: 'Bearer <name>', presented: req.headers.authorization !== undefined } };
 };
 
 const textOf = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]?.text ?? '').toString();
@@ -212,7 +212,7 @@ describe.each(['fast', 'sdk'] as const)('input_required tasks over HTTP (fast pa
     await client.connect(new StreamableHTTPClientTransport(new URL(urls[kind]), { requestInit: { headers } }));
     // First by hand on the wire: the snapshot a client polls, validated against the extension's schema.
     const meta = { 'io.modelcontextprotocol/protocolVersion': TASKS_PROTOCOL, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } }, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' } };
-    const created = (await dispatch({ method: 'tools/call', params: { name: 'interview', arguments: { ms: 0, label: 'wire' }, _meta: meta } } as never)) as { result: { taskId: string; resultType: string } };
+    const created = (await dispatch({ method: 'tools/call', params: { name: 'interview', arguments: { ms: 0, label: 'wire' }, _meta: meta } } as never)) as unknown as { result: { taskId: string; resultType: string } };
     expect(created.result.resultType).toBe('task');
     const taskId = created.result.taskId;
     let view: Record<string, unknown> = {};

@@ -178,7 +178,7 @@ const taskModules: ServerModules = {
 };
 const bearer: Authenticator = async (req) => {
   const subject = /^Bearer ([a-z]+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-  return subject ? { ok: true, identity: { subject, scopes: [], anonymous: false, method: 'test' } } : { ok: false, rejection: { status: 401, description: 'Bearer <name>' } };
+  return subject ? { ok: true, identity: { subject, scopes: [], anonymous: false, method: 'test' } } : { ok: false, rejection: { status: 401, description: 'Bearer <name>', presented: req.headers.authorization !== undefined } };
 };
 
 describe('subscriptions/listen: tasks', () => {
