@@ -133,3 +133,35 @@ describe('import openapi through the generation pipeline', () => {
     expect(check.exitCode).toBe(0);
   }, 120_000);
 });
+
+describe('worker threads', () => {
+  it('emit the same files, entries and contract tests as one thread, whatever the batching', async () => {
+    // The compiled toolkit: workers run dist/'s emit-worker.js (from TypeScript sources there is none).
+    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
+    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
+    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
+    const tools = Array.from({ length: 60 }, (_, i) => {
+      const input = [
+        SAME_INPUT,
+        `{ type: object, properties: { code: { type: string, pattern: '^[A-Z]{3}-[0-9]{${1 + (i % 4)}}$' }, n: { type: integer } }, required: [code] }`,
+        `{ type: object, properties: { city: { type: string, minLength: 1 } }, required: [city], examples: [{ city: Berlin }, { city: '' }] }`,
+        `{ type: object, properties: { when: { type: string, format: date-time }, tags: { type: array, items: { type: string }, uniqueItems: true } } }`,
+      ][i % 4];
+      const output = i % 3 === 0 ? `\n    output: { type: object, properties: { id${i}: { type: integer } }, required: [id${i}] }` : '';
+      const hints = i % 5 === 0 ? '\n    annotations: { openWorldHint: true }' : '';
+      return `  tool_${i}:\n    description: Tool ${i}.\n    input: ${input}${output}${hints}`;
+    });
+    const text = ['name: t', 'tools:', ...tools, 'resources:', "  page:\n    uri: 'page://{id}'\n    description: A page.\n    schema: { type: object, properties: { body: { type: string } } }", 'prompts:', '  greet:\n    description: Greets.\n    arguments: { type: object, properties: { who: { type: string } }, required: [who] }', ''].join('\n');
+    const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
+    const one = await codegen.generateProject(spec, { workers: 0 });
+    const two = await codegen.generateProject(spec, { workers: 2 });
+    expect([...two.files]).toEqual([...one.files]);
+    expect([...two.userFiles]).toEqual([...one.userFiles]);
+    expect([...two.entries]).toEqual([...one.entries]);
+    expect(two.emitted).toBe(one.emitted);
+    // The contract test checked its samples (the pattern cases, the examples' empty city) either way.
+    const contract = one.files.get('test/tools.contract.test.ts')!;
+    expect(contract).toContain("city: 'Berlin'");
+    expect(contract).not.toContain("city: ''");
+  }, 120_000);
+});
