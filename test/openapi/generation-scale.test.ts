@@ -153,8 +153,8 @@ describe('worker threads', () => {
     });
     const text = ['name: t', 'tools:', ...tools, 'resources:', "  page:\n    uri: 'page://{id}'\n    description: A page.\n    schema: { type: object, properties: { body: { type: string } } }", 'prompts:', '  greet:\n    description: Greets.\n    arguments: { type: object, properties: { who: { type: string } }, required: [who] }', ''].join('\n');
     const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
-    const one = await codegen.generateProject(spec, { workers: 0 });
-    const two = await codegen.generateProject(spec, { workers: 2 });
+    const one = await codegen.generateProject(spec, { threads: 1 });
+    const two = await codegen.generateProject(spec, { threads: 3 });
     expect([...two.files]).toEqual([...one.files]);
     expect([...two.userFiles]).toEqual([...one.userFiles]);
     expect([...two.entries]).toEqual([...one.entries]);

@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LoadedSchema } from '../spec/types.js';
 import type { ToolContractCases } from './contract-cases.js';
+import { runBatch } from './emit-batch.js';
+import type { ValidatorCompiler } from './emit-validators.js';
 
 export interface TypesJob {
   /** The module's path: results are keyed by it. */
@@ -47,14 +49,14 @@ export interface PoolOutput {
   contracts: Map<string, ToolContractCases>;
 }
 
-/** Entries emitted afresh from which the work goes to worker threads (below, start-up costs more). */
+/** Entries emitted afresh from which worker threads share the work (below, start-up costs more). */
 export const WORKERS_FROM = 150;
 
-/** Worker threads to use by default: one per core the process may use, at most 4. */
-export function defaultWorkers(): number {
+/** Threads to use by default (this one included): one per core the process may use, at most 4. */
+export function defaultThreads(): number {
   // Workers run the compiled module next to this one; from TypeScript sources (tests under
   // vitest) there is none to start, so the work stays in process.
-  if (!import.meta.url.endsWith('.js')) return 0;
+  if (!import.meta.url.endsWith('.js')) return 1;
   return Math.min(4, availableParallelism());
 }
 
@@ -65,29 +67,52 @@ export function defaultWorkers(): number {
  */
 export const BATCH_ENTRIES = 24;
 
-export async function emitInWorkers(batches: PoolBatch[], workers: number): Promise<PoolOutput> {
+/**
+ * Runs the batches on `threads` threads: this one and `threads - 1` workers (this thread would
+ * otherwise wait; each extra thread pays for loading and warming up the compilers once more).
+ * Validators compiled here go into `local`, so their functions serve the later contract checks.
+ */
+export async function emitInWorkers(batches: PoolBatch[], threads: number, local: ValidatorCompiler): Promise<PoolOutput> {
   const out: PoolOutput = { types: new Map(), validators: new Map(), contracts: new Map() };
-  const url = new URL('./emit-worker.js', import.meta.url);
+  const take = (result: PoolResult) => {
+    for (const [id, text] of result.types) out.types.set(id, text);
+    for (const [key, code] of result.validators) out.validators.set(key, code);
+    for (const [name, cases] of result.contracts) out.contracts.set(name, cases);
+  };
   let next = 0;
-  const run = (worker: Worker) =>
-    new Promise<void>((resolve, reject) => {
+  const url = new URL('./emit-worker.js', import.meta.url);
+  const remote = (worker: Worker) =>
+    new Promise<void>((resolve) => {
+      let inFlight = 0;
       const send = () => {
-        if (next >= batches.length) return resolve();
-        worker.postMessage(batches[next++]);
+        if (next < batches.length) {
+          worker.postMessage(batches[next++]);
+          inFlight++;
+        } else if (inFlight === 0) resolve();
       };
       worker.on('message', (result: PoolResult) => {
-        for (const [id, text] of result.types) out.types.set(id, text);
-        for (const [key, code] of result.validators) out.validators.set(key, code);
-        for (const [name, cases] of result.contracts) out.contracts.set(name, cases);
+        inFlight--;
+        take(result);
         send();
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) => (next < batches.length || code !== 0 ? reject(new Error(`a generation worker stopped (exit code ${code})`)) : resolve()));
+      // A worker that fails takes its batches in flight with it: their entries are missing from
+      // the answer, so the caller emits them in process (and reports their errors, if any).
+      worker.on('error', () => resolve());
+      worker.on('exit', () => resolve());
+      // Two batches in flight: the worker never waits for this thread to hand it the next one.
+      send();
       send();
     });
-  const pool = Array.from({ length: Math.max(1, Math.min(workers, batches.length)) }, () => new Worker(url));
+  const here = async () => {
+    while (next < batches.length) {
+      take(await runBatch(batches[next++]!, local));
+      // Let the workers' answers in (and new batches out) between two batches of this thread.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const pool = Array.from({ length: Math.max(0, Math.min(threads - 1, Math.ceil(batches.length / 2))) }, () => new Worker(url));
   try {
-    await Promise.all(pool.map(run));
+    await Promise.all([here(), ...pool.map(remote)]);
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate()));
   }

@@ -12,7 +12,7 @@ import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
-import { BATCH_ENTRIES, defaultWorkers, emitInWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
+import { BATCH_ENTRIES, defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
 import { formatTypeScript } from './format.js';
 import { generatedHeader } from './header.js';
@@ -46,11 +46,11 @@ export interface GenerateOptions {
    */
   shareValidators?: boolean;
   /**
-   * Worker threads for the entries emitted afresh (types, their formatting, validators); 0 keeps
-   * everything in this thread. Default: `defaultWorkers()` from WORKERS_FROM entries to emit.
-   * The output is the same either way.
+   * Threads for the entries emitted afresh (types and their formatting, validators, contract
+   * cases): this one plus worker threads; 1 keeps everything in this thread. Default:
+   * `defaultThreads()` from WORKERS_FROM entries to emit. The output is the same either way.
    */
-  workers?: number;
+  threads?: number;
 }
 
 /** One entry's generated files, described before any is emitted. */
@@ -180,11 +180,11 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     if (out) reused.set(plan.key, out);
   }
   const todo = plans.filter((plan) => !reused.has(plan.key));
-  const workers = options.workers ?? (todo.length >= WORKERS_FROM ? defaultWorkers() : 0);
+  const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : 1);
   /** Type modules already formatted (by a worker), by path. */
   let formatted = new Map<string, string>();
   let contracts = new Map<string, ToolContractCases>();
-  if (workers > 0 && todo.length > 0) {
+  if (threads > 1 && todo.length > 0) {
     const batches: PoolBatch[] = [];
     const assigned = new Set<string>();
     for (const [i, plan] of todo.entries()) {
@@ -201,7 +201,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
       if (plan.tool) batch.contracts.push({ name: plan.tool.name, input: { schema: plan.tool.input.schema, draft: plan.tool.input.draft }, hasOutput: plan.tool.output !== undefined, openWorld: plan.tool.annotations?.openWorldHint === true });
     }
     try {
-      const done = await emitInWorkers(batches, workers);
+      const done = await emitInWorkers(batches, threads, validators);
       formatted = done.types;
       contracts = done.contracts;
       for (const [key, code] of done.validators) validators.add(key, code);
