@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { formatTypeScript, generateProject, PRETTIER_OPTIONS } from '../../generators/shared/codegen/index.js';
+import { formatTypeScript, generateProject, PRETTIER_OPTIONS, sha256 } from '../../generators/shared/codegen/index.js';
 import { emitManifest } from '../../generators/shared/codegen/emit-manifest.js';
 import { planSync, type SyncPlan } from '../../generators/shared/merge/sync.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
@@ -76,6 +76,23 @@ describe('shared validators (large projects)', () => {
     // put_c's old shared module is gone, its new one written.
     expect(cached.remove.filter((p) => p.includes('/_shared/'))).toHaveLength(1);
     expect([...cached.write.keys()].filter((p) => p.includes('/_shared/'))).toHaveLength(1);
+    expect(cached.cache.unformatted).toEqual(fresh.cache.unformatted);
+  });
+
+  it('reuses a whole-project file as written when its unformatted text is unchanged, and only if the file is as recorded', async () => {
+    const plan = async (files: Map<string, string>, cache?: SyncPlan['cache']) =>
+      planSync({ spec: await load(), specFile: 'mcpforge.yaml', files, cache, sources: new Map([['mcpforge.yaml', SPEC_TEXT]]) });
+    const first = await plan(new Map());
+    const registry = 'src/generated/registry.ts';
+    expect(first.cache.unformatted?.[registry]).toMatch(/^[0-9a-f]{64}$/);
+    // The recorded hashes say "this is what was written": the text is taken as the formatted form.
+    const marked = `${first.write.get(registry)!}// as written\n`;
+    const files = new Map([...first.write, ...first.create, [registry, marked]]);
+    const cache = { ...first.cache, generated: { ...first.cache.generated, [registry]: sha256(marked) } };
+    expect((await plan(files, cache)).unchanged).toContain(registry);
+    // Edited since (its hash is not the recorded one): formatted afresh.
+    const edited = await plan(files, first.cache);
+    expect(edited.write.get(registry)).toBe(first.write.get(registry));
   });
 });
 

@@ -39,6 +39,13 @@ export interface GenerateOptions {
    */
   reuse?: (key: string) => Map<string, string> | undefined;
   /**
+   * The formatted text of a whole-project file (registry, handlers, contract tests...) from an
+   * earlier run whose unformatted text had this sha256, or undefined. Must be exactly what that
+   * run wrote: callers verify it against recorded hashes. Formatting a 1,000-tool registry and
+   * handler map is most of the time of a one-schema change.
+   */
+  reuseFormatted?: (path: string, unformattedHash: string) => string | undefined;
+  /**
    * Validator code goes into content-addressed modules (`validators/_shared/<hash>.js`) that the
    * per-entry validators re-export, so identical validators exist once. Default: from
    * SHARE_VALIDATORS_FROM entries up (GitHub: 1,924 validators, 1,094 distinct; every byte of
@@ -80,6 +87,8 @@ export interface GeneratedProject {
   entries: Map<string, string[]>;
   /** How many entries were emitted afresh (the others came from `reuse`). */
   emitted: number;
+  /** sha256 of the unformatted text of each whole-project file, by path (see `reuseFormatted`). */
+  unformatted: Map<string, string>;
 }
 
 /**
@@ -249,6 +258,16 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
   global.set(paths.handlers, header + emitHandlers(spec, overridden));
   global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded)));
+  const unformatted = new Map<string, string>();
+  for (const [file, text] of global) {
+    const hash = sha256(text);
+    unformatted.set(file, hash);
+    const known = options.reuseFormatted?.(file, hash);
+    if (known !== undefined) {
+      files.set(file, known);
+      global.delete(file);
+    }
+  }
   await formatTypeScript(global);
   for (const [file, text] of global) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
@@ -256,7 +275,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
 
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);
-  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted };
+  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, unformatted };
 }
 
 function retiredTypesPath(r: RetiredEntry): string {
