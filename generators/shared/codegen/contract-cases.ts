@@ -46,19 +46,29 @@ function ajvFor(draft: LoadedSchema['draft']): AnyAjv {
 
 type Check = (value: unknown) => { ok: boolean; errors: Array<{ instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }> };
 
+/**
+ * A validator already compiled for this schema with the project's options (the generator's own,
+ * emit-validators.ts), or undefined.
+ */
+export type CompiledFor = (loaded: Pick<LoadedSchema, 'schema' | 'draft'>) => ((value: unknown) => unknown) & { errors?: unknown } | undefined;
+
 /** A checker for one schema (compiled once per schema text in this process). */
 const compiled = new Map<string, Check>();
-function checker(loaded: LoadedSchema): Check {
+function checker(loaded: LoadedSchema, compiledFor?: CompiledFor): Check {
   const { $id: _id, ...schema } = loaded.schema;
   const key = `${loaded.draft}\0${JSON.stringify(schema)}`;
   let check = compiled.get(key);
   if (!check) {
-    const ajv = ajvFor(loaded.draft);
-    const validate = ajv.compile(schema);
-    ajv.removeSchema(schema);
+    let validate = compiledFor?.(loaded);
+    if (!validate) {
+      const ajv = ajvFor(loaded.draft);
+      validate = ajv.compile(schema);
+      ajv.removeSchema(schema);
+    }
+    const run = validate;
     check = (value) => {
-      const ok = validate(value) as boolean;
-      return { ok, errors: ok ? [] : ((validate.errors ?? []) as ReturnType<Check>['errors']) };
+      const ok = run(value) as boolean;
+      return { ok, errors: ok ? [] : ((run.errors ?? []) as ReturnType<Check>['errors']) };
     };
     compiled.set(key, check);
   }
@@ -66,11 +76,11 @@ function checker(loaded: LoadedSchema): Check {
 }
 
 /** The contract cases of one tool. Deterministic: same schema, same cases. */
-export function toolContractCases(tool: LoadedTool): ToolContractCases {
+export function toolContractCases(tool: LoadedTool, compiledFor?: CompiledFor): ToolContractCases {
   // Compiling costs ~7 ms a schema (seconds for a 1,000-tool API): skipped when the schema uses
   // only keywords the sampler satisfies by construction and there are no examples to vet.
   const trusted = !hasExamples(tool.input.schema) && onlySafeKeywords(tool.input.schema);
-  const check: Check = trusted ? () => ({ ok: true, errors: [] }) : checker(tool.input);
+  const check: Check = trusted ? () => ({ ok: true, errors: [] }) : checker(tool.input, compiledFor);
   const schema = tool.input.schema;
   const base = { name: tool.name, openWorld: tool.annotations?.openWorldHint === true, hasOutput: tool.output !== undefined };
 

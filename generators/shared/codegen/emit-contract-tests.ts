@@ -5,7 +5,7 @@
  * literals, so the project needs nothing at test time beyond the runtime's `testing` module.
  */
 import type { LoadedSpec } from '../spec/types.js';
-import { toolContractCases, type ToolContractCases } from './contract-cases.js';
+import { toolContractCases, type CompiledFor, type ToolContractCases } from './contract-cases.js';
 import { propertyKey, type TypeNames } from './naming.js';
 
 export const CONTRACT_TEST_PATH = 'test/tools.contract.test.ts';
@@ -21,8 +21,12 @@ const ABOUT = `//
 // files of test/: this one is rewritten by every generation.
 `;
 
-export function emitContractTests(spec: LoadedSpec, names: TypeNames): string {
-  const tools = spec.tools.map((tool) => ({ cases: toolContractCases(tool), n: names.tools.get(tool.name)! }));
+/**
+ * `known`: cases already computed (by a generation worker), by tool name; `compiledFor`: validators
+ * compiled in this run, to check the others' samples with.
+ */
+export function emitContractTests(spec: LoadedSpec, names: TypeNames, known?: ReadonlyMap<string, ToolContractCases>, compiledFor?: CompiledFor): string {
+  const tools = spec.tools.map((tool) => ({ cases: known?.get(tool.name) ?? toolContractCases(tool, compiledFor), n: names.tools.get(tool.name)! }));
   const imports: string[] = [];
   const blocks: string[] = [];
   for (const { cases, n } of tools) {

@@ -11,7 +11,7 @@ const WRAPPER = 'McpforgeTypesRoot';
  * instead of colliding in the file. Each root's `title` is replaced by the name we want, and the
  * wrapper declaration is dropped afterwards.
  */
-export async function emitTypes(roots: Array<{ name: string; schema: LoadedSchema }>): Promise<string> {
+export async function emitTypes(roots: Array<{ name: string; schema: Pick<LoadedSchema, 'schema'> }>): Promise<string> {
   if (roots.length === 0) return '';
   const properties: Record<string, unknown> = {};
   for (const root of roots) properties[root.name] = asRoot(root.schema, root.name);
@@ -60,7 +60,7 @@ export function emitParamsType(name: string, variables: string[]): string {
  * refs re-pointed from the schema's root to its place in the wrapper, and `$id`/`$schema`
  * removed (an `$id` would re-base those refs).
  */
-function asRoot(loaded: LoadedSchema, name: string): JsonSchemaObject {
+function asRoot(loaded: Pick<LoadedSchema, 'schema'>, name: string): JsonSchemaObject {
   const prefix = `#/properties/${name}`;
   const rewrite = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(rewrite);

@@ -1,3 +1,4 @@
+import type { AnyValidateFunction } from 'ajv/dist/types/index.js';
 import { ValueScope } from 'ajv/dist/compile/codegen/scope.js';
 import { Ajv, Ajv2020, addFormats, standaloneCode, type AnyAjv } from '../ajv.js';
 import type { LoadedSchema } from '../spec/types.js';
@@ -31,24 +32,46 @@ export class ValidatorCompiler {
    * 1,094 distinct).
    */
   private readonly compiled = new Map<string, string>();
+  /**
+   * The compiled functions behind those modules, for this run: the contract cases check their
+   * sample inputs with them instead of compiling every schema a second time.
+   */
+  private readonly functions = new Map<string, AnyValidateFunction>();
 
-  /** Module source (without header) of a validator for `loaded`. */
-  compile(loaded: LoadedSchema): string {
+  /** What a compile depends on (equal keys, equal modules). */
+  static keyOf(loaded: Pick<LoadedSchema, 'schema' | 'draft'>): string {
     // `$id`s are dropped: two tools may share one, and the instance would refuse the second.
     const { $id: _id, ...schema } = loaded.schema;
-    const key = `${loaded.draft}\0${JSON.stringify(schema)}`;
+    return `${loaded.draft}\0${JSON.stringify(schema)}`;
+  }
+
+  /** Module source (without header) of a validator for `loaded`. */
+  compile(loaded: Pick<LoadedSchema, 'schema' | 'draft'>): string {
+    const key = ValidatorCompiler.keyOf(loaded);
     let code = this.compiled.get(key);
     if (code === undefined) {
-      code = this.compileFresh(loaded.draft, schema);
+      const { $id: _id, ...schema } = loaded.schema;
+      code = this.compileFresh(key, loaded.draft, schema);
       this.compiled.set(key, code);
     }
     return code;
   }
 
-  private compileFresh(draft: LoadedSchema['draft'], schema: Record<string, unknown>): string {
+  /** Records a module compiled elsewhere (a worker thread) for the schema of `key`. */
+  add(key: string, code: string): void {
+    this.compiled.set(key, code);
+  }
+
+  /** The function compiled for `loaded` in this run (undefined: not compiled here, or reused). */
+  functionFor(loaded: Pick<LoadedSchema, 'schema' | 'draft'>): AnyValidateFunction | undefined {
+    return this.functions.get(ValidatorCompiler.keyOf(loaded));
+  }
+
+  private compileFresh(key: string, draft: LoadedSchema['draft'], schema: Record<string, unknown>): string {
     const ajv = this.ajv(draft);
     resetScope(ajv);
     const validate = ajv.compile(schema);
+    this.functions.set(key, validate);
     const code = standaloneCode(ajv, validate).replace(/^"use strict";/, '');
     ajv.removeSchema(schema); // do not keep every compiled schema of a long-lived process
     return (code.includes('require(') ? REQUIRE_SHIM : '') + code.trim() + '\n';

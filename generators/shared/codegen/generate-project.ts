@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SpecError, throwIfAny } from '../spec/errors.js';
 import { formatLintIssue, lintSpec, type LintOptions } from '../spec/lint.js';
-import type { LoadedSchema, LoadedSpec } from '../spec/types.js';
+import type { LoadedSchema, LoadedSpec, LoadedTool } from '../spec/types.js';
 import { entryKey, sha256 } from './content-hash.js';
 import { CONTRACT_TEST_PATH, emitContractTests } from './emit-contract-tests.js';
 import { emitHandlers } from './emit-handlers.js';
@@ -11,6 +11,8 @@ import { emitRetiredTypes, type RetiredEntry } from './emit-retired.js';
 import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from './emit-stubs.js';
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
+import type { ToolContractCases } from './contract-cases.js';
+import { BATCH_ENTRIES, defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
 import { formatTypeScript } from './format.js';
 import { generatedHeader } from './header.js';
@@ -37,12 +39,37 @@ export interface GenerateOptions {
    */
   reuse?: (key: string) => Map<string, string> | undefined;
   /**
+   * The formatted text of a whole-project file (registry, handlers, contract tests...) from an
+   * earlier run whose unformatted text had this sha256, or undefined. Must be exactly what that
+   * run wrote: callers verify it against recorded hashes. Formatting a 1,000-tool registry and
+   * handler map is most of the time of a one-schema change.
+   */
+  reuseFormatted?: (path: string, unformattedHash: string) => string | undefined;
+  /**
    * Validator code goes into content-addressed modules (`validators/_shared/<hash>.js`) that the
    * per-entry validators re-export, so identical validators exist once. Default: from
    * SHARE_VALIDATORS_FROM entries up (GitHub: 1,924 validators, 1,094 distinct; every byte of
    * validator JS is parsed by the project's `tsc`, which includes `.js` files).
    */
   shareValidators?: boolean;
+  /**
+   * Threads for the entries emitted afresh (types and their formatting, validators, contract
+   * cases): this one plus worker threads; 1 keeps everything in this thread. Default:
+   * `defaultThreads()` from WORKERS_FROM entries to emit. The output is the same either way.
+   */
+  threads?: number;
+}
+
+/** One entry's generated files, described before any is emitted. */
+interface EntryPlan {
+  key: string;
+  /** The type module: `prefix` then the declarations of `roots` (none: `prefix` alone). */
+  types: { path: string; prefix: string; roots: Array<{ name: string; schema: LoadedSchema }> };
+  /** The error to report when the type compiler fails (default: its own). */
+  typesError?: (error: unknown) => unknown;
+  validators: Array<{ base: string; loaded: LoadedSchema; what: string }>;
+  /** A tool's entry: its contract cases are computed with it. */
+  tool?: LoadedTool;
 }
 
 /** Entries (tools + resources + prompts) from which validators are shared by default. */
@@ -60,6 +87,8 @@ export interface GeneratedProject {
   entries: Map<string, string[]>;
   /** How many entries were emitted afresh (the others came from `reuse`). */
   emitted: number;
+  /** sha256 of the unformatted text of each whole-project file, by path (see `reuseFormatted`). */
+  unformatted: Map<string, string>;
 }
 
 /**
@@ -87,23 +116,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   };
   /** Files of entries emitted afresh in this run, formatted together at the end. */
   const fresh = new Map<string, string>();
-  /**
-   * One entry's types and validators: reused by content key when an earlier run produced them,
-   * else emitted now and formatted with the others (formatting is per file, so the bytes do not
-   * depend on which other entries were emitted: cached and fresh outputs are the same).
-   */
-  const entry = async (key: string, emit: (out: Map<string, string>) => Promise<void>) => {
-    let out = options.reuse?.(key);
-    if (!out) {
-      out = new Map();
-      await emit(out);
-      for (const [file, text] of out) fresh.set(file, text);
-      emitted++;
-    } else {
-      for (const [file, text] of out) files.set(file, text);
-    }
-    entries.set(key, [...out.keys()].sort());
-  };
+
   const addValidator = (out: Map<string, string>, base: string, loaded: LoadedSchema, what: string) => {
     let code: string;
     try {
@@ -126,32 +139,33 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   };
   const schemaKey = (loaded: LoadedSchema | undefined) => loaded && { draft: loaded.draft, schema: loaded.schema };
 
+  // Every entry's type module and validators, described first: the entries to emit afresh can
+  // then be handed to worker threads at once, and are assembled below in spec order either way.
+  const plans: EntryPlan[] = [];
   for (const tool of spec.tools) {
     const n = names.tools.get(tool.name)!;
-    const key = entryKey(['tool', tool.name, header, ...(share ? [layout] : []), schemaKey(tool.input), schemaKey(tool.output)]);
-    await entry(key, async (out) => {
-      const roots = [{ name: n.input, schema: tool.input }, ...(tool.output ? [{ name: n.output, schema: tool.output }] : [])];
-      let types: string;
-      try {
-        types = await emitTypes(roots);
-      } catch (error) {
-        if (error instanceof SpecError) throw error;
+    plans.push({
+      tool,
+      key: entryKey(['tool', tool.name, header, ...(share ? [layout] : []), schemaKey(tool.input), schemaKey(tool.output)]),
+      types: { path: paths.toolTypes(tool.name), prefix: header, roots: [{ name: n.input, schema: tool.input }, ...(tool.output ? [{ name: n.output, schema: tool.output }] : [])] },
+      typesError: (error) => {
+        if (error instanceof SpecError) return error;
         // Name the tool: the type compiler's own message says nothing of where it was.
-        throw new SpecError({ ...tool.input.location, message: `cannot generate the types of tool "${tool.name}": ${(error as Error).message.split('\n')[0]}`, hint: 'simplify the schema, or report it with the schema' });
-      }
-      out.set(paths.toolTypes(tool.name), header + types);
-      addValidator(out, paths.toolInputValidator(tool.name), tool.input, `the input of tool "${tool.name}"`);
-      if (tool.output) addValidator(out, paths.toolOutputValidator(tool.name), tool.output, `the output of tool "${tool.name}"`);
+        return new SpecError({ ...tool.input.location, message: `cannot generate the types of tool "${tool.name}": ${(error as Error).message.split('\n')[0]}`, hint: 'simplify the schema, or report it with the schema' });
+      },
+      validators: [
+        { base: paths.toolInputValidator(tool.name), loaded: tool.input, what: `the input of tool "${tool.name}"` },
+        ...(tool.output ? [{ base: paths.toolOutputValidator(tool.name), loaded: tool.output, what: `the output of tool "${tool.name}"` }] : []),
+      ],
     });
     addUser(paths.toolHandler(tool.name), emitToolStub(tool, names));
   }
   for (const resource of spec.resources) {
     const n = names.resources.get(resource.name)!;
-    const key = entryKey(['resource', resource.name, header, ...(share ? [layout] : []), resource.variables, schemaKey(resource.schema)]);
-    await entry(key, async (out) => {
-      const data = resource.schema ? await emitTypes([{ name: n.data, schema: resource.schema }]) : '';
-      out.set(paths.resourceTypes(resource.name), header + emitParamsType(n.params, resource.variables) + '\n' + data);
-      if (resource.schema) addValidator(out, paths.resourceValidator(resource.name), resource.schema, `the data of resource "${resource.name}"`);
+    plans.push({
+      key: entryKey(['resource', resource.name, header, ...(share ? [layout] : []), resource.variables, schemaKey(resource.schema)]),
+      types: { path: paths.resourceTypes(resource.name), prefix: header + emitParamsType(n.params, resource.variables) + '\n', roots: resource.schema ? [{ name: n.data, schema: resource.schema }] : [] },
+      validators: resource.schema ? [{ base: paths.resourceValidator(resource.name), loaded: resource.schema, what: `the data of resource "${resource.name}"` }] : [],
     });
     // A declarative resource needs no handler: no stub, and the runtime serves it unless the
     // project has written one (then that file wins and is loaded like any other).
@@ -159,15 +173,80 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   }
   for (const prompt of spec.prompts) {
     const n = names.prompts.get(prompt.name)!;
-    const key = entryKey(['prompt', prompt.name, header, ...(share ? [layout] : []), schemaKey(prompt.arguments)]);
-    await entry(key, async (out) => {
-      const args = prompt.arguments
-        ? await emitTypes([{ name: n.args, schema: prompt.arguments }])
-        : `/** This prompt takes no arguments. */\nexport type ${n.args} = Record<never, never>;\n`;
-      out.set(paths.promptTypes(prompt.name), header + args);
-      if (prompt.arguments) addValidator(out, paths.promptValidator(prompt.name), prompt.arguments, `the arguments of prompt "${prompt.name}"`);
+    plans.push({
+      key: entryKey(['prompt', prompt.name, header, ...(share ? [layout] : []), schemaKey(prompt.arguments)]),
+      types: prompt.arguments
+        ? { path: paths.promptTypes(prompt.name), prefix: header, roots: [{ name: n.args, schema: prompt.arguments }] }
+        : { path: paths.promptTypes(prompt.name), prefix: `${header}/** This prompt takes no arguments. */\nexport type ${n.args} = Record<never, never>;\n`, roots: [] },
+      validators: prompt.arguments ? [{ base: paths.promptValidator(prompt.name), loaded: prompt.arguments, what: `the arguments of prompt "${prompt.name}"` }] : [],
     });
     addUser(paths.promptHandler(prompt.name), emitPromptStub(prompt, names));
+  }
+
+  const reused = new Map<string, Map<string, string>>();
+  for (const plan of plans) {
+    const out = options.reuse?.(plan.key);
+    if (out) reused.set(plan.key, out);
+  }
+  const todo = plans.filter((plan) => !reused.has(plan.key));
+  const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : 1);
+  /** Type modules already formatted (by a worker), by path. */
+  let formatted = new Map<string, string>();
+  let contracts = new Map<string, ToolContractCases>();
+  if (threads > 1 && todo.length > 0) {
+    const batches: PoolBatch[] = [];
+    const assigned = new Set<string>();
+    for (const [i, plan] of todo.entries()) {
+      if (i % BATCH_ENTRIES === 0) batches.push({ types: [], validators: [], contracts: [] });
+      const batch = batches[batches.length - 1]!;
+      const { path: id, prefix, roots } = plan.types;
+      if (roots.length > 0) batch.types.push({ id, prefix, roots: roots.map((r) => ({ name: r.name, schema: { schema: r.schema.schema } })) });
+      for (const { loaded } of plan.validators) {
+        const key = ValidatorCompiler.keyOf(loaded);
+        if (assigned.has(key)) continue;
+        assigned.add(key);
+        batch.validators.push({ key, schema: { schema: loaded.schema, draft: loaded.draft } });
+      }
+      if (plan.tool) batch.contracts.push({ name: plan.tool.name, input: { schema: plan.tool.input.schema, draft: plan.tool.input.draft }, hasOutput: plan.tool.output !== undefined, openWorld: plan.tool.annotations?.openWorldHint === true });
+    }
+    try {
+      const done = await emitInWorkers(batches, threads, validators);
+      formatted = done.types;
+      contracts = done.contracts;
+      for (const [key, code] of done.validators) validators.add(key, code);
+    } catch {
+      // Whatever the workers did not answer is emitted in process below (same functions).
+    }
+  }
+
+  for (const plan of plans) {
+    let out = reused.get(plan.key);
+    if (out) {
+      for (const [file, text] of out) files.set(file, text);
+    } else {
+      out = new Map();
+      const { path: typesPath, prefix, roots } = plan.types;
+      const ready = formatted.get(typesPath);
+      if (ready !== undefined) {
+        out.set(typesPath, ready);
+        files.set(typesPath, ready);
+      } else {
+        let types = '';
+        if (roots.length > 0) {
+          try {
+            types = await emitTypes(roots);
+          } catch (error) {
+            throw plan.typesError ? plan.typesError(error) : error;
+          }
+        }
+        out.set(typesPath, prefix + types);
+        fresh.set(typesPath, prefix + types);
+      }
+      for (const v of plan.validators) addValidator(out, v.base, v.loaded, v.what);
+      for (const [file, text] of out) if (file !== typesPath) fresh.set(file, text);
+      emitted++;
+    }
+    entries.set(plan.key, [...out.keys()].sort());
   }
   await formatTypeScript(fresh);
   for (const [file, text] of fresh) files.set(file, text);
@@ -178,7 +257,17 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   global.set(paths.registry, header + emitRegistry(spec, names, retired));
   const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
   global.set(paths.handlers, header + emitHandlers(spec, overridden));
-  global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names));
+  global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded)));
+  const unformatted = new Map<string, string>();
+  for (const [file, text] of global) {
+    const hash = sha256(text);
+    unformatted.set(file, hash);
+    const known = options.reuseFormatted?.(file, hash);
+    if (known !== undefined) {
+      files.set(file, known);
+      global.delete(file);
+    }
+  }
   await formatTypeScript(global);
   for (const [file, text] of global) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
@@ -186,7 +275,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
 
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);
-  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted };
+  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, unformatted };
 }
 
 function retiredTypesPath(r: RetiredEntry): string {

@@ -26,6 +26,11 @@ export interface CacheRecord {
   user: Record<string, string>;
   /** Entry content key → the generated files that entry produced. */
   entries: Record<string, string[]>;
+  /**
+   * sha256 of the text of each whole-project file (registry, handlers, ...) before formatting:
+   * when it is unchanged, the file as written last time is its formatted form.
+   */
+  unformatted?: Record<string, string>;
 }
 
 export const CACHE_FILE = '.mcpforge/cache.json';
@@ -141,6 +146,11 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     readUserFile: (path) => files.get(path),
     retired: [...retired.values()].sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1)),
     reuse,
+    reuseFormatted: (path, hash) => {
+      const text = files.get(path);
+      if (text === undefined || record?.unformatted?.[path] !== hash || record.generated[path] !== sha256(text)) return undefined;
+      return text;
+    },
     ...(input.lint ? { lint: input.lint } : {}),
   });
   warnings.unshift(...generated.warnings);
@@ -192,6 +202,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = sha256(plan.update.get(path)?.text ?? text);
   for (const [path, text] of plan.create) plan.cache.user[path] = sha256(text);
   for (const [key, owned] of generated.entries) plan.cache.entries[key] = owned;
+  plan.cache.unformatted = Object.fromEntries(generated.unformatted);
   if (input.sources) plan.cache.sources = Object.fromEntries([...input.sources].map(([path, text]) => [path, sha256(text)]));
   plan.leftAlone.sort();
   plan.remove.sort();

@@ -20,49 +20,42 @@ export function parseSourceDocument(file: string, text: string): SourceDocument 
   // GitHub REST description is 13 MB). Positions are only needed when something is reported, so
   // the YAML parse that maps them runs on the first `locate` call. Duplicate keys, which
   // JSON.parse silently accepts, are caught by a cheap scan and then reported by the YAML path.
-  if (/\.json$/i.test(file) && !mayHaveDuplicateKeys(text)) {
-    let data: unknown;
-    let ok = true;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      ok = false;
-    }
-    if (ok) {
-      // Positions come from a one-pass JSON scan on the first `locate` (the bundler records where
-      // every schema and copied `$ref` target came from even when nothing is wrong): YAML-parsing
-      // the 1,925 schema files of the GitHub import for that was ~9% of its CPU (bench/README.md).
-      let index: JsonPositions | undefined;
-      const positions = (): JsonPositions => {
-        try {
-          return indexJsonPositions(text);
-        } catch {
-          return parseWithPositions(file, text); // e.g. nesting deeper than the scanner's stack
-        }
-      };
-      return { file, text, data, locate: (pointer, options) => (index ??= positions()).locate(pointer, options) };
-    }
+  const parsed = /\.json$/i.test(file) ? parseJsonWithDistinctKeys(text) : undefined;
+  if (parsed) {
+    const { data } = parsed;
+    // Positions come from a one-pass JSON scan on the first `locate` (the bundler records where
+    // every schema and copied `$ref` target came from even when nothing is wrong): YAML-parsing
+    // the 1,925 schema files of the GitHub import for that was ~9% of its CPU (bench/README.md).
+    let index: JsonPositions | undefined;
+    const positions = (): JsonPositions => {
+      try {
+        return indexJsonPositions(text);
+      } catch {
+        return parseWithPositions(file, text); // e.g. nesting deeper than the scanner's stack
+      }
+    };
+    return { file, text, data, locate: (pointer, options) => (index ??= positions()).locate(pointer, options) };
   }
   return parseWithPositions(file, text);
 }
 
 /**
- * Whether some object in the JSON text may repeat a key: false only when every object's keys are
- * distinct (checked with a reviver, which sees each object once). Costs about one extra parse.
+ * The JSON text parsed, when every object's keys are distinct (checked with a reviver, which sees
+ * each object once, against the key tokens of the text); undefined when it is not valid JSON or
+ * some object may repeat a key. The reviver returns every value as is: its result is the data.
  */
-function mayHaveDuplicateKeys(text: string): boolean {
-  // Rough but sufficient: count `"key":` tokens per object would need a tokenizer; instead,
-  // compare the number of key tokens in the text with the keys JSON.parse kept.
+function parseJsonWithDistinctKeys(text: string): { data: unknown } | undefined {
   let kept = 0;
+  let data: unknown;
   try {
-    JSON.parse(text, function (this: unknown, _key, value) {
+    data = JSON.parse(text, function (this: unknown, _key, value) {
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) kept += Object.keys(value).length;
       return value;
     });
   } catch {
-    return true;
+    return undefined;
   }
-  return countKeyTokens(text) !== kept;
+  return countKeyTokens(text) === kept ? { data } : undefined;
 }
 
 /** Number of `"...":` tokens outside strings: each is an object key in valid JSON. */

@@ -1,0 +1,120 @@
+/**
+ * The per-entry work of a large generation (json-schema-to-typescript, prettier on the type
+ * modules, ajv standalone compiles) spread over worker threads. Pure: schemas in, texts out,
+ * keyed by job id, so the result does not depend on which worker did what or when; the caller
+ * assembles files in spec order as before. Workers are started per call and ended after it.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { LoadedSchema } from '../spec/types.js';
+import type { ToolContractCases } from './contract-cases.js';
+import { runBatch } from './emit-batch.js';
+import type { ValidatorCompiler } from './emit-validators.js';
+
+export interface TypesJob {
+  /** The module's path: results are keyed by it. */
+  id: string;
+  roots: Array<{ name: string; schema: Pick<LoadedSchema, 'schema'> }>;
+  /** Text put before the emitted declarations (header, a resource's params type), formatted with them. */
+  prefix: string;
+}
+export interface ValidatorJob {
+  /** `ValidatorCompiler.keyOf` of the schema. */
+  key: string;
+  schema: Pick<LoadedSchema, 'schema' | 'draft'>;
+}
+/** A tool whose contract cases to compute: what `toolContractCases` reads of it. */
+export interface ContractJob {
+  name: string;
+  input: Pick<LoadedSchema, 'schema' | 'draft'>;
+  hasOutput: boolean;
+  openWorld: boolean;
+}
+export interface PoolBatch {
+  types: TypesJob[];
+  /** Compiled first, so the batch's contract cases check their samples with these functions. */
+  validators: ValidatorJob[];
+  contracts: ContractJob[];
+}
+export interface PoolResult {
+  /** Formatted type modules by id. */
+  types: Array<[string, string]>;
+  /** Validator module source (without header) by key. */
+  validators: Array<[string, string]>;
+  contracts: Array<[string, ToolContractCases]>;
+}
+export interface PoolOutput {
+  types: Map<string, string>;
+  validators: Map<string, string>;
+  contracts: Map<string, ToolContractCases>;
+}
+
+/** Entries emitted afresh from which worker threads share the work (below, start-up costs more). */
+export const WORKERS_FROM = 150;
+
+/** Threads to use by default (this one included): one per core the process may use, at most 4. */
+export function defaultThreads(): number {
+  // Workers run the compiled module next to this one; from TypeScript sources (tests under
+  // vitest) there is none to start, so the work stays in process.
+  if (!import.meta.url.endsWith('.js')) return 1;
+  return Math.min(4, availableParallelism());
+}
+
+/**
+ * Batches of consecutive entries (an entry's types, the validators it is first to use, its
+ * contract cases travel together): small enough to balance the workers, large enough for
+ * prettier's batching.
+ */
+export const BATCH_ENTRIES = 24;
+
+/**
+ * Runs the batches on `threads` threads: this one and `threads - 1` workers (this thread would
+ * otherwise wait; each extra thread pays for loading and warming up the compilers once more).
+ * Validators compiled here go into `local`, so their functions serve the later contract checks.
+ */
+export async function emitInWorkers(batches: PoolBatch[], threads: number, local: ValidatorCompiler): Promise<PoolOutput> {
+  const out: PoolOutput = { types: new Map(), validators: new Map(), contracts: new Map() };
+  const take = (result: PoolResult) => {
+    for (const [id, text] of result.types) out.types.set(id, text);
+    for (const [key, code] of result.validators) out.validators.set(key, code);
+    for (const [name, cases] of result.contracts) out.contracts.set(name, cases);
+  };
+  let next = 0;
+  const url = new URL('./emit-worker.js', import.meta.url);
+  const remote = (worker: Worker) =>
+    new Promise<void>((resolve) => {
+      let inFlight = 0;
+      const send = () => {
+        if (next < batches.length) {
+          worker.postMessage(batches[next++]);
+          inFlight++;
+        } else if (inFlight === 0) resolve();
+      };
+      worker.on('message', (result: PoolResult) => {
+        inFlight--;
+        take(result);
+        send();
+      });
+      // A worker that fails takes its batches in flight with it: their entries are missing from
+      // the answer, so the caller emits them in process (and reports their errors, if any).
+      worker.on('error', () => resolve());
+      worker.on('exit', () => resolve());
+      // Two batches in flight: the worker never waits for this thread to hand it the next one.
+      send();
+      send();
+    });
+  const here = async () => {
+    while (next < batches.length) {
+      take(await runBatch(batches[next++]!, local));
+      // Let the workers' answers in (and new batches out) between two batches of this thread.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const pool = Array.from({ length: Math.max(0, Math.min(threads - 1, Math.ceil(batches.length / 2))) }, () => new Worker(url));
+  try {
+    await Promise.all([here(), ...pool.map(remote)]);
+  } finally {
+    await Promise.all(pool.map((worker) => worker.terminate()));
+  }
+  return out;
+}
