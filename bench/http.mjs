@@ -31,10 +31,12 @@ export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, metho
 
 /**
  * Node flags of the `-smallheap` contender (full runs only): the same server with V8's young
- * generation and old-generation limit capped, to show how much of the peak RSS is uncollected
- * garbage rather than live data (bench/README.md, "where the time goes").
+ * generation and old-generation limit capped — the `NODE_OPTIONS` docs/deployment.md gives for a
+ * replica that must stay near 100 MiB. Without them the peak RSS is mostly garbage not yet
+ * collected, not live data (bench/README.md, "where the time goes"). 96 MiB of old space: 64
+ * cost a fifth of the throughput in full collections (2026-12-05, loaded machine, CPU per call).
  */
-export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=64'];
+export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=96'];
 
 /** The HTTP contenders: the baselines of bench/baselines, then generated mcpforge servers. */
 export function httpContenders({ serversDir, projects, smallHeap = false }) {
