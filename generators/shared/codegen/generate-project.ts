@@ -12,7 +12,6 @@ import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
-import { formatTypeScript } from './format.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
 
@@ -43,6 +42,14 @@ export interface GenerateOptions {
    * validator JS is parsed by the project's `tsc`, which includes `.js` files).
    */
   shareValidators?: boolean;
+  /**
+   * A project-wide file (manifest, registry, handlers index, contract tests) as an earlier run
+   * wrote it, when that run formatted the same unformatted text (`formatSources`): formatting is
+   * a pure function of the text, so those bytes are what formatting would produce now. Callers
+   * verify the text against recorded hashes. Saves prettier on the large files that a one-entry
+   * change leaves as they were (the registry and handlers index of 1,000 tools: seconds).
+   */
+  formatted?: (path: string, sourceHash: string) => string | undefined;
 }
 
 /** Entries (tools + resources + prompts) from which validators are shared by default. */
@@ -60,6 +67,8 @@ export interface GeneratedProject {
   entries: Map<string, string[]>;
   /** How many entries were emitted afresh (the others came from `reuse`). */
   emitted: number;
+  /** Project-wide files: sha256 of their text before formatting (see `formatted`). */
+  formatSources: Map<string, string>;
 }
 
 /**
@@ -179,14 +188,30 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
   global.set(paths.handlers, header + emitHandlers(spec, overridden));
   global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names));
-  await formatTypeScript(global);
-  for (const [file, text] of global) files.set(file, text);
+  const formatSources = new Map<string, string>();
+  const unformatted = new Map<string, string>();
+  for (const [file, text] of global) {
+    const hash = sha256(text);
+    formatSources.set(file, hash);
+    const known = options.formatted?.(file, hash);
+    if (known !== undefined) files.set(file, known);
+    else unformatted.set(file, text);
+  }
+  await formatTypeScript(unformatted);
+  for (const [file, text] of unformatted) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
   if (spec.auth.mode === 'custom') addUser(AUTH_HOOK_PATH, emitAuthStub());
 
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);
-  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted };
+  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, formatSources };
+}
+
+/** prettier (and its plugins) load only when something is left to format: a regeneration that reuses every file never needs them. */
+async function formatTypeScript(files: Map<string, string>): Promise<void> {
+  if (files.size === 0) return;
+  const format = await import('./format.js');
+  await format.formatTypeScript(files);
 }
 
 function retiredTypesPath(r: RetiredEntry): string {

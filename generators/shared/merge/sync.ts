@@ -5,12 +5,16 @@
  * conflict. Nothing here touches the disk: the caller commits the plan, or (on any conflict)
  * commits nothing.
  */
-import { generateProject, sha256, generatorFingerprint, type RetiredEntry } from '../codegen/index.js';
+import { generatorFingerprint, sha256 } from '../codegen/content-hash.js';
+import type { RetiredEntry } from '../codegen/emit-retired.js';
+import { generateProject } from '../codegen/generate-project.js';
 import type { LintOptions } from '../spec/lint.js';
 import type { LoadedSpec } from '../spec/types.js';
-import { analyzeHandler } from './analyze.js';
-import { ENTRY_KINDS, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
-import { exportedNames, mergeHandler } from './merge-handler.js';
+import { ENTRY_KINDS, generatedFileOf, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
+
+/** The handler analysis loads ts-morph (and TypeScript): only when some handler file needs it. */
+let mergeModule: Promise<typeof import('./merge-handler.js') & typeof import('./analyze.js')> | undefined;
+const merging = () => (mergeModule ??= Promise.all([import('./merge-handler.js'), import('./analyze.js')]).then(([merge, analyze]) => ({ ...merge, ...analyze })));
 
 /** `.mcpforge/cache.json`: what the last generation read and wrote, by content hash. */
 export interface CacheRecord {
@@ -26,6 +30,18 @@ export interface CacheRecord {
   user: Record<string, string>;
   /** Entry content key → the generated files that entry produced. */
   entries: Record<string, string[]>;
+  /** Project-wide generated files → sha256 of their text before formatting (see GenerateOptions.formatted). */
+  formats?: Record<string, string>;
+  /**
+   * Handler files the merge left as they were, by sha256 of their text: the same text merged
+   * against the same generated types (recorded in `generated`) is left alone again, without
+   * parsing it.
+   */
+  merged?: Record<string, string>;
+  /** Cheap file identity, see generators/generate/project.ts. */
+  stats?: Record<string, number[]>;
+  /** The file system clock when `stats` were taken (ms). */
+  statClock?: number;
 }
 
 export const CACHE_FILE = '.mcpforge/cache.json';
@@ -94,7 +110,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     for (const [path, text] of files) {
       const match = new RegExp(`^${HANDLER_DIR[kind]}/([^/]+)\\.ts$`).exec(path);
       if (!match || active[kind].has(match[1]!)) continue;
-      const analysis = analyzeHandler(path, text, kind);
+      const analysis = (await merging()).analyzeHandler(path, text, kind);
       if (!analysis.ok) continue; // a helper module, not a handler
       const name = analysis.shape.name;
       if (active[kind].has(name)) {
@@ -136,7 +152,13 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     }
     return out;
   };
+  const formatted = (path: string, hash: string) => {
+    if (record?.formats?.[path] !== hash) return undefined;
+    const text = files.get(path);
+    return text !== undefined && record.generated[path] === sha256(text) ? text : undefined;
+  };
   const generated = await generateProject(spec, {
+    formatted,
     specFile: input.specFile,
     readUserFile: (path) => files.get(path),
     retired: [...retired.values()].sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1)),
@@ -155,7 +177,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     leftAlone: [],
     conflicts: [],
     warnings,
-    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {} },
+    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {}, formats: Object.fromEntries(generated.formatSources), merged: {} },
     emitted: generated.emitted,
     entries: generated.entries.size,
   };
@@ -168,21 +190,44 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const [path, text] of generated.userFiles) plan.create.set(path, text);
 
   const exportCache = new Map<string, ReadonlySet<string> | undefined>();
-  const exportsOf = (file: string) => {
-    if (!exportCache.has(file)) {
+  const generatedHash = new Map<string, string | undefined>();
+  const hashOf = (file: string) => {
+    if (!generatedHash.has(file)) {
       const text = generated.files.get(file);
-      exportCache.set(file, text === undefined ? undefined : exportedNames(text));
+      generatedHash.set(file, text === undefined ? undefined : sha256(text));
     }
-    return exportCache.get(file);
+    return generatedHash.get(file);
   };
   for (const kind of ENTRY_KINDS) {
     for (const name of active[kind]) {
       const path = handlerPath(kind, name);
       const text = files.get(path);
       if (text === undefined) continue; // a stub is created
+      const hash = sha256(text);
+      // A merge reads the handler's text and the exports of the generated types modules it
+      // names (its own, and any `../generated/...` module it imports): the same inputs as a
+      // merge that left the file alone give the same answer.
+      const inputs = [typesModule(kind, name), ...[...text.matchAll(/['"](\.\.\/generated\/[^'"\n]*)['"]/g)].map((m) => m[1]!)];
+      const same = record?.merged?.[path] === hash && inputs.every((module) => {
+        const file = generatedFileOf(module);
+        return file === undefined || hashOf(file) === record.generated[file];
+      });
+      if (same) {
+        plan.cache.merged![path] = hash;
+        continue;
+      }
+      const { mergeHandler, exportedNames } = await merging();
+      const exportsOf = (file: string) => {
+        if (!exportCache.has(file)) {
+          const generatedText = generated.files.get(file);
+          exportCache.set(file, generatedText === undefined ? undefined : exportedNames(generatedText));
+        }
+        return exportCache.get(file);
+      };
       const result = mergeHandler(path, text, { kind, name, exportsOf });
       if (result.status === 'conflict') plan.conflicts.push({ path, found: result.found, expected: result.expected });
       else if (result.status === 'updated') plan.update.set(path, { text: result.text, changes: result.changes });
+      else plan.cache.merged![path] = hash;
     }
   }
   for (const path of files.keys()) if (isUserPath(path) && !plan.update.has(path)) plan.leftAlone.push(path);
