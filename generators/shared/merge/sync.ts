@@ -10,7 +10,7 @@ import type { RetiredEntry } from '../codegen/emit-retired.js';
 import { generateProject } from '../codegen/generate-project.js';
 import type { LintOptions } from '../spec/lint.js';
 import type { LoadedSpec } from '../spec/types.js';
-import { ENTRY_KINDS, generatedFileOf, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
+import { ENTRY_KINDS, exportedNames, generatedFileOf, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
 
 /** The handler analysis loads ts-morph (and TypeScript): only when some handler file needs it. */
 let mergeModule: Promise<typeof import('./merge-handler.js') & typeof import('./analyze.js')> | undefined;
@@ -33,9 +33,8 @@ export interface CacheRecord {
   /** Project-wide generated files → sha256 of their text before formatting (see GenerateOptions.formatted). */
   formats?: Record<string, string>;
   /**
-   * Handler files the merge left as they were, by sha256 of their text: the same text merged
-   * against the same generated types (recorded in `generated`) is left alone again, without
-   * parsing it.
+   * Handler files the merge left as they were, by sha256 of what the merge read (the text and
+   * the exports of the generated modules it names): the same inputs are left alone again.
    */
   merged?: Record<string, string>;
   /** Cheap file identity, see generators/generate/project.ts. */
@@ -190,44 +189,35 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const [path, text] of generated.userFiles) plan.create.set(path, text);
 
   const exportCache = new Map<string, ReadonlySet<string> | undefined>();
-  const generatedHash = new Map<string, string | undefined>();
-  const hashOf = (file: string) => {
-    if (!generatedHash.has(file)) {
+  const exportsOf = (file: string) => {
+    if (!exportCache.has(file)) {
       const text = generated.files.get(file);
-      generatedHash.set(file, text === undefined ? undefined : sha256(text));
+      exportCache.set(file, text === undefined ? undefined : exportedNames(text));
     }
-    return generatedHash.get(file);
+    return exportCache.get(file);
   };
   for (const kind of ENTRY_KINDS) {
     for (const name of active[kind]) {
       const path = handlerPath(kind, name);
       const text = files.get(path);
       if (text === undefined) continue; // a stub is created
-      const hash = sha256(text);
       // A merge reads the handler's text and the exports of the generated types modules it
       // names (its own, and any `../generated/...` module it imports): the same inputs as a
-      // merge that left the file alone give the same answer.
-      const inputs = [typesModule(kind, name), ...[...text.matchAll(/['"](\.\.\/generated\/[^'"\n]*)['"]/g)].map((m) => m[1]!)];
-      const same = record?.merged?.[path] === hash && inputs.every((module) => {
-        const file = generatedFileOf(module);
-        return file === undefined || hashOf(file) === record.generated[file];
+      // merge that left the file alone give the same answer, without parsing the file.
+      const modules = [typesModule(kind, name), ...[...text.matchAll(/['"](\.\.\/generated\/[^'"\n]*)['"]/g)].map((m) => m[1]!)];
+      const inputs = [...new Set(modules)].sort().map((module) => {
+        const exports = exportsOf(generatedFileOf(module) ?? '');
+        return [module, exports ? [...exports].sort() : null];
       });
-      if (same) {
-        plan.cache.merged![path] = hash;
+      const key = sha256(JSON.stringify([text, inputs]));
+      if (record?.merged?.[path] === key) {
+        plan.cache.merged![path] = key;
         continue;
       }
-      const { mergeHandler, exportedNames } = await merging();
-      const exportsOf = (file: string) => {
-        if (!exportCache.has(file)) {
-          const generatedText = generated.files.get(file);
-          exportCache.set(file, generatedText === undefined ? undefined : exportedNames(generatedText));
-        }
-        return exportCache.get(file);
-      };
-      const result = mergeHandler(path, text, { kind, name, exportsOf });
+      const result = (await merging()).mergeHandler(path, text, { kind, name, exportsOf });
       if (result.status === 'conflict') plan.conflicts.push({ path, found: result.found, expected: result.expected });
       else if (result.status === 'updated') plan.update.set(path, { text: result.text, changes: result.changes });
-      else plan.cache.merged![path] = hash;
+      else plan.cache.merged![path] = key;
     }
   }
   for (const path of files.keys()) if (isUserPath(path) && !plan.update.has(path)) plan.leftAlone.push(path);
