@@ -72,7 +72,11 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   }
 
   const [{ loadSpec }, { planSync }] = await Promise.all([import('../shared/spec/index.js'), import('../shared/merge/sync.js')]);
-  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs });
+  // The cache is written only after a generation succeeded, by the generator it names: a spec
+  // with the recorded hash passed that generator's validation.
+  const known = cache && cache.sources && cache.fingerprint === generatorFingerprint() ? cache.sources : undefined;
+  const validated = (file: string, text: string) => known?.[posix(relative(root, file))] === sha256(text);
+  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
   const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint });
