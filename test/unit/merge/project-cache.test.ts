@@ -40,6 +40,11 @@ describe('the no-op check of generate', () => {
     const target = 'src/generated/types/a.ts'; // not rewritten by the second run: its stat data are trusted
     expect(cache.stats?.[target]?.[2]).toBeLessThan(cache.statClock!);
     expect((await planProject({ specPath: SPEC })).upToDate).toBe(true);
+    // What the cached runs left on disk is what a run without the cache writes.
+    const fresh = await planProject({ specPath: SPEC, useCache: false });
+    if (fresh.upToDate) throw new Error('expected a plan');
+    expect([fresh.plan.write.size, fresh.plan.create.size, fresh.plan.update.size, fresh.plan.remove.length]).toEqual([0, 0, 0, 0]);
+    expect(fresh.plan.emitted).toBe(2);
     // Trusted means not read: a wrong recorded hash goes unnoticed while the stat data match.
     writeFileSync(join(ROOT, CACHE_FILE), JSON.stringify({ ...cache, generated: { ...cache.generated, [target]: '0'.repeat(64) } }));
     expect((await planProject({ specPath: SPEC })).upToDate).toBe(true);
