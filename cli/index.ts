@@ -1,6 +1,6 @@
 /** The `mcpforge` command line. Each command lives in cli/commands/<name>.ts. */
 import { Command, InvalidArgumentError } from 'commander';
-import { clientConfigCommand, CLIENTS } from './commands/client-config.js';
+import { CLIENTS } from './clients.js';
 import { UserError } from './output.js';
 import { toolkitVersion } from './toolkit.js';
 import { NEW_OPTIONS } from '../generators/app/options.js';
@@ -113,7 +113,7 @@ export function buildProgram(): Command {
     .option('--spec <file>', 'spec file', 'mcpforge.yaml')
     .option('--token-env <var>', 'apiKey/jwt over http: environment variable holding the credential (default <NAME>_API_KEY or <NAME>_TOKEN)')
     .option('--token <value>', 'apiKey/jwt over http: write this credential into the config in clear (default: a reference to --token-env or a prompt)')
-    .action(clientConfigCommand);
+    .action(async (options: Parameters<typeof import('./commands/client-config.js').clientConfigCommand>[0]) => (await import('./commands/client-config.js')).clientConfigCommand(options));
 
   const importer = program.command('import').description('add tools from existing descriptions: OpenAPI 3.x or JSON Schema files');
   importer

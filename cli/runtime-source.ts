@@ -4,7 +4,6 @@
  * offline fallback). The lookup is one `npm view` per package with a short timeout, so an offline
  * machine or a slow registry costs seconds and never fails `new`.
  */
-import { execa } from 'execa';
 import { UserError } from './output.js';
 
 export const RUNTIME_SOURCES = ['auto', 'registry', 'vendor'] as const;
@@ -49,6 +48,8 @@ export const LOOKUP_TIMEOUT_MS = 8_000;
  * fails (no network, timeout, a broken npm) is "unreachable". Never throws.
  */
 export async function lookUp(name: string, range: string, timeoutMs = LOOKUP_TIMEOUT_MS): Promise<Lookup> {
+  // Loaded here: the CLI parses --runtime-source on every start, `generate` included.
+  const { execa } = await import('execa');
   const result = await execa('npm', ['view', `${name}@${range}`, 'version', '--json', '--fetch-retries=0', `--fetch-timeout=${timeoutMs}`], {
     reject: false,
     timeout: timeoutMs,

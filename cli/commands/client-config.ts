@@ -16,8 +16,9 @@ import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type Pars
 import { parse } from 'yaml';
 import { UserError } from '../output.js';
 
-export const CLIENTS = ['claude-desktop', 'claude-code', 'vscode', 'cursor'] as const;
-export type ClientName = (typeof CLIENTS)[number];
+import { CLIENTS, type ClientName } from '../clients.js';
+
+export { CLIENTS, type ClientName };
 
 export interface ClientConfigOptions {
   client: string;

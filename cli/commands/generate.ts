@@ -26,7 +26,7 @@ export function specPathOf(option: string): string {
 
 export async function generateCommand(options: GenerateOptions): Promise<void> {
   const started = performance.now();
-  const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs });
+  const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun });
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
   if (outcome.upToDate) {
     process.stdout.write(`up to date: nothing changed since the last generation (${outcome.files} generated files, ${elapsed()})\n`);

@@ -13,7 +13,7 @@ export const DEFAULT_TRANSPORTS: readonly Transport[] = ['stdio', 'http'];
 /** dev: SQLite, no services. production: `dev` + what `mcpforge upgrade --to production` adds. */
 export const LAYOUTS = ['dev', 'production'] as const;
 export type Layout = (typeof LAYOUTS)[number];
-export { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth.js';
+export { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth-modes.js';
 import { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth.js';
 
 export interface NewAnswers {

@@ -7,7 +7,7 @@
  * unchanged 1,000-tool project answers well under a second. The spec loader, the code generator
  * and the TypeScript parser load only when a plan is needed.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { generatorFingerprint, sha256 } from '../shared/codegen/content-hash.js';
@@ -36,6 +36,12 @@ export interface PlanOptions {
   allowRemoteRefs?: boolean;
   /** Lint options (e.g. the `tools/list` token budget). */
   lint?: LintOptions;
+  /**
+   * When the project is up to date but many files had to be hashed to prove it (they were
+   * written too recently for their stat data to be trusted), record their stat data in the cache
+   * so the next check does not read them (`generate` sets this; `check` leaves the disk alone).
+   */
+  refreshStats?: boolean;
 }
 
 export type PlanOutcome =
@@ -45,21 +51,36 @@ export type PlanOutcome =
 export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   const root = dirname(options.specPath);
   const specFile = posix(relative(root, options.specPath));
+  const cache = options.useCache === false ? undefined : readCache(root);
+  // Taken before anything is read: a file changed from here on has a later ctime (see `trusted`).
+  const clock = fileSystemClock(root);
+  if (cache && !options.overlay) {
+    const check = upToDate(root, specFile, cache);
+    if (check.upToDate) {
+      if (options.refreshStats && clock !== undefined && check.verified.size >= REFRESH_FROM) {
+        const stats = { ...cache.stats };
+        for (const [path, stat] of check.verified) stats[path] = stat;
+        await writeFiles(root, new Map([[CACHE_FILE, `${JSON.stringify({ ...cache, stats, statClock: clock })}\n`]]));
+      }
+      return { upToDate: true, root, files: Object.keys(cache.generated).length };
+    }
+  }
   const files = readProjectFiles(root);
   for (const [full, text] of options.overlay ?? []) {
     const path = posix(relative(root, full));
     if (SCANNED.some((scanned) => path === scanned || path.startsWith(`${scanned}/`))) files.set(path, text);
   }
-  const cache = options.useCache === false ? undefined : readCache(root);
-  if (cache && !options.overlay && upToDate(root, specFile, cache, files)) {
-    return { upToDate: true, root, files: Object.keys(cache.generated).length };
-  }
 
   const [{ loadSpec }, { planSync }] = await Promise.all([import('../shared/spec/index.js'), import('../shared/merge/sync.js')]);
-  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs });
+  // The cache is written only after a generation succeeded, by the generator it names: a spec
+  // with the recorded hash passed that generator's validation.
+  const known = cache && cache.sources && cache.fingerprint === generatorFingerprint() ? cache.sources : undefined;
+  const validated = (file: string, text: string) => known?.[posix(relative(root, file))] === sha256(text);
+  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
   const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint });
+  if (clock !== undefined) plan.cache.statClock = clock;
   return { upToDate: false, root, plan, spec };
 }
 
@@ -67,10 +88,19 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
 export async function commitPlan(root: string, plan: SyncPlan): Promise<void> {
   if (plan.conflicts.length > 0) throw new Error('refusing to commit a plan with conflicts');
   const writes = new Map<string, string>([...plan.create, ...[...plan.update].map(([path, u]) => [path, u.text] as const), ...plan.write]);
-  writes.set(CACHE_FILE, `${JSON.stringify(plan.cache)}\n`);
   await writeFiles(root, writes);
   await Promise.all(plan.remove.map((path) => rm(join(root, path), { force: true })));
   await pruneEmptyDirs(join(root, 'src', 'generated'));
+  // Last, so that the recorded stat data describe the files as committed.
+  const cache = { ...plan.cache };
+  if (cache.statClock !== undefined) {
+    cache.stats = {};
+    for (const path of [...Object.keys(cache.sources ?? {}), ...Object.keys(cache.generated), ...Object.keys(cache.user)]) {
+      const stat = statOf(join(root, path));
+      if (stat) cache.stats[path] = stat;
+    }
+  }
+  await writeFiles(root, new Map([[CACHE_FILE, `${JSON.stringify(cache)}\n`]]));
 }
 
 export async function writeFiles(root: string, files: ReadonlyMap<string, string>): Promise<void> {
@@ -102,42 +132,106 @@ function readCache(root: string): CacheRecord | undefined {
   }
 }
 
+/** Below this many files hashed by a no-op `generate`, the cache is not rewritten. */
+const REFRESH_FROM = 64;
+
+/** size, mtime, ctime and inode of a file: `[size, mtimeMs, ctimeMs, ino]`. */
+function statOf(full: string): number[] | undefined {
+  try {
+    const stat = statSync(full);
+    return [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The file system's own clock now (the ctime of a file written in `.mcpforge/`), undefined when
+ * it cannot be read. Read from the disk rather than the process clock, so that a coarse or
+ * remote file system clock compares with the ctimes it gives its files.
+ */
+function fileSystemClock(root: string): number | undefined {
+  const marker = join(root, '.mcpforge', `clock-${process.pid}.tmp`);
+  try {
+    if (!existsSync(dirname(marker))) return undefined;
+    writeFileSync(marker, '');
+    return statSync(marker).ctimeMs;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(marker, { force: true });
+  }
+}
+
+/**
+ * A file is known to hold the bytes the cache recorded without reading it when its stat data
+ * are exactly as recorded after the last commit AND its ctime is earlier than the file system
+ * clock taken before that generation read anything. Any later write sets the ctime to the clock
+ * or after (and no tool can set a ctime back), so a hand edit, even one that keeps the size and
+ * mtime, is never missed; files written during or after that generation are simply hashed.
+ */
+function trusted(cache: CacheRecord, path: string, stat: number[] | undefined): boolean {
+  const recorded = cache.stats?.[path];
+  return (
+    stat !== undefined &&
+    recorded !== undefined &&
+    cache.statClock !== undefined &&
+    stat[2]! < cache.statClock &&
+    recorded.length === stat.length &&
+    recorded.every((value, i) => value === stat[i])
+  );
+}
+
 /**
  * Nothing generation reads has changed since the cache was written: same generator, same spec
  * and schema bytes, and the generated and user-owned files are exactly as that run left them
- * (same set of files, same hashes). Then a full run would plan no change at all.
+ * (same set of files, same hashes). Then a full run would plan no change at all. Files whose
+ * stat data prove them unchanged (see `trusted`) are not read; `verified` holds the stat data
+ * of those that had to be hashed and matched.
  */
-function upToDate(root: string, specFile: string, cache: CacheRecord, files: ReadonlyMap<string, string>): boolean {
-  if (cache.specFile !== specFile || cache.sources === null || cache.fingerprint !== generatorFingerprint()) return false;
-  for (const [path, hash] of Object.entries(cache.sources)) {
+function upToDate(root: string, specFile: string, cache: CacheRecord): { upToDate: boolean; verified: Map<string, number[]> } {
+  const verified = new Map<string, number[]>();
+  const no = { upToDate: false, verified };
+  if (cache.specFile !== specFile || cache.sources === null || cache.fingerprint !== generatorFingerprint()) return no;
+  const same = (path: string, hash: string | undefined): boolean => {
+    const full = join(root, path);
+    const stat = statOf(full);
+    if (stat === undefined || hash === undefined) return false;
+    if (trusted(cache, path, stat)) return true;
     let text: string;
     try {
-      text = readFileSync(join(root, path), 'utf8');
+      text = readFileSync(full, 'utf8');
     } catch {
       return false;
     }
     if (sha256(text) !== hash) return false;
-  }
+    verified.set(path, stat);
+    return true;
+  };
+  for (const [path, hash] of Object.entries(cache.sources)) if (!same(path, hash)) return no;
   const expected = { ...cache.generated, ...cache.user };
-  if (Object.keys(expected).length !== files.size) return false;
-  for (const [path, text] of files) if (expected[path] !== sha256(text)) return false;
-  return true;
+  const paths = listProjectFiles(root);
+  if (Object.keys(expected).length !== paths.length) return no;
+  for (const path of paths) if (!same(path, expected[path])) return no;
+  return { upToDate: true, verified };
+}
+
+/** Project-relative POSIX paths of the files generation reads. */
+function listProjectFiles(root: string): string[] {
+  const out: string[] = [];
+  for (const path of SCANNED) {
+    const full = join(root, path);
+    if (!existsSync(full)) continue;
+    if (path.endsWith('.ts')) out.push(path);
+    // Half-written `.tmp` files of an interrupted commit are not part of the project.
+    else for (const file of listFilesSync(full)) if (!file.endsWith('.tmp')) out.push(posix(relative(root, file)));
+  }
+  return out;
 }
 
 /** The files generation reads, keyed by project-relative POSIX path. */
 export function readProjectFiles(root: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const path of SCANNED) {
-    const full = join(root, path);
-    if (!existsSync(full)) continue;
-    if (path.endsWith('.ts')) {
-      files.set(path, readFileSync(full, 'utf8'));
-      continue;
-    }
-    // Half-written `.tmp` files of an interrupted commit are not part of the project.
-    for (const file of listFilesSync(full)) if (!file.endsWith('.tmp')) files.set(posix(relative(root, file)), readFileSync(file, 'utf8'));
-  }
-  return files;
+  return new Map(listProjectFiles(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
 }
 
 async function pruneEmptyDirs(dir: string): Promise<boolean> {

@@ -4,14 +4,9 @@
  * `.env.example` once. Pure: text in, text out.
  */
 import { parseDocument } from 'yaml';
+import type { AuthModeChoice } from './auth-modes.js';
 
-export const AUTH_MODES = ['none', 'apiKey', 'jwt', 'oauth', 'oauth-proxy', 'mtls', 'custom'] as const;
-export type AuthModeChoice = (typeof AUTH_MODES)[number];
-
-export function parseAuthMode(value: string): AuthModeChoice {
-  if ((AUTH_MODES as readonly string[]).includes(value)) return value as AuthModeChoice;
-  throw new Error(`--auth ${value}: unknown auth mode. Choose one of: ${AUTH_MODES.join(', ')}.`);
-}
+export { AUTH_MODES, parseAuthMode, type AuthModeChoice } from './auth-modes.js';
 
 const MARKER = '# --- auth:';
 

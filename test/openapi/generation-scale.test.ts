@@ -76,7 +76,7 @@ describe('shared validators (large projects)', () => {
     // put_c's old shared module is gone, its new one written.
     expect(cached.remove.filter((p) => p.includes('/_shared/'))).toHaveLength(1);
     expect([...cached.write.keys()].filter((p) => p.includes('/_shared/'))).toHaveLength(1);
-    expect(cached.cache.unformatted).toEqual(fresh.cache.unformatted);
+    expect(cached.cache.formats).toEqual(fresh.cache.formats);
   });
 
   it('reuses a whole-project file as written when its unformatted text is unchanged, and only if the file is as recorded', async () => {
@@ -84,7 +84,7 @@ describe('shared validators (large projects)', () => {
       planSync({ spec: await load(), specFile: 'mcpforge.yaml', files, cache, sources: new Map([['mcpforge.yaml', SPEC_TEXT]]) });
     const first = await plan(new Map());
     const registry = 'src/generated/registry.ts';
-    expect(first.cache.unformatted?.[registry]).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.cache.formats?.[registry]).toMatch(/^[0-9a-f]{64}$/);
     // The recorded hashes say "this is what was written": the text is taken as the formatted form.
     const marked = `${first.write.get(registry)!}// as written\n`;
     const files = new Map([...first.write, ...first.create, [registry, marked]]);

@@ -14,7 +14,6 @@ import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
 import { BATCH_ENTRIES, defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
-import { formatTypeScript } from './format.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
 
@@ -39,19 +38,20 @@ export interface GenerateOptions {
    */
   reuse?: (key: string) => Map<string, string> | undefined;
   /**
-   * The formatted text of a whole-project file (registry, handlers, contract tests...) from an
-   * earlier run whose unformatted text had this sha256, or undefined. Must be exactly what that
-   * run wrote: callers verify it against recorded hashes. Formatting a 1,000-tool registry and
-   * handler map is most of the time of a one-schema change.
-   */
-  reuseFormatted?: (path: string, unformattedHash: string) => string | undefined;
-  /**
    * Validator code goes into content-addressed modules (`validators/_shared/<hash>.js`) that the
    * per-entry validators re-export, so identical validators exist once. Default: from
    * SHARE_VALIDATORS_FROM entries up (GitHub: 1,924 validators, 1,094 distinct; every byte of
    * validator JS is parsed by the project's `tsc`, which includes `.js` files).
    */
   shareValidators?: boolean;
+  /**
+   * A project-wide file (manifest, registry, handlers index, contract tests) as an earlier run
+   * wrote it, when that run formatted the same unformatted text (`formatSources`): formatting is
+   * a pure function of the text, so those bytes are what formatting would produce now. Callers
+   * verify the text against recorded hashes. Saves prettier on the large files that a one-entry
+   * change leaves as they were (the registry and handlers index of 1,000 tools: seconds).
+   */
+  formatted?: (path: string, sourceHash: string) => string | undefined;
   /**
    * Threads for the entries emitted afresh (types and their formatting, validators, contract
    * cases): this one plus worker threads; 1 keeps everything in this thread. Default:
@@ -87,8 +87,8 @@ export interface GeneratedProject {
   entries: Map<string, string[]>;
   /** How many entries were emitted afresh (the others came from `reuse`). */
   emitted: number;
-  /** sha256 of the unformatted text of each whole-project file, by path (see `reuseFormatted`). */
-  unformatted: Map<string, string>;
+  /** Project-wide files: sha256 of their text before formatting (see `formatted`). */
+  formatSources: Map<string, string>;
 }
 
 /**
@@ -258,24 +258,30 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
   global.set(paths.handlers, header + emitHandlers(spec, overridden));
   global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded)));
+  const formatSources = new Map<string, string>();
   const unformatted = new Map<string, string>();
   for (const [file, text] of global) {
     const hash = sha256(text);
-    unformatted.set(file, hash);
-    const known = options.reuseFormatted?.(file, hash);
-    if (known !== undefined) {
-      files.set(file, known);
-      global.delete(file);
-    }
+    formatSources.set(file, hash);
+    const known = options.formatted?.(file, hash);
+    if (known !== undefined) files.set(file, known);
+    else unformatted.set(file, text);
   }
-  await formatTypeScript(global);
-  for (const [file, text] of global) files.set(file, text);
+  await formatTypeScript(unformatted);
+  for (const [file, text] of unformatted) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
   if (spec.auth.mode === 'custom') addUser(AUTH_HOOK_PATH, emitAuthStub());
 
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);
-  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, unformatted };
+  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, formatSources };
+}
+
+/** prettier (and its plugins) load only when something is left to format: a regeneration that reuses every file never needs them. */
+async function formatTypeScript(files: Map<string, string>): Promise<void> {
+  if (files.size === 0) return;
+  const format = await import('./format.js');
+  await format.formatTypeScript(files);
 }
 
 function retiredTypesPath(r: RetiredEntry): string {

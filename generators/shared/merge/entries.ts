@@ -64,3 +64,10 @@ export function expectedShape(kind: EntryKind, name: string, roots: Record<strin
   }
   return `export default definePrompt(${q}, async (args, ctx) => { ... })   // args: ${roots.Args}`;
 }
+
+/** Names a generated types file exports (`export interface X`, `export type X`, ...). */
+export function exportedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of text.matchAll(/^export (?:declare )?(?:type|interface|const|enum|class|function) ([A-Za-z_$][\w$]*)/gm)) names.add(match[1]!);
+  return names;
+}

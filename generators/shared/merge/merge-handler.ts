@@ -8,6 +8,9 @@
 import { analyzeHandler, type Annotation, type GeneratedImport, type ImportedName, type Span } from './analyze.js';
 import { expectedShape, generatedFileOf, ROLES, rootTypeName, typesModule, type EntryKind } from './entries.js';
 
+// Kept importable from here: it is what a merge reads of a generated file.
+export { exportedNames } from './entries.js';
+
 export interface MergeTarget {
   kind: EntryKind;
   /** The entry the file implements (its file name). */
@@ -143,11 +146,4 @@ export function applyEdits(text: string, edits: Edit[]): string {
     floor = edit.start;
   }
   return out;
-}
-
-/** Names a generated types file exports (`export interface X`, `export type X`, ...). */
-export function exportedNames(text: string): Set<string> {
-  const names = new Set<string>();
-  for (const match of text.matchAll(/^export (?:declare )?(?:type|interface|const|enum|class|function) ([A-Za-z_$][\w$]*)/gm)) names.add(match[1]!);
-  return names;
 }

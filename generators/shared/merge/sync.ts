@@ -5,12 +5,16 @@
  * conflict. Nothing here touches the disk: the caller commits the plan, or (on any conflict)
  * commits nothing.
  */
-import { generateProject, sha256, generatorFingerprint, type RetiredEntry } from '../codegen/index.js';
+import { generatorFingerprint, sha256 } from '../codegen/content-hash.js';
+import type { RetiredEntry } from '../codegen/emit-retired.js';
+import { generateProject } from '../codegen/generate-project.js';
 import type { LintOptions } from '../spec/lint.js';
 import type { LoadedSpec } from '../spec/types.js';
-import { analyzeHandler } from './analyze.js';
-import { ENTRY_KINDS, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
-import { exportedNames, mergeHandler } from './merge-handler.js';
+import { ENTRY_KINDS, exportedNames, generatedFileOf, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
+
+/** The handler analysis loads ts-morph (and TypeScript): only when some handler file needs it. */
+let mergeModule: Promise<typeof import('./merge-handler.js') & typeof import('./analyze.js')> | undefined;
+const merging = () => (mergeModule ??= Promise.all([import('./merge-handler.js'), import('./analyze.js')]).then(([merge, analyze]) => ({ ...merge, ...analyze })));
 
 /** `.mcpforge/cache.json`: what the last generation read and wrote, by content hash. */
 export interface CacheRecord {
@@ -26,11 +30,17 @@ export interface CacheRecord {
   user: Record<string, string>;
   /** Entry content key → the generated files that entry produced. */
   entries: Record<string, string[]>;
+  /** Project-wide generated files → sha256 of their text before formatting (see GenerateOptions.formatted). */
+  formats?: Record<string, string>;
   /**
-   * sha256 of the text of each whole-project file (registry, handlers, ...) before formatting:
-   * when it is unchanged, the file as written last time is its formatted form.
+   * Handler files the merge left as they were, by sha256 of what the merge read (the text and
+   * the exports of the generated modules it names): the same inputs are left alone again.
    */
-  unformatted?: Record<string, string>;
+  merged?: Record<string, string>;
+  /** Cheap file identity, see generators/generate/project.ts. */
+  stats?: Record<string, number[]>;
+  /** The file system clock when `stats` were taken (ms). */
+  statClock?: number;
 }
 
 export const CACHE_FILE = '.mcpforge/cache.json';
@@ -99,7 +109,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     for (const [path, text] of files) {
       const match = new RegExp(`^${HANDLER_DIR[kind]}/([^/]+)\\.ts$`).exec(path);
       if (!match || active[kind].has(match[1]!)) continue;
-      const analysis = analyzeHandler(path, text, kind);
+      const analysis = (await merging()).analyzeHandler(path, text, kind);
       if (!analysis.ok) continue; // a helper module, not a handler
       const name = analysis.shape.name;
       if (active[kind].has(name)) {
@@ -141,16 +151,17 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     }
     return out;
   };
+  const formatted = (path: string, hash: string) => {
+    if (record?.formats?.[path] !== hash) return undefined;
+    const text = files.get(path);
+    return text !== undefined && record.generated[path] === sha256(text) ? text : undefined;
+  };
   const generated = await generateProject(spec, {
+    formatted,
     specFile: input.specFile,
     readUserFile: (path) => files.get(path),
     retired: [...retired.values()].sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1)),
     reuse,
-    reuseFormatted: (path, hash) => {
-      const text = files.get(path);
-      if (text === undefined || record?.unformatted?.[path] !== hash || record.generated[path] !== sha256(text)) return undefined;
-      return text;
-    },
     ...(input.lint ? { lint: input.lint } : {}),
   });
   warnings.unshift(...generated.warnings);
@@ -165,7 +176,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     leftAlone: [],
     conflicts: [],
     warnings,
-    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {} },
+    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {}, formats: Object.fromEntries(generated.formatSources), merged: {} },
     emitted: generated.emitted,
     entries: generated.entries.size,
   };
@@ -190,9 +201,23 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
       const path = handlerPath(kind, name);
       const text = files.get(path);
       if (text === undefined) continue; // a stub is created
-      const result = mergeHandler(path, text, { kind, name, exportsOf });
+      // A merge reads the handler's text and the exports of the generated types modules it
+      // names (its own, and any `../generated/...` module it imports): the same inputs as a
+      // merge that left the file alone give the same answer, without parsing the file.
+      const modules = [typesModule(kind, name), ...[...text.matchAll(/['"](\.\.\/generated\/[^'"\n]*)['"]/g)].map((m) => m[1]!)];
+      const inputs = [...new Set(modules)].sort().map((module) => {
+        const exports = exportsOf(generatedFileOf(module) ?? '');
+        return [module, exports ? [...exports].sort() : null];
+      });
+      const key = sha256(JSON.stringify([text, inputs]));
+      if (record?.merged?.[path] === key) {
+        plan.cache.merged![path] = key;
+        continue;
+      }
+      const result = (await merging()).mergeHandler(path, text, { kind, name, exportsOf });
       if (result.status === 'conflict') plan.conflicts.push({ path, found: result.found, expected: result.expected });
       else if (result.status === 'updated') plan.update.set(path, { text: result.text, changes: result.changes });
+      else plan.cache.merged![path] = key;
     }
   }
   for (const path of files.keys()) if (isUserPath(path) && !plan.update.has(path)) plan.leftAlone.push(path);
@@ -202,7 +227,6 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = sha256(plan.update.get(path)?.text ?? text);
   for (const [path, text] of plan.create) plan.cache.user[path] = sha256(text);
   for (const [key, owned] of generated.entries) plan.cache.entries[key] = owned;
-  plan.cache.unformatted = Object.fromEntries(generated.unformatted);
   if (input.sources) plan.cache.sources = Object.fromEntries([...input.sources].map(([path, text]) => [path, sha256(text)]));
   plan.leftAlone.sort();
   plan.remove.sort();

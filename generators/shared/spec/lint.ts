@@ -1,7 +1,7 @@
 import { PROGRESSIVE_DISCOVERY_THRESHOLD } from '../../../runtime/src/discovery/names.js';
 import { CLIENT_PROFILES, prefixedToolName, shapeForProfile, type ClientProfileName } from '../../../runtime/src/client-profiles/index.js';
 import { sourceOf } from './check-schema.js';
-import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
+import { joinPointer, locatorFor, type SourceDocument } from './source-document.js';
 import { advertisedOutputSchema } from './advertised-schema.js';
 import type { LoadedSchema, LoadedSpec, SpecLocation } from './types.js';
 
@@ -56,13 +56,13 @@ const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example'
 export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResult {
   const budget = options.tokenBudget ?? 25_000;
   const issues: LintIssue[] = [];
-  const docs = new Map<string, SourceDocument>();
+  const docs = new Map<string, Pick<SourceDocument, 'locate'>>();
   const locate = (where: SpecLocation): SpecLocation => {
     if (where.line > 0) return where;
     const text = spec.sources.get(where.file);
     if (text === undefined) return where;
     let doc = docs.get(where.file);
-    if (!doc) docs.set(where.file, (doc = parseSourceDocument(where.file, text)));
+    if (!doc) docs.set(where.file, (doc = locatorFor(where.file, text)));
     return { ...where, ...doc.locate(where.pointer) };
   };
   const add = (severity: LintSeverity, rule: string, location: SpecLocation, message: string, hint?: string) =>

@@ -130,7 +130,30 @@ function parseWithPositions(file: string, text: string): SourceDocument {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  return { file, text, data, locate };
+  const parsed = { file, text, data, locate };
+  if (text.length <= RECENT_TEXT_LIMIT) {
+    if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+    recent.set(file, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * The last few YAML-parsed documents, by file: lint locates its findings in the spec the loader
+ * has just parsed, and a second YAML parse of a 1,000-tool spec costs a fifth of a second.
+ */
+const recent = new Map<string, SourceDocument>();
+const RECENT_LIMIT = 4;
+/** A parsed YAML document holds many times its text in memory: large ones (imports) are not kept. */
+const RECENT_TEXT_LIMIT = 1024 * 1024;
+
+/**
+ * Positions in `text` (the content of `file`) without parsing it again when it was just parsed.
+ * For `locate` only: the returned document's `data` may be shared with the loader.
+ */
+export function locatorFor(file: string, text: string): Pick<SourceDocument, 'locate'> {
+  const known = recent.get(file);
+  return known && known.text === text ? known : parseSourceDocument(file, text);
 }
 
 interface JsonPositions {

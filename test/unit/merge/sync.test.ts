@@ -78,4 +78,26 @@ describe('planSync', () => {
     const recreated = await plan(spec(TOOL_A), files, first.cache);
     expect([...recreated.create.keys()]).toEqual(['src/tools/a.ts']);
   });
+
+  it('reuses project-wide files and merge results only while what produced them is unchanged', async () => {
+    const first = await plan(spec(TOOL_A + TOOL_B), new Map());
+    const files = apply(new Map(), first);
+    expect(Object.keys(first.cache.merged ?? {})).toEqual([]); // stubs are created, not merged
+    files.set('src/tools/a.ts', `import type { AOutput } from '../generated/types/a.js';\n${files.get('src/tools/a.ts')!.replace(/async \(input, ctx\) =>/, 'async (input, ctx): Promise<AOutput> =>')}`);
+    const settled = await plan(spec(TOOL_A + TOOL_B), files, first.cache);
+    expect(Object.keys(settled.cache.merged ?? {}).sort()).toEqual(['src/tools/a.ts', 'src/tools/b.ts']);
+    // A hand edit of a project-wide file: its recorded unformatted text is the same, the bytes are not.
+    files.set('src/generated/registry.ts', `${files.get('src/generated/registry.ts')}// hand edit
+`);
+    // Tool a loses its output schema: AOutput is no longer generated, so a's handler must be merged again.
+    const withoutOutput = spec(TOOL_A.replace(/\n    output: .*\n/, '\n') + TOOL_B);
+    const cached = await plan(withoutOutput, files, settled.cache);
+    const fresh = await plan(withoutOutput, files);
+    expect([...cached.write]).toEqual([...fresh.write]);
+    expect([...cached.update]).toEqual([...fresh.update]);
+    expect(cached.write.has('src/generated/registry.ts')).toBe(true);
+    expect([...cached.update.keys()]).toEqual(['src/tools/a.ts']);
+    expect(cached.update.get('src/tools/a.ts')!.text).not.toMatch(/import type \{ AOutput|Promise<AOutput>/);
+    expect(cached.cache).toEqual(fresh.cache);
+  });
 });

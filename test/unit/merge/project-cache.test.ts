@@ -1,0 +1,76 @@
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
+import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
+import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+
+const ROOT = join(TOOLKIT_ROOT, '.tmp', 'unit-project-cache');
+const SPEC = join(ROOT, 'mcpforge.yaml');
+const TOOL = (name: string, type: string) => `  ${name}:\n    description: ${name}.\n    input: { type: object, properties: { x: { type: ${type} } } }\n`;
+
+async function generate(tools: string): Promise<void> {
+  writeFileSync(SPEC, `name: t\ntools:\n${tools}`);
+  const outcome = await planProject({ specPath: SPEC });
+  if (outcome.upToDate) throw new Error('expected a plan');
+  await commitPlan(ROOT, outcome.plan);
+}
+
+/** Waits until the file system clock (ctime of a new write) has moved on: it can be coarse (whole seconds on some). */
+async function fileSystemClockMoves(): Promise<void> {
+  const probe = join(ROOT, 'clock-probe');
+  writeFileSync(probe, '');
+  const start = statSync(probe).ctimeMs;
+  for (let i = 0; i < 300 && statSync(probe).ctimeMs === start; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    writeFileSync(probe, '');
+  }
+  rmSync(probe);
+}
+
+describe('the no-op check of generate', () => {
+  it('trusts recorded stat data, yet sees a hand edit that keeps the size and the mtime', async () => {
+    rmSync(ROOT, { recursive: true, force: true });
+    mkdirSync(ROOT, { recursive: true });
+    await generate(TOOL('a', 'string') + TOOL('b', 'string'));
+    await fileSystemClockMoves();
+    await generate(TOOL('a', 'string') + TOOL('b', 'boolean')); // records stat data (.mcpforge/ exists now)
+    const cache = JSON.parse(readFileSync(join(ROOT, CACHE_FILE), 'utf8')) as CacheRecord;
+    expect(cache.statClock).toBeTypeOf('number');
+    const target = 'src/generated/types/a.ts'; // not rewritten by the second run: its stat data are trusted
+    expect(cache.stats?.[target]?.[2]).toBeLessThan(cache.statClock!);
+    expect((await planProject({ specPath: SPEC })).upToDate).toBe(true);
+    // What the cached runs left on disk is what a run without the cache writes.
+    const fresh = await planProject({ specPath: SPEC, useCache: false });
+    if (fresh.upToDate) throw new Error('expected a plan');
+    expect([fresh.plan.write.size, fresh.plan.create.size, fresh.plan.update.size, fresh.plan.remove.length]).toEqual([0, 0, 0, 0]);
+    expect(fresh.plan.emitted).toBe(2);
+    // Trusted means not read: a wrong recorded hash goes unnoticed while the stat data match.
+    writeFileSync(join(ROOT, CACHE_FILE), JSON.stringify({ ...cache, generated: { ...cache.generated, [target]: '0'.repeat(64) } }));
+    expect((await planProject({ specPath: SPEC })).upToDate).toBe(true);
+
+    const full = join(ROOT, target);
+    const text = readFileSync(full, 'utf8');
+    const edited = text.replace('x?: string', 'y?: string');
+    expect(edited).not.toBe(text);
+    expect(edited.length).toBe(text.length);
+    writeFileSync(full, edited);
+    const now = statSync(full);
+    const recordAs = (stat: number[]) => writeFileSync(join(ROOT, CACHE_FILE), JSON.stringify({ ...cache, stats: { ...cache.stats, [target]: stat } }));
+    const rewritten = async () => {
+      const outcome = await planProject({ specPath: SPEC });
+      expect(outcome.upToDate).toBe(false);
+      if (outcome.upToDate) return;
+      expect([...outcome.plan.write.keys()]).toEqual([target]);
+      expect(outcome.plan.write.get(target)).toBe(text);
+    };
+    // An edit that kept size and mtime (mtimes can be set back): the ctime still moved.
+    recordAs([now.size, now.mtimeMs, cache.stats![target]![2]!, now.ino]);
+    await rewritten();
+    // Stat data taken after the edit, as if it happened while that generation ran: a ctime at or
+    // after the clock taken when generation started is never trusted, the file is hashed.
+    recordAs([now.size, now.mtimeMs, now.ctimeMs, now.ino]);
+    expect(now.ctimeMs).toBeGreaterThanOrEqual(cache.statClock!);
+    await rewritten();
+  });
+});
