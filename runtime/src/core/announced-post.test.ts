@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { announces, readBody, replay } from './announced-post.js';
+import { announces, readBody, readJsonBody, replay } from './announced-post.js';
 
 const request = (headers: Record<string, string | string[]>, method = 'POST', body = '') =>
   Object.assign(Readable.from(body === '' ? [] : [Buffer.from(body.slice(0, 3)), Buffer.from(body.slice(3))]), { method, url: '/mcp', headers }) as unknown as IncomingMessage;
@@ -41,5 +41,10 @@ describe('readBody and replay', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of again as AsyncIterable<Buffer>) chunks.push(chunk);
     expect(Buffer.concat(chunks).toString()).toBe('{"jsonrpc":"2.0"}');
+  });
+
+  it('parses a JSON body, and hands back the raw bytes of one that is not JSON', async () => {
+    expect(await readJsonBody(request(good, 'POST', '{"a":[1,2]}'))).toEqual({ raw: Buffer.from('{"a":[1,2]}'), parsed: true, body: { a: [1, 2] } });
+    expect(await readJsonBody(request(good, 'POST', '{"a":'))).toEqual({ raw: Buffer.from('{"a":'), parsed: false });
   });
 });

@@ -41,6 +41,19 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * The body read whole and parsed as JSON: `parsed` false when it is not JSON (the caller then
+ * replays `raw` to the SDK, which answers the parse error).
+ */
+export async function readJsonBody(req: IncomingMessage): Promise<{ raw: Buffer; parsed: true; body: unknown } | { raw: Buffer; parsed: false }> {
+  const raw = await readBody(req);
+  try {
+    return { raw, parsed: true, body: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch {
+    return { raw, parsed: false };
+  }
+}
+
 /** A request whose body was already read, replayed to the next handler (the SDK adapter reads it as an async iterable). */
 export function replay(req: IncomingMessage, body: Buffer): NodeIncomingMessageLike {
   const auth = (req as { auth?: NodeIncomingMessageLike['auth'] }).auth;

@@ -23,7 +23,10 @@ function comparable(answer: HttpAnswer) {
   const body = JSON.stringify(answer.message ?? null)
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
     // Signed request state: each server has its own key.
-    .replace(/"requestState":"v1\.[^"]*"/g, '"requestState":"<state>"');
+    .replace(/"requestState":"v1\.[^"]*"/g, '"requestState":"<state>"')
+    // Seconds left in the rate-limit window: the two servers answer at different instants.
+    .replace(/retry in \d+ s/g, 'retry in <n> s')
+    .replace(/"retryAfterSeconds":\d+/g, '"retryAfterSeconds":<n>');
   return { status: answer.status, retryAfter: answer.headers.get('retry-after') !== null, challenge: answer.headers.get('www-authenticate'), body };
 }
 

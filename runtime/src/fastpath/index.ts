@@ -26,7 +26,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
-import { announces, header, readBody, replay } from '../core/announced-post.js';
+import { announces, header, readJsonBody, replay } from '../core/announced-post.js';
 import type { ToolManifestEntry } from '../server/contract.js';
 import { edgeOfAuthInfo } from '../core/edge.js';
 import { retryAfterFor, statusFor } from '../limits/http.js';
@@ -182,13 +182,10 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     // is buffered here; everything else streams straight to the SDK.
     if (!announces(req, 'tools/call', FAST_PATH_PROTOCOL_VERSION, maxBodyBytes)) return fallback(req, res);
     const h = req.headers;
-    const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return fallback(replay(req, raw), res);
-    }
+    const read = await readJsonBody(req);
+    const raw = read.raw;
+    if (!read.parsed) return fallback(replay(req, raw), res);
+    const body = read.body;
     // Only a plain tools/call with nothing but the envelope in `_meta` is served here.
     const nameHeader = header(h['mcp-name']);
     if (!isPlainToolsCall(body, nameHeader)) return fallback(replay(req, raw), res);

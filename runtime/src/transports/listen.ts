@@ -22,7 +22,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_INFO_META_KEY, classifyInboundRequest, type ServerContext } from '@modelcontextprotocol/server';
 import type { NodeIncomingMessageLike } from '@modelcontextprotocol/node';
-import { announces, header, readBody, replay } from '../core/announced-post.js';
+import { announces, header, readJsonBody, replay } from '../core/announced-post.js';
 import type { Logger } from 'pino';
 import type { ResourceSubscriptions } from '../server/subscriptions.js';
 import { isTerminal, type Tasks } from '../tasks/index.js';
@@ -198,13 +198,10 @@ export function createListenEndpoint(options: ListenEndpointOptions): ListenEndp
 
   async function serveListen(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const h = req.headers;
-    const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return fallback(replay(req, raw), res);
-    }
+    const read = await readJsonBody(req);
+    const raw = read.raw;
+    if (!read.parsed) return fallback(replay(req, raw), res);
+    const body = read.body;
     // The SDK's era classifier decides envelope and header validity; anything it rejects, it answers.
     const route = classifyInboundRequest({ httpMethod: 'POST', protocolVersionHeader: header(h['mcp-protocol-version']), mcpMethodHeader: header(h['mcp-method']), body } as Parameters<typeof classifyInboundRequest>[0]);
     const message = body as { id?: unknown; method?: unknown; params?: { notifications?: unknown } };
