@@ -50,7 +50,6 @@ export function withRoleScopes(identity: AuthIdentity, roles: RoleMap): AuthIden
   // The common case (an API key or token without roles): nothing to add, nothing to allocate.
   if (named.length === 0 && identity.roles !== undefined) return identity;
   const kept = [...new Set(named.filter((role) => Object.hasOwn(roles, role)))];
-  if (kept.length === 0 && identity.roles !== undefined && named.length === 0) return identity;
   const scopes = new Set(identity.scopes);
   for (const role of kept) for (const scope of roles[role]!) scopes.add(scope);
   return { ...identity, roles: kept, scopes: [...scopes] };
