@@ -55,7 +55,9 @@ function generateCurve(counts) {
       const started = performance.now();
       execFileSync(process.execPath, [join(REPO_ROOT, 'bin/mcpforge.js'), 'new', join(work, 'project'), '--yes', '--spec', specFile, '--skip-install', '--force'], {
         cwd: work,
-        stdio: 'ignore',
+        // stderr kept: a failed run's error then says why (it failed once in CI with nothing to read).
+        stdio: ['ignore', 'ignore', 'pipe'],
+        maxBuffer: 16 * 1024 * 1024,
         env: { ...process.env, CI: 'true', MCPFORGE_RUNTIME_SOURCE: 'vendor' },
       });
       const seconds = (performance.now() - started) / 1000;
