@@ -25,6 +25,7 @@ export const TIERS = {
     'test/client-profiles/budgets.test.ts',
     'test/client-profiles/toolsets.test.ts',
     'test/client-profiles/pagination.test.ts',
+    'test/start/**/*.test.ts',
   ],
   /**
    * Integration tests of ten seconds or more each (child processes, key and token servers, imports):

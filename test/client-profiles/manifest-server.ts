@@ -1,5 +1,5 @@
 /**
- * A server for a manifest without generating a project: the runtime's `runServer` over
+ * A server for a manifest without generating a project: the runtime's `startServer` over
  * `manifest.json`, each tool's handler written as one expression of `k` (the tool's key) and
  * `input`, inputs (and outputs, when asked) checked by the runtime's standalone validator.
  */
@@ -14,7 +14,7 @@ export interface ManifestServer {
   /** The handler for tool `k`: an expression, e.g. `(input) => JSON.stringify(input)`. */
   handler: string;
   validateOutput?: boolean;
-  /** Extra `runServer` options, as object-literal source (e.g. `...(authenticator ? { authenticator } : {})`). */
+  /** Extra `startServer` (`runServer`) options, as object-literal source (e.g. `...(authenticator ? { authenticator } : {})`). */
   runOptions?: string;
 }
 
@@ -28,7 +28,9 @@ export function writeManifestServer(root: string, manifest: object, server: Mani
     entry,
     [
       "import { readFileSync } from 'node:fs';",
-      `import { runServer, createDefineTool } from '${runtime('index.js')}';`,
+      `import { createDefineTool } from '${runtime('index.js')}';`,
+      // The entry generated projects use (templates/app/src/server.ts): runServer behind the stdio early answer.
+      `import { startServer } from '${runtime('start/index.js')}';`,
       `import { standaloneValidator } from '${runtime('testing/index.js')}';`,
       "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
       'const defineTool = createDefineTool();',
@@ -38,7 +40,7 @@ export function writeManifestServer(root: string, manifest: object, server: Mani
       '  validateInput: async () => ({ default: standaloneValidator(manifest.tools[k].inputSchema) }),',
       ...(server.validateOutput ? ['  ...(manifest.tools[k].outputSchema ? { validateOutput: async () => ({ default: standaloneValidator(manifest.tools[k].outputSchema) }) } : {}),'] : []),
       '}]));',
-      `await runServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT)${server.runOptions ? `, ${server.runOptions}` : ''} });`,
+      `await startServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL(process.env.PROJECT_ROOT)${server.runOptions ? `, ${server.runOptions}` : ''} });`,
     ].join('\n'),
   );
   return entry;

@@ -55,6 +55,19 @@ describe('stdio (clientInfo from initialize)', () => {
   });
 });
 
+describe('stdio, 2026-07-28 (clientInfo in each envelope; the first tools/list answered before the runtime loads)', () => {
+  it.each(PROFILES)('%s', async (profile) => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [entry], env: env(), stderr: 'pipe' });
+    const client = new Client({ name: CASES[profile]!.clientName, version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(transport);
+    try {
+      await exercise(client, profile);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 function startHttp(extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [entry, '--transport', 'http', '--port', '0'], { env: env(extra), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

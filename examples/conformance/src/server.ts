@@ -1,6 +1,6 @@
-import { runServer } from '@mcpforge/runtime';
+import { startServer } from '@mcpforge/runtime/start';
 import { modules } from './generated/handlers.js';
 import { manifest } from './generated/manifest.js';
 
 // Flags and environment: run `node dist/server.js --help`.
-await runServer({ manifest, modules, projectRoot: new URL('..', import.meta.url) });
+await startServer({ manifest, modules, projectRoot: new URL('..', import.meta.url) });

@@ -9,6 +9,7 @@
  * else the spec's `limits.maxOutputTokens`), capped by the calling client's profile (Claude's
  * clients cut tool output at 25,000 tokens). `MCP_MAX_OUTPUT_TOKENS=off` turns every budget off.
  */
+import { budgetsActive } from './active.js';
 import { randomUUID } from 'node:crypto';
 import { ProtocolError, ResourceTemplate, type CallToolResult, type McpServer, type ReadResourceResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { Kysely } from 'kysely';
@@ -77,9 +78,7 @@ export function createOutputBudgets(options: OutputBudgetOptions): OutputBudgets
   const serverDefault = typeof options.serverDefault === 'number' ? options.serverDefault : manifest.limits?.maxOutputTokens;
   const ttlMs = options.ttlMs ?? DEFAULT_RESULT_TTL_MS;
   const store = createResultStore(options.db);
-  const fixed = options.profile === undefined || options.profile === 'auto' ? undefined : options.profile;
-  const profileCaps = (fixed ? [CLIENT_PROFILES[fixed]] : Object.values(CLIENT_PROFILES)).some((p) => p.maxOutputTokens !== undefined);
-  const active = !off && (serverDefault !== undefined || profileCaps || Object.values(manifest.tools).some((t) => t.maxOutputTokens !== undefined));
+  const active = budgetsActive(manifest, options.serverDefault, options.profile);
 
   function budgetOf(entry: ToolManifestEntry, profile: ClientProfileName): number | undefined {
     if (off) return undefined;

@@ -80,7 +80,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MCP_DISCOVERY', kind: choice(['direct', 'progressive']), help: "direct: tools/list shows every tool; progressive: search_tools, describe_tool and call_tool plus the pinned tools (default: the spec's discovery.mode, else progressive above 60 served tools, direct up to 60)", envExample: true },
   { env: 'MCP_MAX_OUTPUT_TOKENS', kind: text(), help: "tokens of one tool result at most (characters / 4): above, it is cut with a note and the whole is linked as a resource; a number (at least 256) over the spec's limits.maxOutputTokens, or off (no budget, not even a client profile's; default: the spec's, and Claude clients 25000)", envExample: true },
   { env: 'MCP_RESULT_TTL_MS', kind: int(1000, 30 * MS_DAY, 3_600_000), help: 'how long the whole of a cut tool result stays readable by its caller (default 3600000)' },
-  { env: 'MCP_FAST_PATH', kind: toggle(true), help: 'on|off: answer plain HTTP tools/call without the SDK pipeline (default on)' },
+  { env: 'MCP_FAST_PATH', kind: toggle(true), help: 'on|off: answer plain HTTP tools/call, and a stdio server\'s first modern tools/list, without the SDK pipeline (default on)' },
   { env: 'MCP_HTTP_SESSIONS', flag: '--http-sessions', arg: 'MODE', kind: choice(['stateless', 'stateful'], 'stateless'), help: 'stateless (default) or stateful: Mcp-Session-Id sessions for 2025 clients (sampling, elicitation, GET stream; needs sticky routing across replicas)', envExample: true },
   { env: 'MCP_SESSION_IDLE_TIMEOUT_MS', kind: int(1000, MS_DAY), help: 'close idle sessions after this long (default 1800000)' },
   { env: 'MCP_MAX_SESSIONS', kind: int(1, 1_000_000), help: 'open sessions at most (default 10000); past it 503 + Retry-After' },

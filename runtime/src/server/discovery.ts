@@ -11,7 +11,7 @@ import { fromJsonSchema } from '@modelcontextprotocol/server';
 import type { Authz } from './authz.js';
 import { callerOf, type ContextDeps } from './context.js';
 import type { Manifest, ToolManifestEntry } from './contract.js';
-import type { SchemaShaping } from './shaping.js';
+import { envelopeOf, type SchemaShaping } from './shaping.js';
 
 export interface DiscoveryDispatch {
   /** Whether `tools/list` shows a tool (the discovery tools and the pinned ones). */
@@ -58,7 +58,7 @@ export function createDiscoveryDispatch({ manifest, deps, authz, shaping, run, a
     if (!entry) return unknown(String(args.name));
     if (name === 'describe_tool') {
       if (!mayUse(entry, sdkCtx)) return unknown(entry.name);
-      const profile = shaping.profileOf(sdkCtx.mcpReq._meta as Record<string, unknown> | undefined, server);
+      const profile = shaping.profileOf(envelopeOf(sdkCtx), server);
       return text({ name: entry.name, ...(entry.title ? { title: entry.title } : {}), description: entry.description, inputSchema: shaping.schemaFor(entry, profile) });
     }
     return run(entry, args.arguments ?? {}, sdkCtx, server);

@@ -45,7 +45,7 @@ import type { RequestTrace, Tracing } from '../telemetry/index.js';
 import { startRequestTrace, traceLists } from './traced.js';
 import { createErrorTracker, type ErrorReporter, type ErrorTracker } from '../telemetry/errors.js';
 import { createLazyModules, loadResourcesAndPrompts, type LoadedTool } from './load.js';
-import { createSchemaShaping } from './shaping.js';
+import { createSchemaShaping, envelopeOf } from './shaping.js';
 import { discoveryModeOf, DISCOVERY_TOOL_NAMES } from '../discovery/names.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 import type { MemoryStore } from '../resources/index.js';
@@ -383,7 +383,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   ): Promise<ToolResult> {
     const { entry } = t;
     // What the client sent under its profile, as the full schema expects it (identity for `full`).
-    const profile = shaping.profileOf(sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, instance);
+    const profile = shaping.profileOf(envelopeOf(sdkCtx), instance);
     const args = shaping.restore(entry, profile, sent);
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
@@ -465,7 +465,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     let outcome: CallOutcome = 'ok';
     try {
       // Admitted when the task was created (policy.admit): the call counts once against the limits.
-      const profile = shaping.profileOf(sdkCtx.mcpReq?._meta as Record<string, unknown> | undefined, undefined);
+      const profile = shaping.profileOf(envelopeOf(sdkCtx), undefined);
       const handle = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx);
       const answers: Record<string, unknown> = {};
       const rounds = async (): Promise<ToolResult> => {

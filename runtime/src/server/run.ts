@@ -51,6 +51,11 @@ export interface RunServerOptions {
   manageProcess?: boolean;
   /** Decides who calls over HTTP instead of the spec's `auth.mode` (e.g. `auth.mode: custom`); see the `auth` module. */
   authenticator?: Authenticator;
+  /**
+   * Streams stdio serves on instead of the process's stdin and stdout: `startServer` hands over
+   * what it read before the runtime loaded this way (start/), and tests serve on their own streams.
+   */
+  stdio?: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream };
   /** A custom service registry instead of the one `MCP_REGISTRY` names (see `registry`). */
   registry?: Registry;
   /**
@@ -399,6 +404,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       const { serveStdio } = await import('../transports/stdio.js');
       stdio = serveStdio(factory, {
         logger,
+        ...(options.stdio?.stdin ? { stdin: options.stdio.stdin } : {}),
+        ...(options.stdio?.stdout ? { stdout: options.stdio.stdout } : {}),
         onEnd: () => {
           if (manageProcess) exitBy(config.shutdownTimeoutMs + CLOSE_GRACE_MS);
           void shutdown('stdin closed').then(() => manageProcess && process.exit(0));

@@ -21,6 +21,7 @@ import {
   type ShapedSchema,
 } from '../client-profiles/index.js';
 import type { Manifest, ToolManifestEntry } from './contract.js';
+import { shapedTool } from './listing.js';
 
 export interface SchemaShaping {
   /** The profile of one request: the fixed one, else from its envelope or its session's `initialize`. */
@@ -45,6 +46,20 @@ export interface SchemaShapingOptions {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The 2026-07-28 envelope of a request: its `_meta` as sent (the HTTP fast path hands it on
+ * whole), else the envelope the SDK lifted out of `_meta` before dispatch (`ctx.mcpReq.envelope`).
+ * Over stdio that is the only place the client's identity is: one long-lived SDK instance serves
+ * every request, so `getClientVersion()` never holds a modern client's.
+ */
+export function envelopeOf(sdkCtx: ServerContext | undefined): Record<string, unknown> | undefined {
+  const req = sdkCtx?.mcpReq as { _meta?: unknown; envelope?: unknown } | undefined;
+  const meta = req?._meta;
+  if (isObject(meta) && meta[CLIENT_INFO_META_KEY] !== undefined) return meta;
+  if (isObject(req?.envelope)) return req.envelope;
+  return isObject(meta) ? meta : undefined;
+}
 
 export function createSchemaShaping(options: SchemaShapingOptions): SchemaShaping {
   const { manifest, logger } = options;
@@ -118,7 +133,7 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
         return original(method, async (request: unknown, ctx: ServerContext) => {
           const result = await (handler as (r: unknown, c: ServerContext) => unknown)(request, ctx);
           const params = isObject(request) && isObject(request.params) ? request.params : undefined;
-          const profile = shaping.profileOf(isObject(params?._meta) ? params._meta : undefined, server);
+          const profile = shaping.profileOf(envelopeOf(ctx) ?? (isObject(params?._meta) ? params._meta : undefined), server);
           return shapeList(result, profile);
         });
       };
@@ -132,8 +147,7 @@ export function createSchemaShaping(options: SchemaShapingOptions): SchemaShapin
     let tools = shown.map((tool) => {
       const entry = toolsByName.get(String(tool.name));
       if (!entry) return tool;
-      const outputSchema = outputOf(entry, profile);
-      return { ...tool, inputSchema: shapeOf(entry, profile).schema, ...(outputSchema && tool.outputSchema !== undefined ? { outputSchema } : {}) };
+      return shapedTool(tool, shapeOf(entry, profile).schema, outputOf(entry, profile));
     });
     const cap = CLIENT_PROFILES[profile].maxTools;
     if (cap !== undefined && tools.length > cap) {

@@ -1,0 +1,175 @@
+/**
+ * `startServer`: a generated project's entry point (`src/server.ts`), `runServer` with a fast cold
+ * start over stdio.
+ *
+ * It reads the configuration and, when the server is served over stdio, starts reading stdin at
+ * once: a modern `tools/list` is answered from the manifest (early-list.ts) while the runtime and
+ * the SDK load; the first line it does not answer, and everything after it, goes to the runtime in
+ * order, through the same stdio transport (line guard and all) as when `runServer` reads stdin
+ * itself. Nothing here imports the SDK: that is the point (bench/README.md, "Cold start").
+ *
+ * Served the usual way instead (`runServer` reads stdin itself): HTTP, `--help`, a configuration
+ * error (`runServer` reports it), `MCP_FAST_PATH=off`, tracing on (the list would miss its span),
+ * progressive discovery, the gateway's live surface, and streams given in `options.stdio`.
+ * One difference remains: a server whose start fails after the config is read (a database it
+ * cannot open) may have answered a `tools/list` before it exits 1.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { loadConfig } from '../config/index.js';
+import { discoveryModeOf } from '../discovery/names.js';
+import type { RunningServer, RunServerOptions } from '../server/run.js';
+import { selectTools, withTools } from '../server/toolsets.js';
+import { createEarlyListing, type EarlyListing } from './early-list.js';
+
+export type StartServerOptions = RunServerOptions;
+
+/** How long stdin is watched for a first line before the runtime loads anyway (a client normally writes at once). */
+const FIRST_LINE_WAIT_MS = 20;
+/** A first line longer than this is not parsed here: the runtime's line guard handles it. */
+const EARLY_LINE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * @example
+ * ```ts
+ * // src/server.ts
+ * import { startServer } from '@mcpforge/runtime/start';
+ * import { modules } from './generated/handlers.js';
+ * import { manifest } from './generated/manifest.js';
+ * await startServer({ manifest, modules, projectRoot: new URL('..', import.meta.url) });
+ * ```
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const listing = earlyListingFor(options);
+  if (!listing) return (await import('../server/run.js')).runServer(options);
+  const stdin = process.stdin;
+  const early = readEarly(stdin, listing, (line) => process.stdout.write(`${line}\n`));
+  await early.firstLine;
+  const { runServer } = await import('../server/run.js');
+  return runServer({ ...options, stdio: { stdin: early.handOver() } });
+}
+
+/** The early listing when this start may answer one (see the module comment), else undefined. */
+export function earlyListingFor(options: StartServerOptions): EarlyListing | undefined {
+  if (options.stdio || options.liveSurface) return undefined;
+  const env = options.env ?? process.env;
+  let config;
+  try {
+    const loaded = loadConfig({
+      argv: options.argv ?? process.argv.slice(2),
+      env,
+      name: options.manifest.name,
+      projectRoot: options.projectRoot,
+      offered: options.manifest.transports,
+      groups: Object.keys(options.manifest.groups ?? {}),
+      authMode: options.manifest.auth?.mode ?? 'none',
+    });
+    if (loaded.help) return undefined;
+    config = loaded.config;
+  } catch {
+    // runServer reads the same configuration again and reports what is wrong.
+    return undefined;
+  }
+  if (config.transport !== 'stdio' || !config.fastPath || config.telemetry.otlpEndpoint !== undefined) return undefined;
+  const { group, toolsets, tools } = config;
+  const selection = selectTools(options.manifest, { ...(group === undefined ? {} : { group }), ...(toolsets ? { toolsets } : {}), ...(tools ? { tools } : {}) });
+  if (selection.problems.length > 0) return undefined;
+  const manifest = selection.names === undefined ? options.manifest : withTools(options.manifest, options.modules, selection.names).manifest;
+  const progressive = discoveryModeOf(config.discovery, manifest.discovery?.mode, Object.keys(manifest.tools).length) === 'progressive';
+  return createEarlyListing(
+    {
+      manifest,
+      ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
+      ...(config.maxOutputTokens === undefined ? {} : { maxOutputTokens: config.maxOutputTokens }),
+    },
+    progressive,
+  );
+}
+
+interface EarlyReader {
+  /** Resolves once the first line has been seen (answered or not), stdin has ended, or the wait is over. */
+  firstLine: Promise<void>;
+  /** Stops answering; returns the stream the runtime reads from: every line not answered, then the rest of stdin. */
+  handOver(): Readable;
+}
+
+/**
+ * Reads stdin line by line, answering what `listing` answers, until the first line it does not
+ * (or until the hand-over): from then on every byte goes to the runtime, in order.
+ */
+export function readEarly(stdin: NodeJS.ReadableStream, listing: EarlyListing, write: (line: string) => void): EarlyReader {
+  const feed = new PassThrough();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let passing = false;
+  let ended = false;
+  let handedOver = false;
+  let seen!: () => void;
+  const firstLine = new Promise<void>((resolve) => (seen = resolve));
+  const timer = setTimeout(seen, FIRST_LINE_WAIT_MS);
+
+  const pass = () => {
+    passing = true;
+    if (pending.length > 0) feed.write(Buffer.concat(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+
+  const onData = (chunk: Buffer | string) => {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (passing) {
+      feed.write(data);
+      return;
+    }
+    let start = 0;
+    let newline: number;
+    while ((newline = data.indexOf(0x0a, start)) !== -1) {
+      const piece = data.subarray(start, newline);
+      const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      pending = [];
+      pendingBytes = 0;
+      seen();
+      const answer = listing.answer(line.toString('utf8'));
+      if (answer === undefined) {
+        // The first line the runtime must answer: it and everything after it go there, in order.
+        pending = [data.subarray(start)];
+        pass();
+        return;
+      }
+      write(answer);
+      start = newline + 1;
+    }
+    if (start < data.length) {
+      pending.push(data.subarray(start));
+      pendingBytes += data.length - start;
+      if (pendingBytes > EARLY_LINE_MAX_BYTES) {
+        seen();
+        pass();
+      }
+    }
+  };
+  const onEnd = () => {
+    ended = true;
+    seen();
+  };
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  // Forwarded once the runtime's stdio transport listens on the feed (it logs them as its own
+  // stdin's); before that there is nobody to tell, and the read ends with the error.
+  stdin.on('error', (error: Error) => {
+    if (handedOver) feed.emit('error', error);
+  });
+
+  return {
+    firstLine: firstLine.then(() => clearTimeout(timer)),
+    handOver() {
+      if (handedOver) return feed;
+      handedOver = true;
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', onEnd);
+      pass();
+      if (ended) feed.end();
+      else stdin.pipe(feed);
+      return feed;
+    },
+  };
+}
