@@ -78,8 +78,8 @@ async function sdkPath(manifest: Manifest, modules: ServerModules, env: Record<s
   };
 }
 
-function early(manifest: Manifest, modules: ServerModules, env: Record<string, string>) {
-  return earlyListingFor({ manifest, modules, projectRoot: pathToFileURL(`${TOOLKIT_ROOT}/`), argv: [], env: { DATABASE_URL: 'sqlite::memory:', ...env } });
+function early(manifest: Manifest, env: Record<string, string>) {
+  return earlyListingFor({ manifest, projectRoot: pathToFileURL(`${TOOLKIT_ROOT}/`), argv: [], env: { DATABASE_URL: 'sqlite::memory:', ...env } });
 }
 
 const examples = readdirSync(join(TOOLKIT_ROOT, 'examples')).filter((name) => existsSync(join(TOOLKIT_ROOT, 'examples', name, 'src/generated/manifest.ts')));
@@ -127,7 +127,7 @@ describe('stdio early tools/list: the same bytes as the SDK path', () => {
       it(`${project.name}, ${JSON.stringify(profileEnv)}: every client's listing`, async () => {
         const { manifest, modules } = await project.get();
         const env: Record<string, string> = { ...profileEnv, ...(manifest.auth?.mode === 'oauth-proxy' ? OAUTH_PROXY_ENV : {}) };
-        const listing = early(manifest, modules, env);
+        const listing = early(manifest, env);
         const direct = Object.keys(manifest.tools).length > 0 && (manifest.discovery?.mode ?? 'direct') === 'direct';
         if (!direct) {
           expect(listing).toBeUndefined();
@@ -160,8 +160,8 @@ describe('stdio early tools/list: the same bytes as the SDK path', () => {
 
 describe('stdio early tools/list: what it leaves to the SDK', () => {
   it('answers only the plain modern request; every other line is the runtime’s', async () => {
-    const { manifest, modules } = await load('notes');
-    const listing = early(manifest, modules, {})!;
+    const { manifest } = await load('notes');
+    const listing = early(manifest, {})!;
     const plain = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { [META_VERSION]: '2026-07-28', [META_INFO]: CLIENTS[0], [META_CAPS]: {} } } };
     expect(listing.answer(JSON.stringify(plain))).toMatch(/^\{"result":\{"tools":\[/);
     const variants: Array<[string, unknown]> = [
@@ -186,24 +186,23 @@ describe('stdio early tools/list: what it leaves to the SDK', () => {
   });
 
   it('leaves the list to the runtime where it differs from the manifest: caps, progressive discovery, no tools, HTTP, tracing, MCP_FAST_PATH=off', async () => {
-    const { manifest, modules } = hardManifest();
+    const { manifest } = hardManifest();
     const many = { ...manifest, tools: Object.fromEntries(Array.from({ length: 61 }, (_, i) => [`t${i}`, { ...Object.values(manifest.tools)[0]!, name: `t${i}` }])) } as Manifest;
-    const manyModules = { ...modules, tools: Object.fromEntries(Object.keys(many.tools).map((k) => [k, Object.values(modules.tools)[0]!])) };
     // Over 60 tools the default is progressive: the runtime lists the discovery tools.
-    expect(early(many, manyModules, {})).toBeUndefined();
-    const direct = early(many, manyModules, { MCP_DISCOVERY: 'direct' })!;
+    expect(early(many, {})).toBeUndefined();
+    const direct = early(many, { MCP_DISCOVERY: 'direct' })!;
     expect(JSON.parse(direct.answer(listLine(1, CLIENTS[0]!))!).result.tools).toHaveLength(61);
     // Cursor takes 40 tools: the runtime cuts the list and warns; not the early answer.
     expect(direct.answer(listLine(2, { name: 'cursor', version: '1' }))).toBeUndefined();
-    expect(early({ ...manifest, tools: {} }, { ...modules, tools: {} }, {})).toBeUndefined();
-    expect(early(manifest, modules, { MCP_TRANSPORT: 'http' })).toBeUndefined();
-    expect(early(manifest, modules, { MCP_FAST_PATH: 'off' })).toBeUndefined();
-    expect(early(manifest, modules, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })).toBeUndefined();
+    expect(early({ ...manifest, tools: {} }, {})).toBeUndefined();
+    expect(early(manifest, { MCP_TRANSPORT: 'http' })).toBeUndefined();
+    expect(early(manifest, { MCP_FAST_PATH: 'off' })).toBeUndefined();
+    expect(early(manifest, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })).toBeUndefined();
     // A configuration error: runServer reports it.
-    expect(early(manifest, modules, { MCP_CLIENT_PROFILE: 'nonsense' })).toBeUndefined();
+    expect(early(manifest, { MCP_CLIENT_PROFILE: 'nonsense' })).toBeUndefined();
     // MCP_TOOLS: the served tools only.
     const one = Object.keys(manifest.tools)[1]!;
-    const selected = early(manifest, modules, { MCP_TOOLS: one })!;
+    const selected = early(manifest, { MCP_TOOLS: one })!;
     expect(JSON.parse(selected.answer(listLine(3, CLIENTS[0]!))!).result.tools.map((t: { name: string }) => t.name)).toEqual([one]);
   });
 });

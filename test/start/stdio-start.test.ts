@@ -46,7 +46,7 @@ beforeAll(() => {
       `  handler: async () => { const { createDefineTool } = await import('${bundle('index.js')}'); return { default: createDefineTool()('echo', async (input) => input.text) }; },`,
       `  validateInput: async () => { const { standaloneValidator } = await import('${bundle('testing/index.js')}'); return { default: standaloneValidator(manifest.tools.echo.inputSchema) }; },`,
       '} };',
-      "await startServer({ manifest, modules: { tools, resources: {}, prompts: {} }, projectRoot: new URL('./', import.meta.url) });",
+      "await startServer({ manifest, modules: async () => ({ tools, resources: {}, prompts: {} }), projectRoot: new URL('./', import.meta.url) });",
     ].join('\n'),
   );
   // The gate: resolving the SDK waits until the file GATE names exists.

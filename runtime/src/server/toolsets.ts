@@ -71,7 +71,19 @@ export function selectTools(manifest: Manifest, selection: ToolSelection): { nam
 
 /** The manifest and modules with only the chosen tools; resources and prompts unchanged. */
 export function withTools(manifest: Manifest, modules: ServerModules, names: ReadonlySet<string>): { manifest: Manifest; modules: ServerModules } {
-  const keys = new Set(Object.entries(manifest.tools).filter(([, t]) => names.has(t.name)).map(([k]) => k));
-  const pick = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([key]) => keys.has(key)));
-  return { manifest: { ...manifest, tools: pick(manifest.tools) }, modules: { ...modules, tools: pick(modules.tools) } };
+  const keys = toolKeys(manifest, names);
+  return { manifest: { ...manifest, tools: pick(manifest.tools, keys) }, modules: { ...modules, tools: pick(modules.tools, keys) } };
+}
+
+/** The manifest with only the chosen tools (the stdio early answer lists before the handlers load). */
+export function manifestWithTools(manifest: Manifest, names: ReadonlySet<string>): Manifest {
+  return { ...manifest, tools: pick(manifest.tools, toolKeys(manifest, names)) };
+}
+
+function toolKeys(manifest: Manifest, names: ReadonlySet<string>): Set<string> {
+  return new Set(Object.entries(manifest.tools).filter(([, t]) => names.has(t.name)).map(([k]) => k));
+}
+
+function pick<T>(record: Record<string, T>, keys: ReadonlySet<string>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => keys.has(key)));
 }

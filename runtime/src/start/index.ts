@@ -18,10 +18,18 @@ import { PassThrough, type Readable } from 'node:stream';
 import { loadConfig } from '../config/index.js';
 import { discoveryModeOf } from '../discovery/names.js';
 import type { RunningServer, RunServerOptions } from '../server/run.js';
-import { selectTools, withTools } from '../server/toolsets.js';
+import type { ServerModules } from '../server/contract.js';
+import { manifestWithTools, selectTools } from '../server/toolsets.js';
 import { createEarlyListing, type EarlyListing } from './early-list.js';
 
-export type StartServerOptions = RunServerOptions;
+export interface StartServerOptions extends Omit<RunServerOptions, 'modules'> {
+  /**
+   * The handler map, or a function that loads it: `() => import('./generated/handlers.js').then((m) => m.modules)`
+   * loads it after the first list is answered (for 1,000 tools its module alone costs more than
+   * answering the list).
+   */
+  modules: ServerModules | (() => Promise<ServerModules>);
+}
 
 /** How long stdin is watched for a first line before the runtime loads anyway (a client normally writes at once). */
 const FIRST_LINE_WAIT_MS = 20;
@@ -33,23 +41,26 @@ const EARLY_LINE_MAX_BYTES = 1024 * 1024;
  * ```ts
  * // src/server.ts
  * import { startServer } from '@mcpforge/runtime/start';
- * import { modules } from './generated/handlers.js';
  * import { manifest } from './generated/manifest.js';
+ * const modules = () => import('./generated/handlers.js').then((m) => m.modules);
  * await startServer({ manifest, modules, projectRoot: new URL('..', import.meta.url) });
  * ```
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const listing = earlyListingFor(options);
-  if (!listing) return (await import('../server/run.js')).runServer(options);
-  const stdin = process.stdin;
-  const early = readEarly(stdin, listing, (line) => process.stdout.write(`${line}\n`));
+  const loadModules = async () => (typeof options.modules === 'function' ? await options.modules() : options.modules);
+  if (!listing) {
+    const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
+    return runServer({ ...options, modules });
+  }
+  const early = readEarly(process.stdin, listing, (line) => process.stdout.write(`${line}\n`));
   await early.firstLine;
-  const { runServer } = await import('../server/run.js');
-  return runServer({ ...options, stdio: { stdin: early.handOver() } });
+  const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
+  return runServer({ ...options, modules, stdio: { stdin: early.handOver() } });
 }
 
 /** The early listing when this start may answer one (see the module comment), else undefined. */
-export function earlyListingFor(options: StartServerOptions): EarlyListing | undefined {
+export function earlyListingFor(options: Omit<StartServerOptions, 'modules'>): EarlyListing | undefined {
   if (options.stdio || options.liveSurface) return undefined;
   const env = options.env ?? process.env;
   let config;
@@ -73,7 +84,7 @@ export function earlyListingFor(options: StartServerOptions): EarlyListing | und
   const { group, toolsets, tools } = config;
   const selection = selectTools(options.manifest, { ...(group === undefined ? {} : { group }), ...(toolsets ? { toolsets } : {}), ...(tools ? { tools } : {}) });
   if (selection.problems.length > 0) return undefined;
-  const manifest = selection.names === undefined ? options.manifest : withTools(options.manifest, options.modules, selection.names).manifest;
+  const manifest = selection.names === undefined ? options.manifest : manifestWithTools(options.manifest, selection.names);
   const progressive = discoveryModeOf(config.discovery, manifest.discovery?.mode, Object.keys(manifest.tools).length) === 'progressive';
   return createEarlyListing(
     {
