@@ -137,7 +137,7 @@ describe('stdio early tools/list: the same bytes as the SDK path', () => {
         const sdk = await sdkPath(manifest, modules, env);
         let id = 0;
         for (const client of CLIENTS) {
-          for (const capabilities of [{}, { roots: { listChanged: true }, elicitation: {} }]) {
+          for (const capabilities of [{}, { roots: { listChanged: true }, elicitation: { form: {} } }, { sampling: {} }, { experimental: { x: {} } }, { notAKnownCapability: {} }]) {
             const line = listLine(++id, client, capabilities);
             const expected = await sdk.ask(line);
             expect(JSON.parse(expected).result?.tools?.length, expected.slice(0, 200)).toBeGreaterThan(0);
