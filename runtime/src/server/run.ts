@@ -22,6 +22,7 @@ import type { MetricsListenerHandle } from '../transports/ops.js';
 import { mtlsAuthenticatorFor, tlsFilesOf, watchTls, type TlsReloader } from '../tls/index.js';
 import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Cache, Manifest, ServerModules } from './contract.js';
+import { configSourcesOf } from './config-sources.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
 import { selectTools, withTools } from './toolsets.js';
 import { checkScopeWindows } from './authz.js';
@@ -110,15 +111,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
   let config: RuntimeConfig;
   let selectedTools: Set<string> | undefined;
   try {
-    const loaded = loadConfig({
-      argv: options.argv ?? process.argv.slice(2),
-      env,
-      name: options.manifest.name,
-      projectRoot: options.projectRoot,
-      offered: options.manifest.transports,
-      groups: Object.keys(options.manifest.groups ?? {}),
-      authMode: options.manifest.auth?.mode ?? 'none',
-    });
+    const loaded = loadConfig(configSourcesOf(options.manifest, { argv: options.argv, env, projectRoot: options.projectRoot }));
     const windowProblems = checkScopeWindows(options.manifest.auth?.scopeWindows);
     if (windowProblems.length > 0) throw new ConfigError(windowProblems);
     if (!loaded.help) {

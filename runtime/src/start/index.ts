@@ -18,6 +18,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { loadConfig } from '../config/index.js';
 import { discoveryModeOf } from '../discovery/names.js';
 import type { RunningServer, RunServerOptions } from '../server/run.js';
+import { configSourcesOf } from '../server/config-sources.js';
 import type { ServerModules } from '../server/contract.js';
 import { manifestWithTools, selectTools } from '../server/toolsets.js';
 import { createEarlyListing, type EarlyListing } from './early-list.js';
@@ -65,15 +66,7 @@ export function earlyListingFor(options: Omit<StartServerOptions, 'modules'>): E
   const env = options.env ?? process.env;
   let config;
   try {
-    const loaded = loadConfig({
-      argv: options.argv ?? process.argv.slice(2),
-      env,
-      name: options.manifest.name,
-      projectRoot: options.projectRoot,
-      offered: options.manifest.transports,
-      groups: Object.keys(options.manifest.groups ?? {}),
-      authMode: options.manifest.auth?.mode ?? 'none',
-    });
+    const loaded = loadConfig(configSourcesOf(options.manifest, { argv: options.argv, env, projectRoot: options.projectRoot }));
     if (loaded.help) return undefined;
     config = loaded.config;
   } catch {
