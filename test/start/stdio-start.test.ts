@@ -174,4 +174,18 @@ describe('startServer over stdio', () => {
       s.child.kill('SIGKILL');
     }
   });
+
+  it('survives a client that stops reading before the early answer is written (EPIPE), and exits 0 when stdin ends', async () => {
+    const s = start('gone');
+    try {
+      s.child.stdout!.destroy();
+      s.send({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: META } });
+      s.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: META } });
+      writeFileSync(s.gate, '');
+      s.child.stdin!.end();
+      expect(await s.exited).toBe(0);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
 });

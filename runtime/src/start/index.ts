@@ -54,10 +54,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
     return runServer({ ...options, modules });
   }
-  const early = readEarly(process.stdin, listing, (line) => process.stdout.write(`${line}\n`));
-  await early.firstLine;
-  const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
-  return runServer({ ...options, modules, stdio: { stdin: early.handOver() } });
+  // Until the runtime's stdio transport listens on stdout, a client gone away (EPIPE) must not
+  // crash the process: its stdin ends too, and that shuts the server down as always.
+  const gone = () => {};
+  process.stdout.on('error', gone);
+  try {
+    const early = readEarly(process.stdin, listing, (line) => process.stdout.write(`${line}\n`));
+    await early.firstLine;
+    const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
+    return await runServer({ ...options, modules, stdio: { stdin: early.handOver() } });
+  } finally {
+    process.stdout.off('error', gone);
+  }
 }
 
 /** The early listing when this start may answer one (see the module comment), else undefined. */
