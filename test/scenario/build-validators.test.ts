@@ -5,7 +5,8 @@
  * compiled validator (ajv's `must match pattern`), while a good call runs the handler. Ways: the
  * project's `build` script (what `npm run build`, `mcpforge new` and the Dockerfile run), `mcpforge
  * dev`'s build step, the runtime's `buildProject` (`startBuiltServer`), and a project made before the
- * change (tsconfig with `allowJs`, a bare `tsc` build script): it keeps building as it did.
+ * change (tsconfig with `allowJs`, a bare `tsc` build script): it keeps building as it did, and
+ * `mcpforge generate` says what to change.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { buildProject as runtimeBuild, startBuiltServer } from '@mcpforge/runtim
 import { describe, expect, it } from 'vitest';
 import { build as devBuild } from '../../cli/dev-steps.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
-import { buildProject, exampleProject } from '../production/lib/project.js';
+import { buildProject, exampleProject, mcpforge } from '../production/lib/project.js';
 
 const VALIDATOR = 'dist/generated/validators/create_note.input.js';
 
@@ -85,6 +86,11 @@ describe('a built project has its validators', () => {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     pkg.scripts.build = 'tsc -p tsconfig.json';
     writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    // generate changes none of the user's files, and says what to change.
+    const generated = await mcpforge(dir, 'generate', '--no-cache');
+    expect(generated.exitCode, generated.all).toBe(0);
+    expect(generated.stderr).toMatch(/warning: tsconfig\.json has "allowJs": true.*docs\/generated-project\.md/);
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe(JSON.stringify(pkg, null, 2));
     await buildProject(dir);
     // tsc emitted it (with its source map line): the file of a project as it was built before.
     expect(readFileSync(join(dir, VALIDATOR), 'utf8')).toMatch(/sourceMappingURL=create_note\.input\.js\.map/);
