@@ -45,6 +45,7 @@ export const TIERS = {
   scenarios: [
     'test/scenario/add-cli.test.ts',
     'test/scenario/regeneration.test.ts',
+    'test/scenario/build-validators.test.ts',
     'test/security/auth-cli.test.ts',
     'test/e2e/bad-input.test.ts',
     'test/production/new-production.test.ts',

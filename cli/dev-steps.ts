@@ -3,7 +3,7 @@
  * uses), build with the project's own TypeScript, and run the built server as a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -42,7 +42,9 @@ export function errorText(error: unknown): string {
  * `tsc -p tsconfig.json` with the project's TypeScript (the toolkit's when the project has none).
  * `--noEmitOnError`: a failed build leaves dist/ as it was, so the running server (which loads
  * handlers lazily from dist/) keeps serving the last good code. Incremental, with its build info
- * inside dist/ so that deleting dist/ also forgets it (a stale one would skip emitting).
+ * inside dist/ so that deleting dist/ also forgets it (a stale one would skip emitting). Then the
+ * validators' JavaScript goes into dist/ as the project's `build` script copies it (tsc does not
+ * read it, see templates/app/tsconfig.json).
  */
 export async function build(root: string): Promise<{ ok: true } | { ok: false; output: string }> {
   const result = await execa(process.execPath, [typescriptBin(root), '-p', 'tsconfig.json', '--noEmitOnError', '--pretty', 'false', '--incremental', '--tsBuildInfoFile', join('dist', '.dev.tsbuildinfo')], {
@@ -50,7 +52,25 @@ export async function build(root: string): Promise<{ ok: true } | { ok: false; o
     all: true,
     reject: false,
   });
-  return result.exitCode === 0 ? { ok: true } : { ok: false, output: (result.all ?? '').trim() || `tsc exited with ${result.exitCode}` };
+  if (result.exitCode !== 0) return { ok: false, output: (result.all ?? '').trim() || `tsc exited with ${result.exitCode}` };
+  copyValidators(join(root, 'src', 'generated', 'validators'), join(root, 'dist', 'generated', 'validators'));
+  return { ok: true };
+}
+
+/**
+ * Copies the validator modules (`.js`, not their `.d.ts`) that are missing in `to` or newer in
+ * `from`: a dev cycle copies only what the regeneration changed. A project whose tsconfig still
+ * has `allowJs` (made before the copy step) gets them from tsc, newer than their source: skipped.
+ */
+export function copyValidators(from: string, to: string): void {
+  if (!existsSync(from)) return;
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) copyValidators(source, target);
+    else if (entry.name.endsWith('.js') && !(existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs)) copyFileSync(source, target);
+  }
 }
 
 function typescriptBin(root: string): string {

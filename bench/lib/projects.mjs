@@ -1,11 +1,12 @@
 // Generated servers for the benchmarks: `mcpforge new --spec` on a spec with an `add` tool and
-// (N-1) synthetic tools, real handlers written over the stubs, built with tsc against the local
-// runtime (node_modules is a link to the repository's, where @mcpforge/runtime is the workspace).
+// (N-1) synthetic tools, real handlers written over the stubs, built by the project's build script
+// against the local runtime (node_modules is a link to the repository's, where @mcpforge/runtime is
+// the workspace).
 // A project is rebuilt only when its spec or the generator changed (stamp file).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { BENCH_DIR, REPO_ROOT, log } from './util.mjs';
 
 export const WORK_DIR = join(BENCH_DIR, '.work');
@@ -121,8 +122,11 @@ export function prepareProject(tools, { auth } = {}) {
   for (let i = 1; i < tools; i++) writeFileSync(join(dir, `src/tools/tool_${i}.ts`), toolHandler(`tool_${i}`));
   writeFileSync(join(dir, 'src/server-novalidate.ts'), SERVER_NO_VALIDATION);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  log(`building the ${tools}-tool project (tsc)`);
-  execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: dir, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024 });
+  // The project's own `build` script (tsc, then the copy of the validators' .js into dist/), as
+  // `npm run build` runs it: a shell with node_modules/.bin first on PATH.
+  log(`building the ${tools}-tool project (its build script)`);
+  const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  execSync(scripts.build, { cwd: dir, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PATH: `${join(dir, 'node_modules/.bin')}${delimiter}${process.env.PATH}` } });
   if (auth === 'apiKey') {
     const out = execFileSync(process.execPath, [join(REPO_ROOT, 'bin/mcpforge.js'), 'keys', 'create', '--name', 'bench', '--json', '--database-url', benchDatabaseUrl(dir)], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     writeFileSync(join(dir, '.bench-key'), JSON.parse(out).key);

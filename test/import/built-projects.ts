@@ -13,7 +13,7 @@ import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 /**
  * Writes `root/dist/` as `npm run build` would: the project's compiled src/ files (`emitted`,
  * `src/x.js` → JavaScript, from ProjectTypeChecker#emit) and its `.js` validators (in `src`)
- * copied as tsc's allowJs does, with a package.json that makes them ESM. `root` must sit under
+ * copied as the build script's copy step does, with a package.json that makes them ESM. `root` must sit under
  * the toolkit (its node_modules resolves @mcpforge/runtime).
  */
 export function writeBuiltProject(root: string, src: ReadonlyMap<string, string>, emitted: ReadonlyMap<string, string>): void {

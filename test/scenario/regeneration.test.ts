@@ -1,8 +1,8 @@
 /**
  * Golden scenario: the notes example goes through a scripted series of spec changes with hand
  * edits to handler bodies in between. After every step: the project type-checks and builds
- * (`tsc`), every handler body is byte-identical to what the user left, and the built server
- * answers through the official MCP client. The last step starts the built server as a process
+ * (`tsc`, then the build script's copy of the validators), every handler body is byte-identical
+ * to what the user left, and the built server answers through the official MCP client. The last step starts the built server as a process
  * and talks to it over stdio. `add`, `check` and the conflict case run through the real CLI.
  */
 import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitPlan, planProject } from '../../generators/generate/project.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
 import { snapshotFiles } from '../helpers/snapshot.js';
+import { copyValidators } from '../helpers/validators.js';
 import { CLI, TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const DIR = join(TOOLKIT_ROOT, '.tmp', 'scenario-notes');
@@ -76,6 +77,7 @@ async function verify(): Promise<Awaited<ReturnType<typeof createTestClient>>> {
   const out = `build-${step}`;
   const tsc = await execa(TSC, ['-p', file('tsconfig.json'), '--outDir', file(out)], { cwd: DIR, all: true, reject: false });
   expect(tsc.exitCode, tsc.all).toBe(0);
+  copyValidators(DIR, out);
   await client?.close();
   const load = async <T>(path: string) => (await import(/* @vite-ignore */ pathToFileURL(file(`${out}/${path}`)).href)) as T;
   const { manifest } = await load<{ manifest: Manifest }>('generated/manifest.js');

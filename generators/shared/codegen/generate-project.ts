@@ -40,8 +40,9 @@ export interface GenerateOptions {
   /**
    * Validator code goes into content-addressed modules (`validators/_shared/<hash>.js`) that the
    * per-entry validators re-export, so identical validators exist once. Default: from
-   * SHARE_VALIDATORS_FROM entries up (GitHub: 1,924 validators, 1,094 distinct; every byte of
-   * validator JS is parsed by the project's `tsc`, which includes `.js` files).
+   * SHARE_VALIDATORS_FROM entries up (GitHub: 1,924 validators, 1,094 distinct; less to write,
+   * copy into dist/ and load, and to parse for the `tsc` of a project made before the template
+   * dropped `allowJs`).
    */
   shareValidators?: boolean;
   /**

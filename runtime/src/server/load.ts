@@ -49,7 +49,9 @@ async function loadDefault<T>(what: string, loader: (() => Promise<{ default: T 
   try {
     mod = await loader();
   } catch (error) {
-    throw new Error(`${what}: failed to load: ${(error as Error).message}`, { cause: error });
+    // tsc does not copy the validators' JavaScript (templates/app/tsconfig.json): the build script does.
+    const hint = /\bvalidator of /.test(what) && (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' ? ' The build copies the validators into dist/ after tsc: run `npm run build` (tsc alone does not).' : '';
+    throw new Error(`${what}: failed to load: ${(error as Error).message}${hint}`, { cause: error });
   }
   if (mod?.default === undefined) throw new Error(`${what}: the module has no default export.`);
   return mod.default;

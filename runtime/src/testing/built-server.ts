@@ -4,7 +4,7 @@
  * user ships starts, speaks MCP on both transports and lists its tools.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ export interface BuiltServerOptions {
    * never touches the project's data) and `LOG_LEVEL=warn`; pass values here to override them.
    */
   env?: Record<string, string>;
-  /** `if-stale` (default): run `tsc -p tsconfig.json` first when dist/server.js is missing or older than src/. */
+  /** `if-stale` (default): build first (see `buildProject`) when dist/server.js is missing or older than src/. */
   build?: 'if-stale' | 'never';
   /** How long to wait for the HTTP server's `listening on` line (default 30 s). */
   startTimeoutMs?: number;
@@ -100,12 +100,33 @@ export async function startBuiltServer(options: BuiltServerOptions): Promise<Bui
   }
 }
 
-/** `tsc -p tsconfig.json` with the project's own TypeScript; throws with the compiler output. */
+/**
+ * What the project's `npm run build` does: `tsc -p tsconfig.json` with the project's own
+ * TypeScript (throws with the compiler output), then the validators' JavaScript, which tsc does
+ * not read, copied into dist/.
+ */
 export function buildProject(projectRoot: string | URL): void {
   const root = typeof projectRoot === 'string' ? projectRoot : fileURLToPath(projectRoot);
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`\`tsc -p tsconfig.json\` failed in ${root}:\n${result.stdout}${result.stderr}`);
+  copyValidators(join(root, 'src', 'generated', 'validators'), join(root, 'dist', 'generated', 'validators'));
+}
+
+/**
+ * The validator modules (`.js`, not their `.d.ts`) missing in `to` or newer in `from` (the same
+ * copy as `mcpforge dev`'s, cli/dev-steps.ts). A project whose tsconfig still has `allowJs` (made
+ * before the copy step) gets them from tsc, newer than their source: skipped.
+ */
+function copyValidators(from: string, to: string): void {
+  if (!existsSync(from)) return;
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) copyValidators(source, target);
+    else if (entry.name.endsWith('.js') && !(existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs)) copyFileSync(source, target);
+  }
 }
 
 /** dist/server.js is missing, or a file under src/ (or tsconfig.json) changed after it was built. */

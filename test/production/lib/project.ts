@@ -4,9 +4,9 @@
  * the toolkit's (which holds the workspace runtime, pg and ioredis), so the tests exercise this
  * checkout's runtime without an install; the Docker build-context test covers the clean install.
  */
-import { appendFileSync, cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, TOOLKIT_ROOT } from '../../helpers/toolkit.js';
 
@@ -28,10 +28,15 @@ export async function exampleProject(name: string): Promise<string> {
   return dir;
 }
 
-/** `tsc -p tsconfig.json` with the toolkit's TypeScript (dist/ is git-ignored). */
+/**
+ * The project's own `build` script, as `npm run build` runs it (a shell, node_modules/.bin first on
+ * PATH: the toolkit's TypeScript through the link) without npm's start-up. dist/ is git-ignored.
+ */
 export async function buildProject(dir: string): Promise<void> {
-  const result = await execa(process.execPath, [join(TOOLKIT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: dir, all: true, reject: false });
-  if (result.exitCode !== 0) throw new Error(`build of ${dir} failed:\n${result.all}`);
+  const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { build: string } };
+  const PATH = [join(dir, 'node_modules', '.bin'), process.env.PATH].join(delimiter);
+  const result = await execa(scripts.build, { shell: true, cwd: dir, all: true, reject: false, env: { PATH } });
+  if (result.exitCode !== 0) throw new Error(`build of ${dir} (${scripts.build}) failed:\n${result.all}`);
 }
 
 /** Runs `mcpforge upgrade --to production` with extra flags; throws with the output on failure. */

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,24 +12,9 @@ const TSC = path.join(ROOT, 'node_modules/.bin/tsc');
 // Under /work/main/.tmp so `@mcpforge/runtime`, ajv and @types/node resolve through the root node_modules.
 const DIR = path.join(ROOT, '.tmp', 'codegen-tsc');
 
-/** The tsconfig of a generated project (allowJs so tsc copies the validator .js files to dist). */
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    strict: true,
-    outDir: 'dist',
-    rootDir: 'src',
-    allowJs: true,
-    checkJs: false,
-    declaration: false,
-    skipLibCheck: true,
-    esModuleInterop: true,
-    types: ['node'],
-  },
-  include: ['src'],
-};
+/** A generated project's tsconfig.json and `build` script, as `mcpforge new` writes them. */
+const TSCONFIG = readFileSync(path.join(ROOT, 'templates/app/tsconfig.json'), 'utf8');
+const BUILD = (JSON.parse(readFileSync(path.join(ROOT, 'templates/app/package.json.hbs'), 'utf8')) as { scripts: { build: string } }).scripts.build;
 
 /**
  * Checks that the handler types bite: each line must fail to compile, or tsc reports the unused
@@ -72,7 +57,7 @@ describe('generated project type-checks and builds', () => {
         writeFileSync(path.join(dir, file), text);
       }
       writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, type: 'module' }));
-      writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+      writeFileSync(path.join(dir, 'tsconfig.json'), TSCONFIG);
     };
     await write(path.join(DIR, 'good'), spec, { 'src/type-probes.ts': TYPE_PROBES });
     await write(path.join(DIR, 'cases'), cases);
@@ -91,11 +76,19 @@ describe('generated project type-checks and builds', () => {
     expect(tsc(path.join(DIR, name), '--noEmit')).toBe('');
   });
 
-  it('tsc emit copies the validators into dist without TS5055/TS5056, and they validate', async () => {
+  it('tsc leaves the validators out of the program; they type the imports through their .d.ts', () => {
+    const files = execFileSync(TSC, ['-p', path.join(DIR, 'good'), '--listFilesOnly'], { encoding: 'utf8' }).split('\n');
+    expect(files.some((f) => f.endsWith('/generated/validators/get_forecast.input.d.ts'))).toBe(true);
+    expect(files.filter((f) => f.includes('/generated/validators/') && f.endsWith('.js'))).toEqual([]);
+  });
+
+  it('the build script (tsc, then the copy) puts the validators into dist, and they validate', async () => {
     const dir = path.join(DIR, 'good');
-    expect(tsc(dir)).toBe('');
+    rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
+    execSync(BUILD, { cwd: dir, stdio: 'pipe', env: { ...process.env, PATH: `${path.dirname(TSC)}${path.delimiter}${process.env.PATH}` } });
     const built = path.join(dir, 'dist/generated/validators/get_forecast.input.js');
     expect(existsSync(built)).toBe(true);
+    expect(readdirSync(path.join(dir, 'dist/generated/validators')).filter((f) => f.endsWith('.d.ts'))).toEqual([]);
     const validate = ((await import(/* @vite-ignore */ pathToFileURL(built).href)) as { default: (d: unknown) => boolean }).default;
     expect(validate({ city: 'Oslo' })).toBe(true);
     expect(validate({ city: '' })).toBe(false);
