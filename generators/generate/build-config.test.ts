@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validatorsBuildNote } from './build-config.js';
+import { serverEntryNote, validatorsBuildNote } from './build-config.js';
 
 const TEMPLATE = join(import.meta.dirname, '../../templates/app');
 const work = mkdtempSync(join(tmpdir(), 'mcpforge-build-config-'));
@@ -33,6 +33,26 @@ describe('validatorsBuildNote', () => {
   ])('$name: noted $noted', ({ name, files, noted }) => {
     const note = validatorsBuildNote(project(name.replace(/\W+/g, '-'), files));
     if (noted) expect(note).toMatch(/"allowJs": true.*drop "allowJs" and "checkJs".*docs\/generated-project\.md/s);
+    else expect(note).toBeUndefined();
+  });
+});
+
+describe('serverEntryNote', () => {
+  const entry = (name: string, text: string | undefined) => {
+    const dir = join(work, `entry-${name}`);
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    if (text !== undefined) writeFileSync(join(dir, 'src/server.ts'), text);
+    return dir;
+  };
+  const BEFORE = "import { runServer } from '@mcpforge/runtime';\nimport { modules } from './generated/handlers.js';\nimport { manifest } from './generated/manifest.js';\n\nawait runServer({ manifest, modules, projectRoot: new URL('..', import.meta.url) });\n";
+  it.each([
+    { name: 'made before (runServer)', text: BEFORE, noted: true },
+    { name: 'made now (the template)', text: readFileSync(join(TEMPLATE, 'src/server.ts'), 'utf8'), noted: false },
+    { name: 'changed by hand to startServer', text: BEFORE.replace("import { runServer } from '@mcpforge/runtime';", "import { startServer } from '@mcpforge/runtime/start';").replace('await runServer(', 'await startServer('), noted: false },
+    { name: 'no src/server.ts', text: undefined, noted: false },
+  ])('$name: noted $noted', ({ name, text, noted }) => {
+    const note = serverEntryNote(entry(name.replace(/\W+/g, '-'), text));
+    if (noted) expect(note).toMatch(/runServer.*startServer.*@mcpforge\/runtime\/start.*docs\/transports\.md/s);
     else expect(note).toBeUndefined();
   });
 });

@@ -1,8 +1,11 @@
 /**
- * Projects made before the validators' JavaScript left the TypeScript program still compile it
- * (`allowJs` in their tsconfig.json, a bare `tsc` build): that keeps working, but costs about half
- * of a large project's type-check and most of its build. Their tsconfig.json and package.json are
- * the user's (never rewritten), so generation says what to change instead.
+ * Notes for projects made by an earlier mcpforge, whose user-owned files (never rewritten) miss a
+ * later speed-up; generation says what to change instead:
+ * - the validators' JavaScript still in the TypeScript program (`allowJs` in tsconfig.json, a bare
+ *   `tsc` build): that keeps working, but costs about half of a large project's type-check and
+ *   most of its build;
+ * - `src/server.ts` starting with `runServer`: it works, but a stdio client waits for the whole
+ *   runtime and the SDK before its first `tools/list` (`startServer` answers it first).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,4 +32,15 @@ function read(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The note for a project whose src/server.ts starts with `runServer` instead of `startServer`, else undefined. */
+export function serverEntryNote(root: string): string | undefined {
+  const entry = read(join(root, 'src/server.ts'));
+  if (entry === undefined || !/\brunServer\s*\(/.test(entry) || /\bstartServer\b/.test(entry)) return undefined;
+  return (
+    "src/server.ts starts the server with runServer: it works, but a stdio client waits for the whole runtime to load before its first tools/list (about 4x slower). " +
+    "Projects made by this mcpforge use startServer, which answers the first list while the runtime loads: import { startServer } from '@mcpforge/runtime/start' and call it with the same options " +
+    "(docs/transports.md, \"The stdio early answer\")."
+  );
 }

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { generatorFingerprint, sha256 } from '../shared/codegen/content-hash.js';
-import { validatorsBuildNote } from './build-config.js';
+import { serverEntryNote, validatorsBuildNote } from './build-config.js';
 import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
 import { listFilesSync } from '../shared/tree/list-files.js';
 import type { LintOptions } from '../shared/spec/lint.js';
@@ -82,8 +82,7 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
   const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint });
   if (clock !== undefined) plan.cache.statClock = clock;
-  const note = validatorsBuildNote(root);
-  if (note) plan.warnings.push(note);
+  for (const note of [validatorsBuildNote(root), serverEntryNote(root)]) if (note) plan.warnings.push(note);
   return { upToDate: false, root, plan, spec };
 }
 
