@@ -57,14 +57,15 @@ export function newEdge(transport: TransportKind, remoteAddress?: string, header
  * `extra`; `token` is never the presented token.
  */
 export function toAuthInfo(identity: AuthIdentity | undefined, edge: Edge | undefined, resourceMetadataUrl?: string): AuthInfo {
-  return {
-    token: REDACTED_TOKEN,
-    clientId: identity ? (identity.clientId ?? identity.subject) : 'anonymous',
-    scopes: identity ? [...identity.scopes] : [],
-    ...(identity?.expiresAt === undefined ? {} : { expiresAt: identity.expiresAt }),
-    ...(resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl }),
-    extra: { ...(identity ? { identity } : {}), ...(edge ? { edge } : {}) },
-  };
+  // Field by field in a fixed order, without spreading empty objects: one of these per request.
+  const info: AuthInfo = { token: REDACTED_TOKEN, clientId: identity ? (identity.clientId ?? identity.subject) : 'anonymous', scopes: identity ? identity.scopes.slice() : [] };
+  if (identity?.expiresAt !== undefined) info.expiresAt = identity.expiresAt;
+  if (resourceMetadataUrl !== undefined) info.resourceMetadataUrl = resourceMetadataUrl;
+  const extra: Record<string, unknown> = {};
+  if (identity) extra.identity = identity;
+  if (edge) extra.edge = edge;
+  info.extra = extra;
+  return info;
 }
 
 /**
