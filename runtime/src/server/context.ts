@@ -44,6 +44,29 @@ export function callerOf(deps: Pick<ContextDeps, 'identity'>, sdkCtx: ServerCont
 
 const NO_MEMORY: Record<string, MemoryCollection<unknown>> = Object.freeze({});
 
+/**
+ * Where a context made here takes further abort sources for `ctx.signal` (the policy stage's timeout
+ * and cancellation): a symbol-keyed function, invisible to `Object.keys` and JSON. Why: redefining
+ * the `signal` accessor per call (getOwnPropertyDescriptor + defineProperty) cost ~1% of a
+ * fast-path call's CPU and turned every context into a slow dictionary object.
+ */
+export const ADD_ABORT_SOURCE: unique symbol = Symbol('mcpforge.addAbortSource');
+
+/** Adds `extra` to the sources of `ctx.signal`, which then also fires when `extra.signal` does (read only when the handler reads it). */
+export function addAbortSource(ctx: HandlerContext<unknown>, extra: { readonly signal: AbortSignal }): void {
+  const add = (ctx as { [ADD_ABORT_SOURCE]?: (extra: { readonly signal: AbortSignal }) => void })[ADD_ABORT_SOURCE];
+  if (add) return add(extra);
+  // A context made elsewhere (tests, a custom transport): layer a new accessor over its own.
+  const own = Object.getOwnPropertyDescriptor(ctx, 'signal');
+  const base = (): AbortSignal => (own?.get ? (own.get.call(ctx) as AbortSignal) : (own?.value as AbortSignal | undefined) ?? extra.signal);
+  let combined: AbortSignal | undefined;
+  Object.defineProperty(ctx, 'signal', {
+    configurable: true,
+    enumerable: true,
+    get: () => (combined ??= AbortSignal.any([base(), extra.signal])),
+  });
+}
+
 export function createHandlerContext(
   deps: ContextDeps,
   bindings: Record<string, string>,
@@ -59,8 +82,11 @@ export function createHandlerContext(
   const client = () => (interaction ??= createClientInteraction(sdkCtx, logOf(), Object.values(bindings)[0] ?? 'server', deps.requestState));
   const progressToken = sdkCtx?.mcpReq._meta?.progressToken;
   let signal: AbortSignal | undefined;
+  // Sources added by the policy stage (addAbortSource); `combined` of them counted into `signal` so far.
+  let extras: Array<{ readonly signal: AbortSignal }> | undefined;
+  let combined = 0;
   const subscriptions = deps.subscriptions;
-  return {
+  const ctx: HandlerContext<unknown> & { [ADD_ABORT_SOURCE](extra: { readonly signal: AbortSignal }): void } = {
     elicit: (...args) => client().elicit(...args),
     sample: (...args) => client().sample(...args),
     listRoots: (...args) => client().listRoots(...args),
@@ -86,7 +112,16 @@ export function createHandlerContext(
     // registers a listener on the long-lived shutdown signal.
     get signal(): AbortSignal {
       signal ??= sdkCtx ? AbortSignal.any([sdkCtx.mcpReq.signal, deps.shutdown]) : deps.shutdown;
+      if (extras !== undefined && combined < extras.length) {
+        // As if each source had been layered over the signal before it: base first, then in order.
+        const sources = [signal];
+        for (; combined < extras.length; combined++) sources.push(extras[combined]!.signal);
+        signal = AbortSignal.any(sources);
+      }
       return signal;
+    },
+    [ADD_ABORT_SOURCE](extra: { readonly signal: AbortSignal }): void {
+      (extras ??= []).push(extra);
     },
     async progress(progress: number, total?: number, message?: string): Promise<void> {
       if (progressToken === undefined || !sdkCtx) return;
@@ -101,4 +136,5 @@ export function createHandlerContext(
       }
     },
   };
+  return ctx;
 }
