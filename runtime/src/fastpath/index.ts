@@ -157,25 +157,42 @@ function sameJson(accepted: unknown, value: unknown): boolean {
   return keys === 0;
 }
 
+/** The response of a fast-path request, and its abort controller once the handler asked for a signal. */
+const RESPONSE: unique symbol = Symbol('mcpforge.fastPathResponse');
+const CONTROLLER: unique symbol = Symbol('mcpforge.fastPathController');
+type FastRequest = { [RESPONSE]: ServerResponse; [CONTROLLER]?: AbortController };
+
+/**
+ * `mcpReq.signal`: one accessor function for every request (an object literal's getter is a new
+ * function per object, and V8 then gives every such object a slow dictionary of its own).
+ */
+const SIGNAL: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: FastRequest): AbortSignal {
+    let controller = this[CONTROLLER];
+    if (!controller) {
+      const c = (controller = this[CONTROLLER] = new AbortController());
+      const res = this[RESPONSE];
+      res.once('close', () => {
+        if (!res.writableFinished) c.abort(new Error('client disconnected'));
+      });
+    }
+    return controller.signal;
+  },
+};
+
+const notify = async (): Promise<void> => {};
+
 /**
  * A handler context for the fast path: no progress (JSON responses drop it anyway), and an abort
  * signal — created only if the handler looks at it — that fires when the client goes away.
  */
 function requestContext(meta: Record<string, unknown> | undefined, res: ServerResponse, req: IncomingMessage): ServerContext {
-  let controller: AbortController | undefined;
-  const mcpReq = {
-    _meta: meta,
-    get signal(): AbortSignal {
-      if (!controller) {
-        const c = (controller = new AbortController());
-        res.once('close', () => {
-          if (!res.writableFinished) c.abort(new Error('client disconnected'));
-        });
-      }
-      return controller.signal;
-    },
-    notify: async () => {},
-  };
+  const mcpReq = { _meta: meta } as { _meta: unknown; notify?: typeof notify } & FastRequest;
+  Object.defineProperty(mcpReq, 'signal', SIGNAL);
+  mcpReq.notify = notify;
+  mcpReq[RESPONSE] = res;
   // The request's AuthInfo (identity and edge, set by the HTTP transport) reaches ctx.auth and the
   // policy stage as on the SDK path.
   const authInfo = (req as { auth?: unknown }).auth;

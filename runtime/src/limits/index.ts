@@ -224,21 +224,26 @@ export function toolTimeoutMs(entry: ToolManifestEntry, limits: Pick<Limits, 'ti
  * ~2% of a fast-path call's CPU). An abort before the first read yields an already-aborted signal.
  */
 export function lazyAbortController(): Pick<AbortController, 'abort' | 'signal'> {
-  let controller: AbortController | undefined;
-  let aborted: { reason: unknown } | undefined;
-  return {
-    get signal(): AbortSignal {
-      if (!controller) {
-        controller = new AbortController();
-        if (aborted) controller.abort(aborted.reason);
-      }
-      return controller.signal;
-    },
-    abort(reason?: unknown): void {
-      if (controller) controller.abort(reason);
-      else aborted ??= { reason };
-    },
-  };
+  return new LazyAbortController();
+}
+
+/** A class rather than an object literal with a getter: literals whose getters differ per object cannot share a hidden class (one per call). */
+class LazyAbortController {
+  #controller: AbortController | undefined;
+  #aborted: { reason: unknown } | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#aborted.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else this.#aborted ??= { reason };
+  }
 }
 
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T> {
