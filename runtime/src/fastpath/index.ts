@@ -199,6 +199,20 @@ function requestContext(meta: Record<string, unknown> | undefined, res: ServerRe
   return (authInfo === undefined ? { mcpReq } : { mcpReq, http: { authInfo } }) as unknown as ServerContext;
 }
 
+/**
+ * The JSON of `{ ...result, resultType: 'complete' }` without its closing brace. A plain result is
+ * stringified as it is and `resultType` appended: the spread copy cost ~3 µs a call, three times
+ * its stringify (a copy's JSON is the same: own enumerable keys in order, `resultType` last). A result
+ * that is not a plain object, or has its own `resultType` or `toJSON`, is copied as before.
+ */
+function openResultJson(result: CallToolResult): string {
+  if (Object.getPrototypeOf(result) !== Object.prototype || Object.hasOwn(result, 'resultType') || Object.hasOwn(result, 'toJSON')) {
+    return JSON.stringify({ ...result, resultType: 'complete' }).slice(0, -1);
+  }
+  const json = JSON.stringify(result);
+  return json === '{}' ? '{"resultType":"complete"' : `${json.slice(0, -1)},"resultType":"complete"`;
+}
+
 function toolError(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
 }
@@ -308,7 +322,6 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       const full = { _meta: keep ? meta : { ...meta, [SERVER_INFO_META_KEY]: tools.serverInfo }, ...rest, resultType: 'complete' };
       return send(req, res, `{"result":${JSON.stringify(full)},"jsonrpc":"2.0","id":${idJson}}`);
     }
-    const resultJson = JSON.stringify({ ...result, resultType: 'complete' });
-    send(req, res, `{"result":${resultJson.slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+    send(req, res, `{"result":${openResultJson(result)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
   };
 }
