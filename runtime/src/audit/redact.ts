@@ -130,7 +130,16 @@ function shortenAll(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return shorten(value);
   if (depth > 64 || typeof value !== 'object' || value === null) return depth > 64 ? '[too deep]' : value;
   if (Array.isArray(value)) return value.map((v) => shortenAll(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shortenAll(v, depth + 1)]));
+  // A loop rather than fromEntries(entries().map()): no pair arrays, once per audited call.
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v = shortenAll((value as Record<string, unknown>)[key], depth + 1);
+    // An own "__proto__" key (JSON.parse makes them) stays a property, as fromEntries kept it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMigrations, makeModules, manifest as notesManifest } from '../__fixtures__/notes.js';
 import { createLogger, createMetrics } from '../observability/index.js';
@@ -192,6 +193,48 @@ describe('fast path: differential test against the SDK', () => {
     expect(askRuns.get('fast')).toBe(1);
     expect((await count(sdk)) - sdkBefore).toBe(1);
     expect((await count(fast)) - fastBefore).toBe(1);
+  });
+
+  it('on one keep-alive connection, an envelope other than the one accepted before is classified afresh', async () => {
+    // The fast path remembers the last accepted envelope per connection: every request below goes
+    // over the same socket, so each variant is compared with the envelope accepted just before it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (url: string, h: Record<string, string>, body: unknown) =>
+      new Promise<{ status: number; body: string; reused: boolean }>((resolve, reject) => {
+        const req = request(url, { method: 'POST', headers: h, agent }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const sequence: Array<[string, unknown, boolean | undefined]> = [
+      ['accepted', call('echo', { text: 'a' }), true],
+      ['bad clientInfo', call('echo', { text: 'b' }, 1, envelope({ 'io.modelcontextprotocol/clientInfo': 5 })), false],
+      ['accepted again', call('echo', { text: 'c' }), true],
+      ['envelope version differs from header', call('echo', { text: 'd' }, 1, envelope({ 'io.modelcontextprotocol/protocolVersion': '2025-11-25' })), false],
+      // Whichever way the SDK decides this one, the answer must be the SDK's (classified afresh, not matched).
+      ['clientInfo with another version', call('echo', { text: 'e' }, 1, envelope({ 'io.modelcontextprotocol/clientInfo': { name: 'difftest', version: 5 } })), undefined],
+      ['accepted once more', call('echo', { text: 'g' }), true],
+      ['same envelope, keys in another order', call('echo', { text: 'f' }, 1, { 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { version: '1.0.0', name: 'difftest' }, 'io.modelcontextprotocol/protocolVersion': PV }), true],
+    ];
+    try {
+      for (const [i, [label, body, servedFast]] of sequence.entries()) {
+        const before = fast.factory.stats.built + fast.factory.stats.reused;
+        const expected = await send(sdk.http.url, headers('echo'), body);
+        const actual = await post(fast.http.url, headers('echo'), body);
+        expect({ label, status: actual.status, body: actual.body }).toEqual({ label, status: expected.status, body: expected.body });
+        expect({ label, reused: actual.reused }).toEqual({ label, reused: i > 0 });
+        // Served here: no SDK server instance taken. Refused: the SDK's refusal (it answers those
+        // before taking an instance, so the pool cannot tell), never a result.
+        if (servedFast === true) expect({ label, sdkUsed: fast.factory.stats.built + fast.factory.stats.reused > before }).toEqual({ label, sdkUsed: false });
+        if (servedFast === false) expect({ label, refused: actual.status !== 200 || !('result' in JSON.parse(actual.body)) }).toEqual({ label, refused: true });
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('served the successful calls itself with the SDK result envelope', async () => {

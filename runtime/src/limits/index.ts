@@ -74,34 +74,59 @@ export interface LimitViolation {
  * object is depth 1. Returns the first violation, or undefined.
  */
 export function checkArgumentShape(value: unknown, limits: Pick<Limits, 'maxJsonDepth' | 'maxStringLength'>): LimitViolation | undefined {
-  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
+  // A value's JSON pointer is built only for a violation (from its parent chain): building one per
+  // key of every call's arguments was most of this check's cost. Numbers, booleans and null
+  // cannot violate anything and are not visited; the visiting order is otherwise unchanged, so the
+  // first violation found is the same.
+  const stack: ShapeFrame[] = [{ value, depth: 0, parent: undefined, key: '' }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     const v = item.value;
     if (typeof v === 'string') {
-      if (v.length > limits.maxStringLength) return stringViolation(item.path, v.length, limits.maxStringLength);
+      if (v.length > limits.maxStringLength) return stringViolation(pointerOf(item), v.length, limits.maxStringLength);
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
     const depth = item.depth + 1;
     if (depth > limits.maxJsonDepth) {
+      const path = pointerOf(item);
       return {
         limit: 'maxJsonDepth',
-        pointer: item.path || '/',
-        message: `${item.path || '/'} nests deeper than ${limits.maxJsonDepth} levels, the maximum JSON depth (raise ${LIMIT_ENV.maxJsonDepth} or limits.maxJsonDepth in mcpforge.yaml to allow more)`,
+        pointer: path || '/',
+        message: `${path || '/'} nests deeper than ${limits.maxJsonDepth} levels, the maximum JSON depth (raise ${LIMIT_ENV.maxJsonDepth} or limits.maxJsonDepth in mcpforge.yaml to allow more)`,
       };
     }
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], depth, path: `${item.path}/${i}` });
+      for (let i = v.length - 1; i >= 0; i--) {
+        const child: unknown = v[i];
+        if (typeof child === 'string' || (typeof child === 'object' && child !== null)) stack.push({ value: child, depth, parent: item, key: i });
+      }
       continue;
     }
-    for (const key of Object.keys(v)) {
-      const path = `${item.path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (key.length > limits.maxStringLength) return stringViolation(`${item.path}/(key)`, key.length, limits.maxStringLength);
-      stack.push({ value: (v as Record<string, unknown>)[key], depth, path });
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue;
+      if (key.length > limits.maxStringLength) return stringViolation(`${pointerOf(item)}/(key)`, key.length, limits.maxStringLength);
+      const child = (v as Record<string, unknown>)[key];
+      if (typeof child === 'string' || (typeof child === 'object' && child !== null)) stack.push({ value: child, depth, parent: item, key });
     }
   }
   return undefined;
+}
+
+/** A value met by `checkArgumentShape`: its parent and its key there make its JSON pointer. */
+interface ShapeFrame {
+  value: unknown;
+  depth: number;
+  parent: ShapeFrame | undefined;
+  key: string | number;
+}
+
+function pointerOf(frame: ShapeFrame): string {
+  let path = '';
+  for (let f: ShapeFrame | undefined = frame; f?.parent !== undefined; f = f.parent) {
+    path = `/${typeof f.key === 'number' ? f.key : f.key.replace(/~/g, '~0').replace(/\//g, '~1')}${path}`;
+  }
+  return path;
 }
 
 function stringViolation(path: string, length: number, max: number): LimitViolation {
@@ -199,21 +224,26 @@ export function toolTimeoutMs(entry: ToolManifestEntry, limits: Pick<Limits, 'ti
  * ~2% of a fast-path call's CPU). An abort before the first read yields an already-aborted signal.
  */
 export function lazyAbortController(): Pick<AbortController, 'abort' | 'signal'> {
-  let controller: AbortController | undefined;
-  let aborted: { reason: unknown } | undefined;
-  return {
-    get signal(): AbortSignal {
-      if (!controller) {
-        controller = new AbortController();
-        if (aborted) controller.abort(aborted.reason);
-      }
-      return controller.signal;
-    },
-    abort(reason?: unknown): void {
-      if (controller) controller.abort(reason);
-      else aborted ??= { reason };
-    },
-  };
+  return new LazyAbortController();
+}
+
+/** A class rather than an object literal with a getter: literals whose getters differ per object cannot share a hidden class (one per call). */
+class LazyAbortController {
+  #controller: AbortController | undefined;
+  #aborted: { reason: unknown } | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#aborted.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else this.#aborted ??= { reason };
+  }
 }
 
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T> {

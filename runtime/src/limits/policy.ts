@@ -16,7 +16,7 @@ import { auditTableEnabled, countSecurityEvent, createAuditLog, createRedactor, 
 import { ErrorCode, isToolError } from '../errors/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, HandlerContext, Manifest, ToolManifestEntry } from '../server/contract.js';
-import { newRequestId } from '../server/context.js';
+import { addAbortSource, newRequestId } from '../server/context.js';
 import { toolErrorResult } from '../server/results.js';
 import { edgeOfContext, type Edge } from '../core/edge.js';
 import type { Cancellations } from '../cancel/index.js';
@@ -96,18 +96,6 @@ function outcomeOf(result: CallToolResult, code: string | undefined): AuditOutco
   if (code === LimitErrorCode.Timeout) return 'timeout';
   if (code !== undefined && DENIED_CODES.has(code)) return 'denied';
   return 'error';
-}
-
-/** Replaces `ctx.signal` by one that also fires on `extra` (the timeout); both read only when the handler does. */
-function addAbortSource(ctx: HandlerContext<unknown>, extra: { readonly signal: AbortSignal }): void {
-  const own = Object.getOwnPropertyDescriptor(ctx, 'signal');
-  const base = (): AbortSignal => (own?.get ? (own.get.call(ctx) as AbortSignal) : (own?.value as AbortSignal | undefined) ?? extra.signal);
-  let combined: AbortSignal | undefined;
-  Object.defineProperty(ctx, 'signal', {
-    configurable: true,
-    enumerable: true,
-    get: () => (combined ??= AbortSignal.any([base(), extra.signal])),
-  });
 }
 
 export function createCallPolicy(options: CallPolicyOptions): CallPolicy {

@@ -50,7 +50,7 @@ import { discoveryModeOf, DISCOVERY_TOOL_NAMES } from '../discovery/names.js';
 import type { ClientProfileName } from '../client-profiles/index.js';
 import type { MemoryStore } from '../resources/index.js';
 import type { ResourceSubscriptions } from './subscriptions.js';
-import { createOutputBudgets } from '../budgets/index.js';
+import { createOutputBudgets, resultTokens } from '../budgets/index.js';
 
 export interface ServerDeps<DB = unknown> {
   /** Kysely instance handed to handlers as `ctx.db` (migrations already applied). */
@@ -151,6 +151,9 @@ export interface ServerFactory {
 }
 
 type ToolResult = CallToolResult;
+
+/** `runTool`'s options for a plain call (the fast path's): one object, not one per call. */
+const PLAIN_CALL: { instance?: McpServer; asTask?: boolean } = Object.freeze({});
 
 interface ToolRecord {
   key: string;
@@ -329,6 +332,9 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
   /** The budget stage of a finished call (plain or task), with the caller as owner of the stored whole. */
   function withinBudget(t: ToolRecord, result: ToolResult, ctx: HandlerContext<unknown>, profile: ClientProfileName): Promise<ToolResult> {
     if (!budgets.active) return Promise.resolve(result);
+    // Within budget (apply's own first test, done here without its call object and promise): most calls.
+    const budget = budgets.budgetOf(t.entry, profile);
+    if (budget === undefined || resultTokens(result) <= budget) return Promise.resolve(result);
     const validator = t.outputValidator;
     return budgets.apply(t.entry, result, { owner: callerKey(ctx.auth, undefined), profile, ...(validator ? { valid: (v: unknown) => validator(v) as boolean } : {}) }).catch((error: unknown) => {
       // Storing the whole failed (database down): the client still gets an answer, cut without a link would hide data, so it gets it whole.
@@ -355,7 +361,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * paths cannot drift apart.
    */
   /** `instance`: the SDK server instance the call came through (its client's profile); `asTask`: start a task. */
-  function runTool(t: ToolRecord, sent: unknown, sdkCtx: ServerContext | undefined, how: { instance?: McpServer; asTask?: boolean } = {}): Promise<ToolResult> {
+  function runTool(t: ToolRecord, sent: unknown, sdkCtx: ServerContext | undefined, how: { instance?: McpServer; asTask?: boolean } = PLAIN_CALL): Promise<ToolResult> {
     const tracing = options.deps.tracing;
     if (!tracing) return callTool(t, sent, sdkCtx, undefined, newRequestId(), how);
     // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.

@@ -205,11 +205,18 @@ export function requestStateVerifier(codec: RequestStateCodec): (state: string) 
  * Sits outside the idempotency guard (so an unfinished call stores nothing) and inside the
  * rate-limit/audit policy (which turns any error into an error result).
  */
-export async function answeringInput<T>(call: () => Promise<T>, codec: RequestStateCodec): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
+export function answeringInput<T>(call: () => Promise<T>, codec: RequestStateCodec): Promise<T> {
+  // A promise chain rather than an async function: one derived promise per call instead of an
+  // async frame and its await (once per tool call).
+  const answered = (error: unknown): T => {
     if (error instanceof InputNeeded) return inputRequiredFor(error, codec) as T;
     throw error;
+  };
+  let pending: Promise<T>;
+  try {
+    pending = Promise.resolve(call());
+  } catch (error) {
+    return new Promise<T>((resolve) => resolve(answered(error)));
   }
+  return pending.catch(answered);
 }
