@@ -187,7 +187,7 @@ function fmt(n, digits = 0) {
 
 function render(r) {
   const lines = [`# mcpforge benchmarks${r.quick ? ' (quick smoke run: timings not meaningful)' : ''}`, ''];
-  lines.push(`${r.date}, node ${r.node}, ${r.settings.rounds} alternating round(s) of ${r.settings.seconds} s per wrk run (wrk -t1), loopback; medians (min–max).`, '');
+  lines.push(`${r.date}, node ${r.node}, ${r.settings.rounds} alternating round(s) of ${r.settings.seconds} s per wrk run at c=32 (half at c=1; wrk -t1), loopback; medians (min–max).`, '');
   if (r.http) {
     for (const conc of r.settings.concurrencies) {
       const s = r.http.stats[conc];
