@@ -18,8 +18,12 @@ export interface GenerateStep {
   warnings: string[];
 }
 
-/** Regenerates like `mcpforge generate`; throws with a readable message (spec error or conflicts). */
-export async function regenerate(specPath: string): Promise<GenerateStep> {
+/**
+ * Regenerates like `mcpforge generate`; throws with a readable message (spec error or conflicts).
+ * `beforeWrite` sees the files about to be written before any is: a watcher event for one of them
+ * can arrive while the commit is still under way.
+ */
+export async function regenerate(specPath: string, beforeWrite?: (files: Map<string, string>) => void): Promise<GenerateStep> {
   const outcome = await planProject({ specPath, useCache: true });
   if (outcome.upToDate) return { written: 0, files: new Map(), warnings: [] };
   const { plan, root } = outcome;
@@ -27,8 +31,9 @@ export async function regenerate(specPath: string): Promise<GenerateStep> {
     const list = plan.conflicts.map((c) => `${c.path}: ${c.found} (expected ${c.expected})`).join('; ');
     throw new Error(`${plan.conflicts.length} handler file(s) cannot be updated safely, nothing written: ${list}`);
   }
-  await commitPlan(root, plan);
   const files = new Map<string, string>([...plan.write, ...plan.create, ...[...plan.update].map(([path, u]) => [path, u.text] as const)]);
+  beforeWrite?.(files);
+  await commitPlan(root, plan);
   return { written: files.size + plan.remove.length, files, warnings: plan.warnings };
 }
 

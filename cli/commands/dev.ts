@@ -41,6 +41,8 @@ export async function devCommand(options: DevOptions): Promise<void> {
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** Warnings the last cycle printed: one still there is not printed again every cycle. */
+  let shownWarnings = new Set<string>();
 
   const cycle = async (reason: string): Promise<void> => {
     const parts = [reason];
@@ -49,9 +51,11 @@ export async function devCommand(options: DevOptions): Promise<void> {
       if (detail) process.stdout.write(`${indent(detail)}\n`);
     };
     try {
-      const generated = await regenerate(specPath);
-      for (const [path, text] of generated.files) ownWrites.set(join(root, path), text);
-      for (const warning of generated.warnings) process.stderr.write(`warning: ${warning}\n`);
+      const generated = await regenerate(specPath, (files) => {
+        for (const [path, text] of files) ownWrites.set(join(root, path), text);
+      });
+      for (const warning of generated.warnings) if (!shownWarnings.has(warning)) process.stderr.write(`warning: ${warning}\n`);
+      if (generated.written > 0 || generated.warnings.length > 0) shownWarnings = new Set(generated.warnings);
       parts.push(generated.written > 0 ? `generated (${generated.written} file${generated.written === 1 ? '' : 's'})` : 'up to date');
     } catch (error) {
       return status('generate failed' + (server ? ` (still serving ${server.url})` : ''), errorText(error));

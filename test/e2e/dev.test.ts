@@ -16,6 +16,7 @@ import { callTool, connectClient } from '../production/lib/server.js';
 let dir: string;
 let dev: ChildProcess;
 let stdout = '';
+let stderr = '';
 let url: URL;
 const exited = () => new Promise<number | null>((resolve) => (dev.exitCode !== null ? resolve(dev.exitCode) : dev.once('exit', (code) => resolve(code))));
 
@@ -67,7 +68,8 @@ beforeAll(async () => {
   dev = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--debounce', '100'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env });
   dev.stdout!.setEncoding('utf8');
   dev.stdout!.on('data', (chunk: string) => (stdout += chunk));
-  dev.stderr!.resume();
+  dev.stderr!.setEncoding('utf8');
+  dev.stderr!.on('data', (chunk: string) => (stderr += chunk));
   const [, served] = await waitForLine(/start → .* → built \(.*\) → serving on (http:\/\/\S+)/, 0);
   url = new URL(served!);
 });
@@ -122,6 +124,23 @@ describe('mcpforge dev', () => {
     const listed = await withClient((client) => callTool<{ notes: Array<{ title: string }> }>(client, 'list_notes', {}));
     expect(listed.notes.map((n) => n.title)).toContain('while broken');
   });
+
+  it('a warning that stays is printed once, not on every cycle', async () => {
+    const name = 'count_notes_under_a_name_long_enough_for_the_name_length_warning';
+    const spec = readFileSync(join(dir, 'mcpforge.yaml'), 'utf8');
+    const withLong = (description: string) =>
+      spec.replace(/^resources:/m, [`  ${name}:`, `    description: ${description}`, '    input: schemas/list_notes.input.json', 'resources:'].join('\n'));
+    let from = stdout.length;
+    writeFileSync(join(dir, 'mcpforge.yaml'), withLong('Count the notes.'));
+    await waitForLine(/\] mcpforge\.yaml changed → generated \(\d+ files?\) → built \([\d.]+ s\) → restarted on /, from);
+    const warned = (text: string) => text.split('\n').filter((line) => line.startsWith('warning:') && line.includes(`tool name "${name}"`)).length;
+    expect(warned(stderr)).toBe(1);
+    from = stdout.length;
+    writeFileSync(join(dir, 'mcpforge.yaml'), withLong('Count every note.'));
+    // Only the spec: the handler stub the last cycle wrote is its own write, not a change.
+    await waitForLine(/\] mcpforge\.yaml changed → generated \(\d+ files?\) → built \([\d.]+ s\) → restarted on /, from);
+    expect(warned(stderr)).toBe(1);
+  }, 300_000);
 
   it('SIGINT stops the server and exits 0, leaving no child behind', async () => {
     expect(processesIn(dir).length).toBe(1);
