@@ -66,6 +66,8 @@ function urlProblem(name: string, value: string): string | undefined {
 
 /**
  * Reads and checks the auth variables for a mode, pushing each problem (variable names only).
+ * `required: false` (a stdio server: its caller is the local user, never authenticated) checks the
+ * variables that are set but asks for none of the mode's.
  *
  * @example
  * ```ts
@@ -73,7 +75,7 @@ function urlProblem(name: string, value: string): string | undefined {
  * const auth = readAuthConfig(process.env, 'oauth', problems);
  * ```
  */
-export function readAuthConfig(env: Readonly<Record<string, string | undefined>>, mode: string, problems: string[]): AuthConfig {
+export function readAuthConfig(env: Readonly<Record<string, string | undefined>>, mode: string, problems: string[], required = true): AuthConfig {
   const jwtSecret = set(env.MCP_JWT_SECRET);
   const jwtPublicKey = set(env.MCP_JWT_PUBLIC_KEY);
   const jwksUrl = set(env.MCP_JWKS_URL);
@@ -109,13 +111,13 @@ export function readAuthConfig(env: Readonly<Record<string, string | undefined>>
   }
   if (mode === 'jwt' || mode === 'oauth') {
     const sources = [jwtSecret, jwtPublicKey, jwksUrl].filter((v) => v !== undefined).length;
-    if (sources === 0) problems.push(`auth mode ${mode} needs the token issuer's key: set MCP_JWKS_URL, MCP_JWT_PUBLIC_KEY or MCP_JWT_SECRET`);
+    if (sources === 0 && required) problems.push(`auth mode ${mode} needs the token issuer's key: set MCP_JWKS_URL, MCP_JWT_PUBLIC_KEY or MCP_JWT_SECRET`);
     if (sources > 1) problems.push('set only one of MCP_JWKS_URL, MCP_JWT_PUBLIC_KEY and MCP_JWT_SECRET');
   }
-  if (mode === 'jwt' && jwtAudience.length === 0 && resourceUrl === undefined) {
+  if (mode === 'jwt' && required && jwtAudience.length === 0 && resourceUrl === undefined) {
     problems.push('auth mode jwt needs MCP_JWT_AUDIENCE (the aud value tokens for this server carry), or MCP_RESOURCE_URL');
   }
-  if (mode === 'oauth') {
+  if (mode === 'oauth' && required) {
     if (resourceUrl === undefined) problems.push('auth mode oauth needs MCP_RESOURCE_URL: the public URL of this server\'s /mcp endpoint (tokens must be issued for it)');
     if (authorizationServers.length === 0) problems.push('auth mode oauth needs MCP_AUTHORIZATION_SERVERS: the issuer URL(s) of the authorization server(s), comma-separated');
     if (jwtIssuer === undefined && authorizationServers.length > 1) problems.push('with several MCP_AUTHORIZATION_SERVERS, set MCP_JWT_ISSUER to the one whose tokens this server accepts');

@@ -61,9 +61,10 @@ describe('config', () => {
 
   it('auth variables: checked for the spec\'s mode, secrets named but never printed', () => {
     const secret = 'tiny-secret';
-    expect(() => loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: secret }, authMode: 'jwt' })).toThrow(ConfigError);
+    const http = ['--transport', 'http'];
+    expect(() => loadConfig({ ...base, argv: http, env: { MCP_JWT_SECRET: secret }, authMode: 'jwt' })).toThrow(ConfigError);
     try {
-      loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: secret }, authMode: 'jwt' });
+      loadConfig({ ...base, argv: http, env: { MCP_JWT_SECRET: secret }, authMode: 'jwt' });
     } catch (error) {
       const message = (error as Error).message;
       expect(message).toContain('MCP_JWT_SECRET is too short (11 bytes)');
@@ -72,6 +73,33 @@ describe('config', () => {
     }
     const ok = loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: 'x'.repeat(32), MCP_JWT_AUDIENCE: 'a,b' }, authMode: 'jwt' });
     expect(ok.help === false && ok.config.auth.jwtAudience).toEqual(['a', 'b']);
+  });
+
+  it('auth variables over stdio: none required (the caller is the local user), but a bad value set is still an error', () => {
+    const required = (argv: string[], authMode: string) => {
+      try {
+        loadConfig({ ...base, argv, env: {}, authMode });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    for (const mode of ['jwt', 'oauth', 'oauth-proxy']) {
+      expect(required(['--transport', 'stdio'], mode), mode).toEqual([]);
+      expect(required(['--transport', 'http'], mode).join('\n'), mode).toMatch(new RegExp(`auth mode ${mode} needs`));
+    }
+    const stdio = loadConfig({ ...base, argv: [], env: {}, authMode: 'oauth-proxy' });
+    expect(stdio.help === false && stdio.config.oauthProxy).toBeUndefined();
+    try {
+      loadConfig({ ...base, argv: [], env: { MCP_JWT_SECRET: 'tiny-secret', MCP_JWKS_URL: 'http://idp.example.com/jwks' }, authMode: 'jwt' });
+      expect.unreachable('a bad value over stdio must still fail');
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringContaining('MCP_JWT_SECRET is too short'),
+        expect.stringContaining('MCP_JWKS_URL must be an https:// URL'),
+        'set only one of MCP_JWKS_URL, MCP_JWT_PUBLIC_KEY and MCP_JWT_SECRET',
+      ]);
+    }
   });
 
   it('serves only the transports the spec offers, defaulting to the first', () => {

@@ -241,8 +241,11 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
   const telemetry = checkTelemetry(values, sources.name, problems);
   const tls = checkTls(values, problems);
   // Secrets are named, never printed, in these problems.
-  const auth = readAuthConfig(env, sources.authMode ?? 'none', problems);
-  const oauthProxy = sources.authMode === 'oauth-proxy' ? readOAuthProxyConfig(values, auth.resourceUrl, problems) : undefined;
+  // stdio's caller is the local user and never authenticated (docs/security.md): a stdio start
+  // needs none of the mode's settings, so one spec can offer stdio beside an authenticated HTTP.
+  const servesHttp = transport !== 'stdio';
+  const auth = readAuthConfig(env, sources.authMode ?? 'none', problems, servesHttp);
+  const oauthProxy = sources.authMode === 'oauth-proxy' && servesHttp ? readOAuthProxyConfig(values, auth.resourceUrl, problems) : undefined;
 
   // Only what the operator set: the spec's `limits:` block and the runtime's defaults fill the rest (limits/index.ts).
   const limits: LimitOverrides = {};
