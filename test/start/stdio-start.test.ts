@@ -30,6 +30,7 @@ beforeAll(() => {
     transports: ['stdio'],
     tools: {
       echo: { name: 'echo', description: 'Echoes its input', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false } },
+      hang: { name: 'hang', description: 'Runs until aborted', inputSchema: { type: 'object', properties: {}, additionalProperties: false } },
     },
     resources: {},
     prompts: {},
@@ -45,6 +46,9 @@ beforeAll(() => {
       'const tools = { echo: {',
       `  handler: async () => { const { createDefineTool } = await import('${bundle('index.js')}'); return { default: createDefineTool()('echo', async (input) => input.text) }; },`,
       `  validateInput: async () => { const { standaloneValidator } = await import('${bundle('testing/index.js')}'); return { default: standaloneValidator(manifest.tools.echo.inputSchema) }; },`,
+      '}, hang: {',
+      `  handler: async () => { const { createDefineTool } = await import('${bundle('index.js')}'); return { default: createDefineTool()('hang', (_input, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))))) }; },`,
+      `  validateInput: async () => { const { standaloneValidator } = await import('${bundle('testing/index.js')}'); return { default: standaloneValidator(manifest.tools.hang.inputSchema) }; },`,
       '} };',
       "await startServer({ manifest, modules: async () => ({ tools, resources: {}, prompts: {} }), projectRoot: new URL('./', import.meta.url) });",
     ].join('\n'),
@@ -68,6 +72,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Started {
+  stderr(): string;
   child: ChildProcess;
   next(): Promise<Record<string, unknown>>;
   send(message: object): void;
@@ -75,10 +80,10 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(name: string): Started {
+function start(name: string, env: Record<string, string> = {}): Started {
   const gate = join(root, `gate-${name}`);
   const child = spawn(process.execPath, ['--import', pathToFileURL(join(root, 'register.mjs')).href, join(root, 'server.mjs')], {
-    env: { ...process.env, GATE: gate, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' },
+    env: { ...process.env, GATE: gate, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -99,6 +104,7 @@ function start(name: string): Started {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
+    stderr: () => stderr,
     child,
     gate,
     exited,
@@ -122,7 +128,7 @@ describe('startServer over stdio', () => {
       const discovered = await s.next();
       expect(discovered).toMatchObject({ id: 'discover', result: { supportedVersions: ['2026-07-28'], capabilities: { tools: { listChanged: true } }, instructions: 'started early' } });
       const listed = await s.next();
-      expect(listed).toMatchObject({ id: 1, result: { tools: [{ name: 'echo' }] } });
+      expect(listed).toMatchObject({ id: 1, result: { tools: [{ name: 'echo' }, { name: 'hang' }] } });
       // Sent while the SDK is still held back: it waits for the runtime.
       s.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'after the gate' }, _meta: META } });
       s.send({ jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: META } });
@@ -150,7 +156,7 @@ describe('startServer over stdio', () => {
       s.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
       writeFileSync(s.gate, '');
       expect(await s.next()).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25', serverInfo: { name: 'stdio-start' } } });
-      expect(await s.next()).toMatchObject({ id: 2, result: { tools: [{ name: 'echo' }] } });
+      expect(await s.next()).toMatchObject({ id: 2, result: { tools: [{ name: 'echo' }, { name: 'hang' }] } });
       s.send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { text: 'legacy' } } });
       expect(await s.next()).toMatchObject({ id: 3, result: { content: [{ type: 'text', text: 'legacy' }] } });
       s.child.stdin!.end();
@@ -167,9 +173,41 @@ describe('startServer over stdio', () => {
       s.send({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: META } });
       writeFileSync(s.gate, '');
       expect(await s.next()).toMatchObject({ id: null, error: { code: -32700 } });
-      expect(await s.next()).toMatchObject({ id: 1, result: { tools: [{ name: 'echo' }] } });
+      expect(await s.next()).toMatchObject({ id: 1, result: { tools: [{ name: 'echo' }, { name: 'hang' }] } });
       s.child.stdin!.end();
       expect(await s.exited).toBe(0);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it('answers every request read before stdin ended (the client closed its end right after writing), then exits 0', async () => {
+    const s = start('closed-early');
+    try {
+      s.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } } });
+      s.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      s.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'piped' } } });
+      // The whole input, then the end of stdin, all before the runtime has loaded.
+      s.child.stdin!.end();
+      writeFileSync(s.gate, '');
+      expect(await s.next()).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
+      expect(await s.next()).toMatchObject({ id: 2, result: { content: [{ type: 'text', text: 'piped' }] } });
+      expect(await s.exited).toBe(0);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it('waits for a running call at the end of stdin no longer than MCP_SHUTDOWN_TIMEOUT_MS, then aborts it and exits', async () => {
+    const s = start('hang', { MCP_SHUTDOWN_TIMEOUT_MS: '300' });
+    try {
+      writeFileSync(s.gate, '');
+      s.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'hang', arguments: {}, _meta: META } });
+      s.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'beside it' }, _meta: META } });
+      expect(await s.next()).toMatchObject({ id: 2, result: { content: [{ type: 'text', text: 'beside it' }] } });
+      s.child.stdin!.end();
+      expect(await s.exited).toBe(0);
+      expect(s.stderr()).toContain('requests read before stdin ended did not finish in time; aborting them');
     } finally {
       s.child.kill('SIGKILL');
     }

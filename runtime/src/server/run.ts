@@ -292,6 +292,10 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
         if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; aborting them');
       }
       await metricsListener?.close();
+      if (stdio) {
+        const { drained } = await stdio.drain(config.shutdownTimeoutMs);
+        if (!drained) logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'requests read before stdin ended did not finish in time; aborting them');
+      }
       factory.abortAll(reason);
       await factory.close().catch(() => {});
       if (stdio) await stdio.close().catch(() => {});
