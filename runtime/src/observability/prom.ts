@@ -15,10 +15,19 @@ import type * as PromClient from 'prom-client';
 
 const requireCjs = createRequire(import.meta.url);
 
-export const Registry = requireCjs('prom-client/lib/registry') as typeof PromClient.Registry;
-export const Counter = requireCjs('prom-client/lib/counter') as typeof PromClient.Counter;
-export const Gauge = requireCjs('prom-client/lib/gauge') as typeof PromClient.Gauge;
-export const Histogram = requireCjs('prom-client/lib/histogram') as typeof PromClient.Histogram;
+/** prom-client's own file for `name`, or its index should a later version move or hide the file. */
+function load<K extends 'Registry' | 'Counter' | 'Gauge' | 'Histogram'>(name: K): (typeof PromClient)[K] {
+  try {
+    return requireCjs(`prom-client/lib/${name.toLowerCase()}`) as (typeof PromClient)[K];
+  } catch {
+    return (requireCjs('prom-client') as typeof PromClient)[name];
+  }
+}
+
+export const Registry = load('Registry');
+export const Counter = load('Counter');
+export const Gauge = load('Gauge');
+export const Histogram = load('Histogram');
 export type Registry = PromClient.Registry;
 export type Counter<T extends string = string> = PromClient.Counter<T>;
 export type Gauge<T extends string = string> = PromClient.Gauge<T>;
