@@ -18,7 +18,7 @@ const option = (name, fallback) => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 if (argv.includes('--help')) {
-  process.stdout.write('Usage: npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N] [--auth apiKey]\n  Compares this checkout\'s runtime with the runtime at <git ref> (default HEAD~1) on the same generated project.\n');
+  process.stdout.write('Usage: npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N] [--auth apiKey] [--connections 1,32] [--fast-only]\n  Compares this checkout\'s runtime with the runtime at <git ref> (default HEAD~1) on the same generated project.\n');
   process.exit(0);
 }
 const ref = option('--base', 'HEAD~1');
@@ -26,6 +26,9 @@ const seconds = Number(option('--seconds', '8'));
 const rounds = Number(option('--rounds', '4'));
 // --auth apiKey: the same comparison on the project with API-key authentication on.
 const auth = option('--auth', undefined);
+// --connections 32 / --fast-only: a subset of the matrix, for a quicker A/B of one change.
+const connectionList = option('--connections', '1,32').split(',').map(Number);
+const fastOnly = argv.includes('--fast-only');
 
 const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 const short = sha.slice(0, 12);
@@ -73,7 +76,7 @@ const contenders = [
   { id: 'base', label: `runtime at ${short} (${ref})`, command: serve(baseProject) },
   { id: 'new', label: 'runtime of this checkout', command: serve(project) },
 ];
-const requests = { 'modern (2026-07-28, fast path)': { ...MODERN_CALL, apiKey }, 'legacy (2025-11-25, SDK path)': { ...LEGACY_CALL, apiKey } };
+const requests = { 'modern (2026-07-28, fast path)': { ...MODERN_CALL, apiKey }, ...(fastOnly ? {} : { 'legacy (2025-11-25, SDK path)': { ...LEGACY_CALL, apiKey } }) };
 
 for (const c of contenders) {
   c.port = await freePort();
@@ -87,7 +90,7 @@ try {
   for (const c of contenders) await runWrk(c.url, requests['modern (2026-07-28, fast path)'], { connections: 32, seconds: 2 });
   for (let round = 0; round < rounds; round++) {
     for (const [kind, request] of Object.entries(requests)) {
-      for (const connections of [1, 32]) {
+      for (const connections of connectionList) {
         for (const c of rotated(contenders, round)) {
           const cpuBefore = cpuSeconds(c.process.pid);
           const r = await runWrk(c.url, request, { connections, seconds });
@@ -105,7 +108,7 @@ try {
 
 const lines = [`A/B: ${contenders[0].label} vs ${contenders[1].label}; ${rounds} rounds × ${seconds} s, medians`, '', '| request | c | base req/s | new req/s | new/base | base p99 ms | new p99 ms | base CPU µs/req | new CPU µs/req | new/base CPU |', '|---|---|---|---|---|---|---|---|---|---|'];
 for (const kind of Object.keys(requests)) {
-  for (const connections of [1, 32]) {
+  for (const connections of connectionList) {
     const of = (id, key) => median(runs.filter((r) => r.kind === kind && r.connections === connections && r.id === id).map((r) => r[key]));
     const base = of('base', 'rps');
     const next = of('new', 'rps');

@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../observability/prom.js';
 
 export { createRedactor, hasSensitive, REDACTED, AUDIT_MAX_STRING } from './redact.js';
 

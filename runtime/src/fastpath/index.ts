@@ -19,7 +19,6 @@ import {
   PROTOCOL_VERSION_META_KEY,
   SERVER_INFO_META_KEY,
   classifyInboundRequest,
-  isCallToolResult,
   isInputRequiredResult,
   type CallToolResult,
   type AuthInfo,
@@ -31,6 +30,7 @@ import type { ToolManifestEntry } from '../server/contract.js';
 import { edgeOfAuthInfo } from '../core/edge.js';
 import { retryAfterFor, statusFor } from '../limits/http.js';
 import { inputRequiredError } from './input-required.js';
+import { isToolResultShape } from './result-shape.js';
 
 /** The protocol revision the fast path serves; every other revision goes to the SDK. */
 export const FAST_PATH_PROTOCOL_VERSION = '2026-07-28';
@@ -309,7 +309,7 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
     }
     result = withTextFallback(result);
-    if (!isCallToolResult(result) || (result as { resultType?: unknown }).resultType !== undefined) {
+    if (!isToolResultShape(result) || (result as { resultType?: unknown }).resultType !== undefined) {
       // Handlers are typed to return a CallToolResult; a plain JS handler may not. The SDK would
       // fail to encode such a result as well: answer its internal error.
       return send(req, res, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":${idJson}}`);

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { sql, type Kysely } from 'kysely';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../observability/prom.js';
 import { ToolError } from '../errors/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 import type { HandlerContext, ToolManifestEntry } from '../server/contract.js';

@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION_META_KEY, type CallToolResult, type ServerContext } fr
 import { resourceForUri } from '../server/resource-uri.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../observability/prom.js';
 import { auditTableEnabled, countSecurityEvent, createAuditLog, createRedactor, type AuditKind, type AuditLog, type AuditOutcome } from '../audit/index.js';
 import { ErrorCode, isToolError } from '../errors/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';

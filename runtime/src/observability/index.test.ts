@@ -58,4 +58,16 @@ describe('observability', () => {
     expect(await b.metricsText()).not.toContain('tool="x"');
     expect(await b.metricsText()).toContain('process_cpu_user_seconds_total');
   });
+
+  it("makes its metrics with prom-client's own classes (loaded without the index) and still collects process metrics on request", async () => {
+    const prom = await import('prom-client');
+    const own = await import('./prom.js');
+    expect([own.Registry, own.Counter, own.Gauge, own.Histogram]).toEqual([prom.Registry, prom.Counter, prom.Gauge, prom.Histogram]);
+    const metrics = createMetrics({ processMetrics: true });
+    metrics.observeToolCall('add', 'ok', 0.002);
+    const text = await metrics.metricsText();
+    expect(text).toContain('mcp_tool_calls_total{tool="add",outcome="ok"} 1');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(await createMetrics().metricsText()).not.toContain('process_cpu_user_seconds_total');
+  });
 });

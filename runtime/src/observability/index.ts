@@ -6,7 +6,7 @@
  * servers in one process — tests, tool groups — do not collide.
  */
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from './prom.js';
 
 export type { Logger } from 'pino';
 import { LOG_LEVEL_NAMES } from '../config/settings.js';
@@ -160,7 +160,7 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const prefix = options.prefix ?? 'mcp_';
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics) collectDefaultMetrics(registry);
   const calls = new Counter({
     name: `${prefix}tool_calls_total`,
     help: 'Tool calls by tool and outcome (ok, error, invalid)',

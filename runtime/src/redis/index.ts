@@ -10,7 +10,7 @@
  */
 import type { Redis as RedisClient } from 'ioredis';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../observability/prom.js';
 
 export interface RedisHandle {
   readonly client: RedisClient;

@@ -152,6 +152,46 @@ describe('runServer', () => {
     expect(JSON.parse(out)).toEqual({ sqlite: false, ajv: false });
   });
 
+  it('an HTTP server with API keys loads neither ws (WebSocket off) nor jose (no JWT mode), and with WebSocket on still serves it', async () => {
+    // Every ES module the child loads is logged by a loader hook (ws is reached through its ESM
+    // wrapper, jose is ESM): the lazy imports are RSS at start, which the peak RSS target counts.
+    const out = join(buildDir, 'out');
+    writeFileSync(join(out, 'loads-hook.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(process.env.LOADED_LOG, url + '\\n'); return next(url, context); }\n");
+    writeFileSync(
+      join(out, 'server-loads.mjs'),
+      [
+        "import { register } from 'node:module';",
+        "register('./loads-hook.mjs', import.meta.url);",
+        "const { runServer } = await import('./server/run.js');",
+        "const { manifest, makeModules } = await import('./__fixtures__/notes.js');",
+        "await runServer({ manifest: { ...manifest, auth: { mode: 'apiKey' }, transports: ['stdio', 'http', 'websocket'] }, modules: makeModules(), projectRoot: new URL(process.env.PROJECT_ROOT) });",
+      ].join('\n'),
+    );
+    const loadedWith = async (env: Record<string, string>): Promise<string> => {
+      const log = join(buildDir, `loaded-${Object.keys(env).length}.txt`);
+      writeFileSync(log, '');
+      const child = spawn(process.execPath, [join(out, 'server-loads.mjs'), '--transport', 'http', '--port', '0'], {
+        env: { ...getDefaultEnvironment(), PROJECT_ROOT: pathToFileURL(makeProject() + '/').href, DATABASE_URL: 'sqlite::memory:', LOADED_LOG: log, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      try {
+        for (let i = 0; i < 200 && !/^listening on /m.test(stderr) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(stderr).toMatch(/^listening on /m);
+        if (env.MCP_WEBSOCKET) expect(stderr).toMatch(/^websocket on ws:/m);
+      } finally {
+        child.kill('SIGTERM');
+        await exitOf(child as ReturnType<typeof spawnServer>);
+      }
+      return readFileSync(log, 'utf8');
+    };
+    const plain = await loadedWith({});
+    expect(plain).toContain('/auth/api-keys.js');
+    expect(plain).not.toMatch(/\/node_modules\/(ws|jose)\//);
+    expect(await loadedWith({ MCP_WEBSOCKET: 'on' })).toMatch(/\/node_modules\/ws\//);
+  });
+
   it('--help prints usage and exits 0', async () => {
     const child = spawnServer(makeProject(), ['--help']);
     let out = '';

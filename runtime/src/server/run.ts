@@ -247,7 +247,7 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       });
       authGate = oauthProxy.gate;
     } else if (config.transport === 'http' && ((options.manifest.auth?.mode ?? 'none') !== 'none' || authenticator)) {
-      const { buildHttpAuth } = await import('../auth/index.js');
+      const { buildHttpAuth } = await import('../auth/build.js');
       authGate = await buildHttpAuth({
         manifest: options.manifest,
         config: config.auth,

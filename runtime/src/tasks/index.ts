@@ -21,7 +21,7 @@ import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server
 import { TASKS_EXTENSION_ID_V2, hasTaskClientCapabilityV2 } from '@modelcontextprotocol/ext-tasks/core/v2';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../observability/prom.js';
 import type { Cancellations } from '../cancel/index.js';
 import { ErrorCode } from '../errors/index.js';
 import { createTaskStore, isTerminal, type TaskRecord, type TaskStatus, type TaskStore } from './store.js';

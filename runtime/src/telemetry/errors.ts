@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../observability/prom.js';
 
 export const HANDLER_ERRORS_METRIC = 'mcp_handler_errors_total';
 

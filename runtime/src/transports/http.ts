@@ -21,7 +21,7 @@ import { expandRoles } from '../auth/roles.js';
 import type { Manifest } from '../server/contract.js';
 import { countSecurityEvent } from '../audit/index.js';
 import type { Authenticator } from '../auth/types.js';
-import { attachWebSocket, type WebSocketHandle, type WebSocketOptions } from './websocket.js';
+import type { WebSocketHandle, WebSocketOptions } from './websocket.js';
 import { createSessionRouter, type HttpSessionsMode } from './sessions.js';
 import { withOutcomeStatus } from '../limits/http.js';
 import { newEdge, toAuthInfo } from '../core/edge.js';
@@ -128,6 +128,9 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger;
   const onerror = (error: Error) => log?.warn({ err: error }, 'MCP HTTP request failed');
+  // The WebSocket module (and `ws`) only when asked for: most servers never serve it, and loaded it
+  // was RSS at start in every one. Imported before listening, so no upgrade arrives before its handler.
+  const attachWebSocket = options.websocket ? (await import('./websocket.js')).attachWebSocket : undefined;
 
   // `auto`: a plain JSON body unless the handler sends progress or log messages first, then SSE
   // (the fast path never streams: requests with a progress token go to the SDK).
@@ -278,7 +281,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   });
   server.on('error', (error) => log?.error({ err: error }, 'HTTP server error'));
   // WebSocket upgrades on this same listener (so HTTPS gives WSS) pass the same gate as /mcp before being accepted.
-  const webSocket: WebSocketHandle | undefined = options.websocket
+  const webSocket: WebSocketHandle | undefined = attachWebSocket && options.websocket
     ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || (await gateRequest(authGate, req, res, log))),
         ...(authGate ? { reauthenticate: (req: IncomingMessage) => reauthenticate(authGate, req, 'websocket') } : {}),
       })
