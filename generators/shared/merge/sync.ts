@@ -204,8 +204,12 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const kind of ENTRY_KINDS) {
     for (const name of active[kind]) {
       const path = handlerPath(kind, name);
-      const text = files.get(path);
-      if (text === undefined) continue; // a stub is created
+      // A stub created now is what the merge would leave alone (it is written from the same
+      // types): its key is recorded too, so the next run does not load ts-morph to merge 1,000
+      // fresh stubs (seconds, the first regeneration after `new` or an import).
+      const stub = files.has(path) ? undefined : plan.create.get(path);
+      const text = files.get(path) ?? stub;
+      if (text === undefined) continue; // no handler file (a declarative resource)
       // A merge reads the handler's text and the exports of the generated types modules it
       // names (its own, and any `../generated/...` module it imports): the same inputs as a
       // merge that left the file alone give the same answer, without parsing the file.
@@ -215,7 +219,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
         return [module, exports ? [...exports].sort() : null];
       });
       const key = sha256(JSON.stringify([text, inputs]));
-      if (record?.merged?.[path] === key) {
+      if (stub !== undefined || record?.merged?.[path] === key) {
         plan.cache.merged![path] = key;
         continue;
       }

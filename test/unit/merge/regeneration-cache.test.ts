@@ -4,11 +4,13 @@
  * whose text passed it before (cache.json `sources`). Each must give what a fresh generation
  * gives, and must see any change made outside mcpforge.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
 import { sha256 } from '../../../generators/shared/codegen/content-hash.js';
+import { exportedNames, handlerPath, type EntryKind } from '../../../generators/shared/merge/entries.js';
+import { mergeHandler } from '../../../generators/shared/merge/merge-handler.js';
 import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
 import { SPEC_DOCUMENT_FILE, SpecDocumentCache, type SpecDocumentRecord } from '../../../generators/shared/spec/spec-document-cache.js';
 import { parseSourceDocument } from '../../../generators/shared/spec/source-document.js';
@@ -137,5 +139,38 @@ describe('schema files that passed meta-validation before', () => {
     // Another recorded hash (the text that passed): checked, and refused.
     writeFileSync(file(CACHE_FILE), JSON.stringify(cache));
     await expect(planProject({ specPath: SPEC, overlay: new Map() })).rejects.toThrow('is not valid JSON Schema');
+  });
+});
+
+describe('handler stubs created by a generation', () => {
+  it.for(['all', 'conformance'])('are recorded as merged, being what the merge leaves alone (examples/%s)', async (example) => {
+    const root = join(TOOLKIT_ROOT, '.tmp', `unit-regeneration-stubs-${example}`);
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    cpSync(join(TOOLKIT_ROOT, 'examples', example, 'mcpforge.yaml'), join(root, 'mcpforge.yaml'));
+    cpSync(join(TOOLKIT_ROOT, 'examples', example, 'schemas'), join(root, 'schemas'), { recursive: true });
+    const outcome = await planProject({ specPath: join(root, 'mcpforge.yaml'), useCache: false });
+    if (outcome.upToDate) throw new Error('expected a plan');
+    const { plan, spec } = outcome;
+    const exportsOf = (path: string) => {
+      const text = plan.write.get(path);
+      return text === undefined ? undefined : exportedNames(text);
+    };
+    const entries: Array<[EntryKind, string]> = [
+      ...spec.tools.map((t): [EntryKind, string] => ['tool', t.name]),
+      ...spec.resources.map((r): [EntryKind, string] => ['resource', r.name]),
+      ...spec.prompts.map((p): [EntryKind, string] => ['prompt', p.name]),
+    ];
+    let stubs = 0;
+    for (const [kind, name] of entries) {
+      const path = handlerPath(kind, name);
+      const text = plan.create.get(path);
+      if (text === undefined) continue; // a declarative resource has no handler
+      stubs++;
+      expect(plan.cache.merged?.[path], path).toMatch(/^[0-9a-f]{64}$/);
+      // The premise of recording it: a merge of the stub changes nothing.
+      expect(mergeHandler(path, text, { kind, name, exportsOf }).status, path).toBe('unchanged');
+    }
+    expect(stubs).toBeGreaterThan(5);
   });
 });
