@@ -14,7 +14,7 @@ export const DEFAULT_TRANSPORTS: readonly Transport[] = ['stdio', 'http'];
 export const LAYOUTS = ['dev', 'production'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 export { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth-modes.js';
-import { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth.js';
+import { AUTH_MODES, parseAuthMode, type AuthModeChoice } from '../upgrade/auth-modes.js';
 
 export interface NewAnswers {
   /** npm package name of the server; also its MCP server name. */

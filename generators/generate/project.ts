@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { generatorFingerprint, sha256 } from '../shared/codegen/content-hash.js';
+import { generatorFingerprint, memoSha256, sha256 } from '../shared/codegen/content-hash.js';
 import { serverEntryNote, validatorsBuildNote } from './build-config.js';
 import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
 import { listFilesSync } from '../shared/tree/list-files.js';
@@ -72,16 +72,23 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
     if (SCANNED.some((scanned) => path === scanned || path.startsWith(`${scanned}/`))) files.set(path, text);
   }
 
-  const [{ loadSpec }, { planSync }] = await Promise.all([import('../shared/spec/index.js'), import('../shared/merge/sync.js')]);
+  const [{ loadSpec }, { planSync }, { SPEC_DOCUMENT_FILE, SpecDocumentCache }] = await Promise.all([
+    import('../shared/spec/index.js'),
+    import('../shared/merge/sync.js'),
+    import('../shared/spec/spec-document-cache.js'),
+  ]);
   // The cache is written only after a generation succeeded, by the generator it names: a spec
   // with the recorded hash passed that generator's validation.
   const known = cache && cache.sources && cache.fingerprint === generatorFingerprint() ? cache.sources : undefined;
-  const validated = (file: string, text: string) => known?.[posix(relative(root, file))] === sha256(text);
-  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated });
+  const hash = memoSha256();
+  const validated = (file: string, text: string) => known?.[posix(relative(root, file))] === hash(text);
+  const specDocument = new SpecDocumentCache(generatorFingerprint(), options.useCache === false ? undefined : SpecDocumentCache.parseRecord(readText(join(root, SPEC_DOCUMENT_FILE))));
+  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
-  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint });
+  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash });
   if (clock !== undefined) plan.cache.statClock = clock;
+  plan.specDocument = specDocument.serialize();
   for (const note of [validatorsBuildNote(root), serverEntryNote(root)]) if (note) plan.warnings.push(note);
   return { upToDate: false, root, plan, spec };
 }
@@ -102,7 +109,9 @@ export async function commitPlan(root: string, plan: SyncPlan): Promise<void> {
       if (stat) cache.stats[path] = stat;
     }
   }
-  await writeFiles(root, new Map([[CACHE_FILE, `${JSON.stringify(cache)}\n`]]));
+  const caches = new Map([[CACHE_FILE, `${JSON.stringify(cache)}\n`]]);
+  if (plan.specDocument !== undefined) caches.set((await import('../shared/spec/spec-document-cache.js')).SPEC_DOCUMENT_FILE, plan.specDocument);
+  await writeFiles(root, caches);
 }
 
 export async function writeFiles(root: string, files: ReadonlyMap<string, string>): Promise<void> {
@@ -124,6 +133,14 @@ export async function writeFiles(root: string, files: ReadonlyMap<string, string
 }
 
 const WRITE_CONCURRENCY = 32;
+
+function readText(full: string): string | undefined {
+  try {
+    return readFileSync(full, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 function readCache(root: string): CacheRecord | undefined {
   try {
@@ -226,7 +243,9 @@ function listProjectFiles(root: string): string[] {
     if (!existsSync(full)) continue;
     if (path.endsWith('.ts')) out.push(path);
     // Half-written `.tmp` files of an interrupted commit are not part of the project.
-    else for (const file of listFilesSync(full)) if (!file.endsWith('.tmp')) out.push(posix(relative(root, file)));
+    // (The listed paths start with `full`: cutting the prefix is path.relative's answer, at a
+    // fraction of its cost over 6,000 files.)
+    else for (const file of listFilesSync(full)) if (!file.endsWith('.tmp')) out.push(posix(path + file.slice(full.length)));
   }
   return out;
 }

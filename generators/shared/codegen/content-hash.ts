@@ -28,6 +28,21 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * `sha256` that remembers its answers for one run: a regeneration hashes the same texts several
+ * times (a reused file to check it, then for the new cache; a source file to trust its
+ * validation, then for the cache), 11,000 hashes for 1,000 tools. Equal texts are often the
+ * very same string, so the lookup is cheap.
+ */
+export function memoSha256(): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    let hash = known.get(text);
+    if (hash === undefined) known.set(text, (hash = sha256(text)));
+    return hash;
+  };
+}
+
 let fingerprint: string | undefined;
 
 /**

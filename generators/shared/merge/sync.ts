@@ -5,7 +5,7 @@
  * conflict. Nothing here touches the disk: the caller commits the plan, or (on any conflict)
  * commits nothing.
  */
-import { generatorFingerprint, sha256 } from '../codegen/content-hash.js';
+import { generatorFingerprint, memoSha256, sha256 } from '../codegen/content-hash.js';
 import type { RetiredEntry } from '../codegen/emit-retired.js';
 import { generateProject } from '../codegen/generate-project.js';
 import type { LintOptions } from '../spec/lint.js';
@@ -70,6 +70,8 @@ export interface SyncPlan {
   warnings: string[];
   /** The cache to store once the plan is committed. */
   cache: CacheRecord;
+  /** The spec's parse to store with it (see spec/spec-document-cache.ts), when it can be cached. */
+  specDocument?: string;
   /** Entries emitted afresh / in total. */
   emitted: number;
   entries: number;
@@ -87,6 +89,8 @@ export interface SyncInput {
   sources: Map<string, string> | null;
   /** Lint options passed to generation (e.g. the `tools/list` token budget). */
   lint?: LintOptions;
+  /** sha256 of a text (the caller's memo, see memoSha256, when it hashed some of them already). */
+  hash?: (text: string) => string;
 }
 
 export function isUserPath(path: string): boolean {
@@ -96,6 +100,7 @@ export function isUserPath(path: string): boolean {
 export async function planSync(input: SyncInput): Promise<SyncPlan> {
   const { spec, files } = input;
   const fingerprint = generatorFingerprint();
+  const hash = input.hash ?? memoSha256();
   const active: Record<EntryKind, Set<string>> = {
     tool: new Set(spec.tools.map((t) => t.name)),
     resource: new Set(spec.resources.map((r) => r.name)),
@@ -146,15 +151,15 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     const out = new Map<string, string>();
     for (const path of owned) {
       const text = files.get(path);
-      if (text === undefined || record!.generated[path] !== sha256(text)) return undefined;
+      if (text === undefined || record!.generated[path] !== hash(text)) return undefined;
       out.set(path, text);
     }
     return out;
   };
-  const formatted = (path: string, hash: string) => {
-    if (record?.formats?.[path] !== hash) return undefined;
+  const formatted = (path: string, sourceHash: string) => {
+    if (record?.formats?.[path] !== sourceHash) return undefined;
     const text = files.get(path);
-    return text !== undefined && record.generated[path] === sha256(text) ? text : undefined;
+    return text !== undefined && record.generated[path] === hash(text) ? text : undefined;
   };
   const generated = await generateProject(spec, {
     formatted,
@@ -199,8 +204,12 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const kind of ENTRY_KINDS) {
     for (const name of active[kind]) {
       const path = handlerPath(kind, name);
-      const text = files.get(path);
-      if (text === undefined) continue; // a stub is created
+      // A stub created now is what the merge would leave alone (it is written from the same
+      // types): its key is recorded too, so the next run does not load ts-morph to merge 1,000
+      // fresh stubs (seconds, the first regeneration after `new` or an import).
+      const stub = files.has(path) ? undefined : plan.create.get(path);
+      const text = files.get(path) ?? stub;
+      if (text === undefined) continue; // no handler file (a declarative resource)
       // A merge reads the handler's text and the exports of the generated types modules it
       // names (its own, and any `../generated/...` module it imports): the same inputs as a
       // merge that left the file alone give the same answer, without parsing the file.
@@ -210,7 +219,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
         return [module, exports ? [...exports].sort() : null];
       });
       const key = sha256(JSON.stringify([text, inputs]));
-      if (record?.merged?.[path] === key) {
+      if (stub !== undefined || record?.merged?.[path] === key) {
         plan.cache.merged![path] = key;
         continue;
       }
@@ -223,11 +232,11 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const path of files.keys()) if (isUserPath(path) && !plan.update.has(path)) plan.leftAlone.push(path);
 
   // The cache describes the project as it will be once this plan is committed.
-  for (const [path, text] of generated.files) plan.cache.generated[path] = sha256(text);
-  for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = sha256(plan.update.get(path)?.text ?? text);
+  for (const [path, text] of generated.files) plan.cache.generated[path] = hash(text);
+  for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = hash(plan.update.get(path)?.text ?? text);
   for (const [path, text] of plan.create) plan.cache.user[path] = sha256(text);
   for (const [key, owned] of generated.entries) plan.cache.entries[key] = owned;
-  if (input.sources) plan.cache.sources = Object.fromEntries([...input.sources].map(([path, text]) => [path, sha256(text)]));
+  if (input.sources) plan.cache.sources = Object.fromEntries([...input.sources].map(([path, text]) => [path, hash(text)]));
   plan.leftAlone.sort();
   plan.remove.sort();
   return plan;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpecError } from './errors.js';
@@ -50,7 +50,9 @@ export class DocumentStore {
   private async readLocal(file: string, from: DocumentReferrer): Promise<SourceDocument> {
     let text: string;
     try {
-      text = this.options.overlay?.get(file) ?? (await readFile(file, 'utf8'));
+      // Synchronous on purpose: schema files are small and many (2,000 in a 1,000-tool project),
+      // and an async read is four thread-pool round trips each (open, stat, read, close).
+      text = this.options.overlay?.get(file) ?? readFileSync(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const what = from.kind === '$ref' ? `broken $ref "${from.ref}": file not found` : `schema file not found: ${from.ref}`;

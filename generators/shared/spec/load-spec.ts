@@ -33,11 +33,14 @@ export interface LoadSpecOptions {
    */
   files?: ReadonlyMap<string, string>;
   /**
-   * Whether this exact spec text already passed validation against the spec format by this same
-   * toolkit (a regeneration knows it from its cache): then the spec-schema check, a fifth of a
-   * second for 1,000 tools, is skipped. Schemas are still checked.
+   * Whether this exact text of a file (the spec or a schema file) already passed validation by
+   * this same toolkit (a regeneration knows it from its cache): then the spec-schema check, a
+   * fifth of a second for 1,000 tools, and the meta-validation of schemas made only of such
+   * files are skipped. The spec's other checks and the schema rules still run.
    */
   validated?: (file: string, text: string) => boolean;
+  /** Parses the spec's own text (default `parseSourceDocument`; a regeneration passes a cached parse, see spec-document-cache.ts). */
+  parse?: (file: string, text: string) => SourceDocument;
 }
 
 /* The raw shapes after spec-schema validation (the schema guarantees these). */
@@ -105,11 +108,12 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
       hint: 'run the command in the project folder or pass the path of mcpforge.yaml',
     });
   }
-  const doc = parseSourceDocument(file, text);
+  const doc = (options.parse ?? parseSourceDocument)(file, text);
   if (doc.data === null || typeof doc.data !== 'object' || Array.isArray(doc.data)) {
     throw new SpecError({ file, line: 1, column: 1, message: 'the spec must be a map of keys (name, version, tools, ...)', hint: 'start from the example in docs/spec.md or run `mcpforge new`' });
   }
-  if (!options.validated?.(file, text)) throwIfAny(validateSpecDocument(doc));
+  const validated = knownValid(file, text, options.validated);
+  if (!validated(file)) throwIfAny(validateSpecDocument(doc));
   const raw = doc.data as RawSpec;
 
   const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.files ? { overlay: options.files } : {}) });
@@ -122,7 +126,11 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   const schema = async (value: RawSchemaRef, pointer: string, what: string, rules: SchemaRule[]): Promise<LoadedSchema | undefined> => {
     try {
       const loaded = await resolveSchema(value, pointer, doc, store);
-      const problems = checker.check(loaded, what);
+      // Meta-validation depends on the schema's content alone: files that all passed it before
+      // (inline schemas: with the spec's text) need no second check. The rules still run: the
+      // same file may now be used where other rules apply.
+      const inputs = loaded.source === loaded.files[0] ? loaded.files : [file, ...loaded.files];
+      const problems = inputs.every((f) => validated(f, store.texts.get(f))) ? [] : checker.check(loaded, what);
       if (problems.length === 0) problems.push(...rules.flatMap((rule) => rule(loaded, what, doc, pointer, (f, p) => store.locate(f, p))));
       errors.push(...problems);
       return loaded;
@@ -181,6 +189,17 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     sourceFiles: store.order.filter((f) => !/^https?:/i.test(f)),
     sources: new Map(store.order.map((f) => [f, store.texts.get(f)!])),
   });
+}
+
+/** `options.validated` asked once per file (with the text the loader read), false when not given. */
+function knownValid(spec: string, specText: string, validated: LoadSpecOptions['validated']): (file: string, text?: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (file, text = file === spec ? specText : undefined) => {
+    if (!validated || text === undefined) return false;
+    let answer = answers.get(file);
+    if (answer === undefined) answers.set(file, (answer = validated(file, text)));
+    return answer;
+  };
 }
 
 /**

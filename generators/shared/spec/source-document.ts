@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node } from 'yaml';
 import { SpecError } from './errors.js';
 
 /**
@@ -34,7 +35,10 @@ export function parseSourceDocument(file: string, text: string): SourceDocument 
         return parseWithPositions(file, text); // e.g. nesting deeper than the scanner's stack
       }
     };
-    return { file, text, data, locate: (pointer, options) => (index ??= positions()).locate(pointer, options) };
+    // The root's position (asked for every schema file the bundler loads) needs no index.
+    const locate = (pointer: string, options?: { key?: boolean }) =>
+      index === undefined && parsePointer(pointer).length === 0 ? rootPosition(text) : (index ??= positions()).locate(pointer, options);
+    return { file, text, data, locate };
   }
   return parseWithPositions(file, text);
 }
@@ -86,7 +90,15 @@ function countKeyTokens(text: string): number {
   return count;
 }
 
+/**
+ * The YAML parser, loaded on first use: a regeneration whose spec is cached and whose schema
+ * files are JSON never needs it. (Synchronous, as parsing is; the same module `import` loads.)
+ */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
 function parseWithPositions(file: string, text: string): SourceDocument {
+  const { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {
@@ -146,6 +158,13 @@ const recent = new Map<string, SourceDocument>();
 const RECENT_LIMIT = 4;
 /** A parsed YAML document holds many times its text in memory: large ones (imports) are not kept. */
 const RECENT_TEXT_LIMIT = 1024 * 1024;
+
+/** Makes `doc` the answer of `locatorFor` for its file and text (a document parsed elsewhere, e.g. from a cache). */
+export function rememberDocument(doc: SourceDocument): void {
+  recent.delete(doc.file);
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  recent.set(doc.file, doc);
+}
 
 /**
  * Positions in `text` (the content of `file`) without parsing it again when it was just parsed.
@@ -246,6 +265,16 @@ function indexJsonPositions(text: string): JsonPositions {
       return position(options.key && keyOffset !== undefined ? keyOffset : values.get(path)!);
     },
   };
+}
+
+/** Where a JSON text's root value starts (its first character after white space), as the index answers. */
+function rootPosition(text: string): { line: number; column: number } {
+  let i = 0;
+  for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  const lineStart = text.lastIndexOf('\n', i - 1) + 1;
+  let line = 1;
+  for (let j = text.indexOf('\n'); j >= 0 && j < i; j = text.indexOf('\n', j + 1)) line++;
+  return { line, column: i - lineStart + 1 };
 }
 
 const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -48,6 +48,18 @@ describe('JSON positions without the YAML parser', () => {
     compare(`\n\n   ${JSON.stringify(NASTY, null, 1)}\n`);
   });
 
+  it('answers the root position without indexing the document, as the index would', () => {
+    for (const text of [`\n\n   ${JSON.stringify(NASTY, null, 1)}\n`, `\r\n\t ${JSON.stringify(NASTY)}`, JSON.stringify(NASTY), '  \n\n\n  [1]']) {
+      for (const pointer of ['', '#']) {
+        // A fresh document each time: the first `locate` of the root takes the short cut.
+        const expected = parseSourceDocument('doc.yaml', text).locate(pointer);
+        expect(parseSourceDocument('doc.json', text).locate(pointer), JSON.stringify(text.slice(0, 8))).toEqual(expected);
+        expect(parseSourceDocument('doc.json', text).locate(pointer, { key: true })).toEqual(expected);
+      }
+    }
+    expect(parseSourceDocument('doc.json', '\n\n  {}').locate('')).toEqual({ line: 3, column: 3 });
+  });
+
   it('answers like the YAML path on an OpenAPI fixture, including URI-encoded $ref fragments', () => {
     const text = readFileSync(join(import.meta.dirname, '../../fixtures/openapi/shop-3.1.json'), 'utf8');
     expect(compare(text)).toBeGreaterThan(20);

@@ -1,0 +1,176 @@
+/**
+ * What a regeneration reuses from `.mcpforge/` (bench/README.md, "Regeneration"): the spec's
+ * parse (spec-document.json, by the hash of its text) and the meta-validation of schema files
+ * whose text passed it before (cache.json `sources`). Each must give what a fresh generation
+ * gives, and must see any change made outside mcpforge.
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
+import { sha256 } from '../../../generators/shared/codegen/content-hash.js';
+import { exportedNames, handlerPath, type EntryKind } from '../../../generators/shared/merge/entries.js';
+import { mergeHandler } from '../../../generators/shared/merge/merge-handler.js';
+import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
+import { SPEC_DOCUMENT_FILE, SpecDocumentCache, type SpecDocumentRecord } from '../../../generators/shared/spec/spec-document-cache.js';
+import { parseSourceDocument } from '../../../generators/shared/spec/source-document.js';
+import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+
+const ROOT = join(TOOLKIT_ROOT, '.tmp', 'unit-regeneration-cache');
+const SPEC = join(ROOT, 'mcpforge.yaml');
+const file = (path: string) => join(ROOT, path);
+const SPEC_TEXT = [
+  'name: t',
+  'tools:',
+  '  alpha:',
+  '    description: Alpha tool.',
+  '    input: schemas/alpha.json',
+  '  beta:',
+  '    description: Beta tool.',
+  '    input: { type: object, properties: { n: { type: integer } } }',
+  '',
+].join('\n');
+const schema = (property: string, type = 'string') => `${JSON.stringify({ type: 'object', properties: { [property]: { type } } }, null, 2)}\n`;
+
+async function generate(): Promise<void> {
+  const outcome = await planProject({ specPath: SPEC });
+  if (outcome.upToDate) throw new Error('expected a plan');
+  await commitPlan(ROOT, outcome.plan);
+}
+
+/** A generation without any cache changes nothing: what the cached runs wrote is a fresh generation's output. */
+async function expectFresh(): Promise<void> {
+  const fresh = await planProject({ specPath: SPEC, useCache: false });
+  if (fresh.upToDate) throw new Error('expected a plan');
+  expect([...fresh.plan.write.keys(), ...fresh.plan.create.keys(), ...fresh.plan.update.keys(), ...fresh.plan.remove]).toEqual([]);
+}
+
+const readJson = <T>(path: string) => JSON.parse(readFileSync(file(path), 'utf8')) as T;
+
+beforeEach(async () => {
+  rmSync(ROOT, { recursive: true, force: true });
+  mkdirSync(file('schemas'), { recursive: true });
+  writeFileSync(SPEC, SPEC_TEXT);
+  writeFileSync(file('schemas/alpha.json'), schema('query'));
+  await generate();
+});
+
+describe('the spec parse kept in .mcpforge/spec-document.json', () => {
+  it('is used while the spec text is the same, and a regeneration still equals a fresh generation', async () => {
+    const record = readJson<SpecDocumentRecord>(SPEC_DOCUMENT_FILE);
+    expect(record.hash).toBe(sha256(SPEC_TEXT));
+    // Positions asked during generation are recorded (the tools' entries, for lint and errors).
+    expect(record.positions['k/tools/alpha']).toEqual([3, 3]);
+
+    writeFileSync(file('schemas/alpha.json'), schema('renamed'));
+    await generate();
+    expect(readFileSync(file('src/generated/types/alpha.ts'), 'utf8')).toContain('renamed');
+    await expectFresh();
+
+    // Used, not re-parsed: a record with the same hash but other data wins (never happens on
+    // its own; shows the parse is skipped).
+    const tampered = structuredClone(record);
+    (tampered.data as { tools: Record<string, { description: string }> }).tools.alpha!.description = 'From the record.';
+    writeFileSync(file(SPEC_DOCUMENT_FILE), JSON.stringify(tampered));
+    writeFileSync(file('schemas/alpha.json'), schema('again'));
+    await generate();
+    expect(readFileSync(file('src/generated/manifest.ts'), 'utf8')).toContain('From the record.');
+  });
+
+  it('is not used once the spec text changed outside mcpforge', async () => {
+    writeFileSync(SPEC, SPEC_TEXT.replace('Alpha tool.', 'Alpha tool, edited.'));
+    await generate();
+    expect(readFileSync(file('src/generated/manifest.ts'), 'utf8')).toContain('Alpha tool, edited.');
+    expect(readJson<SpecDocumentRecord>(SPEC_DOCUMENT_FILE).hash).toBe(sha256(readFileSync(SPEC, 'utf8')));
+    await expectFresh();
+  });
+
+  it('answers positions it did not record from a real parse, as a fresh parse does', () => {
+    const path = file('other.yaml');
+    const text = 'name: x\ntools:\n  a:\n    description: A.\n    input: { type: object }\n';
+    const first = new SpecDocumentCache('fp');
+    first.parse(path, text).locate('/tools/a', { key: true });
+    const record = SpecDocumentCache.parseRecord(first.serialize())!;
+    expect(Object.keys(record.positions)).toEqual(['k/tools/a']);
+
+    const again = new SpecDocumentCache('fp', record).parse(path, text);
+    const fresh = parseSourceDocument(path, text);
+    expect(again.data).toEqual(fresh.data);
+    for (const [pointer, key] of [['/tools/a', true], ['/tools/a/input/type', false], ['/tools/a/input', true], ['/nope', false]] as const) {
+      expect(again.locate(pointer, { key }), pointer).toEqual(fresh.locate(pointer, { key }));
+    }
+    expect(again.locate('/tools/a/input/type')).toEqual({ line: 5, column: 20 });
+    // Another generator, or another text, parses afresh.
+    expect(new SpecDocumentCache('other', record).parse(path, text.replace('A.', 'B.')).data).toEqual(parseSourceDocument(path, text.replace('A.', 'B.')).data);
+    expect((new SpecDocumentCache('other', record).parse(path, text).data as { tools: { a: { description: string } } }).tools.a.description).toBe('A.');
+  });
+
+  it('is not recorded when JSON cannot carry the data exactly', () => {
+    const cache = new SpecDocumentCache('fp');
+    cache.parse(file('inf.yaml'), 'name: x\nlimits: { big: .inf }\n');
+    expect(cache.serialize()).toBeUndefined();
+    const plain = new SpecDocumentCache('fp');
+    plain.parse(file('plain.yaml'), 'name: x\nlimits: { big: 1 }\n');
+    expect(plain.serialize()).toBeDefined();
+  });
+});
+
+describe('schema files that passed meta-validation before', () => {
+  it('are checked again when their text changed: a broken schema names file and pointer, nothing is planned', async () => {
+    writeFileSync(file('schemas/alpha.json'), schema('query', 'strng'));
+    const error = await planProject({ specPath: SPEC }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/alpha\.json:\d+:\d+/);
+    expect(error?.message).toContain('/properties/query/type');
+    expect(error?.message).toContain('is not valid JSON Schema');
+  });
+
+  it('are trusted by the hash of their text (a recorded hash skips the check)', async () => {
+    const broken = schema('query', 'strng');
+    writeFileSync(file('schemas/alpha.json'), broken);
+    // As if this very text had passed before (never happens on its own): the meta-check is
+    // skipped, so what fails is the validator compile, later, with its own message.
+    const cache = readJson<CacheRecord>(CACHE_FILE);
+    writeFileSync(file(CACHE_FILE), JSON.stringify({ ...cache, sources: { ...cache.sources, 'schemas/alpha.json': sha256(broken) } }));
+    // (An empty overlay skips the no-op check, which would find everything as recorded.)
+    await expect(planProject({ specPath: SPEC, overlay: new Map() })).rejects.toThrow(/^(?!.*is not valid JSON Schema).*cannot compile a validator/s);
+    // Another recorded hash (the text that passed): checked, and refused.
+    writeFileSync(file(CACHE_FILE), JSON.stringify(cache));
+    await expect(planProject({ specPath: SPEC, overlay: new Map() })).rejects.toThrow('is not valid JSON Schema');
+  });
+});
+
+describe('handler stubs created by a generation', () => {
+  it.for(['all', 'conformance'])('are recorded as merged, being what the merge leaves alone (examples/%s)', async (example) => {
+    const root = join(TOOLKIT_ROOT, '.tmp', `unit-regeneration-stubs-${example}`);
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    cpSync(join(TOOLKIT_ROOT, 'examples', example, 'mcpforge.yaml'), join(root, 'mcpforge.yaml'));
+    cpSync(join(TOOLKIT_ROOT, 'examples', example, 'schemas'), join(root, 'schemas'), { recursive: true });
+    const outcome = await planProject({ specPath: join(root, 'mcpforge.yaml'), useCache: false });
+    if (outcome.upToDate) throw new Error('expected a plan');
+    const { plan, spec } = outcome;
+    const exportsOf = (path: string) => {
+      const text = plan.write.get(path);
+      return text === undefined ? undefined : exportedNames(text);
+    };
+    const entries: Array<[EntryKind, string]> = [
+      ...spec.tools.map((t): [EntryKind, string] => ['tool', t.name]),
+      ...spec.resources.map((r): [EntryKind, string] => ['resource', r.name]),
+      ...spec.prompts.map((p): [EntryKind, string] => ['prompt', p.name]),
+    ];
+    let stubs = 0;
+    for (const [kind, name] of entries) {
+      const path = handlerPath(kind, name);
+      const text = plan.create.get(path);
+      if (text === undefined) continue; // a declarative resource has no handler
+      stubs++;
+      expect(plan.cache.merged?.[path], path).toMatch(/^[0-9a-f]{64}$/);
+      // The premise of recording it: a merge of the stub changes nothing.
+      expect(mergeHandler(path, text, { kind, name, exportsOf }).status, path).toBe('unchanged');
+    }
+    expect(stubs).toBeGreaterThan(5);
+  });
+});
