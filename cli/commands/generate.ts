@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { commitPlan, planProject, type PlanOutcome } from '../../generators/generate/project.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
 import { UserError } from '../output.js';
+import { useGenerationJitBudget } from '../jit-budget.js';
 
 export interface GenerateOptions {
   spec: string;
@@ -26,6 +27,7 @@ export function specPathOf(option: string): string {
 
 export async function generateCommand(options: GenerateOptions): Promise<void> {
   const started = performance.now();
+  useGenerationJitBudget();
   const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun });
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
   if (outcome.upToDate) {

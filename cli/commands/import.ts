@@ -16,6 +16,7 @@ import type { SyncPlan } from '../../generators/shared/merge/sync.js';
 import { SpecError } from '../../generators/shared/spec/errors.js';
 import { step, UserError } from '../output.js';
 import { toolkitRoot } from '../toolkit.js';
+import { useGenerationJitBudget } from '../jit-budget.js';
 
 export interface CommonImportOptions {
   spec: string;
@@ -76,6 +77,7 @@ function positiveInt(flag: string, value: string | undefined): number | undefine
 
 export async function importOpenApiCommand(file: string, options: OpenApiImportOptions): Promise<void> {
   const started = Date.now();
+  useGenerationJitBudget();
   const { specPath, root, read, specText } = project(options.spec);
   const reading = step(`Reading ${file}`);
   const doc = await readOpenApi(file).catch((error: unknown) => {
@@ -143,6 +145,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
 
 export async function importSchemaCommand(patterns: string[], options: CommonImportOptions & { as?: string }): Promise<void> {
   const started = Date.now();
+  useGenerationJitBudget();
   const as = options.as ?? 'tool';
   if (as !== 'tool' && as !== 'resource') throw new UserError(`--as ${as}: use tool or resource`);
   const { specPath, root, specText } = project(options.spec);
