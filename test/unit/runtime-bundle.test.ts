@@ -53,9 +53,10 @@ describe('the bundled runtime', () => {
     walk(join(RUNTIME, 'dist/bundle'));
     const imported = new Set<string>();
     for (const file of files) {
-      // Import statements and dynamic imports (not the examples in kysely's doc comments).
-      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^;]*?from\s*"([^".][^"]*)"|\bimport\("([^".][^"]*)"\)/gm)) {
-        const id = (m[1] ?? m[2])!;
+      // Import statements, dynamic imports (not the examples in kysely's doc comments) and
+      // CommonJS requires (prom-client's metric classes: observability/prom.ts).
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^;]*?from\s*"([^".][^"]*)"|\bimport\("([^".][^"]*)"\)|\brequire\w*\(["`]([^".`$][^"`$]*)/gm)) {
+        const id = (m[1] ?? m[2] ?? m[3])!;
         imported.add(id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0]!);
       }
     }
