@@ -12,6 +12,8 @@ import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { generatorFingerprint, memoSha256, sha256 } from '../shared/codegen/content-hash.js';
 import { serverEntryNote, validatorsBuildNote } from './build-config.js';
+import { CONTRACT_CACHE_FILE, ContractCache } from '../shared/codegen/contract-cache.js';
+import { SPEC_DOCUMENT_FILE, SpecDocumentCache } from '../shared/spec/spec-document-cache.js';
 import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
 import { listFilesSync } from '../shared/tree/list-files.js';
 import type { LintOptions } from '../shared/spec/lint.js';
@@ -72,11 +74,7 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
     if (SCANNED.some((scanned) => path === scanned || path.startsWith(`${scanned}/`))) files.set(path, text);
   }
 
-  const [{ loadSpec }, { planSync }, { SPEC_DOCUMENT_FILE, SpecDocumentCache }] = await Promise.all([
-    import('../shared/spec/index.js'),
-    import('../shared/merge/sync.js'),
-    import('../shared/spec/spec-document-cache.js'),
-  ]);
+  const [{ loadSpec }, { planSync }] = await Promise.all([import('../shared/spec/index.js'), import('../shared/merge/sync.js')]);
   // The cache is written only after a generation succeeded, by the generator it names: a spec
   // with the recorded hash passed that generator's validation.
   const known = cache && cache.sources && cache.fingerprint === generatorFingerprint() ? cache.sources : undefined;
@@ -86,9 +84,11 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
-  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash });
+  const contractCases = new ContractCache(generatorFingerprint(), options.useCache === false ? undefined : ContractCache.parseRecord(readText(join(root, CONTRACT_CACHE_FILE))));
+  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash, contractCases });
   if (clock !== undefined) plan.cache.statClock = clock;
   plan.specDocument = specDocument.serialize();
+  plan.contractCases = contractCases.serialize();
   for (const note of [validatorsBuildNote(root), serverEntryNote(root)]) if (note) plan.warnings.push(note);
   return { upToDate: false, root, plan, spec };
 }
@@ -110,7 +110,8 @@ export async function commitPlan(root: string, plan: SyncPlan): Promise<void> {
     }
   }
   const caches = new Map([[CACHE_FILE, `${JSON.stringify(cache)}\n`]]);
-  if (plan.specDocument !== undefined) caches.set((await import('../shared/spec/spec-document-cache.js')).SPEC_DOCUMENT_FILE, plan.specDocument);
+  if (plan.specDocument !== undefined) caches.set(SPEC_DOCUMENT_FILE, plan.specDocument);
+  if (plan.contractCases !== undefined) caches.set(CONTRACT_CACHE_FILE, plan.contractCases);
   await writeFiles(root, caches);
 }
 
@@ -134,6 +135,7 @@ export async function writeFiles(root: string, files: ReadonlyMap<string, string
 
 const WRITE_CONCURRENCY = 32;
 
+/** A file's text, undefined when it cannot be read (a cache not written yet). */
 function readText(full: string): string | undefined {
   try {
     return readFileSync(full, 'utf8');
@@ -143,8 +145,10 @@ function readText(full: string): string | undefined {
 }
 
 function readCache(root: string): CacheRecord | undefined {
+  const text = readText(join(root, CACHE_FILE));
+  if (text === undefined) return undefined;
   try {
-    const record = JSON.parse(readFileSync(join(root, CACHE_FILE), 'utf8')) as CacheRecord;
+    const record = JSON.parse(text) as CacheRecord;
     return record.version === 1 ? record : undefined;
   } catch {
     return undefined;

@@ -77,9 +77,7 @@ function checker(loaded: LoadedSchema, compiledFor?: CompiledFor): Check {
 
 /** The contract cases of one tool. Deterministic: same schema, same cases. */
 export function toolContractCases(tool: LoadedTool, compiledFor?: CompiledFor): ToolContractCases {
-  // Compiling costs ~7 ms a schema (seconds for a 1,000-tool API): skipped when the schema uses
-  // only keywords the sampler satisfies by construction and there are no examples to vet.
-  const trusted = !hasExamples(tool.input.schema) && onlySafeKeywords(tool.input.schema);
+  const trusted = !checksWithAjv(tool.input);
   const check: Check = trusted ? () => ({ ok: true, errors: [] }) : checker(tool.input, compiledFor);
   const schema = tool.input.schema;
   const base = { name: tool.name, openWorld: tool.annotations?.openWorldHint === true, hasOutput: tool.output !== undefined };
@@ -102,6 +100,15 @@ export function toolContractCases(tool: LoadedTool, compiledFor?: CompiledFor): 
     return { ...base, valid, source, invalid: [], unsampleable: problems.join('; ') || 'the input schema does not describe an object' };
   }
   return { ...base, valid, source, invalid: invalidCases(schema, valid[0]!, trusted ? undefined : check) };
+}
+
+/**
+ * Whether the cases of this input schema are checked with ajv. Compiling costs ~7 ms a schema
+ * (seconds for a 1,000-tool API): skipped when the schema uses only keywords the sampler
+ * satisfies by construction and there are no examples to vet.
+ */
+export function checksWithAjv(input: Pick<LoadedSchema, 'schema'>): boolean {
+  return hasExamples(input.schema) || !onlySafeKeywords(input.schema);
 }
 
 /** Each required property missing, then each top-level property with a `type` given another type. */

@@ -4,8 +4,8 @@
  * stay in the other files of test/. Inputs are computed here (contract-cases.ts) and embedded as
  * literals, so the project needs nothing at test time beyond the runtime's `testing` module.
  */
-import type { LoadedSpec } from '../spec/types.js';
-import { toolContractCases, type CompiledFor, type ToolContractCases } from './contract-cases.js';
+import type { LoadedSpec, LoadedTool } from '../spec/types.js';
+import { checksWithAjv, toolContractCases, type CompiledFor, type ToolContractCases } from './contract-cases.js';
 import { propertyKey, type TypeNames } from './naming.js';
 
 export const CONTRACT_TEST_PATH = 'test/tools.contract.test.ts';
@@ -22,11 +22,36 @@ const ABOUT = `//
 `;
 
 /**
- * `known`: cases already computed (by a generation worker), by tool name; `compiledFor`: validators
- * compiled in this run, to check the others' samples with.
+ * Cases computed by an earlier run, by a key of what they are computed from (see `cached` below):
+ * read with `get`; the cases of this run worth keeping are `set`.
  */
-export function emitContractTests(spec: LoadedSpec, names: TypeNames, known?: ReadonlyMap<string, ToolContractCases>, compiledFor?: CompiledFor): string {
-  const tools = spec.tools.map((tool) => ({ cases: known?.get(tool.name) ?? toolContractCases(tool, compiledFor), n: names.tools.get(tool.name)! }));
+export interface ContractCasesStore {
+  get(key: string): ToolContractCases | undefined;
+  set(key: string, cases: ToolContractCases): void;
+}
+
+/**
+ * `known`: cases already computed (by a generation worker), by tool name; `compiledFor`: validators
+ * compiled in this run, to check the others' samples with; `cached`: cases of an earlier run, by
+ * `keyOf(tool)` (the tool's entry key: its name and schemas) and its `openWorldHint`. Only cases
+ * that needed ajv are kept there (an ajv compile per schema with `examples` or keywords the
+ * sampler cannot satisfy by construction, ~7 ms each, every run); the others cost less to
+ * compute than to store.
+ */
+export function emitContractTests(
+  spec: LoadedSpec,
+  names: TypeNames,
+  known?: ReadonlyMap<string, ToolContractCases>,
+  compiledFor?: CompiledFor,
+  cached?: { store: ContractCasesStore; keyOf: (tool: LoadedTool) => string },
+): string {
+  const casesOf = (tool: LoadedTool): ToolContractCases => {
+    const key = cached && `${cached.keyOf(tool)}\0${tool.annotations?.openWorldHint === true}`;
+    const cases = known?.get(tool.name) ?? (key !== undefined ? cached!.store.get(key) : undefined) ?? toolContractCases(tool, compiledFor);
+    if (key !== undefined && checksWithAjv(tool.input)) cached!.store.set(key, cases);
+    return cases;
+  };
+  const tools = spec.tools.map((tool) => ({ cases: casesOf(tool), n: names.tools.get(tool.name)! }));
   const imports: string[] = [];
   const blocks: string[] = [];
   for (const { cases, n } of tools) {

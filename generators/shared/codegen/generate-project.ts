@@ -3,7 +3,7 @@ import { SpecError, throwIfAny } from '../spec/errors.js';
 import { formatLintIssue, lintSpec, type LintOptions } from '../spec/lint.js';
 import type { LoadedSchema, LoadedSpec, LoadedTool } from '../spec/types.js';
 import { entryKey, sha256 } from './content-hash.js';
-import { CONTRACT_TEST_PATH, emitContractTests } from './emit-contract-tests.js';
+import { CONTRACT_TEST_PATH, emitContractTests, type ContractCasesStore } from './emit-contract-tests.js';
 import { emitHandlers } from './emit-handlers.js';
 import { emitManifest } from './emit-manifest.js';
 import { emitRegistry } from './emit-registry.js';
@@ -59,6 +59,10 @@ export interface GenerateOptions {
    * `defaultThreads()` from WORKERS_FROM entries to emit. The output is the same either way.
    */
   threads?: number;
+  /** Contract cases of an earlier run, kept for the next (see contract-cache.ts). */
+  contractCases?: ContractCasesStore;
+  /** sha256 of a text: the caller's memo (see memoSha256), which hashes the same files again. */
+  hash?: (text: string) => string;
 }
 
 /** One entry's generated files, described before any is emitted. */
@@ -258,11 +262,14 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   global.set(paths.registry, header + emitRegistry(spec, names, retired));
   const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
   global.set(paths.handlers, header + emitHandlers(spec, overridden));
-  global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded)));
+  const toolKeys = new Map(plans.flatMap((plan) => (plan.tool ? [[plan.tool, plan.key] as const] : [])));
+  const cached = options.contractCases && { store: options.contractCases, keyOf: (tool: LoadedTool) => toolKeys.get(tool)! };
+  global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded), cached));
   const formatSources = new Map<string, string>();
   const unformatted = new Map<string, string>();
+  const hashOf = options.hash ?? sha256;
   for (const [file, text] of global) {
-    const hash = sha256(text);
+    const hash = hashOf(text);
     formatSources.set(file, hash);
     const known = options.formatted?.(file, hash);
     if (known !== undefined) files.set(file, known);

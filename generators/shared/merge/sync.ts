@@ -6,6 +6,7 @@
  * commits nothing.
  */
 import { generatorFingerprint, memoSha256, sha256 } from '../codegen/content-hash.js';
+import type { ContractCasesStore } from '../codegen/emit-contract-tests.js';
 import type { RetiredEntry } from '../codegen/emit-retired.js';
 import { generateProject } from '../codegen/generate-project.js';
 import type { LintOptions } from '../spec/lint.js';
@@ -72,6 +73,8 @@ export interface SyncPlan {
   cache: CacheRecord;
   /** The spec's parse to store with it (see spec/spec-document-cache.ts), when it can be cached. */
   specDocument?: string;
+  /** The contract cases to store with it (see codegen/contract-cache.ts), when changed. */
+  contractCases?: string;
   /** Entries emitted afresh / in total. */
   emitted: number;
   entries: number;
@@ -91,6 +94,8 @@ export interface SyncInput {
   lint?: LintOptions;
   /** sha256 of a text (the caller's memo, see memoSha256, when it hashed some of them already). */
   hash?: (text: string) => string;
+  /** Contract cases of an earlier run, kept for the next (see codegen/contract-cache.ts). */
+  contractCases?: ContractCasesStore;
 }
 
 export function isUserPath(path: string): boolean {
@@ -167,6 +172,8 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     readUserFile: (path) => files.get(path),
     retired: [...retired.values()].sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1)),
     reuse,
+    hash,
+    ...(input.contractCases ? { contractCases: input.contractCases } : {}),
     ...(input.lint ? { lint: input.lint } : {}),
   });
   warnings.unshift(...generated.warnings);
@@ -234,7 +241,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   // The cache describes the project as it will be once this plan is committed.
   for (const [path, text] of generated.files) plan.cache.generated[path] = hash(text);
   for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = hash(plan.update.get(path)?.text ?? text);
-  for (const [path, text] of plan.create) plan.cache.user[path] = sha256(text);
+  for (const [path, text] of plan.create) plan.cache.user[path] = hash(text);
   for (const [key, owned] of generated.entries) plan.cache.entries[key] = owned;
   if (input.sources) plan.cache.sources = Object.fromEntries([...input.sources].map(([path, text]) => [path, hash(text)]));
   plan.leftAlone.sort();

@@ -25,6 +25,8 @@ type Position = { line: number; column: number };
 
 export class SpecDocumentCache {
   private recorded?: { hash: string; data: unknown; positions: Map<string, [number, number]> };
+  /** The record to store differs from the one read (another text, or a position added). */
+  private changed = false;
 
   constructor(
     private readonly fingerprint: string,
@@ -59,18 +61,24 @@ export class SpecDocumentCache {
         if (known) return { line: known[0], column: known[1] };
         const found: Position = (real ??= parseSourceDocument(file, text)).locate(pointer, options);
         positions.set(key, [found.line, found.column]);
+        this.changed = true;
         return found;
       },
     };
-    this.recorded = jsonFaithful(data) ? { hash, data, positions } : undefined;
+    // Data read back from JSON is faithful by construction.
+    this.recorded = previous || jsonFaithful(data) ? { hash, data, positions } : undefined;
+    this.changed ||= previous === undefined;
     // Lint locates its findings through the documents just parsed: this one answers for the spec.
     rememberDocument(doc);
     return doc;
   };
 
-  /** The record to store once the generation is committed; undefined when nothing can be cached. */
+  /**
+   * The record to store once the generation is committed; undefined when nothing can be cached,
+   * or when it is the record read (a regeneration of an unchanged spec: 0.2 MB not rewritten).
+   */
   serialize(): string | undefined {
-    if (!this.recorded) return undefined;
+    if (!this.recorded || !this.changed) return undefined;
     const { hash, data, positions } = this.recorded;
     const record: SpecDocumentRecord = { version: 1, fingerprint: this.fingerprint, hash, data, positions: Object.fromEntries(positions) };
     return `${JSON.stringify(record)}\n`;

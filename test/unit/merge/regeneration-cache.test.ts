@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
 import { sha256 } from '../../../generators/shared/codegen/content-hash.js';
+import { CONTRACT_CACHE_FILE, type ContractCacheRecord } from '../../../generators/shared/codegen/contract-cache.js';
 import { exportedNames, handlerPath, type EntryKind } from '../../../generators/shared/merge/entries.js';
 import { mergeHandler } from '../../../generators/shared/merge/merge-handler.js';
 import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
@@ -93,13 +94,18 @@ describe('the spec parse kept in .mcpforge/spec-document.json', () => {
     const record = SpecDocumentCache.parseRecord(first.serialize())!;
     expect(Object.keys(record.positions)).toEqual(['k/tools/a']);
 
-    const again = new SpecDocumentCache('fp', record).parse(path, text);
+    const cache = new SpecDocumentCache('fp', record);
+    const again = cache.parse(path, text);
+    // Nothing new to store while only recorded positions are asked: the record is not rewritten.
+    again.locate('/tools/a', { key: true });
+    expect(cache.serialize()).toBeUndefined();
     const fresh = parseSourceDocument(path, text);
     expect(again.data).toEqual(fresh.data);
     for (const [pointer, key] of [['/tools/a', true], ['/tools/a/input/type', false], ['/tools/a/input', true], ['/nope', false]] as const) {
       expect(again.locate(pointer, { key }), pointer).toEqual(fresh.locate(pointer, { key }));
     }
     expect(again.locate('/tools/a/input/type')).toEqual({ line: 5, column: 20 });
+    expect(Object.keys(SpecDocumentCache.parseRecord(cache.serialize())!.positions)).toContain('v/tools/a/input/type');
     // Another generator, or another text, parses afresh.
     expect(new SpecDocumentCache('other', record).parse(path, text.replace('A.', 'B.')).data).toEqual(parseSourceDocument(path, text.replace('A.', 'B.')).data);
     expect((new SpecDocumentCache('other', record).parse(path, text).data as { tools: { a: { description: string } } }).tools.a.description).toBe('A.');
@@ -112,6 +118,52 @@ describe('the spec parse kept in .mcpforge/spec-document.json', () => {
     const plain = new SpecDocumentCache('fp');
     plain.parse(file('plain.yaml'), 'name: x\nlimits: { big: 1 }\n');
     expect(plain.serialize()).toBeDefined();
+  });
+});
+
+describe('contract cases kept in .mcpforge/contract-tests.json', () => {
+  const withExamples = (city: string) => `${JSON.stringify({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'], examples: [{ city }] }, null, 2)}\n`;
+  const contractTest = () => readFileSync(file('test/tools.contract.test.ts'), 'utf8');
+
+  it('keeps the cases that needed ajv, by entry, and a regeneration still equals a fresh generation', async () => {
+    writeFileSync(file('schemas/alpha.json'), withExamples('Berlin'));
+    await generate();
+    const record = readJson<ContractCacheRecord>(CONTRACT_CACHE_FILE);
+    // alpha's examples were vetted with ajv: kept; beta's cases are sampled by construction: not.
+    expect(Object.values(record.cases).map((c) => c.name)).toEqual(['alpha']);
+    expect(contractTest()).toContain('Berlin');
+    await expectFresh();
+
+    // Used, not recomputed: cases with the same key but other inputs win (never happens on its
+    // own; shows the ajv check is skipped).
+    const key = Object.keys(record.cases)[0]!;
+    const tampered = structuredClone(record);
+    tampered.cases[key]!.valid = [{ city: 'From the cache' }];
+    writeFileSync(file(CONTRACT_CACHE_FILE), JSON.stringify(tampered));
+    writeFileSync(SPEC, SPEC_TEXT.replace('Beta tool.', 'Beta tool, edited.'));
+    await generate();
+    expect(contractTest()).toContain('From the cache');
+
+    // A changed schema is another entry: its cases are computed, and the old ones dropped.
+    writeFileSync(file('schemas/alpha.json'), withExamples('Paris'));
+    await generate();
+    expect(contractTest()).toContain('Paris');
+    expect(contractTest()).not.toContain('From the cache');
+    expect(Object.keys(readJson<ContractCacheRecord>(CONTRACT_CACHE_FILE).cases)).not.toContain(key);
+    await expectFresh();
+  });
+
+  it('is not used by another generator', async () => {
+    writeFileSync(file('schemas/alpha.json'), withExamples('Berlin'));
+    await generate();
+    const record = readJson<ContractCacheRecord>(CONTRACT_CACHE_FILE);
+    const key = Object.keys(record.cases)[0]!;
+    record.cases[key]!.valid = [{ city: 'From the cache' }];
+    writeFileSync(file(CONTRACT_CACHE_FILE), JSON.stringify({ ...record, fingerprint: 'another generator' }));
+    writeFileSync(SPEC, SPEC_TEXT.replace('Beta tool.', 'Beta tool, edited.'));
+    await generate();
+    expect(contractTest()).toContain('Berlin');
+    expect(readJson<ContractCacheRecord>(CONTRACT_CACHE_FILE).fingerprint).not.toBe('another generator');
   });
 });
 
