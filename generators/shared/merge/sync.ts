@@ -75,6 +75,8 @@ export interface SyncPlan {
   specDocument?: string;
   /** The contract cases to store with it (see codegen/contract-cache.ts), when changed. */
   contractCases?: string;
+  /** Stat data of the project files as they were read (see generators/generate/project.ts). */
+  readStats?: ReadonlyMap<string, number[]>;
   /** Entries emitted afresh / in total. */
   emitted: number;
   entries: number;
