@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { Ajv, Ajv2020, type AnyAjv } from '../ajv.js';
 import { SpecError } from './errors.js';
+import { plainlyValid } from './plainly-valid.js';
 import { getAtPointer, joinPointer, parsePointer } from './source-document.js';
 import type { LoadedSchema, SpecLocation } from './types.js';
 
@@ -18,9 +19,13 @@ export class SchemaChecker {
   constructor(private readonly locate: Locate) {}
 
   check(loaded: LoadedSchema, what: string): SpecError[] {
-    const ajv = metaValidator(loaded.draft);
     const { $id: _id, ...schema } = loaded.schema;
-    if (!ajv.validateSchema(schema)) return this.metaErrors(loaded, what, ajv.errors ?? []);
+    // Plain schemas pass without compiling the meta-schema (see plainly-valid.ts); ajv answers
+    // for the others, and says what is wrong.
+    if (!(loaded.draft === '2020-12' && plainlyValid(schema))) {
+      const ajv = metaValidator(loaded.draft);
+      if (!ajv.validateSchema(schema)) return this.metaErrors(loaded, what, ajv.errors ?? []);
+    }
     // What the meta-schema cannot see is an invalid regular expression (broken `$ref`s were
     // caught while bundling). Checking patterns directly, as ajv compiles them (`u` flag), costs
     // nothing; compiling the whole schema here would double the validator compile that code
