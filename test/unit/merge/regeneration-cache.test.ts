@@ -4,12 +4,13 @@
  * whose text passed it before (cache.json `sources`). Each must give what a fresh generation
  * gives, and must see any change made outside mcpforge.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
 import { sha256 } from '../../../generators/shared/codegen/content-hash.js';
 import { CONTRACT_CACHE_FILE, type ContractCacheRecord } from '../../../generators/shared/codegen/contract-cache.js';
+import { SHARE_VALIDATORS_FROM } from '../../../generators/shared/codegen/generate-project.js';
 import { exportedNames, handlerPath, type EntryKind } from '../../../generators/shared/merge/entries.js';
 import { mergeHandler } from '../../../generators/shared/merge/merge-handler.js';
 import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
@@ -224,5 +225,62 @@ describe('handler stubs created by a generation', () => {
       expect(mergeHandler(path, text, { kind, name, exportsOf }).status, path).toBe('unchanged');
     }
     expect(stubs).toBeGreaterThan(5);
+  });
+});
+
+describe('a regeneration at scale (shared validators, project-wide files past the format limit)', () => {
+  it('equals a fresh generation after one schema changed', { timeout: 240_000 }, async () => {
+    const root = join(TOOLKIT_ROOT, '.tmp', 'unit-regeneration-scale');
+    const spec = join(root, 'mcpforge.yaml');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, 'schemas'), { recursive: true });
+    const count = SHARE_VALIDATORS_FROM + 10;
+    const input = (i: number, property: string) => ({
+      type: 'object',
+      properties: { [property]: { type: 'string', minLength: 1 }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
+      required: [property],
+      additionalProperties: false,
+      // Every third tool's cases are vetted with ajv (kept in contract-tests.json).
+      ...(i % 3 === 0 ? { examples: [{ [property]: `q${i}`, limit: 5 }] } : {}),
+    });
+    const tools: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = `tool_${String(i).padStart(3, '0')}`;
+      tools.push(`  ${name}:\n    description: Tool ${i}.\n    input: schemas/${name}.json\n`);
+      writeFileSync(join(root, 'schemas', `${name}.json`), JSON.stringify(input(i, 'query')));
+    }
+    writeFileSync(spec, `name: scale\ntools:\n${tools.join('')}`);
+    const run = async () => {
+      const outcome = await planProject({ specPath: spec });
+      if (outcome.upToDate) throw new Error('expected a plan');
+      await commitPlan(root, outcome.plan);
+      return outcome.plan;
+    };
+    /** Waits until a new write gets a later ctime than the last commit's files (stat data then trusted). */
+    const clockMoves = async () => {
+      const probe = join(root, 'clock-probe');
+      writeFileSync(probe, '');
+      const start = statSync(probe).ctimeMs;
+      for (let i = 0; i < 300 && statSync(probe).ctimeMs === start; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        writeFileSync(probe, '');
+      }
+      rmSync(probe);
+    };
+    await run();
+    await clockMoves();
+    writeFileSync(join(root, 'schemas', 'tool_003.json'), JSON.stringify(input(3, 'term')));
+    await run(); // the first with stat data recorded
+    await clockMoves();
+    writeFileSync(join(root, 'schemas', 'tool_006.json'), JSON.stringify(input(6, 'term')));
+    const plan = await run();
+    expect(plan.emitted).toBe(1);
+    expect(readdirSync(join(root, 'src/generated/validators/_shared')).length).toBeGreaterThan(0);
+    expect(readFileSync(join(root, 'test/tools.contract.test.ts'), 'utf8').length).toBeGreaterThan(256 * 1024);
+    expect(readFileSync(join(root, 'test/tools.contract.test.ts'), 'utf8')).toContain('term: "q6"');
+
+    const fresh = await planProject({ specPath: spec, useCache: false });
+    if (fresh.upToDate) throw new Error('expected a plan');
+    expect([...fresh.plan.write.keys(), ...fresh.plan.create.keys(), ...fresh.plan.update.keys(), ...fresh.plan.remove]).toEqual([]);
   });
 });
