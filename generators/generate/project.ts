@@ -12,14 +12,13 @@ import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { generatorFingerprint, memoSha256, sha256 } from '../shared/codegen/content-hash.js';
 import { serverEntryNote, validatorsBuildNote } from './build-config.js';
-import { CONTRACT_CACHE_FILE, ContractCache } from '../shared/codegen/contract-cache.js';
-import { SPEC_DOCUMENT_FILE, SpecDocumentCache } from '../shared/spec/spec-document-cache.js';
+import { CACHE_FILE, CONTRACT_CACHE_FILE, SPEC_DOCUMENT_FILE } from '../shared/cache-files.js';
 import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
 import { listFilesSync } from '../shared/tree/list-files.js';
 import type { LintOptions } from '../shared/spec/lint.js';
 import type { LoadedSpec } from '../shared/spec/types.js';
 
-export const CACHE_FILE = '.mcpforge/cache.json';
+export { CACHE_FILE };
 
 /** Folders (and files) of a project that generation reads; everything else is never looked at. */
 // src/auth.ts: the user-owned hook of auth.mode custom (created once, never overwritten).
@@ -78,7 +77,12 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
     }
   }
 
-  const [{ loadSpec }, { planSync }] = await Promise.all([import('../shared/spec/index.js'), import('../shared/merge/sync.js')]);
+  const [{ loadSpec }, { planSync }, { SpecDocumentCache }, { ContractCache }] = await Promise.all([
+    import('../shared/spec/index.js'),
+    import('../shared/merge/sync.js'),
+    import('../shared/spec/spec-document-cache.js'),
+    import('../shared/codegen/contract-cache.js'),
+  ]);
   // The cache is written only after a generation succeeded, by the generator it names: a spec
   // with the recorded hash passed that generator's validation.
   const known = cache && cache.sources && cache.fingerprint === generatorFingerprint() ? cache.sources : undefined;

@@ -12,7 +12,7 @@
 import type { ToolContractCases } from './contract-cases.js';
 import type { ContractCasesStore } from './emit-contract-tests.js';
 
-export const CONTRACT_CACHE_FILE = '.mcpforge/contract-tests.json';
+export { CONTRACT_CACHE_FILE } from '../cache-files.js';
 
 export interface ContractCacheRecord {
   version: 1;

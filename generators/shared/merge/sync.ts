@@ -44,7 +44,7 @@ export interface CacheRecord {
   statClock?: number;
 }
 
-export const CACHE_FILE = '.mcpforge/cache.json';
+export { CACHE_FILE } from '../cache-files.js';
 
 export interface Conflict {
   path: string;

@@ -8,7 +8,7 @@
 import { sha256 } from '../codegen/content-hash.js';
 import { parseSourceDocument, rememberDocument, type SourceDocument } from './source-document.js';
 
-export const SPEC_DOCUMENT_FILE = '.mcpforge/spec-document.json';
+export { SPEC_DOCUMENT_FILE } from '../cache-files.js';
 
 export interface SpecDocumentRecord {
   version: 1;
