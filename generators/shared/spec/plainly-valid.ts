@@ -28,8 +28,9 @@ const any: Rule = () => true;
 
 /** The keywords answered here and the shape of their value (draft 2020-12 meta-schema and vocabularies). */
 const RULES = new Map<string, Rule>([
-  // core ($id, $anchor and $dynamicAnchor have patterns: left to ajv)
-  ['$schema', isString],
+  // core ($id, $anchor and $dynamicAnchor have patterns: left to ajv). ajv validates against the
+  // meta-schema `$schema` names, and throws for one it does not know: only this draft's passes.
+  ['$schema', (value) => value === 'https://json-schema.org/draft/2020-12/schema'],
   ['$ref', isString],
   ['$comment', isString],
   ['$defs', isSchemaMap],

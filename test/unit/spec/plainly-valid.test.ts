@@ -16,7 +16,7 @@ const ajv = new Ajv2020({ strict: false, allErrors: true, addUsedSchema: false, 
 const metaValid = (schema: unknown) => ajv.validateSchema(schema as object) as boolean;
 
 const value = fc.oneof(
-  fc.constantFrom('string', 'integer', 'object', 'nope', '', '^a+$', 'uri'),
+  fc.constantFrom('string', 'integer', 'object', 'nope', '', '^a+$', 'uri', 'https://json-schema.org/draft/2020-12/schema', 'http://json-schema.org/draft-07/schema#'),
   fc.constantFrom(0, 1, -1, 2.5, 1e300, -0),
   fc.boolean(),
   fc.constant(null),
@@ -52,7 +52,7 @@ describe('plainlyValid', () => {
         accepted++;
         return metaValid(s);
       }),
-      { numRuns: 5000 },
+      { numRuns: Number(process.env.PLAINLY_VALID_RUNS ?? 10_000) },
     );
     // The property says something only if plain schemas are generated too.
     expect(accepted).toBeGreaterThan(200);
@@ -79,5 +79,10 @@ describe('plainlyValid', () => {
       expect(metaValid(bad), JSON.stringify(bad)).toBe(false);
     }
     expect(plainlyValid({ type: 'object', properties: { q: { type: 'string', minLength: 1 } }, required: ['q'], additionalProperties: false })).toBe(true);
+    // ajv throws for a `$schema` it does not know (no meta-schema to check against): not plain.
+    expect(plainlyValid({ $schema: 'string', type: 'object' })).toBe(false);
+    expect(() => metaValid({ $schema: 'string', type: 'object' })).toThrow();
+    expect(plainlyValid({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' })).toBe(true);
+    expect(metaValid({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' })).toBe(true);
   });
 });
