@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// `node bench/flags-ab.mjs [--auth apiKey] [--seconds N] [--rounds N] [--connections 32] [--env K=V] name=FLAGS ...`:
-// the same generated 1-tool project (this checkout's runtime) started once per variant, each with
+// `node bench/flags-ab.mjs [--auth apiKey] [--tools 1] [--seconds N] [--rounds N] [--connections 32] name=FLAGS ...`:
+// the same generated project (1 tool unless --tools) (this checkout's runtime) started once per variant, each with
 // its own Node flags (`FLAGS` comma-separated, empty for none) and environment (`name=FLAGSenv:K=V;K2=V2`),
 // wrk rounds alternating between them (order rotated every round) on the modern fast-path call.
 // Prints median req/s, p99, the server's CPU per request and the peak RSS (VmHWM) of each process
 // after all its rounds: the figures a V8 heap flag is judged by (bench/README.md, "Peak RSS").
-// Example: node bench/flags-ab.mjs --auth apiKey default= semi2=--max-semi-space-size=2
+// Example: node bench/flags-ab.mjs --auth apiKey v8=env:MCP_V8_HEAP=v8 compact= capped=--max-semi-space-size=4,--max-old-space-size=96
 import { join } from 'node:path';
 import { MODERN_CALL, verify } from './http.mjs';
 import { benchApiKey, benchDatabaseUrl, prepareProject } from './lib/projects.mjs';
@@ -23,6 +23,7 @@ const auth = option('--auth', undefined);
 const seconds = Number(option('--seconds', '6'));
 const rounds = Number(option('--rounds', '5'));
 const connections = Number(option('--connections', '32'));
+const tools = Number(option('--tools', '1'));
 const variants = argv.map((spec) => {
   const at = spec.indexOf('=');
   if (at < 0) throw new Error(`variant "${spec}": write name=FLAGS (FLAGS comma-separated, may be empty), optionally followed by env:K=V;K2=V2`);
@@ -34,7 +35,7 @@ const variants = argv.map((spec) => {
 if (variants.length === 0) throw new Error('name at least one variant, e.g. default= semi2=--max-semi-space-size=2');
 
 ensureWrk();
-const project = prepareProject(1, { auth });
+const project = prepareProject(tools, { auth });
 const apiKey = auth ? benchApiKey(project) : undefined;
 const request = { ...MODERN_CALL, apiKey };
 for (const v of variants) {
@@ -62,7 +63,7 @@ try {
 } finally {
   await Promise.all(variants.map((v) => stopProcess(v.process)));
 }
-const lines = [`flags A/B on the 1-tool project${auth ? ` (${auth})` : ''}, c=${connections}, ${rounds} rounds × ${seconds} s, medians`, '', '| variant | flags / env | req/s | p99 ms | CPU µs/req | peak RSS MiB |', '|---|---|--:|--:|--:|--:|'];
+const lines = [`flags A/B on the ${tools}-tool project${auth ? ` (${auth})` : ''}, c=${connections}, ${rounds} rounds × ${seconds} s, medians`, '', '| variant | flags / env | req/s | p99 ms | CPU µs/req | peak RSS MiB |', '|---|---|--:|--:|--:|--:|'];
 for (const v of variants) {
   const of = (key) => median(runs.filter((r) => r.id === v.id).map((r) => r[key]));
   const what = [...v.flags, ...Object.entries(v.env).map(([k, val]) => `${k}=${val}`)].join(' ') || '(none)';
