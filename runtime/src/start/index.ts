@@ -13,6 +13,9 @@
  * progressive discovery, the gateway's live surface, and streams given in `options.stdio`.
  * One difference remains: a server whose start fails after the config is read (a database it
  * cannot open) may have answered a `tools/list` before it exits 1.
+ *
+ * Whatever the transport, it first sets the V8 heap sizing the configuration asks for (heap.ts:
+ * compact for HTTP by default), before anything heavy loads.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { loadConfig, type RuntimeConfig } from '../config/index.js';
