@@ -57,12 +57,20 @@ async function newSpaceMiB(args: string[], env: Record<string, string> = {}): Pr
       child.stderr!.on('data', (chunk: Buffer) => {
         const before = stderr;
         stderr += chunk.toString();
-        // HTTP: the listening line; stdio: started as soon as the probe answers at all.
+        // HTTP: serving once it prints its listening line.
         if (!before.includes('listening on') && stderr.includes('listening on')) child.kill('SIGUSR2');
         const size = /NEW_SPACE (\d+)/.exec(stderr);
         if (size) resolve(Number(size[1]) / 1048576);
       });
-      if (!args.includes('http')) setTimeout(() => child.kill('SIGUSR2'), 1500);
+      // stdio: serving once it answers `initialize` (the runtime has loaded, after the flags).
+      let answered = false;
+      child.stdout!.on('data', () => {
+        if (!answered) child.kill('SIGUSR2');
+        answered = true;
+      });
+      if (!args.includes('http')) {
+        child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'heap-test', version: '1.0.0' } } })}\n`);
+      }
     });
   } finally {
     child.kill('SIGKILL');
