@@ -2,7 +2,7 @@
 // `npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N]`: this checkout's runtime
 // against the runtime of an earlier commit (default HEAD~1), on the same generated 1-tool project,
 // the same SDK and the same machine, wrk rounds alternating between the two (order rotated every
-// round, c=1 and c=32). Prints median req/s, p99 and the ratio new/base — the figure a change to
+// round, c=1 and c=32). Prints median req/s, p99, the ratio new/base and each side's peak RSS — the figure a change to
 // the request path must show ("within 5% or better"). A full `npm run bench` compares against the
 // peers; this isolates our own change from the machine's load, which hits both sides alike.
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import { join } from 'node:path';
 import { LEGACY_CALL, MODERN_CALL, verify } from './http.mjs';
 import { benchApiKey, benchDatabaseUrl, prepareProject, WORK_DIR } from './lib/projects.mjs';
-import { cpuSeconds, ensureWrk, freePort, log, median, REPO_ROOT, rotated, runWrk, startProcess, stopProcess } from './lib/util.mjs';
+import { cpuSeconds, ensureWrk, freePort, log, median, REPO_ROOT, rotated, rssMiB, runWrk, startProcess, stopProcess } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -102,6 +102,8 @@ try {
       }
     }
   }
+  // Each side's peak RSS over all its rounds (VmHWM): a heap-sizing change is judged by it too.
+  for (const c of contenders) c.peakRss = rssMiB(c.process.pid).peak;
 } finally {
   await Promise.all(contenders.map((c) => stopProcess(c.process)));
 }
@@ -115,6 +117,7 @@ for (const kind of Object.keys(requests)) {
     lines.push(`| ${kind} | ${connections} | ${base.toFixed(0)} | ${next.toFixed(0)} | ×${(next / base).toFixed(3)} | ${of('base', 'p99Ms').toFixed(2)} | ${of('new', 'p99Ms').toFixed(2)} | ${of('base', 'cpuUs').toFixed(0)} | ${of('new', 'cpuUs').toFixed(0)} | ×${(of('new', 'cpuUs') / of('base', 'cpuUs')).toFixed(3)} |`);
   }
 }
+lines.push('', `peak RSS over the whole run: base ${contenders[0].peakRss.toFixed(1)} MiB, new ${contenders[1].peakRss.toFixed(1)} MiB`);
 const errors = runs.reduce((n, r) => n + r.errors, 0);
 if (errors) lines.push('', `wrk reported ${errors} errors: the figures are not comparable.`);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -22,6 +22,10 @@ const VARIANTS = {
   semi8: ['--max-semi-space-size=8'],
   old64: ['--max-old-space-size=64'],
   semi4old64: ['--max-semi-space-size=4', '--max-old-space-size=64'],
+  // What the runtime sets for an HTTP server unless told otherwise (runtime/src/start/heap.ts).
+  gf1: ['--semi-space-growth-factor=1'],
+  gf1grow10: ['--semi-space-growth-factor=1', '--heap-growing-percent=10'],
+  gf1grow30: ['--semi-space-growth-factor=1', '--heap-growing-percent=30'],
 };
 const chosen = process.argv.slice(3).length > 0 ? process.argv.slice(3) : ['default', 'semi4', 'old64', 'semi4old64'];
 ensureWrk();

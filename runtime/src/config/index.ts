@@ -109,6 +109,8 @@ export interface RuntimeConfig {
   auditLog: boolean;
   /** `MCP_FAST_PATH`: the HTTP tools/call fast path (default on; off sends every request through the SDK). */
   fastPath: boolean;
+  /** `MCP_V8_HEAP`: the V8 heap sizing `startServer` sets (start/heap.ts); unset = compact for HTTP, V8's own for stdio. */
+  v8Heap?: 'compact' | 'v8';
   /** Tracing and error reporting (telemetry module): OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off), OTEL_SERVICE_NAME, SENTRY_DSN (a secret). */
   telemetry: { otlpEndpoint?: string; serviceName: string; sentryDsn?: string };
   /** `MCP_TASK_TTL_MS`, `MCP_TASK_LEASE_MS`, `MCP_TASK_POLL_INTERVAL_MS`: task retention, replica lease, suggested polling (see `tasks`). */
@@ -297,6 +299,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigResult {
       ...optional('auditTable', auditTable),
       auditLog: values.toggle('MCP_AUDIT_LOG')!,
       fastPath: values.toggle('MCP_FAST_PATH')!,
+      ...optional('v8Heap', values.text('MCP_V8_HEAP') as RuntimeConfig['v8Heap']),
       tasks: { ttlMs: values.integer('MCP_TASK_TTL_MS')!, leaseMs: values.integer('MCP_TASK_LEASE_MS')!, pollIntervalMs: values.integer('MCP_TASK_POLL_INTERVAL_MS')! },
       ...optional('clientProfile', values.text('MCP_CLIENT_PROFILE') as RuntimeConfig['clientProfile']),
       ...optional('discovery', values.text('MCP_DISCOVERY') as RuntimeConfig['discovery']),

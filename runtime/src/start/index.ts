@@ -13,15 +13,19 @@
  * progressive discovery, the gateway's live surface, and streams given in `options.stdio`.
  * One difference remains: a server whose start fails after the config is read (a database it
  * cannot open) may have answered a `tools/list` before it exits 1.
+ *
+ * Whatever the transport, it first sets the V8 heap sizing the configuration asks for (heap.ts:
+ * compact for HTTP by default), before anything heavy loads.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type RuntimeConfig } from '../config/index.js';
 import { discoveryModeOf } from '../discovery/names.js';
 import type { RunningServer, RunServerOptions } from '../server/run.js';
 import { configSourcesOf } from '../server/config-sources.js';
 import type { ServerModules } from '../server/contract.js';
 import { manifestWithTools, selectTools } from '../server/toolsets.js';
 import { createEarlyListing, type EarlyListing } from './early-list.js';
+import { applyHeapSettings } from './heap.js';
 
 export interface StartServerOptions extends Omit<RunServerOptions, 'modules'> {
   /**
@@ -48,7 +52,10 @@ const EARLY_LINE_MAX_BYTES = 1024 * 1024;
  * ```
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const listing = earlyListingFor(options);
+  const config = startConfig(options);
+  // Before the runtime and the SDK load: their start-up garbage would size the young generation.
+  if (config) applyHeapSettings({ setting: config.v8Heap, transport: config.transport });
+  const listing = config && earlyListingForConfig(options, config);
   const loadModules = async () => (typeof options.modules === 'function' ? await options.modules() : options.modules);
   if (!listing) {
     const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
@@ -70,17 +77,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
 /** The early listing when this start may answer one (see the module comment), else undefined. */
 export function earlyListingFor(options: Omit<StartServerOptions, 'modules'>): EarlyListing | undefined {
-  if (options.stdio || options.liveSurface) return undefined;
+  const config = startConfig(options);
+  return config && earlyListingForConfig(options, config);
+}
+
+/** The configuration as `runServer` will read it, or undefined for `--help` or a problem (`runServer` reports it). */
+function startConfig(options: Omit<StartServerOptions, 'modules'>): RuntimeConfig | undefined {
   const env = options.env ?? process.env;
-  let config;
   try {
     const loaded = loadConfig(configSourcesOf(options.manifest, { argv: options.argv, env, projectRoot: options.projectRoot }));
-    if (loaded.help) return undefined;
-    config = loaded.config;
+    return loaded.help ? undefined : loaded.config;
   } catch {
     // runServer reads the same configuration again and reports what is wrong.
     return undefined;
   }
+}
+
+function earlyListingForConfig(options: Omit<StartServerOptions, 'modules'>, config: RuntimeConfig): EarlyListing | undefined {
+  if (options.stdio || options.liveSurface) return undefined;
   if (config.transport !== 'stdio' || !config.fastPath || config.telemetry.otlpEndpoint !== undefined) return undefined;
   const { group, toolsets, tools } = config;
   const selection = selectTools(options.manifest, { ...(group === undefined ? {} : { group }), ...(toolsets ? { toolsets } : {}), ...(tools ? { tools } : {}) });

@@ -29,6 +29,7 @@ import { withCancelNotifications } from '../cancel/http.js';
 import type { Cancellations } from '../cancel/index.js';
 import { waitForDrain } from './drain.js';
 import { declaresOversizedBody, refuseOversizedBody } from './body-limit.js';
+import { rememberAccepted } from './accepted-headers.js';
 import { createOpsEndpoints } from './ops.js';
 import { interceptReplies, PendingReplies, withPendingReplies } from './pending-replies.js';
 import { createListenEndpoint, type ListenEndpointOptions, type ListenSources } from './listen.js';
@@ -175,8 +176,8 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
       'bound to a non-loopback address but MCP_ALLOWED_HOSTS is empty: only localhost Host headers are accepted on /mcp; set MCP_ALLOWED_HOSTS to the names clients use',
     );
   }
-  const validateHost = hostValidator(options.allowedHosts ?? [], hostHeaderValidation, localhostAllowedHostnames());
-  const validateOrigin = hostValidator(options.allowedOrigins ?? [], originValidation, localhostAllowedOrigins());
+  const validateHost = rememberAccepted(hostValidator(options.allowedHosts ?? [], hostHeaderValidation, localhostAllowedHostnames()), 'host');
+  const validateOrigin = rememberAccepted(hostValidator(options.allowedOrigins ?? [], originValidation, localhostAllowedOrigins()), 'origin');
 
   // One gate for /mcp and WebSocket upgrades; refusals are counted as security events for alerting.
   const metricsRegistry = options.metrics?.registry;
