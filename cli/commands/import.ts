@@ -226,7 +226,9 @@ async function generateAndWrite(input: {
   let tools: number;
   try {
     const budget = positiveInt('--token-budget', options.tokenBudget);
-    const outcome = await planProject({ specPath, overlay, ...(budget ? { lint: { tokenBudget: budget } } : {}) });
+    // The new handlers were written for this spec just now: no merge (and no ts-morph) for them.
+    const planned = new Set(input.userFiles.keys());
+    const outcome = await planProject({ specPath, overlay, planned, ...(budget ? { lint: { tokenBudget: budget } } : {}) });
     if (outcome.upToDate) throw new Error('unreachable: a plan with an overlay is never up to date');
     plan = outcome.plan;
     tools = outcome.spec.tools.length;

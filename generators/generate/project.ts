@@ -34,6 +34,11 @@ export interface PlanOptions {
    * planned in memory is merged, not replaced by a stub).
    */
   overlay?: ReadonlyMap<string, string>;
+  /**
+   * Handler files (project-relative) of the overlay that the caller wrote in this run from the
+   * same spec (an import's new handlers): the merge would leave them alone, see SyncInput.planned.
+   */
+  planned?: ReadonlySet<string>;
   allowRemoteRefs?: boolean;
   /** Lint options (e.g. the `tools/list` token budget). */
   lint?: LintOptions;
@@ -86,7 +91,7 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
-  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash });
+  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash, planned: options.planned });
   if (clock !== undefined) plan.cache.statClock = clock;
   plan.specDocument = specDocument.serialize();
   for (const note of [validatorsBuildNote(root), serverEntryNote(root)]) if (note) plan.warnings.push(note);
