@@ -17,6 +17,7 @@ import { SpecError } from '../../generators/shared/spec/errors.js';
 import { step, UserError } from '../output.js';
 import { toolkitRoot } from '../toolkit.js';
 import { useGenerationJitBudget } from '../jit-budget.js';
+import { prestartEmitWorkers, stopEmitWorkers, WORKERS_FROM } from '../../generators/shared/codegen/emit-workers.js';
 
 export interface CommonImportOptions {
   spec: string;
@@ -75,6 +76,18 @@ function positiveInt(flag: string, value: string | undefined): number | undefine
   return n;
 }
 
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** Operations in an OpenAPI document (an upper bound of the tools an import makes). */
+function operationCount(data: Record<string, unknown>): number {
+  let n = 0;
+  const paths = data.paths;
+  if (paths && typeof paths === 'object') {
+    for (const item of Object.values(paths)) if (item && typeof item === 'object') for (const key of Object.keys(item)) if (METHODS.has(key)) n++;
+  }
+  return n;
+}
+
 export async function importOpenApiCommand(file: string, options: OpenApiImportOptions): Promise<void> {
   const started = Date.now();
   useGenerationJitBudget();
@@ -85,18 +98,28 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
     throw error;
   });
   reading.done(doc.convertedFrom ? `${doc.convertedFrom}, converted to OpenAPI ${doc.version} with swagger2openapi` : `OpenAPI ${doc.version}`);
-
+  // Enough operations for the generation to use worker threads: start them now, so that they
+  // load and warm up while this thread maps the operations and loads the spec (GitHub: ~2 s).
+  if (options.generate !== false && operationCount(doc.data) >= WORKERS_FROM) prestartEmitWorkers();
   // Tools whose types or validator cannot be generated are skipped (degrade per tool, never per
   // document) and the import is planned again without them; --strict keeps all-or-nothing.
   const unbuildable: Array<{ name: string; reason: string }> = [];
-  for (let attempt = 0; ; attempt++) {
-    const outcome = await planAndWrite(attempt);
-    if (outcome === 'done') return;
-    if (options.strict || attempt >= 20) throw outcome;
-    const tool = unbuildableTool(outcome);
-    if (!tool || unbuildable.some((u) => u.name === tool)) throw outcome;
-    unbuildable.push({ name: tool, reason: outcome.detail });
-    process.stderr.write(`warning: skipping tool ${tool}: ${outcome.detail}\n`);
+  try {
+    await importAll();
+  } finally {
+    await stopEmitWorkers();
+  }
+
+  async function importAll(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await planAndWrite(attempt);
+      if (outcome === 'done') return;
+      if (options.strict || attempt >= 20) throw outcome;
+      const tool = unbuildableTool(outcome);
+      if (!tool || unbuildable.some((u) => u.name === tool)) throw outcome;
+      unbuildable.push({ name: tool, reason: outcome.detail });
+      process.stderr.write(`warning: skipping tool ${tool}: ${outcome.detail}\n`);
+    }
   }
 
   async function planAndWrite(attempt: number): Promise<'done' | SpecError> {
@@ -203,7 +226,9 @@ async function generateAndWrite(input: {
   let tools: number;
   try {
     const budget = positiveInt('--token-budget', options.tokenBudget);
-    const outcome = await planProject({ specPath, overlay, ...(budget ? { lint: { tokenBudget: budget } } : {}) });
+    // The new handlers were written for this spec just now: no merge (and no ts-morph) for them.
+    const planned = new Set(input.userFiles.keys());
+    const outcome = await planProject({ specPath, overlay, planned, ...(budget ? { lint: { tokenBudget: budget } } : {}) });
     if (outcome.upToDate) throw new Error('unreachable: a plan with an overlay is never up to date');
     plan = outcome.plan;
     tools = outcome.spec.tools.length;

@@ -35,6 +35,11 @@ export interface PlanOptions {
    * planned in memory is merged, not replaced by a stub).
    */
   overlay?: ReadonlyMap<string, string>;
+  /**
+   * Handler files (project-relative) of the overlay that the caller wrote in this run from the
+   * same spec (an import's new handlers): the merge would leave them alone, see SyncInput.planned.
+   */
+  planned?: ReadonlySet<string>;
   allowRemoteRefs?: boolean;
   /** Lint options (e.g. the `tools/list` token budget). */
   lint?: LintOptions;
@@ -93,7 +98,7 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
   const contractCases = new ContractCache(generatorFingerprint(), options.useCache === false ? undefined : ContractCache.parseRecord(readText(join(root, CONTRACT_CACHE_FILE))));
-  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash, contractCases });
+  const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash, contractCases, planned: options.planned });
   if (clock !== undefined) plan.cache.statClock = clock;
   plan.readStats = stats;
   plan.specDocument = specDocument.serialize();

@@ -151,24 +151,29 @@ describe('import openapi through the generation pipeline', () => {
   }, 120_000);
 });
 
+/** 60 tools (some share an input schema, some have outputs or open-world hints), a resource and a prompt. */
+function workerSpecText(): string {
+  const tools = Array.from({ length: 60 }, (_, i) => {
+    const input = [
+      SAME_INPUT,
+      `{ type: object, properties: { code: { type: string, pattern: '^[A-Z]{3}-[0-9]{${1 + (i % 4)}}$' }, n: { type: integer } }, required: [code] }`,
+      `{ type: object, properties: { city: { type: string, minLength: 1 } }, required: [city], examples: [{ city: Berlin }, { city: '' }] }`,
+      `{ type: object, properties: { when: { type: string, format: date-time }, tags: { type: array, items: { type: string }, uniqueItems: true } } }`,
+    ][i % 4];
+    const output = i % 3 === 0 ? `\n    output: { type: object, properties: { id${i}: { type: integer } }, required: [id${i}] }` : '';
+    const hints = i % 5 === 0 ? '\n    annotations: { openWorldHint: true }' : '';
+    return `  tool_${i}:\n    description: Tool ${i}.\n    input: ${input}${output}${hints}`;
+  });
+  return ['name: t', 'tools:', ...tools, 'resources:', "  page:\n    uri: 'page://{id}'\n    description: A page.\n    schema: { type: object, properties: { body: { type: string } } }", 'prompts:', '  greet:\n    description: Greets.\n    arguments: { type: object, properties: { who: { type: string } }, required: [who] }', ''].join('\n');
+}
+
 describe('worker threads', () => {
   it('emit the same files, entries and contract tests as one thread, whatever the batching', async () => {
     // The compiled toolkit: workers run dist/'s emit-worker.js (from TypeScript sources there is none).
     const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
     const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
     const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
-    const tools = Array.from({ length: 60 }, (_, i) => {
-      const input = [
-        SAME_INPUT,
-        `{ type: object, properties: { code: { type: string, pattern: '^[A-Z]{3}-[0-9]{${1 + (i % 4)}}$' }, n: { type: integer } }, required: [code] }`,
-        `{ type: object, properties: { city: { type: string, minLength: 1 } }, required: [city], examples: [{ city: Berlin }, { city: '' }] }`,
-        `{ type: object, properties: { when: { type: string, format: date-time }, tags: { type: array, items: { type: string }, uniqueItems: true } } }`,
-      ][i % 4];
-      const output = i % 3 === 0 ? `\n    output: { type: object, properties: { id${i}: { type: integer } }, required: [id${i}] }` : '';
-      const hints = i % 5 === 0 ? '\n    annotations: { openWorldHint: true }' : '';
-      return `  tool_${i}:\n    description: Tool ${i}.\n    input: ${input}${output}${hints}`;
-    });
-    const text = ['name: t', 'tools:', ...tools, 'resources:', "  page:\n    uri: 'page://{id}'\n    description: A page.\n    schema: { type: object, properties: { body: { type: string } } }", 'prompts:', '  greet:\n    description: Greets.\n    arguments: { type: object, properties: { who: { type: string } }, required: [who] }', ''].join('\n');
+    const text = workerSpecText();
     const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
     const one = await codegen.generateProject(spec, { threads: 1 });
     const two = await codegen.generateProject(spec, { threads: 3 });
@@ -180,6 +185,28 @@ describe('worker threads', () => {
     const contract = one.files.get('test/tools.contract.test.ts')!;
     expect(contract).toContain("city: 'Berlin'");
     expect(contract).not.toContain("city: ''");
+  }, 120_000);
+
+  it('take the workers started ahead (warmed up) and emit the same files; unused ones do not keep a process alive', async () => {
+    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
+    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
+    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
+    const workers = (await dist('generators/shared/codegen/emit-workers.js')) as typeof import('../../generators/shared/codegen/emit-workers.js');
+    const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, workerSpecText()]]) });
+    const one = await codegen.generateProject(spec, { threads: 1 });
+    workers.prestartEmitWorkers(2);
+    const two = await codegen.generateProject(spec, { threads: 2 });
+    expect([...two.files]).toEqual([...one.files]);
+    // The generation took the worker started ahead (it would otherwise still be waiting here).
+    expect(workers.takeStartedWorkers(1)).toEqual([]);
+    workers.prestartEmitWorkers(2);
+    await workers.stopEmitWorkers();
+    expect(workers.takeStartedWorkers(1)).toEqual([]);
+    // A command that starts them and never generates (a failed import) still ends.
+    const url = pathToFileURL(join(TOOLKIT_ROOT, 'dist/generators/shared/codegen/emit-workers.js')).href;
+    const idle = await execa(process.execPath, ['--input-type=module', '-e', `(await import(${JSON.stringify(url)})).prestartEmitWorkers(2); console.log('started');`], { timeout: 60_000, reject: false });
+    expect(idle.timedOut).toBe(false);
+    expect(idle.stdout).toBe('started');
   }, 120_000);
 
   it('report the first failing entry with the same error as one thread', async () => {

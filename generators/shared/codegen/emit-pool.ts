@@ -4,12 +4,14 @@
  * keyed by job id, so the result does not depend on which worker did what or when; the caller
  * assembles files in spec order as before. Workers are started per call and ended after it.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LoadedSchema } from '../spec/types.js';
 import type { ToolContractCases } from './contract-cases.js';
 import { runBatch } from './emit-batch.js';
 import type { ValidatorCompiler } from './emit-validators.js';
+import { takeStartedWorkers, WORKER_URL } from './emit-workers.js';
+
+export { defaultThreads, WORKERS_FROM } from './emit-workers.js';
 
 export interface TypesJob {
   /** The module's path: results are keyed by it. */
@@ -49,17 +51,6 @@ export interface PoolOutput {
   contracts: Map<string, ToolContractCases>;
 }
 
-/** Entries emitted afresh from which worker threads share the work (below, start-up costs more). */
-export const WORKERS_FROM = 150;
-
-/** Threads to use by default (this one included): one per core the process may use, at most 4. */
-export function defaultThreads(): number {
-  // Workers run the compiled module next to this one; from TypeScript sources (tests under
-  // vitest) there is none to start, so the work stays in process.
-  if (!import.meta.url.endsWith('.js')) return 1;
-  return Math.min(4, availableParallelism());
-}
-
 /**
  * Batches of consecutive entries (an entry's types, the validators it is first to use, its
  * contract cases travel together): small enough to balance the workers, large enough for
@@ -71,6 +62,7 @@ export const BATCH_ENTRIES = 24;
  * Runs the batches on `threads` threads: this one and `threads - 1` workers (this thread would
  * otherwise wait; each extra thread pays for loading and warming up the compilers once more).
  * Validators compiled here go into `local`, so their functions serve the later contract checks.
+ * Workers started by `prestartEmitWorkers` are used first.
  */
 export async function emitInWorkers(batches: PoolBatch[], threads: number, local: ValidatorCompiler): Promise<PoolOutput> {
   const out: PoolOutput = { types: new Map(), validators: new Map(), contracts: new Map() };
@@ -80,7 +72,6 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
     for (const [name, cases] of result.contracts) out.contracts.set(name, cases);
   };
   let next = 0;
-  const url = new URL('./emit-worker.js', import.meta.url);
   const remote = (worker: Worker) =>
     new Promise<void>((resolve) => {
       let inFlight = 0;
@@ -110,7 +101,9 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  const pool = Array.from({ length: Math.max(0, Math.min(threads - 1, Math.ceil(batches.length / 2))) }, () => new Worker(url));
+  const wanted = Math.max(0, Math.min(threads - 1, Math.ceil(batches.length / 2)));
+  const pool = takeStartedWorkers(wanted);
+  while (pool.length < wanted) pool.push(new Worker(WORKER_URL));
   try {
     await Promise.all([here(), ...pool.map(remote)]);
   } finally {
