@@ -263,6 +263,16 @@ describe('stdio early tools/list: a large manifest’s precomputed listing', () 
     expect(unparsed(evaluated)).toBe(false);
     // Read once, the listing may no longer describe the tools: never used again.
     expect(precomputedListingOf(evaluated)).toBeUndefined();
+    // Rebuilt from the listing (the module is about half the text), and the same JSON as above.
+    expect(source).toContain('const toolsOf = ');
+    expect(source).not.toContain('const tools: string');
+    // A tool the SDK path lists otherwise (an output schema without a type): no listing, the tools as their own text.
+    const unlisted = { ...manifest, tools: { ...manifest.tools, untyped: { ...Object.values(manifest.tools)[0]!, name: 'untyped', outputSchema: { properties: {} } } } };
+    const plain = emitLargeManifest(unlisted as unknown as { tools: Record<string, unknown> });
+    expect(plain).toContain('const tools: string');
+    const plainValue = await evaluate(plain);
+    expect(precomputedListingOf(plainValue)).toBeUndefined();
+    expect(JSON.stringify(plainValue)).toBe(JSON.stringify(unlisted));
     const other = await evaluate(source);
     other.tools = {};
     expect(other.tools).toEqual({});

@@ -91,33 +91,105 @@ export function emitManifest(spec: LoadedSpec): string {
 }
 
 /**
- * The large form: the manifest as JSON text, its tools as JSON text of their own, parsed when
- * first read, and the stdio early answer's `tools/list` precomputed (runtime start/precomputed.ts):
- * a cold start answers its first list without parsing the tools (for 1,000 tools that was most of
- * what a start spent on them). Reading or setting `tools` makes it a plain property again.
+ * The large form: the manifest as JSON text, its tools parsed when first read, and the stdio early
+ * answer's `tools/list` precomputed (runtime start/precomputed.ts): a cold start answers its first
+ * list without parsing the tools (for 1,000 tools that was most of what a start spent on them).
+ * Reading or setting `tools` makes it a plain property again.
+ *
+ * The listing shows most of each tool as the manifest has it, so the tools are rebuilt from it
+ * plus what it does not show (scopes, limits, an input schema it lists otherwise…): the module is
+ * half the text Node reads and V8 scans at every start. Checked here: when the rebuilt tools are
+ * not the same JSON, the tools are stored as their own JSON text instead.
  */
 export function emitLargeManifest(manifest: { tools: Record<string, unknown> }): string {
   const toolsJson = JSON.stringify(manifest.tools);
+  const tools = JSON.parse(toolsJson) as Record<string, Record<string, unknown>>;
   // Listed from the tools exactly as the server will parse them.
-  const listing = precomputeListing({ ...manifest, tools: JSON.parse(toolsJson) } as unknown as Manifest);
-  return (
+  const listing = precomputeListing({ ...manifest, tools } as unknown as Manifest);
+  const rebuilt = listing && restOf(tools, listing.json);
+  const head =
     "import type { Manifest } from '@mcpforge/runtime';\n\n" +
     '// Large manifest: stored as JSON text (fast for tsc and for the server to load). Its tools are\n' +
     '// parsed when first read; a stdio server answers its first tools/list before that, from the\n' +
     '// listing precomputed below.\n' +
-    `const tools: string = ${jsonLiteral(toolsJson)};\n` +
-    `export const manifest: Manifest = JSON.parse(${jsonLiteral(JSON.stringify({ ...manifest, tools: null }))});\n` +
+    `export const manifest: Manifest = JSON.parse(${jsonLiteral(JSON.stringify({ ...manifest, tools: null }))});\n`;
+  const lazy =
     "const parsed = (value: Manifest['tools']): Manifest['tools'] => {\n" +
     "  Object.defineProperty(manifest, 'tools', { value, writable: true, enumerable: true, configurable: true });\n" +
     '  return value;\n' +
-    '};\n' +
-    "Object.defineProperty(manifest, 'tools', { get: () => parsed(JSON.parse(tools)), set: parsed, enumerable: true, configurable: true });\n" +
-    (listing === undefined
-      ? ''
-      : `Object.defineProperty(manifest, Symbol.for(${JSON.stringify(PRECOMPUTED_LISTING.description)}), {\n  value: { ${Object.entries(listing)
-          .map(([key, value]) => `${key}: ${key === 'json' ? jsonLiteral(value as string) : JSON.stringify(value)}`)
-          .join(', ')} },\n});\n`)
+    '};\n';
+  const symbol = `Symbol.for(${JSON.stringify(PRECOMPUTED_LISTING.description)})`;
+  const precomputed = (json: string) =>
+    `Object.defineProperty(manifest, ${symbol}, {\n  value: { ${Object.entries(listing!)
+      .map(([key, value]) => `${key}: ${key === 'json' ? json : JSON.stringify(value)}`)
+      .join(', ')} },\n});\n`;
+  if (!listing || !rebuilt) {
+    return (
+      head +
+      `const tools: string = ${jsonLiteral(toolsJson)};\n` +
+      lazy +
+      "Object.defineProperty(manifest, 'tools', { get: () => parsed(JSON.parse(tools)), set: parsed, enumerable: true, configurable: true });\n" +
+      (listing ? precomputed(jsonLiteral(listing.json)) : '')
+    );
+  }
+  return (
+    head +
+    '// The tools/list array, and what each tool has that it does not show, in the fields\n' +
+    "// order of the manifest's tools.\n" +
+    `const listing: string = ${jsonLiteral(listing.json)};\n` +
+    `const rest: Record<string, unknown>[] = JSON.parse(${jsonLiteral(JSON.stringify(rebuilt.rest))});\n` +
+    `const fields: string[] = ${JSON.stringify(rebuilt.fields)};\n` +
+    "const toolsOf = (): Manifest['tools'] =>\n" +
+    '  Object.fromEntries(\n' +
+    '    (JSON.parse(listing) as Record<string, unknown>[]).map((listed, i) => {\n' +
+    '      const entry: Record<string, unknown> = {};\n' +
+    '      for (const field of fields) {\n' +
+    '        const value = field in rest[i]! ? rest[i]![field] : listed[field];\n' +
+    '        if (value !== undefined) entry[field] = value;\n' +
+    '      }\n' +
+    '      return [listed.name, entry];\n' +
+    '    }),\n' +
+    '  );\n' +
+    lazy +
+    "Object.defineProperty(manifest, 'tools', { get: () => parsed(toolsOf()), set: parsed, enumerable: true, configurable: true });\n" +
+    precomputed('listing')
   );
+}
+
+/**
+ * What each tool has that its listing does not show as the manifest has it, and the manifest's
+ * order of fields; undefined when the tools rebuilt from both (as the emitted `toolsOf` does)
+ * would not be the same JSON.
+ */
+function restOf(tools: Record<string, Record<string, unknown>>, listingJson: string): { rest: Record<string, unknown>[]; fields: string[] } | undefined {
+  const listed = JSON.parse(listingJson) as Record<string, unknown>[];
+  const entries = Object.entries(tools);
+  if (listed.length !== entries.length) return undefined;
+  const fields = [...new Set(entries.flatMap(([, tool]) => Object.keys(tool)))];
+  const rest: Record<string, unknown>[] = [];
+  for (const [i, [, tool]] of entries.entries()) {
+    const own: Record<string, unknown> = {};
+    for (const field of fields) {
+      const value = tool[field];
+      if (JSON.stringify(value) === JSON.stringify(listed[i]![field])) continue;
+      // Listed but not in the manifest: nothing in `rest` can take it away.
+      if (value === undefined) return undefined;
+      own[field] = value;
+    }
+    rest.push(own);
+  }
+  // Rebuilt as the module will: the same JSON, key order included, or the tools keep their own text.
+  const rebuilt = Object.fromEntries(
+    listed.map((tool, i) => {
+      const entry: Record<string, unknown> = {};
+      for (const field of fields) {
+        const value = field in rest[i]! ? rest[i]![field] : tool[field];
+        if (value !== undefined) entry[field] = value;
+      }
+      return [tool.name, entry];
+    }),
+  );
+  return JSON.stringify(rebuilt) === JSON.stringify(tools) ? { rest, fields } : undefined;
 }
 
 /**
