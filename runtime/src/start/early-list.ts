@@ -16,7 +16,6 @@ import { CLIENT_PROFILES, detectProfile, shapeForProfile, shapeOutputForProfile,
 import { budgetsActive } from '../budgets/active.js';
 import type { Manifest, ToolManifestEntry } from '../server/contract.js';
 import { listedTool, shapedTool } from '../server/listing.js';
-import type { PrecomputedListing } from './precomputed.js';
 
 /** The revision answered early: the stateless one (2025 sessions start with `initialize`). */
 export const EARLY_PROTOCOL_VERSION = '2026-07-28';
@@ -25,6 +24,21 @@ const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 const CLIENT_INFO_KEY = 'io.modelcontextprotocol/clientInfo';
 const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
 const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
+
+/** A large manifest's listing, precomputed at generation (precomputed.ts has the why and when). */
+export interface PrecomputedListing {
+  format: number;
+  /** How many tools the manifest has. */
+  tools: number;
+  /** Whether a tool is a task tool (then `server/discover` is the runtime's to answer). */
+  tasks: boolean;
+  /** Whether a tool has its own `maxOutputTokens` (output budgets are then active). */
+  maxOutputTokens: boolean;
+  /** The client profiles whose listing `json` is. */
+  profiles: ClientProfileName[];
+  /** The `tools` array of the answer, as the SDK path writes it. */
+  json: string;
+}
 
 export interface EarlyListingOptions {
   /** The served manifest (MCP_GROUP, MCP_TOOLSETS and MCP_TOOLS already applied). */

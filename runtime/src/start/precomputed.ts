@@ -14,29 +14,16 @@
  * read, replaced or changed it; a copy of the manifest, like a tool selection's, has no listing at
  * all). Otherwise the early answer lists from the manifest as before.
  */
-import type { ClientProfileName } from '../client-profiles/index.js';
 import type { Manifest, ToolManifestEntry } from '../server/contract.js';
-import { listingJson } from './early-list.js';
+import { listingJson, type PrecomputedListing } from './early-list.js';
+
+export type { PrecomputedListing };
 
 /** The key a generated manifest module stores its listing under (non-enumerable: copies drop it). */
 export const PRECOMPUTED_LISTING = Symbol.for('mcpforge.precomputedListing');
 
 /** Bumped whenever what the early answer lists changes, so that projects generated before are listed live. */
 export const PRECOMPUTED_LISTING_FORMAT = 1;
-
-export interface PrecomputedListing {
-  format: number;
-  /** How many tools the manifest has. */
-  tools: number;
-  /** Whether a tool is a task tool (then `server/discover` is the runtime's to answer). */
-  tasks: boolean;
-  /** Whether a tool has its own `maxOutputTokens` (output budgets are then active). */
-  maxOutputTokens: boolean;
-  /** The client profiles whose listing `json` is. */
-  profiles: ClientProfileName[];
-  /** The `tools` array of the answer, as the SDK path writes it. */
-  json: string;
-}
 
 /**
  * For the generator: the listing of `manifest` to precompute, or undefined when the early answer
