@@ -4,6 +4,8 @@
 // (every thread's run time from /proc/<pid>/task/*/schedstat, read when the answer arrives; Linux
 // only). CPU time moves much less than wall time when other processes share the machine.
 // Usage: node bench/coldstart-ab.mjs [--runs N] [--tools N] [--legacy] <server> <server> ...
+// A server may end in `#N`: the tool count its answer must list (else --tools), so that 1 and
+// 1,000 tools can share one rotation (their ratio is then measured in the same minutes).
 // A server is a generated project's `dist/server.js`, run with `--database-url sqlite::memory:` as in
 // the bench, or a quoted command line (`"bench/baselines/servers/sdk-v2.mjs stdio"`) run as given.
 import { spawn } from 'node:child_process';
@@ -37,7 +39,9 @@ function cpuMs(pid) {
 
 const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'mcpforge-bench', version: '1.0.0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 
-function once(server) {
+function once(entry) {
+  const [server, count] = entry.split('#');
+  const expected = count === undefined ? tools : Number(count);
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const argv = server.includes(' ') ? server.split(' ') : [server, '--database-url', 'sqlite::memory:'];
@@ -59,7 +63,7 @@ function once(server) {
         } else if (msg.id === 2) {
           const wall = performance.now() - t0;
           const cpu = cpuMs(child.pid);
-          if (msg.result?.tools?.length !== tools) return reject(new Error(`${server}: bad answer ${line.slice(0, 200)}`));
+          if (msg.result?.tools?.length !== expected) return reject(new Error(`${server}: bad answer ${line.slice(0, 200)}`));
           child.once('exit', () => resolve({ wall, cpu }));
           child.kill('SIGKILL');
         }

@@ -117,11 +117,18 @@ describe('manifest', () => {
     const tool = spec.tools[0]!;
     const large = { ...spec, tools: [{ ...tool, description: big }] };
     const text = emitManifest(large);
-    expect(text).toContain('export const manifest: Manifest = JSON.parse("');
-    const value = (source: string) => Function(`return (${source.slice(source.indexOf('Manifest = ') + 11, source.lastIndexOf(';'))});`)() as unknown;
+    expect(text).toContain("export const manifest: Manifest = JSON.parse('");
     const small = emitManifest(spec);
     expect(small).toContain('export const manifest: Manifest = {\n');
-    expect(JSON.stringify(value(text))).toBe(JSON.stringify({ ...(value(small) as object), tools: { [tool.name]: { ...(value(small) as { tools: Record<string, object> }).tools[tool.name], description: big } } }));
+    // Evaluated as the server does: the module (its tools are parsed on first read).
+    const dir = join(TOOLKIT_ROOT, '.tmp', 'manifest-forms');
+    mkdirSync(dir, { recursive: true });
+    const value = async (source: string, name: string) => {
+      writeFileSync(join(dir, `${name}.ts`), source);
+      return ((await import(pathToFileURL(join(dir, `${name}.ts`)).href)) as { manifest: { tools: Record<string, object> } }).manifest;
+    };
+    const smallValue = await value(small, 'small');
+    expect(JSON.stringify(await value(text, 'large'))).toBe(JSON.stringify({ ...smallValue, tools: { [tool.name]: { ...smallValue.tools[tool.name], description: big } } }));
   });
 });
 

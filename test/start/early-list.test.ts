@@ -6,7 +6,7 @@
  * (anything off the plain path) is left: it answers undefined there.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -15,6 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runServer, type RunningServer } from '../../runtime/src/server/run.js';
 import type { Manifest, ServerModules } from '../../runtime/src/server/contract.js';
 import { earlyListingFor } from '../../runtime/src/start/index.js';
+import { precomputedListingOf } from '../../runtime/src/start/precomputed.js';
+import { emitLargeManifest } from '../../generators/shared/codegen/emit-manifest.js';
 import { HARD_SCHEMAS } from '../client-profiles/hard-schemas.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
@@ -229,5 +231,85 @@ describe('stdio, modern clients: the profile comes from each request’s envelop
     const full = JSON.parse(await sdk.ask(call(3, { name: 'mcpforge-test', version: '1' })));
     expect(full.result.isError).toBe(true);
     expect(JSON.stringify(full.result.content)).toMatch(/body|tags/);
+  });
+});
+
+describe('stdio early tools/list: a large manifest’s precomputed listing', () => {
+  /** A manifest of `copies` × the hard schemas (titles, annotations, output schemas), as generated in the large form. */
+  function largeSource(copies: number): { manifest: Manifest; source: string } {
+    const { manifest } = hardManifest();
+    const tools: Manifest['tools'] = {};
+    for (let i = 0; i < copies; i++) for (const [name, tool] of Object.entries(manifest.tools)) tools[`${name}_${i}`] = { ...tool, name: `${name}_${i}`, description: `${tool.description} (it's copy ${i}: '\\' \u2029)` };
+    const large = { ...manifest, tools };
+    return { manifest: large, source: emitLargeManifest(large as unknown as { tools: Record<string, unknown> }) };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mcpforge-large-manifest-'));
+  roots.push(dir);
+  let instance = 0;
+  /** A fresh evaluation of the generated module (each import its own manifest object). */
+  async function evaluate(source: string): Promise<Manifest> {
+    const file = join(dir, `manifest-${++instance}.ts`);
+    writeFileSync(file, source);
+    return ((await import(pathToFileURL(file).href)) as { manifest: Manifest }).manifest;
+  }
+  const unparsed = (manifest: Manifest) => Object.getOwnPropertyDescriptor(manifest, 'tools')?.get !== undefined;
+
+  it('the module evaluates to the manifest; its tools are parsed on first read, and can be set', async () => {
+    const { manifest, source } = largeSource(3);
+    const evaluated = await evaluate(source);
+    expect(unparsed(evaluated)).toBe(true);
+    expect(precomputedListingOf(evaluated)?.tools).toBe(Object.keys(manifest.tools).length);
+    expect(JSON.stringify(evaluated)).toBe(JSON.stringify(manifest));
+    expect(unparsed(evaluated)).toBe(false);
+    // Read once, the listing may no longer describe the tools: never used again.
+    expect(precomputedListingOf(evaluated)).toBeUndefined();
+    // Rebuilt from the listing (the module is about half the text), and the same JSON as above.
+    expect(source).toContain('const toolsOf = ');
+    expect(source).not.toContain('const tools: string');
+    // A tool the SDK path lists otherwise (an output schema without a type): no listing, the tools as their own text.
+    const unlisted = { ...manifest, tools: { ...manifest.tools, untyped: { ...Object.values(manifest.tools)[0]!, name: 'untyped', outputSchema: { properties: {} } } } };
+    const plain = emitLargeManifest(unlisted as unknown as { tools: Record<string, unknown> });
+    expect(plain).toContain('const tools: string');
+    const plainValue = await evaluate(plain);
+    expect(precomputedListingOf(plainValue)).toBeUndefined();
+    expect(JSON.stringify(plainValue)).toBe(JSON.stringify(unlisted));
+    const other = await evaluate(source);
+    other.tools = {};
+    expect(other.tools).toEqual({});
+    expect(precomputedListingOf(other)).toBeUndefined();
+  });
+
+  it('answers with the same bytes as the SDK path, for 1,000 tools, without parsing the tools for an unknown client', async () => {
+    const { source } = largeSource(Math.ceil(1000 / Object.keys(HARD_SCHEMAS).length));
+    const early1 = await evaluate(source);
+    const listing = early(early1, { MCP_DISCOVERY: 'direct' })!;
+    const served = await evaluate(source);
+    const unused = Object.values(hardManifest().modules.tools)[0]!;
+    const sdk = await sdkPath(served, { tools: Object.fromEntries(Object.keys(served.tools).map((name) => [name, unused])), resources: {}, prompts: {} }, { MCP_DISCOVERY: 'direct' });
+    for (const [id, line] of [listLine(1, CLIENTS[0]!), listLine('s-2', { name: 'some-client', version: '2' }, { roots: {} })].entries()) {
+      const answer = listing.answer(line);
+      expect(answer, `line ${id}`).toBe(await sdk.ask(line));
+    }
+    // Answered from the precomputed text: the tools were never read.
+    expect(unparsed(early1)).toBe(true);
+    // A shaped profile is listed from the tools (parsed now), still the SDK's bytes.
+    const claude = listLine(3, CLIENTS[1]!);
+    expect(listing.answer(claude)).toBe(await sdk.ask(claude));
+    expect(unparsed(early1)).toBe(false);
+  });
+
+  it('is not used once the tools were read (and maybe changed), for a copy, a tool selection or another format', async () => {
+    const { source } = largeSource(2);
+    const changed = await evaluate(source);
+    const [first] = Object.values(changed.tools);
+    first!.description = 'changed after generation';
+    expect(early(changed, {})!.answer(listLine(1, CLIENTS[0]!))).toContain('"description":"changed after generation"');
+    const copy = await evaluate(source);
+    expect(precomputedListingOf({ ...copy })).toBeUndefined();
+    const selected = await evaluate(source);
+    const one = Object.keys(JSON.parse(JSON.stringify(selected.tools)) as object)[0]!;
+    expect(JSON.parse(early(await evaluate(source), { MCP_TOOLS: one })!.answer(listLine(2, CLIENTS[0]!))!).result.tools).toHaveLength(1);
+    const older = await evaluate(source.replace('value: { format: 1,', 'value: { format: 0,'));
+    expect(precomputedListingOf(older)).toBeUndefined();
   });
 });

@@ -64,4 +64,15 @@ describe('the bundled runtime', () => {
     expect(imported.has('lru-cache')).toBe(false);
     for (const external of ['@modelcontextprotocol/server', 'better-sqlite3', 'pino', 'prom-client']) expect(imported, external).toContain(external);
   });
+
+  it('builds the start entry as one file: only Node built-ins before the first answer, the shared runtime after it', () => {
+    const start = readFileSync(join(RUNTIME, 'dist/bundle/start/index.js'), 'utf8');
+    const statics = [...start.matchAll(/^import\b[^;]*?from\s*"([^"]+)"/gm)].map((m) => m[1]!);
+    expect(statics.length).toBeGreaterThan(0);
+    for (const id of statics) expect(id, 'a static import of the start entry').toMatch(/^node:/);
+    // The runtime, loaded after the first answer: the shared bundle's entry (its chunks, its classes).
+    const dynamic = [...start.matchAll(/\bimport\("([^"]+)"\)/g)].map((m) => m[1]!);
+    expect(dynamic).toContain('../server/run.js');
+    expect(readFileSync(join(RUNTIME, 'dist/bundle/server/run.js'), 'utf8')).toMatch(/\brunServer\b/);
+  });
 });

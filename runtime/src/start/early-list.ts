@@ -14,7 +14,7 @@
  */
 import { CLIENT_PROFILES, detectProfile, shapeForProfile, shapeOutputForProfile, type ClientProfileName } from '../client-profiles/index.js';
 import { budgetsActive } from '../budgets/active.js';
-import type { Manifest } from '../server/contract.js';
+import type { Manifest, ToolManifestEntry } from '../server/contract.js';
 import { listedTool, shapedTool } from '../server/listing.js';
 
 /** The revision answered early: the stateless one (2025 sessions start with `initialize`). */
@@ -25,6 +25,21 @@ const CLIENT_INFO_KEY = 'io.modelcontextprotocol/clientInfo';
 const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
 const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
 
+/** A large manifest's listing, precomputed at generation (precomputed.ts has the why and when). */
+export interface PrecomputedListing {
+  format: number;
+  /** How many tools the manifest has. */
+  tools: number;
+  /** Whether a tool is a task tool (then `server/discover` is the runtime's to answer). */
+  tasks: boolean;
+  /** Whether a tool has its own `maxOutputTokens` (output budgets are then active). */
+  maxOutputTokens: boolean;
+  /** The client profiles whose listing `json` is. */
+  profiles: ClientProfileName[];
+  /** The `tools` array of the answer, as the SDK path writes it. */
+  json: string;
+}
+
 export interface EarlyListingOptions {
   /** The served manifest (MCP_GROUP, MCP_TOOLSETS and MCP_TOOLS already applied). */
   manifest: Manifest;
@@ -32,6 +47,8 @@ export interface EarlyListingOptions {
   clientProfile?: ClientProfileName | 'auto';
   /** `MCP_MAX_OUTPUT_TOKENS`, when set. */
   maxOutputTokens?: number | 'off';
+  /** The manifest's precomputed listing (precomputed.ts), when valid: then `manifest.tools` is not read unless another profile is listed. */
+  precomputed?: PrecomputedListing;
 }
 
 export interface EarlyListing {
@@ -61,34 +78,38 @@ function plainCapabilities(capabilities: unknown): boolean {
   return true;
 }
 
+/**
+ * The `tools` array of a profile's listing, as the SDK path writes it; undefined when the runtime
+ * answers instead: over a client's cap (it cuts the list and logs a warning once), or a tool the
+ * SDK path lists differently (listing.ts).
+ */
+export function listingJson(entries: readonly ToolManifestEntry[], profile: ClientProfileName): string | undefined {
+  const cap = CLIENT_PROFILES[profile].maxTools;
+  if (cap !== undefined && entries.length > cap) return undefined;
+  const listed: Record<string, unknown>[] = [];
+  for (const entry of entries) {
+    const tool = listedTool(entry);
+    if (!tool) return undefined;
+    listed.push(profile === 'full' ? tool : shapedTool(tool, shapeForProfile(profile, entry.inputSchema).schema, entry.outputSchema ? shapeOutputForProfile(profile, entry.outputSchema) : undefined));
+  }
+  return JSON.stringify(listed);
+}
+
 /** Undefined when this server never answers early (progressive discovery lists its own tools). */
 export function createEarlyListing(options: EarlyListingOptions, progressive: boolean): EarlyListing | undefined {
-  const { manifest } = options;
+  const { manifest, precomputed } = options;
   // Without tools the SDK has no tools/list at all (it answers "method not found").
-  if (progressive || Object.keys(manifest.tools).length === 0) return undefined;
+  if (progressive || (precomputed ? precomputed.tools : Object.keys(manifest.tools).length) === 0) return undefined;
   const configured = options.clientProfile ?? manifest.clients?.profile ?? 'auto';
   const fixed = configured === 'auto' ? undefined : configured;
-  const entries = Object.values(manifest.tools);
   const serverInfo = JSON.stringify({ name: manifest.name, version: manifest.version });
   // The listing of each profile, built on first use (one per process in practice).
   const listings = new Map<ClientProfileName, string | undefined>();
 
   function listingFor(profile: ClientProfileName): string | undefined {
-    if (listings.has(profile)) return listings.get(profile);
-    const cap = CLIENT_PROFILES[profile].maxTools;
-    // Over a client's cap the runtime cuts the list and logs a warning once: its answer, not ours.
-    let tools: string | undefined;
-    if (cap === undefined || entries.length <= cap) {
-      const listed: Record<string, unknown>[] = [];
-      for (const entry of entries) {
-        const tool = listedTool(entry);
-        if (!tool) break;
-        listed.push(profile === 'full' ? tool : shapedTool(tool, shapeForProfile(profile, entry.inputSchema).schema, entry.outputSchema ? shapeOutputForProfile(profile, entry.outputSchema) : undefined));
-      }
-      if (listed.length === entries.length) tools = JSON.stringify(listed);
-    }
-    listings.set(profile, tools);
-    return tools;
+    if (precomputed?.profiles.includes(profile)) return precomputed.json;
+    if (!listings.has(profile)) listings.set(profile, listingJson(Object.values(manifest.tools), profile));
+    return listings.get(profile);
   }
 
   // server/discover (the SDK client's first request in its default mode) advertises what the
@@ -96,13 +117,15 @@ export function createEarlyListing(options: EarlyListingOptions, progressive: bo
   // resources, prompts or tasks of its own (the runtime's result store adds `resources` when output
   // budgets apply); a server with more is answered by the runtime. The differential test pins the set.
   const plainTools =
-    Object.keys(manifest.resources).length === 0 && Object.keys(manifest.prompts).length === 0 && entries.every((entry) => entry.task === undefined);
+    Object.keys(manifest.resources).length === 0 &&
+    Object.keys(manifest.prompts).length === 0 &&
+    !(precomputed ? precomputed.tasks : Object.values(manifest.tools).some((entry) => entry.task !== undefined));
   const discovered = plainTools
     ? JSON.stringify({
         supportedVersions: [EARLY_PROTOCOL_VERSION],
         capabilities: {
           tools: { listChanged: true },
-          ...(budgetsActive(manifest, options.maxOutputTokens, configured) ? { resources: { listChanged: true } } : {}),
+          ...(budgetsActive(manifest, options.maxOutputTokens, configured, precomputed?.maxOutputTokens) ? { resources: { listChanged: true } } : {}),
           logging: {},
         },
         ...(manifest.description ? { instructions: manifest.description } : {}),

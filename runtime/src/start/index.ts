@@ -26,6 +26,10 @@ import type { ServerModules } from '../server/contract.js';
 import { manifestWithTools, selectTools } from '../server/toolsets.js';
 import { createEarlyListing, type EarlyListing } from './early-list.js';
 import { applyHeapSettings } from './heap.js';
+import { precomputedListingOf } from './precomputed.js';
+
+// For the generator (codegen/emit-manifest.ts), which precomputes a large manifest's listing.
+export { PRECOMPUTED_LISTING, PRECOMPUTED_LISTING_FORMAT, precomputeListing, type PrecomputedListing } from './precomputed.js';
 
 export interface StartServerOptions extends Omit<RunServerOptions, 'modules'> {
   /**
@@ -97,15 +101,22 @@ function earlyListingForConfig(options: Omit<StartServerOptions, 'modules'>, con
   if (options.stdio || options.liveSurface) return undefined;
   if (config.transport !== 'stdio' || !config.fastPath || config.telemetry.otlpEndpoint !== undefined) return undefined;
   const { group, toolsets, tools } = config;
-  const selection = selectTools(options.manifest, { ...(group === undefined ? {} : { group }), ...(toolsets ? { toolsets } : {}), ...(tools ? { tools } : {}) });
-  if (selection.problems.length > 0) return undefined;
-  const manifest = selection.names === undefined ? options.manifest : manifestWithTools(options.manifest, selection.names);
-  const progressive = discoveryModeOf(config.discovery, manifest.discovery?.mode, Object.keys(manifest.tools).length) === 'progressive';
+  let manifest = options.manifest;
+  // Without a selection every tool is served: the tools need not be read (a large manifest's stay unparsed, precomputed.ts).
+  if (group !== undefined || toolsets || tools) {
+    const selection = selectTools(manifest, { ...(group === undefined ? {} : { group }), ...(toolsets ? { toolsets } : {}), ...(tools ? { tools } : {}) });
+    if (selection.problems.length > 0) return undefined;
+    if (selection.names !== undefined) manifest = manifestWithTools(manifest, selection.names);
+  }
+  const precomputed = precomputedListingOf(manifest);
+  const toolCount = precomputed ? precomputed.tools : Object.keys(manifest.tools).length;
+  const progressive = discoveryModeOf(config.discovery, manifest.discovery?.mode, toolCount) === 'progressive';
   return createEarlyListing(
     {
       manifest,
       ...(config.clientProfile === undefined ? {} : { clientProfile: config.clientProfile }),
       ...(config.maxOutputTokens === undefined ? {} : { maxOutputTokens: config.maxOutputTokens }),
+      ...(precomputed ? { precomputed } : {}),
     },
     progressive,
   );
