@@ -30,16 +30,16 @@ export const MODERN_CALL = {
 export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add', arguments: args } }), pv: LEGACY_PV };
 
 /**
- * Node flags of the `-smallheap` contender (full runs only): the same server with V8's young
- * generation and old-generation limit capped — the `NODE_OPTIONS` docs/deployment.md gives for a
- * replica that must stay near 100 MiB. Without them the peak RSS is mostly garbage not yet
- * collected, not live data (bench/README.md, "where the time goes"). 96 MiB of old space: 64
- * cost a fifth of the throughput in full collections (2026-12-05, loaded machine, CPU per call).
+ * The `-v8heap` twin (full runs only): the same 1-tool server with `MCP_V8_HEAP=v8`, V8's own heap
+ * sizing instead of the compact sizing HTTP servers set for themselves (runtime/src/start/heap.ts).
+ * Against it the bench prices the compact default: peak RSS ≤ 100 MiB may cost ≤ 5% of req/s.
+ * (Until round five the twin was a hard cap, `--max-old-space-size=96`; a heap flag on node's
+ * command line now turns the compact sizing off, so that twin measured the user's override.)
  */
-export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=96'];
+export const V8_HEAP_ENV = { MCP_V8_HEAP: 'v8' };
 
 /** The HTTP contenders: the baselines of bench/baselines, then generated mcpforge servers. */
-export function httpContenders({ serversDir, projects, smallHeap = false }) {
+export function httpContenders({ serversDir, projects, v8Heap = false }) {
   const node = process.execPath;
   const list = [
     { id: 'raw', label: 'raw node:http JSON-RPC (floor)', baseline: true, command: (port) => [node, join(serversDir, 'raw.mjs'), String(port)], request: LEGACY_CALL },
@@ -60,9 +60,8 @@ export function httpContenders({ serversDir, projects, smallHeap = false }) {
     list.push({ id: `mcpforge-${tools}`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'} (validation, audit, logs, metrics)`, tools, command: serve('server.js'), request: MODERN_CALL });
     if (tools === projects[0].tools) {
       list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL });
-      if (smallHeap) {
-        const flagged = (port) => [node, ...SMALL_HEAP_FLAGS, ...serve('server.js')(port).slice(1)];
-        list.push({ id: `mcpforge-${tools}-smallheap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, node ${SMALL_HEAP_FLAGS.join(' ')}`, tools, command: flagged, request: MODERN_CALL });
+      if (v8Heap) {
+        list.push({ id: `mcpforge-${tools}-v8heap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 (V8's own heap sizing)`, tools, command: serve('server.js'), env: V8_HEAP_ENV, request: MODERN_CALL });
       }
     }
   }
@@ -125,7 +124,7 @@ export async function runHttp(contenders, settings) {
     c.port = await freePort();
     c.url = `http://127.0.0.1:${c.port}/mcp`;
     const [cmd, ...argv] = c.command(c.port);
-    c.process = startProcess(cmd, argv, { env: { ...process.env, NODE_ENV: 'production' } });
+    c.process = startProcess(cmd, argv, { env: { ...process.env, NODE_ENV: 'production', ...c.env } });
   }
   try {
     for (const c of contenders) {
