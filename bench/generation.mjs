@@ -65,13 +65,19 @@ export function emptyMcpforgeProject(dir) {
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
 }
 
-/** tools/list as the runtime serves it: the manifest's tools, schemas byte for byte. */
+/**
+ * tools/list as the runtime serves it: the manifest's tools, schemas byte for byte. The module is
+ * run as the server runs it (types stripped): a large manifest builds its tools from the
+ * precomputed listing when they are first read, so its text cannot simply be cut out.
+ */
 function mcpforgeToolsList(dir) {
-  const manifest = readFileSync(join(dir, 'src/generated/manifest.ts'), 'utf8');
-  // `= { ... };` or, for a large manifest, `= JSON.parse("...");`.
-  const literal = manifest.slice(manifest.indexOf('Manifest = ') + 'Manifest = '.length, manifest.lastIndexOf(';'));
-  const parsed = Function(`return (${literal});`)();
-  return Object.values(parsed.tools).map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations }));
+  const ts = createRequire(join(REPO_ROOT, 'package.json'))('typescript');
+  const source = readFileSync(join(dir, 'src/generated/manifest.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+  const exports = {};
+  // The manifest imports types only, so the CommonJS output requires nothing.
+  Function('exports', outputText)(exports);
+  return Object.values(exports.manifest.tools).map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations }));
 }
 
 const mcpforge = {
