@@ -57,14 +57,16 @@ const toolHandler = (name) => `import { defineTool } from '../generated/registry
 export default defineTool('${name}', async (input) => \`\${input.x}:\${input.n ?? 0}\`);
 `;
 // The same server with input validation off: every validator is replaced by one that accepts all.
-const SERVER_NO_VALIDATION = `import { runServer, type ServerModules } from '@mcpforge/runtime';
+// Started as src/server.ts starts (startServer: the same heap sizing), so the twin differs only in validation.
+const SERVER_NO_VALIDATION = `import type { ServerModules } from '@mcpforge/runtime';
+import { startServer } from '@mcpforge/runtime/start';
 import { modules } from './generated/handlers.js';
 import { manifest } from './generated/manifest.js';
 
 const acceptAll = async () => ({ default: () => true });
 const tools: ServerModules['tools'] = {};
 for (const [key, mod] of Object.entries(modules.tools)) tools[key] = { ...mod, validateInput: acceptAll };
-await runServer({ manifest, modules: { ...modules, tools }, projectRoot: new URL('..', import.meta.url) });
+await startServer({ manifest, modules: { ...modules, tools }, projectRoot: new URL('..', import.meta.url) });
 `;
 
 function generatorFingerprint() {
