@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
 import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+import { fileSystemClockMoves as waitForClock } from './file-system-clock.js';
 
 const ROOT = join(TOOLKIT_ROOT, '.tmp', 'unit-project-cache');
 const SPEC = join(ROOT, 'mcpforge.yaml');
@@ -16,17 +17,7 @@ async function generate(tools: string): Promise<void> {
   await commitPlan(ROOT, outcome.plan);
 }
 
-/** Waits until the file system clock (ctime of a new write) has moved on: it can be coarse (whole seconds on some). */
-async function fileSystemClockMoves(): Promise<void> {
-  const probe = join(ROOT, 'clock-probe');
-  writeFileSync(probe, '');
-  const start = statSync(probe).ctimeMs;
-  for (let i = 0; i < 300 && statSync(probe).ctimeMs === start; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    writeFileSync(probe, '');
-  }
-  rmSync(probe);
-}
+const fileSystemClockMoves = () => waitForClock(ROOT);
 
 describe('the no-op check of generate', () => {
   it('trusts recorded stat data, yet sees a hand edit that keeps the size and the mtime', async () => {

@@ -4,7 +4,7 @@
  * whose text passed it before (cache.json `sources`). Each must give what a fresh generation
  * gives, and must see any change made outside mcpforge.
  */
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
@@ -17,6 +17,7 @@ import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
 import { SPEC_DOCUMENT_FILE, SpecDocumentCache, type SpecDocumentRecord } from '../../../generators/shared/spec/spec-document-cache.js';
 import { parseSourceDocument } from '../../../generators/shared/spec/source-document.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+import { fileSystemClockMoves } from './file-system-clock.js';
 
 const ROOT = join(TOOLKIT_ROOT, '.tmp', 'unit-regeneration-cache');
 const SPEC = join(ROOT, 'mcpforge.yaml');
@@ -256,17 +257,7 @@ describe('a regeneration at scale (shared validators, project-wide files past th
       await commitPlan(root, outcome.plan);
       return outcome.plan;
     };
-    /** Waits until a new write gets a later ctime than the last commit's files (stat data then trusted). */
-    const clockMoves = async () => {
-      const probe = join(root, 'clock-probe');
-      writeFileSync(probe, '');
-      const start = statSync(probe).ctimeMs;
-      for (let i = 0; i < 300 && statSync(probe).ctimeMs === start; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        writeFileSync(probe, '');
-      }
-      rmSync(probe);
-    };
+    const clockMoves = () => fileSystemClockMoves(root);
     await run();
     await clockMoves();
     writeFileSync(join(root, 'schemas', 'tool_003.json'), JSON.stringify(input(3, 'term')));
