@@ -1,5 +1,7 @@
-import type { Manifest } from '@mcpforge/runtime';
-import { PRECOMPUTED_LISTING, precomputeListing } from '@mcpforge/runtime/start';
+// By path, as the other generator modules reach the runtime: the installed toolkit has no
+// @mcpforge/runtime package of its own (only generated projects install it).
+import type { Manifest } from '../../../runtime/src/server/contract.js';
+import { PRECOMPUTED_LISTING, precomputeListing } from '../../../runtime/src/start/precomputed.js';
 import { advertisedOutputSchema } from '../spec/advertised-schema.js';
 import type { JsonSchemaObject, LoadedSpec } from '../spec/types.js';
 
