@@ -12,23 +12,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPACT_HEAP_FLAGS, heapFlagsFor } from '../../runtime/src/start/heap.js';
-import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { writeStartServer } from '../helpers/start-server-script.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-heap-'));
-const bundle = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', 'bundle', sub)).href;
 
 beforeAll(() => {
   const manifest = { name: 'heap', version: '1.0.0', description: 'heap sizing', layout: 'dev', transports: ['http', 'stdio'], tools: {}, resources: {}, prompts: {} };
-  writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(
-    join(root, 'server.mjs'),
-    [
-      "import { readFileSync } from 'node:fs';",
-      `import { startServer } from '${bundle('start/index.js')}';`,
-      "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
-      "await startServer({ manifest, modules: async () => ({ tools: {}, resources: {}, prompts: {} }), projectRoot: new URL('./', import.meta.url) });",
-    ].join('\n'),
-  );
+  writeStartServer(root, manifest, { modules: 'async () => ({ tools: {}, resources: {}, prompts: {} })' });
   writeFileSync(
     join(root, 'probe.mjs'),
     [

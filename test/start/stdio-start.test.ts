@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
+import { runtimeBundle as bundle, writeStartServer } from '../helpers/start-server-script.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mcpforge-stdio-start-'));
-const bundle = (sub: string) => pathToFileURL(join(TOOLKIT_ROOT, 'runtime', 'dist', 'bundle', sub)).href;
 const META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
   'io.modelcontextprotocol/clientInfo': { name: 'stdio-start-test', version: '1.0.0' },
@@ -35,13 +34,8 @@ beforeAll(() => {
     resources: {},
     prompts: {},
   };
-  writeFileSync(join(root, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(
-    join(root, 'server.mjs'),
-    [
-      "import { readFileSync } from 'node:fs';",
-      `import { startServer } from '${bundle('start/index.js')}';`,
-      "const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));",
+  writeStartServer(root, manifest, {
+    setup: [
       // As a generated project's handlers.ts: each handler and validator module loads on first use.
       'const tools = { echo: {',
       `  handler: async () => { const { createDefineTool } = await import('${bundle('index.js')}'); return { default: createDefineTool()('echo', async (input) => input.text) }; },`,
@@ -50,9 +44,9 @@ beforeAll(() => {
       `  handler: async () => { const { createDefineTool } = await import('${bundle('index.js')}'); return { default: createDefineTool()('hang', (_input, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))))) }; },`,
       `  validateInput: async () => { const { standaloneValidator } = await import('${bundle('testing/index.js')}'); return { default: standaloneValidator(manifest.tools.hang.inputSchema) }; },`,
       '} };',
-      "await startServer({ manifest, modules: async () => ({ tools, resources: {}, prompts: {} }), projectRoot: new URL('./', import.meta.url) });",
-    ].join('\n'),
-  );
+    ],
+    modules: 'async () => ({ tools, resources: {}, prompts: {} })',
+  });
   // The gate: resolving the SDK waits until the file GATE names exists.
   writeFileSync(
     join(root, 'hooks.mjs'),
