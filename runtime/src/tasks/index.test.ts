@@ -89,6 +89,20 @@ const bearer: Authenticator = async (req) => {
   return subject ? { ok: true, identity: { subject, scopes: [], anonymous: false, method: 'test' } } : { ok: false, rejection: { status: 401, description: 'Bearer <name>', presented: req.headers.authorization !== undefined } };
 };
 
+/**
+ * The task's status once `settled` accepts it, polled: a loaded machine can take seconds to move a
+ * task on (2 s of polling flaked in CI), so the bound is generous and only reached on failure.
+ */
+async function statusOnceSettled(session: { task(id: string): { snapshot(): Promise<{ status: string }> } }, taskId: string, settled: (status: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  let status = (await session.task(taskId).snapshot()).status;
+  while (!settled(status) && Date.now() < deadline) {
+    await sleep(20);
+    status = (await session.task(taskId).snapshot()).status;
+  }
+  return status;
+}
+
 const textOf = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]?.text ?? '').toString();
 
 /** The server's log lines (audit lines included). */
@@ -184,8 +198,7 @@ describe.each(['fast', 'sdk'] as const)('tasks over HTTP (fast path %s)', (kind)
     const execution = await session.callTool('slow_report', { ms: 20_000, label });
     const taskId = execution.handle!.taskId;
     await session.cancelTask(taskId);
-    for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status === 'working'; i++) await sleep(20);
-    expect((await session.task(taskId).snapshot()).status).toBe('cancelled');
+    expect(await statusOnceSettled(session, taskId, (status) => status !== 'working')).toBe('cancelled');
     expect(aborted).toContain(label);
     await session.close();
     await client.close();
@@ -268,11 +281,9 @@ describe.each(['fast', 'sdk'] as const)('input_required tasks over HTTP (fast pa
     const { client, session } = await httpClient(urls[kind], 'peggy');
     const execution = await session.callTool('interview', { ms: 0, label: 'never answered' });
     const taskId = execution.handle!.taskId;
-    for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status !== 'input_required'; i++) await sleep(20);
-    expect((await session.task(taskId).snapshot()).status).toBe('input_required');
+    expect(await statusOnceSettled(session, taskId, (status) => status === 'input_required')).toBe('input_required');
     await session.cancelTask(taskId);
-    for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status === 'input_required'; i++) await sleep(20);
-    expect((await session.task(taskId).snapshot()).status).toBe('cancelled');
+    expect(await statusOnceSettled(session, taskId, (status) => status !== 'input_required')).toBe('cancelled');
     await session.close();
     await client.close();
   });
@@ -423,8 +434,7 @@ describe('tasks over the stdio-style channel (one connection, the local caller)'
     expect(asked).toEqual(['elicitation:task-update', 'sampling:task-update']);
     const long = await session.callTool('slow_report', { ms: 20_000, label: 'stdio-cancel' });
     await session.cancelTask(long.handle!.taskId);
-    for (let i = 0; i < 100 && (await session.task(long.handle!.taskId).snapshot()).status === 'working'; i++) await sleep(20);
-    expect((await session.task(long.handle!.taskId).snapshot()).status).toBe('cancelled');
+    expect(await statusOnceSettled(session, long.handle!.taskId, (status) => status !== 'working')).toBe('cancelled');
     await session.close();
     await client.close();
     await served.close();
