@@ -34,8 +34,9 @@ export function sha256(text: string): string {
  * validation, then for the cache), 11,000 hashes for 1,000 tools. Equal texts are often the
  * very same string, so the lookup is cheap.
  */
-export function memoSha256(): (text: string) => string {
-  const known = new Map<string, string>();
+export function memoSha256(seed?: ReadonlyMap<string, string>): (text: string) => string {
+  // `seed`: texts whose hash is known already (files proven unchanged since the cache recorded them).
+  const known = new Map<string, string>(seed);
   return (text) => {
     let hash = known.get(text);
     if (hash === undefined) known.set(text, (hash = sha256(text)));

@@ -109,7 +109,10 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     return out;
   };
 
-  const schema = (await walk(rootValue, home, home.base)) as JsonSchemaObject;
+  // A schema without a `$ref` (most schema files) has nothing to rewrite: copied synchronously,
+  // the same copy the walk would make without its promise per node (a regeneration bundles
+  // every schema of the spec: ~0.1 s and much of the garbage for 2,000 files).
+  const schema = (hasRef(rootValue) ? await walk(rootValue, home, home.base) : copy(rootValue)) as JsonSchemaObject;
   if (Object.keys(added).length > 0) {
     schema[defsKey] = { ...(isObject(schema[defsKey]) ? schema[defsKey] : {}), ...added };
   }
@@ -122,6 +125,27 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     files,
     bundled,
   };
+}
+
+/** Whether `walk` would rewrite some `$ref` in `node` (data keywords are copied as they are). */
+function hasRef(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasRef);
+  if (!isObject(node)) return false;
+  for (const key in node) {
+    const value = node[key];
+    if (key === '$ref' && typeof value === 'string') return true;
+    if (!DATA_KEYWORDS.has(key) && hasRef(value)) return true;
+  }
+  return false;
+}
+
+/** What `walk` returns for a node without a `$ref` to rewrite (see hasRef). */
+function copy(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(copy);
+  if (!isObject(node)) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = DATA_KEYWORDS.has(key) ? structuredClone(value) : copy(value);
+  return out;
 }
 
 function isWithin(pointer: string, base: string): boolean {

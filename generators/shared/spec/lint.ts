@@ -106,7 +106,9 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
       add('warning', 'array-items', sourceOf(loaded, pointer), `${what}: array at ${pointer || '/'} has no "items"`, 'add `items:` so clients (and the generated types) know what the array holds');
     }
   }
-  const toolTokens = estimateToolTokens(spec);
+  // Each tool's entry is serialised once for both estimates (per tool and the whole list).
+  const lengths = toolEntryLengths(spec);
+  const toolTokens = Object.fromEntries(spec.tools.map((t, i) => [t.name, Math.ceil(lengths[i]! / 4)]));
   const toolBudget = options.toolTokenBudget ?? 5_000;
   for (const tool of spec.tools) {
     const cost = toolTokens[tool.name]!;
@@ -124,7 +126,7 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
     }
   }
   for (const profile of options.profiles ?? []) lintForClient(spec, profile, add);
-  const toolsListTokens = estimateToolsListTokens(spec);
+  const toolsListTokens = toolsListTokensOf(lengths);
   if (toolsListTokens > budget) {
     add('warning', 'tools-list-tokens', { file: spec.specPath, line: 0, column: 0, pointer: '/tools' }, `tools/list costs about ${toolsListTokens.toLocaleString('en-US')} tokens (budget ${budget.toLocaleString('en-US')})`, 'shorten descriptions and schemas, or split the tools into groups or servers');
   }
@@ -161,11 +163,25 @@ function lintForClient(spec: LoadedSpec, profile: ClientProfileName, add: AddIss
 
 /** Characters / 4 of each tool's entry in `tools/list`. */
 export function estimateToolTokens(spec: LoadedSpec): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const t of spec.tools) {
-    out[t.name] = Math.ceil(JSON.stringify({ name: t.name, title: t.title, description: t.description, inputSchema: t.input.schema, outputSchema: t.output && advertisedOutputSchema(t.output.schema, spec.clients?.outputSchemaDocs), annotations: t.annotations }).length / 4);
-  }
-  return out;
+  const lengths = toolEntryLengths(spec);
+  return Object.fromEntries(spec.tools.map((t, i) => [t.name, Math.ceil(lengths[i]! / 4)]));
+}
+
+/** Characters of each tool's entry in `tools/list` (JSON), in spec order. */
+function toolEntryLengths(spec: LoadedSpec): number[] {
+  return spec.tools.map((t) => JSON.stringify(toolsListEntry(spec, t)).length);
+}
+
+/**
+ * `estimateToolsListTokens` from the tools' entry lengths: `{"tools":[` (10 characters), the
+ * entries with a comma between each two, `]}` (2): the text JSON.stringify makes of the list.
+ */
+export function toolsListTokensOf(lengths: readonly number[]): number {
+  return Math.ceil((12 + lengths.reduce((sum, n) => sum + n, 0) + Math.max(lengths.length - 1, 0)) / 4);
+}
+
+function toolsListEntry(spec: LoadedSpec, t: LoadedSpec['tools'][number]) {
+  return { name: t.name, title: t.title, description: t.description, inputSchema: t.input.schema, outputSchema: t.output && advertisedOutputSchema(t.output.schema, spec.clients?.outputSchemaDocs), annotations: t.annotations };
 }
 
 /** How clients commonly normalise names: case-insensitive, characters outside [a-z0-9_-] → `_`. */
@@ -175,14 +191,7 @@ export function sanitiseName(name: string): string {
 
 /** Characters / 4 of what `tools/list` returns: a rough but stable token estimate. */
 export function estimateToolsListTokens(spec: LoadedSpec): number {
-  const tools = spec.tools.map((t) => ({
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    inputSchema: t.input.schema,
-    outputSchema: t.output && advertisedOutputSchema(t.output.schema, spec.clients?.outputSchemaDocs),
-    annotations: t.annotations,
-  }));
+  const tools = spec.tools.map((t) => toolsListEntry(spec, t));
   return Math.ceil(JSON.stringify({ tools }).length / 4);
 }
 

@@ -4,12 +4,19 @@
  * SQL being one read-only statement whose parameters are the URI's variables, the upstream URL's
  * host being on the allow list. Each problem names the spec file, the JSON pointer and the fix.
  */
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
 import { hostAllowed } from '../../../runtime/src/resources/http.js';
 import { parseSqlText, readOnlyProblem } from '../../../runtime/src/resources/sql-text.js';
 import type { ResourceSource, SqlParamType } from '../../../runtime/src/server/contract.js';
 import { SpecError } from './errors.js';
 import { joinPointer, type SourceDocument } from './source-document.js';
+
+/**
+ * picomatch, loaded when a `files` resource's glob is checked: most specs have none, and loading
+ * it is part of every `generate` that loads the spec. (Synchronous, as the check is.)
+ */
+let picomatchModule: typeof import('picomatch') | undefined;
+const picomatch = (glob: string) => (picomatchModule ??= createRequire(import.meta.url)('picomatch') as typeof import('picomatch'))(glob);
 
 /** The resource keys of each kind (beyond uri, title, description, mimeType, schema, scopes). */
 const KEYS_OF = {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_FILE, commitPlan, planProject } from '../../../generators/generate/project.js';
 import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
+import { sha256 } from '../../../generators/shared/codegen/content-hash.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
 import { fileSystemClockMoves as waitForClock } from './file-system-clock.js';
 
@@ -96,6 +97,9 @@ describe('a regeneration reading the project', () => {
     for (const path of [...Object.keys(cache.generated), ...Object.keys(cache.user)]) {
       const stat = statSync(join(ROOT, path));
       expect(cache.stats?.[path], path).toEqual([stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino]);
+      // The hashes of files taken as unchanged come from the record, not from hashing them: they
+      // must still be those of the bytes on disk (the hand-edited one's included).
+      expect({ ...cache.generated, ...cache.user }[path], path).toBe(sha256(readFileSync(join(ROOT, path), 'utf8')));
     }
     expect((await planProject({ specPath: SPEC })).upToDate).toBe(true);
   });

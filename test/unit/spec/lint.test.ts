@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { arraysWithoutItems, lintSpec, loadSpec, sanitiseName, type LoadedSpec } from '../../../generators/shared/spec/index.js';
+import { arraysWithoutItems, estimateToolsListTokens, lintSpec, loadSpec, sanitiseName, type LoadedSpec } from '../../../generators/shared/spec/index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/specs');
 
@@ -30,6 +30,17 @@ describe('lintSpec', () => {
     expect(loud.warnings.find((w) => w.rule === 'tools-list-tokens')?.message).toBe(
       `tools/list costs about ${quiet.toolsListTokens.toLocaleString('en-US')} tokens (budget 50)`,
     );
+  });
+
+  it('derives the tools/list estimate from the per-tool entries as serialising the whole list does', async () => {
+    // lintSpec serialises each tool once and adds up; estimateToolsListTokens serialises the list.
+    const spec = await load();
+    const a = spec.tools[0]!;
+    const many = Array.from({ length: 37 }, (_, i) => ({ ...a, name: `t_${i}`, description: `näme ${'x'.repeat(i)} "q"\n` }));
+    for (const tools of [[], [a], spec.tools, many]) {
+      const variant: LoadedSpec = { ...spec, tools };
+      expect(lintSpec(variant).toolsListTokens).toBe(estimateToolsListTokens(variant));
+    }
   });
 
   it('rejects names that clients would normalise to the same name, and empty descriptions', async () => {

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec, uriTemplateVariables, closestKey } from '../../../generators/shared/spec/index.js';
@@ -69,6 +71,31 @@ describe('loadSpec', () => {
     expect(input.location).toMatchObject({ line: 19, pointer: '/tools/list_notes/input' });
     expect((input.schema.properties as Record<string, unknown>).tag).toEqual({ $ref: '#/$defs/tag' });
     expect(input.bundled).toEqual({});
+  });
+
+  it('copies a schema without $ref as the $ref walk does: same value, nothing shared with the document or another tool', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcpforge-copy-'));
+    try {
+      const schema = {
+        type: 'object',
+        properties: { a: { type: 'array', prefixItems: [{ type: 'string' }, { enum: [{ $ref: 'data, not a reference' }, null, 1] }] }, b: { default: { nested: [1, 2] }, examples: [[{ x: 1 }]] } },
+        required: ['a'],
+      };
+      writeFileSync(path.join(dir, 'shared.json'), JSON.stringify(schema));
+      writeFileSync(path.join(dir, 'mcpforge.yaml'), 'name: s\ntools:\n  one:\n    description: d\n    input: shared.json\n  two:\n    description: d\n    input: shared.json\n');
+      const spec = await loadSpec(path.join(dir, 'mcpforge.yaml'));
+      const [one, two] = spec.tools.map((t) => t.input.schema as typeof schema);
+      expect(one).toEqual(schema);
+      expect(JSON.stringify(one)).toBe(JSON.stringify(schema));
+      expect(one).not.toBe(two);
+      expect(one!.properties).not.toBe(two!.properties);
+      expect(one!.properties.a.prefixItems).not.toBe(two!.properties.a.prefixItems);
+      expect(one!.properties.b.default).not.toBe(two!.properties.b.default);
+      one!.properties.b.default.nested.push(3);
+      expect(two!.properties.b.default.nested).toEqual([1, 2]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('detects the draft from $schema', async () => {

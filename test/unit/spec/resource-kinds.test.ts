@@ -24,6 +24,14 @@ async function errorsOf(file: string): Promise<SpecError[]> {
 }
 
 describe('bad declarations', () => {
+  it('refuses a glob picomatch cannot compile (picomatch loads only for such a check)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcpforge-glob-'));
+    const spec = path.join(dir, 'mcpforge.yaml');
+    writeFileSync(spec, ['name: kinds', 'resources:', '  docs:', '    uri: docs://files/{+path}', '    kind: files', '    root: docs', `    glob: ${JSON.stringify('*'.repeat(70_000))}`, ''].join('\n'));
+    const errors = await errorsOf(spec);
+    expect(errors.map((e) => [e.pointer, e.detail])).toEqual([['/resources/docs/glob', expect.stringMatching(/^invalid glob: .*exceeds maximum allowed length/)]]);
+  });
+
   it('names the file, line, pointer and a fix for each problem', async () => {
     const file = path.join(FIXTURES, 'bad/resource-kinds.yaml');
     const errors = (await errorsOf(file)).map((e) => ({ file: e.file, line: e.line, pointer: e.pointer, message: e.detail, hint: e.hint }));
