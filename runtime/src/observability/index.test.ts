@@ -39,20 +39,6 @@ describe('observability', () => {
     });
   });
 
-  it('lines of the current event-loop turn still reach stderr when the process exits in that turn', () => {
-    // The writer hands a turn's lines over together (setImmediate); pino's exit hook flushes them.
-    const module = fileURLToPath(new URL('../../dist/observability/index.js', import.meta.url));
-    const script = `
-      const { createLogger } = await import(${JSON.stringify(module)});
-      const log = createLogger({ name: 'svc' });
-      for (let i = 0; i < 3; i++) log.info({ i }, 'line');
-      process.exit(0);
-    `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(child.status, child.stderr.slice(0, 500)).toBe(0);
-    expect(child.stderr.trimEnd().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([0, 1, 2]);
-  });
-
   it('counts tool calls by outcome and records latency', async () => {
     const metrics = createMetrics();
     metrics.observeToolCall('add', 'ok', 0.002);

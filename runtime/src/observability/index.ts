@@ -60,43 +60,7 @@ const stderrWriters = new WeakMap<Logger, DestinationStream>();
 function stderrDestination(): DestinationStream {
   const writer = pino.destination({ dest: 2, sync: false, contentMode: 'buffer' });
   const writeBuffer = writer.write.bind(writer) as unknown as (data: Buffer) => boolean;
-  // Lines logged in one turn of the event loop are handed over together, once it has run its I/O
-  // callbacks (setImmediate): one Buffer and at most one write(2) per turn instead of one per line
-  // when the writer is idle. Why: at thousands of audit lines a second, the write per line (a
-  // libuv pool request, its thread's syscall and wake-up) was ~6% of a tool call's CPU. A line
-  // waits no longer than the turn that logged it; flush, flushSync and exit hand it over first.
-  let pending = '';
-  let scheduled = false;
-  const handOver = (): void => {
-    scheduled = false;
-    if (pending === '') return;
-    const text = pending;
-    pending = '';
-    writeBuffer(Buffer.from(text, 'utf8'));
-  };
-  writer.write = ((data: string | Buffer) => {
-    if (typeof data !== 'string') {
-      handOver();
-      return writeBuffer(data);
-    }
-    pending += data;
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(handOver);
-    }
-    return true;
-  }) as typeof writer.write;
-  // pino's exit hook and closeLogger call these: lines of the current turn go first.
-  const flush = writer.flush.bind(writer);
-  writer.flush = ((cb?: (err?: Error) => unknown) => {
-    handOver();
-    return flush(cb);
-  }) as typeof writer.flush;
-  const flushSync = writer.flushSync.bind(writer);
-  writer.flushSync = () => {
-    handOver();
-    flushSync();
-  };
+  writer.write = ((data: string | Buffer) => writeBuffer(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)) as typeof writer.write;
   return writer;
 }
 
