@@ -7,7 +7,7 @@
 // peers; this isolates our own change from the machine's load, which hits both sides alike.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LEGACY_CALL, MODERN_CALL, verify } from './http.mjs';
 import { benchApiKey, benchDatabaseUrl, prepareProject, WORK_DIR } from './lib/projects.mjs';
 import { cpuSeconds, ensureWrk, freePort, log, median, REPO_ROOT, rotated, rssMiB, runWrk, startProcess, stopProcess } from './lib/util.mjs';
@@ -18,7 +18,7 @@ const option = (name, fallback) => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 if (argv.includes('--help')) {
-  process.stdout.write('Usage: npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N] [--auth apiKey] [--connections 1,32] [--fast-only]\n  Compares this checkout\'s runtime with the runtime at <git ref> (default HEAD~1) on the same generated project.\n');
+  process.stdout.write('Usage: npm run bench:ab -- [--base <git ref>] [--seconds N] [--rounds N] [--auth apiKey] [--connections 1,32] [--fast-only] [--tools N]\n  Compares this checkout\'s runtime with the runtime at <git ref> (default HEAD~1) on the same generated project.\n');
   process.exit(0);
 }
 const ref = option('--base', 'HEAD~1');
@@ -29,6 +29,8 @@ const auth = option('--auth', undefined);
 // --connections 32 / --fast-only: a subset of the matrix, for a quicker A/B of one change.
 const connectionList = option('--connections', '1,32').split(',').map(Number);
 const fastOnly = argv.includes('--fast-only');
+// --tools N: the same comparison on the N-tool project (the bench's 1,000-tool API-key server).
+const toolCount = Number(option('--tools', '1'));
 
 const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 const short = sha.slice(0, 12);
@@ -54,7 +56,8 @@ function buildBaseRuntime() {
  * linked: Node resolves a linked module's imports from its real path, which would be the new one.
  */
 function projectOnRuntime(projectDir, runtimeDir) {
-  const dir = join(WORK_DIR, `ab-project-${short}`);
+  // Per project (tool count, auth): two A/B runs on different projects may run at once.
+  const dir = join(WORK_DIR, `ab-project-${short}-${basename(projectDir)}`);
   rmSync(dir, { recursive: true, force: true });
   cpSync(projectDir, dir, { recursive: true, filter: (src) => !src.startsWith(join(projectDir, 'node_modules')) });
   const modules = join(dir, 'node_modules');
@@ -68,7 +71,7 @@ function projectOnRuntime(projectDir, runtimeDir) {
 }
 
 ensureWrk();
-const project = prepareProject(1, { auth });
+const project = prepareProject(toolCount, { auth });
 const baseProject = projectOnRuntime(project, buildBaseRuntime());
 const apiKey = auth ? benchApiKey(project) : undefined;
 const serve = (dir) => (port) => [process.execPath, join(dir, 'dist', 'server.js'), '--transport', 'http', '--port', String(port), '--database-url', auth ? benchDatabaseUrl(dir) : 'sqlite::memory:'];

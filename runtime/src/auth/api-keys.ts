@@ -14,7 +14,7 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { checkRoleNames } from './roles.js';
-import { bearerToken, invalidToken, malformedBearer, missingCredentials, type Authenticator } from './types.js';
+import { bearerToken, invalidToken, malformedBearer, missingCredentials, type AuthOutcome, type Authenticator } from './types.js';
 
 export const API_KEYS_TABLE = 'mcpforge_api_keys';
 
@@ -100,6 +100,11 @@ export interface ApiKeyStore {
   revoke(idOrName: string): Promise<ApiKeyRecord | undefined>;
   /** The active record for a presented key, or why it is refused. */
   verify(key: string): Promise<{ ok: true; record: ApiKeyRecord } | { ok: false; reason: 'unknown' | 'revoked' }>;
+  /**
+   * Synchronously, the record of a key `verify` accepted and the store still remembers (SQLite,
+   * see `dataVersion`), else undefined: ask `verify`. Never reads the database's rows.
+   */
+  known?(key: string): ApiKeyRecord | undefined;
 }
 
 /** Whether the key table is there with every column this runtime reads (no DDL: a serving role may lack the right). */
@@ -146,6 +151,24 @@ export function createApiKeyStore(db: Kysely<unknown>, options: ApiKeyStoreOptio
     writes += 1;
     verified?.clear();
   };
+  /**
+   * The remembered record of a key's hash, after emptying the cache if another connection has
+   * committed since it was filled (asked at most every recheckMs). `verify` and `known` share it,
+   * so the two answer alike.
+   */
+  const remembered = (hash: string): ApiKeyRecord | undefined => {
+    if (!verified || !dataVersion) return undefined;
+    const time = now();
+    if (time - checkedAt >= recheckMs) {
+      checkedAt = time;
+      const current = dataVersion();
+      if (current !== verifiedAt) {
+        verified.clear();
+        verifiedAt = current;
+      }
+    }
+    return verified.get(hash);
+  };
   return {
     async check() {
       try {
@@ -187,26 +210,19 @@ export function createApiKeyStore(db: Kysely<unknown>, options: ApiKeyStoreOptio
       forget();
       return toRecord({ ...row, revoked_at: revokedAt });
     },
+    // Only where keys are remembered at all (SQLite): elsewhere the gate goes straight to `verify`.
+    ...(verified ? { known: (key: string) => (KEY_PATTERN.test(key) ? remembered(hashApiKey(key)) : undefined) } : {}),
     async verify(key) {
       const match = KEY_PATTERN.exec(key);
       if (!match) return { ok: false, reason: 'unknown' };
       const hash = hashApiKey(key);
-      let version: number | undefined;
       const writesBefore = writes;
-      if (verified && dataVersion) {
-        const time = now();
-        if (time - checkedAt >= recheckMs) {
-          checkedAt = time;
-          const current = dataVersion();
-          if (current !== verifiedAt) {
-            verified.clear();
-            verifiedAt = current;
-          }
-        }
-        version = verifiedAt;
-        const record = verified.get(hash);
+      if (verified) {
+        const record = remembered(hash);
         if (record) return { ok: true, record };
       }
+      // The version the rows read below belong to (read by `remembered`, at most recheckMs old).
+      const version = verifiedAt;
       const row = await byId(match[1]!);
       const presented = Buffer.from(hash, 'hex');
       // Compared even when no row exists (against random bytes): the time taken does not tell
@@ -218,7 +234,7 @@ export function createApiKeyStore(db: Kysely<unknown>, options: ApiKeyStoreOptio
       const record = toRecord(row);
       // Remembered only when nothing was written while the row was read; shared by every request
       // that presents the key, hence frozen.
-      if (verified && version === verifiedAt && writes === writesBefore) verified.set(hash, freezeRecord(record));
+      if (verified && version !== undefined && version === verifiedAt && writes === writesBefore) verified.set(hash, freezeRecord(record));
       return { ok: true, record };
     },
   };
@@ -241,15 +257,29 @@ function presentedKey(req: Parameters<Authenticator>[0]): string | undefined | n
  * ```
  */
 export function createApiKeyAuthenticator(store: ApiKeyStore): Authenticator {
-  return async (req) => {
+  const authenticate: Authenticator = async (req) => {
     const key = presentedKey(req);
     if (key === undefined) return missingCredentials('Authentication required: send Authorization: Bearer <API key> (or X-API-Key)');
     if (key === null) return malformedBearer();
     const result = await store.verify(key);
     if (!result.ok) return invalidToken(result.reason === 'revoked' ? 'The API key has been revoked' : 'Unknown API key');
-    const { record } = result;
-    return { ok: true, identity: { subject: `apikey:${record.name}`, scopes: record.scopes, roles: record.roles, anonymous: false, method: 'apiKey', clientId: record.name } };
+    return accepted(result.record);
   };
+  // A key the store remembers as verified (SQLite): the same identity, without a promise.
+  const known = store.known?.bind(store);
+  if (known) {
+    authenticate.known = (req) => {
+      const key = presentedKey(req);
+      const record = typeof key === 'string' ? known(key) : undefined;
+      return record ? accepted(record) : undefined;
+    };
+  }
+  return authenticate;
+}
+
+/** A new identity object per request: handlers receive it as `ctx.auth`, and must not share one. */
+function accepted(record: ApiKeyRecord): AuthOutcome {
+  return { ok: true, identity: { subject: `apikey:${record.name}`, scopes: record.scopes, roles: record.roles, anonymous: false, method: 'apiKey', clientId: record.name } };
 }
 
 

@@ -96,6 +96,23 @@ export interface HttpAuthGate {
 }
 
 /**
+ * The synchronous half of `gateRequest`: true when the authenticator vouches for the request's
+ * credential from memory (`Authenticator.known`, e.g. an API key verified before); the identity is
+ * then on `req.auth`. False means nothing was decided: run `gateRequest`.
+ *
+ * @example
+ * ```ts
+ * if (!gateKnown(gate, req, edge) && !(await gateRequest(gate, req, res, log, edge))) return;
+ * ```
+ */
+export function gateKnown(gate: HttpAuthGate, req: IncomingMessage, edge?: Edge): boolean {
+  const outcome = gate.authenticate.known?.(req);
+  if (outcome?.ok !== true) return false;
+  (req as IncomingMessage & { auth?: AuthInfo }).auth = toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, edge);
+  return true;
+}
+
+/**
  * Runs the authenticator for one `/mcp` request. Returns true when the request may proceed (the
  * identity is then on `req.auth`); otherwise the 400/401/403 answer has been written.
  */
@@ -126,7 +143,8 @@ export async function gateRequest(gate: HttpAuthGate, req: IncomingMessage, res:
  * message: the identity it proves now, or why it no longer proves one (counted like a refusal).
  */
 export async function reauthenticate(gate: HttpAuthGate, req: IncomingMessage, transport: Edge['transport']): Promise<{ ok: true; authInfo: AuthInfo } | { ok: false; reason: string }> {
-  const outcome = await gate.authenticate(req);
+  const known = gate.authenticate.known?.(req);
+  const outcome = known?.ok === true ? known : await gate.authenticate(req);
   if (outcome.ok) return { ok: true, authInfo: toAuthInfo(outcome.identity, gate.protectedResource?.metadataUrl, newEdge(transport, req.socket.remoteAddress, req.headers)) };
   gate.onRejected?.(outcome.rejection);
   return { ok: false, reason: `credential no longer accepted: ${outcome.rejection.description}` };

@@ -16,6 +16,7 @@ import {
   createApiKeyStore,
   migrateApiKeyTable,
   createJwtAuthenticator,
+  expandRoles,
   hashApiKey,
   identityFromAuthInfo,
   localIdentity,
@@ -198,9 +199,39 @@ describe('API keys', () => {
       await store.revoke('ci2');
       expect(await store.verify(second)).toEqual({ ok: false, reason: 'revoked' });
 
+      // The authenticator's synchronous answer (the HTTP gate's first try) comes from the same
+      // memory: a remembered key only, never a wrong secret, and a revocation ends it.
+      const { key: fourth } = await other.create('ci4', ['d']);
+      const authenticate = expandRoles(createApiKeyAuthenticator(store), { reader: ['notes:read'] });
+      const fourthReq = req({ authorization: `Bearer ${fourth}` });
+      clock += 100;
+      expect(authenticate.known?.(fourthReq)).toBeUndefined();
+      expect(await authenticate(fourthReq)).toMatchObject({ ok: true, identity: { subject: 'apikey:ci4' } });
+      const before4 = queries;
+      expect(authenticate.known?.(fourthReq)).toEqual({
+        ok: true,
+        identity: { subject: 'apikey:ci4', scopes: ['d'], roles: [], anonymous: false, method: 'apiKey', clientId: 'ci4' },
+      });
+      expect(authenticate.known?.(req({ 'x-api-key': fourth }))).toMatchObject({ ok: true });
+      expect(queries).toBe(before4);
+      // A new identity object per request: one handler's ctx.auth is not another's.
+      expect(authenticate.known?.(fourthReq)).not.toBe(authenticate.known?.(fourthReq));
+      expect(authenticate.known?.(req({ authorization: `Bearer ${fourth.slice(0, -1)}${fourth.endsWith('A') ? 'B' : 'A'}` }))).toBeUndefined();
+      expect(authenticate.known?.(req({}))).toBeUndefined();
+      expect(authenticate.known?.(req({ authorization: 'Bearer' }))).toBeUndefined();
+      await other.revoke('ci4');
+      clock += 100;
+      expect(authenticate.known?.(fourthReq)).toBeUndefined();
+      const refused = await authenticate(fourthReq);
+      expect(!refused.ok && refused.rejection.description).toBe('The API key has been revoked');
+      expect(authenticate.known?.(fourthReq)).toBeUndefined();
+
       // Without a change counter (PostgreSQL) every verification reads the row.
       const { key: third } = await other.create('ci3', []);
       const uncached = createApiKeyStore(counted);
+      // ...and the authenticator has no synchronous answer: the gate always asks verify.
+      expect(uncached.known).toBeUndefined();
+      expect(createApiKeyAuthenticator(uncached).known).toBeUndefined();
       const before = queries;
       await uncached.verify(third);
       await uncached.verify(third);

@@ -24,7 +24,7 @@ export type { RoleMap } from './roles.js';
 export type { JwtOptions } from './jwt.js';
 export { AUTH_ENV_HELP, readAuthConfig } from './config.js';
 export type { AuthConfig } from './config.js';
-export { REDACTED_TOKEN, challengeHeader, gateRequest, identityFromAuthInfo, protectedResource, toAuthInfo } from './http.js';
+export { REDACTED_TOKEN, challengeHeader, gateKnown, gateRequest, identityFromAuthInfo, protectedResource, toAuthInfo } from './http.js';
 export type { HttpAuthGate, ProtectedResource, ProtectedResourceMetadata } from './http.js';
 export { buildHttpAuth } from './build.js';
 export type { BuildAuthOptions } from './build.js';

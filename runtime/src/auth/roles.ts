@@ -12,7 +12,7 @@
  * only what means something here.
  */
 import type { AuthIdentity } from '../server/contract.js';
-import type { Authenticator } from './types.js';
+import type { AuthOutcome, Authenticator } from './types.js';
 
 /** Role name → the scopes it grants. */
 export type RoleMap = Readonly<Record<string, readonly string[]>>;
@@ -65,10 +65,17 @@ export function withRoleScopes(identity: AuthIdentity, roles: RoleMap): AuthIden
  * ```
  */
 export function expandRoles(authenticate: Authenticator, roles: RoleMap): Authenticator {
-  return async (req) => {
-    const outcome = await authenticate(req);
-    return outcome.ok ? { ok: true, identity: withRoleScopes(outcome.identity, roles) } : outcome;
-  };
+  const expand = (outcome: AuthOutcome): AuthOutcome => (outcome.ok ? { ok: true, identity: withRoleScopes(outcome.identity, roles) } : outcome);
+  const expanded: Authenticator = async (req) => expand(await authenticate(req));
+  // The synchronous answer (see Authenticator.known) gets the same expansion.
+  const known = authenticate.known;
+  if (known) {
+    expanded.known = (req) => {
+      const outcome = known(req);
+      return outcome === undefined ? undefined : expand(outcome);
+    };
+  }
+  return expanded;
 }
 
 /** Checks role names as API keys store them (space-separated, like scopes). */

@@ -86,6 +86,17 @@ describe('rate limits', () => {
     await expect(limiter.check(tool, 'anon:ip:10.0.0.1')).rejects.toThrow(/Rate limit reached for slow \(1 calls per minute per caller\)/);
     await limiter.check(tool, 'anon:ip:10.0.0.2');
   });
+  it('says whether any limit counts a call, so the policy stage may skip check only when none does', async () => {
+    const none = createCallLimiter({ limits: { perCallerPerMinute: 0 } });
+    expect(none.applies(entry({ name: 'a' }))).toBe(false);
+    const perTool = entry({ name: 'slow', rateLimit: { perMinute: 1 } });
+    expect(none.applies(perTool)).toBe(true);
+    const perCaller = createCallLimiter({ limits: { perCallerPerMinute: 1 } });
+    expect(perCaller.applies(entry({ name: 'a' }))).toBe(true);
+    // Where it applies, check still counts and refuses.
+    await perCaller.check(entry({ name: 'a' }), 'sub:alice');
+    await expect(perCaller.check(entry({ name: 'a' }), 'sub:alice')).rejects.toThrow(/Rate limit reached for this caller/);
+  });
   it('keys anonymous callers by transport peer and authenticated ones by subject', () => {
     expect(callerKey({ subject: 'alice', scopes: [], anonymous: false }, 'ip:1.2.3.4')).toBe('sub:alice');
     expect(callerKey({ subject: 'anonymous', scopes: [], anonymous: true }, 'ip:1.2.3.4')).toBe('anon:ip:1.2.3.4');

@@ -171,6 +171,11 @@ export interface CallLimiterOptions {
 }
 
 export interface CallLimiter {
+  /**
+   * Whether any limit counts calls of `entry` (a per-caller limit, or the tool's own): when none
+   * does, `check` would do nothing, and the policy stage skips it and its promise.
+   */
+  applies(entry: ToolManifestEntry): boolean;
   /** Counts one call; throws a `rate_limited` ToolError (with `retryAfterSeconds`) when over a limit. */
   check(entry: ToolManifestEntry, caller: string): Promise<void>;
 }
@@ -195,6 +200,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     });
   };
   return {
+    applies: (entry) => perCaller > 0 || entry.rateLimit !== undefined,
     async check(entry, caller) {
       if (perCaller > 0) {
         const d = await limiter.hit(`caller:${caller}`, perCaller);

@@ -214,7 +214,8 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       try {
         // stdio and in-memory clients have no peer: one process at the other end is one caller.
         const caller = callerKey(ctx.auth, edge?.peer);
-        if (!runOptions?.admitted) await limiter.check(entry, caller);
+        // No limit configured (the default): nothing to count, and no promise to wait for.
+        if (!runOptions?.admitted && limiter.applies(entry)) await limiter.check(entry, caller);
         const controller = lazyAbortController();
         addAbortSource(ctx, controller);
         // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or

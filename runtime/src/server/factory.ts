@@ -24,7 +24,7 @@ import { createCallGuard, type CallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
 import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
-import { isFastPathEligible, type FastPathTools } from '../fastpath/index.js';
+import { isFastPathEligible, type FastPathTools, type FastTool } from '../fastpath/index.js';
 import { ANONYMOUS, callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import { answeringInput, createClientInteraction, createRequestStateCodec, InputNeeded, requestStateVerifier } from './interaction.js';
 import { createProtocolSurface } from './surface.js';
@@ -164,6 +164,8 @@ interface ToolRecord {
   outputValidator?: CompiledValidator;
   /** Whether the HTTP fast path may serve this tool's calls. */
   fastPath: boolean;
+  /** What the fast path calls (see `fastPath.tool`). */
+  fast?: FastTool;
 }
 
 /**
@@ -330,11 +332,12 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     ...(options.clientProfile === undefined ? (manifest.clients?.profile === undefined ? {} : { profile: manifest.clients.profile }) : { profile: options.clientProfile }),
   });
   /** The budget stage of a finished call (plain or task), with the caller as owner of the stored whole. */
-  function withinBudget(t: ToolRecord, result: ToolResult, ctx: HandlerContext<unknown>, profile: ClientProfileName): Promise<ToolResult> {
-    if (!budgets.active) return Promise.resolve(result);
+  /** The result as it is (no promise, no await: most calls) or, over its budget, the stored first page. */
+  function withinBudget(t: ToolRecord, result: ToolResult, ctx: HandlerContext<unknown>, profile: ClientProfileName): ToolResult | Promise<ToolResult> {
+    if (!budgets.active) return result;
     // Within budget (apply's own first test, done here without its call object and promise): most calls.
     const budget = budgets.budgetOf(t.entry, profile);
-    if (budget === undefined || resultTokens(result) <= budget) return Promise.resolve(result);
+    if (budget === undefined || resultTokens(result) <= budget) return result;
     const validator = t.outputValidator;
     return budgets.apply(t.entry, result, { owner: callerKey(ctx.auth, undefined), profile, ...(validator ? { valid: (v: unknown) => validator(v) as boolean } : {}) }).catch((error: unknown) => {
       // Storing the whole failed (database down): the client still gets an answer, cut without a link would hide data, so it gets it whole.
@@ -430,7 +433,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       // A cursor the runtime handed out: the next page of the stored result, inside the same policy stage (scopes, limits, audit).
       const call = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
       // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
-      const result = await withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState)), ctx, profile);
+      const budgeted = withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState)), ctx, profile);
+      const result = budgeted instanceof Promise ? await budgeted : budgeted;
       if (result.isError) outcome = 'error';
       return result;
     } catch (error) {
@@ -524,10 +528,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     tool(name) {
       const t = toolsByName.get(name);
       if (!t?.fastPath) return undefined;
-      return {
-        outputSchema: t.entry.outputSchema !== undefined,
-        call: (args, sdkCtx) => runTool(t, args, sdkCtx),
-      };
+      // Made on the tool's first fast-path call, then kept (not an object and a closure per call).
+      return (t.fast ??= { outputSchema: t.entry.outputSchema !== undefined, call: (args, sdkCtx) => runTool(t, args, sdkCtx) });
     },
   };
   const prompts = Object.entries(manifest.prompts).map(([key, entry]) => {

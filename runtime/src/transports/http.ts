@@ -16,7 +16,7 @@ import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcon
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
 import { createFastPath, type FastPathTools } from '../fastpath/index.js';
-import { gateRequest, reauthenticate, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
+import { gateKnown, gateRequest, reauthenticate, type HttpAuthGate, type ProtectedResource } from '../auth/http.js';
 import { expandRoles } from '../auth/roles.js';
 import type { Manifest } from '../server/contract.js';
 import { countSecurityEvent } from '../audit/index.js';
@@ -227,7 +227,8 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
         const edge = newEdge('http', req.socket.remoteAddress, req.headers);
         // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
         if (authGate) {
-          if (!(await gateRequest(authGate, req, res, log, edge))) return;
+          // A credential proven before (an API key answered from memory) passes without a promise.
+          if (!gateKnown(authGate, req, edge) && !(await gateRequest(authGate, req, res, log, edge))) return;
         } else (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(undefined, edge);
         // Refused here, before any layer starts reading, so the 413 can linger (body-limit.ts); a
         // chunked body with no declared length is still counted by the layer that reads it.
@@ -283,7 +284,7 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
   server.on('error', (error) => log?.error({ err: error }, 'HTTP server error'));
   // WebSocket upgrades on this same listener (so HTTPS gives WSS) pass the same gate as /mcp before being accepted.
   const webSocket: WebSocketHandle | undefined = attachWebSocket && options.websocket
-    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || (await gateRequest(authGate, req, res, log))),
+    ? attachWebSocket(server, factory, { maxMessageBytes: maxBodyBytes, ...(options.websocket === true ? {} : options.websocket), ...(log ? { logger: log } : {}), admit: async (req, res) => validateHost(req, res) && validateOrigin(req, res) && (!authGate || gateKnown(authGate, req) || (await gateRequest(authGate, req, res, log))),
         ...(authGate ? { reauthenticate: (req: IncomingMessage) => reauthenticate(authGate, req, 'websocket') } : {}),
       })
     : undefined;
