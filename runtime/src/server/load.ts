@@ -125,26 +125,34 @@ export function createLazyModules(manifest: Manifest, modules: ServerModules, bu
     }
   }
 
-  const tools = new Map<string, ReturnType<typeof memo<LoadedTool>>>();
   for (const [key, entry] of Object.entries(manifest.tools)) {
-    const mod = modules.tools[key];
-    if (!mod) throw new Error(`Tool "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
-    tools.set(
-      key,
-      memo(async () => {
-        const file = fileOf('tool', entry.name, mod.handler);
-        const [definition, validateInput, validateOutput] = await settledAll([
-          loadDefault(file, mod.handler),
-          loadDefault(`input validator of tool "${entry.name}"`, mod.validateInput),
-          mod.validateOutput ? loadDefault(`output validator of tool "${entry.name}"`, mod.validateOutput) : undefined,
-        ] as const);
-        checkDefinition('tool', entry.name, file, definition);
-        const tool: LoadedTool = { definition: definition as AnyToolDefinition, validateInput: checkValidator(`input validator of tool "${entry.name}"`, validateInput) };
-        if (validateOutput !== undefined) tool.validateOutput = checkValidator(`output validator of tool "${entry.name}"`, validateOutput);
-        return tool;
-      }),
-    );
+    if (!modules.tools[key]) throw new Error(`Tool "${entry.name}" is in the manifest but not in src/generated/handlers.ts. Run \`mcpforge generate\`.`);
   }
+  // A tool's loader is made on its first use: a server of 1,000 tools that calls a few of them
+  // would otherwise hold 1,000 loaders (~300 bytes each) for nothing (bench/README.md, "Peak RSS").
+  const toolEntries = manifest.tools;
+  const toolModules = modules.tools;
+  const tools = new Map<string, ReturnType<typeof memo<LoadedTool>>>();
+  const toolLoader = (key: string): ReturnType<typeof memo<LoadedTool>> | undefined => {
+    const made = tools.get(key);
+    if (made || !Object.hasOwn(toolEntries, key) || !toolModules[key]) return made;
+    const entry = toolEntries[key]!;
+    const mod = toolModules[key]!;
+    const loader = memo(async () => {
+      const file = fileOf('tool', entry.name, mod.handler);
+      const [definition, validateInput, validateOutput] = await settledAll([
+        loadDefault(file, mod.handler),
+        loadDefault(`input validator of tool "${entry.name}"`, mod.validateInput),
+        mod.validateOutput ? loadDefault(`output validator of tool "${entry.name}"`, mod.validateOutput) : undefined,
+      ] as const);
+      checkDefinition('tool', entry.name, file, definition);
+      const tool: LoadedTool = { definition: definition as AnyToolDefinition, validateInput: checkValidator(`input validator of tool "${entry.name}"`, validateInput) };
+      if (validateOutput !== undefined) tool.validateOutput = checkValidator(`output validator of tool "${entry.name}"`, validateOutput);
+      return tool;
+    });
+    tools.set(key, loader);
+    return loader;
+  };
   const resources = new Map<string, ReturnType<typeof memo<LoadedResource>>>();
   for (const [key, entry] of Object.entries(manifest.resources)) {
     const mod = modules.resources[key];
@@ -199,7 +207,11 @@ export function createLazyModules(manifest: Manifest, modules: ServerModules, bu
   };
 
   return {
-    tool: (key) => lookup(tools, 'tool', key).get(),
+    tool: (key) => {
+      const loader = toolLoader(key);
+      if (!loader) throw new Error(`No tool "${key}" in the manifest.`);
+      return loader.get();
+    },
     loadedTool: (key) => tools.get(key)?.value(),
     resource: (key) => lookup(resources, 'resource', key).get(),
     prompt: (key) => lookup(prompts, 'prompt', key).get(),
@@ -207,7 +219,7 @@ export function createLazyModules(manifest: Manifest, modules: ServerModules, bu
     async loadAll() {
       const loaded: LoadedModules = { tools: new Map(), resources: new Map(), prompts: new Map() };
       const tasks: Array<Promise<void>> = [];
-      for (const [key, m] of tools) tasks.push(m.get().then((v) => void loaded.tools.set(key, v)));
+      for (const key of Object.keys(toolEntries)) tasks.push(toolLoader(key)!.get().then((v) => void loaded.tools.set(key, v)));
       for (const [key, m] of resources) tasks.push(m.get().then((v) => void loaded.resources.set(key, v)));
       for (const [key, m] of prompts) tasks.push(m.get().then((v) => void loaded.prompts.set(key, v)));
       // allSettled first so no loader rejection goes unhandled, then report the first failure.

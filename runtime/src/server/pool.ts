@@ -32,6 +32,23 @@ export interface ServerPoolOptions {
   onReturn?: (server: McpServer) => void;
 }
 
+/**
+ * How many instances an HTTP server builds ahead of traffic for a manifest of `tools` tools.
+ *
+ * Why not always two: each instance holds its own registration of every tool (the SDK's record,
+ * its closures and ours: ~1.5 KB per tool), so for 1,000 tools an idle instance is ~1.5 MiB of
+ * live heap, and the compact heap (start/heap.ts) lets the peak grow with the live heap
+ * (bench/README.md, "Peak RSS"). Over HTTP the fast path answers modern `tools/call` without an
+ * instance; the one built ahead spares the first SDK-path request (a `tools/list`, a 2025 session)
+ * the registration, and a second one at the same moment builds its own (kept for later, as always).
+ */
+export function warmInstancesFor(tools: number): number {
+  return tools > LARGE_MANIFEST_TOOLS ? 1 : 2;
+}
+
+/** Past this many tools, one instance is built ahead instead of two (`warmInstancesFor`). */
+export const LARGE_MANIFEST_TOOLS = 100;
+
 export function createServerPool(options: ServerPoolOptions): ServerPool {
   const { build, maxIdle } = options;
   const idle: Record<Era, McpServer[]> = { legacy: [], modern: [] };

@@ -24,6 +24,7 @@ import { customAuthenticatorFor } from '../custom-auth/index.js';
 import type { Cache, Manifest, ServerModules } from './contract.js';
 import { configSourcesOf } from './config-sources.js';
 import { createServerFactory, type ServerFactory } from './factory.js';
+import { warmInstancesFor } from './pool.js';
 import { selectTools, withTools } from './toolsets.js';
 import { checkScopeWindows } from './authz.js';
 import { auditTableEnabled, ensureAuditTable } from '../audit/index.js';
@@ -364,8 +365,8 @@ export async function runServer(options: RunServerOptions): Promise<RunningServe
       });
       // SIGHUP reloads the certificate: new connections get it, in-flight calls are untouched.
       tlsReloader = watchTls(http, config, logger, manageProcess);
-      // Build a few instances now so the first requests do not pay for tool registration.
-      factory.warm(2);
+      // Build an instance or two now so the first requests do not pay for tool registration.
+      factory.warm(warmInstancesFor(Object.keys(factory.manifest.tools).length));
       if (options.registry ?? config.registry) {
         registry = options.registry ?? (await openRegistry(config.registry!.url, { onEvent: (event, details) => logger.warn(details ?? {}, `service registry: ${event}`) }));
         const record: ServiceRecord = {
