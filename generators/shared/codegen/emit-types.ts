@@ -1,4 +1,3 @@
-import { compile } from 'json-schema-to-typescript';
 import type { JsonSchemaObject, LoadedSchema } from '../spec/types.js';
 import { wellFormed } from './escape.js';
 
@@ -22,6 +21,9 @@ export async function emitTypes(roots: Array<{ name: string; schema: Pick<Loaded
     required: roots.map((r) => r.name),
     properties,
   };
+  // Loaded on first use: with its dependencies it costs ~0.2 s of start-up, which a regeneration
+  // that reuses every type module (or hands the changed ones to a warm worker) never needs.
+  const { compile } = await import('json-schema-to-typescript');
   const code = await compile(wrapper as never, WRAPPER, {
     bannerComment: '',
     format: false,

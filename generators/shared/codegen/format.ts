@@ -1,7 +1,14 @@
-import { format } from 'prettier';
-
 /** The house format of generated TypeScript (also what a user's project formats with). */
 export const PRETTIER_OPTIONS = { parser: 'typescript', singleQuote: true, printWidth: 100 } as const;
+
+/**
+ * prettier, loaded by the first text left to format: a regeneration whose fresh files are all
+ * reused, already formatted or past FORMAT_LIMIT (a 1,000-tool manifest) never pays its loading.
+ */
+let prettier: Promise<typeof import('prettier')> | undefined;
+async function format(text: string, options: typeof PRETTIER_OPTIONS): Promise<string> {
+  return (await (prettier ??= import('prettier'))).format(text, options);
+}
 
 /**
  * Past this size a file is left as emitted (already indented): prettier takes seconds on a

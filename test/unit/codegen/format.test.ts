@@ -5,6 +5,8 @@
 import * as prettier from 'prettier';
 import { describe, expect, it, vi } from 'vitest';
 import { emitTypes } from '../../../generators/shared/codegen/emit-types.js';
+import { VALIDATOR_DTS } from '../../../generators/shared/codegen/emit-validators.js';
+import { generatedHeader } from '../../../generators/shared/codegen/header.js';
 import { declarationsOf, formatTypeScript, PRETTIER_OPTIONS } from '../../../generators/shared/codegen/format.js';
 
 vi.mock('prettier', async (original) => {
@@ -65,5 +67,13 @@ describe('formatting type modules by declaration', () => {
     const files = new Map([['src/generated/types/c.ts', text]]);
     await formatTypeScript(files);
     expect(files.get('src/generated/types/c.ts')).toBe(await prettier.format(text, PRETTIER_OPTIONS));
+  });
+});
+
+describe("a validator's .d.ts", () => {
+  // generate-project.ts writes it without prettier (a regeneration's few would load prettier for it).
+  it.each(['mcpforge.yaml', 'specs/my api (v2).yml', "o'brien.json"])('is already as prettier prints it (spec file %s)', async (specFile) => {
+    const text = generatedHeader(specFile) + VALIDATOR_DTS;
+    expect(await prettier.format(text, PRETTIER_OPTIONS)).toBe(text);
   });
 });
