@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { commitPlan, planProject, type PlanOutcome } from '../../generators/generate/project.js';
-import { stopEmitWorkers } from '../../generators/shared/codegen/emit-workers.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
 import { UserError } from '../output.js';
 import { useGenerationJitBudget } from '../jit-budget.js';
@@ -29,12 +28,7 @@ export function specPathOf(option: string): string {
 export async function generateCommand(options: GenerateOptions): Promise<void> {
   const started = performance.now();
   useGenerationJitBudget();
-  let outcome: PlanOutcome;
-  try {
-    outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun, prestartWorkers: true });
-  } finally {
-    await stopEmitWorkers();
-  }
+  const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun });
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
   if (outcome.upToDate) {
     process.stdout.write(`up to date: nothing changed since the last generation (${outcome.files} generated files, ${elapsed()})\n`);

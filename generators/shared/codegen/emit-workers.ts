@@ -41,11 +41,6 @@ export function prestartEmitWorkers(threads: number = defaultThreads()): void {
   }
 }
 
-/** How many workers started ahead are idle, waiting for a generation to take them. */
-export function startedWorkers(): number {
-  return idle.length;
-}
-
 /**
  * Up to `n` of the workers started ahead, now kept alive by their work. Only workers whose exit
  * has not been dispatched yet: an 'exit' dispatched later still reaches the caller's listener.

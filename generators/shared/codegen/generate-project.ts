@@ -12,7 +12,7 @@ import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
-import { BATCH_ENTRIES, defaultThreads, emitInWorkers, startedWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
+import { BATCH_ENTRIES, defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
@@ -194,8 +194,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     if (out) reused.set(plan.key, out);
   }
   const todo = plans.filter((plan) => !reused.has(plan.key));
-  // A worker started ahead (`generate` after a change) takes even a few entries: see emitInWorkers.
-  const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : todo.length > 0 && startedWorkers() > 0 ? 2 : 1);
+  const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : 1);
   /** Type modules already formatted (by a worker), by path. */
   let formatted = new Map<string, string>();
   let contracts = new Map<string, ToolContractCases>();
@@ -249,13 +248,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
         fresh.set(typesPath, prefix + types);
       }
       for (const v of plan.validators) addValidator(out, v.base, v.loaded, v.what);
-      for (const [file, text] of out) {
-        if (file === typesPath) continue;
-        // A validator's `.d.ts` is a comment and VALIDATOR_DTS, already as prettier prints them
-        // (test/unit/codegen/format.test.ts): no need to load prettier for a regeneration's few.
-        if (file.endsWith('.d.ts')) files.set(file, text);
-        else fresh.set(file, text);
-      }
+      for (const [file, text] of out) if (file !== typesPath) fresh.set(file, text);
       emitted++;
     }
     entries.set(plan.key, [...out.keys()].sort());
