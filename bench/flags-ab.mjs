@@ -7,23 +7,17 @@
 // after all its rounds: the figures a V8 heap flag is judged by (bench/README.md, "Peak RSS").
 // Example: node bench/flags-ab.mjs --auth apiKey v8=env:MCP_V8_HEAP=v8 compact= capped=--max-semi-space-size=4,--max-old-space-size=96
 import { join } from 'node:path';
-import { MODERN_CALL, verify } from './http.mjs';
+import { MODERN_CALL } from './http.mjs';
 import { benchApiKey, benchDatabaseUrl, prepareProject } from './lib/projects.mjs';
-import { cpuSeconds, ensureWrk, freePort, log, median, rotated, rssMiB, runWrk, startProcess, stopProcess } from './lib/util.mjs';
+import { errorLines, medianOf, runRotation, takeOption } from './lib/rotation.mjs';
+import { ensureWrk, freePort, startProcess } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  if (i < 0) return fallback;
-  const value = argv[i + 1];
-  argv.splice(i, 2);
-  return value;
-};
-const auth = option('--auth', undefined);
-const seconds = Number(option('--seconds', '6'));
-const rounds = Number(option('--rounds', '5'));
-const connections = Number(option('--connections', '32'));
-const tools = Number(option('--tools', '1'));
+const auth = takeOption(argv, '--auth', undefined);
+const seconds = Number(takeOption(argv, '--seconds', '6'));
+const rounds = Number(takeOption(argv, '--rounds', '5'));
+const connections = Number(takeOption(argv, '--connections', '32'));
+const tools = Number(takeOption(argv, '--tools', '1'));
 const variants = argv.map((spec) => {
   const at = spec.indexOf('=');
   if (at < 0) throw new Error(`variant "${spec}": write name=FLAGS (FLAGS comma-separated, may be empty), optionally followed by env:K=V;K2=V2`);
@@ -46,29 +40,12 @@ for (const v of variants) {
     env: { ...process.env, NODE_ENV: 'production', ...v.env },
   });
 }
-const runs = [];
-try {
-  for (const v of variants) await verify(v);
-  for (const v of variants) await runWrk(v.url, request, { connections, seconds: 2 });
-  for (let round = 0; round < rounds; round++) {
-    for (const v of rotated(variants, round)) {
-      const cpuBefore = cpuSeconds(v.process.pid);
-      const r = await runWrk(v.url, request, { connections, seconds });
-      const cpuUs = ((cpuSeconds(v.process.pid) - cpuBefore) * 1e6) / r.requests;
-      runs.push({ id: v.id, cpuUs, ...r });
-      log(`round ${round + 1} ${v.id.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req  RSS ${rssMiB(v.process.pid).current.toFixed(0)} MiB${r.errors ? `  ERRORS ${r.errors}` : ''}`);
-    }
-  }
-  for (const v of variants) v.peak = rssMiB(v.process.pid).peak;
-} finally {
-  await Promise.all(variants.map((v) => stopProcess(v.process)));
-}
+const runs = await runRotation(variants, { connections, seconds, rounds });
 const lines = [`flags A/B on the ${tools}-tool project${auth ? ` (${auth})` : ''}, c=${connections}, ${rounds} rounds × ${seconds} s, medians`, '', '| variant | flags / env | req/s | p99 ms | CPU µs/req | peak RSS MiB |', '|---|---|--:|--:|--:|--:|'];
 for (const v of variants) {
-  const of = (key) => median(runs.filter((r) => r.id === v.id).map((r) => r[key]));
+  const of = (key) => medianOf(runs, v.id, key);
   const what = [...v.flags, ...Object.entries(v.env).map(([k, val]) => `${k}=${val}`)].join(' ') || '(none)';
   lines.push(`| ${v.id} | ${what} | ${of('rps').toFixed(0)} | ${of('p99Ms').toFixed(2)} | ${of('cpuUs').toFixed(0)} | ${v.peak.toFixed(1)} |`);
 }
-const errors = runs.reduce((n, r) => n + r.errors, 0);
-if (errors) lines.push('', `wrk reported ${errors} errors: the figures are not comparable.`);
+lines.push(...errorLines(runs));
 process.stdout.write(`${lines.join('\n')}\n`);
