@@ -108,7 +108,7 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
   }
   // Each tool's entry is serialised once for both estimates (per tool and the whole list).
   const lengths = toolEntryLengths(spec);
-  const toolTokens = Object.fromEntries(spec.tools.map((t, i) => [t.name, Math.ceil(lengths[i]! / 4)]));
+  const toolTokens = toolTokensOf(spec, lengths);
   const toolBudget = options.toolTokenBudget ?? 5_000;
   for (const tool of spec.tools) {
     const cost = toolTokens[tool.name]!;
@@ -163,7 +163,11 @@ function lintForClient(spec: LoadedSpec, profile: ClientProfileName, add: AddIss
 
 /** Characters / 4 of each tool's entry in `tools/list`. */
 export function estimateToolTokens(spec: LoadedSpec): Record<string, number> {
-  const lengths = toolEntryLengths(spec);
+  return toolTokensOf(spec, toolEntryLengths(spec));
+}
+
+/** `estimateToolTokens` from the tools' entry lengths (`toolEntryLengths`). */
+function toolTokensOf(spec: LoadedSpec, lengths: readonly number[]): Record<string, number> {
   return Object.fromEntries(spec.tools.map((t, i) => [t.name, Math.ceil(lengths[i]! / 4)]));
 }
 

@@ -331,8 +331,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     ...(options.outputBudget?.resultTtlMs === undefined ? {} : { ttlMs: options.outputBudget.resultTtlMs }),
     ...(options.clientProfile === undefined ? (manifest.clients?.profile === undefined ? {} : { profile: manifest.clients.profile }) : { profile: options.clientProfile }),
   });
-  /** The budget stage of a finished call (plain or task), with the caller as owner of the stored whole. */
-  /** The result as it is (no promise, no await: most calls) or, over its budget, the stored first page. */
+  /**
+   * The budget stage of a finished call (plain or task), with the caller as owner of the stored
+   * whole: the result as it is (no promise, no await: most calls) or, over its budget, the stored first page.
+   */
   function withinBudget(t: ToolRecord, result: ToolResult, ctx: HandlerContext<unknown>, profile: ClientProfileName): ToolResult | Promise<ToolResult> {
     if (!budgets.active) return result;
     // Within budget (apply's own first test, done here without its call object and promise): most calls.

@@ -130,14 +130,13 @@ export function createLazyModules(manifest: Manifest, modules: ServerModules, bu
   }
   // A tool's loader is made on its first use: a server of 1,000 tools that calls a few of them
   // would otherwise hold 1,000 loaders (~300 bytes each) for nothing (bench/README.md, "Peak RSS").
-  const toolEntries = manifest.tools;
-  const toolModules = modules.tools;
   const tools = new Map<string, ReturnType<typeof memo<LoadedTool>>>();
   const toolLoader = (key: string): ReturnType<typeof memo<LoadedTool>> | undefined => {
     const made = tools.get(key);
-    if (made || !Object.hasOwn(toolEntries, key) || !toolModules[key]) return made;
-    const entry = toolEntries[key]!;
-    const mod = toolModules[key]!;
+    if (made || !Object.hasOwn(manifest.tools, key)) return made;
+    const entry = manifest.tools[key]!;
+    // Every manifest tool has its modules: checked above, when the server starts.
+    const mod = modules.tools[key]!;
     const loader = memo(async () => {
       const file = fileOf('tool', entry.name, mod.handler);
       const [definition, validateInput, validateOutput] = await settledAll([
@@ -219,7 +218,7 @@ export function createLazyModules(manifest: Manifest, modules: ServerModules, bu
     async loadAll() {
       const loaded: LoadedModules = { tools: new Map(), resources: new Map(), prompts: new Map() };
       const tasks: Array<Promise<void>> = [];
-      for (const key of Object.keys(toolEntries)) tasks.push(toolLoader(key)!.get().then((v) => void loaded.tools.set(key, v)));
+      for (const key of Object.keys(manifest.tools)) tasks.push(toolLoader(key)!.get().then((v) => void loaded.tools.set(key, v)));
       for (const [key, m] of resources) tasks.push(m.get().then((v) => void loaded.resources.set(key, v)));
       for (const [key, m] of prompts) tasks.push(m.get().then((v) => void loaded.prompts.set(key, v)));
       // allSettled first so no loader rejection goes unhandled, then report the first failure.
