@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 
 /** Every file below `dir` (absolute paths, sorted); an empty list when `dir` does not exist. */
 export async function listFiles(dir: string): Promise<string[]> {
@@ -18,10 +18,20 @@ export async function listFiles(dir: string): Promise<string[]> {
 export function listFilesSync(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
+  collect(path.normalize(dir), out);
+  return out.sort();
+}
+
+/**
+ * Appends the files below `dir` (normalised) to `out`, as `join(dir, name)` names them. An
+ * entry's name holds no separator, so the joined path is a concatenation: `join`'s own
+ * normalisation of each was a third of listing a 1,000-tool project's 6,000 generated files.
+ */
+function collect(dir: string, out: string[]): void {
+  const prefix = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFilesSync(full));
+    const full = prefix + entry.name;
+    if (entry.isDirectory()) collect(full, out);
     else if (entry.isFile()) out.push(full);
   }
-  return out.sort();
 }
