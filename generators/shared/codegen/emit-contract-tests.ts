@@ -172,11 +172,23 @@ function smokeBlock(transports: Array<'stdio' | 'http'>): string {
 
 /** A JSON value as a TypeScript literal (identifier keys bare; prettier lays it out). */
 export function literal(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  // Loops and string appends rather than entries/map/join: it writes every contract case of
+  // every tool on each generation (1,000 tools: the largest part of emitting the contract tests).
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + literal(value[i]);
+    return `${out}]`;
+  }
   if (typeof value === 'object' && value !== null) {
-    // A `__proto__` key in a literal would set the prototype; computed, it is an own property.
-    const key = (name: string) => (name === '__proto__' ? "['__proto__']" : propertyKey(name));
-    return `{ ${Object.entries(value).map(([name, v]) => `${key(name)}: ${literal(v)}`).join(', ')} }`;
+    const object = value as Record<string, unknown>;
+    let out = '{ ';
+    let first = true;
+    for (const name of Object.keys(object)) {
+      // A `__proto__` key in a literal would set the prototype; computed, it is an own property.
+      out += `${first ? '' : ', '}${name === '__proto__' ? "['__proto__']" : propertyKey(name)}: ${literal(object[name])}`;
+      first = false;
+    }
+    return `${out} }`;
   }
   return JSON.stringify(value) ?? 'undefined';
 }

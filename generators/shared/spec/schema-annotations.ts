@@ -20,15 +20,27 @@ export function rewriteAnnotations<T>(schema: T, rewrite: AnnotationRewrite): T 
 
 function walk(schema: unknown, rewrite: AnnotationRewrite, root: boolean): unknown {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const node = schema as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
+  // Plain loops over the keys: run for every node of every output schema twice a generation
+  // (lint's token estimate and the manifest), the entries arrays were most of its cost.
+  for (const key of Object.keys(node)) {
+    const value = node[key];
     if (ANNOTATION_KEYWORDS.has(key)) {
       const next = rewrite(key, value, root);
       if (next !== undefined) out[key] = next;
     } else if (ONE.has(key)) out[key] = Array.isArray(value) ? value.map((s) => walk(s, rewrite, false)) : walk(value, rewrite, false);
     else if (LIST.has(key) && Array.isArray(value)) out[key] = value.map((s) => walk(s, rewrite, false));
     else if (MAP.has(key) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, s]) => [name, walk(s, rewrite, false)]));
+      const map = value as Record<string, unknown>;
+      const named: Record<string, unknown> = {};
+      for (const name of Object.keys(map)) {
+        const sub = walk(map[name], rewrite, false);
+        // A property named `__proto__` stays an own property (an assignment would set the prototype).
+        if (name === '__proto__') Object.defineProperty(named, name, { value: sub, enumerable: true, writable: true, configurable: true });
+        else named[name] = sub;
+      }
+      out[key] = named;
     } else out[key] = value;
   }
   return out;
