@@ -4,17 +4,10 @@ export const PRETTIER_OPTIONS = { parser: 'typescript', singleQuote: true, print
 /**
  * prettier, loaded by the first text left to format: a regeneration whose fresh files are all
  * reused, already formatted or past FORMAT_LIMIT (a 1,000-tool manifest) never pays its loading.
- * Its standalone build with the two plugins the `typescript` parser needs: the same formatter
- * (test/unit/codegen/format.test.ts compares it with prettier's main entry) without the main
- * entry's 680 kB of config resolution and plugin discovery, ~30 ms of a regeneration's start.
  */
-let prettier: Promise<{ format: (text: string, options: object) => Promise<string>; plugins: object[] }> | undefined;
+let prettier: Promise<typeof import('prettier')> | undefined;
 async function format(text: string, options: typeof PRETTIER_OPTIONS): Promise<string> {
-  prettier ??= Promise.all([import('prettier/standalone'), import('prettier/plugins/estree'), import('prettier/plugins/typescript')]).then(
-    ([standalone, estree, typescript]) => ({ format: standalone.format, plugins: [estree, typescript] }),
-  );
-  const loaded = await prettier;
-  return loaded.format(text, { ...options, plugins: loaded.plugins });
+  return (await (prettier ??= import('prettier'))).format(text, options);
 }
 
 /**

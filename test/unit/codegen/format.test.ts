@@ -3,17 +3,14 @@
  * distinct declaration once: the result must be what prettier makes of the whole module.
  */
 import * as prettier from 'prettier';
-import * as standalone from 'prettier/standalone';
 import { describe, expect, it, vi } from 'vitest';
 import { emitTypes } from '../../../generators/shared/codegen/emit-types.js';
 import { VALIDATOR_DTS } from '../../../generators/shared/codegen/emit-validators.js';
 import { generatedHeader } from '../../../generators/shared/codegen/header.js';
 import { declarationsOf, formatTypeScript, PRETTIER_OPTIONS } from '../../../generators/shared/codegen/format.js';
 
-// format.ts formats with prettier's standalone build (counted here); the expected texts come from
-// prettier's main entry, so these tests also check that both give the same bytes.
-vi.mock('prettier/standalone', async (original) => {
-  const real = await original<typeof import('prettier/standalone')>();
+vi.mock('prettier', async (original) => {
+  const real = await original<typeof import('prettier')>();
   return { ...real, format: vi.fn(real.format) };
 });
 
@@ -51,7 +48,7 @@ describe('formatting type modules by declaration', () => {
     const a = await module('A', schemaA, schemaB);
     const b = await module('B', schemaB);
     const expected = [await prettier.format(a, PRETTIER_OPTIONS), await prettier.format(b, PRETTIER_OPTIONS)];
-    const format = vi.mocked(standalone.format);
+    const format = vi.mocked(prettier.format);
     format.mockClear();
     const first = new Map([['src/generated/types/a.ts', a]]);
     await formatTypeScript(first);
