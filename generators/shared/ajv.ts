@@ -1,25 +1,31 @@
 /**
- * One place for the CommonJS interop of ajv and its plugins. Under NodeNext a default import of
- * a CommonJS module is its `module.exports`; ajv-formats and ajv/standalone put the function both
- * there and on `.default`, and TypeScript types the import as the namespace. Pick whichever is a
- * function so this works under tsc output, vitest and plain Node alike.
+ * One place for the CommonJS interop of ajv and its plugins. ajv-formats and ajv/standalone put
+ * their function both on `module.exports` and on `.default`: pick whichever is a function so this
+ * works under tsc output, vitest and plain Node alike.
+ *
+ * They are CommonJS, so they are `require`d: an ESM `import` of a CommonJS module has Node scan
+ * its source (and that of what it re-exports) for export names first, ~20 ms of CPU for ajv and
+ * ajv-formats on every generation that loads them (a regeneration's one changed entry). Same
+ * module instances either way (one require cache).
  */
-import { Ajv } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsImport from 'ajv-formats';
-import standaloneImport from 'ajv/dist/standalone/index.js';
+import { createRequire } from 'node:module';
 
-type AddFormats = typeof addFormatsImport.default;
-type StandaloneCode = typeof standaloneImport.default;
+const require = createRequire(import.meta.url);
+
+type AddFormats = typeof import('ajv-formats').default;
+type StandaloneCode = typeof import('ajv/dist/standalone/index.js').default;
 
 function pickFunction<T>(mod: unknown): T {
   const m = mod as { default?: unknown };
   return (typeof m === 'function' ? m : m.default) as T;
 }
 
-export const addFormats: AddFormats = pickFunction<AddFormats>(addFormatsImport);
-export const standaloneCode: StandaloneCode = pickFunction<StandaloneCode>(standaloneImport);
-export { Ajv, Ajv2020 };
+export const Ajv: typeof import('ajv').Ajv = (require('ajv') as typeof import('ajv')).Ajv;
+export type Ajv = import('ajv').Ajv;
+export const Ajv2020: typeof import('ajv/dist/2020.js').Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020;
+export type Ajv2020 = import('ajv/dist/2020.js').Ajv2020;
+export const addFormats: AddFormats = pickFunction<AddFormats>(require('ajv-formats'));
+export const standaloneCode: StandaloneCode = pickFunction<StandaloneCode>(require('ajv/dist/standalone/index.js'));
 export type AnyAjv = Ajv | Ajv2020;
 
 export type SchemaDraft = '2020-12' | 'draft-07';

@@ -1,7 +1,9 @@
+import { createRequire } from 'node:module';
 import type { JsonSchemaObject, LoadedSchema } from '../spec/types.js';
 import { wellFormed } from './escape.js';
 
 const WRAPPER = 'McpforgeTypesRoot';
+const require = createRequire(import.meta.url);
 
 /**
  * TypeScript declarations for one or more root schemas that share a module (a tool's input and
@@ -23,7 +25,8 @@ export async function emitTypes(roots: Array<{ name: string; schema: Pick<Loaded
   };
   // Loaded on first use: with its dependencies it costs ~0.2 s of start-up, which a regeneration
   // that reuses every type module (or hands the changed ones to a warm worker) never needs.
-  const { compile } = await import('json-schema-to-typescript');
+  // `require`d, being CommonJS: an ESM import scans its source for export names first (~10 ms).
+  const { compile } = require('json-schema-to-typescript') as typeof import('json-schema-to-typescript');
   const code = await compile(wrapper as never, WRAPPER, {
     bannerComment: '',
     format: false,

@@ -1,7 +1,10 @@
+import { createRequire } from 'node:module';
 import type { AnyValidateFunction } from 'ajv/dist/types/index.js';
-import { ValueScope } from 'ajv/dist/compile/codegen/scope.js';
 import { Ajv, Ajv2020, addFormats, standaloneCode, type AnyAjv } from '../ajv.js';
 import type { LoadedSchema } from '../spec/types.js';
+
+// CommonJS, so `require`d (see ../ajv.ts).
+const { ValueScope } = createRequire(import.meta.url)('ajv/dist/compile/codegen/scope.js') as typeof import('ajv/dist/compile/codegen/scope.js');
 
 /** The `.d.ts` next to every validator: the runtime's validator type, nothing schema-specific. */
 export const VALIDATOR_DTS =
