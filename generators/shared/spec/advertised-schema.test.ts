@@ -24,6 +24,15 @@ const schema: JsonSchemaObject = {
 };
 
 describe('advertisedOutputSchema', () => {
+  it('keeps a property named __proto__ an own property, annotations below the root dropped', () => {
+    const withProto = JSON.parse('{"type":"object","description":"Root.","properties":{"__proto__":{"type":"string","description":"Data."},"b":{"type":"number"}}}') as JsonSchemaObject;
+    const out = advertisedOutputSchema(withProto);
+    const properties = out.properties as Record<string, unknown>;
+    expect(Object.getPrototypeOf(properties)).toBe(Object.prototype);
+    expect(Object.keys(properties)).toEqual(['__proto__', 'b']);
+    expect(JSON.stringify(out)).toBe('{"type":"object","description":"Root.","properties":{"__proto__":{"type":"string"},"b":{"type":"number"}}}');
+  });
+
   it('keeps annotations on the root only, and every rule and data value', () => {
     const out = advertisedOutputSchema(schema);
     expect(out.title).toBe('Issue');

@@ -122,4 +122,11 @@ describe('emitContractTests', () => {
     expect(literal({ a: 1, 'b-c': 'x', __proto__x: null })).toBe('{ a: 1, \'b-c\': "x", __proto__x: null }');
     expect(literal(JSON.parse('{"__proto__": 1}'))).toBe("{ ['__proto__']: 1 }");
   });
+
+  it('writes nested lists and objects with one separator between items, empty ones included', () => {
+    expect(literal([])).toBe('[]');
+    expect(literal({})).toBe('{  }');
+    expect(literal([1, [2, 'x'], { a: [], b: {} }, null, true])).toBe('[1, [2, "x"], { a: [], b: {  } }, null, true]');
+    expect(literal({ 'a b': [{ c: -1.5 }], d: 'q"' })).toBe('{ \'a b\': [{ c: -1.5 }], d: "q\\"" }');
+  });
 });

@@ -81,4 +81,17 @@ describe('helpers', () => {
       }),
     ).toEqual(['/properties/a', '/properties/b']);
   });
+
+  it('names each array by its escaped JSON pointer, in document order, through lists and nested arrays', () => {
+    // The pointer is joined only for a hit (lint.ts): each segment must still be escaped and placed.
+    expect(
+      arraysWithoutItems({
+        type: 'array',
+        prefixItems: [{ type: 'array' }, { anyOf: [{ type: 'string' }, { type: ['null', 'array'] }] }],
+        properties: { 'a/b~c': { type: 'array' }, 'x': { items: { type: 'array' }, type: 'array' } },
+        $defs: { list: { type: 'array', examples: [{ type: 'array' }] } },
+      }),
+    ).toEqual(['/prefixItems/0', '/prefixItems/1/anyOf/1', '/properties/a~1b~0c', '/properties/x/items', '/$defs/list']);
+    expect(arraysWithoutItems({ type: 'array' }, '/base')).toEqual(['/base']);
+  });
 });
