@@ -121,7 +121,7 @@ export const acceptAllProvider: jsonSchemaValidator = {
  * `~standard` and `jsonSchema` objects and four closures were ~350 bytes a tool (0.35 MiB of a
  * 1,000-tool server's heap, bench/README.md "Peak RSS"). Here they are methods and getters on the
  * prototype: the SDK calls them as methods (`schema['~standard'].validate(value)`,
- * `std.jsonSchema.input(options)`), and test/unit/accept-all-schema.test.ts holds the two alike.
+ * `std.jsonSchema.input(options)`), and accept-all-schema.test.ts beside this file holds the two alike.
  */
 class AcceptAllJsonSchema {
   constructor(private readonly schema: JsonSchemaType) {}

@@ -1,5 +1,5 @@
 /**
- * `acceptAllSchema` (runtime/src/validation) stands in for `fromJsonSchema(schema, acceptAllProvider)`
+ * `acceptAllSchema` (index.ts) stands in for `fromJsonSchema(schema, acceptAllProvider)`
  * in every SDK registration of a tool: what the SDK reads and calls must be the same — the schema
  * listed as written (input and output), every value accepted as it is. The differential listing
  * test (test/start/early-list.test.ts: the SDK path's listing, byte for byte) and the conformance
@@ -7,7 +7,7 @@
  */
 import { fromJsonSchema, McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { acceptAllProvider, acceptAllSchema } from '../../runtime/src/validation/index.js';
+import { acceptAllProvider, acceptAllSchema } from './index.js';
 
 const schema = { type: 'object', properties: { x: { type: 'string', maxLength: 3 } }, required: ['x'], additionalProperties: false } as const;
 
