@@ -4,8 +4,8 @@
  * boundaries, before and after the hand-over, and when stdin ends first.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { readEarly } from '../../runtime/src/start/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { clientReading, readEarly } from '../../runtime/src/start/index.js';
 import type { EarlyListing } from '../../runtime/src/start/early-list.js';
 
 /** Answers lines that say "list <n>" with "listed <n>"; anything else is the runtime's. */
@@ -82,6 +82,29 @@ describe('readEarly', () => {
     expect(answers).toEqual([]);
   });
 
+  it('counts what it answered, and says when the runtime is needed: at the first line it does not answer', async () => {
+    const stdin = new PassThrough();
+    const reader = readEarly(stdin, listing, () => {});
+    let needed = false;
+    void reader.runtimeNeeded.then(() => (needed = true));
+    stdin.write('list 1\nlist 22\n');
+    await reader.firstLine;
+    await new Promise((r) => setImmediate(r));
+    expect(reader.answeredLength).toBe('listed 1\n'.length + 'listed 22\n'.length);
+    expect(needed).toBe(false);
+    stdin.write('call 3\n');
+    await reader.runtimeNeeded;
+    expect(reader.answeredLength).toBe(19);
+  });
+
+  it('says the runtime is needed when stdin ends', async () => {
+    const stdin = new PassThrough();
+    const reader = readEarly(stdin, listing, () => {});
+    stdin.end('list 1\n');
+    await reader.runtimeNeeded;
+    expect(reader.answeredLength).toBe(9);
+  });
+
   it('resolves firstLine when nothing arrives (the runtime then loads anyway)', async () => {
     const stdin = new PassThrough();
     const reader = readEarly(stdin, listing, () => {});
@@ -90,5 +113,57 @@ describe('readEarly', () => {
     const received = collect(feed);
     stdin.end('list 1\n');
     expect(await received).toBe('list 1\n');
+  });
+});
+
+describe('clientReading (the runtime waits while the client reads a large early answer)', () => {
+  const settled = async (promise: Promise<void>) => {
+    let done = false;
+    void promise.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    return () => done;
+  };
+
+  it('does not wait after small answers', async () => {
+    vi.useFakeTimers();
+    try {
+      const done = await settled(clientReading({ answeredLength: 64 * 1024 - 1, runtimeNeeded: new Promise(() => {}) }));
+      expect(done()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('waits 40 µs per KiB answered, 50 ms at most', async () => {
+    vi.useFakeTimers();
+    try {
+      const done = await settled(clientReading({ answeredLength: 270 * 1024, runtimeNeeded: new Promise(() => {}) }));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(done()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(done()).toBe(true);
+      const capped = await settled(clientReading({ answeredLength: 100 * 1024 * 1024, runtimeNeeded: new Promise(() => {}) }));
+      await vi.advanceTimersByTimeAsync(49);
+      expect(capped()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(capped()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops waiting as soon as a line is for the runtime (or stdin ended)', async () => {
+    vi.useFakeTimers();
+    try {
+      let need!: () => void;
+      const done = await settled(clientReading({ answeredLength: 1024 * 1024, runtimeNeeded: new Promise((resolve) => (need = resolve)) }));
+      expect(done()).toBe(false);
+      need();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(done()).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

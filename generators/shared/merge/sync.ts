@@ -262,12 +262,15 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   return plan;
 }
 
-/** Entries registered by the handlers.ts of the previous generation (its lazy imports name them). */
+/**
+ * Entries registered by the handlers.ts of the previous generation (its lazy imports name them):
+ * `handler: () => import(...)`, or a tool's first loader in `tool(() => import(...), ...)`.
+ */
 function previousEntries(handlers: string | undefined): Record<EntryKind, Set<string>> {
   const out: Record<EntryKind, Set<string>> = { tool: new Set(), resource: new Set(), prompt: new Set() };
   if (!handlers) return out;
   const kindOf: Record<string, EntryKind> = { tools: 'tool', resources: 'resource', prompts: 'prompt' };
-  for (const match of handlers.matchAll(/handler: \(\) => import\('\.\.\/(tools|resources|prompts)\/(.+?)\.js'\)/g)) {
+  for (const match of handlers.matchAll(/(?:handler: |tool\(\s*)\(\) => import\('\.\.\/(tools|resources|prompts)\/(.+?)\.js'\)/g)) {
     out[kindOf[match[1]!]!].add(match[2]!);
   }
   return out;

@@ -23,7 +23,7 @@ import { createMemoryCache } from '../cache/index.js';
 import { createCallGuard, type CallGuard } from '../idempotency/index.js';
 import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import { createLogger, createMetrics, type CallOutcome, type Metrics } from '../observability/index.js';
-import { acceptAllProvider, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
+import { acceptAllSchema, compileValidator, createValidatorProvider, formatValidationErrors } from '../validation/index.js';
 import { isFastPathEligible, type FastPathTools, type FastTool } from '../fastpath/index.js';
 import { ANONYMOUS, callerOf, createHandlerContext, newRequestId, type ContextDeps } from './context.js';
 import { answeringInput, createClientInteraction, createRequestStateCodec, InputNeeded, requestStateVerifier } from './interaction.js';
@@ -290,10 +290,10 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       entry,
       // Listed as written; validated by runTool, not by the SDK: there the caller, the request id
       // and the transport are known, so an invalid call is audited like every other outcome.
-      inputSchema: fromJsonSchema(entry.inputSchema, acceptAllProvider),
+      inputSchema: acceptAllSchema(entry.inputSchema),
       // The runtime validates output itself (to log a bad result as a server bug instead of showing
       // it to the client), so the SDK's copy of the check is switched off.
-      outputSchema: entry.outputSchema ? fromJsonSchema(entry.outputSchema, acceptAllProvider) : undefined,
+      outputSchema: entry.outputSchema ? acceptAllSchema(entry.outputSchema) : undefined,
       fastPath: isFastPathEligible(entry),
     };
     return record;

@@ -42,6 +42,18 @@ export interface StartServerOptions extends Omit<RunServerOptions, 'modules'> {
 
 /** How long stdin is watched for a first line before the runtime loads anyway (a client normally writes at once). */
 const FIRST_LINE_WAIT_MS = 20;
+/**
+ * After early answers this long, the runtime waits a moment before it loads: the client is then
+ * reading and parsing the answer (~10 ns a character for JSON.parse), and on a busy two-core machine
+ * the runtime's loading (~300 ms of CPU, on several threads) took the CPU it needed: a 270 KB
+ * listing (1,000 tools) was parsed by its client 3.4 ms later in the median, 7.5 ms at the upper
+ * quartile (bench/README.md, "Cold start", round seven). A line the runtime must answer, or
+ * stdin's end, ends the wait at once, so a client that calls a tool right away is not kept waiting.
+ */
+const LARGE_ANSWER_LENGTH = 64 * 1024;
+/** The wait per KiB answered (about four times what the client's read and parse take here), and its cap. */
+const CLIENT_READ_MS_PER_KIB = 0.04;
+const CLIENT_READ_MAX_MS = 50;
 /** A first line longer than this is not parsed here: the runtime's line guard handles it. */
 const EARLY_LINE_MAX_BYTES = 1024 * 1024;
 
@@ -72,6 +84,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     const early = readEarly(process.stdin, listing, (line) => process.stdout.write(`${line}\n`));
     await early.firstLine;
+    await clientReading(early);
     const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
     return await runServer({ ...options, modules, stdio: { stdin: early.handOver() } });
   } finally {
@@ -122,9 +135,22 @@ function earlyListingForConfig(options: Omit<StartServerOptions, 'modules'>, con
   );
 }
 
-interface EarlyReader {
+/** Lets the client read a large early answer before the runtime's loading competes for the CPU (LARGE_ANSWER_LENGTH). */
+export async function clientReading(early: Pick<EarlyReader, 'answeredLength' | 'runtimeNeeded'>): Promise<void> {
+  if (early.answeredLength < LARGE_ANSWER_LENGTH) return;
+  const ms = Math.min(CLIENT_READ_MAX_MS, Math.ceil((early.answeredLength / 1024) * CLIENT_READ_MS_PER_KIB));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([early.runtimeNeeded, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+export interface EarlyReader {
   /** Resolves once the first line has been seen (answered or not), stdin has ended, or the wait is over. */
   firstLine: Promise<void>;
+  /** Resolves once a line must go to the runtime (or stdin has ended): nothing is left to answer early. */
+  runtimeNeeded: Promise<void>;
+  /** The length of the answers written so far, newlines included (characters: JSON, nearly all ASCII). */
+  readonly answeredLength: number;
   /** Stops answering; returns the stream the runtime reads from: every line not answered, then the rest of stdin. */
   handOver(): Readable;
 }
@@ -140,12 +166,16 @@ export function readEarly(stdin: NodeJS.ReadableStream, listing: EarlyListing, w
   let passing = false;
   let ended = false;
   let handedOver = false;
+  let answeredLength = 0;
   let seen!: () => void;
   const firstLine = new Promise<void>((resolve) => (seen = resolve));
   const timer = setTimeout(seen, FIRST_LINE_WAIT_MS);
+  let needed!: () => void;
+  const runtimeNeeded = new Promise<void>((resolve) => (needed = resolve));
 
   const pass = () => {
     passing = true;
+    needed();
     if (pending.length > 0) feed.write(Buffer.concat(pending));
     pending = [];
     pendingBytes = 0;
@@ -173,6 +203,7 @@ export function readEarly(stdin: NodeJS.ReadableStream, listing: EarlyListing, w
         return;
       }
       write(answer);
+      answeredLength += answer.length + 1;
       start = newline + 1;
     }
     if (start < data.length) {
@@ -187,6 +218,7 @@ export function readEarly(stdin: NodeJS.ReadableStream, listing: EarlyListing, w
   const onEnd = () => {
     ended = true;
     seen();
+    needed();
   };
   stdin.on('data', onData);
   stdin.once('end', onEnd);
@@ -198,6 +230,10 @@ export function readEarly(stdin: NodeJS.ReadableStream, listing: EarlyListing, w
 
   return {
     firstLine: firstLine.then(() => clearTimeout(timer)),
+    runtimeNeeded,
+    get answeredLength() {
+      return answeredLength;
+    },
     handOver() {
       if (handedOver) return feed;
       handedOver = true;

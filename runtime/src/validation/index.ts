@@ -8,7 +8,7 @@
  * "JSON pointer + rule" so the caller can fix the argument.
  */
 import { createRequire } from 'node:module';
-import type { JsonSchemaType, JsonSchemaValidator, JsonSchemaValidatorResult, jsonSchemaValidator } from '@modelcontextprotocol/server';
+import type { JsonSchemaType, JsonSchemaValidator, JsonSchemaValidatorResult, StandardSchemaWithJSON, jsonSchemaValidator } from '@modelcontextprotocol/server';
 import type { CompiledValidator, JsonSchemaObject } from '../server/contract.js';
 
 type AjvError = NonNullable<CompiledValidator['errors']>[number];
@@ -113,6 +113,45 @@ export const acceptAllProvider: jsonSchemaValidator = {
     return (input: unknown) => ({ valid: true, data: input as T, errorMessage: undefined });
   },
 };
+
+/**
+ * What `fromJsonSchema(schema, acceptAllProvider)` gives the SDK — the schema listed as written,
+ * every value accepted (the runtime validates itself) — as one small object per schema. Every
+ * registered tool holds one in each SDK instance's registration; `fromJsonSchema`'s wrapper, its
+ * `~standard` and `jsonSchema` objects and four closures were ~350 bytes a tool (0.35 MiB of a
+ * 1,000-tool server's heap, bench/README.md "Peak RSS"). Here they are methods and getters on the
+ * prototype: the SDK calls them as methods (`schema['~standard'].validate(value)`,
+ * `std.jsonSchema.input(options)`), and accept-all-schema.test.ts beside this file holds the two alike.
+ */
+class AcceptAllJsonSchema {
+  constructor(private readonly schema: JsonSchemaType) {}
+  get '~standard'(): this {
+    return this;
+  }
+  get version(): 1 {
+    return 1;
+  }
+  get vendor(): string {
+    return 'mcp';
+  }
+  get jsonSchema(): this {
+    return this;
+  }
+  input(): JsonSchemaType {
+    return this.schema;
+  }
+  output(): JsonSchemaType {
+    return this.schema;
+  }
+  validate(value: unknown): { value: unknown } {
+    return { value };
+  }
+}
+
+/** `fromJsonSchema(schema, acceptAllProvider)`, one object (AcceptAllJsonSchema says why). */
+export function acceptAllSchema(schema: JsonSchemaType): StandardSchemaWithJSON {
+  return new AcceptAllJsonSchema(schema) as unknown as StandardSchemaWithJSON;
+}
 
 function describeSchema(schema: JsonSchemaType): string {
   const s = schema as JsonSchemaObject;

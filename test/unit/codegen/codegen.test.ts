@@ -1,5 +1,7 @@
 import path from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import type { ServerModules } from '@mcpforge/runtime';
 import { loadSpec } from '../../../generators/shared/spec/index.js';
 import { contentHash, generateProject, isGenerated, pascalCase, promptArguments, propertyKey } from '../../../generators/shared/codegen/index.js';
 import { importValidator } from './import-validator.js';
@@ -210,10 +212,25 @@ describe('manifest, registry, handlers', () => {
   it('handlers map lazy loaders, with output/args validators only where a schema exists', async () => {
     const { files } = await generateProject(await good());
     const handlers = files.get('src/generated/handlers.ts')!;
-    expect(handlers).toContain("validateOutput: () => import('./validators/get_forecast.output.js')");
+    expect(handlers).toMatch(/get_forecast: tool\(\s*\(\) => import\('\.\.\/tools\/get_forecast\.js'\),\s*\(\) => import\('\.\/validators\/get_forecast\.input\.js'\),\s*\(\) => import\('\.\/validators\/get_forecast\.output\.js'\),?\s*\)/);
     expect(handlers).not.toContain('list_notes.output');
     expect(handlers).toContain("readme: { handler: () => import('../resources/readme.js') }");
     expect(handlers).toContain("validateArgs: () => import('./validators/prompts/summarize.args.js')");
+  });
+
+  it("gives a tool's loaders no names, and the runtime the shape it reads", async () => {
+    // A function written as an object property gets that name, and V8 keeps its longer debug name
+    // (`modules.tools.<name>.handler`) for the server's lifetime: ~170 bytes a loader.
+    const { files } = await generateProject(await good());
+    const js = ts.transpileModule(files.get('src/generated/handlers.ts')!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const { modules } = (await import(/* @vite-ignore */ `data:text/javascript,${encodeURIComponent(js)}`)) as { modules: ServerModules };
+    expect(Object.keys(modules.tools).length).toBeGreaterThan(1);
+    for (const mod of Object.values(modules.tools)) {
+      for (const loader of Object.values(mod)) expect(loader.name).toBe('');
+    }
+    expect(Object.keys(modules.tools.get_forecast!)).toEqual(['handler', 'validateInput', 'validateOutput']);
+    expect(Object.keys(modules.tools.list_notes!)).toEqual(['handler', 'validateInput']);
+    expect(String(modules.tools.get_forecast!.handler)).toBe("() => import('../tools/get_forecast.js')");
   });
 
   it('quotes names that are not identifiers', async () => {

@@ -68,6 +68,15 @@ describe('planSync', () => {
     expect(gone.write.get('src/generated/registry.ts')).not.toContain('Retired');
   });
 
+  it('reads the tools of a handlers.ts written before tool() (loaders as properties)', async () => {
+    const first = await plan(spec(TOOL_A + TOOL_B), new Map());
+    const files = apply(new Map(), first);
+    const legacy = (name: string) => `    ${name}: {\n      handler: () => import('../tools/${name}.js'),\n      validateInput: () => import('./validators/${name}.input.js'),\n    },`;
+    files.set('src/generated/handlers.ts', `import type { ServerModules } from '@mcpforge/runtime';\n\nexport const modules: ServerModules = {\n  tools: {\n${legacy('a')}\n${legacy('b')}\n  },\n  resources: {},\n  prompts: {},\n};\n`);
+    const removed = await plan(spec(TOOL_A), files, first.cache);
+    expect(removed.warnings.join('\n')).toMatch(/src\/tools\/b\.ts: tool "b" is not in mcpforge\.yaml/);
+  });
+
   it('recreates a deleted handler as a stub and never rewrites an existing one', async () => {
     const first = await plan(spec(TOOL_A), new Map());
     const files = apply(new Map(), first);

@@ -2,47 +2,58 @@
 // Change the spec or its schemas, then regenerate with `mcpforge generate`.
 import type { ServerModules } from '@mcpforge/runtime';
 
+type ToolModules = ServerModules['tools'][string];
+
+// Loaders given as arguments: V8 keeps no name for them (one written as a property keeps
+// `modules.tools.<name>.handler` for as long as the server runs).
+const tool = (
+  handler: ToolModules['handler'],
+  validateInput: ToolModules['validateInput'],
+  validateOutput?: ToolModules['validateOutput'],
+): ToolModules =>
+  validateOutput ? { handler, validateInput, validateOutput } : { handler, validateInput };
+
 export const modules: ServerModules = {
   tools: {
-    create_note: {
-      handler: () => import('../tools/create_note.js'),
-      validateInput: () => import('./validators/create_note.input.js'),
-      validateOutput: () => import('./validators/create_note.output.js'),
-    },
-    list_notes: {
-      handler: () => import('../tools/list_notes.js'),
-      validateInput: () => import('./validators/list_notes.input.js'),
-      validateOutput: () => import('./validators/list_notes.output.js'),
-    },
-    search_notes: {
-      handler: () => import('../tools/search_notes.js'),
-      validateInput: () => import('./validators/search_notes.input.js'),
-      validateOutput: () => import('./validators/search_notes.output.js'),
-    },
-    delete_note: {
-      handler: () => import('../tools/delete_note.js'),
-      validateInput: () => import('./validators/delete_note.input.js'),
-      validateOutput: () => import('./validators/delete_note.output.js'),
-    },
-    get_forecast: {
-      handler: () => import('../tools/get_forecast.js'),
-      validateInput: () => import('./validators/get_forecast.input.js'),
-      validateOutput: () => import('./validators/get_forecast.output.js'),
-    },
-    list_files: {
-      handler: () => import('../tools/list_files.js'),
-      validateInput: () => import('./validators/list_files.input.js'),
-      validateOutput: () => import('./validators/list_files.output.js'),
-    },
-    read_file: {
-      handler: () => import('../tools/read_file.js'),
-      validateInput: () => import('./validators/read_file.input.js'),
-    },
-    search_files: {
-      handler: () => import('../tools/search_files.js'),
-      validateInput: () => import('./validators/search_files.input.js'),
-      validateOutput: () => import('./validators/search_files.output.js'),
-    },
+    create_note: tool(
+      () => import('../tools/create_note.js'),
+      () => import('./validators/create_note.input.js'),
+      () => import('./validators/create_note.output.js'),
+    ),
+    list_notes: tool(
+      () => import('../tools/list_notes.js'),
+      () => import('./validators/list_notes.input.js'),
+      () => import('./validators/list_notes.output.js'),
+    ),
+    search_notes: tool(
+      () => import('../tools/search_notes.js'),
+      () => import('./validators/search_notes.input.js'),
+      () => import('./validators/search_notes.output.js'),
+    ),
+    delete_note: tool(
+      () => import('../tools/delete_note.js'),
+      () => import('./validators/delete_note.input.js'),
+      () => import('./validators/delete_note.output.js'),
+    ),
+    get_forecast: tool(
+      () => import('../tools/get_forecast.js'),
+      () => import('./validators/get_forecast.input.js'),
+      () => import('./validators/get_forecast.output.js'),
+    ),
+    list_files: tool(
+      () => import('../tools/list_files.js'),
+      () => import('./validators/list_files.input.js'),
+      () => import('./validators/list_files.output.js'),
+    ),
+    read_file: tool(
+      () => import('../tools/read_file.js'),
+      () => import('./validators/read_file.input.js'),
+    ),
+    search_files: tool(
+      () => import('../tools/search_files.js'),
+      () => import('./validators/search_files.input.js'),
+      () => import('./validators/search_files.output.js'),
+    ),
   },
   resources: {
     note: {

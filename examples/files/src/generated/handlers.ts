@@ -2,22 +2,33 @@
 // Change the spec or its schemas, then regenerate with `mcpforge generate`.
 import type { ServerModules } from '@mcpforge/runtime';
 
+type ToolModules = ServerModules['tools'][string];
+
+// Loaders given as arguments: V8 keeps no name for them (one written as a property keeps
+// `modules.tools.<name>.handler` for as long as the server runs).
+const tool = (
+  handler: ToolModules['handler'],
+  validateInput: ToolModules['validateInput'],
+  validateOutput?: ToolModules['validateOutput'],
+): ToolModules =>
+  validateOutput ? { handler, validateInput, validateOutput } : { handler, validateInput };
+
 export const modules: ServerModules = {
   tools: {
-    list_files: {
-      handler: () => import('../tools/list_files.js'),
-      validateInput: () => import('./validators/list_files.input.js'),
-      validateOutput: () => import('./validators/list_files.output.js'),
-    },
-    read_file: {
-      handler: () => import('../tools/read_file.js'),
-      validateInput: () => import('./validators/read_file.input.js'),
-    },
-    search_files: {
-      handler: () => import('../tools/search_files.js'),
-      validateInput: () => import('./validators/search_files.input.js'),
-      validateOutput: () => import('./validators/search_files.output.js'),
-    },
+    list_files: tool(
+      () => import('../tools/list_files.js'),
+      () => import('./validators/list_files.input.js'),
+      () => import('./validators/list_files.output.js'),
+    ),
+    read_file: tool(
+      () => import('../tools/read_file.js'),
+      () => import('./validators/read_file.input.js'),
+    ),
+    search_files: tool(
+      () => import('../tools/search_files.js'),
+      () => import('./validators/search_files.input.js'),
+      () => import('./validators/search_files.output.js'),
+    ),
   },
   resources: {},
   prompts: {},

@@ -2,12 +2,23 @@
 // Change the spec or its schemas, then regenerate with `mcpforge generate`.
 import type { ServerModules } from '@mcpforge/runtime';
 
+type ToolModules = ServerModules['tools'][string];
+
+// Loaders given as arguments: V8 keeps no name for them (one written as a property keeps
+// `modules.tools.<name>.handler` for as long as the server runs).
+const tool = (
+  handler: ToolModules['handler'],
+  validateInput: ToolModules['validateInput'],
+  validateOutput?: ToolModules['validateOutput'],
+): ToolModules =>
+  validateOutput ? { handler, validateInput, validateOutput } : { handler, validateInput };
+
 export const modules: ServerModules = {
   tools: {
-    hello: {
-      handler: () => import('../tools/hello.js'),
-      validateInput: () => import('./validators/hello.input.js'),
-    },
+    hello: tool(
+      () => import('../tools/hello.js'),
+      () => import('./validators/hello.input.js'),
+    ),
   },
   resources: {},
   prompts: {},

@@ -2,28 +2,39 @@
 // Change the spec or its schemas, then regenerate with `mcpforge generate`.
 import type { ServerModules } from '@mcpforge/runtime';
 
+type ToolModules = ServerModules['tools'][string];
+
+// Loaders given as arguments: V8 keeps no name for them (one written as a property keeps
+// `modules.tools.<name>.handler` for as long as the server runs).
+const tool = (
+  handler: ToolModules['handler'],
+  validateInput: ToolModules['validateInput'],
+  validateOutput?: ToolModules['validateOutput'],
+): ToolModules =>
+  validateOutput ? { handler, validateInput, validateOutput } : { handler, validateInput };
+
 export const modules: ServerModules = {
   tools: {
-    create_note: {
-      handler: () => import('../tools/create_note.js'),
-      validateInput: () => import('./validators/create_note.input.js'),
-      validateOutput: () => import('./validators/create_note.output.js'),
-    },
-    list_notes: {
-      handler: () => import('../tools/list_notes.js'),
-      validateInput: () => import('./validators/list_notes.input.js'),
-      validateOutput: () => import('./validators/list_notes.output.js'),
-    },
-    search_notes: {
-      handler: () => import('../tools/search_notes.js'),
-      validateInput: () => import('./validators/search_notes.input.js'),
-      validateOutput: () => import('./validators/search_notes.output.js'),
-    },
-    delete_note: {
-      handler: () => import('../tools/delete_note.js'),
-      validateInput: () => import('./validators/delete_note.input.js'),
-      validateOutput: () => import('./validators/delete_note.output.js'),
-    },
+    create_note: tool(
+      () => import('../tools/create_note.js'),
+      () => import('./validators/create_note.input.js'),
+      () => import('./validators/create_note.output.js'),
+    ),
+    list_notes: tool(
+      () => import('../tools/list_notes.js'),
+      () => import('./validators/list_notes.input.js'),
+      () => import('./validators/list_notes.output.js'),
+    ),
+    search_notes: tool(
+      () => import('../tools/search_notes.js'),
+      () => import('./validators/search_notes.input.js'),
+      () => import('./validators/search_notes.output.js'),
+    ),
+    delete_note: tool(
+      () => import('../tools/delete_note.js'),
+      () => import('./validators/delete_note.input.js'),
+      () => import('./validators/delete_note.output.js'),
+    ),
   },
   resources: {
     note: {

@@ -2,13 +2,24 @@
 // Change the spec or its schemas, then regenerate with `mcpforge generate`.
 import type { ServerModules } from '@mcpforge/runtime';
 
+type ToolModules = ServerModules['tools'][string];
+
+// Loaders given as arguments: V8 keeps no name for them (one written as a property keeps
+// `modules.tools.<name>.handler` for as long as the server runs).
+const tool = (
+  handler: ToolModules['handler'],
+  validateInput: ToolModules['validateInput'],
+  validateOutput?: ToolModules['validateOutput'],
+): ToolModules =>
+  validateOutput ? { handler, validateInput, validateOutput } : { handler, validateInput };
+
 export const modules: ServerModules = {
   tools: {
-    get_forecast: {
-      handler: () => import('../tools/get_forecast.js'),
-      validateInput: () => import('./validators/get_forecast.input.js'),
-      validateOutput: () => import('./validators/get_forecast.output.js'),
-    },
+    get_forecast: tool(
+      () => import('../tools/get_forecast.js'),
+      () => import('./validators/get_forecast.input.js'),
+      () => import('./validators/get_forecast.output.js'),
+    ),
   },
   resources: {},
   prompts: {},
