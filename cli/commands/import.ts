@@ -253,9 +253,7 @@ async function generateAndWrite(input: {
   for (const path of plan.update.keys()) writes.delete(path);
   for (const path of plan.create.keys()) writes.delete(path);
   for (const path of plan.remove) removals.delete(path);
-  await writeFiles(root, writes);
-  await Promise.all([...removals].map((path) => rm(join(root, path), { force: true })));
-  await commitPlan(root, plan);
+  await commitPlan(root, plan, { write: writes, remove: removals });
   const written = writes.size + plan.write.size + plan.create.size + plan.update.size;
   const removed = removals.size + plan.remove.length;
   writing.done(`${written} written, ${removed} removed`);
