@@ -12,7 +12,7 @@ import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
-import { BATCH_ENTRIES, defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch, type ValidatorHashes } from './emit-pool.js';
+import { defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch, startsBatch, type ValidatorHashes } from './emit-pool.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
@@ -214,7 +214,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     const batches: PoolBatch[] = [];
     const assigned = new Set<string>();
     for (const [i, plan] of todo.entries()) {
-      if (i % BATCH_ENTRIES === 0) batches.push({ ...(share ? { header } : {}), types: [], validators: [], contracts: [] });
+      if (startsBatch(i, todo.length)) batches.push({ ...(share ? { header } : {}), types: [], validators: [], contracts: [] });
       const batch = batches[batches.length - 1]!;
       const { path: id, prefix, roots } = plan.types;
       if (roots.length > 0) batch.types.push({ id, prefix, roots: roots.map((r) => ({ name: r.name, schema: { schema: r.schema.schema } })) });
