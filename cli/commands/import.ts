@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { listFilesSync } from '../../generators/shared/tree/list-files.js';
 import { planSchemaImport } from '../../generators/import-schema/plan.js';
-import { planOpenApiImport, readOpenApi, type ImportReport } from '../../generators/openapi/index.js';
+import { planOpenApiImport, readOpenApi, type ImportReport, type OpenApiDocument } from '../../generators/openapi/index.js';
 import { commitPlan, planProject, writeFiles } from '../../generators/generate/project.js';
 import type { SyncPlan } from '../../generators/shared/merge/sync.js';
 import { SpecError } from '../../generators/shared/spec/errors.js';
@@ -93,7 +93,8 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
   useGenerationJitBudget();
   const { specPath, root, read, specText } = project(options.spec);
   const reading = step(`Reading ${file}`);
-  const doc = await readOpenApi(file).catch((error: unknown) => {
+  // Dropped once mapped (see `mapped`); read again only if an attempt has to plan once more.
+  let doc: OpenApiDocument | undefined = await readOpenApi(file).catch((error: unknown) => {
     reading.fail();
     throw error;
   });
@@ -122,12 +123,23 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
     }
   }
 
+  /**
+   * Maps the description, then lets it go: the GitHub description is 13 MB of JSON, ~100 MB of
+   * objects that every full garbage collection of the generation would mark again. A further
+   * attempt (without an unbuildable tool) reads it again.
+   */
+  async function mapped<T>(map: (description: OpenApiDocument) => Promise<T>): Promise<T> {
+    const description = doc ?? (await readOpenApi(file));
+    doc = undefined;
+    return map(description);
+  }
+
   async function planAndWrite(attempt: number): Promise<'done' | SpecError> {
   const mapping = step(attempt === 0 ? 'Mapping operations to tools' : `Mapping operations to tools (again, without ${unbuildable.length} unbuildable)`);
   let plan: ReturnType<typeof planOpenApiImport>;
   try {
-    plan = planOpenApiImport({
-      doc,
+    plan = await mapped(async (description) => planOpenApiImport({
+      doc: description,
       specText,
       readProjectFile: read,
       listProjectFiles: (dir) => listFilesSync(join(root, dir)).map((file) => relative(root, file).split(sep).join('/')),
@@ -144,7 +156,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
         ...(options.outputSchemaLimit !== undefined ? { outputSchemaLimitKb: nonNegative('--output-schema-limit', options.outputSchemaLimit) } : {}),
         ...(options.descriptionBudget !== undefined ? { descriptionBudget: nonNegative('--description-budget', options.descriptionBudget, 'a number of characters (0: descriptions as written)') } : {}),
       },
-    });
+    }));
   } catch (error) {
     mapping.fail();
     throw error;
@@ -253,9 +265,7 @@ async function generateAndWrite(input: {
   for (const path of plan.update.keys()) writes.delete(path);
   for (const path of plan.create.keys()) writes.delete(path);
   for (const path of plan.remove) removals.delete(path);
-  await writeFiles(root, writes);
-  await Promise.all([...removals].map((path) => rm(join(root, path), { force: true })));
-  await commitPlan(root, plan);
+  await commitPlan(root, plan, { write: writes, remove: removals });
   const written = writes.size + plan.write.size + plan.create.size + plan.update.size;
   const removed = removals.size + plan.remove.length;
   writing.done(`${written} written, ${removed} removed`);

@@ -7,8 +7,8 @@
  * unchanged 1,000-tool project answers well under a second. The spec loader, the code generator
  * and the TypeScript parser load only when a plan is needed.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, rename as renameCallback, rmSync, statSync, writeFile as writeFileCallback, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { generatorFingerprint, memoSha256, sha256 } from '../shared/codegen/content-hash.js';
 import { serverEntryNote, validatorsBuildNote } from './build-config.js';
@@ -109,12 +109,17 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   return { upToDate: false, root, plan, spec };
 }
 
-/** Writes a plan (that has no conflicts) and the new cache. Each file is replaced atomically. */
-export async function commitPlan(root: string, plan: SyncPlan): Promise<void> {
+/**
+ * Writes a plan (that has no conflicts) and the new cache. Each file is replaced atomically,
+ * except generated files that did not exist (see `writeFiles`). `also`: the caller's own files
+ * (an import's spec, schemas and handlers), written and removed with the plan's, before the cache.
+ */
+export async function commitPlan(root: string, plan: SyncPlan, also?: { write: ReadonlyMap<string, string>; remove: Iterable<string> }): Promise<void> {
   if (plan.conflicts.length > 0) throw new Error('refusing to commit a plan with conflicts');
-  const writes = new Map<string, string>([...plan.create, ...[...plan.update].map(([path, u]) => [path, u.text] as const), ...plan.write]);
-  await writeFiles(root, writes);
-  await Promise.all(plan.remove.map((path) => rm(join(root, path), { force: true })));
+  const writes = new Map<string, string>([...(also?.write ?? []), ...plan.create, ...[...plan.update].map(([path, u]) => [path, u.text] as const), ...plan.write]);
+  // One queue for all: two in a row would each end on a tail of few writes in flight.
+  await writeFiles(root, writes, plan.added);
+  await Promise.all([...(also?.remove ?? []), ...plan.remove].map((path) => rm(join(root, path), { force: true })));
   await pruneEmptyDirs(join(root, 'src', 'generated'));
   // Last, so that the recorded stat data describe the files as committed. A project file this
   // commit did not write keeps the stat data it had when read: they describe the bytes read,
@@ -133,22 +138,53 @@ export async function commitPlan(root: string, plan: SyncPlan): Promise<void> {
   await writeFiles(root, caches);
 }
 
-export async function writeFiles(root: string, files: ReadonlyMap<string, string>): Promise<void> {
+/**
+ * Writes files under `root`, each replaced atomically (a temporary file renamed over it), except
+ * the paths of `fresh`: files known not to exist (a generated file that was not on the disk when
+ * the project was read) are written in place with `wx`, one system call and one round trip fewer
+ * each (a GitHub import writes ~6,000 of them). A `fresh` path that exists by then is written
+ * atomically after all. User-owned files are never passed as `fresh`: a half-written new handler
+ * after a crash would be taken for the user's code, a half-written generated file is regenerated.
+ */
+export async function writeFiles(root: string, files: ReadonlyMap<string, string>, fresh?: ReadonlySet<string>): Promise<void> {
   // Folders first (once each), then the files a batch at a time: one after the other, thousands
   // of small writes (a large import) spend most of their time waiting on the disk.
   const dirs = new Set<string>();
   for (const path of files.keys()) dirs.add(dirname(join(root, path)));
   for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
   const queue = [...files];
-  const worker = async () => {
-    for (let next = queue.pop(); next; next = queue.pop()) {
-      const full = join(root, next[0]);
+  if (queue.length === 0) return;
+  // Callbacks rather than fs/promises: the same system calls for about half the JavaScript time
+  // on this thread (no FileHandle or promise per step), which is the critical path of an import.
+  await new Promise<void>((resolve, reject) => {
+    let active = 0;
+    let failed = false;
+    const done = (error: Error | null) => {
+      active--;
+      if (error) {
+        failed = true;
+        reject(error);
+      } else next();
+    };
+    const atomic = (full: string, text: string) => {
       const temporary = `${full}.mcpforge-${process.pid}.tmp`;
-      await writeFile(temporary, next[1]);
-      await rename(temporary, full);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, queue.length) }, worker));
+      writeFileCallback(temporary, text, (error) => (error ? done(error) : renameCallback(temporary, full, done)));
+    };
+    const next = () => {
+      if (failed) return;
+      const item = queue.pop();
+      if (item === undefined) {
+        if (active === 0) resolve();
+        return;
+      }
+      active++;
+      const full = join(root, item[0]);
+      if (fresh?.has(item[0])) {
+        writeFileCallback(full, item[1], { flag: 'wx' }, (error) => (error?.code === 'EEXIST' ? atomic(full, item[1]) : done(error)));
+      } else atomic(full, item[1]);
+    };
+    for (let i = 0; i < WRITE_CONCURRENCY && queue.length > 0; i++) next();
+  });
 }
 
 const WRITE_CONCURRENCY = 32;

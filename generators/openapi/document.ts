@@ -41,7 +41,8 @@ export async function readOpenApi(file: string): Promise<OpenApiDocument> {
   const source = parseSourceDocument(absolute, text);
   const data = source.data as Record<string, unknown> | undefined;
   if (isObject(data) && typeof data.swagger === 'string' && data.swagger.startsWith('2.')) return convertSwagger2(absolute, data);
-  return parseOpenApi(absolute, text);
+  // The document just parsed, not a second parse of the text (GitHub: 13 MB, ~0.25 s).
+  return openApiDocument(source);
 }
 
 /**
@@ -63,7 +64,12 @@ async function convertSwagger2(file: string, data: Record<string, unknown>): Pro
 }
 
 export function parseOpenApi(file: string, text: string): OpenApiDocument {
-  const source = parseSourceDocument(file, text);
+  return openApiDocument(parseSourceDocument(file, text));
+}
+
+/** An OpenAPI description from its parsed file: checks its version and paths, and gives the helpers that report at a pointer. */
+function openApiDocument(source: SourceDocument): OpenApiDocument {
+  const { file } = source;
   const error = (pointer: string, message: string, hint?: string) => {
     const pos = pointer === '' ? { line: 1, column: 1 } : source.locate(pointer);
     return new SpecError({ file, ...pos, pointer, message, ...(hint ? { hint } : {}) });

@@ -182,12 +182,19 @@ describe('worker threads', () => {
     const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
     const text = workerSpecText();
     const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
+    for (const shareValidators of [false, true]) {
+      const one = await codegen.generateProject(spec, { threads: 1, shareValidators });
+      const two = await codegen.generateProject(spec, { threads: 3, shareValidators });
+      expect([...two.files]).toEqual([...one.files]);
+      expect([...two.userFiles]).toEqual([...one.userFiles]);
+      expect([...two.entries]).toEqual([...one.entries]);
+      expect(two.emitted).toBe(one.emitted);
+      // Files the workers hashed (type modules, shared validator modules) carry the sha256 of their text.
+      expect([...two.hashes.keys()].filter((path) => path.includes('/_shared/')).length > 0).toBe(shareValidators);
+      expect([...two.hashes.keys()].some((path) => path.startsWith('src/generated/types/'))).toBe(true);
+      for (const [path, hash] of two.hashes) expect(hash, path).toBe(sha256(two.files.get(path)!));
+    }
     const one = await codegen.generateProject(spec, { threads: 1 });
-    const two = await codegen.generateProject(spec, { threads: 3 });
-    expect([...two.files]).toEqual([...one.files]);
-    expect([...two.userFiles]).toEqual([...one.userFiles]);
-    expect([...two.entries]).toEqual([...one.entries]);
-    expect(two.emitted).toBe(one.emitted);
     // The contract test checked its samples (the pattern cases, the examples' empty city) either way.
     const contract = one.files.get('test/tools.contract.test.ts')!;
     expect(contract).toContain("city: 'Berlin'");

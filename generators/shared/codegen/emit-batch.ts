@@ -5,6 +5,7 @@
  * first) is exactly the sequential one.
  */
 import type { LoadedTool } from '../spec/types.js';
+import { sha256 } from './content-hash.js';
 import { toolContractCases } from './contract-cases.js';
 import type { PoolBatch, PoolResult } from './emit-pool.js';
 import { emitTypes } from './emit-types.js';
@@ -23,13 +24,15 @@ export async function runBatch(batch: PoolBatch, validators: ValidatorCompiler):
   }
   try {
     await formatTypeScript(texts);
-    result.types = [...texts];
+    // Hashed here, for the cache: this thread made the text (the main thread has less to do at the end).
+    result.types = [...texts].map(([id, text]) => [id, text, sha256(text)]);
   } catch {
     // every type module of the batch is redone by the caller
   }
   for (const job of batch.validators) {
     try {
-      result.validators.push([job.key, validators.compile(job.schema)]);
+      const code = validators.compile(job.schema);
+      result.validators.push([job.key, code, { code: sha256(code), ...(batch.header !== undefined ? { module: sha256(batch.header + code) } : {}) }]);
     } catch {
       // redone in order by the caller
     }

@@ -33,21 +33,31 @@ export interface ContractJob {
   openWorld: boolean;
 }
 export interface PoolBatch {
+  /**
+   * The generated header, when validators are shared: the shared module's text is header + code,
+   * whose sha256 (for the cache) is computed with the code's, where the code is made.
+   */
+  header?: string;
   types: TypesJob[];
   /** Compiled first, so the batch's contract cases check their samples with these functions. */
   validators: ValidatorJob[];
   contracts: ContractJob[];
 }
 export interface PoolResult {
-  /** Formatted type modules by id. */
-  types: Array<[string, string]>;
-  /** Validator module source (without header) by key. */
-  validators: Array<[string, string]>;
+  /** Formatted type modules by id, with the sha256 of that text. */
+  types: Array<[string, string, string]>;
+  /** Validator module source (without header) by key, with the hashes of `ValidatorHashes`. */
+  validators: Array<[string, string, ValidatorHashes]>;
   contracts: Array<[string, ToolContractCases]>;
 }
+/** sha256 of a validator's code (its shared module's name) and of header + code (its shared module's text), when the batch had a header. */
+export interface ValidatorHashes {
+  code: string;
+  module?: string;
+}
 export interface PoolOutput {
-  types: Map<string, string>;
-  validators: Map<string, string>;
+  types: Map<string, { text: string; hash: string }>;
+  validators: Map<string, { code: string; hashes: ValidatorHashes }>;
   contracts: Map<string, ToolContractCases>;
 }
 
@@ -59,6 +69,20 @@ export interface PoolOutput {
 export const BATCH_ENTRIES = 24;
 
 /**
+ * The last entries go in smaller batches. A worker holds up to two batches (one running, one
+ * queued); at the end this thread, out of batches, waits for both before the project-wide files
+ * (GitHub import, loaded: ~0.5 s with the main thread idle). Small batches there shorten that wait.
+ */
+const TAIL_ENTRIES = 96;
+const TAIL_BATCH_ENTRIES = 6;
+
+/** Whether the `i`th of `total` entries to emit starts a new batch. */
+export function startsBatch(i: number, total: number): boolean {
+  const tail = Math.max(0, total - TAIL_ENTRIES);
+  return i < tail ? i % BATCH_ENTRIES === 0 : (i - tail) % TAIL_BATCH_ENTRIES === 0;
+}
+
+/**
  * Runs the batches on `threads` threads: this one and `threads - 1` workers (this thread would
  * otherwise wait; each extra thread pays for loading and warming up the compilers once more).
  * Validators compiled here go into `local`, so their functions serve the later contract checks.
@@ -67,8 +91,8 @@ export const BATCH_ENTRIES = 24;
 export async function emitInWorkers(batches: PoolBatch[], threads: number, local: ValidatorCompiler): Promise<PoolOutput> {
   const out: PoolOutput = { types: new Map(), validators: new Map(), contracts: new Map() };
   const take = (result: PoolResult) => {
-    for (const [id, text] of result.types) out.types.set(id, text);
-    for (const [key, code] of result.validators) out.validators.set(key, code);
+    for (const [id, text, hash] of result.types) out.types.set(id, { text, hash });
+    for (const [key, code, hashes] of result.validators) out.validators.set(key, { code, hashes });
     for (const [name, cases] of result.contracts) out.contracts.set(name, cases);
   };
   let next = 0;

@@ -12,7 +12,7 @@ import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
-import { BATCH_ENTRIES, defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch } from './emit-pool.js';
+import { defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch, startsBatch, type ValidatorHashes } from './emit-pool.js';
 import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
@@ -94,6 +94,11 @@ export interface GeneratedProject {
   emitted: number;
   /** Project-wide files: sha256 of their text before formatting (see `formatted`). */
   formatSources: Map<string, string>;
+  /**
+   * sha256 of some of `files` (the text as written), by path: those hashed where they were made
+   * (by the emit workers, next to the text), so the caller's cache need not hash them again.
+   */
+  hashes: Map<string, string>;
 }
 
 /**
@@ -116,6 +121,11 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   // Part of every entry's key: the layout of its validator files depends on it.
   const layout = share ? 'shared-validators' : 'validators';
 
+  const hashes = new Map<string, string>();
+  /** Hashes of validator code made by the emit workers, by the code (see ValidatorHashes). */
+  const codeHashes = new Map<string, ValidatorHashes>();
+  // One string for the ~2,000 identical `.d.ts` files: the caller's memoised hash finds it at once.
+  const validatorDts = header + VALIDATOR_DTS;
   const addUser = (file: string, text: string) => {
     if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
   };
@@ -132,7 +142,9 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     if (share) {
       // Content-addressed: every entry with this code emits the same file, so entries stay
       // independent (the cache can reuse any of them) and the module exists once on disk.
-      const shared = `${SHARED_VALIDATORS_DIR}/${sha256(code).slice(0, 20)}.js`;
+      const known = codeHashes.get(code);
+      const shared = `${SHARED_VALIDATORS_DIR}/${(known?.code ?? sha256(code)).slice(0, 20)}.js`;
+      if (known?.module !== undefined) hashes.set(shared, known.module);
       let from = path.posix.relative(path.posix.dirname(base), shared);
       if (!from.startsWith('.')) from = `./${from}`;
       out.set(shared, header + code);
@@ -140,7 +152,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     } else {
       out.set(`${base}.js`, header + code);
     }
-    out.set(`${base}.d.ts`, header + VALIDATOR_DTS);
+    out.set(`${base}.d.ts`, validatorDts);
   };
   const schemaKey = (loaded: LoadedSchema | undefined) => loaded && { draft: loaded.draft, schema: loaded.schema };
 
@@ -196,13 +208,13 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const todo = plans.filter((plan) => !reused.has(plan.key));
   const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : 1);
   /** Type modules already formatted (by a worker), by path. */
-  let formatted = new Map<string, string>();
+  let formatted = new Map<string, { text: string; hash: string }>();
   let contracts = new Map<string, ToolContractCases>();
   if (threads > 1 && todo.length > 0) {
     const batches: PoolBatch[] = [];
     const assigned = new Set<string>();
     for (const [i, plan] of todo.entries()) {
-      if (i % BATCH_ENTRIES === 0) batches.push({ types: [], validators: [], contracts: [] });
+      if (startsBatch(i, todo.length)) batches.push({ ...(share ? { header } : {}), types: [], validators: [], contracts: [] });
       const batch = batches[batches.length - 1]!;
       const { path: id, prefix, roots } = plan.types;
       if (roots.length > 0) batch.types.push({ id, prefix, roots: roots.map((r) => ({ name: r.name, schema: { schema: r.schema.schema } })) });
@@ -218,7 +230,10 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
       const done = await emitInWorkers(batches, threads, validators);
       formatted = done.types;
       contracts = done.contracts;
-      for (const [key, code] of done.validators) validators.add(key, code);
+      for (const [key, { code, hashes }] of done.validators) {
+        validators.add(key, code);
+        codeHashes.set(code, hashes);
+      }
     } catch {
       // Whatever the workers did not answer is emitted in process below (same functions).
     }
@@ -233,8 +248,9 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
       const { path: typesPath, prefix, roots } = plan.types;
       const ready = formatted.get(typesPath);
       if (ready !== undefined) {
-        out.set(typesPath, ready);
-        files.set(typesPath, ready);
+        out.set(typesPath, ready.text);
+        files.set(typesPath, ready.text);
+        hashes.set(typesPath, ready.hash);
       } else {
         let types = '';
         if (roots.length > 0) {
@@ -282,7 +298,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
 
   await formatTypeScript(userFiles);
   const base = path.dirname(spec.specPath);
-  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, formatSources };
+  return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, formatSources, hashes };
 }
 
 /** prettier (and its plugins) load only when something is left to format: a regeneration that reuses every file never needs them. */

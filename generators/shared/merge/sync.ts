@@ -252,7 +252,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
   for (const path of files.keys()) if (isUserPath(path) && !plan.update.has(path)) plan.leftAlone.push(path);
 
   // The cache describes the project as it will be once this plan is committed.
-  for (const [path, text] of generated.files) plan.cache.generated[path] = hash(text);
+  for (const [path, text] of generated.files) plan.cache.generated[path] = generated.hashes.get(path) ?? hash(text);
   for (const [path, text] of files) if (isUserPath(path)) plan.cache.user[path] = hash(plan.update.get(path)?.text ?? text);
   for (const [path, text] of plan.create) plan.cache.user[path] = hash(text);
   for (const [key, owned] of generated.entries) plan.cache.entries[key] = owned;

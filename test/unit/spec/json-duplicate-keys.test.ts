@@ -22,6 +22,7 @@ describe('JSON documents and repeated keys', () => {
     ['in a nested object', '{"properties": {\n  "a": {"type": "string", "type": "number"}\n}}', 2],
     ['in an object inside arrays', '{"anyOf": [[], [{"x": 1}, {"y": 1,\n"y": 2}]]}', 2],
     ['with escapes that spell the same key', '{"a": 1, "\\u0061": 2}', 1],
+    ['after strings that end in escaped backslashes', '{"p": "x\\\\", "q": "\\\\\\"", "k\\\\": 1,\n "k\\\\": 2}', 2],
   ])('reports a key repeated %s, with its line', (_case, text, line) => {
     const error = parseError(text);
     expect(error).toBeInstanceOf(SpecError);
@@ -34,6 +35,11 @@ describe('JSON documents and repeated keys', () => {
     const doc = parseSourceDocument('/x/schema.json', text);
     expect(doc.data).toEqual(JSON.parse(text));
     expect(Object.keys(doc.data as object)).toEqual(['__proto__', 'constructor', 'k']);
+  });
+
+  it('reads strings that end in escaped backslashes or quotes as data', () => {
+    const text = '{"a": "\\\\", "b\\\\": "\\"", "c": ["\\\\\\\\", "d\\\\\\":"]}';
+    expect(parseSourceDocument('/x/schema.json', text).data).toEqual(JSON.parse(text));
   });
 
   it('reads strings that contain what looks like keys as data', () => {
