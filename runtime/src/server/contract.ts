@@ -240,8 +240,14 @@ export interface MemoryCollection<T> {
 /** The value type of each `kind: memory` resource, by name (emitted into src/generated/registry.ts). */
 export type MemoryTypeMap = Record<string, unknown>;
 
-/** What every handler receives next to its validated input. */
-export interface HandlerContext<DB, M extends MemoryTypeMap = MemoryTypeMap> {
+/**
+ * What every handler receives next to its validated input.
+ * The variance annotations (`in out DB`, `out M`: what tsc would measure) spare every generated
+ * project's type-check from measuring them: measuring `DB` walks all of Kysely's methods, about
+ * 0.3 s of `tsc` the first time src/generated/handlers.ts relates a handler to `AnyToolDefinition`
+ * (bench/README.md, "Generation").
+ */
+export interface HandlerContext<in out DB, out M extends MemoryTypeMap = MemoryTypeMap> {
   /** Kysely over SQLite (dev) or PostgreSQL (production); migrations already applied. */
   db: Kysely<DB>;
   cache: Cache;
@@ -350,9 +356,11 @@ export type PromptTypeMap = Record<string, { args: unknown }>;
  * implements the tool it is loaded for.
  */
 export function createDefineTool<T extends ToolTypeMap, DB, M extends MemoryTypeMap = MemoryTypeMap>() {
+  // `NoInfer`: the tool is chosen by `name` alone; inferring `N` from the handler too costs tsc
+  // about a quarter of each handler file's check (1,223 files in the GitHub import) for nothing.
   return function defineTool<N extends keyof T & string>(
     name: N,
-    handler: ToolHandler<T[N]['input'], T[N]['output'], DB, M>,
+    handler: NoInfer<ToolHandler<T[N]['input'], T[N]['output'], DB, M>>,
   ): ToolDefinition<T[N]['input'], T[N]['output'], DB, M> {
     return { kind: 'tool', name, handler };
   };
