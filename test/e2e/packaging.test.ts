@@ -56,9 +56,10 @@ function stubRegistry(has: boolean): Promise<Server> {
 
 const registryUrl = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
-async function pack(dir: string): Promise<Packed> {
+async function pack(dir: string, options: { ignoreScripts?: boolean } = {}): Promise<Packed> {
   // The run built dist/ already (test-all.sh, npm test); rebuilding here would rewrite files other test files are reading.
-  const { stdout } = await execa('npm', ['pack', '--json', '--pack-destination', packs], { cwd: dir, env: { MCPFORGE_PREPACK_BUILT: '1' } });
+  const scripts = options.ignoreScripts ? ['--ignore-scripts'] : [];
+  const { stdout } = await execa('npm', ['pack', '--json', ...scripts, '--pack-destination', packs], { cwd: dir, env: { MCPFORGE_PREPACK_BUILT: '1' } });
   const [result] = JSON.parse(stdout) as Packed[];
   return result;
 }
@@ -77,7 +78,9 @@ beforeAll(async () => {
   [registryHas, registryLacks] = await Promise.all([stubRegistry(true), stubRegistry(false)]);
   // One at a time: the CLI's prepack packs the runtime into vendor/.
   packed.cli = await pack(TOOLKIT_ROOT);
-  packed.runtime = await pack(join(TOOLKIT_ROOT, 'runtime'));
+  // The runtime's prepack is a plain `npm run build`, which deletes and rewrites dist/bundle while
+  // other test files import it (a CI run once failed to load a chunk mid-rebuild): packed as built.
+  packed.runtime = await pack(join(TOOLKIT_ROOT, 'runtime'), { ignoreScripts: true });
   packed.create = await pack(join(TOOLKIT_ROOT, 'packages', 'create-mcpforge'));
   packed.generator = await pack(join(TOOLKIT_ROOT, 'packages', 'generator-mcpforge'));
   const tarball = (p: Packed) => join(packs, p.filename);
