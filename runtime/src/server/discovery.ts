@@ -6,8 +6,7 @@
  */
 import type { CallToolResult, McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { createToolSearch, DISCOVERY_TOOLS, DISCOVERY_TOOL_NAMES } from '../discovery/index.js';
-import { acceptAllProvider, compileValidator, formatValidationErrors } from '../validation/index.js';
-import { fromJsonSchema } from '@modelcontextprotocol/server';
+import { acceptAllSchema, compileValidator, formatValidationErrors } from '../validation/index.js';
 import type { Authz } from './authz.js';
 import { callerOf, type ContextDeps } from './context.js';
 import type { Manifest, ToolManifestEntry } from './contract.js';
@@ -71,7 +70,7 @@ export function createDiscoveryDispatch({ manifest, deps, authz, shaping, run, a
         const definition = DISCOVERY_TOOLS[name];
         server.registerTool(
           name,
-          { description: definition.description, inputSchema: fromJsonSchema(definition.inputSchema as never, acceptAllProvider) },
+          { description: definition.description, inputSchema: acceptAllSchema(definition.inputSchema as never) },
           (async (args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> => {
             // call_tool: the direct call's path (its own scope check and audit line, the called tool's).
             if (name === 'call_tool') return answer(name, args, sdkCtx, server);
