@@ -7,15 +7,15 @@
  */
 import { generatorFingerprint, memoSha256, sha256 } from '../codegen/content-hash.js';
 import type { ContractCasesStore } from '../codegen/emit-contract-tests.js';
-import type { RetiredEntry } from '../codegen/emit-retired.js';
 import { generateProject } from '../codegen/generate-project.js';
 import type { LintOptions } from '../spec/lint.js';
 import type { LoadedSpec } from '../spec/types.js';
-import { ENTRY_KINDS, exportedNames, generatedFileOf, HANDLER_DIR, handlerPath, isEntryName, typesModule, type EntryKind } from './entries.js';
+import { ENTRY_KINDS, exportedNames, generatedFileOf, handlerPath, typesModule, type EntryKind } from './entries.js';
+import { findRetiredHandlers, type OrphanRecord } from './retired-handlers.js';
 
-/** The handler analysis loads ts-morph (and TypeScript): only when some handler file needs it. */
-let mergeModule: Promise<typeof import('./merge-handler.js') & typeof import('./analyze.js')> | undefined;
-const merging = () => (mergeModule ??= Promise.all([import('./merge-handler.js'), import('./analyze.js')]).then(([merge, analyze]) => ({ ...merge, ...analyze })));
+/** The merge loads ts-morph (and TypeScript): only when some handler file needs it. */
+let mergeModule: Promise<typeof import('./merge-handler.js')> | undefined;
+const merging = () => (mergeModule ??= import('./merge-handler.js'));
 
 /** `.mcpforge/cache.json`: what the last generation read and wrote, by content hash. */
 export interface CacheRecord {
@@ -38,6 +38,8 @@ export interface CacheRecord {
    * the exports of the generated modules it names): the same inputs are left alone again.
    */
   merged?: Record<string, string>;
+  /** Files in the handler folders that are no entry's handler, by path: what their analysis found (merge/retired-handlers.ts). */
+  orphans?: Record<string, OrphanRecord>;
   /** Cheap file identity, see generators/generate/project.ts. */
   stats?: Record<string, number[]>;
   /** The file system clock when `stats` were taken (ms). */
@@ -121,33 +123,10 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     resource: new Set(spec.resources.map((r) => r.name)),
     prompt: new Set(spec.prompts.map((p) => p.name)),
   };
-  const warnings: string[] = [];
 
+  const record = input.cache && input.cache.fingerprint === fingerprint ? input.cache : undefined;
   // Handler files of entries no longer in the spec: left in place, unregistered, kept compiling.
-  const retired = new Map<string, RetiredEntry>();
-  for (const kind of ENTRY_KINDS) {
-    // One pattern per kind, not per file: built for each of a 1,000-tool project's 6,000 files
-    // times three kinds, it was most of planSync's own time.
-    const handlerFile = new RegExp(`^${HANDLER_DIR[kind]}/([^/]+)\\.ts$`);
-    for (const [path, text] of files) {
-      const match = handlerFile.exec(path);
-      if (!match || active[kind].has(match[1]!)) continue;
-      const analysis = (await merging()).analyzeHandler(path, text, kind);
-      if (!analysis.ok) continue; // a helper module, not a handler
-      const name = analysis.shape.name;
-      if (active[kind].has(name)) {
-        warnings.push(`${path} defines ${kind} "${name}", whose handler is ${handlerPath(kind, name)}: this file is not served.`);
-        continue;
-      }
-      if (!isEntryName(name)) continue;
-      warnings.push(`${path}: ${kind} "${name}" is not in ${input.specFile}, so it is not served any more; the file is left in place. Delete it, or add the ${kind} back to the spec.`);
-      const own = typesModule(kind, name);
-      const types = analysis.shape.imports.filter((i) => i.module === own).flatMap((i) => i.names.map((n) => n.imported));
-      const key = `${kind}\0${name}`;
-      const previous = retired.get(key);
-      retired.set(key, { kind, name, types: [...new Set([...(previous?.types ?? []), ...types])].sort() });
-    }
-  }
+  const { retired, warnings, orphans } = await findRetiredHandlers({ files, active, specFile: input.specFile, recorded: record?.orphans, hash });
 
   // Renames cannot be told apart from a removal plus an addition: say so when both happen at once.
   const before = previousEntries(files.get('src/generated/handlers.ts'));
@@ -162,7 +141,6 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     }
   }
 
-  const record = input.cache && input.cache.fingerprint === fingerprint ? input.cache : undefined;
   const reuse = (key: string) => {
     const owned = record?.entries[key];
     if (!owned) return undefined;
@@ -183,7 +161,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     formatted,
     specFile: input.specFile,
     readUserFile: (path) => files.get(path),
-    retired: [...retired.values()].sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1)),
+    retired,
     reuse,
     hash,
     ...(input.contractCases ? { contractCases: input.contractCases } : {}),
@@ -201,7 +179,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     leftAlone: [],
     conflicts: [],
     warnings,
-    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {}, formats: Object.fromEntries(generated.formatSources), merged: {} },
+    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {}, formats: Object.fromEntries(generated.formatSources), merged: {}, orphans },
     emitted: generated.emitted,
     entries: generated.entries.size,
   };
