@@ -31,28 +31,42 @@ export function announces(req: IncomingMessage, method: string, protocolVersion:
   );
 }
 
-/** The whole body (its length was checked by `announces`). */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The whole body (its length was checked by `announces`), handed to `done` once read. */
+function readWhole<T>(req: IncomingMessage, done: (body: Buffer) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     // `on`, not `once`: each fires at most once here, and `once` wraps every listener (per request).
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => resolve(done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
 
-/**
- * The body read whole and parsed as JSON: `parsed` false when it is not JSON (the caller then
- * replays `raw` to the SDK, which answers the parse error).
- */
-export async function readJsonBody(req: IncomingMessage): Promise<{ raw: Buffer; parsed: true; body: unknown } | { raw: Buffer; parsed: false }> {
-  const raw = await readBody(req);
+const asIs = (body: Buffer): Buffer => body;
+
+/** The whole body (its length was checked by `announces`). */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return readWhole(req, asIs);
+}
+
+export type JsonBody = { raw: Buffer; parsed: true; body: unknown } | { raw: Buffer; parsed: false };
+
+function parseJsonBody(raw: Buffer): JsonBody {
   try {
     return { raw, parsed: true, body: JSON.parse(raw.toString('utf8')) as unknown };
   } catch {
     return { raw, parsed: false };
   }
+}
+
+/**
+ * The body read whole and parsed as JSON: `parsed` false when it is not JSON (the caller then
+ * replays `raw` to the SDK, which answers the parse error). Parsed when the body ends, inside the
+ * one promise that reads it: not an async function awaiting `readBody`, which made a second
+ * promise and frame on every fast-path call.
+ */
+export function readJsonBody(req: IncomingMessage): Promise<JsonBody> {
+  return readWhole(req, parseJsonBody);
 }
 
 /** A request whose body was already read, replayed to the next handler (the SDK adapter reads it as an async iterable). */

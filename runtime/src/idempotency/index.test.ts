@@ -8,7 +8,7 @@ import { ToolError } from '../errors/index.js';
 import { createDefineTool, type Manifest, type ServerModules } from '../server/contract.js';
 import { createTestClient, standaloneValidator, type TestClient } from '../testing/index.js';
 import { freshPostgresDatabase, postgresAvailable } from '../__fixtures__/services.js';
-import { IDEMPOTENCY_META_KEY, IDEMPOTENT_REPLAY_META_KEY, hashArguments, isWritingTool } from './index.js';
+import { IDEMPOTENCY_META_KEY, IDEMPOTENT_REPLAY_META_KEY, createCallGuard, hashArguments, isWritingTool } from './index.js';
 
 interface Db {
   entries: { id: string; body: string };
@@ -70,6 +70,18 @@ describe('isWritingTool and hashArguments', () => {
     [{ destructiveHint: false, idempotentHint: true }, false],
   ])('annotations %j → writing %s', (annotations, expected) => {
     expect(isWritingTool(tool(annotations))).toBe(expected);
+  });
+  it('a call without a key is the call itself: its own promise, not one wrapped around it; a synchronous throw still rejects', async () => {
+    // No database is touched without a key (the guard never opens a transaction for such a call).
+    const guard = createCallGuard({ db: undefined as never, dialect: 'sqlite' });
+    const ctx = {} as Parameters<typeof guard.run>[2];
+    const pending = Promise.resolve({ content: [] });
+    expect(guard.run(tool(), {}, ctx, undefined, () => pending)).toBe(pending);
+    expect(guard.run(tool({ readOnlyHint: true }), {}, ctx, { [IDEMPOTENCY_META_KEY]: 'k-1' }, () => pending)).toBe(pending);
+    const thrown = guard.run(tool(), {}, ctx, undefined, () => {
+      throw new Error('sync');
+    });
+    await expect(thrown).rejects.toThrow('sync');
   });
   it('hashes arguments independently of key order', () => {
     expect(hashArguments({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(hashArguments({ b: [1, { d: 3, c: 2 }], a: 1 }));

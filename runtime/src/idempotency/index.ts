@@ -87,57 +87,71 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
       })
     : undefined;
 
+  /** A call with an idempotency key to a writing tool: the key checked, the result stored in a transaction or replayed. */
+  async function keyed(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, key: unknown, call: () => Promise<CallToolResult>): Promise<CallToolResult> {
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new ToolError(`_meta["${IDEMPOTENCY_META_KEY}"] must be 1 to 200 printable ASCII characters without spaces (a UUID is a good key).`, {
+        code: GuardErrorCode.InvalidIdempotencyKey,
+      });
+    }
+    const requestHash = hashArguments(args);
+    const subject = ctx.auth.subject;
+    try {
+      return await transaction(async (trx) => {
+        if (options.dialect === 'postgres') {
+          // Serialises calls with the same key; released at commit or rollback.
+          await sql`select pg_advisory_xact_lock(hashtextextended(${JSON.stringify([entry.name, subject, key])}, 0))`.execute(trx);
+        }
+        const row = await sql<{ request_hash: string; result: string }>`select request_hash, result from ${sql.table(TABLE)}
+          where tool = ${entry.name} and subject = ${subject} and idempotency_key = ${key}`
+          .execute(trx)
+          .then((r) => r.rows[0]);
+        if (row) {
+          if (row.request_hash !== requestHash) {
+            throw new ToolError(`Idempotency key ${key} was already used for ${entry.name} with different arguments; use a new key for a new operation.`, {
+              code: GuardErrorCode.IdempotencyKeyReused,
+            });
+          }
+          replays?.inc({ tool: entry.name });
+          ctx.log.info({ idempotencyKey: key }, 'replayed a stored result for a retried call');
+          const stored = JSON.parse(row.result) as CallToolResult;
+          return { ...stored, _meta: { ...(stored._meta ?? {}), [IDEMPOTENT_REPLAY_META_KEY]: true } };
+        }
+        const outer = ctx.db;
+        ctx.db = trx;
+        let result: CallToolResult;
+        try {
+          result = await call();
+        } finally {
+          ctx.db = outer;
+        }
+        if (result.isError) throw new Rollback(result);
+        await sql`insert into ${sql.table(TABLE)} (tool, subject, idempotency_key, request_hash, result, created_at)
+          values (${entry.name}, ${subject}, ${key}, ${requestHash}, ${JSON.stringify(result)}, ${new Date().toISOString()})`.execute(trx);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.result;
+      throw error;
+    }
+  }
+
   return {
     ...(options.limiter ? { limiter: options.limiter } : {}),
-    async run(entry, args, ctx, meta, call) {
+    run(entry, args, ctx, meta, call) {
       // Rate limits (per caller, per tool) are checked before this, by the limits module's call policy.
       const key = meta?.[IDEMPOTENCY_META_KEY];
-      if (key === undefined || !isWritingTool(entry)) return call();
-      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-        throw new ToolError(`_meta["${IDEMPOTENCY_META_KEY}"] must be 1 to 200 printable ASCII characters without spaces (a UUID is a good key).`, {
-          code: GuardErrorCode.InvalidIdempotencyKey,
-        });
+      // Almost every call: no key, or a tool that does not write. Its own promise is handed back as
+      // it is: an async function here added a promise and microtask turns to every tool call. A
+      // synchronous throw of `call` still becomes a rejection, as in the async function.
+      if (key === undefined || !isWritingTool(entry)) {
+        try {
+          return call();
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
       }
-      const requestHash = hashArguments(args);
-      const subject = ctx.auth.subject;
-      try {
-        return await transaction(async (trx) => {
-          if (options.dialect === 'postgres') {
-            // Serialises calls with the same key; released at commit or rollback.
-            await sql`select pg_advisory_xact_lock(hashtextextended(${JSON.stringify([entry.name, subject, key])}, 0))`.execute(trx);
-          }
-          const row = await sql<{ request_hash: string; result: string }>`select request_hash, result from ${sql.table(TABLE)}
-            where tool = ${entry.name} and subject = ${subject} and idempotency_key = ${key}`
-            .execute(trx)
-            .then((r) => r.rows[0]);
-          if (row) {
-            if (row.request_hash !== requestHash) {
-              throw new ToolError(`Idempotency key ${key} was already used for ${entry.name} with different arguments; use a new key for a new operation.`, {
-                code: GuardErrorCode.IdempotencyKeyReused,
-              });
-            }
-            replays?.inc({ tool: entry.name });
-            ctx.log.info({ idempotencyKey: key }, 'replayed a stored result for a retried call');
-            const stored = JSON.parse(row.result) as CallToolResult;
-            return { ...stored, _meta: { ...(stored._meta ?? {}), [IDEMPOTENT_REPLAY_META_KEY]: true } };
-          }
-          const outer = ctx.db;
-          ctx.db = trx;
-          let result: CallToolResult;
-          try {
-            result = await call();
-          } finally {
-            ctx.db = outer;
-          }
-          if (result.isError) throw new Rollback(result);
-          await sql`insert into ${sql.table(TABLE)} (tool, subject, idempotency_key, request_hash, result, created_at)
-            values (${entry.name}, ${subject}, ${key}, ${requestHash}, ${JSON.stringify(result)}, ${new Date().toISOString()})`.execute(trx);
-          return result;
-        });
-      } catch (error) {
-        if (error instanceof Rollback) return error.result;
-        throw error;
-      }
+      return keyed(entry, args, ctx, key, call);
     },
   };
 }
