@@ -65,6 +65,24 @@ describe('the bundled runtime', () => {
     for (const external of ['@modelcontextprotocol/server', 'better-sqlite3', 'pino', 'prom-client']) expect(imported, external).toContain(external);
   });
 
+  it('leaves the comments out (V8 keeps the source of every loaded module for as long as the server runs)', () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(dir, entry.name));
+        else if (entry.name.endsWith('.js')) files.push(join(dir, entry.name));
+      }
+    };
+    walk(join(RUNTIME, 'dist/bundle'));
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      // Doc comments and `//` lines of the sources; the bundler's own markers (`// dist/<module>.js`) and
+      // `/* @__PURE__ */` annotations stay.
+      expect(text, file).not.toMatch(/\/\*\*/);
+      expect(text.match(/^\s*\/\/(?! dist\/| \.\.\/node_modules\/| \\0rolldown\/|# sourceMappingURL).*$/m)?.[0], file).toBeUndefined();
+    }
+  });
+
   it('builds the start entry as one file: only Node built-ins before the first answer, the shared runtime after it', () => {
     const start = readFileSync(join(RUNTIME, 'dist/bundle/start/index.js'), 'utf8');
     const statics = [...start.matchAll(/^import\b[^;]*?from\s*"([^"]+)"/gm)].map((m) => m[1]!);

@@ -32,6 +32,7 @@ import { createAuthz, localIdentity } from './authz.js';
 import { readableParamErrors } from './params.js';
 import { createServerPool, type Era, type PoolStats } from './pool.js';
 import { createEntryRegistrar } from './entries.js';
+import { compactToolRecord } from './compact-tools.js';
 import { createCancellations, type Cancellations } from '../cancel/index.js';
 import { createTasks, type InputAsker, type ProgressSink, type TaskRecord, type Tasks } from '../tasks/index.js';
 import { installTaskMethods } from '../tasks/install.js';
@@ -595,6 +596,8 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
       },
       ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx, { instance: server })) as never,
     );
+    // Every pooled instance holds a record per tool: the SDK's costs ~1.3 KB (compact-tools.ts says why).
+    compactToolRecord(server, entry.name);
   }
 
   const pool = createServerPool({ build, maxIdle: options.pool?.maxIdle ?? 32, onReturn: (server) => surface.drop(server) });
