@@ -18,7 +18,13 @@ import { BENCH_DIR, REPO_ROOT, log, rotated, summary } from './lib/util.mjs';
 export const OMG_VERSION = '4.0.1';
 const DEPS = join(BENCH_DIR, '.deps-openapi');
 const WORK = join(BENCH_DIR, '.work', 'generation');
-const TSC = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+// A project is type-checked by the TypeScript it declares: mcpforge's by the one `mcpforge new`
+// writes into package.json (templates/app/package.json.hbs: TypeScript 7, held by the
+// test/typescript-7 workspace), openapi-mcp-generator's by the one its package.json declares.
+// mcpforge's project is also checked with TypeScript 5 (the toolkit's own), which projects made
+// before the template moved to 7 keep, printed for reference.
+const PROJECT_TSC = join(REPO_ROOT, 'test', 'typescript-7', 'node_modules', '.bin', 'tsc');
+const TSC5 = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
 const CLI = join(REPO_ROOT, 'bin', 'mcpforge.js');
 
 /** The OpenAPI description to generate from: GitHub's (full run) or the petstore fixture (quick). */
@@ -37,9 +43,9 @@ function timed(fn) {
 }
 
 /** `tsc --noEmit` in `dir`: seconds and the number of errors (or why it did not finish). */
-function typeCheck(dir, timeoutSeconds) {
+function typeCheck(dir, timeoutSeconds, tsc) {
   const { value, seconds } = timed(() =>
-    spawnSync(TSC, ['--noEmit', '-p', 'tsconfig.json'], {
+    spawnSync(tsc, ['--noEmit', '-p', 'tsconfig.json'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: timeoutSeconds * 1000,
@@ -52,6 +58,11 @@ function typeCheck(dir, timeoutSeconds) {
   const codes = out.match(/error TS\d+/g) ?? [];
   if (codes.length === 0 && value.status !== 0) return { seconds, errors: -1, detail: `tsc exit ${value.status}: ${out.slice(-300)}` };
   return { seconds, errors: codes.length, detail: [...new Set(codes.map((c) => c.slice(6)))].slice(0, 3).join(', ') };
+}
+
+/** `tsc --version`'s number. */
+function tscVersion(tsc) {
+  return spawnSync(tsc, ['--version'], { encoding: 'utf8' }).stdout.replace('Version', '').trim();
 }
 
 /** A project made by `mcpforge new --example none`-like setup, so `import openapi` runs as a user runs it. */
@@ -87,10 +98,11 @@ const mcpforge = {
     const dir = join(WORK, 'mcpforge');
     emptyMcpforgeProject(dir);
     const gen = timed(() => execFileSync(process.execPath, [CLI, 'import', 'openapi', input.file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }));
-    const check = typeCheck(dir, tscTimeout);
+    const check = typeCheck(dir, tscTimeout, PROJECT_TSC);
+    const older = typeCheck(dir, tscTimeout, TSC5);
     const tools = mcpforgeToolsList(dir);
     const validated = tools.filter((t) => existsSync(join(dir, `src/generated/validators/${t.name}.input.js`))).length;
-    return { dir, generateSeconds: gen.seconds, tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, tools: tools.length, toolsWithoutValidation: tools.length - validated, toolsListBytes: JSON.stringify({ tools }).length };
+    return { dir, generateSeconds: gen.seconds, tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, tsc5Seconds: older.seconds, tsc5Errors: older.errors, typescript: tscVersion(PROJECT_TSC), typescript5: tscVersion(TSC5), tools: tools.length, toolsWithoutValidation: tools.length - validated, toolsListBytes: JSON.stringify({ tools }).length };
   },
 };
 
@@ -115,7 +127,8 @@ const openapiMcpGenerator = {
       const projectDeps = join(DEPS, 'project');
       installPinned(projectDeps, { ...declared.dependencies, ...declared.devDependencies }, "openapi-mcp-generator's generated project", { ignoreScripts: true });
       symlinkSync(join(projectDeps, 'node_modules'), join(dir, 'node_modules'), 'dir');
-      check = typeCheck(dir, tscTimeout);
+      const own = join(projectDeps, 'node_modules', '.bin', 'tsc');
+      check = { ...typeCheck(dir, tscTimeout, existsSync(own) ? own : TSC5), typescript: tscVersion(existsSync(own) ? own : TSC5) };
     }
     // Its tool definitions are a Map of name → { name, description, inputSchema, ... } in
     // src/index.ts; tools/list serves them as they are. Its schemas are converted to zod at run
@@ -126,7 +139,7 @@ const openapiMcpGenerator = {
     const start = source.indexOf('const toolDefinitionMap');
     const end = source.indexOf('// Security schemes');
     const defs = start >= 0 ? source.slice(start, end > start ? end : undefined) : '';
-    return { dir, generateSeconds: gen.seconds, tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, tools, toolsWithoutValidation: null, toolsListBytes: defs.length };
+    return { dir, generateSeconds: gen.seconds, tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, typescript: check.typescript, tools, toolsWithoutValidation: null, toolsListBytes: defs.length };
   },
 };
 
@@ -150,6 +163,7 @@ function noopGenerate(dir, runs) {
  */
 export function runGeneration(settings) {
   const input = generationInput(settings.quick);
+  if (!existsSync(PROJECT_TSC)) throw new Error(`generation benchmark: ${PROJECT_TSC} not found (npm ci installs the test/typescript-7 workspace)`);
   if (!existsSync(input.file)) throw new Error(`generation benchmark: ${input.file} not found (npm ci installs @octokit/openapi as a devDependency)`);
   mkdirSync(WORK, { recursive: true });
   const contenders = [mcpforge, openapiMcpGenerator];
@@ -162,7 +176,7 @@ export function runGeneration(settings) {
       if (c.id === 'mcpforge') lastMcpforgeDir = r.dir;
       delete r.dir;
       runs.push({ round: round + 1, id: c.id, ...r });
-      log(`generation round ${round + 1} ${c.id.padEnd(22)} generate ${r.generateSeconds.toFixed(2)} s  tsc ${r.tscSeconds.toFixed(2)} s (${r.tscErrors} errors${r.tscDetail ? `: ${r.tscDetail}` : ''})  ${r.tools} tools`);
+      log(`generation round ${round + 1} ${c.id.padEnd(22)} generate ${r.generateSeconds.toFixed(2)} s  tsc ${r.tscSeconds.toFixed(2)} s (${r.tscErrors} errors${r.tscDetail ? `: ${r.tscDetail}` : ''})${r.tsc5Seconds === undefined ? '' : `  [TypeScript 5: ${r.tsc5Seconds.toFixed(2)} s, ${r.tsc5Errors} errors]`}  ${r.tools} tools`);
     }
   }
   const stats = {};
@@ -175,6 +189,8 @@ export function runGeneration(settings) {
       totalSeconds: summary(mine.map((r) => r.generateSeconds + r.tscSeconds)),
       tscErrors: last.tscErrors,
       tscDetail: last.tscDetail,
+      typescript: last.typescript,
+      ...(last.tsc5Seconds === undefined ? {} : { tsc5Seconds: summary(mine.map((r) => r.tsc5Seconds)), tsc5Errors: last.tsc5Errors, typescript5: last.typescript5 }),
       tools: last.tools,
       toolsWithoutValidation: last.toolsWithoutValidation,
       toolsListBytes: last.toolsListBytes,

@@ -47,6 +47,10 @@ describe('npm run bench -- --quick', () => {
     expect(gen.mcpforge.generateSeconds.median).toBeGreaterThan(0);
     expect(gen.mcpforge.tscSeconds.median).toBeGreaterThan(0);
     expect(gen.mcpforge.tscErrors).toBe(0);
+    // Checked by the TypeScript a new project declares (7), and by TypeScript 5 for older projects.
+    expect(gen.mcpforge.typescript).toMatch(/^7\./);
+    expect(gen.mcpforge.typescript5).toMatch(/^5\./);
+    expect(gen.mcpforge.tsc5Errors).toBe(0);
     expect(gen.mcpforge.tools).toBeGreaterThan(0);
     expect(gen.mcpforge.toolsWithoutValidation).toBe(0);
     expect(gen.mcpforge.toolsListBytes).toBeGreaterThan(100);

@@ -8,7 +8,15 @@ import { loadSpec } from '../../../generators/shared/spec/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/specs');
-const TSC = path.join(ROOT, 'node_modules/.bin/tsc');
+/**
+ * The compilers a generated project meets: the TypeScript that `mcpforge new` declares
+ * (templates/app/package.json.hbs; held by the test/typescript-7 workspace) and TypeScript 5, which
+ * projects made before the template moved to 7 still declare (the toolkit's own, root node_modules).
+ */
+const COMPILERS = [
+  { label: 'TypeScript 7 (new projects)', tsc: path.join(ROOT, 'test/typescript-7/node_modules/.bin/tsc') },
+  { label: 'TypeScript 5 (older projects)', tsc: path.join(ROOT, 'node_modules/.bin/tsc') },
+];
 // Under /work/main/.tmp so `@mcpforge/runtime`, ajv and @types/node resolve through the root node_modules.
 const DIR = path.join(ROOT, '.tmp', 'codegen-tsc');
 
@@ -39,30 +47,45 @@ export const prompt = definePrompt('summarize', (args) => \`summarise \${args.no
 export const names: string[] = [manifest.tools.get_forecast!.name, Object.keys(modules.tools).join()];
 `;
 
-describe('generated project type-checks and builds', () => {
-  beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'runtime/dist/index.d.ts'))) {
-      execFileSync('npm', ['run', 'build', '-w', '@mcpforge/runtime'], { cwd: ROOT, stdio: 'pipe' });
+// The two projects are written once; each compiler below checks and builds them.
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'runtime/dist/index.d.ts'))) {
+    execFileSync('npm', ['run', 'build', '-w', '@mcpforge/runtime'], { cwd: ROOT, stdio: 'pipe' });
+  }
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  const spec = await loadSpec(path.join(FIXTURES, 'good/mcpforge.yaml'));
+  const cases = await loadSpec(path.join(FIXTURES, 'codegen/mcpforge.yaml'));
+  // Two specs cannot share one project; the second goes into its own folder below.
+  const write = async (dir: string, loaded: typeof spec, extra: Record<string, string> = {}) => {
+    const { files, userFiles } = await generateProject(loaded, { specFile: 'mcpforge.yaml' });
+    const all = new Map([...files, ...userFiles, ...Object.entries(extra)]);
+    for (const [file, text] of all) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
     }
-    rmSync(DIR, { recursive: true, force: true });
-    mkdirSync(DIR, { recursive: true });
-    const spec = await loadSpec(path.join(FIXTURES, 'good/mcpforge.yaml'));
-    const cases = await loadSpec(path.join(FIXTURES, 'codegen/mcpforge.yaml'));
-    // Two specs cannot share one project; the second goes into its own folder below.
-    const write = async (dir: string, loaded: typeof spec, extra: Record<string, string> = {}) => {
-      const { files, userFiles } = await generateProject(loaded, { specFile: 'mcpforge.yaml' });
-      const all = new Map([...files, ...userFiles, ...Object.entries(extra)]);
-      for (const [file, text] of all) {
-        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        writeFileSync(path.join(dir, file), text);
-      }
-      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, type: 'module' }));
-      writeFileSync(path.join(dir, 'tsconfig.json'), TSCONFIG);
-    };
-    await write(path.join(DIR, 'good'), spec, { 'src/type-probes.ts': TYPE_PROBES });
-    await write(path.join(DIR, 'cases'), cases);
-  });
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, type: 'module' }));
+    writeFileSync(path.join(dir, 'tsconfig.json'), TSCONFIG);
+  };
+  await write(path.join(DIR, 'good'), spec, { 'src/type-probes.ts': TYPE_PROBES });
+  await write(path.join(DIR, 'cases'), cases);
+});
 
+describe('the TypeScript the tests check with', () => {
+  it('is the version a new project declares', () => {
+    const declared = (JSON.parse(readFileSync(path.join(ROOT, 'templates/app/package.json.hbs'), 'utf8')) as { devDependencies: { typescript: string } }).devDependencies.typescript;
+    const held = (JSON.parse(readFileSync(path.join(ROOT, 'test/typescript-7/node_modules/typescript/package.json'), 'utf8')) as { version: string }).version;
+    // The template pins a caret range: same major, at least the version named.
+    const [major, ...rest] = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(declared)!.slice(1).map(Number);
+    const version = held.split('.').map(Number);
+    const atLeast = version[1]! > rest[0]! || (version[1] === rest[0] && version[2]! >= rest[1]!);
+    expect(version[0] === major && atLeast, `test/typescript-7 holds typescript ${held}; the template declares ${declared}`).toBe(true);
+    expect(execFileSync(COMPILERS[0]!.tsc, ['--version'], { encoding: 'utf8' })).toContain(`Version ${held}`);
+    expect(execFileSync(COMPILERS[1]!.tsc, ['--version'], { encoding: 'utf8' })).toMatch(/^Version 5\./);
+  });
+});
+
+describe.each(COMPILERS)('generated project type-checks and builds: $label', ({ tsc: TSC }) => {
   const tsc = (dir: string, ...args: string[]) => {
     try {
       execFileSync(TSC, ['-p', dir, ...args], { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
