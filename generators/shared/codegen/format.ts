@@ -2,9 +2,9 @@
  * The house format of generated TypeScript (also what a user's project formats with).
  * Generated code is parsed with prettier's `babel-ts` parser instead (`format` below): the same
  * printer, so the same bytes (the tests compare against these options, and the GitHub import's
- * 1,223 type modules come out identical), at about half the CPU time when cold and 3/4 warm, and its plugin
- * loads faster than the TypeScript compiler prettier bundles. Text it cannot parse gets
- * `typescript`.
+ * declarations of the GitHub import come out identical) for ~3/4 of the CPU time: one thread's
+ * share of those, cold, 1.9 → 1.4 s (bench/README.md, round eight). The parsing of the TypeScript
+ * compiler that prettier bundles is the difference. Text babel cannot parse gets `typescript`.
  */
 export const PRETTIER_OPTIONS = { parser: 'typescript', singleQuote: true, printWidth: 100 } as const;
 
