@@ -2,7 +2,7 @@
  * The house format of generated TypeScript (also what a user's project formats with).
  * Generated code is parsed with prettier's `babel-ts` parser instead (`format` below): the same
  * printer, so the same bytes (the tests compare against these options, and the GitHub import's
- * declarations of the GitHub import come out identical) for ~3/4 of the CPU time: one thread's
+ * declarations come out identical) for ~3/4 of the CPU time: one thread's
  * share of those, cold, 1.9 → 1.4 s (bench/README.md, round eight). The parsing of the TypeScript
  * compiler that prettier bundles is the difference. Text babel cannot parse gets `typescript`.
  */
