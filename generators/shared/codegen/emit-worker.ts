@@ -11,7 +11,7 @@ parentPort!.on('message', async (batch: PoolBatch) => {
 });
 
 // Started ahead of its batches (`prestartEmitWorkers`): one small batch, answered to nobody, loads
-// what the first real batch would load (prettier's TypeScript plugin, ajv's formats and draft
+// what the first real batch would load (prettier's babel-ts parser, ajv's formats and draft
 // meta-schema) and compiles the compilers' code paths while the main thread is still busy. Its own
 // compiler, so the real one's per-run results hold only real schemas; messages queue meanwhile.
 if ((workerData as { warmUp?: boolean } | undefined)?.warmUp) {

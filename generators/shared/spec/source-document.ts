@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Node } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
 import { SpecError } from './errors.js';
 
 /**
@@ -137,6 +137,21 @@ function parseWithPositions(file: string, text: string): SourceDocument {
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   const root = doc.contents as Node | null;
+  /**
+   * A map's pairs by key, built the first time a pointer crosses it: the loader locates every
+   * tool (`/tools/<name>`), and a scan of the 1,223-key map per tool was ~0.1 s of an import.
+   * The first pair of a key wins, as a scan would find it.
+   */
+  const indexes = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, segment: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+      indexes.set(map, index);
+    }
+    return index.get(segment);
+  };
 
   const locate = (pointer: string, options: { key?: boolean } = {}) => {
     const segments = parsePointer(pointer);
@@ -145,7 +160,7 @@ function parseWithPositions(file: string, text: string): SourceDocument {
     for (const segment of segments) {
       keyNode = undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
+        const pair = pairOf(node, segment);
         if (!pair) break;
         keyNode = pair.key;
         node = pair.value;
