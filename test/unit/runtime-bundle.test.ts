@@ -13,6 +13,19 @@ const RUNTIME = join(TOOLKIT_ROOT, 'runtime');
 const pkg = JSON.parse(readFileSync(join(RUNTIME, 'package.json'), 'utf8')) as { main: string; exports: Record<string, { types: string; default: string }> };
 const load = (subpath: string) => import(pathToFileURL(join(RUNTIME, pkg.exports[subpath]!.default)).href) as Promise<Record<string, unknown>>;
 
+/** Every JavaScript file of the runtime's bundle. */
+function bundleFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (entry.name.endsWith('.js')) files.push(join(dir, entry.name));
+    }
+  };
+  walk(join(RUNTIME, 'dist/bundle'));
+  return files;
+}
+
 describe('the bundled runtime', () => {
   it('has a bundled file and tsc declarations for every subpath export', () => {
     expect(pkg.main).toBe(pkg.exports['.']!.default);
@@ -43,14 +56,7 @@ describe('the bundled runtime', () => {
   });
 
   it('inlines kysely (its 260-odd files were a third of the cold start) and leaves the SDK, drivers and optional peers external', () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory()) walk(join(dir, entry.name));
-        else if (entry.name.endsWith('.js')) files.push(join(dir, entry.name));
-      }
-    };
-    walk(join(RUNTIME, 'dist/bundle'));
+    const files = bundleFiles();
     const imported = new Set<string>();
     for (const file of files) {
       // Import statements, dynamic imports (not the examples in kysely's doc comments) and
@@ -66,14 +72,7 @@ describe('the bundled runtime', () => {
   });
 
   it('leaves the comments out (V8 keeps the source of every loaded module for as long as the server runs)', () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory()) walk(join(dir, entry.name));
-        else if (entry.name.endsWith('.js')) files.push(join(dir, entry.name));
-      }
-    };
-    walk(join(RUNTIME, 'dist/bundle'));
+    const files = bundleFiles();
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       // Doc comments and `//` lines of the sources; the bundler's own markers (`// dist/<module>.js`) and
