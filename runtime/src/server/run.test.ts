@@ -177,9 +177,12 @@ describe('runServer', () => {
       let stderr = '';
       child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       try {
-        for (let i = 0; i < 200 && !/^listening on /m.test(stderr) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+        // The server writes `websocket on` right after `listening on`, in a second write: the two
+        // can arrive in two reads, so wait for the last line expected, not the first.
+        const last = env.MCP_WEBSOCKET ? /^websocket on ws:/m : /^listening on /m;
+        for (let i = 0; i < 200 && !last.test(stderr) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
         expect(stderr).toMatch(/^listening on /m);
-        if (env.MCP_WEBSOCKET) expect(stderr).toMatch(/^websocket on ws:/m);
+        expect(stderr).toMatch(last);
       } finally {
         child.kill('SIGTERM');
         await exitOf(child as ReturnType<typeof spawnServer>);
