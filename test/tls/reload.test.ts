@@ -79,10 +79,13 @@ describe('SIGHUP reloads the TLS certificate', () => {
         expect(result.content).toEqual([{ type: 'text', text: 'slept 3000 ms' }]);
       }
       // The reload happened while the three calls were running: its log line comes before any of
-      // their completions (audit lines, written when a call ends).
+      // their completions (audit lines, written when a call ends). The log is buffered: a reply can
+      // reach the client before its audit line reaches stderr, so wait for the lines first.
+      const audited = /"tool":"slow"[^\n]*"msg":"audit"|"msg":"audit"[^\n]*"tool":"slow"/;
+      await waitFor(() => audited.test(server.stderr().slice(logBefore)), "the slow calls' audit lines");
       const log = server.stderr().slice(logBefore);
       const reloadAt = log.indexOf('TLS certificate reloaded');
-      const firstDone = log.search(/"tool":"slow"[^\n]*"msg":"audit"|"msg":"audit"[^\n]*"tool":"slow"/);
+      const firstDone = log.search(audited);
       expect(reloadAt).toBeGreaterThan(-1);
       expect(firstDone).toBeGreaterThan(reloadAt);
       expect(server.child.exitCode).toBeNull();
