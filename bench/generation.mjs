@@ -60,9 +60,11 @@ function typeCheck(dir, timeoutSeconds, tsc) {
   return { seconds, errors: codes.length, detail: [...new Set(codes.map((c) => c.slice(6)))].slice(0, 3).join(', ') };
 }
 
-/** `tsc --version`'s number. */
+/** `tsc --version`'s number (asked once per compiler: every round reports it). */
+const versions = new Map();
 function tscVersion(tsc) {
-  return spawnSync(tsc, ['--version'], { encoding: 'utf8' }).stdout.replace('Version', '').trim();
+  if (!versions.has(tsc)) versions.set(tsc, spawnSync(tsc, ['--version'], { encoding: 'utf8' }).stdout.replace('Version', '').trim());
+  return versions.get(tsc);
 }
 
 /** A project made by `mcpforge new --example none`-like setup, so `import openapi` runs as a user runs it. */
@@ -128,7 +130,8 @@ const openapiMcpGenerator = {
       installPinned(projectDeps, { ...declared.dependencies, ...declared.devDependencies }, "openapi-mcp-generator's generated project", { ignoreScripts: true });
       symlinkSync(join(projectDeps, 'node_modules'), join(dir, 'node_modules'), 'dir');
       const own = join(projectDeps, 'node_modules', '.bin', 'tsc');
-      check = { ...typeCheck(dir, tscTimeout, existsSync(own) ? own : TSC5), typescript: tscVersion(existsSync(own) ? own : TSC5) };
+      const tsc = existsSync(own) ? own : TSC5;
+      check = { ...typeCheck(dir, tscTimeout, tsc), typescript: tscVersion(tsc) };
     }
     // Its tool definitions are a Map of name → { name, description, inputSchema, ... } in
     // src/index.ts; tools/list serves them as they are. Its schemas are converted to zod at run
