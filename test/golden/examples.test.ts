@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { planNewProject } from '../../generators/app/plan.js';
 import type { ExampleChoice, Layout } from '../../generators/app/options.js';
 import type { AuthModeChoice } from '../../generators/upgrade/auth.js';
+import { COMPILERS } from '../helpers/compilers.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const EXAMPLES: Array<{ example: ExampleChoice; name: string; layout?: Layout; auth?: AuthModeChoice }> = [
@@ -53,10 +54,7 @@ describe.each(EXAMPLES)('examples/$name', ({ example, name, layout = 'dev', auth
 
   // With the TypeScript the project declares (7; test/typescript-7) and with TypeScript 5, which
   // projects made before the template moved to 7 keep.
-  it.each([
-    ['7', join(TOOLKIT_ROOT, 'test/typescript-7/node_modules/.bin/tsc')],
-    ['5', join(TOOLKIT_ROOT, 'node_modules/.bin/tsc')],
-  ])('type-checks under strict (TypeScript %s, tsc --noEmit)', async (_, tsc) => {
+  it.each(COMPILERS)('type-checks under strict ($label, tsc --noEmit)', async ({ tsc }) => {
     const result = await execa(tsc, ['--noEmit', '-p', join(dir, 'tsconfig.json')], { cwd: TOOLKIT_ROOT, all: true, reject: false });
     expect(result.exitCode, result.all).toBe(0);
   });

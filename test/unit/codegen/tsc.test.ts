@@ -5,18 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateProject } from '../../../generators/shared/codegen/index.js';
 import { loadSpec } from '../../../generators/shared/spec/index.js';
+import { COMPILERS } from '../../helpers/compilers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/specs');
-/**
- * The compilers a generated project meets: the TypeScript that `mcpforge new` declares
- * (templates/app/package.json.hbs; held by the test/typescript-7 workspace) and TypeScript 5, which
- * projects made before the template moved to 7 still declare (the toolkit's own, root node_modules).
- */
-const COMPILERS = [
-  { label: 'TypeScript 7 (new projects)', tsc: path.join(ROOT, 'test/typescript-7/node_modules/.bin/tsc') },
-  { label: 'TypeScript 5 (older projects)', tsc: path.join(ROOT, 'node_modules/.bin/tsc') },
-];
 // Under /work/main/.tmp so `@mcpforge/runtime`, ajv and @types/node resolve through the root node_modules.
 const DIR = path.join(ROOT, '.tmp', 'codegen-tsc');
 
@@ -80,8 +72,8 @@ describe('the TypeScript the tests check with', () => {
     const version = held.split('.').map(Number);
     const atLeast = version[1]! > rest[0]! || (version[1] === rest[0] && version[2]! >= rest[1]!);
     expect(version[0] === major && atLeast, `test/typescript-7 holds typescript ${held}; the template declares ${declared}`).toBe(true);
-    expect(execFileSync(COMPILERS[0]!.tsc, ['--version'], { encoding: 'utf8' })).toContain(`Version ${held}`);
-    expect(execFileSync(COMPILERS[1]!.tsc, ['--version'], { encoding: 'utf8' })).toMatch(/^Version 5\./);
+    expect(execFileSync(COMPILERS[0].tsc, ['--version'], { encoding: 'utf8' })).toContain(`Version ${held}`);
+    expect(execFileSync(COMPILERS[1].tsc, ['--version'], { encoding: 'utf8' })).toMatch(/^Version 5\./);
   });
 });
 
