@@ -49,7 +49,9 @@ function suite(database: 'SQLite' | 'PostgreSQL', setup: () => Promise<{ env: Re
       if (!prepared) return;
       cleanup = prepared.cleanup;
       server = await startHttp(await builtExample('notes'), prepared.env);
-      baseline = await ok<Note>('create_note', { title: `baseline ${randomUUID()}`, body: 'plain text', tags: ['base'] });
+      // The title ends in "a", the NUL payload's text before its U+0000: a search that stops at the
+      // NUL (SQLite's LIKE does) would return the baseline on every run, not by chance.
+      baseline = await ok<Note>('create_note', { title: `baseline ${randomUUID()} a`, body: 'plain text', tags: ['base'] });
     });
     afterAll(async () => {
       await server?.stop();

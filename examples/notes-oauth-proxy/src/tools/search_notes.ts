@@ -1,19 +1,18 @@
 import { sql } from 'kysely';
 import { defineTool } from '../generated/registry.js';
-import { likePattern, toNote } from '../notes/rows.js';
+import { toNote } from '../notes/rows.js';
 
 export default defineTool('search_notes', async (input, ctx) => {
-  const pattern = likePattern(input.query.toLowerCase());
+  const query = input.query.toLowerCase();
+  // A substring test both SQLite and PostgreSQL read the same way, without LIKE: SQLite's LIKE
+  // stops at a U+0000 in the pattern (so `a\0b` would match every value containing "a"), and the
+  // query needs no wildcard escaping. lower() on both sides: the search is case-insensitive.
+  const contains = (column: 'title' | 'body') =>
+    sql<boolean>`replace(lower(${sql.ref(column)}), ${query}, '') <> lower(${sql.ref(column)})`;
   const rows = await ctx.db
     .selectFrom('notes')
     .selectAll()
-    // lower() on both sides: LIKE is case-insensitive in SQLite but not in PostgreSQL.
-    .where(({ or }) =>
-      or([
-        sql<boolean>`lower(title) LIKE ${pattern} ESCAPE '\\'`,
-        sql<boolean>`lower(body) LIKE ${pattern} ESCAPE '\\'`,
-      ]),
-    )
+    .where(({ or }) => or([contains('title'), contains('body')]))
     .orderBy('created_at', 'desc')
     .limit(input.limit ?? 20)
     .execute();
