@@ -25,7 +25,7 @@ export interface GenerateStep {
  */
 export async function regenerate(specPath: string, beforeWrite?: (files: Map<string, string>) => void): Promise<GenerateStep> {
   const outcome = await planProject({ specPath, useCache: true });
-  if (outcome.upToDate) return { written: 0, files: new Map(), warnings: [] };
+  if (outcome.upToDate) return { written: 0, files: new Map(), warnings: outcome.warnings };
   const { plan, root } = outcome;
   if (plan.conflicts.length > 0) {
     const list = plan.conflicts.map((c) => `${c.path}: ${c.found} (expected ${c.expected})`).join('; ');

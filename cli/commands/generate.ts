@@ -31,6 +31,7 @@ export async function generateCommand(options: GenerateOptions): Promise<void> {
   const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun });
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
   if (outcome.upToDate) {
+    for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`up to date: nothing changed since the last generation (${outcome.files} generated files, ${elapsed()})\n`);
     return;
   }
@@ -86,6 +87,7 @@ function summary(plan: SyncPlan): string {
 export async function checkCommand(options: { spec: string; cache?: boolean }): Promise<void> {
   const outcome: PlanOutcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false });
   if (outcome.upToDate) {
+    for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`up to date: ${outcome.files} generated files and every handler match ${options.spec}\n`);
     return;
   }

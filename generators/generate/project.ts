@@ -52,7 +52,7 @@ export interface PlanOptions {
 }
 
 export type PlanOutcome =
-  | { upToDate: true; root: string; files: number }
+  | { upToDate: true; root: string; files: number; warnings: string[] }
   | { upToDate: false; root: string; plan: SyncPlan; spec: LoadedSpec };
 
 export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
@@ -69,7 +69,7 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
         for (const [path, stat] of check.verified) stats[path] = stat;
         await writeFiles(root, new Map([[CACHE_FILE, `${JSON.stringify({ ...cache, stats, statClock: clock })}\n`]]));
       }
-      return { upToDate: true, root, files: Object.keys(cache.generated).length };
+      return { upToDate: true, root, files: Object.keys(cache.generated).length, warnings: [...(cache.warnings ?? []), ...projectNotes(root)] };
     }
   }
   const { files, stats, hashes } = readProjectFiles(root, cache);
@@ -105,8 +105,13 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   plan.readStats = stats;
   plan.specDocument = specDocument.serialize();
   plan.contractCases = contractCases.serialize();
-  for (const note of [validatorsBuildNote(root), serverEntryNote(root)]) if (note) plan.warnings.push(note);
+  plan.warnings.push(...projectNotes(root));
   return { upToDate: false, root, plan, spec };
+}
+
+/** Notes on files generation does not track (tsconfig.json, src/server.ts): read on every run. */
+function projectNotes(root: string): string[] {
+  return [validatorsBuildNote(root), serverEntryNote(root)].filter((note) => note !== undefined);
 }
 
 /**

@@ -40,6 +40,11 @@ export interface CacheRecord {
   merged?: Record<string, string>;
   /** Files in the handler folders that are no entry's handler, by path: what their analysis found (merge/retired-handlers.ts). */
   orphans?: Record<string, OrphanRecord>;
+  /**
+   * The plan's warnings (a handler left behind by a removed tool, the lint's): they hold while
+   * nothing generation reads changes, so a `generate` answered from this cache prints them again.
+   */
+  warnings?: string[];
   /** Cheap file identity, see generators/generate/project.ts. */
   stats?: Record<string, number[]>;
   /** The file system clock when `stats` were taken (ms). */
@@ -179,7 +184,7 @@ export async function planSync(input: SyncInput): Promise<SyncPlan> {
     leftAlone: [],
     conflicts: [],
     warnings,
-    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {}, formats: Object.fromEntries(generated.formatSources), merged: {}, orphans },
+    cache: { version: 1, fingerprint, specFile: input.specFile, sources: null, generated: {}, user: {}, entries: {}, formats: Object.fromEntries(generated.formatSources), merged: {}, orphans, warnings: [...warnings] },
     emitted: generated.emitted,
     entries: generated.entries.size,
   };

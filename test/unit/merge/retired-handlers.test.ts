@@ -111,4 +111,21 @@ describe('the old handler of a renamed tool', () => {
     expect(other.plan.warnings.join('\n')).toContain('tool "beta" is not in mcpforge.yaml');
     expectSameAsFresh(other);
   });
+
+  it('is still warned about when nothing changed: the up-to-date answer repeats the last plan\'s warnings', async () => {
+    const renamed = await generate(TOOL('alpha') + TOOL('gamma'));
+    const noop = await planProject({ specPath: SPEC });
+    if (!noop.upToDate) throw new Error('expected the project to be up to date');
+    expect(noop.warnings).toEqual(renamed.plan.warnings);
+    expect(noop.warnings.join('\n')).toContain('src/tools/beta.ts: tool "beta" is not in mcpforge.yaml, so it is not served any more');
+
+    // Deleting the file ends it: a plan (the loose registry entry goes), then no warning.
+    rmSync(file('src/tools/beta.ts'));
+    const cleared = await planProject({ specPath: SPEC });
+    if (cleared.upToDate) throw new Error('expected a plan after the old handler was deleted');
+    expect(cleared.plan.warnings.join('\n')).not.toContain('tool "beta"');
+    await commitPlan(ROOT, cleared.plan);
+    const quiet = await planProject({ specPath: SPEC });
+    expect(quiet).toMatchObject({ upToDate: true, warnings: [] });
+  });
 });
