@@ -259,6 +259,8 @@ class LazyAbortController {
  * (microtasks run before timers), so such a call never timed out before either. A thrown error
  * propagates synchronously. A promise gets the timer, due when it was due when set before `fn` ran.
  */
+export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T>;
+export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T>;
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T> {
   const started = performance.now();
   const value = fn();
