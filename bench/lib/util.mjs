@@ -176,10 +176,11 @@ export function ensureWrk() {
  * One wrk run against `url` with the MCP request `request` ({ body, pv, method, name }).
  * Returns requests/s, p50/p99 in ms and error counts.
  *
- * Asynchronous on purpose: the servers' stderr is a pipe read by this process, and a server that
- * logs every call (mcpforge, at level info) fills a pipe nobody drains within milliseconds; pino
- * then spins in atomic-sleep waiting for it (18% of the server's CPU in a profile taken while wrk
- * ran synchronously). A deployment's log collector drains that pipe, so the harness must too.
+ * Asynchronous on purpose: a server that logs every call (mcpforge, at level info) fills a pipe
+ * nobody drains within milliseconds; pino then spins in atomic-sleep waiting for it (18% of the
+ * server's CPU in a profile taken while wrk ran synchronously, when this process read the servers'
+ * stderr itself). The pipes are drained by `cat` now (`stderrDrain`), and this process stays free
+ * to answer its children as a deployment's supervisor would.
  */
 export async function runWrk(url, request, { connections, seconds }) {
   const env = { ...process.env, MCP_BODY: request.body, MCP_PV: request.pv ?? '', MCP_METHOD: request.method ?? '', MCP_NAME: request.name ?? '', MCP_API_KEY: request.apiKey ?? '' };
