@@ -2,7 +2,9 @@
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -73,6 +75,7 @@ function killAll() {
       // already gone
     }
   }
+  for (const dir of logDirs) rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -82,16 +85,71 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Spawns a long-running server process; it is killed when the bench exits. */
+/** Tail of a server's stderr that `stderrText` shows (error messages of the bench). */
+const STDERR_TAIL_BYTES = 4000;
+/** A server's stderr file is emptied past this size (checked once a second): tmpfs is memory. */
+const STDERR_FILE_MAX_BYTES = 16 * 1024 * 1024;
+const logDirs = new Set();
+
+/**
+ * A pipe for a server's stderr, drained by `cat` into a file on tmpfs. Why not this process: a
+ * server that logs a line per call (mcpforge's audit line, ~276 bytes) writes ~3 MB/s at c=32,
+ * and Node reading that pipe here (stream chunks, Buffer → string) cost ~5–12 µs of this process's
+ * CPU per request (bench/README.md, round nine, h-lane), on the two cores that wrk and the server
+ * share — a tax only on servers that log. `cat` drains the same pipe for ~0.3 µs per request: the
+ * server still writes every line to a pipe that someone reads, as under a log collector.
+ */
+function stderrDrain() {
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'mcpforge-bench-stderr-'));
+  logDirs.add(dir);
+  const file = join(dir, 'stderr.log');
+  // Append mode: emptying the file below does not leave cat writing past its end.
+  const fd = openSync(file, 'a');
+  const reader = spawn('cat', [], { stdio: ['pipe', fd, 'ignore'] });
+  closeSync(fd);
+  children.add(reader);
+  reader.once('exit', () => children.delete(reader));
+  const trim = setInterval(() => {
+    if (existsSync(file) && statSync(file).size > STDERR_FILE_MAX_BYTES) truncateSync(file, 0);
+  }, 1000);
+  trim.unref();
+  return {
+    pipe: reader.stdin,
+    /** The last STDERR_TAIL_BYTES of what the server wrote, decoded when asked for. */
+    tail() {
+      if (!existsSync(file)) return '';
+      const size = statSync(file).size;
+      const length = Math.min(size, STDERR_TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      const tailFd = openSync(file, 'r');
+      try {
+        readSync(tailFd, buffer, 0, length, size - length);
+      } finally {
+        closeSync(tailFd);
+      }
+      return buffer.toString('utf8');
+    },
+    close() {
+      clearInterval(trim);
+    },
+  };
+}
+
+/**
+ * Spawns a long-running server process; it is killed when the bench exits. Its stderr goes to a
+ * pipe drained outside this process (`stderrDrain`); `child.stderrText` reads the tail on demand.
+ */
 export function startProcess(command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  const drain = stderrDrain();
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', drain.pipe], ...options });
+  // The server holds the pipe's write end now; cat sees end-of-file when the server exits.
+  drain.pipe.destroy();
   children.add(child);
-  child.stderrText = '';
-  child.stderr?.on('data', (d) => {
-    // Keep the tail only: servers under load may log a lot.
-    child.stderrText = (child.stderrText + d).slice(-4000);
+  Object.defineProperty(child, 'stderrText', { get: () => drain.tail() });
+  child.once('exit', () => {
+    children.delete(child);
+    drain.close();
   });
-  child.once('exit', () => children.delete(child));
   return child;
 }
 
@@ -118,10 +176,11 @@ export function ensureWrk() {
  * One wrk run against `url` with the MCP request `request` ({ body, pv, method, name }).
  * Returns requests/s, p50/p99 in ms and error counts.
  *
- * Asynchronous on purpose: the servers' stderr is a pipe read by this process, and a server that
- * logs every call (mcpforge, at level info) fills a pipe nobody drains within milliseconds; pino
- * then spins in atomic-sleep waiting for it (18% of the server's CPU in a profile taken while wrk
- * ran synchronously). A deployment's log collector drains that pipe, so the harness must too.
+ * Asynchronous on purpose: a server that logs every call (mcpforge, at level info) fills a pipe
+ * nobody drains within milliseconds; pino then spins in atomic-sleep waiting for it (18% of the
+ * server's CPU in a profile taken while wrk ran synchronously, when this process read the servers'
+ * stderr itself). The pipes are drained by `cat` now (`stderrDrain`), and this process stays free
+ * to answer its children as a deployment's supervisor would.
  */
 export async function runWrk(url, request, { connections, seconds }) {
   const env = { ...process.env, MCP_BODY: request.body, MCP_PV: request.pv ?? '', MCP_METHOD: request.method ?? '', MCP_NAME: request.name ?? '', MCP_API_KEY: request.apiKey ?? '' };

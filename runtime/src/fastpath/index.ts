@@ -39,8 +39,11 @@ export const FAST_PATH_PROTOCOL_VERSION = '2026-07-28';
 export interface FastTool {
   /** Whether the tool declares an output schema (results must then carry `structuredContent`). */
   readonly outputSchema: boolean;
-  /** Runs the tool — input validation included — as the SDK path does (the same function). Never throws. */
-  call(args: unknown, sdkCtx: ServerContext | undefined): Promise<CallToolResult>;
+  /**
+   * Runs the tool — input validation included — as the SDK path does (the same function). Never
+   * throws. A plain result when the call answered synchronously (a handler that returned a value).
+   */
+  call(args: unknown, sdkCtx: ServerContext | undefined): CallToolResult | Promise<CallToolResult>;
 }
 
 export interface FastPathTools {
@@ -297,7 +300,9 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     // From here on the fast path answers. The steps mirror the SDK's tools/call handler.
     const idJson = JSON.stringify(message.id);
     const input = args ?? {};
-    let result = await tool.call(input, requestContext(meta, res, req));
+    // A synchronous answer is taken as it is: no promise and no microtask turn (factory.ts, runTool).
+    const called = tool.call(input, requestContext(meta, res, req));
+    let result = called instanceof Promise ? await called : called;
     // The handler asked for client input (ctx.elicit/sample). The handler has run: the answer is
     // given here, never by handing the request to the SDK (that would run the handler twice).
     if (isInputRequiredResult(result)) {

@@ -57,9 +57,10 @@ export interface CallGuardOptions {
 export interface CallGuard {
   /**
    * Runs one tool call. `call` runs the handler with `ctx` (whose `db` may have been swapped for a
-   * transaction) and returns its result; thrown errors propagate.
+   * transaction) and returns its result; thrown errors propagate. A call without a key is `call`'s
+   * own return, a plain result included (the synchronous lane of a handler that returned a value).
    */
-  run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, meta: Record<string, unknown> | undefined, call: () => Promise<CallToolResult>): Promise<CallToolResult>;
+  run(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, meta: Record<string, unknown> | undefined, call: () => CallToolResult | Promise<CallToolResult>): CallToolResult | Promise<CallToolResult>;
   /** The limiter given in the options; the limits module's call policy counts calls on it. */
   readonly limiter?: RateLimiter;
 }
@@ -88,7 +89,7 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
     : undefined;
 
   /** A call with an idempotency key to a writing tool: the key checked, the result stored in a transaction or replayed. */
-  async function keyed(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, key: unknown, call: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  async function keyed(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, key: unknown, call: () => CallToolResult | Promise<CallToolResult>): Promise<CallToolResult> {
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new ToolError(`_meta["${IDEMPOTENCY_META_KEY}"] must be 1 to 200 printable ASCII characters without spaces (a UUID is a good key).`, {
         code: GuardErrorCode.InvalidIdempotencyKey,
@@ -141,8 +142,8 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
     run(entry, args, ctx, meta, call) {
       // Rate limits (per caller, per tool) are checked before this, by the limits module's call policy.
       const key = meta?.[IDEMPOTENCY_META_KEY];
-      // Almost every call: no key, or a tool that does not write. Its own promise is handed back as
-      // it is: an async function here added a promise and microtask turns to every tool call. A
+      // Almost every call: no key, or a tool that does not write. Its own promise (or plain result)
+      // is handed back as it is: an async function here added a promise and microtask turns to every tool call. A
       // synchronous throw of `call` still becomes a rejection, as in the async function.
       if (key === undefined || !isWritingTool(entry)) {
         try {

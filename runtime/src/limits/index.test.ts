@@ -129,6 +129,28 @@ describe('timeouts', () => {
   it('passes a result through when in time', async () => {
     await expect(runWithTimeout('fast', 1000, new AbortController(), async () => 42)).resolves.toBe(42);
   });
+  it('hands a synchronous result back as it is (no promise, no timer) and lets a synchronous throw propagate', () => {
+    const controller = new AbortController();
+    const result = { content: [] };
+    expect(runWithTimeout('sync', 1, controller, () => result)).toBe(result);
+    expect(() =>
+      runWithTimeout('sync', 1, controller, () => {
+        throw new Error('sync failure');
+      }),
+    ).toThrow('sync failure');
+    expect(controller.signal.aborted).toBe(false);
+  });
+  it('counts the timeout from before the function ran, its synchronous part included', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const error = await runWithTimeout('busy', 120, controller, () => {
+      while (performance.now() - started < 100); // 100 ms of synchronous work before the first await
+      return new Promise<never>(() => {});
+    }).catch((e: unknown) => e);
+    expect((error as ToolError).code).toBe('timeout');
+    // Due 120 ms after the start, not 120 ms after the synchronous part ended (220 ms).
+    expect(performance.now() - started).toBeLessThan(200);
+  });
   it('a lazy controller aborted before its signal is read hands out an already-aborted signal with the reason', async () => {
     const lazy = lazyAbortController();
     const error = await runWithTimeout('slow', 10, lazy, () => new Promise<never>(() => {})).catch((e: unknown) => e);

@@ -252,27 +252,43 @@ class LazyAbortController {
   }
 }
 
-export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T> {
+/**
+ * Runs `fn` under the tool's timeout. A synchronous `fn` (a handler that returned a plain value)
+ * gets its value back as it is, with no timer and no promise: nothing can interrupt JavaScript
+ * that runs to completion, and a timer set before it could only fire after its result was taken
+ * (microtasks run before timers), so such a call never timed out before either. A thrown error
+ * propagates synchronously. A promise gets the timer, due when it was due when set before `fn` ran.
+ */
+export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T>;
+export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T>;
+export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T> {
+  const started = performance.now();
+  const value = fn();
+  if (!(value instanceof Promise)) return value;
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      const error = new ToolError(
-        `Tool ${tool} did not finish within ${timeoutMs} ms and was cancelled; retry later, or raise its timeoutMs in mcpforge.yaml (server default: ${LIMIT_ENV.timeoutMs}).`,
-        { code: LimitErrorCode.Timeout, data: { timeoutMs } },
-      );
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => {
+        if (done) return;
+        done = true;
+        const error = new ToolError(
+          `Tool ${tool} did not finish within ${timeoutMs} ms and was cancelled; retry later, or raise its timeoutMs in mcpforge.yaml (server default: ${LIMIT_ENV.timeoutMs}).`,
+          { code: LimitErrorCode.Timeout, data: { timeoutMs } },
+        );
+        controller.abort(error);
+        reject(error);
+      },
+      // Counted from before `fn` ran, as when the timer was set first.
+      Math.max(0, timeoutMs - (performance.now() - started)),
+    );
     // A timer must not keep a finished process alive.
     timer.unref?.();
-    fn().then(
-      (value) => {
+    value.then(
+      (result) => {
         clearTimeout(timer);
         if (done) return;
         done = true;
-        resolve(value);
+        resolve(result);
       },
       (error: unknown) => {
         clearTimeout(timer);

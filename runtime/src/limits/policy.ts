@@ -61,15 +61,19 @@ export interface CallPolicy {
    * relies on, and may be hostile in size or depth.
    */
   invalid(entry: ToolManifestEntry, message: string, ctx: HandlerContext<unknown>, started: number): CallToolResult;
-  /** Runs one validated tool call under the rate limits and timeout; audits it. Never throws. */
+  /**
+   * Runs one validated tool call under the rate limits and timeout; audits it. Never throws (nor
+   * rejects). A call that answers synchronously, with no rate limit to wait for, is answered
+   * synchronously: its result, not a promise (the lane of a handler that returned a plain value).
+   */
   run(
     entry: ToolManifestEntry,
     args: unknown,
     ctx: HandlerContext<unknown>,
     sdkCtx: ServerContext | undefined,
-    call: () => Promise<CallToolResult>,
+    call: () => CallToolResult | Promise<CallToolResult>,
     options?: { admitted?: boolean },
-  ): Promise<CallToolResult>;
+  ): CallToolResult | Promise<CallToolResult>;
   /**
    * The rate limits alone, for a call that runs later (a task: refused before it is created, as a
    * call would be, HTTP 429 included); the refusal result (audited), or undefined when admitted.
@@ -151,6 +155,87 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     return result;
   }
 
+  /** The error result of a call that threw or rejected (audited; a bug is tracked). */
+  function failedRun(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, edge: Edge | undefined, started: number, error: unknown): CallToolResult {
+    track(entry, args, ctx, error);
+    return finish(entry, args, ctx, edge, started, toolErrorResult(error, ctx.log, ctx.requestId));
+  }
+
+  /** A call under a rate limit: counted (which may wait for Redis) before it runs. */
+  async function limitedRun(
+    entry: ToolManifestEntry,
+    args: unknown,
+    ctx: HandlerContext<unknown>,
+    sdkCtx: ServerContext | undefined,
+    call: () => CallToolResult | Promise<CallToolResult>,
+    edge: Edge | undefined,
+    caller: string,
+    started: number,
+  ): Promise<CallToolResult> {
+    try {
+      await limiter.check(entry, caller);
+    } catch (error) {
+      return failedRun(entry, args, ctx, edge, started, error);
+    }
+    return admittedRun(entry, args, ctx, sdkCtx, call, edge, caller, started);
+  }
+
+  /**
+   * An admitted call under its timeout, then audited: synchronously when `call` answered
+   * synchronously (no promise, no timer), else once its promise settles.
+   */
+  function admittedRun(
+    entry: ToolManifestEntry,
+    args: unknown,
+    ctx: HandlerContext<unknown>,
+    sdkCtx: ServerContext | undefined,
+    call: () => CallToolResult | Promise<CallToolResult>,
+    edge: Edge | undefined,
+    caller: string,
+    started: number,
+  ): CallToolResult | Promise<CallToolResult> {
+    let result: CallToolResult | Promise<CallToolResult>;
+    try {
+      const controller = lazyAbortController();
+      addAbortSource(ctx, controller);
+      // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or
+      // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
+      // its own response, so the hot path registers nothing.
+      const requestId = (sdkCtx?.mcpReq as { id?: unknown } | undefined)?.id;
+      let release: (() => void) | undefined;
+      if (
+        edge?.transport === 'http' &&
+        options.cancellations &&
+        (typeof requestId === 'string' || typeof requestId === 'number') &&
+        typeof requestEnvelope(sdkCtx)?.[PROTOCOL_VERSION_META_KEY] !== 'string'
+      ) {
+        const cancel = new AbortController();
+        addAbortSource(ctx, cancel);
+        release = options.cancellations.track(caller, requestId, cancel);
+      }
+      try {
+        result = runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
+          ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
+        );
+      } catch (error) {
+        release?.();
+        throw error;
+      }
+      if (result instanceof Promise) {
+        // Released once the call settles, before its outcome is audited (as a `finally` did).
+        const settled = release ? result.finally(release) : result;
+        return settled.then(
+          (value) => finish(entry, args, ctx, edge, started, value),
+          (error: unknown) => failedRun(entry, args, ctx, edge, started, error),
+        );
+      }
+      release?.();
+    } catch (error) {
+      return failedRun(entry, args, ctx, edge, started, error);
+    }
+    return finish(entry, args, ctx, edge, started, result);
+  }
+
   return {
     limits,
     audit,
@@ -207,44 +292,19 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         return finish(entry, args, ctx, edge, started, toolErrorResult(error, ctx.log, ctx.requestId));
       }
     },
-    async run(entry, args, ctx, sdkCtx, call, runOptions) {
+    run(entry, args, ctx, sdkCtx, call, runOptions) {
       const started = performance.now();
       const edge = edgeOfContext(sdkCtx);
-      let result: CallToolResult;
+      let caller: string;
       try {
         // stdio and in-memory clients have no peer: one process at the other end is one caller.
-        const caller = callerKey(ctx.auth, edge?.peer);
+        caller = callerKey(ctx.auth, edge?.peer);
         // No limit configured (the default): nothing to count, and no promise to wait for.
-        if (!runOptions?.admitted && limiter.applies(entry)) await limiter.check(entry, caller);
-        const controller = lazyAbortController();
-        addAbortSource(ctx, controller);
-        // Stateless HTTP, 2025 era: a `notifications/cancelled` arrives on another request (or
-        // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
-        // its own response, so the hot path registers nothing.
-        const requestId = (sdkCtx?.mcpReq as { id?: unknown } | undefined)?.id;
-        let release: (() => void) | undefined;
-        if (
-          edge?.transport === 'http' &&
-          options.cancellations &&
-          (typeof requestId === 'string' || typeof requestId === 'number') &&
-          typeof requestEnvelope(sdkCtx)?.[PROTOCOL_VERSION_META_KEY] !== 'string'
-        ) {
-          const cancel = new AbortController();
-          addAbortSource(ctx, cancel);
-          release = options.cancellations.track(caller, requestId, cancel);
-        }
-        try {
-          result = await runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
-            ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
-          );
-        } finally {
-          release?.();
-        }
+        if (!runOptions?.admitted && limiter.applies(entry)) return limitedRun(entry, args, ctx, sdkCtx, call, edge, caller, started);
       } catch (error) {
-        track(entry, args, ctx, error);
-        result = toolErrorResult(error, ctx.log, ctx.requestId);
+        return failedRun(entry, args, ctx, edge, started, error);
       }
-      return finish(entry, args, ctx, edge, started, result);
+      return admittedRun(entry, args, ctx, sdkCtx, call, edge, caller, started);
     },
     failed(entry, args, ctx, error, started) {
       track(entry, args, ctx, error);

@@ -24,7 +24,7 @@ export interface DiscoveryDeps {
   authz: Authz;
   shaping: SchemaShaping;
   /** The tool call every path runs (factory.ts). */
-  run(entry: ToolManifestEntry, args: unknown, sdkCtx: ServerContext, server: McpServer): Promise<CallToolResult>;
+  run(entry: ToolManifestEntry, args: unknown, sdkCtx: ServerContext, server: McpServer): CallToolResult | Promise<CallToolResult>;
   /** One audit line for a search_tools or describe_tool call (call_tool's is the called tool's, written by `run`). */
   audit(name: string, args: unknown, sdkCtx: ServerContext, result: CallToolResult, started: number): void;
 }

@@ -156,6 +156,17 @@ type ToolResult = CallToolResult;
 /** `runTool`'s options for a plain call (the fast path's): one object, not one per call. */
 const PLAIN_CALL: { instance?: McpServer; asTask?: boolean } = Object.freeze({});
 
+/** What the stages of one tool call note for its metric: the outcome (undefined: not counted) and the client's profile. */
+interface CallRecord {
+  outcome: CallOutcome | undefined;
+  readonly profile: ClientProfileName;
+}
+
+/** Whether `await` would wait for `value` (a promise, or any object or function with a `then` method). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 interface ToolRecord {
   key: string;
   entry: ToolManifestEntry;
@@ -365,15 +376,20 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
    * One tool call: scope check, input validation (argument limits first), the handler, the guard
    * (rate limit, idempotency), result mapping, metrics, audit. The SDK's registered callback and the HTTP fast path both run this, so the two
    * paths cannot drift apart.
+   *
+   * A handler that returns a plain value, with no rate limit to count and nothing else to wait
+   * for, is answered synchronously — every stage below hands a value through as it is and takes
+   * the promise route only when something is pending — with the same stages, results and audit
+   * and metric lines as the asynchronous route (errors always take the promise route).
    */
   /** `instance`: the SDK server instance the call came through (its client's profile); `asTask`: start a task. */
-  function runTool(t: ToolRecord, sent: unknown, sdkCtx: ServerContext | undefined, how: { instance?: McpServer; asTask?: boolean } = PLAIN_CALL): Promise<ToolResult> {
+  function runTool(t: ToolRecord, sent: unknown, sdkCtx: ServerContext | undefined, how: { instance?: McpServer; asTask?: boolean } = PLAIN_CALL): ToolResult | Promise<ToolResult> {
     const tracing = options.deps.tracing;
     if (!tracing) return callTool(t, sent, sdkCtx, undefined, newRequestId(), how);
     // The request span (telemetry/): parent from `_meta.traceparent`, else the HTTP headers.
     const requestId = newRequestId();
     const requestTrace = startRequestTrace(tracing, 'tools/call', t.entry.name, deps, sdkCtx, requestId);
-    return requestTrace.run(() => callTool(t, sent, sdkCtx, requestTrace, requestId, how)).then(
+    return Promise.resolve(requestTrace.run(() => callTool(t, sent, sdkCtx, requestTrace, requestId, how))).then(
       (result) => {
         requestTrace.end(traceOutcomeOf(result));
         return result;
@@ -385,81 +401,173 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     );
   }
 
-  async function callTool(
+  function callTool(
     t: ToolRecord,
     sent: unknown,
     sdkCtx: ServerContext | undefined,
     requestTrace: RequestTrace | undefined,
     requestId: string,
-    { instance, asTask = false }: { instance?: McpServer; asTask?: boolean },
-  ): Promise<ToolResult> {
+    how: { instance?: McpServer; asTask?: boolean },
+  ): ToolResult | Promise<ToolResult> {
+    try {
+      return callStages(t, sent, sdkCtx, requestTrace, requestId, how);
+    } catch (error) {
+      // Thrown before any stage could answer (the profile, the context): a rejection, as from the async function this was.
+      return Promise.reject(error as Error);
+    }
+  }
+
+  function callStages(
+    t: ToolRecord,
+    sent: unknown,
+    sdkCtx: ServerContext | undefined,
+    requestTrace: RequestTrace | undefined,
+    requestId: string,
+    how: { instance?: McpServer; asTask?: boolean },
+  ): ToolResult | Promise<ToolResult> {
     const { entry } = t;
     // What the client sent under its profile, as the full schema expects it (identity for `full`).
-    const profile = shaping.profileOf(envelopeOf(sdkCtx), instance);
+    const profile = shaping.profileOf(envelopeOf(sdkCtx), how.instance);
     const args = shaping.restore(entry, profile, sent);
     const started = performance.now();
     const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
-    let outcome: CallOutcome | undefined = 'ok';
+    // The metric's outcome, set by the stages below (undefined: not a counted call).
+    const call: CallRecord = { outcome: 'ok', profile };
+    let result: ToolResult | Promise<ToolResult>;
     try {
-      try {
-        authz.assertAllowed(entry.scopes, ctx.auth);
-      } catch (denied) {
-        // A denial is a security event (counted by authz) and an audit line, not a tool call: the
-        // HTTP scope challenge refuses before any callback, so no path counts it as a call.
-        outcome = undefined;
-        return policy.failed(entry, args, ctx, denied, started);
-      }
-      const tool = lazy.loadedTool(t.key) ?? (await lazy.tool(t.key));
-      const validate = policy.inputValidator(entry, tool.validateInput);
-      if (!(requestTrace ? requestTrace.span('validate', () => validate(args)) : validate(args))) {
-        outcome = 'invalid';
-        return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
-      }
-      if (asTask && tasks) {
-        // Rate limits refuse the call before any task exists (over HTTP: 429), as for a plain call.
-        const refused = await policy.admit(entry, args, ctx, sdkCtx);
-        if (refused) {
-          outcome = 'error';
-          return refused;
-        }
-        // Counted, timed and audited when the task ends (runTask), like a call.
-        outcome = undefined;
-        const owner = callerKey(ctx.auth, undefined);
-        return (await tasks.start({
-          tool: entry.name,
-          owner,
-          // Only a tool that may run twice keeps its arguments, to be resumed after its replica died.
-          ...(entry.annotations?.idempotentHint === true ? { arguments: args } : {}),
-          run: (signal, progress, ask) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress, ask),
-        })) as unknown as ToolResult;
-      }
-      // A cursor the runtime handed out: the next page of the stored result, inside the same policy stage (scopes, limits, audit).
-      const call = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, profile) : guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
-      // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
-      const budgeted = withinBudget(t, await policy.run(entry, args, ctx, sdkCtx, () => answeringInput(call, requestState)), ctx, profile);
-      const result = budgeted instanceof Promise ? await budgeted : budgeted;
-      if (result.isError) outcome = 'error';
-      return result;
+      result = dispatchCall(t, args, ctx, sdkCtx, requestTrace, how.asTask === true, started, call);
     } catch (error) {
-      outcome = 'error';
-      return policy.failed(entry, args, ctx, error, started);
-    } finally {
-      if (outcome !== undefined) metrics.observeToolCall(entry.name, outcome, (performance.now() - started) / 1000);
+      call.outcome = 'error';
+      try {
+        return policy.failed(entry, args, ctx, error, started);
+      } finally {
+        observeCall(entry, call, started);
+      }
     }
+    if (!(result instanceof Promise)) {
+      observeCall(entry, call, started);
+      return result;
+    }
+    return result.then(
+      (value) => {
+        observeCall(entry, call, started);
+        return value;
+      },
+      (error: unknown) => {
+        call.outcome = 'error';
+        try {
+          return policy.failed(entry, args, ctx, error, started);
+        } finally {
+          observeCall(entry, call, started);
+        }
+      },
+    );
+  }
+
+  function observeCall(entry: ToolManifestEntry, call: CallRecord, started: number): void {
+    if (call.outcome !== undefined) metrics.observeToolCall(entry.name, call.outcome, (performance.now() - started) / 1000);
+  }
+
+  /** The stages of `callTool` after the context exists; a value, or a promise once something is pending. */
+  function dispatchCall(
+    t: ToolRecord,
+    args: unknown,
+    ctx: HandlerContext<unknown>,
+    sdkCtx: ServerContext | undefined,
+    requestTrace: RequestTrace | undefined,
+    asTask: boolean,
+    started: number,
+    call: CallRecord,
+  ): ToolResult | Promise<ToolResult> {
+    const { entry } = t;
+    try {
+      authz.assertAllowed(entry.scopes, ctx.auth);
+    } catch (denied) {
+      // A denial is a security event (counted by authz) and an audit line, not a tool call: the
+      // HTTP scope challenge refuses before any callback, so no path counts it as a call.
+      call.outcome = undefined;
+      return policy.failed(entry, args, ctx, denied, started);
+    }
+    const tool = lazy.loadedTool(t.key);
+    if (tool === undefined) return lazy.tool(t.key).then((loaded) => loadedCall(t, loaded, args, ctx, sdkCtx, requestTrace, asTask, started, call));
+    return loadedCall(t, tool, args, ctx, sdkCtx, requestTrace, asTask, started, call);
+  }
+
+  function loadedCall(
+    t: ToolRecord,
+    tool: LoadedTool,
+    args: unknown,
+    ctx: HandlerContext<unknown>,
+    sdkCtx: ServerContext | undefined,
+    requestTrace: RequestTrace | undefined,
+    asTask: boolean,
+    started: number,
+    call: CallRecord,
+  ): ToolResult | Promise<ToolResult> {
+    const { entry } = t;
+    const validate = policy.inputValidator(entry, tool.validateInput);
+    if (!(requestTrace ? requestTrace.span('validate', () => validate(args)) : validate(args))) {
+      call.outcome = 'invalid';
+      return policy.invalid(entry, formatValidationErrors(validate.errors), ctx, started);
+    }
+    if (asTask && tasks) return startTask(t, tool, args, ctx, sdkCtx, call);
+    // A cursor the runtime handed out: the next page of the stored result, inside the same policy stage (scopes, limits, audit).
+    const run = budgets.resumes(entry, args) ? () => resumedPage(t, tool, args, ctx, call.profile) : guardedHandler(t, tool, args, ctx, sdkCtx, requestTrace);
+    // answeringInput: ctx.elicit/ctx.sample without an answer yet asks the client (interaction.ts).
+    const ran = policy.run(entry, args, ctx, sdkCtx, () => answeringInput(run, requestState));
+    if (ran instanceof Promise) return ran.then((result) => budgeted(t, result, ctx, call));
+    return budgeted(t, ran, ctx, call);
+  }
+
+  /** The budget stage of a plain call, and its metric outcome. */
+  function budgeted(t: ToolRecord, result: ToolResult, ctx: HandlerContext<unknown>, call: CallRecord): ToolResult | Promise<ToolResult> {
+    const within = withinBudget(t, result, ctx, call.profile);
+    if (within instanceof Promise) {
+      return within.then((value) => {
+        if (value.isError) call.outcome = 'error';
+        return value;
+      });
+    }
+    if (within.isError) call.outcome = 'error';
+    return within;
+  }
+
+  /** A call made a task (its `task` mode and the client's wish): admitted now, run in the background. */
+  async function startTask(t: ToolRecord, tool: LoadedTool, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, call: CallRecord): Promise<ToolResult> {
+    const { entry } = t;
+    // Rate limits refuse the call before any task exists (over HTTP: 429), as for a plain call.
+    const refused = await policy.admit(entry, args, ctx, sdkCtx);
+    if (refused) {
+      call.outcome = 'error';
+      return refused;
+    }
+    // Counted, timed and audited when the task ends (runTask), like a call.
+    call.outcome = undefined;
+    const owner = callerKey(ctx.auth, undefined);
+    return (await tasks!.start({
+      tool: entry.name,
+      owner,
+      // Only a tool that may run twice keeps its arguments, to be resumed after its replica died.
+      ...(entry.annotations?.idempotentHint === true ? { arguments: args } : {}),
+      run: (signal, progress, ask) => runTask(t, tool, args, detachedContext(sdkCtx, signal), ctx.requestId, progress, ask),
+    })) as unknown as ToolResult;
   }
 
   /**
    * The handler under the guard — which may run it in a transaction and swap `ctx.db` for it
    * (idempotency keys) —, its result mapped and checked against the output schema; in a span when
-   * the request is traced. What a plain call and a task's call share.
+   * the request is traced. What a plain call and a task's call share. A handler's plain value is
+   * mapped at once (no promise); a promise (or any thenable, as `await` took it) is mapped when it settles.
    */
-  function guardedHandler(t: ToolRecord, tool: LoadedTool, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, requestTrace?: RequestTrace): () => Promise<ToolResult> {
+  function guardedHandler(t: ToolRecord, tool: LoadedTool, args: unknown, ctx: HandlerContext<unknown>, sdkCtx: ServerContext | undefined, requestTrace?: RequestTrace): () => ToolResult | Promise<ToolResult> {
     const outputValidator = outputValidatorOf(t, tool);
     const handle = () => tool.definition.handler(args, ctx);
     return () =>
-      guard.run(t.entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, async () =>
-        toolResult(t.entry, await (requestTrace ? requestTrace.span('handler', handle) : handle()), outputValidator, ctx),
-      );
+      guard.run(t.entry, args, ctx, sdkCtx?.mcpReq._meta as Record<string, unknown> | undefined, () => {
+        const value: unknown = requestTrace ? requestTrace.span('handler', handle) : handle();
+        if (isThenable(value)) return Promise.resolve(value).then((settled) => toolResult(t.entry, settled, outputValidator, ctx));
+        return toolResult(t.entry, value, outputValidator, ctx);
+      });
   }
 
   /**
@@ -553,7 +661,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     if (tasks) {
       installTaskMethods(server, tasks, {
         modeOf: (name) => toolsByName.get(name)?.entry.task,
-        start: (name, args, sdkCtx) => runTool(toolsByName.get(name)!, args, sdkCtx, { asTask: true }) as Promise<Record<string, unknown>>,
+        start: (name, args, sdkCtx) => Promise.resolve(runTool(toolsByName.get(name)!, args, sdkCtx, { asTask: true })) as Promise<Record<string, unknown>>,
         ownerOf: taskOwner,
       });
     }
@@ -594,7 +702,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
         ...(entry.annotations === undefined ? {} : { annotations: entry.annotations }),
         ...scopeChallengeOf(entry.scopes),
       },
-      ((args: unknown, sdkCtx: ServerContext): Promise<ToolResult> => runTool(t, args, sdkCtx, { instance: server })) as never,
+      ((args: unknown, sdkCtx: ServerContext): ToolResult | Promise<ToolResult> => runTool(t, args, sdkCtx, { instance: server })) as never,
     );
     // Every pooled instance holds a record per tool: the SDK's costs ~1.3 KB (compact-tools.ts says why).
     compactToolRecord(server, entry.name);

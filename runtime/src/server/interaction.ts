@@ -205,18 +205,20 @@ export function requestStateVerifier(codec: RequestStateCodec): (state: string) 
  * Sits outside the idempotency guard (so an unfinished call stores nothing) and inside the
  * rate-limit/audit policy (which turns any error into an error result).
  */
-export function answeringInput<T>(call: () => Promise<T>, codec: RequestStateCodec): Promise<T> {
-  // A promise chain rather than an async function: one derived promise per call instead of an
-  // async frame and its await (once per tool call).
-  const answered = (error: unknown): T => {
-    if (error instanceof InputNeeded) return inputRequiredFor(error, codec) as T;
-    throw error;
-  };
-  let pending: Promise<T>;
+export function answeringInput<T>(call: () => T | Promise<T>, codec: RequestStateCodec): T | Promise<T> {
+  // No async function: a call that answered synchronously (a handler returning a plain value) is
+  // handed back as it is, with no promise or closure at all; a pending one gets one derived promise.
+  let value: T | Promise<T>;
   try {
-    pending = Promise.resolve(call());
+    value = call();
   } catch (error) {
-    return new Promise<T>((resolve) => resolve(answered(error)));
+    return new Promise<T>((resolve) => resolve(answered<T>(error, codec)));
   }
-  return pending.catch(answered);
+  return value instanceof Promise ? value.catch((error: unknown) => answered<T>(error, codec)) : value;
+}
+
+/** The `inputRequired` result for a handler that stopped for client input; any other error is rethrown. */
+function answered<T>(error: unknown, codec: RequestStateCodec): T {
+  if (error instanceof InputNeeded) return inputRequiredFor(error, codec) as T;
+  throw error;
 }
