@@ -1,10 +1,10 @@
-/** See pairs.mjs: a server against its twin in back-to-back pairs, order alternating. */
+/** See pairs.mjs: a server against its twins, each once per round, the cost per round. */
 export interface PairRun {
   round: number;
   pair: string;
   side: 'base' | 'twin';
   id: string;
-  /** 0: ran first in its pair, 1: second. */
+  /** Its place in its round's order (0: first). */
   position: number;
   rps: number;
   cpuUs: number;
@@ -33,7 +33,8 @@ export interface PairStats {
   cpuCost: Summary;
 }
 export function pairStats(runs: PairRun[], pair: { base: { id: string }; twin: { id: string } }): PairStats;
+export function roundOrder<T>(list: T[], round: number): T[];
 export function runPairs(
   pairs: Array<{ id: string; base: unknown; twin: unknown }>,
   settings: { rounds: number; seconds: number; connections: number },
-): Promise<{ runs: PairRun[]; stats: Record<string, PairStats> }>;
+): Promise<{ runs: Array<Omit<PairRun, 'pair' | 'side'>>; stats: Record<string, PairStats> }>;

@@ -1,39 +1,47 @@
-// Paired measurement of a server against its twin (the same server with one thing changed: input
-// validation off, V8's own heap sizing). A cost of a few percent cannot be read from two medians
-// taken minutes apart in the main rotation: the machine's speed drifts by more than that between
-// them (the validation twin's figure swung from −35% to +8% between runs of the same code, rounds
-// six to eight). Here each round measures the two back to back, in alternating order (base first in
-// even rounds, twin first in odd ones, so neither side always follows the other or the idle gap),
-// and the figure is the median of the per-round ratios, with their min–max to show its spread.
+// Paired measurement of a server against its twins (the same server with one thing changed: input
+// validation off, V8's own heap sizing; or nothing changed, the control). A cost of a few percent
+// cannot be read from two medians taken minutes apart in the main rotation: the machine's speed
+// drifts by more than that between them (the validation twin's figure swung from −35% to +8%
+// between runs of the same code, rounds six to eight). Here every round runs the base and each twin
+// once, one right after the other (2 s each by default), and a twin's cost is the median over the
+// rounds of its ratio to the base in the same round, with the min–max to show the spread.
+// Every server runs exactly once per round, so none is kept hotter than another (a base run
+// against each twin in turn would be busy three times as often, and idle for shorter gaps). The
+// order rotates every other round and reverses in between (A B C D, D C B A, B C D A, A D C B, …),
+// so each server takes each position and follows each other one alike.
 // Each run also records the server's CPU per request (all its threads, from /proc), which other load
-// on the machine moves less than req/s. A control pair (the same server in two processes) measures
-// what the method reads when there is nothing to find.
+// on the machine moves less than req/s. A control twin (the same server in a second process)
+// measures what the method reads when there is nothing to find.
 import { cpuSeconds, log, rotated, runWrk, summary } from './util.mjs';
 
+/** The order of `list` in round `round` (0-based): rotated every other round, reversed in odd rounds. */
+export function roundOrder(list, round) {
+  const order = rotated(list, Math.floor(round / 2) % list.length);
+  return round % 2 ? order.reverse() : order;
+}
+
 /**
- * Runs `rounds` paired rounds for each of `pairs` ({ id, base, twin }: contenders already started,
- * verified and warmed up). In every round all the pairs are measured, each pair's two runs back to
- * back. Returns { runs, stats } with stats[pair.id] = { base, twin, rounds, cost, cpuCost, ... }.
+ * Runs `rounds` rounds over `pairs` ({ id, base, twin }: contenders already started, verified and
+ * warmed up; the pairs may share their base). Returns { runs, stats } with
+ * stats[pair.id] = { base, twin, rounds, cost, cpuCost }.
  */
 export async function runPairs(pairs, { rounds, seconds, connections }) {
+  const servers = [...new Set(pairs.flatMap((p) => [p.base, p.twin]))];
   const runs = [];
-  const one = async (round, pair, side, position) => {
-    const c = pair[side];
-    const cpuBefore = cpuSeconds(c.process.pid);
-    const r = await runWrk(c.url, c.request, { connections, seconds });
-    const cpuUs = ((cpuSeconds(c.process.pid) - cpuBefore) * 1e6) / Math.max(1, r.requests);
-    runs.push({ round: round + 1, pair: pair.id, side, id: c.id, position, connections, cpuUs, ...r });
-    log(`pair round ${round + 1} ${pair.id.padEnd(12)} ${c.id.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s  CPU ${cpuUs.toFixed(0)} µs/req${r.errors ? `  ERRORS ${r.errors}` : ''}`);
-  };
   for (let round = 0; round < rounds; round++) {
-    // The pairs' order rotates too: none always runs first after the previous round.
-    for (const pair of rotated(pairs, round)) {
-      const order = round % 2 === 0 ? ['base', 'twin'] : ['twin', 'base'];
-      for (const [position, side] of order.entries()) await one(round, pair, side, position);
+    for (const [position, c] of roundOrder(servers, round).entries()) {
+      const cpuBefore = cpuSeconds(c.process.pid);
+      const r = await runWrk(c.url, c.request, { connections, seconds });
+      const cpuUs = ((cpuSeconds(c.process.pid) - cpuBefore) * 1e6) / Math.max(1, r.requests);
+      runs.push({ round: round + 1, id: c.id, position, connections, cpuUs, ...r });
+      log(`pair round ${round + 1} ${c.id.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s  CPU ${cpuUs.toFixed(0)} µs/req${r.errors ? `  ERRORS ${r.errors}` : ''}`);
     }
   }
   const stats = {};
-  for (const pair of pairs) stats[pair.id] = pairStats(runs.filter((r) => r.pair === pair.id), pair);
+  for (const pair of pairs) {
+    const mine = runs.flatMap((r) => (r.id === pair.base.id ? [{ ...r, pair: pair.id, side: 'base' }] : r.id === pair.twin.id ? [{ ...r, pair: pair.id, side: 'twin' }] : []));
+    stats[pair.id] = pairStats(mine, pair);
+  }
   return { runs, stats };
 }
 
@@ -46,7 +54,7 @@ export function pairStats(runs, pair) {
   const rounds = [...new Set(runs.map((r) => r.round))].map((round) => {
     const base = runs.find((r) => r.round === round && r.side === 'base');
     const twin = runs.find((r) => r.round === round && r.side === 'twin');
-    return { round, baseFirst: base.position === 0, base: { rps: base.rps, cpuUs: base.cpuUs }, twin: { rps: twin.rps, cpuUs: twin.cpuUs }, cost: 1 - base.rps / twin.rps, cpuCost: 1 - twin.cpuUs / base.cpuUs };
+    return { round, baseFirst: base.position < twin.position, base: { rps: base.rps, cpuUs: base.cpuUs }, twin: { rps: twin.rps, cpuUs: twin.cpuUs }, cost: 1 - base.rps / twin.rps, cpuCost: 1 - twin.cpuUs / base.cpuUs };
   });
   const side = (s) => ({
     id: pair[s].id,

@@ -1,7 +1,7 @@
-// The twins' cost figures of `npm run bench` (bench/lib/pairs.mjs): the median of per-pair ratios,
-// each pair's two runs taken back to back, not a ratio of two medians taken minutes apart.
+// The twins' cost figures of `npm run bench` (bench/lib/pairs.mjs): the median of per-round ratios,
+// each round running the base and every twin once, not a ratio of two medians taken minutes apart.
 import { describe, expect, it } from 'vitest';
-import { type PairRun, pairStats } from '../../bench/lib/pairs.mjs';
+import { type PairRun, pairStats, roundOrder } from '../../bench/lib/pairs.mjs';
 
 const run = (round: number, side: 'base' | 'twin', position: number, rps: number, cpuUs: number): PairRun => ({
   round,
@@ -55,5 +55,23 @@ describe('bench pairs: pairStats', () => {
     expect(s.cost.max).toBeCloseTo(0.1, 10);
     // CPU per request: 1 − twin ÷ base.
     expect(s.cpuCost.max).toBeCloseTo(1 - 100 / 110, 10);
+  });
+
+  it('runs every server once per round, each taking every position and following every other one alike', () => {
+    const servers = ['base', 'again', 'off', 'v8'];
+    const orders = Array.from({ length: 8 }, (_, round) => roundOrder(servers, round));
+    expect(orders.slice(0, 4)).toEqual([
+      ['base', 'again', 'off', 'v8'],
+      ['v8', 'off', 'again', 'base'],
+      ['again', 'off', 'v8', 'base'],
+      ['base', 'v8', 'off', 'again'],
+    ]);
+    for (const order of orders) expect([...order].sort()).toEqual([...servers].sort());
+    // Over 8 rounds the base stands in each position twice, and before each twin as often as after it.
+    const positions = orders.map((o) => o.indexOf('base'));
+    for (const p of [0, 1, 2, 3]) expect(positions.filter((x) => x === p).length, `position ${p}`).toBe(2);
+    for (const twin of ['again', 'off', 'v8']) expect(orders.filter((o) => o.indexOf('base') < o.indexOf(twin)).length, twin).toBe(4);
+    // The input is left as it was.
+    expect(servers).toEqual(['base', 'again', 'off', 'v8']);
   });
 });
