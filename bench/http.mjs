@@ -1,13 +1,14 @@
 // HTTP tools/call benchmark: every contender serves the same `add` tool on loopback; each reply is
 // checked for correctness, then wrk runs the contenders alternately (order rotated every round) at
 // each concurrency. Peak RSS is read from /proc after the load. The twins (the 1-tool server with
-// validation off, or with V8's own heap sizing) are not in that rotation: each is measured against
-// its base server in back-to-back pairs afterwards (lib/pairs.mjs), the only way a cost of a few
-// percent survives the machine's drift.
+// validation off, or with V8's own heap sizing, and a control) are not in that rotation: each is
+// measured against its base server within the same rounds (lib/pairs.mjs), before the rotation so
+// that the base and its twins have the same history — the only way a cost of a few percent
+// survives the machine's drift.
 import { join } from 'node:path';
 import { runPairs } from './lib/pairs.mjs';
 import { benchDatabaseUrl } from './lib/projects.mjs';
-import { freePort, log, rotated, rssMiB, runWrk, sleep, startProcess, stopProcess, summary } from './lib/util.mjs';
+import { freePort, log, resetPeakRss, rotated, rssMiB, runWrk, sleep, startProcess, stopProcess, summary } from './lib/util.mjs';
 
 export const MODERN_PV = '2026-07-28';
 export const LEGACY_PV = '2025-11-25';
@@ -143,13 +144,29 @@ export async function runHttp(all, settings) {
       c.verified = await verify(c);
       log(`verified ${c.id}: ${JSON.stringify(c.verified).slice(0, 160)}`);
     }
-    if (warmupSeconds > 0) for (const c of contenders) await runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
 
+    // The twins first, each against its base within the same rounds (lib/pairs.mjs): the base and
+    // its twins start with the same history (a base that had served the whole rotation ran up to
+    // 10–16% less CPU per call than a fresh copy of itself under load, round nine). They are warmed
+    // up for a full round's run first; the other contenders right before the rotation, as before.
+    const pairList = twins.map((t) => ({ id: t.twin.pair, base: contenders.find((c) => c.id === t.twin.of), twin: t })).filter((p) => p.base);
+    const paired = new Set(pairList.flatMap((p) => [p.base, p.twin]));
+    if (warmupSeconds > 0) for (const c of paired) await runWrk(c.url, c.request, { connections: 32, seconds: Math.max(warmupSeconds, seconds) });
+    const pairSettings = { rounds: pairRounds, seconds: pairSeconds, connections: 32 };
+    const pairs = { settings: pairSettings, ...(await runPairs(pairList, pairSettings)) };
+    for (const p of pairList) {
+      pairs.stats[p.id].base.peakRssMiB = rssMiB(p.base.process.pid).peak;
+      pairs.stats[p.id].twin.peakRssMiB = rssMiB(p.twin.process.pid).peak;
+    }
+    // The rotation's peak RSS is its own, as before the twins' rounds (its target reads it).
+    for (const p of pairList) resetPeakRss(p.base.process.pid);
+
+    if (warmupSeconds > 0) for (const c of contenders.filter((x) => !paired.has(x))) await runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
     const runs = [];
     for (let round = 0; round < rounds; round++) {
       for (const connections of concurrencies) {
         // c=1 is reported but no target reads it: a quarter of the time (half until round nine) pays
-        // for the twins' pairs and keeps the full run within 15 minutes.
+        // for the twins' rounds and keeps the full run within 15 minutes.
         const runSeconds = connections === 1 ? Math.max(1, Math.round(seconds / 4)) : seconds;
         for (const c of rotated(contenders, round)) {
           const r = await runWrk(c.url, c.request, { connections, seconds: runSeconds });
@@ -158,25 +175,11 @@ export async function runHttp(all, settings) {
         }
       }
     }
-    // Still correct after the load? Then record memory (before the pairs add load to the twins' bases).
-    for (const c of contenders) {
+    // Still correct after the load? Then record memory.
+    for (const c of all) {
       await verify(c);
       c.rss = rssMiB(c.process.pid);
     }
-
-    // The twins, each against its base, back to back (lib/pairs.mjs). A twin has served only its
-    // check so far and its base whole rounds of load: the twin is warmed up for a full round's run.
-    const pairList = twins.map((t) => ({ id: t.twin.pair, base: contenders.find((c) => c.id === t.twin.of), twin: t }));
-    if (warmupSeconds > 0) for (const t of twins) await runWrk(t.url, t.request, { connections: 32, seconds: Math.max(warmupSeconds, seconds) });
-    const pairSettings = { rounds: pairRounds, seconds: pairSeconds, connections: 32 };
-    const pairs = { settings: pairSettings, ...(await runPairs(pairList.filter((p) => p.base), pairSettings)) };
-    for (const t of twins) {
-      await verify(t);
-      t.rss = rssMiB(t.process.pid);
-    }
-    // The bases' peak after their pairs too, so a pair's two peaks saw the same load.
-    for (const p of pairList) if (pairs.stats[p.id]) pairs.stats[p.id].base.peakRssMiB = rssMiB(p.base.process.pid).peak;
-    for (const p of pairList) if (pairs.stats[p.id]) pairs.stats[p.id].twin.peakRssMiB = p.twin.rss.peak;
 
     const stats = {};
     for (const connections of concurrencies) {

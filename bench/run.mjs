@@ -151,7 +151,7 @@ function checks(r) {
     const best = Math.max(...peers.map(med));
     const bestId = peers.find((k) => med(k) === best);
     if (bestId) for (const id of ours) add(`${id} req/s c=32 ÷ best peer (${bestId})`, med(id) / best, '> 1', med(id) > best);
-    // The twins' costs: medians of back-to-back pairs (bench/lib/pairs.mjs), not of the rotation.
+    // The twins' costs: medians of per-round ratios to their base (bench/lib/pairs.mjs), not of the rotation.
     const pairs = r.http.pairs;
     const control = pairs?.stats.control;
     const paired = (id, what, target) => {
