@@ -157,8 +157,8 @@ function checks(r) {
     const paired = (id, what, target) => {
       const p = pairs?.stats[id];
       if (!p) return;
-      const noise = control ? `; the control pair (the same server twice) read ${pct(control.cost.median)} (${pct(control.cost.min)} … ${pct(control.cost.max)})` : '';
-      const how = `median over ${p.rounds.length} rounds of the ratio within the round, c=32, base and twins ${pairs.settings.seconds} s each one after another, order rotating and reversing; per-round min … max; from CPU per request ${pct(p.cpuCost.median)}${noise}`;
+      const noise = control ? `; the control (the same server twice) read ${pct(control.cost.median)} (IQR ${pct(control.cost.q1)} … ${pct(control.cost.q3)})` : '';
+      const how = `median over ${p.rounds.length} rounds of the ratio within the round, c=32, base and twins ${pairs.settings.seconds} s each one after another, order rotating and reversing; per-round min … max in brackets, IQR ${pct(p.cost.q1)} … ${pct(p.cost.q3)}; from CPU per request ${pct(p.cpuCost.median)}${noise}`;
       const decided = control ? Math.abs(p.cost.median - target) > Math.abs(control.cost.median) : undefined;
       add(`${what} (${how})`, p.cost.median, `≤ ${target}`, p.cost.median <= target, { min: p.cost.min, max: p.cost.max }, decided);
     };
@@ -259,20 +259,20 @@ function render(r) {
 function renderPairs(http) {
   const { settings, stats } = http.pairs;
   const what = { control: 'nothing — control, the same server twice (1 − first ÷ second process)', validation: 'validation (1 − on ÷ off)', compactHeap: 'compact heap (1 − default ÷ MCP_V8_HEAP=v8)' };
-  const lines = [`## Twins, paired: each against its base within the same round (c=32, ${settings.rounds} rounds, ${settings.seconds} s per run)`, ''];
+  const lines = [`## Twins, paired: each against its base within the same round (c=32, ${settings.rounds} rounds, ${settings.seconds} s per run; before the rotation, all warmed up alike)`, ''];
   lines.push(
     'A cost of a few percent cannot be read from two medians of the rotation above: the machine drifts by more than that between them. ' +
       'Here every round runs the base server and each twin once, one right after another, in an order that rotates every other round and reverses in between; ' +
-      'a cost is the median over the rounds of the ratio within the round, with the min … max of the per-round figures. ' +
+      'a cost is the median over the rounds of the ratio within the round, with the middle half (interquartile range) and the min … max of the per-round figures. ' +
       'CPU per request is the server\'s (all threads, /proc), which other load on the machine moves less than req/s. ' +
       'The control twin, a second process of the very same server, reads the method\'s own error in this run: a twin\'s cost is only resolved beyond it.',
     '',
   );
-  lines.push('| cost of | median | min … max | from CPU per request (min … max) | base req/s | twin req/s | base CPU µs/req | twin CPU µs/req | peak RSS MiB base / twin | errors |');
-  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  lines.push('| cost of | median | middle half (IQR) | min … max | from CPU per request (IQR) | base req/s | twin req/s | base CPU µs/req | twin CPU µs/req | peak RSS MiB base / twin | errors |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const [id, p] of Object.entries(stats)) {
     lines.push(
-      `| ${what[id] ?? id}: ${p.base.id} vs ${p.twin.id} | ${pct(p.cost.median)} | ${pct(p.cost.min)} … ${pct(p.cost.max)} | ${pct(p.cpuCost.median)} (${pct(p.cpuCost.min)} … ${pct(p.cpuCost.max)}) | ${fmt(p.base.rps.median)} | ${fmt(p.twin.rps.median)} | ${fmt(p.base.cpuUs.median)} | ${fmt(p.twin.cpuUs.median)} | ${fmt(p.base.peakRssMiB)} / ${fmt(p.twin.peakRssMiB)} | ${p.base.errors + p.twin.errors} |`,
+      `| ${what[id] ?? id}: ${p.base.id} vs ${p.twin.id} | ${pct(p.cost.median)} | ${pct(p.cost.q1)} … ${pct(p.cost.q3)} | ${pct(p.cost.min)} … ${pct(p.cost.max)} | ${pct(p.cpuCost.median)} (${pct(p.cpuCost.q1)} … ${pct(p.cpuCost.q3)}) | ${fmt(p.base.rps.median)} | ${fmt(p.twin.rps.median)} | ${fmt(p.base.cpuUs.median)} | ${fmt(p.twin.cpuUs.median)} | ${fmt(p.base.peakRssMiB)} / ${fmt(p.twin.peakRssMiB)} | ${p.base.errors + p.twin.errors} |`,
     );
   }
   lines.push('');

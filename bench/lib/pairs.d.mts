@@ -29,9 +29,10 @@ export interface PairStats {
   base: PairSide;
   twin: PairSide;
   rounds: Array<{ round: number; baseFirst: boolean; base: { rps: number; cpuUs: number }; twin: { rps: number; cpuUs: number }; cost: number; cpuCost: number }>;
-  cost: Summary;
-  cpuCost: Summary;
+  cost: Summary & { q1: number; q3: number };
+  cpuCost: Summary & { q1: number; q3: number };
 }
+export function quantile(values: number[], q: number): number;
 export function pairStats(runs: PairRun[], pair: { base: { id: string }; twin: { id: string } }): PairStats;
 export function roundOrder<T>(list: T[], round: number): T[];
 export function runPairs(

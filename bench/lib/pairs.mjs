@@ -66,5 +66,16 @@ export function pairStats(runs, pair) {
     p99Ms: summary(runs.filter((r) => r.side === s).map((r) => r.p99Ms)),
     errors: runs.filter((r) => r.side === s).reduce((n, r) => n + r.errors, 0),
   });
-  return { base: side('base'), twin: side('twin'), rounds, cost: summary(rounds.map((r) => r.cost)), cpuCost: summary(rounds.map((r) => r.cpuCost)) };
+  // With the interquartile range: under load a few rounds fall on a burst of other work, and the
+  // min–max then says more about those rounds than about the median's spread.
+  const spread = (values) => ({ ...summary(values), q1: quantile(values, 0.25), q3: quantile(values, 0.75) });
+  return { base: side('base'), twin: side('twin'), rounds, cost: spread(rounds.map((r) => r.cost)), cpuCost: spread(rounds.map((r) => r.cpuCost)) };
+}
+
+/** The `q` quantile of `values`, interpolated between the two nearest ranks. */
+export function quantile(values, q) {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.ceil(at)] - s[lo]) * (at - lo);
 }

@@ -12,7 +12,7 @@ interface PairStats {
   rounds: Array<{ baseFirst: boolean; base: { rps: number; cpuUs: number }; twin: { rps: number; cpuUs: number }; cost: number }>;
   base: { errors: number; peakRssMiB: number };
   twin: { errors: number; peakRssMiB: number };
-  cost: { median: number; min: number; max: number; n: number };
+  cost: { median: number; min: number; max: number; n: number; q1: number; q3: number };
   cpuCost: { median: number };
 }
 
@@ -61,6 +61,7 @@ describe('npm run bench -- --quick', () => {
       expect(p.cost.n, id).toBe(2);
       expect(p.cost.min, id).toBeLessThanOrEqual(p.cost.median);
       expect(p.cost.max, id).toBeGreaterThanOrEqual(p.cost.median);
+      expect(p.cost.q1, id).toBeLessThanOrEqual(p.cost.q3);
       expect(Number.isFinite(p.cpuCost.median), id).toBe(true);
       expect(p.base.errors + p.twin.errors, id).toBe(0);
       expect(p.twin.peakRssMiB, id).toBeGreaterThan(10);
@@ -71,7 +72,7 @@ describe('npm run bench -- --quick', () => {
     expect(validation.range).toEqual({ min: pairs.stats.validation.cost.min, max: pairs.stats.validation.cost.max });
     // The printed figure says how it was computed, and what the control read.
     expect(validation.figure).toContain('median over 2 rounds of the ratio within the round');
-    expect(validation.figure).toContain('the control pair (the same server twice) read');
+    expect(validation.figure).toContain('the control (the same server twice) read');
     // Decided only when the figure is further from its target than the control is from 0.
     expect(validation.decided).toBe(Math.abs(validation.value - 0.05) > Math.abs(pairs.stats.control.cost.median));
 

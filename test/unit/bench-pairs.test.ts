@@ -53,6 +53,9 @@ describe('bench pairs: pairStats', () => {
     expect(s.cost.median).toBeCloseTo(0.03, 10);
     expect(s.cost.min).toBeCloseTo(-0.05, 10);
     expect(s.cost.max).toBeCloseTo(0.1, 10);
+    // The middle half of the per-round costs (−5%, 3%, 10%): 25% and 75% quantiles.
+    expect(s.cost.q1).toBeCloseTo(-0.01, 10);
+    expect(s.cost.q3).toBeCloseTo(0.065, 10);
     // CPU per request: 1 − twin ÷ base.
     expect(s.cpuCost.max).toBeCloseTo(1 - 100 / 110, 10);
   });
