@@ -1,9 +1,14 @@
 // HTTP tools/call benchmark: every contender serves the same `add` tool on loopback; each reply is
 // checked for correctness, then wrk runs the contenders alternately (order rotated every round) at
-// each concurrency. Peak RSS is read from /proc after the load.
+// each concurrency. Peak RSS is read from /proc after the load. The twins (the 1-tool server with
+// validation off, or with V8's own heap sizing, and a control) are not in that rotation: each is
+// measured against its base server within the same rounds (lib/pairs.mjs), before the rotation so
+// that the base and its twins have the same history — the only way a cost of a few percent
+// survives the machine's drift.
 import { join } from 'node:path';
+import { runPairs } from './lib/pairs.mjs';
 import { benchDatabaseUrl } from './lib/projects.mjs';
-import { freePort, log, rotated, rssMiB, runWrk, sleep, startProcess, stopProcess, summary } from './lib/util.mjs';
+import { freePort, log, resetPeakRss, rotated, rssMiB, runWrk, sleep, startProcess, stopProcess, summary } from './lib/util.mjs';
 
 export const MODERN_PV = '2026-07-28';
 export const LEGACY_PV = '2025-11-25';
@@ -59,9 +64,14 @@ export function httpContenders({ serversDir, projects, v8Heap = false }) {
     }
     list.push({ id: `mcpforge-${tools}`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'} (validation, audit, logs, metrics)`, tools, command: serve('server.js'), request: MODERN_CALL });
     if (tools === projects[0].tools) {
-      list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL });
+      // Twins of this server: `twin.pair` names the figure their pair gives (run.mjs checks()).
+      const twin = (pair) => ({ of: `mcpforge-${tools}`, pair });
+      // The control: a second process of the very same server. Its pair's "cost" is the method's own
+      // noise in this run (a true 0), the yardstick the twins' figures are read against.
+      list.push({ id: `mcpforge-${tools}-again`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, a second process of the same server (control)`, tools, command: serve('server.js'), request: MODERN_CALL, twin: twin('control') });
+      list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL, twin: twin('validation') });
       if (v8Heap) {
-        list.push({ id: `mcpforge-${tools}-v8heap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 (V8's own heap sizing)`, tools, command: serve('server.js'), env: V8_HEAP_ENV, request: MODERN_CALL });
+        list.push({ id: `mcpforge-${tools}-v8heap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 (V8's own heap sizing)`, tools, command: serve('server.js'), env: V8_HEAP_ENV, request: MODERN_CALL, twin: twin('compactHeap') });
       }
     }
   }
@@ -114,30 +124,50 @@ export async function verify(contender) {
 }
 
 /**
- * Runs the HTTP benchmark. `settings`: { seconds, rounds, concurrencies, warmupSeconds }; `seconds` is
- * per wrk run at c>1, half of it at c=1.
- * Returns { contenders: [{ id, label, verified, rss }], runs: [...], stats: { [conc]: { [id]: {...} } } }.
+ * Runs the HTTP benchmark. `settings`: { seconds, rounds, concurrencies, warmupSeconds, pairRounds,
+ * pairSeconds }; `seconds` is per wrk run at c>1, a quarter of it at c=1; the twins' pairs run at c=32.
+ * Returns { contenders: [{ id, label, verified, rssMiB }], runs: [...], stats: { [conc]: { [id]: {...} } },
+ * twins: [{ id, label, of, pair, verified, rssMiB }], pairs: { settings, runs, stats: { [pair]: {...} } } }.
  */
-export async function runHttp(contenders, settings) {
-  const { seconds, rounds, concurrencies, warmupSeconds } = settings;
-  for (const c of contenders) {
+export async function runHttp(all, settings) {
+  const { seconds, rounds, concurrencies, warmupSeconds, pairRounds, pairSeconds } = settings;
+  const contenders = all.filter((c) => !c.twin);
+  const twins = all.filter((c) => c.twin);
+  for (const c of all) {
     c.port = await freePort();
     c.url = `http://127.0.0.1:${c.port}/mcp`;
     const [cmd, ...argv] = c.command(c.port);
     c.process = startProcess(cmd, argv, { env: { ...process.env, NODE_ENV: 'production', ...c.env } });
   }
   try {
-    for (const c of contenders) {
+    for (const c of all) {
       c.verified = await verify(c);
       log(`verified ${c.id}: ${JSON.stringify(c.verified).slice(0, 160)}`);
     }
-    if (warmupSeconds > 0) for (const c of contenders) await runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
 
+    // The twins first, each against its base within the same rounds (lib/pairs.mjs): the base and
+    // its twins start with the same history (a base that had served the whole rotation ran up to
+    // 10–16% less CPU per call than a fresh copy of itself under load, round nine). They are warmed
+    // up for a full round's run first; the other contenders right before the rotation, as before.
+    const pairList = twins.map((t) => ({ id: t.twin.pair, base: contenders.find((c) => c.id === t.twin.of), twin: t })).filter((p) => p.base);
+    const paired = new Set(pairList.flatMap((p) => [p.base, p.twin]));
+    if (warmupSeconds > 0) for (const c of paired) await runWrk(c.url, c.request, { connections: 32, seconds: Math.max(warmupSeconds, seconds) });
+    const pairSettings = { rounds: pairRounds, seconds: pairSeconds, connections: 32 };
+    const pairs = { settings: pairSettings, ...(await runPairs(pairList, pairSettings)) };
+    for (const p of pairList) {
+      pairs.stats[p.id].base.peakRssMiB = rssMiB(p.base.process.pid).peak;
+      pairs.stats[p.id].twin.peakRssMiB = rssMiB(p.twin.process.pid).peak;
+    }
+    // The rotation's peak RSS is its own, as before the twins' rounds (its target reads it).
+    for (const p of pairList) resetPeakRss(p.base.process.pid);
+
+    if (warmupSeconds > 0) for (const c of contenders.filter((x) => !paired.has(x))) await runWrk(c.url, c.request, { connections: 32, seconds: warmupSeconds });
     const runs = [];
     for (let round = 0; round < rounds; round++) {
       for (const connections of concurrencies) {
-        // c=1 is reported but no target reads it: half the time keeps the full run within 15 minutes.
-        const runSeconds = connections === 1 ? Math.max(1, Math.round(seconds / 2)) : seconds;
+        // c=1 is reported but no target reads it: a quarter of the time (half until round nine) pays
+        // for the twins' rounds and keeps the full run within 15 minutes.
+        const runSeconds = connections === 1 ? Math.max(1, Math.round(seconds / 4)) : seconds;
         for (const c of rotated(contenders, round)) {
           const r = await runWrk(c.url, c.request, { connections, seconds: runSeconds });
           runs.push({ round: round + 1, connections, id: c.id, ...r });
@@ -146,7 +176,7 @@ export async function runHttp(contenders, settings) {
       }
     }
     // Still correct after the load? Then record memory.
-    for (const c of contenders) {
+    for (const c of all) {
       await verify(c);
       c.rss = rssMiB(c.process.pid);
     }
@@ -168,8 +198,10 @@ export async function runHttp(contenders, settings) {
       contenders: contenders.map((c) => ({ id: c.id, label: c.label, baseline: c.baseline === true, tools: c.tools, verified: c.verified, rssMiB: c.rss })),
       runs,
       stats,
+      twins: twins.map((t) => ({ id: t.id, label: t.label, of: t.twin.of, pair: t.twin.pair, tools: t.tools, verified: t.verified, rssMiB: t.rss })),
+      pairs,
     };
   } finally {
-    await Promise.all(contenders.map((c) => stopProcess(c.process)));
+    await Promise.all(all.map((c) => stopProcess(c.process)));
   }
 }

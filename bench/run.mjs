@@ -9,8 +9,10 @@
 //
 // Options: --quick (CI smoke: 1 round of 1 s, 100 tools instead of 1,000, 2 cold starts, the
 // petstore fixture instead of GitHub; checks only that every benchmark produced numbers),
-// --only http|coldstart|generation|regeneration|scaling, --json <file>.
-// Env knobs: BENCH_SECONDS (default 8), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (2).
+// --only http|coldstart|generation|regeneration|scaling, --json <file>, --contenders id,id (HTTP:
+// only these in the rotation, plus the twins of those kept; for working on the method, not a report).
+// Env knobs: BENCH_SECONDS (default 8), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (2),
+// BENCH_PAIR_ROUNDS (24) and BENCH_PAIR_SECONDS (2): the twins' rounds against their base (bench/lib/pairs.mjs).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,11 +34,14 @@ const onlyIndex = argv.indexOf('--only');
 const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
 const jsonIndex = argv.indexOf('--json');
 const jsonOut = jsonIndex >= 0 ? argv[jsonIndex + 1] : undefined;
+const contendersIndex = argv.indexOf('--contenders');
+const onlyContenders = contendersIndex >= 0 ? argv[contendersIndex + 1].split(',') : undefined;
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 
+// pairRounds × pairSeconds: the twins' rounds, each server once per round (base + 3 twins in a full run).
 const settings = quick
-  ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, coldRuns: 2, manyTools: 100, coldTools: [1, 100], quick, genRounds: 1, noopRuns: 1, tscTimeout: 120 }
-  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 2), noopRuns: 3, tscTimeout: 180 };
+  ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, pairRounds: 2, pairSeconds: 1, coldRuns: 2, manyTools: 100, coldTools: [1, 100], quick, genRounds: 1, noopRuns: 1, tscTimeout: 120 }
+  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, pairRounds: num('BENCH_PAIR_ROUNDS', 24), pairSeconds: num('BENCH_PAIR_SECONDS', 2), coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 2), noopRuns: 3, tscTimeout: 180 };
 
 // The project's performance targets (bench/README.md, "Targets"): req/s at c=32 ≥ 8× bare SDK v2
 // and ≥ 0.3× the raw floor, p99 ≤ 15 ms, peak RSS ≤ 100 MiB, validation ≤ 5% of req/s, cold start
@@ -70,7 +75,8 @@ if (!only || only === 'http') {
     return { tools, dir, apiKey: benchApiKey(dir) };
   };
   const httpProjects = [{ tools: 1, dir: projects.get(1) }, withKey(1), withKey(settings.manyTools)];
-  const contenders = httpContenders({ serversDir, projects: httpProjects, v8Heap: !quick });
+  let contenders = httpContenders({ serversDir, projects: httpProjects, v8Heap: !quick });
+  if (onlyContenders) contenders = contenders.filter((c) => onlyContenders.includes(c.twin?.of ?? c.id));
   report.http = await runHttp(contenders, settings);
 }
 if (!only || only === 'coldstart') {
@@ -118,13 +124,24 @@ function generationInChild() {
 /** The target figures for our servers, each with its value, target and whether it is met. */
 function checks(r) {
   const out = [];
-  const add = (figure, value, target, met) => out.push({ figure, value, target, met: Number.isFinite(value) ? met : false });
+  // `range` ({ min, max }): the spread of the per-round figures the value is the median of, or sits among.
+  // `decided` (paired figures with a control): false when the value is nearer its target than the
+  // control pair's reading is to 0, i.e. the method's own error in this run could flip the answer.
+  const add = (figure, value, target, met, range, decided) => out.push({ figure, value, target, met: Number.isFinite(value) ? met : false, ...(range ? { range } : {}), ...(decided !== undefined ? { decided } : {}) });
   if (r.http) {
     const s32 = r.http.stats[32];
     const med = (id) => s32[id]?.rps.median;
-    for (const id of Object.keys(s32).filter((k) => k.startsWith('mcpforge-') && !k.endsWith('novalidation') && !k.endsWith('v8heap'))) {
-      add(`${id} req/s c=32 ÷ SDK v2`, med(id) / med('sdk-v2'), `≥ ${TARGETS.vsSdkV2}`, med(id) / med('sdk-v2') >= TARGETS.vsSdkV2);
-      add(`${id} req/s c=32 ÷ raw`, med(id) / med('raw'), `≥ ${TARGETS.vsRaw}`, med(id) / med('raw') >= TARGETS.vsRaw);
+    // The same ratio within each round at c=32 (the two runs at most one sweep apart): how far a
+    // ratio of medians near its target can move from one run to the next.
+    const perRound = (id, base) => {
+      const at = (i, round) => r.http.runs.find((x) => x.id === i && x.round === round && x.connections === 32)?.rps;
+      const ratios = [...new Set(r.http.runs.map((x) => x.round))].map((round) => at(id, round) / at(base, round)).filter(Number.isFinite);
+      return ratios.length ? { min: Math.min(...ratios), max: Math.max(...ratios) } : undefined;
+    };
+    const ours = Object.keys(s32).filter((k) => k.startsWith('mcpforge-'));
+    for (const id of ours) {
+      add(`${id} req/s c=32 ÷ SDK v2`, med(id) / med('sdk-v2'), `≥ ${TARGETS.vsSdkV2}`, med(id) / med('sdk-v2') >= TARGETS.vsSdkV2, perRound(id, 'sdk-v2'));
+      add(`${id} req/s c=32 ÷ raw`, med(id) / med('raw'), `≥ ${TARGETS.vsRaw}`, med(id) / med('raw') >= TARGETS.vsRaw, perRound(id, 'raw'));
       add(`${id} p99 c=32 (ms)`, s32[id].p99Ms.median, `≤ ${TARGETS.p99Ms}`, s32[id].p99Ms.median <= TARGETS.p99Ms);
       const rss = r.http.contenders.find((c) => c.id === id)?.rssMiB?.peak;
       add(`${id} peak RSS (MiB)`, rss, `≤ ${TARGETS.rssMiB}`, rss <= TARGETS.rssMiB);
@@ -133,20 +150,20 @@ function checks(r) {
     const peers = Object.keys(s32).filter((k) => k !== 'raw' && !k.startsWith('mcpforge-'));
     const best = Math.max(...peers.map(med));
     const bestId = peers.find((k) => med(k) === best);
-    for (const id of Object.keys(s32).filter((k) => k.startsWith('mcpforge-') && !k.endsWith('novalidation') && !k.endsWith('v8heap'))) {
-      add(`${id} req/s c=32 ÷ best peer (${bestId})`, med(id) / best, '> 1', med(id) > best);
-    }
-    // The compact heap's price: the default's req/s against the same server with V8's own sizing.
-    if (s32['mcpforge-1-v8heap'] && s32['mcpforge-1']) {
-      const cost = 1 - med('mcpforge-1') / med('mcpforge-1-v8heap');
-      add('compact heap cost c=32 (1 − default ÷ MCP_V8_HEAP=v8)', cost, `≤ ${TARGETS.compactHeapCost}`, cost <= TARGETS.compactHeapCost);
-    }
-    const novalid = Object.keys(s32).find((k) => k.endsWith('-novalidation'));
-    if (novalid) {
-      const on = med(novalid.replace('-novalidation', ''));
-      const cost = 1 - on / med(novalid);
-      add('validation cost c=32 (1 − on ÷ off)', cost, `≤ ${TARGETS.validationCost}`, cost <= TARGETS.validationCost);
-    }
+    if (bestId) for (const id of ours) add(`${id} req/s c=32 ÷ best peer (${bestId})`, med(id) / best, '> 1', med(id) > best);
+    // The twins' costs: medians of per-round ratios to their base (bench/lib/pairs.mjs), not of the rotation.
+    const pairs = r.http.pairs;
+    const control = pairs?.stats.control;
+    const paired = (id, what, target) => {
+      const p = pairs?.stats[id];
+      if (!p) return;
+      const noise = control ? `; the control (the same server twice) read ${pct(control.cost.median)} (IQR ${pct(control.cost.q1)} … ${pct(control.cost.q3)})` : '';
+      const how = `median over ${p.rounds.length} rounds of the ratio within the round, c=32, base and twins ${pairs.settings.seconds} s each one after another, order rotating and reversing; per-round min … max in brackets, IQR ${pct(p.cost.q1)} … ${pct(p.cost.q3)}; from CPU per request ${pct(p.cpuCost.median)}${noise}`;
+      const decided = control ? Math.abs(p.cost.median - target) > Math.abs(control.cost.median) : undefined;
+      add(`${what} (${how})`, p.cost.median, `≤ ${target}`, p.cost.median <= target, { min: p.cost.min, max: p.cost.max }, decided);
+    };
+    paired('compactHeap', 'compact heap cost (1 − default ÷ MCP_V8_HEAP=v8)', TARGETS.compactHeapCost);
+    paired('validation', 'validation cost (1 − on ÷ off)', TARGETS.validationCost);
   }
   if (r.generation) {
     const g = r.generation.stats.mcpforge;
@@ -186,9 +203,13 @@ function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+function pct(n) {
+  return Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : '–';
+}
+
 function render(r) {
   const lines = [`# mcpforge benchmarks${r.quick ? ' (quick smoke run: timings not meaningful)' : ''}`, ''];
-  lines.push(`${r.date}, node ${r.node}, ${r.settings.rounds} alternating round(s) of ${r.settings.seconds} s per wrk run at c=32 (half at c=1; wrk -t1), loopback; medians (min–max).`, '');
+  lines.push(`${r.date}, node ${r.node}, ${r.settings.rounds} alternating round(s) of ${r.settings.seconds} s per wrk run at c=32 (a quarter at c=1; wrk -t1), loopback; medians (min–max).`, '');
   if (r.http) {
     for (const conc of r.settings.concurrencies) {
       const s = r.http.stats[conc];
@@ -197,13 +218,14 @@ function render(r) {
       lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
       for (const c of r.http.contenders) {
         const x = s[c.id];
-        const ratio = (base) => fmt(x.rps.median / s[base].rps.median, 3);
+        const ratio = (base) => fmt(x.rps.median / s[base]?.rps.median, 3);
         lines.push(
           `| ${c.label} | ${fmt(x.rps.median)} (${fmt(x.rps.min)}–${fmt(x.rps.max)}) | ${ratio('raw')} | ${ratio('sdk-v2')} | ${ratio('fastmcp')} | ${fmt(x.p50Ms.median, 2)} | ${fmt(x.p99Ms.median, 2)} (${fmt(x.p99Ms.min, 1)}–${fmt(x.p99Ms.max, 1)}) | ${conc === 32 ? fmt(c.rssMiB?.peak, 0) : ''} | ${x.errors} |`,
         );
       }
       lines.push('');
     }
+    if (r.http.pairs?.runs.length) lines.push(...renderPairs(r.http));
   }
   if (r.coldstart) {
     const cs = r.coldstart.stats;
@@ -227,9 +249,34 @@ function render(r) {
   }
   if (r.scaling) lines.push(...renderScaling(r.scaling));
   lines.push('## Targets', '', '| figure | value | target | met |', '|---|--:|--:|:-:|');
-  for (const c of r.checks) lines.push(`| ${c.figure} | ${fmt(c.value, c.value < 10 ? 3 : 1)} | ${c.target} | ${c.met ? 'yes' : '**no**'} |`);
+  const value = (v) => fmt(v, Math.abs(v) < 10 ? 3 : 1);
+  for (const c of r.checks) lines.push(`| ${c.figure} | ${value(c.value)}${c.range ? ` (${value(c.range.min)} … ${value(c.range.max)})` : ''} | ${c.target} | ${c.met ? 'yes' : '**no**'}${c.decided === false ? ' (undecided: within the control\'s error)' : ''} |`);
+  lines.push('', 'Values in brackets: the spread of the per-round figures.');
   lines.push('', `Total time ${fmt(r.seconds, 0)} s.`, '');
   return lines.join('\n');
+}
+
+function renderPairs(http) {
+  const { settings, stats } = http.pairs;
+  const what = { control: 'nothing — control, the same server twice (1 − first ÷ second process)', validation: 'validation (1 − on ÷ off)', compactHeap: 'compact heap (1 − default ÷ MCP_V8_HEAP=v8)' };
+  const lines = [`## Twins, paired: each against its base within the same round (c=32, ${settings.rounds} rounds, ${settings.seconds} s per run; before the rotation, all warmed up alike)`, ''];
+  lines.push(
+    'A cost of a few percent cannot be read from two medians of the rotation above: the machine drifts by more than that between them. ' +
+      'Here every round runs the base server and each twin once, one right after another, in an order that rotates every other round and reverses in between; ' +
+      'a cost is the median over the rounds of the ratio within the round, with the middle half (interquartile range) and the min … max of the per-round figures. ' +
+      'CPU per request is the server\'s (all threads, /proc), which other load on the machine moves less than req/s. ' +
+      'The control twin, a second process of the very same server, reads the method\'s own error in this run: a twin\'s cost is only resolved beyond it.',
+    '',
+  );
+  lines.push('| cost of | median | middle half (IQR) | min … max | from CPU per request (IQR) | base req/s | twin req/s | base CPU µs/req | twin CPU µs/req | peak RSS MiB base / twin | errors |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const [id, p] of Object.entries(stats)) {
+    lines.push(
+      `| ${what[id] ?? id}: ${p.base.id} vs ${p.twin.id} | ${pct(p.cost.median)} | ${pct(p.cost.q1)} … ${pct(p.cost.q3)} | ${pct(p.cost.min)} … ${pct(p.cost.max)} | ${pct(p.cpuCost.median)} (${pct(p.cpuCost.q1)} … ${pct(p.cpuCost.q3)}) | ${fmt(p.base.rps.median)} | ${fmt(p.twin.rps.median)} | ${fmt(p.base.cpuUs.median)} | ${fmt(p.twin.cpuUs.median)} | ${fmt(p.base.peakRssMiB)} / ${fmt(p.twin.peakRssMiB)} | ${p.base.errors + p.twin.errors} |`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 function renderScaling(sc) {

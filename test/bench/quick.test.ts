@@ -8,6 +8,14 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 
+interface PairStats {
+  rounds: Array<{ baseFirst: boolean; base: { rps: number; cpuUs: number }; twin: { rps: number; cpuUs: number }; cost: number }>;
+  base: { errors: number; peakRssMiB: number };
+  twin: { errors: number; peakRssMiB: number };
+  cost: { median: number; min: number; max: number; n: number; q1: number; q3: number };
+  cpuCost: { median: number };
+}
+
 describe('npm run bench -- --quick', () => {
   it('runs the HTTP, cold-start, generation, regeneration and scaling benchmarks and writes numbers for every contender', { timeout: 600_000 }, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcpforge-bench-')), 'quick.json');
@@ -18,7 +26,7 @@ describe('npm run bench -- --quick', () => {
     expect(report.quick).toBe(true);
 
     const ids = report.http.contenders.map((c: { id: string }) => c.id);
-    expect(ids).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-1-novalidation', 'mcpforge-1-apikey', 'mcpforge-100-apikey']);
+    expect(ids).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-1-apikey', 'mcpforge-100-apikey']);
     for (const conc of ['1', '32']) {
       for (const id of ids) {
         const s = report.http.stats[conc][id];
@@ -27,11 +35,46 @@ describe('npm run bench -- --quick', () => {
         expect(s.errors, `${id} c=${conc}`).toBe(0);
       }
     }
-    for (const c of report.http.contenders) {
+    for (const c of [...report.http.contenders, ...report.http.twins]) {
       expect(c.rssMiB.peak, c.id).toBeGreaterThan(10);
       // Each contender's reply was checked before timing: add(2, 3) = 5.
       expect(c.verified.result.content[0].text, c.id).toBe('5');
     }
+
+    // The twins are measured against their base after the rotation, not in it (quick: no V8-heap
+    // twin): every round runs each server once, the order reversing between the two rounds, and a
+    // cost is the median of the per-round figures, with their spread.
+    expect(report.http.twins.map((t: { id: string; of: string; pair: string }) => [t.id, t.of, t.pair])).toEqual([
+      ['mcpforge-1-again', 'mcpforge-1', 'control'],
+      ['mcpforge-1-novalidation', 'mcpforge-1', 'validation'],
+    ]);
+    const { pairs } = report.http;
+    expect(pairs.settings).toEqual({ rounds: 2, seconds: 1, connections: 32 });
+    expect(Object.keys(pairs.stats)).toEqual(['control', 'validation']);
+    for (const [id, p] of Object.entries(pairs.stats) as Array<[string, PairStats]>) {
+      expect(p.rounds.map((r) => r.baseFirst), id).toEqual([true, false]);
+      for (const r of p.rounds) {
+        expect(r.base.rps, id).toBeGreaterThan(0);
+        expect(r.twin.cpuUs, id).toBeGreaterThan(0);
+        expect(r.cost, id).toBeCloseTo(1 - r.base.rps / r.twin.rps, 10);
+      }
+      expect(p.cost.n, id).toBe(2);
+      expect(p.cost.min, id).toBeLessThanOrEqual(p.cost.median);
+      expect(p.cost.max, id).toBeGreaterThanOrEqual(p.cost.median);
+      expect(p.cost.q1, id).toBeLessThanOrEqual(p.cost.q3);
+      expect(Number.isFinite(p.cpuCost.median), id).toBe(true);
+      expect(p.base.errors + p.twin.errors, id).toBe(0);
+      expect(p.twin.peakRssMiB, id).toBeGreaterThan(10);
+    }
+    expect(stdout).toContain('## Twins, paired: each against its base within the same round');
+    const validation = report.checks.find((c: { figure: string }) => c.figure.startsWith('validation cost'));
+    expect(validation.value).toBe(pairs.stats.validation.cost.median);
+    expect(validation.range).toEqual({ min: pairs.stats.validation.cost.min, max: pairs.stats.validation.cost.max });
+    // The printed figure says how it was computed, and what the control read.
+    expect(validation.figure).toContain('median over 2 rounds of the ratio within the round');
+    expect(validation.figure).toContain('the control (the same server twice) read');
+    // Decided only when the figure is further from its target than the control is from 0.
+    expect(validation.decided).toBe(Math.abs(validation.value - 0.05) > Math.abs(pairs.stats.control.cost.median));
 
     const cold = report.coldstart.stats;
     expect(Object.keys(cold)).toEqual(['raw', 'sdk-v2', 'sdk-v1', 'fastmcp', 'tmcp', 'mcpforge-1', 'mcpforge-100']);
