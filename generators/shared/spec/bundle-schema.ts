@@ -133,9 +133,12 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
  * eager `doc.locate(pointer)`, paid for only by an error message or a reader that asks.
  */
 function lazyLocation(doc: SourceDocument, pointer: string): SpecLocation {
+  // The locator alone is kept, not the document: a loaded schema would otherwise hold the parsed
+  // data of every file it bundled from for as long as the spec lives (locators are closures).
+  const { file, locate } = doc;
   let pos: { line: number; column: number } | undefined;
-  const at = () => (pos ??= doc.locate(pointer));
-  const location = Object.defineProperties({ file: doc.file } as SpecLocation, {
+  const at = () => (pos ??= locate(pointer));
+  const location = Object.defineProperties({ file } as SpecLocation, {
     line: { get: () => at().line, enumerable: true },
     column: { get: () => at().column, enumerable: true },
   });
