@@ -189,6 +189,8 @@ describe('worker threads', () => {
       expect([...two.userFiles]).toEqual([...one.userFiles]);
       expect([...two.entries]).toEqual([...one.entries]);
       expect(two.emitted).toBe(one.emitted);
+      // The project-wide files, emitted alongside the workers' batches, in the same order (the cache records it).
+      expect([...two.formatSources]).toEqual([...one.formatSources]);
       // Files the workers hashed (type modules, shared validator modules) carry the sha256 of their text.
       expect([...two.hashes.keys()].filter((path) => path.includes('/_shared/')).length > 0).toBe(shareValidators);
       expect([...two.hashes.keys()].some((path) => path.startsWith('src/generated/types/'))).toBe(true);

@@ -87,8 +87,15 @@ export function startsBatch(i: number, total: number): boolean {
  * otherwise wait; each extra thread pays for loading and warming up the compilers once more).
  * Validators compiled here go into `local`, so their functions serve the later contract checks.
  * Workers started by `prestartEmitWorkers` are used first.
+ *
+ * `alongside`: steps of this thread's own work that need no batch result (a generation's
+ * project-wide files), run here once the workers have their first batches and before this
+ * thread takes any: done after the batches, they kept the workers idle (GitHub import: the
+ * ~5 MB manifest alone, ~0.3 s). This thread yields between steps, so the workers' answers
+ * come in and their next batches go out. Steps must not fail: the caller keeps a step's error
+ * to report it where the work used to be done.
  */
-export async function emitInWorkers(batches: PoolBatch[], threads: number, local: ValidatorCompiler): Promise<PoolOutput> {
+export async function emitInWorkers(batches: PoolBatch[], threads: number, local: ValidatorCompiler, alongside: Array<() => unknown> = []): Promise<PoolOutput> {
   const out: PoolOutput = { types: new Map(), validators: new Map(), contracts: new Map() };
   const take = (result: PoolResult) => {
     for (const [id, text, hash] of result.types) out.types.set(id, { text, hash });
@@ -119,6 +126,10 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
       send();
     });
   const here = async () => {
+    for (const step of alongside) {
+      await step();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     while (next < batches.length) {
       take(await runBatch(batches[next++]!, local));
       // Let the workers' answers in (and new batches out) between two batches of this thread.
@@ -129,7 +140,9 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
   const pool = takeStartedWorkers(wanted);
   while (pool.length < wanted) pool.push(new Worker(WORKER_URL));
   try {
-    await Promise.all([here(), ...pool.map(remote)]);
+    // The workers' first batches go out before this thread starts on its own work.
+    const remotes = pool.map(remote);
+    await Promise.all([here(), ...remotes]);
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate()));
   }

@@ -200,6 +200,57 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     addUser(paths.promptHandler(prompt.name), emitPromptStub(prompt, names));
   }
 
+  // Project-wide files that depend on the spec alone (manifest, registry, handlers index),
+  // emitted, hashed and formatted in steps: alongside the workers' batches when there are
+  // workers (see emitInWorkers), else after the entries, where the contract tests follow them.
+  // A step's error is kept and thrown where the step ran before, after the entries' own.
+  const retired = options.retired ?? [];
+  const hashOf = options.hash ?? sha256;
+  /** Sha256 of each project-wide file's text before formatting, in the order the files are emitted. */
+  const formatSources = new Map<string, string>();
+  /** Project-wide files as written: formatted, or as an earlier run formatted the same text. */
+  const projectWide = new Map<string, string>();
+  const settle = async (global: Map<string, string>) => {
+    const unformatted = new Map<string, string>();
+    for (const [file, text] of global) {
+      const hash = hashOf(text);
+      formatSources.set(file, hash);
+      const known = options.formatted?.(file, hash);
+      if (known !== undefined) projectWide.set(file, known);
+      else unformatted.set(file, text);
+    }
+    await formatTypeScript(unformatted);
+    for (const [file, text] of unformatted) projectWide.set(file, text);
+  };
+  const specWide = new Map<string, string>();
+  let specWideError: { error: unknown } | undefined;
+  // Each step runs once: after the entries, the steps the pool did not run (it failed, or
+  // there was none) run here.
+  const specWideStep = (step: () => unknown) => {
+    let ran = false;
+    return async () => {
+      if (ran || specWideError) return;
+      ran = true;
+      try {
+        await step();
+      } catch (error) {
+        specWideError = { error };
+      }
+    };
+  };
+  const specWideSteps = [
+    () => {
+      for (const r of retired) specWide.set(retiredTypesPath(r), header + emitRetiredTypes(r));
+      specWide.set(paths.manifest, header + emitManifest(spec));
+    },
+    () => specWide.set(paths.registry, header + emitRegistry(spec, names, retired)),
+    () => {
+      const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
+      specWide.set(paths.handlers, header + emitHandlers(spec, overridden));
+    },
+    () => settle(specWide),
+  ].map(specWideStep);
+
   const reused = new Map<string, Map<string, string>>();
   for (const plan of plans) {
     const out = options.reuse?.(plan.key);
@@ -227,7 +278,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
       if (plan.tool) batch.contracts.push({ name: plan.tool.name, input: { schema: plan.tool.input.schema, draft: plan.tool.input.draft }, hasOutput: plan.tool.output !== undefined, openWorld: plan.tool.annotations?.openWorldHint === true });
     }
     try {
-      const done = await emitInWorkers(batches, threads, validators);
+      const done = await emitInWorkers(batches, threads, validators, specWideSteps);
       formatted = done.types;
       contracts = done.contracts;
       for (const [key, { code, hashes }] of done.validators) {
@@ -271,28 +322,12 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   }
   await formatTypeScript(fresh);
   for (const [file, text] of fresh) files.set(file, text);
-  const retired = options.retired ?? [];
-  const global = new Map<string, string>();
-  for (const r of retired) global.set(retiredTypesPath(r), header + emitRetiredTypes(r));
-  global.set(paths.manifest, header + emitManifest(spec));
-  global.set(paths.registry, header + emitRegistry(spec, names, retired));
-  const overridden = new Set(spec.resources.filter((r) => r.source && options.readUserFile?.(paths.resourceHandler(r.name)) !== undefined).map((r) => r.name));
-  global.set(paths.handlers, header + emitHandlers(spec, overridden));
+  for (const step of specWideSteps) await step();
+  if (specWideError) throw specWideError.error;
   const toolKeys = new Map(plans.flatMap((plan) => (plan.tool ? [[plan.tool, plan.key] as const] : [])));
   const cached = options.contractCases && { store: options.contractCases, keyOf: (tool: LoadedTool) => toolKeys.get(tool)! };
-  global.set(CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded), cached));
-  const formatSources = new Map<string, string>();
-  const unformatted = new Map<string, string>();
-  const hashOf = options.hash ?? sha256;
-  for (const [file, text] of global) {
-    const hash = hashOf(text);
-    formatSources.set(file, hash);
-    const known = options.formatted?.(file, hash);
-    if (known !== undefined) files.set(file, known);
-    else unformatted.set(file, text);
-  }
-  await formatTypeScript(unformatted);
-  for (const [file, text] of unformatted) files.set(file, text);
+  await settle(new Map([[CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded), cached)]]));
+  for (const [file, text] of projectWide) files.set(file, text);
   addUser(paths.database, emitDatabaseStub());
   if (spec.auth.mode === 'custom') addUser(AUTH_HOOK_PATH, emitAuthStub());
 

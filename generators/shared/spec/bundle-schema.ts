@@ -42,8 +42,10 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     const hash = ref.indexOf('#');
     const docPart = hash < 0 ? ref : ref.slice(0, hash);
     const fragment = hash < 0 ? '' : ref.slice(hash + 1);
-    const pos = owner.doc.locate(joinPointer(at, '$ref'));
-    const where = { file: owner.doc.file, line: pos.line, column: pos.column, pointer: joinPointer(at, '$ref') };
+    // Where the `$ref` is written: located only when an error names it. Locating a position in a
+    // JSON file indexes the whole file (GitHub import: the 1 MB components file, ~0.2 s of the
+    // main thread's serial start), and a schema that bundles cleanly never needs one.
+    const where = lazyLocation(owner.doc, joinPointer(at, '$ref'));
     if (fragment !== '' && !fragment.startsWith('/')) {
       throw new SpecError({
         ...where,
@@ -56,7 +58,7 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
       target = owner;
     } else {
       const location = resolveLocation(docPart, owner.doc.file);
-      const doc = await store.load(location, { ...where, ref, kind: '$ref' });
+      const doc = await store.load(location, Object.assign(lazyLocation(owner.doc, joinPointer(at, '$ref')), { ref, kind: '$ref' as const }));
       noteFile(doc.file);
       target = { doc, base: '' };
     }
@@ -79,8 +81,7 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     if (!name) {
       name = uniqueName(defName(target.doc.file, targetPointer), taken);
       nameByTarget.set(key, name);
-      const loc = target.doc.locate(targetPointer);
-      bundled[name] = { file: target.doc.file, line: loc.line, column: loc.column, pointer: targetPointer };
+      bundled[name] = lazyLocation(target.doc, targetPointer);
       added[name] = true; // reserve the slot before recursing: a cycle finds the name and stops
       const copy = await walk(getAtPointer(target.doc.data, targetPointer), target, targetPointer);
       if (isObject(copy)) {
@@ -125,6 +126,24 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     files,
     bundled,
   };
+}
+
+/**
+ * A location whose line and column are found on first read (then kept): the same values as an
+ * eager `doc.locate(pointer)`, paid for only by an error message or a reader that asks.
+ */
+function lazyLocation(doc: SourceDocument, pointer: string): SpecLocation {
+  // The locator alone is kept, not the document: a loaded schema would otherwise hold the parsed
+  // data of every file it bundled from for as long as the spec lives (locators are closures).
+  const { file, locate } = doc;
+  let pos: { line: number; column: number } | undefined;
+  const at = () => (pos ??= locate(pointer));
+  const location = Object.defineProperties({ file } as SpecLocation, {
+    line: { get: () => at().line, enumerable: true },
+    column: { get: () => at().column, enumerable: true },
+  });
+  location.pointer = pointer; // after line and column, as in an eager location
+  return location;
 }
 
 /** Whether `walk` would rewrite some `$ref` in `node` (data keywords are copied as they are). */
