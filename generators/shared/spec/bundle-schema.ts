@@ -45,7 +45,8 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     // Where the `$ref` is written: located only when an error names it. Locating a position in a
     // JSON file indexes the whole file (GitHub import: the 1 MB components file, ~0.2 s of the
     // main thread's serial start), and a schema that bundles cleanly never needs one.
-    const where = lazyLocation(owner.doc, joinPointer(at, '$ref'));
+    const refPointer = joinPointer(at, '$ref');
+    const where = lazyLocation(owner.doc, refPointer);
     if (fragment !== '' && !fragment.startsWith('/')) {
       throw new SpecError({
         ...where,
@@ -58,7 +59,8 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
       target = owner;
     } else {
       const location = resolveLocation(docPart, owner.doc.file);
-      const doc = await store.load(location, Object.assign(lazyLocation(owner.doc, joinPointer(at, '$ref')), { ref, kind: '$ref' as const }));
+      // A location of its own, not `{ ...where, ... }`: spreading would read (locate) line and column now.
+      const doc = await store.load(location, Object.assign(lazyLocation(owner.doc, refPointer), { ref, kind: '$ref' as const }));
       noteFile(doc.file);
       target = { doc, base: '' };
     }
