@@ -42,7 +42,7 @@ export function tokenTable(initial: Record<string, Credential>): { tokens: Map<s
   return { tokens, authenticate };
 }
 
-type Tools = { touch: { input: { uri: string }; output: undefined }; wait: { input: { ms?: number }; output: undefined }; secret_echo: { input: { text: string }; output: undefined }; ask: { input: Record<string, never>; output: undefined }; whoami: { input: Record<string, never>; output: undefined } };
+type Tools = { touch: { input: { uri: string }; output: undefined }; wait: { input: { ms?: number }; output: undefined }; secret_echo: { input: { text: string }; output: undefined }; ask: { input: Record<string, never>; output: undefined }; whoami: { input: Record<string, never>; output: undefined }; crash: { input: Record<string, never>; output: undefined } };
 type Prompts = { login_help: { args: { user: string; memorable_word?: string } } };
 type Resources = { vault: { params: { key: string }; data: undefined } };
 const defineTool = createDefineTool<Tools, unknown>();
@@ -68,6 +68,7 @@ export const pipelineManifest: Manifest = {
     ask: { name: 'ask', description: 'Asks the client for a name', inputSchema: { type: 'object', properties: {} } },
     whoami: { name: 'whoami', description: 'Names the caller', inputSchema: { type: 'object', properties: {} }, rateLimit: { perMinute: 2 } },
     wait: { name: 'wait', description: 'Waits until cancelled (or ms)', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } } },
+    crash: { name: 'crash', description: 'Throws before it returns (no promise)', inputSchema: { type: 'object', properties: {} } },
     touch: { name: 'touch', description: 'Announces that a resource changed', inputSchema: { type: 'object', properties: { uri: { type: 'string' } }, required: ['uri'] } },
   },
   resources: {
@@ -122,6 +123,16 @@ export function pipelineModules(): ServerModules {
       }),
     }),
     validateInput: v(t.wait!.inputSchema),
+  };
+  // Throws synchronously, so the error leaves the synchronous lane of the call stages, not a rejected promise.
+  base.tools.crash = {
+    handler: async () => ({
+      default: defineTool('crash', (_input, ctx) => {
+        ran('crash', ctx.auth.subject);
+        throw new Error('password=hunter2 at crash.ts:1');
+      }),
+    }),
+    validateInput: v(t.crash!.inputSchema),
   };
   base.tools.whoami = { handler: async () => ({ default: defineTool('whoami', (_input, ctx) => (ran('whoami', ctx.auth.subject), ctx.auth.subject)) }), validateInput: v(t.whoami!.inputSchema) };
   base.resources.vault = {

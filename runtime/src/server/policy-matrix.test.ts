@@ -22,7 +22,7 @@ import {
 
 const TRANSPORTS = ['stdio', 'http-sdk', 'http-fast', 'session', 'websocket'] as const;
 const METHODS = ['tool', 'prompt', 'resource', 'completion'] as const;
-const SITUATIONS = ['none', 'valid', 'revoked', 'expired', 'missing_scope', 'rate_limited', 'invalid', 'asks_input', 'throws'] as const;
+const SITUATIONS = ['none', 'valid', 'revoked', 'expired', 'missing_scope', 'rate_limited', 'invalid', 'asks_input', 'throws', 'throws_now'] as const;
 type Transport = (typeof TRANSPORTS)[number];
 type Method = (typeof METHODS)[number];
 type Situation = (typeof SITUATIONS)[number];
@@ -44,7 +44,7 @@ afterAll(async () => {
 /** Which combinations exist: stdio is the local user (no credential to lose); some situations are tool-only. */
 function applies(transport: Transport, method: Method, situation: Situation): boolean {
   if (transport === 'stdio' && ['none', 'revoked', 'expired', 'missing_scope'].includes(situation)) return false;
-  if (['rate_limited', 'asks_input', 'throws'].includes(situation) && method !== 'tool') return false;
+  if (['rate_limited', 'asks_input', 'throws', 'throws_now'].includes(situation) && method !== 'tool') return false;
   if (situation === 'invalid' && (method === 'resource' || method === 'completion')) return false;
   // A 2025 session answers a push-style elicitation inside the call's event stream; the raw test client reads whole bodies.
   if (situation === 'asks_input' && transport === 'session') return false;
@@ -55,7 +55,7 @@ function expected(method: Method, situation: Situation, transport: Transport): O
   if (situation === 'none' || situation === 'revoked' || situation === 'expired') return 'unauthenticated';
   if (situation === 'missing_scope') return 'denied';
   if (situation === 'asks_input') return 'input_required';
-  if (situation === 'throws') return 'error';
+  if (situation === 'throws' || situation === 'throws_now') return 'error';
   if (situation === 'invalid') return 'invalid';
   if (situation === 'rate_limited') return 'rate_limited';
   void method;
@@ -69,7 +69,7 @@ function requestOf(method: Method, situation: Situation, transport: Transport): 
     case 'tool': {
       // whoami is rate limited per caller; stdio's one local caller would exhaust it across cases.
       const plain = transport === 'stdio' && situation !== 'rate_limited' ? 'secret_echo' : 'whoami';
-      const tool = situation === 'missing_scope' ? 'secret_echo' : situation === 'asks_input' ? 'ask' : situation === 'throws' ? 'explode' : plain;
+      const tool = situation === 'missing_scope' ? 'secret_echo' : situation === 'asks_input' ? 'ask' : situation === 'throws' ? 'explode' : situation === 'throws_now' ? 'crash' : plain;
       const args = situation === 'invalid' ? { text: 5 } : tool === 'explode' ? { mode: 'internal' } : tool === 'secret_echo' ? { text: 'x' } : {};
       const name = situation === 'invalid' ? 'secret_echo' : tool;
       // explode is the notes fixture's: its runs are not counted.
@@ -102,7 +102,7 @@ function classify(reply: Reply, transport: Transport): Outcome {
 }
 
 let n = 0;
-async function runCase(transport: Transport, method: Method, situation: Situation): Promise<{ outcome: Outcome; ran: number | undefined; audits: number; counted: number; subject: string }> {
+async function runCase(transport: Transport, method: Method, situation: Situation): Promise<{ leaked: boolean; outcome: Outcome; ran: number | undefined; audits: number; counted: number; subject: string }> {
   n++;
   const token = `tok${n}`;
   const subject = transport === 'stdio' ? 'local' : `u${n}`;
@@ -156,7 +156,10 @@ async function runCase(transport: Transport, method: Method, situation: Situatio
     }
   }
   const audits = auditCount() - auditsBefore;
+  // A handler's own error text (the fixtures' carry a password) stays in the server's log, never in the reply.
+  const leaked = JSON.stringify(reply).includes('hunter2');
   return {
+    leaked,
     outcome: classify(reply, transport),
     ran: runKey ? (runs.get(runKey) ?? 0) - ranBefore : undefined,
     audits,
@@ -169,6 +172,7 @@ async function runCase(transport: Transport, method: Method, situation: Situatio
 function check(transport: Transport, method: Method, situation: Situation, result: Awaited<ReturnType<typeof runCase>>, concurrent = false): void {
   const label = `${transport} × ${method} × ${situation}`;
   expect(result.outcome, label).toBe(expected(method, situation, transport));
+  expect(result.leaked, `${label}: internal error text in the reply`).toBe(false);
   const modern = transport === 'http-sdk' || transport === 'http-fast';
   // Rounds: a 2025 connection answers ctx.elicit push-style and re-runs the handler with the answer.
   const rounds = situation === 'asks_input' && !modern ? 2 : 1;
