@@ -6,9 +6,13 @@
 // (order rotated every round) on the modern fast-path call. Prints median req/s, p99, the server's
 // CPU per request, RSS 2 s after start and the peak RSS (VmHWM) after all its rounds — what
 // flags-ab.mjs prints for Node flags, for a change to the runtime or the generated code of a large
-// project (bench/ab.mjs builds only the 1-tool project).
-import { existsSync, readFileSync } from 'node:fs';
+// project (bench/ab.mjs builds only the 1-tool project). `--alloc`: each server preloads
+// lib/alloc-counter.mjs and the table gains the JS heap allocated per request (round ten: the firm
+// figure on a loaded machine, where CPU per request moves by ±10%).
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MODERN_CALL } from './http.mjs';
 import { errorLines, medianOf, runRotation, takeOption } from './lib/rotation.mjs';
 import { ensureWrk, freePort, startProcess } from './lib/util.mjs';
@@ -17,6 +21,10 @@ const argv = process.argv.slice(2);
 const seconds = Number(takeOption(argv, '--seconds', '6'));
 const rounds = Number(takeOption(argv, '--rounds', '5'));
 const connections = Number(takeOption(argv, '--connections', '32'));
+const allocAt = argv.indexOf('--alloc');
+if (allocAt >= 0) argv.splice(allocAt, 1);
+const allocDir = allocAt >= 0 ? mkdtempSync(join(tmpdir(), 'alloc-ab-')) : undefined;
+const allocCounter = fileURLToPath(new URL('./lib/alloc-counter.mjs', import.meta.url));
 const variants = argv.map((spec) => {
   const at = spec.indexOf('=');
   if (at < 0) throw new Error(`variant "${spec}": write name=DIR (a built project)`);
@@ -32,15 +40,18 @@ for (const v of variants) {
   v.port = await freePort();
   v.url = `http://127.0.0.1:${v.port}/mcp`;
   v.request = { ...MODERN_CALL, apiKey };
-  v.process = startProcess(process.execPath, [join(v.dir, 'dist', 'server.js'), '--transport', 'http', '--port', String(v.port), '--database-url', db], {
-    env: { ...process.env, NODE_ENV: 'production' },
+  v.allocFile = allocDir ? join(allocDir, `${v.id}.json`) : undefined;
+  const preload = v.allocFile ? ['--import', allocCounter] : [];
+  v.process = startProcess(process.execPath, [...preload, join(v.dir, 'dist', 'server.js'), '--transport', 'http', '--port', String(v.port), '--database-url', db], {
+    env: { ...process.env, NODE_ENV: 'production', ...(v.allocFile ? { ALLOC_COUNT_FILE: v.allocFile } : {}) },
   });
 }
 const runs = await runRotation(variants, { connections, seconds, rounds });
-const lines = [`projects A/B, c=${connections}, ${rounds} rounds × ${seconds} s, medians`, '', '| variant | req/s | p99 ms | CPU µs/req | RSS after start MiB | peak RSS MiB |', '|---|--:|--:|--:|--:|--:|'];
+const allocColumn = allocDir ? ' alloc KiB/req |' : '';
+const lines = [`projects A/B, c=${connections}, ${rounds} rounds × ${seconds} s, medians`, '', `| variant | req/s | p99 ms | CPU µs/req |${allocColumn} RSS after start MiB | peak RSS MiB |`, `|---|--:|--:|--:|${allocDir ? '--:|' : ''}--:|--:|`];
 for (const v of variants) {
   const of = (key) => medianOf(runs, v.id, key);
-  lines.push(`| ${v.id} | ${of('rps').toFixed(0)} | ${of('p99Ms').toFixed(2)} | ${of('cpuUs').toFixed(0)} | ${v.started.toFixed(1)} | ${v.peak.toFixed(1)} |`);
+  lines.push(`| ${v.id} | ${of('rps').toFixed(0)} | ${of('p99Ms').toFixed(2)} | ${of('cpuUs').toFixed(0)} |${allocDir ? ` ${of('allocKiB').toFixed(2)} |` : ''} ${v.started.toFixed(1)} | ${v.peak.toFixed(1)} |`);
 }
 lines.push(...errorLines(runs));
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,6 +2,7 @@
 // projects-ab.mjs: built projects side by side): each variant's server already started, checked
 // with one call, warmed up, then `rounds` rounds with the order rotated every round, so a slow
 // patch of the machine falls on every variant alike. Servers are stopped whatever happens.
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verify } from '../http.mjs';
 import { cpuSeconds, log, median, rotated, rssMiB, runWrk, stopProcess } from './util.mjs';
@@ -18,7 +19,8 @@ export function takeOption(argv, name, fallback) {
 /**
  * Runs the rotation over `variants` ({ id, url, request, process } each); sets `started` (RSS
  * 2 s after start, MiB) and `peak` (VmHWM after all rounds) on each; returns every wrk run with
- * the server's CPU per request.
+ * the server's CPU per request, and with `allocKiB` (JS heap KiB allocated per request) for a
+ * variant that has `allocFile` (its server preloads lib/alloc-counter.mjs writing to that file).
  */
 export async function runRotation(variants, { connections, seconds, rounds }) {
   const runs = [];
@@ -29,11 +31,13 @@ export async function runRotation(variants, { connections, seconds, rounds }) {
     for (const v of variants) await runWrk(v.url, v.request, { connections, seconds: 2 });
     for (let round = 0; round < rounds; round++) {
       for (const v of rotated(variants, round)) {
+        const allocBefore = await allocatedBytes(v);
         const cpuBefore = cpuSeconds(v.process.pid);
         const r = await runWrk(v.url, v.request, { connections, seconds });
         const cpuUs = ((cpuSeconds(v.process.pid) - cpuBefore) * 1e6) / r.requests;
-        runs.push({ id: v.id, cpuUs, ...r });
-        log(`round ${round + 1} ${v.id.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req  RSS ${rssMiB(v.process.pid).current.toFixed(0)} MiB${r.errors ? `  ERRORS ${r.errors}` : ''}`);
+        const allocKiB = v.allocFile ? ((await allocatedBytes(v)) - allocBefore) / 1024 / r.requests : undefined;
+        runs.push({ id: v.id, cpuUs, allocKiB, ...r });
+        log(`round ${round + 1} ${v.id.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req${allocKiB === undefined ? '' : `  alloc ${allocKiB.toFixed(2)} KiB/req`}  RSS ${rssMiB(v.process.pid).current.toFixed(0)} MiB${r.errors ? `  ERRORS ${r.errors}` : ''}`);
       }
     }
     for (const v of variants) v.peak = rssMiB(v.process.pid).peak;
@@ -41,6 +45,16 @@ export async function runRotation(variants, { connections, seconds, rounds }) {
     await Promise.all(variants.map((v) => stopProcess(v.process)));
   }
   return runs;
+}
+
+/**
+ * What the variant's alloc counter has summed so far; waits past its 50 ms rewrite first, so the
+ * count includes everything up to now (wrk's last requests, or nothing of the next run).
+ */
+async function allocatedBytes(v) {
+  if (!v.allocFile) return 0;
+  await sleep(120);
+  return JSON.parse(readFileSync(v.allocFile, 'utf8')).allocatedBytes;
 }
 
 /** The median of `key` over a variant's runs. */
