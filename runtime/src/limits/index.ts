@@ -10,6 +10,7 @@
  * environment (`MCP_*`, for operators), the spec's `limits:` block, then the defaults below.
  */
 import { ToolError } from '../errors/index.js';
+import { addDeadline, PendingDeadline } from './deadlines.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, ManifestLimits, ToolManifestEntry } from '../server/contract.js';
 
@@ -257,7 +258,7 @@ class LazyAbortController {
  * gets its value back as it is, with no timer and no promise: nothing can interrupt JavaScript
  * that runs to completion, and a timer set before it could only fire after its result was taken
  * (microtasks run before timers), so such a call never timed out before either. A thrown error
- * propagates synchronously. A promise gets the timer, due when it was due when set before `fn` ran.
+ * propagates synchronously. A promise gets a deadline (deadlines.ts), counted from before `fn` ran.
  */
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T>;
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T>;
@@ -266,36 +267,53 @@ export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: P
   const value = fn();
   if (!(value instanceof Promise)) return value;
   return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(
-      () => {
-        if (done) return;
-        done = true;
-        const error = new ToolError(
-          `Tool ${tool} did not finish within ${timeoutMs} ms and was cancelled; retry later, or raise its timeoutMs in mcpforge.yaml (server default: ${LIMIT_ENV.timeoutMs}).`,
-          { code: LimitErrorCode.Timeout, data: { timeoutMs } },
-        );
-        controller.abort(error);
-        reject(error);
-      },
-      // Counted from before `fn` ran, as when the timer was set first.
-      Math.max(0, timeoutMs - (performance.now() - started)),
-    );
-    // A timer must not keep a finished process alive.
-    timer.unref?.();
+    const call = new TimedCall<T>(tool, timeoutMs, controller, resolve, reject, onLate);
+    // Due when it was due when a timer was set before `fn` ran (deadlines.ts: no timer per call).
+    addDeadline(call, timeoutMs, started);
     value.then(
-      (result) => {
-        clearTimeout(timer);
-        if (done) return;
-        done = true;
-        resolve(result);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (done) return onLate?.(error);
-        done = true;
-        reject(error);
-      },
+      (result) => call.resolved(result),
+      (error: unknown) => call.rejected(error),
     );
   });
+}
+
+/** An asynchronous call under its deadline: whichever comes first, its settling or the deadline, answers. */
+class TimedCall<T> extends PendingDeadline {
+  private done = false;
+
+  constructor(
+    private readonly tool: string,
+    private readonly timeoutMs: number,
+    private readonly controller: Pick<AbortController, 'abort'>,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly onLate: ((error: unknown) => void) | undefined,
+  ) {
+    super();
+  }
+
+  expire(): void {
+    if (this.done) return;
+    this.done = true;
+    const error = new ToolError(
+      `Tool ${this.tool} did not finish within ${this.timeoutMs} ms and was cancelled; retry later, or raise its timeoutMs in mcpforge.yaml (server default: ${LIMIT_ENV.timeoutMs}).`,
+      { code: LimitErrorCode.Timeout, data: { timeoutMs: this.timeoutMs } },
+    );
+    this.controller.abort(error);
+    this.reject(error);
+  }
+
+  resolved(result: T): void {
+    this.settle();
+    if (this.done) return;
+    this.done = true;
+    this.resolve(result);
+  }
+
+  rejected(error: unknown): void {
+    this.settle();
+    if (this.done) return this.onLate?.(error);
+    this.done = true;
+    this.reject(error);
+  }
 }
