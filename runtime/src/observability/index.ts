@@ -6,7 +6,8 @@
  * servers in one process — tests, tool groups — do not collide.
  */
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from './prom.js';
+import { Gauge, Registry, collectDefaultMetrics } from './prom.js';
+import { registerToolCallMetrics, type CallOutcome } from './tool-call-metrics.js';
 
 export type { Logger } from 'pino';
 import { LOG_LEVEL_NAMES } from '../config/settings.js';
@@ -138,7 +139,7 @@ export function abandonLogger(logger: Logger): void {
   if (writer) writer.flushSync = () => {};
 }
 
-export type CallOutcome = 'ok' | 'error' | 'invalid';
+export type { CallOutcome } from './tool-call-metrics.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -161,26 +162,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const prefix = options.prefix ?? 'mcp_';
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics(registry);
-  const calls = new Counter({
-    name: `${prefix}tool_calls_total`,
-    help: 'Tool calls by tool and outcome (ok, error, invalid)',
-    labelNames: ['tool', 'outcome'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: `${prefix}tool_call_duration_seconds`,
-    help: 'Tool call latency in seconds, from validated input to result',
-    labelNames: ['tool'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const toolCalls = registerToolCallMetrics(registry, prefix);
   return {
     registry,
     contentType: registry.contentType,
-    observeToolCall(tool, outcome, seconds) {
-      calls.inc({ tool, outcome });
-      duration.observe({ tool }, seconds);
-    },
+    observeToolCall: toolCalls.observe,
     metricsText() {
       return registry.metrics();
     },
