@@ -240,6 +240,9 @@ function withTextFallback(result: CallToolResult): CallToolResult {
 export function createFastPath(options: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { tools, fallback, maxBodyBytes } = options;
   const serverInfoJson = JSON.stringify(tools.serverInfo);
+  // What follows a result in every reply, up to its id: built once, so that a reply is five pieces
+  // joined rather than nine.
+  const resultTail = `,"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":`;
 
   function send(req: IncomingMessage, res: ServerResponse, body: string, status = 200): void {
     // A rate-limited call: 429 + Retry-After, as the SDK path answers it (limits/http.ts).
@@ -308,7 +311,7 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
     if (isInputRequiredResult(result)) {
       const refused = inputRequiredError(result, meta[CLIENT_CAPABILITIES_META_KEY], idJson);
       if (refused !== undefined) return send(req, res, refused.body, refused.status);
-      return send(req, res, `{"result":${JSON.stringify(result).slice(0, -1)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+      return send(req, res, `{"result":${JSON.stringify(result).slice(0, -1)}${resultTail}${idJson}}`);
     }
     if (tool.outputSchema && !result.isError && result.structuredContent === undefined) {
       result = toolError(`Output validation error: Tool ${params.name} has an output schema but no structured content was provided`);
@@ -327,6 +330,6 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       const full = { _meta: keep ? meta : { ...meta, [SERVER_INFO_META_KEY]: tools.serverInfo }, ...rest, resultType: 'complete' };
       return send(req, res, `{"result":${JSON.stringify(full)},"jsonrpc":"2.0","id":${idJson}}`);
     }
-    send(req, res, `{"result":${openResultJson(result)},"_meta":{"${SERVER_INFO_META_KEY}":${serverInfoJson}}},"jsonrpc":"2.0","id":${idJson}}`);
+    send(req, res, `{"result":${openResultJson(result)}${resultTail}${idJson}}`);
   };
 }

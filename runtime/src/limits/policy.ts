@@ -124,11 +124,19 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     if (!r) redactors.set(key, (r = createRedactor(schema)));
     return r;
   };
+  // Per manifest entry as well: building the `tool:<name>` key on every call allocated a string and
+  // hashed it for the lookup (the entry objects live as long as the server).
+  const toolRedactors = new WeakMap<ToolManifestEntry, (args: unknown) => unknown>();
+  const toolRedactor = (entry: ToolManifestEntry) => {
+    let r = toolRedactors.get(entry);
+    if (!r) toolRedactors.set(entry, (r = redactorOf(`tool:${entry.name}`, entry.inputSchema)));
+    return r;
+  };
 
   /** An error that is not a `ToolError` is a bug or an outage: fingerprinted, counted, reported (arguments redacted). */
   function track(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, error: unknown): void {
     if (!options.errors || isToolError(error)) return;
-    options.errors.capture({ tool: entry.name, error, requestId: ctx.requestId, subject: ctx.auth.subject, arguments: redactorOf(`tool:${entry.name}`, entry.inputSchema)(args) });
+    options.errors.capture({ tool: entry.name, error, requestId: ctx.requestId, subject: ctx.auth.subject, arguments: toolRedactor(entry)(args) });
   }
 
   function finish(entry: ToolManifestEntry, args: unknown, ctx: HandlerContext<unknown>, edge: Edge | undefined, started: number, result: CallToolResult): CallToolResult {
@@ -149,7 +157,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       outcome,
       durationMs: performance.now() - started,
       requestId: ctx.requestId,
-      arguments: redactorOf(`tool:${entry.name}`, entry.inputSchema)(args),
+      arguments: toolRedactor(entry)(args),
       ...(code === undefined ? {} : { errorCode: code }),
     });
     return result;

@@ -178,6 +178,8 @@ interface ToolRecord {
   fastPath: boolean;
   /** What the fast path calls (see `fastPath.tool`). */
   fast?: FastTool;
+  /** The handler context's log bindings (`{ tool }`): one object per tool, not one per call. */
+  bindings?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -430,7 +432,7 @@ export async function createServerFactory<DB = unknown>(options: CreateServerFac
     const profile = shaping.profileOf(envelopeOf(sdkCtx), how.instance);
     const args = shaping.restore(entry, profile, sent);
     const started = performance.now();
-    const ctx = createHandlerContext(deps, { tool: entry.name }, sdkCtx, requestId);
+    const ctx = createHandlerContext(deps, (t.bindings ??= Object.freeze({ tool: entry.name })), sdkCtx, requestId);
     // The metric's outcome, set by the stages below (undefined: not a counted call).
     const call: CallRecord = { outcome: 'ok', profile };
     let result: ToolResult | Promise<ToolResult>;
