@@ -263,11 +263,35 @@ class LazyAbortController {
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T>;
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T>;
 export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T> {
+  return runUnderDeadline(tool, timeoutMs, controller, fn, onLate, passValue, rethrow);
+}
+
+const passValue = <T>(value: T): T => value;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
+
+/**
+ * `runWithTimeout` with what happens next folded in: `onValue` maps the call's value, `onError` its
+ * error or the timeout (both may throw). Why: the policy stage audited a call in a `.then` of
+ * `runWithTimeout`'s promise — one more promise, reaction and microtask turn on every asynchronous
+ * call; here the promise this returns settles with their result directly. A synchronous `fn` gets
+ * `onValue(value)` back synchronously; a synchronous throw propagates (not given to `onError`).
+ */
+export function runUnderDeadline<T, R>(
+  tool: string,
+  timeoutMs: number,
+  controller: Pick<AbortController, 'abort'>,
+  fn: () => T | Promise<T>,
+  onLate: ((error: unknown) => void) | undefined,
+  onValue: (value: T) => R,
+  onError: (error: unknown) => R,
+): R | Promise<R> {
   const started = performance.now();
   const value = fn();
-  if (!(value instanceof Promise)) return value;
-  return new Promise<T>((resolve, reject) => {
-    const call = new TimedCall<T>(tool, timeoutMs, controller, resolve, reject, onLate);
+  if (!(value instanceof Promise)) return onValue(value);
+  return new Promise<R>((resolve, reject) => {
+    const call = new TimedCall<T, R>(tool, timeoutMs, controller, resolve, reject, onLate, onValue, onError);
     // Due when it was due when a timer was set before `fn` ran (deadlines.ts: no timer per call).
     addDeadline(call, timeoutMs, started);
     value.then(
@@ -278,16 +302,18 @@ export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: P
 }
 
 /** An asynchronous call under its deadline: whichever comes first, its settling or the deadline, answers. */
-class TimedCall<T> extends PendingDeadline {
+class TimedCall<T, R> extends PendingDeadline {
   private done = false;
 
   constructor(
     private readonly tool: string,
     private readonly timeoutMs: number,
     private readonly controller: Pick<AbortController, 'abort'>,
-    private readonly resolve: (value: T) => void,
+    private readonly resolve: (value: R) => void,
     private readonly reject: (error: unknown) => void,
     private readonly onLate: ((error: unknown) => void) | undefined,
+    private readonly onValue: (value: T) => R,
+    private readonly onError: (error: unknown) => R,
   ) {
     super();
   }
@@ -300,20 +326,30 @@ class TimedCall<T> extends PendingDeadline {
       { code: LimitErrorCode.Timeout, data: { timeoutMs: this.timeoutMs } },
     );
     this.controller.abort(error);
-    this.reject(error);
+    this.answer(this.onError, error);
   }
 
   resolved(result: T): void {
     this.settle();
     if (this.done) return;
     this.done = true;
-    this.resolve(result);
+    this.answer(this.onValue, result);
   }
 
   rejected(error: unknown): void {
     this.settle();
     if (this.done) return this.onLate?.(error);
     this.done = true;
-    this.reject(error);
+    this.answer(this.onError, error);
+  }
+
+  private answer<V>(next: (value: V) => R, value: V): void {
+    let out: R;
+    try {
+      out = next(value);
+    } catch (error) {
+      return this.reject(error);
+    }
+    this.resolve(out);
   }
 }

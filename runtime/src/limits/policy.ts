@@ -22,7 +22,7 @@ import { edgeOfContext, type Edge } from '../core/edge.js';
 import type { Cancellations } from '../cancel/index.js';
 import { requestEnvelope } from '../core/envelope.js';
 import type { ErrorTracker } from '../telemetry/errors.js';
-import { callerKey, createCallLimiter, lazyAbortController, LimitErrorCode, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
+import { callerKey, createCallLimiter, lazyAbortController, LimitErrorCode, resolveLimits, runUnderDeadline, toolTimeoutMs, withArgumentLimits, type Limits } from './index.js';
 
 /** Error codes a denial carries (scopes from the auth module, the sandbox). */
 const DENIED_CODES = new Set(['insufficient_scope', 'scope_denied', 'scope_outside_window', 'forbidden', 'unauthorized', ErrorCode.PathOutsideSandbox]);
@@ -202,7 +202,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     caller: string,
     started: number,
   ): CallToolResult | Promise<CallToolResult> {
-    let result: CallToolResult | Promise<CallToolResult>;
+    let release: (() => void) | undefined;
     try {
       const controller = lazyAbortController();
       addAbortSource(ctx, controller);
@@ -210,7 +210,6 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
       // replica). A 2026-07-28 request (its envelope names the version) is cancelled by closing
       // its own response, so the hot path registers nothing.
       const requestId = (sdkCtx?.mcpReq as { id?: unknown } | undefined)?.id;
-      let release: (() => void) | undefined;
       if (
         edge?.transport === 'http' &&
         options.cancellations &&
@@ -221,27 +220,30 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
         addAbortSource(ctx, cancel);
         release = options.cancellations.track(caller, requestId, cancel);
       }
-      try {
-        result = runWithTimeout(entry.name, toolTimeoutMs(entry, limits), controller, call, (late) =>
-          ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
-        );
-      } catch (error) {
-        release?.();
-        throw error;
-      }
-      if (result instanceof Promise) {
-        // Released once the call settles, before its outcome is audited (as a `finally` did).
-        const settled = release ? result.finally(release) : result;
-        return settled.then(
-          (value) => finish(entry, args, ctx, edge, started, value),
-          (error: unknown) => failedRun(entry, args, ctx, edge, started, error),
-        );
-      }
-      release?.();
+      // Audited as the call settles (or times out), in the deadline's own promise: released first,
+      // as a `finally` did. A synchronous answer is audited here, synchronously.
+      return runUnderDeadline(
+        entry.name,
+        toolTimeoutMs(entry, limits),
+        controller,
+        call,
+        (late) => ctx.log.warn({ err: late }, 'tool call failed after its timeout had already been answered'),
+        (value: CallToolResult) => {
+          release?.();
+          release = undefined;
+          return finish(entry, args, ctx, edge, started, value);
+        },
+        (error: unknown) => {
+          release?.();
+          release = undefined;
+          return failedRun(entry, args, ctx, edge, started, error);
+        },
+      );
     } catch (error) {
+      // A call that threw synchronously (or its audit did): released once, then audited as failed.
+      release?.();
       return failedRun(entry, args, ctx, edge, started, error);
     }
-    return finish(entry, args, ctx, edge, started, result);
   }
 
   return {
