@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from '../observability/prom.js';
 
 export { createRedactor, hasSensitive, REDACTED, AUDIT_MAX_STRING } from './redact.js';
+import { auditLineWriter } from './line.js';
 
 export const AUDIT_TABLE = 'mcpforge_audit';
 
@@ -170,6 +171,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   // No path redaction on audit lines: every field is written here, and arguments arrive redacted
   // (schema marks and secret names, redact.ts). pino's wildcard paths cost ~6 µs a line.
   const log = options.logger.child({ audit: true }, { redact: { paths: [] } });
+  const lineWriter = auditLineWriter(log);
   const logLines = options.log ?? true;
   const failures = options.registry
     ? ((options.registry.getSingleMetric('mcp_audit_write_failures_total') as Counter | undefined) ??
@@ -205,7 +207,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   return {
     ready,
     record(entry) {
-      if (logLines) {
+      const durationMs = Math.round(entry.durationMs * 1000) / 1000;
+      // pino's bytes without pino's per-key work (line.ts); pino writes what that cannot.
+      if (logLines && !lineWriter?.write(entry, durationMs)) {
         // Built field by field in the line's order (no spreads of empty objects: one line per call).
         const line: Record<string, unknown> = { requestId: entry.requestId, subject: entry.subject };
         if (entry.roles && entry.roles.length > 0) line.roles = entry.roles;
@@ -213,7 +217,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         line[entry.kind] = entry.name;
         line.outcome = entry.outcome;
         if (entry.errorCode !== undefined) line.errorCode = entry.errorCode;
-        line.durationMs = Math.round(entry.durationMs * 1000) / 1000;
+        line.durationMs = durationMs;
         if (entry.arguments !== undefined) line.arguments = entry.arguments;
         log.info(line, 'audit');
       }
