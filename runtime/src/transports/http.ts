@@ -210,52 +210,58 @@ export async function startHttpServer(factory: McpServerFactory, options: HttpSe
     ...(log ? { logger: log } : {}),
   });
 
+  /**
+   * Serves one request. Never rejects: the last line of defence is inside, so the listener hands
+   * the promise nothing (a `.catch` per request was one more closure and promise on every call).
+   */
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === MCP_PATH) {
-      if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
-        return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${MCP_PATH}; use POST` }, { allow: 'POST, GET, DELETE' });
+    try {
+      const path = (req.url ?? '/').split('?', 1)[0];
+      if (path === MCP_PATH) {
+        if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+          return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${MCP_PATH}; use POST` }, { allow: 'POST, GET, DELETE' });
+        }
+        if (closing) {
+          return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: 'Server is shutting down; retry on another replica' }, id: null }, { connection: 'close' });
+        }
+        if (!validateHost(req, res) || !validateOrigin(req, res)) return;
+        inFlight++;
+        try {
+          // The request's edge travels as a value with its identity (core/edge.ts); a client's own
+          // `auth` property cannot exist on a Node request, so nothing here can be forged.
+          const edge = newEdge('http', req.socket.remoteAddress, req.headers);
+          // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
+          if (authGate) {
+            // A credential proven before (an API key answered from memory) passes without a promise.
+            if (!gateKnown(authGate, req, edge) && !(await gateRequest(authGate, req, res, log, edge))) return;
+          } else (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(undefined, edge);
+          // Refused here, before any layer starts reading, so the 413 can linger (body-limit.ts); a
+          // chunked body with no declared length is still counted by the layer that reads it.
+          if (req.method === 'POST' && declaresOversizedBody(req, maxBodyBytes)) return refuseOversizedBody(req, res, maxBodyBytes);
+          await serve(req, res);
+        } finally {
+          inFlight--;
+          if (inFlight === 0) for (const resolve of drainWaiters) resolve();
+        }
+        return;
       }
-      if (closing) {
-        return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: 'Server is shutting down; retry on another replica' }, id: null }, { connection: 'close' });
-      }
-      if (!validateHost(req, res) || !validateOrigin(req, res)) return;
-      inFlight++;
-      try {
-        // The request's edge travels as a value with its identity (core/edge.ts); a client's own
-        // `auth` property cannot exist on a Node request, so nothing here can be forged.
-        const edge = newEdge('http', req.socket.remoteAddress, req.headers);
-        // Counted as in flight: an authenticator may be reading the database a shutdown waits for.
-        if (authGate) {
-          // A credential proven before (an API key answered from memory) passes without a promise.
-          if (!gateKnown(authGate, req, edge) && !(await gateRequest(authGate, req, res, log, edge))) return;
-        } else (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(undefined, edge);
-        // Refused here, before any layer starts reading, so the 413 can linger (body-limit.ts); a
-        // chunked body with no declared length is still counted by the layer that reads it.
-        if (req.method === 'POST' && declaresOversizedBody(req, maxBodyBytes)) return refuseOversizedBody(req, res, maxBodyBytes);
-        await serve(req, res);
-      } finally {
-        inFlight--;
-        if (inFlight === 0) for (const resolve of drainWaiters) resolve();
-      }
-      return;
-    }
-    // The Host check (DNS rebinding) covers every endpoint, not only /mcp.
-    if (!validateHost(req, res)) return;
-    // The auth mode's endpoints (authorization server: forms and token requests are POSTs).
-    if (options.authEndpoints && !closing && (await options.authEndpoints(req, res, path!))) return;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${path}` }, { allow: 'GET' });
-    if (await ops(req, res, path!)) return;
-    return sendJson(res, 404, { error: `No route for ${path}; the MCP endpoint is ${MCP_PATH}` });
-  };
-
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error: unknown) => {
-      // The last line of defence: a bug here must cost one request, never the process.
+      // The Host check (DNS rebinding) covers every endpoint, not only /mcp.
+      if (!validateHost(req, res)) return;
+      // The auth mode's endpoints (authorization server: forms and token requests are POSTs).
+      if (options.authEndpoints && !closing && (await options.authEndpoints(req, res, path!))) return;
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} is not allowed on ${path}` }, { allow: 'GET' });
+      if (await ops(req, res, path!)) return;
+      return sendJson(res, 404, { error: `No route for ${path}; the MCP endpoint is ${MCP_PATH}` });
+    } catch (error) {
+      // A bug here must cost one request, never the process.
       log?.error({ err: error }, 'unhandled error while serving an HTTP request');
       if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
       else res.destroy();
-    });
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res);
   };
   // Slow clients (slowloris) hold a socket by trickling headers or body; Node drops them once these
   // timeouts pass, checked every `connectionsCheckingInterval` (a tenth of the headers timeout, so a
