@@ -195,6 +195,36 @@ describe('bad requests never crash the server', () => {
   });
 });
 
+describe('the last line of defence', () => {
+  it('answers 500 when serving a request throws, logs it, leaves no unhandled rejection and keeps serving', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'error', destination: { write: (line: string) => void lines.push(line) } });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const server = await startHttpServer(factory, {
+      port: 0,
+      logger,
+      authEndpoints: async (_req, _res, path) => {
+        if (path === '/boom') throw new Error('endpoint bug');
+        return false;
+      },
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/boom`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
+      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBeLessThan(500);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      expect(lines.some((l) => l.includes('unhandled error while serving an HTTP request') && l.includes('endpoint bug'))).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await server.close(1000);
+    }
+  });
+});
+
 describe('readiness, unix sockets and shutdown', () => {
   it('/readyz turns 503 when the database is closed', async () => {
     const db = await createDatabase('sqlite::memory:');
