@@ -58,4 +58,26 @@ describe('emitInWorkers, out of batches', () => {
       await worker.terminate();
     }
   }, 60_000);
+
+  it('returns without waiting for its workers to finish stopping (their teardown overlaps the rest of the generation)', async () => {
+    const pool = (await dist('generators/shared/codegen/emit-pool.js')) as typeof import('../../../generators/shared/codegen/emit-pool.js');
+    const { ValidatorCompiler } = (await dist('generators/shared/codegen/emit-validators.js')) as typeof import('../../../generators/shared/codegen/emit-validators.js');
+    const terminate = Worker.prototype.terminate;
+    const stopped: Array<Promise<number>> = [];
+    // A teardown that never reports its end: awaiting it would never return.
+    Worker.prototype.terminate = function (this: Worker) {
+      stopped.push(terminate.call(this));
+      return new Promise<number>(() => {});
+    };
+    try {
+      const schema = { schema: schemaOf(3), draft: '2020-12' as const };
+      const batch: PoolBatch = { types: [], validators: [{ key: ValidatorCompiler.keyOf(schema), schema }], contracts: [] };
+      const out = await Promise.race([pool.emitInWorkers([batch, batch, batch], 2, new ValidatorCompiler()), new Promise((resolve) => setTimeout(() => resolve('waited'), 20_000))]);
+      expect(out).not.toBe('waited');
+      expect(stopped).toHaveLength(1);
+    } finally {
+      Worker.prototype.terminate = terminate;
+      await Promise.all(stopped);
+    }
+  }, 60_000);
 });
