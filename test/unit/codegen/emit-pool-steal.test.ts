@@ -34,7 +34,7 @@ describe('emitInWorkers, out of batches', () => {
     // (Batch 0 ran here too when the worker had not started it yet: it was still loading.)
     // Every validator once, with the code a single thread makes.
     const alone = new ValidatorCompiler();
-    const expected = batches.flatMap((b) => b.validators).map((v) => [v.key, alone.compile(v.schema)]);
+    const expected = batches.flatMap((b) => b.validators).map((v) => [v.key, alone.compile(v.schema)] as const);
     expect(new Map([...out.validators].map(([key, v]) => [key, v.code]))).toEqual(new Map(expected));
   }, 60_000);
 
