@@ -12,11 +12,7 @@ import { emitTypes } from './emit-types.js';
 import type { ValidatorCompiler } from './emit-validators.js';
 import { formatTypeScript } from './format.js';
 
-/**
- * `pause`: awaited between two jobs (the main thread passes a macrotask yield, see emit-pool.ts),
- * so that a worker's answer is taken and its next batch sent while this batch is still running.
- */
-export async function runBatch(batch: PoolBatch, validators: ValidatorCompiler, pause?: () => Promise<unknown>): Promise<PoolResult> {
+export async function runBatch(batch: PoolBatch, validators: ValidatorCompiler): Promise<PoolResult> {
   const result: PoolResult = { types: [], validators: [], contracts: [] };
   const texts = new Map<string, string>();
   for (const job of batch.types) {
@@ -25,7 +21,6 @@ export async function runBatch(batch: PoolBatch, validators: ValidatorCompiler, 
     } catch {
       // redone in order by the caller
     }
-    await pause?.();
   }
   try {
     await formatTypeScript(texts);
@@ -41,7 +36,6 @@ export async function runBatch(batch: PoolBatch, validators: ValidatorCompiler, 
     } catch {
       // redone in order by the caller
     }
-    await pause?.();
   }
   for (const job of batch.contracts) {
     try {

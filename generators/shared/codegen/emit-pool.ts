@@ -111,10 +111,9 @@ const yieldToWorkers = () => new Promise((resolve) => setImmediate(resolve));
  * Runs the batches on `threads` threads: this one and `threads - 1` workers (this thread would
  * otherwise wait; each extra thread pays for loading and warming up the compilers once more).
  * Validators compiled here go into `local`, so their functions serve the later contract checks.
- * Workers started by `prestartEmitWorkers` are used first. This thread yields between the jobs
- * of its batches (a worker's answer gets its next batch out at once), and when it runs out of
- * batches it takes back the ones a worker holds but has not started (`claim`), instead of
- * waiting for them: results are keyed, so which thread ran a batch changes nothing in the output.
+ * Workers started by `prestartEmitWorkers` are used first. When this thread runs out of batches
+ * it takes back the ones a worker holds but has not started (`claim`), instead of waiting for
+ * them: results are keyed, so which thread ran a batch changes nothing in the output.
  *
  * `alongside`: steps of this thread's own work that need no batch result (a generation's
  * project-wide files), run here once the workers have their first batches and before this
@@ -167,16 +166,17 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
       await new Promise((resolve) => setImmediate(resolve));
     }
     while (next < batches.length) {
-      // Yielding between jobs too: a worker holds two batches, and one batch of this thread can
-      // take longer than both (GitHub import, loaded: the worker idled ~0.35 s in such waits).
-      take(await runBatch(batches[next++]!, local, yieldToWorkers));
+      // Not between the jobs of a batch as well: that left the worker no wait inside the batch
+      // phase (~0.35 s, loaded, when a batch of this thread outlasted the two the worker holds),
+      // but measured slower in wall time (bench/README.md, round ten).
+      take(await runBatch(batches[next++]!, local));
       // Let the workers' answers in (and new batches out) between two batches of this thread.
       await yieldToWorkers();
     }
     // Out of batches: rather than wait for the one a worker holds queued behind its current one,
     // take it back and run it here (GitHub import, loaded: this thread waited 0.2-0.5 s at the end).
     for (let index = stealable(); index !== undefined; index = stealable()) {
-      take(await runBatch(batches[index]!, local, yieldToWorkers));
+      take(await runBatch(batches[index]!, local));
       await yieldToWorkers();
     }
   };
