@@ -6,7 +6,9 @@
 // its main thread alone (/proc/self/task/<pid>/schedstat, read at exit by a preloaded probe;
 // Linux only), peak RSS. CPU time moves much less than wall time on a shared machine.
 // The last run's projects stay in bench/.work/generation-ab/<n> for `diff -r`.
-// Usage: node bench/generation-ab.mjs [--runs N] [--quick] <toolkit dir> <toolkit dir> ...
+// A toolkit may carry node flags for the CLI process after a `#` (`<dir>#--max-semi-space-size=32`,
+// space-separated), so one checkout can be measured against itself with and without them.
+// Usage: node bench/generation-ab.mjs [--runs N] [--quick] <toolkit dir>[#flags] <toolkit dir>[#flags] ...
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,7 +23,10 @@ const toolkits = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--runs') runs = Number(args[++i]);
   else if (args[i] === '--quick') quick = true;
-  else toolkits.push(resolve(args[i]));
+  else {
+    const [dir, flags = ''] = args[i].split('#');
+    toolkits.push({ dir: resolve(dir), flags: flags.split(' ').filter(Boolean), label: args[i] });
+  }
 }
 if (toolkits.length < 2) throw new Error('usage: node bench/generation-ab.mjs [--runs N] [--quick] <toolkit dir> <toolkit dir> ...');
 
@@ -45,14 +50,14 @@ function once(toolkit, n) {
   const out = join(work, `probe-${n}.txt`);
   rmSync(out, { force: true });
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, '--import', probe, join(toolkit, 'bin/mcpforge.js'), 'import', 'openapi', input.file], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, ...toolkit.flags, '--import', probe, join(toolkit.dir, 'bin/mcpforge.js'), 'import', 'openapi', input.file], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, MCPFORGE_AB_PROBE: out },
     maxBuffer: 64 * 1024 * 1024,
   });
   const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`${toolkit}: exit ${r.status}\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${toolkit.label}: exit ${r.status}\n${r.stderr}`);
   const [user, sys, rssKb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   return { wall, cpu: user + sys, main: Number(readFileSync(out, 'utf8')) / 1000, rssMb: rssKb / 1024 };
 }
@@ -70,5 +75,5 @@ console.log('| toolkit | wall s | CPU s (process) | CPU s (main thread) | peak R
 const fmt = (xs, d = 2) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 toolkits.forEach((t, i) => {
   const r = results[i];
-  console.log(`| ${String.fromCharCode(65 + i)} ${t} | ${fmt(r.map((x) => x.wall))} | ${fmt(r.map((x) => x.cpu))} | ${fmt(r.map((x) => x.main))} | ${fmt(r.map((x) => x.rssMb), 0)} |`);
+  console.log(`| ${String.fromCharCode(65 + i)} ${t.label} | ${fmt(r.map((x) => x.wall))} | ${fmt(r.map((x) => x.cpu))} | ${fmt(r.map((x) => x.main))} | ${fmt(r.map((x) => x.rssMb), 0)} |`);
 });

@@ -46,12 +46,34 @@ export async function emitTypes(roots: Array<{ name: string; schema: Pick<Loaded
   // The names the registry imports must be the names this module exports (pascalCase is a fixed
   // point of the compiler's naming): fail here, naming the type, rather than in the user's tsc.
   for (const root of roots) {
-    if (!new RegExp(`^export (?:interface|type) ${root.name}\\b`, 'm').test(out)) {
+    if (!declaresExport(out, root.name)) {
       throw new Error(`internal: the type emitter did not export ${root.name} (a naming mismatch); please report it with the schema`);
     }
   }
   return out;
 }
+
+/**
+ * Whether a line of `code` starts with `export interface <name>` or `export type <name>`, the name
+ * ending there: what `/^export (?:interface|type) <name>\b/m` matches. Searched with `indexOf`:
+ * each such RegExp is new (one per type name, 2,446 in the GitHub import), so V8 runs it in its
+ * regexp interpreter over the whole module, a character at a time: ~0.14 s of the import's CPU.
+ */
+export function declaresExport(code: string, name: string): boolean {
+  for (const needle of [`export interface ${name}`, `export type ${name}`]) {
+    for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) {
+      if (at > 0 && !LINE_BREAK.test(code[at - 1]!)) continue;
+      const end = at + needle.length;
+      // `\b` after the name: a word character on exactly one side of the end.
+      if (isWordChar(code[end - 1]) !== isWordChar(code[end])) return true;
+    }
+  }
+  return false;
+}
+
+/** The characters after which a multiline `^` matches. */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+const isWordChar = (c: string | undefined) => c !== undefined && /\w/.test(c);
 
 /** Declarations a type file exports for a resource whose URI template has these variables. */
 export function emitParamsType(name: string, variables: string[]): string {

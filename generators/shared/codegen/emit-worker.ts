@@ -1,13 +1,15 @@
 /** A worker thread of `emitInWorkers` (emit-pool.ts): runs the batches it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBatch } from './emit-batch.js';
-import type { PoolBatch } from './emit-pool.js';
+import { claimBatch, skipped, type PoolBatch } from './emit-pool.js';
 import { ValidatorCompiler } from './emit-validators.js';
 
 const validators = new ValidatorCompiler();
 
 parentPort!.on('message', async (batch: PoolBatch) => {
-  parentPort!.postMessage(await runBatch(batch, validators));
+  // Taken back by the main thread, which ran out of batches before this worker started it.
+  if (batch.claim && !claimBatch(batch.claim)) return parentPort!.postMessage(skipped(batch.claim.index));
+  parentPort!.postMessage({ ...(await runBatch(batch, validators)), index: batch.claim?.index });
 });
 
 // Started ahead of its batches (`prestartEmitWorkers`): one small batch, answered to nobody, loads
