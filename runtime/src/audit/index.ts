@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from '../observability/prom.js';
 
 export { createRedactor, hasSensitive, REDACTED, AUDIT_MAX_STRING } from './redact.js';
-import { auditLineWriter } from './line.js';
+import { auditLineFields, auditLineWriter } from './line.js';
 
 export const AUDIT_TABLE = 'mcpforge_audit';
 
@@ -210,16 +210,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const durationMs = Math.round(entry.durationMs * 1000) / 1000;
       // pino's bytes without pino's per-key work (line.ts); pino writes what that cannot.
       if (logLines && !lineWriter?.write(entry, durationMs)) {
-        // Built field by field in the line's order (no spreads of empty objects: one line per call).
-        const line: Record<string, unknown> = { requestId: entry.requestId, subject: entry.subject };
-        if (entry.roles && entry.roles.length > 0) line.roles = entry.roles;
-        line.kind = entry.kind;
-        line[entry.kind] = entry.name;
-        line.outcome = entry.outcome;
-        if (entry.errorCode !== undefined) line.errorCode = entry.errorCode;
-        line.durationMs = durationMs;
-        if (entry.arguments !== undefined) line.arguments = entry.arguments;
-        log.info(line, 'audit');
+        log.info(auditLineFields(entry, durationMs), 'audit');
       }
       if (table) write(entry, new Date().toISOString());
     },

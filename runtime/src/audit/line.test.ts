@@ -3,7 +3,7 @@ import { pino, type DestinationStream } from 'pino';
 import { createLogger } from '../observability/index.js';
 import type { AuditRecord } from './index.js';
 import { createAuditLog } from './index.js';
-import { auditLineWriter } from './line.js';
+import { auditLineFields, auditLineWriter } from './line.js';
 
 /** A logger as servers make it, writing to an array, with a fixed clock (both sides must print the same time). */
 function capture(options: { level?: 'info' | 'warn' } = {}) {
@@ -35,16 +35,8 @@ describe('audit lines without pino', () => {
       const took = writer!.write(record, durationMs);
       // pino's own line for the same record (the audit log with no writer of its own).
       const child = slow.logger.child({ audit: true }, { redact: { paths: [] } });
-      const line: Record<string, unknown> = { requestId: record.requestId, subject: record.subject };
-      if (record.roles && record.roles.length > 0) line.roles = record.roles;
-      line.kind = record.kind;
-      line[record.kind] = record.name;
-      line.outcome = record.outcome;
-      if (record.errorCode !== undefined) line.errorCode = record.errorCode;
-      line.durationMs = durationMs;
-      if (record.arguments !== undefined) line.arguments = record.arguments;
       try {
-        child.info(line, 'audit');
+        child.info(auditLineFields(record, durationMs), 'audit');
       } catch {
         // (a BigInt argument: pino writes its own fallback; the writer must have left it to pino)
       }
