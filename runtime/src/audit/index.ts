@@ -18,26 +18,8 @@ import { auditLineFields, auditLineWriter } from './line.js';
 
 export const AUDIT_TABLE = 'mcpforge_audit';
 
-export type AuditOutcome = 'ok' | 'error' | 'invalid' | 'denied' | 'rate_limited' | 'timeout';
-/** `oauth`: the OAuth proxy's endpoints (authorize, token, register, revoke, consent). */
-export type AuditKind = 'tool' | 'resource' | 'prompt' | 'oauth';
-
-export interface AuditRecord {
-  kind: AuditKind;
-  /** Tool, resource or prompt name. */
-  name: string;
-  /** `ctx.auth.subject` (`anonymous` without auth). */
-  subject: string;
-  /** `ctx.auth.roles`: on the log line when the caller holds any (not a column of the audit table). */
-  roles?: readonly string[];
-  outcome: AuditOutcome;
-  durationMs: number;
-  requestId: string;
-  /** Already redacted (see `createRedactor`). */
-  arguments?: unknown;
-  /** The error code of a failed call (`rate_limited`, `path_outside_sandbox`, ...). */
-  errorCode?: string;
-}
+export type { AuditKind, AuditOutcome, AuditRecord } from './record.js';
+import type { AuditRecord } from './record.js';
 
 /** What `mcp_security_events_total{type}` counts. */
 export type SecurityEventType = 'auth_failure' | 'scope_denied' | 'rate_limited' | 'sandbox_denied' | 'limit_exceeded';

@@ -17,7 +17,7 @@
  * stringify otherwise. A differential test holds the two to the same bytes.
  */
 import { pino, type Logger } from 'pino';
-import type { AuditRecord } from './index.js';
+import type { AuditRecord } from './record.js';
 
 /** The keys an audit line may carry; none may have a serializer or a redaction path. */
 const AUDIT_KEYS = ['requestId', 'subject', 'roles', 'kind', 'tool', 'resource', 'prompt', 'oauth', 'outcome', 'errorCode', 'durationMs', 'arguments', 'msg'];
