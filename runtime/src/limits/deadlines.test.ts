@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addDeadline, PendingDeadline } from './deadlines.js';
-import { runWithTimeout } from './index.js';
+import { runUnderDeadline } from './index.js';
+
+/** A call under a deadline whose promise rejects with the error or the timeout (onError rethrows). */
+function withTimeout<T>(tool: string, ms: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T> {
+  const rethrow = (error: unknown): never => {
+    throw error;
+  };
+  return runUnderDeadline(tool, ms, controller, fn, onLate, (value: T) => value, rethrow) as Promise<T>;
+}
 
 class Probe extends PendingDeadline {
   expiredAt: number | undefined;
@@ -38,11 +46,11 @@ describe('deadline lists', () => {
     expect(spy.mock.calls.length).toBeLessThan(20);
   });
 
-  it('runWithTimeout sets no timer per call: a hundred pending calls of one length share one', async () => {
+  it('runUnderDeadline sets no timer per call: a hundred pending calls of one length share one', async () => {
     const spy = vi.spyOn(globalThis, 'setTimeout');
     const finishers: Array<() => void> = [];
     const calls = Array.from({ length: 100 }, (_, i) =>
-      runWithTimeout(`t${i}`, 1_003, new AbortController(), () => new Promise<number>((r) => finishers.push(() => r(i)))),
+      withTimeout(`t${i}`, 1_003, new AbortController(), () => new Promise<number>((r) => finishers.push(() => r(i)))),
     );
     expect(spy.mock.calls.length).toBeLessThanOrEqual(1);
     for (const finish of finishers) finish();
@@ -86,7 +94,7 @@ describe('deadline lists', () => {
       const controller = new AbortController();
       let late: unknown;
       let resolve!: (v: string) => void;
-      const settled = runWithTimeout(
+      const settled = withTimeout(
         'edge',
         5,
         controller,
@@ -112,15 +120,15 @@ describe('deadline lists', () => {
 
   it('times out calls of different lengths independently, and the list works again after it emptied', async () => {
     const pending = () => new Promise<never>(() => {});
-    const short = runWithTimeout('short', 11, new AbortController(), pending).catch((e: { code?: string }) => ['short', e.code]);
-    const long = runWithTimeout('long', 41, new AbortController(), pending).catch((e: { code?: string }) => ['long', e.code]);
-    const quick = runWithTimeout('quick', 41, new AbortController(), async () => 'done');
+    const short = withTimeout('short', 11, new AbortController(), pending).catch((e: { code?: string }) => ['short', e.code]);
+    const long = withTimeout('long', 41, new AbortController(), pending).catch((e: { code?: string }) => ['long', e.code]);
+    const quick = withTimeout('quick', 41, new AbortController(), async () => 'done');
     const first = await Promise.race([short, long]);
     expect(first).toEqual(['short', 'timeout']);
     await expect(quick).resolves.toBe('done');
     expect(await long).toEqual(['long', 'timeout']);
     // The 11 ms list is empty now; a new call there still times out.
-    const again = await runWithTimeout('again', 11, new AbortController(), pending).catch((e: { code?: string }) => e.code);
+    const again = await withTimeout('again', 11, new AbortController(), pending).catch((e: { code?: string }) => e.code);
     expect(again).toBe('timeout');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ToolError } from '../errors/index.js';
 import { createMemoryRateLimiter } from '../rate-limit/index.js';
 import type { CompiledValidator, ToolManifestEntry } from '../server/contract.js';
-import { callerKey, checkArgumentShape, createCallLimiter, DEFAULT_LIMITS, lazyAbortController, resolveLimits, runWithTimeout, toolTimeoutMs, withArgumentLimits } from './index.js';
+import { callerKey, checkArgumentShape, createCallLimiter, DEFAULT_LIMITS, lazyAbortController, resolveLimits, runUnderDeadline, toolTimeoutMs, withArgumentLimits } from './index.js';
 import { withOutcomeStatus } from './http.js';
 import { edgeOfAuthInfo, newEdge, toAuthInfo, type Edge } from '../core/edge.js';
 
@@ -105,36 +105,49 @@ describe('rate limits', () => {
 });
 
 describe('timeouts', () => {
+  /** `runUnderDeadline` as the policy stage uses it: the value and the error (or the timeout) each mapped to an answer. */
+  const outcome = <T>(tool: string, ms: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void) =>
+    runUnderDeadline<T, { value?: T; error?: unknown }>(tool, ms, controller, fn, onLate, (value) => ({ value }), (error) => ({ error }));
+
   it('uses the tool timeout over the server default', () => {
     expect(toolTimeoutMs(entry({ timeoutMs: 50 }), { timeoutMs: 1000 })).toBe(50);
     expect(toolTimeoutMs(entry(), { timeoutMs: 1000 })).toBe(1000);
   });
-  it('aborts the signal and rejects with a timeout tool error; a late failure is reported, not thrown', async () => {
+  it('aborts the signal and answers the timeout through onError; a late failure is reported, not thrown', async () => {
     const controller = new AbortController();
     let late: unknown;
     let finish!: (v: string) => void;
     const pending = new Promise<string>((_resolve, reject) => {
       finish = () => reject(new Error('gave up'));
     });
-    const error = await runWithTimeout('slow', 20, controller, () => pending, (e) => (late = e)).catch((e: unknown) => e);
+    const answer = await outcome('slow', 20, controller, () => pending, (e) => (late = e));
     expect(controller.signal.aborted).toBe(true);
-    expect((error as ToolError).code).toBe('timeout');
-    expect((error as ToolError).message).toBe(
+    const error = answer.error as ToolError;
+    expect(error.code).toBe('timeout');
+    expect(error.message).toBe(
       'Tool slow did not finish within 20 ms and was cancelled; retry later, or raise its timeoutMs in mcpforge.yaml (server default: MCP_TOOL_TIMEOUT_MS).',
     );
     finish('x');
     await new Promise((r) => setTimeout(r, 5));
     expect((late as Error).message).toBe('gave up');
   });
-  it('passes a result through when in time', async () => {
-    await expect(runWithTimeout('fast', 1000, new AbortController(), async () => 42)).resolves.toBe(42);
+  it('answers a value in time through onValue, a rejection through onError, and rejects with what either throws', async () => {
+    await expect(outcome('fast', 1000, new AbortController(), async () => 42)).resolves.toEqual({ value: 42 });
+    const failure = new Error('handler failed');
+    await expect(outcome('fails', 1000, new AbortController(), () => Promise.reject(failure))).resolves.toEqual({ error: failure });
+    const rethrown = runUnderDeadline('fails', 1000, new AbortController(), () => Promise.reject(failure), undefined, () => 'value', (e) => {
+      throw new Error(`mapped: ${(e as Error).message}`);
+    });
+    await expect(rethrown).rejects.toThrow('mapped: handler failed');
   });
-  it('hands a synchronous result back as it is (no promise, no timer) and lets a synchronous throw propagate', () => {
+  it('answers a synchronous result synchronously through onValue (no promise, no timer) and lets a synchronous throw propagate', () => {
     const controller = new AbortController();
     const result = { content: [] };
-    expect(runWithTimeout('sync', 1, controller, () => result)).toBe(result);
+    const answer = outcome('sync', 1, controller, () => result);
+    expect(answer).not.toBeInstanceOf(Promise);
+    expect('value' in answer && answer.value).toBe(result);
     expect(() =>
-      runWithTimeout('sync', 1, controller, () => {
+      outcome('sync', 1, controller, () => {
         throw new Error('sync failure');
       }),
     ).toThrow('sync failure');
@@ -143,26 +156,26 @@ describe('timeouts', () => {
   it('counts the timeout from before the function ran, its synchronous part included', async () => {
     const controller = new AbortController();
     const started = performance.now();
-    const error = await runWithTimeout('busy', 120, controller, () => {
+    const answer = await outcome('busy', 120, controller, () => {
       while (performance.now() - started < 100); // 100 ms of synchronous work before the first await
       return new Promise<never>(() => {});
-    }).catch((e: unknown) => e);
-    expect((error as ToolError).code).toBe('timeout');
+    });
+    expect((answer.error as ToolError).code).toBe('timeout');
     // Due 120 ms after the start, not 120 ms after the synchronous part ended (220 ms).
     expect(performance.now() - started).toBeLessThan(200);
   });
   it('a lazy controller aborted before its signal is read hands out an already-aborted signal with the reason', async () => {
     const lazy = lazyAbortController();
-    const error = await runWithTimeout('slow', 10, lazy, () => new Promise<never>(() => {})).catch((e: unknown) => e);
+    const answer = await outcome('slow', 10, lazy, () => new Promise<never>(() => {}));
     expect(lazy.signal.aborted).toBe(true);
-    expect(lazy.signal.reason).toBe(error);
+    expect(lazy.signal.reason).toBe(answer.error);
   });
   it('a lazy controller whose signal was read before the timeout aborts that same signal', async () => {
     const lazy = lazyAbortController();
     const signal = lazy.signal;
     let seen = false;
     signal.addEventListener('abort', () => (seen = true));
-    await runWithTimeout('slow', 10, lazy, () => new Promise<never>(() => {})).catch(() => undefined);
+    await outcome('slow', 10, lazy, () => new Promise<never>(() => {}));
     expect(seen).toBe(true);
     expect(lazy.signal).toBe(signal);
   });

@@ -254,29 +254,16 @@ class LazyAbortController {
 }
 
 /**
- * Runs `fn` under the tool's timeout. A synchronous `fn` (a handler that returned a plain value)
- * gets its value back as it is, with no timer and no promise: nothing can interrupt JavaScript
- * that runs to completion, and a timer set before it could only fire after its result was taken
- * (microtasks run before timers), so such a call never timed out before either. A thrown error
- * propagates synchronously. A promise gets a deadline (deadlines.ts), counted from before `fn` ran.
- */
-export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => Promise<T>, onLate?: (error: unknown) => void): Promise<T>;
-export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T>;
-export function runWithTimeout<T>(tool: string, timeoutMs: number, controller: Pick<AbortController, 'abort'>, fn: () => T | Promise<T>, onLate?: (error: unknown) => void): T | Promise<T> {
-  return runUnderDeadline(tool, timeoutMs, controller, fn, onLate, passValue, rethrow);
-}
-
-const passValue = <T>(value: T): T => value;
-const rethrow = (error: unknown): never => {
-  throw error;
-};
-
-/**
- * `runWithTimeout` with what happens next folded in: `onValue` maps the call's value, `onError` its
- * error or the timeout (both may throw). Why: the policy stage audited a call in a `.then` of
- * `runWithTimeout`'s promise — one more promise, reaction and microtask turn on every asynchronous
- * call; here the promise this returns settles with their result directly. A synchronous `fn` gets
- * `onValue(value)` back synchronously; a synchronous throw propagates (not given to `onError`).
+ * Runs `fn` under the tool's timeout, with what happens next folded in: `onValue` maps the call's
+ * value, `onError` its error or the timeout (both may throw), and the promise this returns settles
+ * with their result directly (the policy stage audited in a `.then` of a separate timeout promise
+ * before: one more promise, reaction and microtask turn on every asynchronous call).
+ *
+ * A synchronous `fn` (a handler that returned a plain value) gets `onValue(value)` back as it is,
+ * with no timer and no promise: nothing can interrupt JavaScript that runs to completion, and a
+ * timer set before it could only fire after its result was taken (microtasks run before timers),
+ * so such a call never timed out before either. A synchronous throw propagates (not given to
+ * `onError`). A promise gets a deadline (deadlines.ts), counted from before `fn` ran.
  */
 export function runUnderDeadline<T, R>(
   tool: string,
