@@ -2,110 +2,119 @@
 // Change the spec or its schemas, then regenerate with `mcpforge generate`.
 import type { ServerModules } from '@mcpforge/runtime';
 
+type ToolModules = ServerModules['tools'][string];
+
+// Loaders given as arguments: V8 keeps no name for them (one written as a property keeps
+// `modules.tools.<name>.handler` for as long as the server runs).
+const tool = (
+  handler: ToolModules['handler'],
+  validateInput: ToolModules['validateInput'],
+  validateOutput?: ToolModules['validateOutput'],
+): ToolModules =>
+  validateOutput ? { handler, validateInput, validateOutput } : { handler, validateInput };
+
 export const modules: ServerModules = {
   tools: {
-    test_simple_text: {
-      handler: () => import('../tools/test_simple_text.js'),
-      validateInput: () => import('./validators/test_simple_text.input.js'),
-    },
-    test_image_content: {
-      handler: () => import('../tools/test_image_content.js'),
-      validateInput: () => import('./validators/test_image_content.input.js'),
-    },
-    test_audio_content: {
-      handler: () => import('../tools/test_audio_content.js'),
-      validateInput: () => import('./validators/test_audio_content.input.js'),
-    },
-    test_embedded_resource: {
-      handler: () => import('../tools/test_embedded_resource.js'),
-      validateInput: () => import('./validators/test_embedded_resource.input.js'),
-    },
-    test_multiple_content_types: {
-      handler: () => import('../tools/test_multiple_content_types.js'),
-      validateInput: () => import('./validators/test_multiple_content_types.input.js'),
-    },
-    test_tool_with_logging: {
-      handler: () => import('../tools/test_tool_with_logging.js'),
-      validateInput: () => import('./validators/test_tool_with_logging.input.js'),
-    },
-    test_error_handling: {
-      handler: () => import('../tools/test_error_handling.js'),
-      validateInput: () => import('./validators/test_error_handling.input.js'),
-    },
-    test_tool_with_progress: {
-      handler: () => import('../tools/test_tool_with_progress.js'),
-      validateInput: () => import('./validators/test_tool_with_progress.input.js'),
-    },
-    test_sampling: {
-      handler: () => import('../tools/test_sampling.js'),
-      validateInput: () => import('./validators/test_sampling.input.js'),
-    },
-    test_elicitation: {
-      handler: () => import('../tools/test_elicitation.js'),
-      validateInput: () => import('./validators/test_elicitation.input.js'),
-    },
-    test_elicitation_sep1034_defaults: {
-      handler: () => import('../tools/test_elicitation_sep1034_defaults.js'),
-      validateInput: () => import('./validators/test_elicitation_sep1034_defaults.input.js'),
-    },
-    test_elicitation_sep1330_enums: {
-      handler: () => import('../tools/test_elicitation_sep1330_enums.js'),
-      validateInput: () => import('./validators/test_elicitation_sep1330_enums.input.js'),
-    },
-    json_schema_2020_12_tool: {
-      handler: () => import('../tools/json_schema_2020_12_tool.js'),
-      validateInput: () => import('./validators/json_schema_2020_12_tool.input.js'),
-    },
-    test_input_required_result_elicitation: {
-      handler: () => import('../tools/test_input_required_result_elicitation.js'),
-      validateInput: () => import('./validators/test_input_required_result_elicitation.input.js'),
-    },
-    test_input_required_result_sampling: {
-      handler: () => import('../tools/test_input_required_result_sampling.js'),
-      validateInput: () => import('./validators/test_input_required_result_sampling.input.js'),
-    },
-    test_input_required_result_list_roots: {
-      handler: () => import('../tools/test_input_required_result_list_roots.js'),
-      validateInput: () => import('./validators/test_input_required_result_list_roots.input.js'),
-    },
-    test_input_required_result_request_state: {
-      handler: () => import('../tools/test_input_required_result_request_state.js'),
-      validateInput: () => import('./validators/test_input_required_result_request_state.input.js'),
-    },
-    test_input_required_result_multiple_inputs: {
-      handler: () => import('../tools/test_input_required_result_multiple_inputs.js'),
-      validateInput: () =>
-        import('./validators/test_input_required_result_multiple_inputs.input.js'),
-    },
-    test_input_required_result_multi_round: {
-      handler: () => import('../tools/test_input_required_result_multi_round.js'),
-      validateInput: () => import('./validators/test_input_required_result_multi_round.input.js'),
-    },
-    test_input_required_result_capabilities: {
-      handler: () => import('../tools/test_input_required_result_capabilities.js'),
-      validateInput: () => import('./validators/test_input_required_result_capabilities.input.js'),
-    },
-    test_input_required_result_tampered_state: {
-      handler: () => import('../tools/test_input_required_result_tampered_state.js'),
-      validateInput: () =>
-        import('./validators/test_input_required_result_tampered_state.input.js'),
-    },
-    test_missing_capability: {
-      handler: () => import('../tools/test_missing_capability.js'),
-      validateInput: () => import('./validators/test_missing_capability.input.js'),
-    },
-    test_streaming_elicitation: {
-      handler: () => import('../tools/test_streaming_elicitation.js'),
-      validateInput: () => import('./validators/test_streaming_elicitation.input.js'),
-    },
-    test_logging_tool: {
-      handler: () => import('../tools/test_logging_tool.js'),
-      validateInput: () => import('./validators/test_logging_tool.input.js'),
-    },
-    touch_watched_resource: {
-      handler: () => import('../tools/touch_watched_resource.js'),
-      validateInput: () => import('./validators/touch_watched_resource.input.js'),
-    },
+    test_simple_text: tool(
+      () => import('../tools/test_simple_text.js'),
+      () => import('./validators/test_simple_text.input.js'),
+    ),
+    test_image_content: tool(
+      () => import('../tools/test_image_content.js'),
+      () => import('./validators/test_image_content.input.js'),
+    ),
+    test_audio_content: tool(
+      () => import('../tools/test_audio_content.js'),
+      () => import('./validators/test_audio_content.input.js'),
+    ),
+    test_embedded_resource: tool(
+      () => import('../tools/test_embedded_resource.js'),
+      () => import('./validators/test_embedded_resource.input.js'),
+    ),
+    test_multiple_content_types: tool(
+      () => import('../tools/test_multiple_content_types.js'),
+      () => import('./validators/test_multiple_content_types.input.js'),
+    ),
+    test_tool_with_logging: tool(
+      () => import('../tools/test_tool_with_logging.js'),
+      () => import('./validators/test_tool_with_logging.input.js'),
+    ),
+    test_error_handling: tool(
+      () => import('../tools/test_error_handling.js'),
+      () => import('./validators/test_error_handling.input.js'),
+    ),
+    test_tool_with_progress: tool(
+      () => import('../tools/test_tool_with_progress.js'),
+      () => import('./validators/test_tool_with_progress.input.js'),
+    ),
+    test_sampling: tool(
+      () => import('../tools/test_sampling.js'),
+      () => import('./validators/test_sampling.input.js'),
+    ),
+    test_elicitation: tool(
+      () => import('../tools/test_elicitation.js'),
+      () => import('./validators/test_elicitation.input.js'),
+    ),
+    test_elicitation_sep1034_defaults: tool(
+      () => import('../tools/test_elicitation_sep1034_defaults.js'),
+      () => import('./validators/test_elicitation_sep1034_defaults.input.js'),
+    ),
+    test_elicitation_sep1330_enums: tool(
+      () => import('../tools/test_elicitation_sep1330_enums.js'),
+      () => import('./validators/test_elicitation_sep1330_enums.input.js'),
+    ),
+    json_schema_2020_12_tool: tool(
+      () => import('../tools/json_schema_2020_12_tool.js'),
+      () => import('./validators/json_schema_2020_12_tool.input.js'),
+    ),
+    test_input_required_result_elicitation: tool(
+      () => import('../tools/test_input_required_result_elicitation.js'),
+      () => import('./validators/test_input_required_result_elicitation.input.js'),
+    ),
+    test_input_required_result_sampling: tool(
+      () => import('../tools/test_input_required_result_sampling.js'),
+      () => import('./validators/test_input_required_result_sampling.input.js'),
+    ),
+    test_input_required_result_list_roots: tool(
+      () => import('../tools/test_input_required_result_list_roots.js'),
+      () => import('./validators/test_input_required_result_list_roots.input.js'),
+    ),
+    test_input_required_result_request_state: tool(
+      () => import('../tools/test_input_required_result_request_state.js'),
+      () => import('./validators/test_input_required_result_request_state.input.js'),
+    ),
+    test_input_required_result_multiple_inputs: tool(
+      () => import('../tools/test_input_required_result_multiple_inputs.js'),
+      () => import('./validators/test_input_required_result_multiple_inputs.input.js'),
+    ),
+    test_input_required_result_multi_round: tool(
+      () => import('../tools/test_input_required_result_multi_round.js'),
+      () => import('./validators/test_input_required_result_multi_round.input.js'),
+    ),
+    test_input_required_result_capabilities: tool(
+      () => import('../tools/test_input_required_result_capabilities.js'),
+      () => import('./validators/test_input_required_result_capabilities.input.js'),
+    ),
+    test_input_required_result_tampered_state: tool(
+      () => import('../tools/test_input_required_result_tampered_state.js'),
+      () => import('./validators/test_input_required_result_tampered_state.input.js'),
+    ),
+    test_missing_capability: tool(
+      () => import('../tools/test_missing_capability.js'),
+      () => import('./validators/test_missing_capability.input.js'),
+    ),
+    test_streaming_elicitation: tool(
+      () => import('../tools/test_streaming_elicitation.js'),
+      () => import('./validators/test_streaming_elicitation.input.js'),
+    ),
+    test_logging_tool: tool(
+      () => import('../tools/test_logging_tool.js'),
+      () => import('./validators/test_logging_tool.input.js'),
+    ),
+    touch_watched_resource: tool(
+      () => import('../tools/touch_watched_resource.js'),
+      () => import('./validators/touch_watched_resource.input.js'),
+    ),
   },
   resources: {
     static_text: { handler: () => import('../resources/static_text.js') },
