@@ -8,7 +8,9 @@
 // flags-ab.mjs prints for Node flags, for a change to the runtime or the generated code of a large
 // project (bench/ab.mjs builds only the 1-tool project). `--alloc`: each server preloads
 // lib/alloc-counter.mjs and the table gains the JS heap allocated per request (round ten: the firm
-// figure on a loaded machine, where CPU per request moves by ±10%).
+// figure on a loaded machine, where CPU per request moves by ±10%). The counter itself costs the
+// servers 30–50 µs per request and lets their heaps grow (round eleven): read CPU and RSS from a
+// run without it.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
