@@ -113,7 +113,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     throw new SpecError({ file, line: 1, column: 1, message: 'the spec must be a map of keys (name, version, tools, ...)', hint: 'start from the example in docs/spec.md or run `mcpforge new`' });
   }
   const validated = knownValid(file, text, options.validated);
-  if (!validated(file)) throwIfAny(validateSpecDocument(doc));
+  if (!validated(file)) throwIfAny(await validateSpecDocument(doc));
   const raw = doc.data as RawSpec;
 
   const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.files ? { overlay: options.files } : {}) });
