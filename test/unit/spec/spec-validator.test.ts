@@ -1,7 +1,7 @@
 /**
  * The spec format's validator is compiled ahead of time (generators/shared/spec/spec-validator.generated.ts):
  * compiling the schema cost every command that loads a spec 0.1–0.25 s of its start (an import's
- * serial start included), importing the compiled module ~12 ms. This test keeps it exact: the
+ * serial start included), importing the compiled module ~13 ms. This test keeps it exact: the
  * file is what ajv's standalone output is for the schema now (`npx vitest run test/unit/spec -u`
  * rewrites it after a change to mcpforge.schema.json), and it reports the same errors, each with
  * the same schema references, as a validator compiled from the schema at run time.
