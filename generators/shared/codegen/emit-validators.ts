@@ -17,6 +17,12 @@ export const VALIDATOR_DTS =
  */
 const REQUIRE_SHIM = "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n";
 
+/** ajv's standalone ES module for a function it compiled (with `code.source`), `require` shim included when used. */
+export function standaloneModule(ajv: AnyAjv, validate: AnyValidateFunction): string {
+  const code = standaloneCode(ajv, validate).replace(/^"use strict";/, '');
+  return (code.includes('require(') ? REQUIRE_SHIM : '') + code.trim() + '\n';
+}
+
 /**
  * Compiles schemas to standalone ESM validator modules with ONE Ajv instance per draft for the
  * whole run: building an instance costs more than compiling a schema (~10x, measured when this was written).
@@ -75,9 +81,9 @@ export class ValidatorCompiler {
     resetScope(ajv);
     const validate = ajv.compile(schema);
     this.functions.set(key, validate);
-    const code = standaloneCode(ajv, validate).replace(/^"use strict";/, '');
+    const code = standaloneModule(ajv, validate);
     ajv.removeSchema(schema); // do not keep every compiled schema of a long-lived process
-    return (code.includes('require(') ? REQUIRE_SHIM : '') + code.trim() + '\n';
+    return code;
   }
 
   private ajv(draft: LoadedSchema['draft']): AnyAjv {
