@@ -44,8 +44,9 @@ async function measured(label, run) {
   const started = performance.now();
   const value = await run();
   const wall = performance.now() - started;
-  console.log(`| ${label} | ${wall.toFixed(0)} | ${(cpuMs() - cpu).toFixed(0)} |`);
-  return { value, wall, cpu: cpuMs() - cpu };
+  const used = cpuMs() - cpu;
+  console.log(`| ${label} | ${wall.toFixed(0)} | ${used.toFixed(0)} |`);
+  return { value, wall, cpu: used };
 }
 
 // 1. The batch phase's parts, one thread.
