@@ -17,7 +17,9 @@ import { SpecError } from '../../generators/shared/spec/errors.js';
 import { step, UserError } from '../output.js';
 import { toolkitRoot } from '../toolkit.js';
 import { useGenerationJitBudget } from '../jit-budget.js';
-import { prestartEmitWorkers, stopEmitWorkers, WORKERS_FROM } from '../../generators/shared/codegen/emit-workers.js';
+import { parseSpecInStartedWorker, prestartEmitWorkers, stopEmitWorkers, WORKERS_FROM } from '../../generators/shared/codegen/emit-workers.js';
+import { foreseenSpec, type ForeseenSpec } from '../../generators/shared/codegen/spec-in-worker.js';
+import { jsonFaithful } from '../../generators/shared/spec/spec-document-cache.js';
 
 export interface CommonImportOptions {
   spec: string;
@@ -166,9 +168,12 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
 
   for (const u of unbuildable) r.skipped.push({ operation: u.name, reason: u.reason });
   const files = new Map<string, string>([['__spec__', plan.specText], ...plan.files]);
+  // A worker started ahead parses the new spec while this thread loads it from the data it was made from.
+  const parsing = options.generate !== false && jsonFaithful(plan.specData) ? parseSpecInStartedWorker(specPath, plan.specText) : undefined;
+  const foreseen = parsing && foreseenSpec(specPath, plan.specText, plan.specData, parsing);
   let written: Written;
   try {
-    written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options });
+    written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options, ...(foreseen ? { foreseen } : {}) });
   } catch (error) {
     if (error instanceof SpecError && r.tools.some((t) => t.name === unbuildableTool(error))) return error;
     throw error;
@@ -216,6 +221,7 @@ async function generateAndWrite(input: {
   userFiles: Map<string, string>;
   remove: string[];
   options: CommonImportOptions;
+  foreseen?: ForeseenSpec;
 }): Promise<Written> {
   const { root, specPath, options } = input;
   const writes = new Map<string, string>();
@@ -240,7 +246,7 @@ async function generateAndWrite(input: {
     const budget = positiveInt('--token-budget', options.tokenBudget);
     // The new handlers were written for this spec just now: no merge (and no ts-morph) for them.
     const planned = new Set(input.userFiles.keys());
-    const outcome = await planProject({ specPath, overlay, planned, ...(budget ? { lint: { tokenBudget: budget } } : {}) });
+    const outcome = await planProject({ specPath, overlay, planned, ...(budget ? { lint: { tokenBudget: budget } } : {}), ...(input.foreseen ? { foreseen: input.foreseen } : {}) });
     if (outcome.upToDate) throw new Error('unreachable: a plan with an overlay is never up to date');
     plan = outcome.plan;
     tools = outcome.spec.tools.length;

@@ -17,6 +17,7 @@ import type { CacheRecord, SyncPlan } from '../shared/merge/sync.js';
 import { listFilesSync } from '../shared/tree/list-files.js';
 import type { LintOptions } from '../shared/spec/lint.js';
 import type { LoadedSpec } from '../shared/spec/types.js';
+import type { ForeseenSpec } from '../shared/codegen/spec-in-worker.js';
 
 export { CACHE_FILE };
 
@@ -49,6 +50,12 @@ export interface PlanOptions {
    * so the next check does not read them (`generate` sets this; `check` leaves the disk alone).
    */
   refreshStats?: boolean;
+  /**
+   * The spec's data, known before its text (the overlay's) is parsed: a large import's (see
+   * spec-in-worker.ts). The plan is returned once the data is confirmed, else planned again
+   * from the text.
+   */
+  foreseen?: ForeseenSpec;
 }
 
 export type PlanOutcome =
@@ -56,6 +63,22 @@ export type PlanOutcome =
   | { upToDate: false; root: string; plan: SyncPlan; spec: LoadedSpec };
 
 export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
+  const { foreseen } = options;
+  if (!foreseen) return planFromText(options);
+  // Planned from the spec's foreseen data, which must be what its text parses to; if it ever is
+  // not, the plan (or the error) is dropped and the text's own parse is planned instead.
+  const fromText = () => planFromText({ ...options, foreseen: undefined });
+  let outcome: PlanOutcome;
+  try {
+    outcome = await planFromText(options);
+  } catch (error) {
+    if (await foreseen.confirmed()) throw error;
+    return fromText();
+  }
+  return (await foreseen.confirmed()) ? outcome : fromText();
+}
+
+async function planFromText(options: PlanOptions): Promise<PlanOutcome> {
   const root = dirname(options.specPath);
   const specFile = posix(relative(root, options.specPath));
   const cache = options.useCache === false ? undefined : readCache(root);
@@ -95,7 +118,7 @@ export async function planProject(options: PlanOptions): Promise<PlanOutcome> {
   // hash them again to reuse them and to record them (2,000 of a 1,000-tool project's texts).
   const hash = memoSha256(hashes);
   const validated = (file: string, text: string) => known?.[posix(relative(root, file))] === hash(text);
-  const specDocument = new SpecDocumentCache(generatorFingerprint(), options.useCache === false ? undefined : SpecDocumentCache.parseRecord(readText(join(root, SPEC_DOCUMENT_FILE))));
+  const specDocument = new SpecDocumentCache(generatorFingerprint(), options.useCache === false ? undefined : SpecDocumentCache.parseRecord(readText(join(root, SPEC_DOCUMENT_FILE))), options.foreseen);
   const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));

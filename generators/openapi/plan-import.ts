@@ -42,6 +42,8 @@ export interface ImportOpenApiOptions {
 export interface ImportPlan {
   /** The new spec text (comments and formatting of the existing spec kept). */
   specText: string;
+  /** What `specText` parses to (a large import's generation starts from it, see spec-in-worker.ts). */
+  specData: unknown;
   /** Written on every import: the schema files under schemas/<api>/. */
   files: Map<string, string>;
   /** Created only when missing: handlers, src/upstream/client.ts and the API config. */
@@ -232,6 +234,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   const kept = new Set(mapped.map((m) => m.name));
   return {
     specText: spec.toString({ lineWidth: 120 }),
+    specData: spec.toJS({ maxAliasCount: 100 }),
     files,
     userFiles,
     remove,

@@ -39,6 +39,18 @@ describe(`import openapi: ${OPERATIONS.toLocaleString('en')} synthetic operation
     expect(readdirSync(path.join(DIR, 'src/tools'))).toHaveLength(OPERATIONS);
   });
 
+  it('generates from the spec it foresaw exactly what the spec text gives (its parse ran in a worker meanwhile)', async () => {
+    // The import generated from the data it wrote the spec from, with positions from a worker's
+    // parse (spec-in-worker.ts); a generation from the text, without the cache, changes nothing
+    // and places every warning the import printed at the same line and column.
+    const fromText = await execa(process.execPath, [CLI, 'generate', '--no-cache', '--dry-run'], { cwd: DIR, all: true, reject: false });
+    expect(fromText.exitCode, fromText.all).toBe(0);
+    expect(fromText.all).toMatch(/^0 generated files written, 0 removed, [1-9]\d* unchanged/m);
+    const warnings = output.split('\n').filter((line) => /^\s+warning: mcpforge\.yaml:\d+:\d+ /.test(line));
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const line of warnings) expect(fromText.all).toContain(line.trim());
+  }, 900_000);
+
   it('imports again over its own output without a conflict (re-import is a no-op for handlers)', async () => {
     const again = await execa(process.execPath, [CLI, 'import', 'openapi', 'api.json', '--name', 'synth'], { cwd: DIR, all: true, reject: false });
     expect(again.all).not.toContain('cannot be updated safely');

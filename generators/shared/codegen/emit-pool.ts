@@ -10,6 +10,7 @@ import type { ToolContractCases } from './contract-cases.js';
 import { runBatch } from './emit-batch.js';
 import type { ValidatorCompiler } from './emit-validators.js';
 import { takeStartedWorkers, WORKER_URL } from './emit-workers.js';
+import type { SpecParseAnswer } from './spec-in-worker.js';
 
 export { defaultThreads, WORKERS_FROM } from './emit-workers.js';
 
@@ -145,7 +146,9 @@ export async function emitInWorkers(batches: PoolBatch[], threads: number, local
           sent.push(index);
         } else if (mine.length === 0) resolve();
       };
-      worker.on('message', (result: PoolResult) => {
+      worker.on('message', (result: PoolResult | SpecParseAnswer) => {
+        // The answer to a spec parse asked before the batches (spec-in-worker.ts) has its own listener.
+        if ('parsedSpec' in result) return;
         const index = result.index ?? mine[0]!;
         drop(mine, index);
         drop(sent, index);

@@ -1,12 +1,15 @@
-/** A worker thread of `emitInWorkers` (emit-pool.ts): runs the batches it is sent. */
+/** A worker thread of `emitInWorkers` (emit-pool.ts): runs the batches it is sent, and a spec parse asked before them (spec-in-worker.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBatch } from './emit-batch.js';
 import { claimBatch, skipped, type PoolBatch } from './emit-pool.js';
 import { ValidatorCompiler } from './emit-validators.js';
+import { parseSpecHere, type SpecParseRequest } from './spec-in-worker.js';
 
 const validators = new ValidatorCompiler();
 
-parentPort!.on('message', async (batch: PoolBatch) => {
+parentPort!.on('message', async (message: PoolBatch | SpecParseRequest) => {
+  if ('parseSpec' in message) return parentPort!.postMessage(parseSpecHere(message.parseSpec));
+  const batch = message;
   // Taken back by the main thread, which ran out of batches before this worker started it.
   if (batch.claim && !claimBatch(batch.claim)) return parentPort!.postMessage(skipped(batch.claim.index));
   parentPort!.postMessage({ ...(await runBatch(batch, validators)), index: batch.claim?.index });

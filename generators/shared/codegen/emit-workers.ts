@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { SpecParseAnswer, SpecParseRequest } from './spec-in-worker.js';
 
 /** Entries emitted afresh from which worker threads share the work (below, start-up costs more). */
 export const WORKERS_FROM = 150;
@@ -58,3 +59,29 @@ export async function stopEmitWorkers(): Promise<void> {
   await Promise.all(unused.map((worker) => worker.terminate()));
 }
 
+
+/**
+ * Has a worker started ahead parse a spec (see spec-in-worker.ts), before its batches: it is
+ * idle until the batches start. Undefined when none was started.
+ */
+export function parseSpecInStartedWorker(file: string, text: string): Promise<SpecParseAnswer['parsedSpec']> | undefined {
+  const worker = idle[0];
+  if (!worker) return undefined;
+  return new Promise((resolve) => {
+    const settle = (answer: SpecParseAnswer['parsedSpec']) => {
+      worker.off('message', onMessage);
+      worker.off('exit', onEnd);
+      worker.off('error', onEnd);
+      resolve(answer);
+    };
+    const onMessage = (message: unknown) => {
+      if (message !== null && typeof message === 'object' && 'parsedSpec' in message) settle((message as SpecParseAnswer).parsedSpec);
+    };
+    const onEnd = () => settle({ failed: true });
+    worker.on('message', onMessage);
+    worker.on('exit', onEnd);
+    worker.on('error', onEnd);
+    const request: SpecParseRequest = { parseSpec: { file, text } };
+    worker.postMessage(request);
+  });
+}

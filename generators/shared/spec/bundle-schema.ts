@@ -2,7 +2,7 @@ import path from 'node:path';
 import { schemaDraft } from '../ajv.js';
 import { SpecError } from './errors.js';
 import { resolveLocation, type DocumentStore } from './documents.js';
-import { getAtPointer, joinPointer, parsePointer, type SourceDocument } from './source-document.js';
+import { getAtPointer, joinPointer, lazyLocation, parsePointer, type SourceDocument } from './source-document.js';
 import type { JsonSchemaObject, LoadedSchema, SpecLocation } from './types.js';
 
 /** A schema's home: a document and the pointer where the schema starts in it ('' for a file). */
@@ -119,33 +119,14 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
   if (Object.keys(added).length > 0) {
     schema[defsKey] = { ...(isObject(schema[defsKey]) ? schema[defsKey] : {}), ...added };
   }
-  const loc = home.doc.locate(home.base);
   return {
     schema,
     draft,
     source: home.base === '' ? home.doc.file : `${home.doc.file}#${home.base}`,
-    location: { file: home.doc.file, line: loc.line, column: loc.column, pointer: home.base },
+    location: lazyLocation(home.doc, home.base),
     files,
     bundled,
   };
-}
-
-/**
- * A location whose line and column are found on first read (then kept): the same values as an
- * eager `doc.locate(pointer)`, paid for only by an error message or a reader that asks.
- */
-function lazyLocation(doc: SourceDocument, pointer: string): SpecLocation {
-  // The locator alone is kept, not the document: a loaded schema would otherwise hold the parsed
-  // data of every file it bundled from for as long as the spec lives (locators are closures).
-  const { file, locate } = doc;
-  let pos: { line: number; column: number } | undefined;
-  const at = () => (pos ??= locate(pointer));
-  const location = Object.defineProperties({ file } as SpecLocation, {
-    line: { get: () => at().line, enumerable: true },
-    column: { get: () => at().column, enumerable: true },
-  });
-  location.pointer = pointer; // after line and column, as in an eager location
-  return location;
 }
 
 /** Whether `walk` would rewrite some `$ref` in `node` (data keywords are copied as they are). */

@@ -1,7 +1,7 @@
 import { PROGRESSIVE_DISCOVERY_THRESHOLD } from '../../../runtime/src/discovery/names.js';
 import { CLIENT_PROFILES, prefixedToolName, shapeForProfile, type ClientProfileName } from '../../../runtime/src/client-profiles/index.js';
 import { sourceOf } from './check-schema.js';
-import { joinPointer, locatorFor, type SourceDocument } from './source-document.js';
+import { joinPointer, lazyLocation, locatorFor, type SourceDocument } from './source-document.js';
 import { advertisedOutputSchema } from './advertised-schema.js';
 import type { LoadedSchema, LoadedSpec, SpecLocation } from './types.js';
 
@@ -57,14 +57,17 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
   const budget = options.tokenBudget ?? 25_000;
   const issues: LintIssue[] = [];
   const docs = new Map<string, Pick<SourceDocument, 'locate'>>();
-  const locate = (where: SpecLocation): SpecLocation => {
+  const positionOf = (where: SpecLocation): { line: number; column: number } => {
     if (where.line > 0) return where;
     const text = spec.sources.get(where.file);
     if (text === undefined) return where;
     let doc = docs.get(where.file);
     if (!doc) docs.set(where.file, (doc = locatorFor(where.file, text)));
-    return { ...where, ...doc.locate(where.pointer) };
+    return doc.locate(where.pointer);
   };
+  // Found when the issue is printed, not now: a large import's spec positions may still be on
+  // their way from a worker (see spec-in-worker.ts).
+  const locate = (where: SpecLocation): SpecLocation => lazyLocation({ file: where.file, locate: () => positionOf(where) }, where.pointer);
   const add = (severity: LintSeverity, rule: string, location: SpecLocation, message: string, hint?: string) =>
     issues.push({ severity, rule, message, location: locate(location), ...(hint ? { hint } : {}) });
 

@@ -4,7 +4,7 @@ import { bundleSchema } from './bundle-schema.js';
 import { SchemaChecker } from './check-schema.js';
 import { DocumentStore, resolveLocation } from './documents.js';
 import { SpecError, throwIfAny } from './errors.js';
-import { joinPointer, parseSourceDocument, type SourceDocument } from './source-document.js';
+import { joinPointer, lazyLocation, parseSourceDocument, type SourceDocument } from './source-document.js';
 import { closestKey } from './suggest.js';
 import type {
   AuthMode,
@@ -120,7 +120,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   store.add(doc);
   const checker = new SchemaChecker((f, p) => store.locate(f, p));
   const errors: SpecError[] = [];
-  const location = (pointer: string): SpecLocation => ({ file, ...doc.locate(pointer, { key: true }), pointer });
+  const location = (pointer: string): SpecLocation => lazyLocation(doc, pointer, { key: true });
 
   // Each schema is resolved on its own so one broken file does not hide the problems of others.
   const schema = async (value: RawSchemaRef, pointer: string, what: string, rules: SchemaRule[]): Promise<LoadedSchema | undefined> => {
@@ -309,8 +309,8 @@ function checkDiscovery(raw: RawSpec, location: (pointer: string) => SpecLocatio
 
 async function resolveSchema(value: RawSchemaRef, pointer: string, spec: SourceDocument, store: DocumentStore): Promise<LoadedSchema> {
   if (typeof value === 'object') return bundleSchema({ doc: spec, base: pointer }, store);
-  const pos = spec.locate(pointer);
-  const schemaDoc = await store.load(resolveLocation(value, spec.file), { file: spec.file, ...pos, pointer, ref: value, kind: 'schema' });
+  // Not `{ ...location, ... }`: spreading would read (locate) line and column now.
+  const schemaDoc = await store.load(resolveLocation(value, spec.file), Object.assign(lazyLocation(spec, pointer), { ref: value, kind: 'schema' as const }));
   return bundleSchema({ doc: schemaDoc, base: '' }, store);
 }
 

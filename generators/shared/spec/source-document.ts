@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Node, Pair, YAMLMap } from 'yaml';
 import { SpecError } from './errors.js';
+import type { SpecLocation } from './types.js';
 
 /**
  * A parsed YAML or JSON file that remembers where every value came from, so that any error found
@@ -116,8 +117,9 @@ function countKeyTokens(text: string): number {
 let yamlModule: typeof import('yaml') | undefined;
 const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
-function parseWithPositions(file: string, text: string): SourceDocument {
-  const { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml();
+/** Parses YAML (or JSON the fast path refused) as the loader does; a syntax error is a SpecError at its line. */
+function parseYaml(file: string, text: string) {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {
@@ -136,7 +138,12 @@ function parseWithPositions(file: string, text: string): SourceDocument {
     });
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const root = doc.contents as Node | null;
+  return { data, root: doc.contents as Node | null, lineCounter };
+}
+
+function parseWithPositions(file: string, text: string): SourceDocument {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
+  const { data, root, lineCounter } = parseYaml(file, text);
   /**
    * A map's pairs by key, built the first time a pointer crosses it: the loader locates every
    * tool (`/tools/<name>`), and a scan of the 1,223-key map per tool was ~0.1 s of an import.
@@ -182,6 +189,63 @@ function parseWithPositions(file: string, text: string): SourceDocument {
     recent.set(file, parsed);
   }
   return parsed;
+}
+
+/**
+ * Where each node of a YAML document starts, shaped like the document (`m`: a map's entries by
+ * key, the first of a repeated key as `locate` finds it; `s`: a sequence's items; `k`: the key
+ * naming the node), as [line, column]; null where the parser kept no range. Plain data, so it
+ * crosses threads: an import parses its large spec in a worker while this thread goes on.
+ */
+export interface PositionTree {
+  v: [number, number] | null;
+  k?: [number, number] | null;
+  m?: Map<string, PositionTree>;
+  s?: PositionTree[];
+}
+
+/** Parses YAML as `parseSourceDocument` does (same errors), giving its data and its positions as a `PositionTree`. */
+export function parseToPositionTree(file: string, text: string): { data: unknown; tree: PositionTree } {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
+  const { data, root, lineCounter } = parseYaml(file, text);
+  const at = (node: unknown): [number, number] | null => {
+    const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
+    if (offset === undefined) return null;
+    const pos = lineCounter.linePos(offset);
+    return [pos.line, pos.col];
+  };
+  const build = (node: unknown): PositionTree => {
+    if (isMap(node)) {
+      const m = new Map<string, PositionTree>();
+      for (const p of node.items) {
+        if (!isPair(p) || !isScalar(p.key) || m.has(String(p.key.value))) continue;
+        m.set(String(p.key.value), { ...build(p.value), k: at(p.key) });
+      }
+      return { v: at(node), m };
+    }
+    if (isSeq(node)) return { v: at(node), s: node.items.map(build) };
+    return { v: at(node) };
+  };
+  return { data, tree: build(root) };
+}
+
+/** A document whose positions come from a `PositionTree`: `locate` answers as the YAML document's own would. */
+export function documentFromPositionTree(file: string, text: string, data: unknown, tree: PositionTree): SourceDocument {
+  const locate = (pointer: string, options: { key?: boolean } = {}) => {
+    let node = tree;
+    // Set by a step into a map (the key that names the node), as in the YAML path.
+    let key: [number, number] | null | undefined;
+    for (const segment of parsePointer(pointer)) {
+      key = undefined;
+      const next = node.m ? node.m.get(segment) : node.s ? node.s[Number(segment)] : undefined;
+      if (next === undefined) break;
+      if (node.m) key = next.k ?? null;
+      node = next;
+    }
+    const pos = options.key && key !== undefined ? key : node.v;
+    return pos ? { line: pos[0], column: pos[1] } : { line: 1, column: 1 };
+  };
+  return { file, text, data, locate };
 }
 
 /**
@@ -323,6 +387,25 @@ export function parsePointer(pointer: string): string[] {
     .split('/')
     .slice(1)
     .map((s) => (fragment ? safeDecode(s) : s).replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/**
+ * A location whose line and column are found on first read (then kept): the same values as an
+ * eager `doc.locate(pointer, options)`, paid for only by an error message or a reader that asks
+ * (a large import's spec is parsed for its positions in a worker meanwhile, see spec-in-worker.ts).
+ */
+export function lazyLocation(doc: Pick<SourceDocument, 'file' | 'locate'>, pointer: string, options?: { key?: boolean }): SpecLocation {
+  // The locator alone is kept, not the document: a loaded schema would otherwise hold the parsed
+  // data of every file it bundled from for as long as the spec lives (locators are closures).
+  const { file, locate } = doc;
+  let pos: { line: number; column: number } | undefined;
+  const at = () => (pos ??= locate(pointer, options));
+  const location = Object.defineProperties({ file } as SpecLocation, {
+    line: { get: () => at().line, enumerable: true },
+    column: { get: () => at().column, enumerable: true },
+  });
+  location.pointer = pointer; // after line and column, as in an eager location
+  return location;
 }
 
 export function joinPointer(base: string, ...segments: Array<string | number>): string {

@@ -31,6 +31,12 @@ export class SpecDocumentCache {
   constructor(
     private readonly fingerprint: string,
     private readonly previous?: SpecDocumentRecord,
+    /**
+     * The spec's data known before its text is parsed (a large import, see spec-in-worker.ts):
+     * used for that exact text, with positions from `locator()` once there. The caller confirms
+     * the data before it commits anything.
+     */
+    private readonly foreseen?: { text: string; data: unknown; locator(): Pick<SourceDocument, 'locate'> | undefined },
   ) {}
 
   /** Reads a record as written by `serialize`; undefined when absent or unusable. */
@@ -48,8 +54,12 @@ export class SpecDocumentCache {
   readonly parse = (file: string, text: string): SourceDocument => {
     const hash = sha256(text);
     const previous = this.previous?.fingerprint === this.fingerprint && this.previous.hash === hash ? this.previous : undefined;
-    let real: SourceDocument | undefined = previous ? undefined : parseSourceDocument(file, text);
-    const data = previous ? previous.data : real!.data;
+    const foreseen = previous === undefined && this.foreseen?.text === text ? this.foreseen : undefined;
+    let real: Pick<SourceDocument, 'locate'> | undefined;
+    let data: unknown;
+    if (previous) data = previous.data;
+    else if (foreseen) data = foreseen.data;
+    else ({ data } = real = parseSourceDocument(file, text));
     const positions = new Map<string, [number, number]>(previous ? Object.entries(previous.positions) : []);
     const doc: SourceDocument = {
       file,
@@ -59,7 +69,7 @@ export class SpecDocumentCache {
         const key = `${options?.key ? 'k' : 'v'}${pointer}`;
         const known = positions.get(key);
         if (known) return { line: known[0], column: known[1] };
-        const found: Position = (real ??= parseSourceDocument(file, text)).locate(pointer, options);
+        const found: Position = (real ??= foreseen?.locator() ?? parseSourceDocument(file, text)).locate(pointer, options);
         positions.set(key, [found.line, found.column]);
         this.changed = true;
         return found;
@@ -89,7 +99,7 @@ export class SpecDocumentCache {
  * Whether JSON gives back exactly this value: plain objects, arrays, strings, booleans, null and
  * finite numbers (YAML can also give `.inf`, `.nan` and -0, which JSON would turn into others).
  */
-function jsonFaithful(value: unknown): boolean {
+export function jsonFaithful(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
   if (Array.isArray(value)) return value.every(jsonFaithful);

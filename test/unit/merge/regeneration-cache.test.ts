@@ -16,6 +16,7 @@ import { mergeHandler } from '../../../generators/shared/merge/merge-handler.js'
 import type { CacheRecord } from '../../../generators/shared/merge/sync.js';
 import { SPEC_DOCUMENT_FILE, SpecDocumentCache, type SpecDocumentRecord } from '../../../generators/shared/spec/spec-document-cache.js';
 import { parseSourceDocument } from '../../../generators/shared/spec/source-document.js';
+import { foreseenSpec, parseSpecHere } from '../../../generators/shared/codegen/spec-in-worker.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
 import { fileSystemClockMoves } from './file-system-clock.js';
 
@@ -62,8 +63,9 @@ describe('the spec parse kept in .mcpforge/spec-document.json', () => {
   it('is used while the spec text is the same, and a regeneration still equals a fresh generation', async () => {
     const record = readJson<SpecDocumentRecord>(SPEC_DOCUMENT_FILE);
     expect(record.hash).toBe(sha256(SPEC_TEXT));
-    // Positions asked during generation are recorded (the tools' entries, for lint and errors).
-    expect(record.positions['k/tools/alpha']).toEqual([3, 3]);
+    // Positions are recorded as they are asked, and only a printed warning or error asks one
+    // (locations are found when read): this spec has none, so no position was looked up.
+    expect(record.positions).toEqual({});
 
     writeFileSync(file('schemas/alpha.json'), schema('renamed'));
     await generate();
@@ -120,6 +122,39 @@ describe('the spec parse kept in .mcpforge/spec-document.json', () => {
     const plain = new SpecDocumentCache('fp');
     plain.parse(file('plain.yaml'), 'name: x\nlimits: { big: 1 }\n');
     expect(plain.serialize()).toBeDefined();
+  });
+});
+
+describe('a spec whose data is foreseen (a large import parses its text in a worker meanwhile)', () => {
+  const manifest = (outcome: Awaited<ReturnType<typeof planProject>>) => {
+    if (outcome.upToDate) throw new Error('expected a plan');
+    // Unchanged from what the generation from the text wrote (beforeEach) when not in the plan.
+    return outcome.plan.write.get('src/generated/manifest.ts') ?? readFileSync(file('src/generated/manifest.ts'), 'utf8');
+  };
+  const data = () => structuredClone(parseSourceDocument(SPEC, SPEC_TEXT).data) as { tools: Record<string, { description: string }> };
+
+  it('is planned from that data once it is confirmed, and from the text when it is not', async () => {
+    const foreseen = data();
+    foreseen.tools.alpha!.description = 'Foreseen.';
+    const plan = (confirmed: boolean) => planProject({ specPath: SPEC, useCache: false, foreseen: { file: SPEC, text: SPEC_TEXT, data: foreseen, locator: () => undefined, confirmed: async () => confirmed } });
+    // Confirmed: the data is used as given, the text is not parsed for it.
+    expect(manifest(await plan(true))).toContain('Foreseen.');
+    // Not confirmed: planned again from the text.
+    const fromText = manifest(await plan(false));
+    expect(fromText).not.toContain('Foreseen.');
+    expect(fromText).toContain('Alpha tool.');
+  });
+
+  it('is confirmed against a parse of the text, and an error planned from unconfirmed data is not reported', async () => {
+    const wrong = data();
+    (wrong.tools.beta as unknown as { description: number }).description = 42;
+    const answer = Promise.resolve(parseSpecHere({ file: SPEC, text: SPEC_TEXT }).parsedSpec);
+    // The foreseen data is invalid (a number as description), the text is valid: the text wins.
+    const outcome = await planProject({ specPath: SPEC, useCache: false, foreseen: foreseenSpec(SPEC, SPEC_TEXT, wrong, answer) });
+    expect(manifest(outcome)).toContain('Beta tool.');
+    // Confirmed and invalid: the error stands.
+    const foreseen = { file: SPEC, text: SPEC_TEXT, data: wrong, locator: () => undefined, confirmed: async () => true };
+    await expect(planProject({ specPath: SPEC, useCache: false, foreseen })).rejects.toThrow(/description/);
   });
 });
 

@@ -26,12 +26,14 @@ describe('bundling locates positions only when asked', () => {
     const { doc, store, asked } = counted();
     const loaded = await bundleSchema({ doc, base: '' }, store);
     expect(Object.keys(loaded.bundled)).toEqual(['unit', 'point']);
-    // Only the schema's own start (its file's root): no `$ref`, no definition located.
-    expect(asked).toEqual(['input.json#']);
+    // Nothing located: not the schema's own start, no `$ref`, no definition.
+    expect(asked).toEqual([]);
     const fresh = parseSourceDocument(COMMON, COMMON_TEXT);
     expect(loaded.bundled.point).toEqual({ file: COMMON, ...fresh.locate('/$defs/point'), pointer: '/$defs/point' });
     expect(loaded.bundled.point!.line).toBe(4);
-    expect(asked).toEqual(['input.json#', 'common.json#/$defs/point']);
+    expect(asked).toEqual(['common.json#/$defs/point']);
+    expect(loaded.location).toEqual({ file: doc.file, ...parseSourceDocument(doc.file, doc.text).locate(''), pointer: '' });
+    expect(asked).toEqual(['common.json#/$defs/point', 'input.json#']);
   });
 
   it('still names the line of a broken $ref', async () => {
