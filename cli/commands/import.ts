@@ -173,7 +173,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
   const foreseen = parsing && foreseenSpec(specPath, plan.specText, plan.specData, parsing);
   let written: Written;
   try {
-    written = await generateAndWrite({ root, specPath, files, userFiles: plan.userFiles, remove: plan.remove, options, ...(foreseen ? { foreseen } : {}) });
+    written = await generateAndWrite({ root, specPath, files, fresh: plan.newFiles, userFiles: plan.userFiles, remove: plan.remove, options, ...(foreseen ? { foreseen } : {}) });
   } catch (error) {
     if (error instanceof SpecError && r.tools.some((t) => t.name === unbuildableTool(error))) return error;
     throw error;
@@ -218,6 +218,8 @@ async function generateAndWrite(input: {
   root: string;
   specPath: string;
   files: Map<string, string>;
+  /** Paths of `files` known not to exist (written in place, see `writeFiles`). */
+  fresh?: ReadonlySet<string>;
   userFiles: Map<string, string>;
   remove: string[];
   options: CommonImportOptions;
@@ -231,7 +233,7 @@ async function generateAndWrite(input: {
 
   if (options.generate === false) {
     const writing = step('Writing the project');
-    await writeFiles(root, writes);
+    await writeFiles(root, writes, input.fresh);
     await Promise.all([...removals].map((path) => rm(join(root, path), { force: true })));
     writing.done(`${writes.size} written, ${removals.size} removed`);
     return { written: writes.size, removed: removals.size, warnings: 0 };
@@ -271,7 +273,7 @@ async function generateAndWrite(input: {
   for (const path of plan.update.keys()) writes.delete(path);
   for (const path of plan.create.keys()) writes.delete(path);
   for (const path of plan.remove) removals.delete(path);
-  await commitPlan(root, plan, { write: writes, remove: removals });
+  await commitPlan(root, plan, { write: writes, remove: removals, ...(input.fresh ? { fresh: input.fresh } : {}) });
   const written = writes.size + plan.write.size + plan.create.size + plan.update.size;
   const removed = removals.size + plan.remove.length;
   writing.done(`${written} written, ${removed} removed`);

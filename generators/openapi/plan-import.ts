@@ -46,6 +46,11 @@ export interface ImportPlan {
   specData: unknown;
   /** Written on every import: the schema files under schemas/<api>/. */
   files: Map<string, string>;
+  /**
+   * The paths of `files` not on the disk when planned: written in place rather than through a
+   * temporary file (see `writeFiles`), as generated files are, since every import rewrites them.
+   */
+  newFiles: Set<string>;
   /** Created only when missing: handlers, src/upstream/client.ts and the API config. */
   userFiles: Map<string, string>;
   /** Stale schema files of a previous import of the same API. */
@@ -229,13 +234,15 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   addUser(`src/upstream/${slug}.ts`, emitApiConfig(api));
   for (const { name, op } of mapped) addUser(`src/tools/${name}.ts`, emitOperationHandler(name, op, api));
 
-  const remove = listProjectFiles(schemaDir).filter((f) => !files.has(f));
+  const existing = new Set(listProjectFiles(schemaDir));
+  const remove = [...existing].filter((f) => !files.has(f));
   const env = [`${api.envPrefix}_BASE_URL`, `${api.envPrefix}_TIMEOUT_MS`, `${api.envPrefix}_OUTPUT_VALIDATION`, ...Object.values(api.securitySchemes).flatMap((s) => [s.env, s.usernameEnv, s.passwordEnv].filter((e): e is string => Boolean(e)))];
   const kept = new Set(mapped.map((m) => m.name));
   return {
     specText: spec.toString({ lineWidth: 120 }),
     specData: spec.toJS({ maxAliasCount: 100 }),
     files,
+    newFiles: new Set([...files.keys()].filter((f) => !existing.has(f))),
     userFiles,
     remove,
     report: {

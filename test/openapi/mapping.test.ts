@@ -34,6 +34,18 @@ async function generate(p: ReturnType<typeof plan>) {
 describe('import openapi: OpenAPI 3.0 pet store', () => {
   const p = plan('petstore-3.0.yaml', { name: 'pets' });
 
+  it('names the schema files that do not exist yet (written in place), and the stale ones to remove', () => {
+    // Nothing on the disk: every schema file is new.
+    expect([...p.newFiles].sort()).toEqual([...p.files.keys()].sort());
+    const file = path.join(FIXTURES, 'petstore-3.0.yaml');
+    const doc = parseOpenApi(file, readFileSync(file, 'utf8'));
+    const [kept] = [...p.files.keys()];
+    const again = planOpenApiImport({ doc, specText: SPEC, readProjectFile: () => undefined, listProjectFiles: (dir) => (dir === 'schemas/pets' ? [kept!, 'schemas/pets/gone.input.json'] : []), clientSource: CLIENT, options: { name: 'pets' } });
+    expect(again.newFiles.has(kept!)).toBe(false);
+    expect(again.newFiles.size).toBe(again.files.size - 1);
+    expect(again.remove).toEqual(['schemas/pets/gone.input.json']);
+  });
+
   it('makes one tool per operation, named from operationId or method + path, unique', () => {
     expect(p.report.tools.map((t) => t.name)).toEqual(['getPet', 'update_pet', 'get_pets', 'createCategory', 'getPet_2']);
     expect(p.report.notes).toContain('POST /pets/{id}/photo (getPet): tool name "getPet_2" (wanted "getPet", taken or too long)');
