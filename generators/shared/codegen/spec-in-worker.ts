@@ -4,7 +4,7 @@
  * YAML parse (GitHub: 0.7 MB, ~0.3 s that this thread used to spend before the batches could
  * start) gives the source positions, asked only when a warning or an error is printed, and
  * confirms that the text parses back to that very data. A generation whose data is not confirmed
- * is planned again from a parse of the text (see `importOpenApiCommand`).
+ * is planned again from a parse of the text (see `planProject`).
  */
 import { documentFromPositionTree, parseSourceDocument, parseToPositionTree, type PositionTree, type SourceDocument } from '../spec/source-document.js';
 
