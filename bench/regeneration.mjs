@@ -6,16 +6,17 @@
 //     and forth), so every run regenerates exactly that tool.
 // Used by `npm run bench` (run.mjs) and `npm run bench:generate` (generate-noop.mjs, more detail).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { discard } from './lib/discard.mjs';
 import { log, REPO_ROOT, summary } from './lib/util.mjs';
 
 const CLI = join(REPO_ROOT, 'bin', 'mcpforge.js');
 
 /** Writes the project (spec + schema files) into `dir`; returns the schema file the one-change runs edit. */
 export function writeSyntheticProject(dir, count) {
-  rmSync(dir, { recursive: true, force: true });
+  discard(dir);
   mkdirSync(join(dir, 'schemas'), { recursive: true });
   const tools = [];
   for (let i = 0; i < count; i++) {

@@ -4,11 +4,12 @@
 // `mcpforge new --spec` (generation, no install) for 100, 1,000 and 10,000 tools, each in a new CLI
 // process. "No worse than linear": the time per tool must not grow with the tool count.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MODERN_CALL, verify } from './http.mjs';
+import { discard } from './lib/discard.mjs';
 import { benchSpec, prepareProject } from './lib/projects.mjs';
 import { freePort, log, REPO_ROOT, rssMiB, runWrk, startProcess, stopProcess } from './lib/util.mjs';
 
@@ -64,7 +65,8 @@ function generateCurve(counts) {
       rows.push({ tools, seconds, msPerTool: (seconds * 1000) / tools });
       log(`scaling: generating ${tools} tools took ${seconds.toFixed(2)} s (${((seconds * 1000) / tools).toFixed(2)} ms per tool)`);
     } finally {
-      rmSync(work, { recursive: true, force: true });
+      // Deleted at exit, not before the next (larger) generation: see lib/discard.mjs.
+      discard(work);
     }
   }
   return rows;
