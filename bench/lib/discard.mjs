@@ -14,13 +14,13 @@ import { basename, dirname, join } from 'node:path';
 const TRASH = '.mcpforge-bench-discarded';
 const trashes = new Set();
 let count = 0;
+process.once('exit', emptyDiscarded);
 
 /** Moves `dir` (if it exists) out of the way; it is deleted when the process exits. */
 export function discard(dir) {
   if (!existsSync(dir)) return;
   const trash = join(dirname(dir), TRASH);
   mkdirSync(trash, { recursive: true });
-  if (trashes.size === 0) process.once('exit', emptyDiscarded);
   trashes.add(trash);
   renameSync(dir, join(trash, `${basename(dir)}-${process.pid}-${count++}`));
 }
