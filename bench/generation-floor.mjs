@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emptyMcpforgeProject, generationInput } from './generation.mjs';
+import { discard } from './lib/discard.mjs';
 import { ensureToolkitBuilt } from './lib/projects.mjs';
 import { BENCH_DIR, REPO_ROOT } from './lib/util.mjs';
 
@@ -103,7 +104,8 @@ const { writeFiles } = await dist('generators/generate/project.js');
 const out = join(BENCH_DIR, '.work', 'generation-floor-writes');
 console.log(`## The project's ${files.size.toLocaleString('en')} files (${(bytes / 1e6).toFixed(1)} MB) written again with writeFiles, each time into a new folder\n`);
 console.log('| write | before it | wall ms | process CPU ms (user / sys) |\n|--:|---|--:|--:|');
-rmSync(out, { recursive: true, force: true });
+// The last run's folders moved aside, not deleted right before the timed writes (lib/discard.mjs).
+discard(out);
 for (let i = 0; i < writes * 2; i++) {
   const paused = i % 2 === 1;
   if (paused) await new Promise((resolve) => setTimeout(resolve, pause));

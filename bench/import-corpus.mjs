@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installPinned } from './lib/baselines.mjs';
 import { corpusSample } from './lib/corpus-sample.mjs';
+import { discard } from './lib/discard.mjs';
 import { BENCH_DIR, REPO_ROOT, log } from './lib/util.mjs';
 import { OMG_VERSION } from './generation.mjs';
 
@@ -82,7 +83,7 @@ const contenders = [
     },
     generated: (dir) => existsSync(join(dir, 'src', 'generated', 'manifest.ts')),
     async generate(file, dir) {
-      rmSync(dir, { recursive: true, force: true });
+      discard(dir);
       mkdirSync(join(dir, 'src'), { recursive: true });
       writeFileSync(join(dir, 'mcpforge.yaml'), 'name: corpus\nversion: 0.1.0\ntools: {}\n');
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'corpus', private: true, type: 'module' }));
