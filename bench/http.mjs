@@ -43,6 +43,15 @@ export const LEGACY_CALL = { body: JSON.stringify({ jsonrpc: '2.0', id: 1, metho
  */
 export const V8_HEAP_ENV = { MCP_V8_HEAP: 'v8' };
 
+/**
+ * The `-v8heap-steady` twin (full runs only, round fifteen): V8's own heap sizing without its
+ * allocation-site pretenuring. V8's sizing as it comes runs at two speeds on one machine, whatever
+ * the run (bench/README.md, Peak RSS, round fourteen: its pretenuring decisions keep flipping or
+ * not); without pretenuring it runs at the fast one every time. The compact default must cost
+ * ≤ 5% against both twins: against the steady one the figure does not depend on V8's luck.
+ */
+export const V8_STEADY_FLAGS = ['--no-allocation-site-pretenuring'];
+
 /** The HTTP contenders: the baselines of bench/baselines, then generated mcpforge servers. */
 export function httpContenders({ serversDir, projects, v8Heap = false }) {
   const node = process.execPath;
@@ -72,6 +81,8 @@ export function httpContenders({ serversDir, projects, v8Heap = false }) {
       list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL, twin: twin('validation') });
       if (v8Heap) {
         list.push({ id: `mcpforge-${tools}-v8heap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 (V8's own heap sizing)`, tools, command: serve('server.js'), env: V8_HEAP_ENV, request: MODERN_CALL, twin: twin('compactHeap') });
+        const steady = (port) => [node, ...V8_STEADY_FLAGS, ...serve('server.js')(port).slice(1)];
+        list.push({ id: `mcpforge-${tools}-v8heap-steady`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 ${V8_STEADY_FLAGS.join(' ')} (V8's own heap sizing, steady)`, tools, command: steady, env: V8_HEAP_ENV, request: MODERN_CALL, twin: twin('compactHeapSteady') });
       }
     }
   }

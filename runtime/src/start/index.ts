@@ -25,7 +25,7 @@ import { configSourcesOf } from '../server/config-sources.js';
 import type { ServerModules } from '../server/contract.js';
 import { manifestWithTools, selectTools } from '../server/toolsets.js';
 import { createEarlyListing, type EarlyListing } from './early-list.js';
-import { applyHeapSettings } from './heap.js';
+import { applyHeapSettings, governYoungGeneration } from './heap.js';
 import { precomputedListingOf } from './precomputed.js';
 
 // For the generator (codegen/emit-manifest.ts), which precomputes a large manifest's listing.
@@ -70,12 +70,16 @@ const EARLY_LINE_MAX_BYTES = 1024 * 1024;
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const config = startConfig(options);
   // Before the runtime and the SDK load: their start-up garbage would size the young generation.
-  if (config) applyHeapSettings({ setting: config.v8Heap, transport: config.transport });
+  const heapFlags = config ? applyHeapSettings({ setting: config.v8Heap, transport: config.transport }) : [];
+  const serving = (running: RunningServer) => {
+    if (heapFlags.length > 0) governYoungGeneration();
+    return running;
+  };
   const listing = config && earlyListingForConfig(options, config);
   const loadModules = async () => (typeof options.modules === 'function' ? await options.modules() : options.modules);
   if (!listing) {
     const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
-    return runServer({ ...options, modules });
+    return serving(await runServer({ ...options, modules }));
   }
   // Until the runtime's stdio transport listens on stdout, a client gone away (EPIPE) must not
   // crash the process: its stdin ends too, and that shuts the server down as always.
@@ -86,7 +90,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await early.firstLine;
     await clientReading(early);
     const [{ runServer }, modules] = await Promise.all([import('../server/run.js'), loadModules()]);
-    return await runServer({ ...options, modules, stdio: { stdin: early.handOver() } });
+    return serving(await runServer({ ...options, modules, stdio: { stdin: early.handOver() } }));
   } finally {
     process.stdout.off('error', gone);
   }
