@@ -64,7 +64,7 @@ export function httpContenders({ serversDir, projects, v8Heap = false }) {
   ];
   for (const { tools, dir, apiKey } of projects) {
     const database = apiKey ? benchDatabaseUrl(dir) : 'sqlite::memory:';
-    const serve = (entry) => (port) => [node, join(dir, 'dist', entry), '--transport', 'http', '--port', String(port), '--database-url', database];
+    const serve = (entry, nodeFlags = []) => (port) => [node, ...nodeFlags, join(dir, 'dist', entry), '--transport', 'http', '--port', String(port), '--database-url', database];
     if (apiKey) {
       // The issue's headline contender: API-key auth (a database lookup per request), audit line,
       // logs and metrics on.
@@ -81,8 +81,7 @@ export function httpContenders({ serversDir, projects, v8Heap = false }) {
       list.push({ id: `mcpforge-${tools}-novalidation`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, validation off`, tools, command: serve('server-novalidate.js'), request: MODERN_CALL, twin: twin('validation') });
       if (v8Heap) {
         list.push({ id: `mcpforge-${tools}-v8heap`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 (V8's own heap sizing)`, tools, command: serve('server.js'), env: V8_HEAP_ENV, request: MODERN_CALL, twin: twin('compactHeap') });
-        const steady = (port) => [node, ...V8_STEADY_FLAGS, ...serve('server.js')(port).slice(1)];
-        list.push({ id: `mcpforge-${tools}-v8heap-steady`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 ${V8_STEADY_FLAGS.join(' ')} (V8's own heap sizing, steady)`, tools, command: steady, env: V8_HEAP_ENV, request: MODERN_CALL, twin: twin('compactHeapSteady') });
+        list.push({ id: `mcpforge-${tools}-v8heap-steady`, label: `mcpforge, ${tools} tool${tools === 1 ? '' : 's'}, MCP_V8_HEAP=v8 ${V8_STEADY_FLAGS.join(' ')} (V8's own heap sizing, steady)`, tools, command: serve('server.js', V8_STEADY_FLAGS), env: V8_HEAP_ENV, request: MODERN_CALL, twin: twin('compactHeapSteady') });
       }
     }
   }
