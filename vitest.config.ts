@@ -37,6 +37,7 @@ export const TIERS = {
     'test/security/auth-jwt.test.ts',
     'test/e2e/client-config.test.ts',
     'test/import/bodies.test.ts',
+    'test/import/format-corpus.test.ts',
     'test/import/swagger2.test.ts',
     'test/e2e/declarative-resources.test.ts',
     'test/client-profiles/github-discovery.test.ts',

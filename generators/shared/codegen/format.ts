@@ -1,3 +1,5 @@
+import { formatDeclaration } from './format-declarations.js';
+
 /**
  * The house format of generated TypeScript (also what a user's project formats with).
  * Generated code is parsed with prettier's `babel-ts` parser instead (`format` below): the same
@@ -59,6 +61,11 @@ const TYPE_MODULES = 'src/generated/types/';
 const declarations = new Map<string, string>();
 const DECLARATION_ENTRIES = 8192;
 
+function rememberDeclaration(text: string, out: string): void {
+  if (declarations.size >= DECLARATION_ENTRIES) declarations.delete(declarations.keys().next().value!);
+  declarations.set(text, out);
+}
+
 /** Formats every `.ts` file of the map in place; other files (validators) are left as emitted. */
 export async function formatTypeScript(files: Map<string, string>): Promise<void> {
   /** Type modules to assemble from their declarations, once those are formatted. */
@@ -81,7 +88,8 @@ export async function formatTypeScript(files: Map<string, string>): Promise<void
     }
     assemble.push([path, parts]);
     for (const part of parts) {
-      const done = declarations.get(part);
+      let done = declarations.get(part);
+      if (done === undefined && (done = formatDeclaration(part)) !== undefined) rememberDeclaration(part, done);
       if (done !== undefined) ready.set(part, done);
       else todo.set(`\0${part}`, part);
     }
@@ -92,8 +100,7 @@ export async function formatTypeScript(files: Map<string, string>): Promise<void
       continue;
     }
     ready.set(key.slice(1), out);
-    if (declarations.size >= DECLARATION_ENTRIES) declarations.delete(declarations.keys().next().value!);
-    declarations.set(key.slice(1), out);
+    rememberDeclaration(key.slice(1), out);
   }
   for (const [path, parts] of assemble) {
     // prettier keeps one blank line between two top-level statements when the source had any.

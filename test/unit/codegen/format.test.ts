@@ -21,7 +21,9 @@ const shared = {
   type: 'object',
   properties: {
     id: { type: 'integer', description: 'The id.' },
-    state: { enum: ['open', 'closed', 'merged', 'draft', 'locked', 'archived', 'pending_review', 'changes_requested'] },
+    // A non-ASCII literal: prettier measures its width, so this declaration is left to prettier
+    // (format-declarations.ts prints the others).
+    state: { enum: ['open', 'closed', 'merged', 'draft', 'locked', 'archived', 'pending_review', 'changes_requested', 'fermé'] },
     nested: { type: 'object', properties: { deep: { type: 'array', items: { type: 'string' } } }, additionalProperties: false },
   },
   required: ['id'],
@@ -44,7 +46,7 @@ describe('formatting type modules by declaration', () => {
     expect(declarationsOf('// only a comment\n')).toBeUndefined();
   });
 
-  it('gives what prettier gives for the whole module, and formats a declaration seen before only once', async () => {
+  it('gives what prettier gives for the whole module, and has prettier format a declaration seen before only once', async () => {
     const a = await module('A', schemaA, schemaB);
     const b = await module('B', schemaB);
     const expected = [await prettier.format(a, PRETTIER_OPTIONS), await prettier.format(b, PRETTIER_OPTIONS)];
@@ -53,12 +55,14 @@ describe('formatting type modules by declaration', () => {
     const first = new Map([['src/generated/types/a.ts', a]]);
     await formatTypeScript(first);
     expect(first.get('src/generated/types/a.ts')).toBe(expected[0]);
+    // Only SharedThing went to prettier: the declaration printer took the rest.
+    expect(format.mock.calls.some(([source]) => source.includes('Used by both modules.'))).toBe(true);
+    expect(format.mock.calls.some(([source]) => source.includes('export interface AInput'))).toBe(false);
     format.mockClear();
     const second = new Map([['src/generated/types/b.ts', b]]);
     await formatTypeScript(second);
     expect(second.get('src/generated/types/b.ts')).toBe(expected[1]);
     // SharedThing was formatted with module A: module B's call leaves it out.
-    expect(format.mock.calls.length).toBeGreaterThan(0);
     expect(format.mock.calls.some(([source]) => source.includes('Used by both modules.'))).toBe(false);
   });
 
