@@ -5,6 +5,7 @@
 import * as prettier from 'prettier';
 import { describe, expect, it, vi } from 'vitest';
 import { emitTypes } from '../../../generators/shared/codegen/emit-types.js';
+import { emitDatabaseStub } from '../../../generators/shared/codegen/emit-stubs.js';
 import { VALIDATOR_DTS } from '../../../generators/shared/codegen/emit-validators.js';
 import { generatedHeader } from '../../../generators/shared/codegen/header.js';
 import { declarationsOf, formatTypeScript, PRETTIER_OPTIONS } from '../../../generators/shared/codegen/format.js';
@@ -74,10 +75,16 @@ describe('formatting type modules by declaration', () => {
   });
 });
 
-describe("a validator's .d.ts", () => {
-  // generate-project.ts writes it without prettier (a regeneration's few would load prettier for it).
+describe('files written as emitted', () => {
+  // generate-project.ts writes these without prettier: ~1,900 validator .d.ts in a large import,
+  // and the database stub, kept prettier loading on the main thread.
   it.each(['mcpforge.yaml', 'specs/my api (v2).yml', "o'brien.json"])('is already as prettier prints it (spec file %s)', async (specFile) => {
     const text = generatedHeader(specFile) + VALIDATOR_DTS;
+    expect(await prettier.format(text, PRETTIER_OPTIONS)).toBe(text);
+  });
+
+  it('the database stub is already as prettier prints it', async () => {
+    const text = emitDatabaseStub();
     expect(await prettier.format(text, PRETTIER_OPTIONS)).toBe(text);
   });
 });
