@@ -11,7 +11,7 @@
 // petstore fixture instead of GitHub; checks only that every benchmark produced numbers),
 // --only http|coldstart|generation|regeneration|scaling, --json <file>, --contenders id,id (HTTP:
 // only these in the rotation, plus the twins of those kept; for working on the method, not a report).
-// Env knobs: BENCH_SECONDS (default 8), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (2),
+// Env knobs: BENCH_SECONDS (default 8), BENCH_ROUNDS (3), BENCH_COLD_RUNS (10), BENCH_GEN_ROUNDS (3),
 // BENCH_PAIR_ROUNDS (24) and BENCH_PAIR_SECONDS (2): the twins' rounds against their base (bench/lib/pairs.mjs).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) :
 // pairRounds × pairSeconds: the twins' rounds, each server once per round (base + 4 twins in a full run).
 const settings = quick
   ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, pairRounds: 2, pairSeconds: 1, coldRuns: 2, manyTools: 100, coldTools: [1, 100], quick, genRounds: 1, noopRuns: 1, tscTimeout: 120 }
-  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, pairRounds: num('BENCH_PAIR_ROUNDS', 24), pairSeconds: num('BENCH_PAIR_SECONDS', 2), coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 2), noopRuns: 3, tscTimeout: 180 };
+  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, pairRounds: num('BENCH_PAIR_ROUNDS', 24), pairSeconds: num('BENCH_PAIR_SECONDS', 2), coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 3), noopRuns: 3, tscTimeout: 180 };
 
 // The project's performance targets (bench/README.md, "Targets"): req/s at c=32 ≥ 8× bare SDK v2
 // and ≥ 0.3× the raw floor, p99 ≤ 15 ms, peak RSS ≤ 100 MiB, validation ≤ 5% of req/s, cold start
