@@ -68,7 +68,7 @@ interface Declaration {
 class Unsupported extends Error {}
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const KEYWORDS = new Set(['string', 'number', 'boolean', 'unknown', 'any', 'null', 'undefined', 'never', 'object', 'true', 'false', 'bigint', 'symbol']);
+const KEYWORDS = new Set(['string', 'number', 'boolean', 'unknown', 'any', 'null', 'undefined', 'void', 'never', 'object', 'true', 'false', 'bigint', 'symbol']);
 
 /** A recursive-descent parser over the emitted text; throws `Unsupported` on anything else. */
 class Parser {
@@ -408,10 +408,10 @@ function objectDoc(members: Member[]): Doc {
   return group(['{', indent([hardline, printed]), hardline, '}'], { shouldBreak: true });
 }
 
-/** A union with one object-like member (an object type or a type name) and otherwise only `null`: printed inline, never broken. */
+/** A union with one object-like member (an object type or a type name) and otherwise only `null` or `void`: printed inline, never broken. */
 function hugs(union: Extract<Type, { k: 'union' }>): boolean {
-  const objects = union.types.filter((t) => t.k === 'object' || (t.k === 'name' && !KEYWORDS.has(t.text)));
-  return objects.length === 1 && union.types.every((t) => t === objects[0] || (t.k === 'name' && t.text === 'null'));
+  const object = union.types.find((t) => t.k === 'object' || (t.k === 'name' && !KEYWORDS.has(t.text)));
+  return object !== undefined && union.types.every((t) => t === object || (t.k === 'name' && (t.text === 'null' || t.text === 'void')));
 }
 
 function unionDoc(union: Extract<Type, { k: 'union' }>, place: Place): Doc {

@@ -31,6 +31,8 @@ const TAKEN: Record<string, string> = {
     'export interface Labels {\nlabels?: (string | {\nid?: number\nname?: string\n[k: string]: unknown\n})[]\n}\n',
   'a nullable reference and a nullable object hug (never broken)':
     `export interface Hug {\nuser?: (SimpleUser | null)\nowner: ({\nlogin: string\n} | null)\nlist?: (${pad(30)} | null)[]\n}\n`,
+  'one object-like member with null or void hugs; two names do not, nor a name with undefined':
+    `export interface NoHug {\ntwo?: (${pad(50)} | ${pad(50)} | null)\nundef?: (${pad(50)} | undefined | ${pad(40)})\nvoided?: (${pad(95)} | void)\n}\n`,
   'a type alias of a union that fits, and one that does not':
     `export type Short = ("a" | "b")\n`,
   'a type alias of a long union':
