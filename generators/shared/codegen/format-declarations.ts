@@ -2,18 +2,19 @@
  * The type compiler's declarations in the house format, printed here instead of by prettier.
  *
  * json-schema-to-typescript emits a small, regular subset of TypeScript: interfaces and type
- * aliases built from keywords, names, literals, arrays, unions and object types, with JSDoc
- * comments before declarations and members. For that subset this module parses the emitted text
- * and lays it out with the rules prettier applies to those nodes (the same groups, the same
- * fitting, `PRETTIER_OPTIONS`), so the bytes are prettier's: checked equal on every declaration
- * of the GitHub import and of the OpenAPI corpus (test/unit/codegen/format-declarations.test.ts).
- * It costs a small fraction of a prettier call: prettier parses with a full TypeScript parser and
- * runs a general document printer, ~1.2 s of one thread's CPU for the GitHub import's 2,100
- * distinct declarations (bench/README.md, round sixteen).
+ * aliases built from keywords, names, literals, arrays, unions, intersections, tuples and object
+ * types, with JSDoc comments before declarations and members. For that subset this module parses
+ * the emitted text and lays it out with the rules prettier applies to those nodes (the same
+ * groups, the same fitting, `PRETTIER_OPTIONS`), so the bytes are prettier's: checked equal on
+ * every declaration taken while importing GitHub's description and a sample of the OpenAPI corpus
+ * (test/import/format-corpus.test.ts) and on hand-made shapes at every width around the limit
+ * (test/unit/codegen/format-declarations.test.ts). prettier parses with a full TypeScript parser
+ * and runs a general document printer: ~1.2 s of one thread's CPU for the GitHub import's 2,100
+ * distinct declarations, against ~0.12 s here (bench/README.md, round sixteen).
  *
- * Anything outside the subset, or any doubt (an intersection, a tuple, a blank line, a comment
- * elsewhere, a character whose width prettier measures differently, a literal prettier would
- * rewrite), returns undefined: the caller formats that text with prettier, as before.
+ * Anything outside the subset, or any doubt (a blank line, a comment elsewhere, a character whose
+ * width prettier measures by Unicode width, a literal prettier would rewrite, generic arguments),
+ * returns undefined: the caller formats that text with prettier, as before.
  */
 
 const PRINT_WIDTH = 100;
@@ -32,9 +33,9 @@ export function formatDeclaration(text: string): string | undefined {
   }
 }
 
-/** A header of `//` lines prints as it is. */
+/** A header of `//` lines prints as it is (prettier would trim trailing blanks: left to it). */
 function lineComments(body: string): string | undefined {
-  return body.split('\n').every((line) => line.startsWith('//')) ? body + '\n' : undefined;
+  return body.split('\n').every((line) => line.startsWith('//') && !/[ \t]$/.test(line)) ? body + '\n' : undefined;
 }
 
 // ─── The subset ─────────────────────────────────────────────────────────────────────────────────
@@ -65,6 +66,7 @@ interface Declaration {
   type?: Type;
 }
 
+/** Thrown where the text leaves the subset: `formatDeclaration` then leaves it to prettier. */
 class Unsupported extends Error {}
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

@@ -83,6 +83,7 @@ describe('declarations printed without prettier', () => {
       'export interface N {\nn: 1e+21\n}\n', // numbers prettier rewrites
       'export type G = Array<string>\n', // generic arguments
       '/* not a doc comment */\nexport type S = string\n',
+      '// a header line with a trailing blank \n', // prettier trims it
     ]) {
       expect(formatDeclaration(text), text).toBeUndefined();
     }
