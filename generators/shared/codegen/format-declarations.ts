@@ -131,21 +131,21 @@ class Parser {
   }
 
   private type(): Type {
-    const types = [this.intersection()];
-    while (this.peek() === '|') {
-      this.at++;
-      types.push(this.intersection());
-    }
-    return types.length === 1 ? types[0]! : { k: 'union', types };
+    return this.joined('|', () => this.intersection(), (types) => ({ k: 'union', types }));
   }
 
   private intersection(): Type {
-    const types = [this.postfix()];
-    while (this.peek() === '&') {
+    return this.joined('&', () => this.postfix(), (types) => ({ k: 'intersection', types }));
+  }
+
+  /** `part (separator part)*`: the part alone, or `make` of them all. */
+  private joined(separator: string, part: () => Type, make: (types: Type[]) => Type): Type {
+    const types = [part()];
+    while (this.peek() === separator) {
       this.at++;
-      types.push(this.postfix());
+      types.push(part());
     }
-    return types.length === 1 ? types[0]! : { k: 'intersection', types };
+    return types.length === 1 ? types[0]! : make(types);
   }
 
   private postfix(): Type {
