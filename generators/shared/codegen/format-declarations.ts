@@ -69,7 +69,11 @@ interface Declaration {
 /** Thrown where the text leaves the subset: `formatDeclaration` then leaves it to prettier. */
 class Unsupported extends Error {}
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const NAME = '[A-Za-z_$][A-Za-z0-9_$]*';
+/** A whole text that is an identifier name. */
+const IDENTIFIER = new RegExp(`^${NAME}$`);
+/** An identifier name where `lastIndex` points (sticky). */
+const IDENTIFIER_AT = new RegExp(NAME, 'y');
 const KEYWORDS = new Set(['string', 'number', 'boolean', 'unknown', 'any', 'null', 'undefined', 'void', 'never', 'object', 'true', 'false', 'bigint', 'symbol']);
 
 /** A recursive-descent parser over the emitted text; throws `Unsupported` on anything else. */
@@ -151,11 +155,14 @@ class Parser {
   private postfix(): Type {
     let type = this.primary();
     // `[]` only: a `[` followed by anything else starts the next member (an index signature).
-    while (this.src[this.skip()] === '[' && this.src[this.skip(this.skip() + 1)] === ']') {
-      this.at = this.skip(this.skip() + 1) + 1;
+    for (;;) {
+      const open = this.skip();
+      if (this.src[open] !== '[') return type;
+      const close = this.skip(open + 1);
+      if (this.src[close] !== ']') return type;
+      this.at = close + 1;
       type = { k: 'array', element: type };
     }
-    return type;
   }
 
   private primary(): Type {
@@ -225,8 +232,9 @@ class Parser {
 
   private identifier(): string {
     this.space();
-    const match = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(this.src.slice(this.at, this.at + 256));
-    if (!match || match[0].length === 256) throw new Unsupported();
+    IDENTIFIER_AT.lastIndex = this.at;
+    const match = IDENTIFIER_AT.exec(this.src);
+    if (!match) throw new Unsupported();
     this.at += match[0].length;
     return match[0];
   }

@@ -126,6 +126,11 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const codeHashes = new Map<string, ValidatorHashes>();
   // One string for the ~2,000 identical `.d.ts` files: the caller's memoised hash finds it at once.
   const validatorDts = header + VALIDATOR_DTS;
+  // Texts in the house format as emitted (test/unit/codegen/format.test.ts) are written as they
+  // are: the ~1,900 validator `.d.ts` of the GitHub import and the database stub kept prettier
+  // loading and formatting on this thread (~0.2 s).
+  const asEmitted = new Set([validatorDts, emitDatabaseStub()]);
+  const format = (files: Map<string, string>) => formatTypeScript(files, asEmitted);
   const addUser = (file: string, text: string) => {
     if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
   };
@@ -219,7 +224,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
       if (known !== undefined) projectWide.set(file, known);
       else unformatted.set(file, text);
     }
-    await formatTypeScript(unformatted);
+    await format(unformatted);
     for (const [file, text] of unformatted) projectWide.set(file, text);
   };
   const specWide = new Map<string, string>();
@@ -315,18 +320,12 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
         fresh.set(typesPath, prefix + types);
       }
       for (const v of plan.validators) addValidator(out, v.base, v.loaded, v.what);
-      for (const [file, text] of out) {
-        // A validator's `.d.ts` is in the house format as emitted (test/unit/codegen/format.test.ts):
-        // ~1,900 of them kept prettier loading and formatting on this thread (GitHub import: ~0.2 s).
-        if (file === typesPath) continue;
-        if (text === validatorDts) files.set(file, text);
-        else fresh.set(file, text);
-      }
+      for (const [file, text] of out) if (file !== typesPath) fresh.set(file, text);
       emitted++;
     }
     entries.set(plan.key, [...out.keys()].sort());
   }
-  await formatTypeScript(fresh);
+  await format(fresh);
   for (const [file, text] of fresh) files.set(file, text);
   for (const step of specWideSteps) await step();
   if (specWideError) throw specWideError.error;
@@ -337,20 +336,21 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   addUser(paths.database, emitDatabaseStub());
   if (spec.auth.mode === 'custom') addUser(AUTH_HOOK_PATH, emitAuthStub());
 
-  // The database stub is in the house format as emitted (test/unit/codegen/format.test.ts): an
-  // import, whose handlers come formatted, then never loads prettier on this thread for it.
-  const stubs = new Map([...userFiles].filter(([file, text]) => file !== paths.database || text !== emitDatabaseStub()));
-  await formatTypeScript(stubs);
-  for (const [file, text] of stubs) userFiles.set(file, text);
+  await format(userFiles);
   const base = path.dirname(spec.specPath);
   return { files: sorted(files), userFiles: sorted(userFiles), warnings: lint.warnings.map((w) => formatLintIssue(w, base)), entries, emitted, formatSources, hashes };
 }
 
-/** prettier (and its plugins) load only when something is left to format: a regeneration that reuses every file never needs them. */
-async function formatTypeScript(files: Map<string, string>): Promise<void> {
-  if (files.size === 0) return;
+/**
+ * Formats `files` in place but for the texts in `asEmitted`. prettier (and its plugins) load only
+ * when something is left to format: a regeneration that reuses every file never needs them.
+ */
+async function formatTypeScript(files: Map<string, string>, asEmitted: ReadonlySet<string>): Promise<void> {
+  const todo = new Map([...files].filter(([, text]) => !asEmitted.has(text)));
+  if (todo.size === 0) return;
   const format = await import('./format.js');
-  await format.formatTypeScript(files);
+  await format.formatTypeScript(todo);
+  for (const [file, text] of todo) files.set(file, text);
 }
 
 function retiredTypesPath(r: RetiredEntry): string {
