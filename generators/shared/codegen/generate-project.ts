@@ -129,7 +129,8 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   // Texts in the house format as emitted (test/unit/codegen/format.test.ts) are written as they
   // are: the ~1,900 validator `.d.ts` of the GitHub import and the database stub kept prettier
   // loading and formatting on this thread (~0.2 s).
-  const asEmitted = new Set([validatorDts, emitDatabaseStub()]);
+  const databaseStub = emitDatabaseStub();
+  const asEmitted = new Set([validatorDts, databaseStub]);
   const format = (files: Map<string, string>) => formatTypeScript(files, asEmitted);
   const addUser = (file: string, text: string) => {
     if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
@@ -333,7 +334,7 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const cached = options.contractCases && { store: options.contractCases, keyOf: (tool: LoadedTool) => toolKeys.get(tool)! };
   await settle(new Map([[CONTRACT_TEST_PATH, header + emitContractTests(spec, names, contracts, (loaded) => validators.functionFor(loaded), cached)]]));
   for (const [file, text] of projectWide) files.set(file, text);
-  addUser(paths.database, emitDatabaseStub());
+  addUser(paths.database, databaseStub);
   if (spec.auth.mode === 'custom') addUser(AUTH_HOOK_PATH, emitAuthStub());
 
   await format(userFiles);
