@@ -20,7 +20,7 @@ export function emitHandlers(spec: LoadedSpec, overridden: ReadonlySet<string> =
   const resources = spec.resources.map((r) => {
     // A declarative resource without a handler file is served by the runtime from the manifest.
     const handler = !r.source || overridden.has(r.name) ? [`handler: ${load(`../resources/${r.name}.js`)}`] : [];
-    const members = [...handler, ...(r.schema ? [`validate: ${load(`./validators/resources/${r.name}.js`)}`] : [])];
+    const members = [...handler, ...(r.schema ? [`validate: ${load(`./validators/resources/${r.name}.data.js`)}`] : [])];
     return `    ${propertyKey(r.name)}: { ${members.join(', ')} },`;
   });
   const prompts = spec.prompts.map((p) => {

@@ -6,9 +6,22 @@ import type { LoadedSchema } from '../spec/types.js';
 // CommonJS, so `require`d (see ../ajv.ts).
 const { ValueScope } = createRequire(import.meta.url)('ajv/dist/compile/codegen/scope.js') as typeof import('ajv/dist/compile/codegen/scope.js');
 
-/** The `.d.ts` next to every validator: the runtime's validator type, nothing schema-specific. */
-export const VALIDATOR_DTS =
-  "import type { CompiledValidator } from '@mcpforge/runtime';\n\ndeclare const validate: CompiledValidator;\nexport default validate;\n";
+/** File-name suffixes of the validator modules (paths in naming.ts): each has a pattern in VALIDATOR_MODULES_DTS. */
+export const VALIDATOR_SUFFIXES = ['input', 'output', 'data', 'args'] as const;
+
+/**
+ * The types of every validator module (`src/generated/validator-modules.d.ts`), one ambient
+ * declaration per file-name pattern instead of a `.d.ts` beside each module (~1,900 identical
+ * files in the GitHub import, each one more file to write, stat and parse). TypeScript falls back
+ * to a pattern only for an import that resolves to no TypeScript file, and the validators'
+ * JavaScript is outside the program (no allowJs), so the patterns never shadow a real module.
+ */
+export const VALIDATOR_MODULES_DTS =
+  '// The validator modules in ./validators/ are JavaScript (ajv standalone) that tsc does not read:\n// these declarations type them by file name.\n' +
+  VALIDATOR_SUFFIXES.map(
+    (suffix) =>
+      `declare module '*.${suffix}.js' {\n  import type { CompiledValidator } from '@mcpforge/runtime';\n\n  const validate: CompiledValidator;\n  export default validate;\n}\n`,
+  ).join('\n');
 
 /**
  * ajv standalone emits `require("ajv/dist/runtime/...")` and `require("ajv-formats/...")` even in

@@ -13,7 +13,7 @@ import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
 import { defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch, startsBatch, type ValidatorHashes } from './emit-pool.js';
-import { VALIDATOR_DTS, ValidatorCompiler } from './emit-validators.js';
+import { VALIDATOR_MODULES_DTS, ValidatorCompiler } from './emit-validators.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
 
@@ -124,15 +124,13 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
   const hashes = new Map<string, string>();
   /** Hashes of validator code made by the emit workers, by the code (see ValidatorHashes). */
   const codeHashes = new Map<string, ValidatorHashes>();
-  // One string for the ~2,000 identical `.d.ts` files: the caller's memoised hash finds it at once.
-  const validatorDts = header + VALIDATOR_DTS;
+  const validatorModules = header + VALIDATOR_MODULES_DTS;
   // Texts in the house format as emitted (test/unit/codegen/format.test.ts) are written as they
-  // are: the ~1,900 validator `.d.ts` of the GitHub import and the database stub kept prettier
-  // loading and formatting on this thread (~0.2 s).
+  // are: formatting the database stub alone kept prettier loading on this thread.
   const databaseStub = emitDatabaseStub();
   // A list, not a Set: a Set hashes every text it is asked about (4,800 texts of ~3 KB, as a
   // large import's fresh files: ~39 ms against ~1 ms), while `===` mostly stops at the lengths.
-  const asEmitted = [validatorDts, databaseStub];
+  const asEmitted = [validatorModules, databaseStub];
   const format = (files: Map<string, string>) => formatTypeScript(files, asEmitted);
   const addUser = (file: string, text: string) => {
     if (!options.readUserFile || options.readUserFile(file) === undefined) userFiles.set(file, text);
@@ -160,7 +158,6 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     } else {
       out.set(`${base}.js`, header + code);
     }
-    out.set(`${base}.d.ts`, validatorDts);
   };
   const schemaKey = (loaded: LoadedSchema | undefined) => loaded && { draft: loaded.draft, schema: loaded.schema };
 
@@ -250,6 +247,8 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     () => {
       for (const r of retired) specWide.set(retiredTypesPath(r), header + emitRetiredTypes(r));
       specWide.set(paths.manifest, header + emitManifest(spec));
+      // The types of the validator modules (see VALIDATOR_MODULES_DTS), while there are any.
+      if (plans.some((plan) => plan.validators.length > 0)) specWide.set(paths.validatorModules, validatorModules);
     },
     () => specWide.set(paths.registry, header + emitRegistry(spec, names, retired)),
     () => {

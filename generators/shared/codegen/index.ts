@@ -5,7 +5,7 @@ export { emitRetiredTypes, type RetiredEntry } from './emit-retired.js';
 export { generatedHeader, isGenerated } from './header.js';
 export { pascalCase, typeNames, propertyKey, paths, type TypeNames } from './naming.js';
 export { emitTypes, emitParamsType } from './emit-types.js';
-export { ValidatorCompiler, VALIDATOR_DTS } from './emit-validators.js';
+export { ValidatorCompiler, VALIDATOR_MODULES_DTS } from './emit-validators.js';
 export { emitManifest, promptArguments } from './emit-manifest.js';
 export { emitRegistry } from './emit-registry.js';
 export { emitHandlers } from './emit-handlers.js';

@@ -79,7 +79,7 @@ export const paths = {
   promptTypes: (name: string) => `src/generated/types/prompts/${name}.ts`,
   toolInputValidator: (name: string) => `src/generated/validators/${name}.input`,
   toolOutputValidator: (name: string) => `src/generated/validators/${name}.output`,
-  resourceValidator: (name: string) => `src/generated/validators/resources/${name}`,
+  resourceValidator: (name: string) => `src/generated/validators/resources/${name}.data`,
   promptValidator: (name: string) => `src/generated/validators/prompts/${name}.args`,
   toolHandler: (name: string) => `src/tools/${name}.ts`,
   resourceHandler: (name: string) => `src/resources/${name}.ts`,
@@ -87,5 +87,6 @@ export const paths = {
   manifest: 'src/generated/manifest.ts',
   registry: 'src/generated/registry.ts',
   handlers: 'src/generated/handlers.ts',
+  validatorModules: 'src/generated/validator-modules.d.ts',
   database: 'src/db/schema.ts',
 } as const;

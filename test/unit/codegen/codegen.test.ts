@@ -5,6 +5,7 @@ import type { ServerModules } from '@mcpforge/runtime';
 import { loadSpec } from '../../../generators/shared/spec/index.js';
 import { contentHash, generateProject, isGenerated, pascalCase, promptArguments, propertyKey } from '../../../generators/shared/codegen/index.js';
 import { importValidator } from './import-validator.js';
+import { VALIDATOR_SUFFIXES } from '../../../generators/shared/codegen/emit-validators.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/specs');
 const good = () => loadSpec(path.join(FIXTURES, 'good/mcpforge.yaml'));
@@ -40,18 +41,13 @@ describe('generateProject', () => {
       'src/generated/types/prompts/summarize.ts',
       'src/generated/types/resources/note.ts',
       'src/generated/types/resources/readme.ts',
-      'src/generated/validators/add_tree.input.d.ts',
+      'src/generated/validator-modules.d.ts',
       'src/generated/validators/add_tree.input.js',
-      'src/generated/validators/get_forecast.input.d.ts',
       'src/generated/validators/get_forecast.input.js',
-      'src/generated/validators/get_forecast.output.d.ts',
       'src/generated/validators/get_forecast.output.js',
-      'src/generated/validators/list_notes.input.d.ts',
       'src/generated/validators/list_notes.input.js',
-      'src/generated/validators/prompts/summarize.args.d.ts',
       'src/generated/validators/prompts/summarize.args.js',
-      'src/generated/validators/resources/note.d.ts',
-      'src/generated/validators/resources/note.js',
+      'src/generated/validators/resources/note.data.js',
       'test/tools.contract.test.ts',
     ]);
     expect([...userFiles.keys()]).toEqual([
@@ -164,11 +160,23 @@ describe('validators', () => {
     expect(validate({ constructor: 'x' })).toBe(true);
   });
 
-  it('ship a .d.ts typing the default export as CompiledValidator', async () => {
+  it('are typed by one declaration file, by file-name pattern: every validator module matches one', async () => {
     const { files } = await generateProject(await good());
-    expect(files.get('src/generated/validators/list_notes.input.d.ts')).toContain(
-      "import type { CompiledValidator } from '@mcpforge/runtime';\n\ndeclare const validate: CompiledValidator;\nexport default validate;\n",
-    );
+    const declarations = files.get('src/generated/validator-modules.d.ts')!;
+    const patterns = [...declarations.matchAll(/^declare module '\*(\.\w+\.js)' \{\n {2}import type \{ CompiledValidator \} from '@mcpforge\/runtime';\n\n {2}const validate: CompiledValidator;\n {2}export default validate;\n\}$/gm)].map((m) => m[1]!);
+    expect(patterns.sort()).toEqual(VALIDATOR_SUFFIXES.map((s) => `.${s}.js`).sort());
+    const modules = [...files.keys()].filter((f) => f.startsWith('src/generated/validators/'));
+    expect(modules.length).toBeGreaterThan(5);
+    for (const module of modules) expect(patterns.some((p) => module.endsWith(p)), module).toBe(true);
+    // No declaration file beside the modules any more: the patterns type them.
+    expect([...files.keys()].filter((f) => f.endsWith('.d.ts'))).toEqual(['src/generated/validator-modules.d.ts']);
+  });
+
+  it('no validator, no declaration file', async () => {
+    const spec = await good();
+    const bare = { ...spec, tools: [], resources: spec.resources.filter((r) => !r.schema), prompts: spec.prompts.filter((p) => !p.arguments) };
+    const { files } = await generateProject(bare, { specFile: 'mcpforge.yaml' });
+    expect([...files.keys()].some((f) => f.includes('validator'))).toBe(false);
   });
 });
 

@@ -23,6 +23,11 @@ const BUILD = (JSON.parse(readFileSync(path.join(ROOT, 'templates/app/package.js
 const TYPE_PROBES = `import { defineTool, defineResource, definePrompt } from './generated/registry.js';
 import { manifest } from './generated/manifest.js';
 import { modules } from './generated/handlers.js';
+import type { CompiledValidator } from '@mcpforge/runtime';
+import forecastInput from './generated/validators/get_forecast.input.js';
+import forecastOutput from './generated/validators/get_forecast.output.js';
+import noteData from './generated/validators/resources/note.data.js';
+import summarizeArgs from './generated/validators/prompts/summarize.args.js';
 
 export const implemented = defineTool('get_forecast', async (input) => ({ city: input.city, days: [] }));
 // @ts-expect-error the output type requires days
@@ -37,6 +42,10 @@ export const note = defineResource('note', { read: async (params) => ({ id: para
 export const badReadme = defineResource('readme', { read: async (params) => params.id });
 export const prompt = definePrompt('summarize', (args) => \`summarise \${args.noteId}\`);
 export const names: string[] = [manifest.tools.get_forecast!.name, Object.keys(modules.tools).join()];
+// Every kind of validator module is typed (validator-modules.d.ts), not an implicit any (TS7016 under strict).
+export const validators: CompiledValidator[] = [forecastInput, forecastOutput, noteData, summarizeArgs];
+// @ts-expect-error a validator is a function, not a number
+export const notANumber: number = forecastOutput;
 `;
 
 // The two projects are written once; each compiler below checks and builds them.
@@ -91,9 +100,9 @@ describe.each(COMPILERS)('generated project type-checks and builds: $label', ({ 
     expect(tsc(path.join(DIR, name), '--noEmit')).toBe('');
   });
 
-  it('tsc leaves the validators out of the program; they type the imports through their .d.ts', () => {
+  it('tsc leaves the validators out of the program; validator-modules.d.ts types the imports', () => {
     const files = execFileSync(TSC, ['-p', path.join(DIR, 'good'), '--listFilesOnly'], { encoding: 'utf8' }).split('\n');
-    expect(files.some((f) => f.endsWith('/generated/validators/get_forecast.input.d.ts'))).toBe(true);
+    expect(files.some((f) => f.endsWith('/generated/validator-modules.d.ts'))).toBe(true);
     expect(files.filter((f) => f.includes('/generated/validators/') && f.endsWith('.js'))).toEqual([]);
   });
 

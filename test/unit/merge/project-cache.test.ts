@@ -76,19 +76,20 @@ describe('a regeneration reading the project', () => {
     await fileSystemClockMoves();
     await generate(tools('boolean')); // records stat data
     await fileSystemClockMoves();
-    // Every validator's .d.ts is one text: b's is edited by hand (same size), a's is not.
-    const dts = (name: string) => join(ROOT, `src/generated/validators/${name}.input.d.ts`);
-    const text = readFileSync(dts('b'), 'utf8');
-    expect(readFileSync(dts('a'), 'utf8')).toBe(text);
+    // a and b take the same input, so their validator modules are one text: b's is edited by
+    // hand (same size), a's is not.
+    const validator = (name: string) => join(ROOT, `src/generated/validators/${name}.input.js`);
+    const text = readFileSync(validator('b'), 'utf8');
+    expect(readFileSync(validator('a'), 'utf8')).toBe(text);
     const edited = text.replace('export', 'exxort');
     expect(edited.length).toBe(text.length);
-    writeFileSync(dts('b'), edited);
+    writeFileSync(validator('b'), edited);
 
     writeFileSync(SPEC, `name: t\ntools:\n${tools('integer')}`);
     const outcome = await planProject({ specPath: SPEC });
     if (outcome.upToDate) throw new Error('expected a plan');
-    expect(outcome.plan.write.get('src/generated/validators/b.input.d.ts')).toBe(text);
-    expect(outcome.plan.write.has('src/generated/validators/a.input.d.ts')).toBe(false);
+    expect(outcome.plan.write.get('src/generated/validators/b.input.js')).toBe(text);
+    expect(outcome.plan.write.has('src/generated/validators/a.input.js')).toBe(false);
     await commitPlan(ROOT, outcome.plan);
 
     // The recorded stat data are those of the files as committed (the unwritten ones keep the

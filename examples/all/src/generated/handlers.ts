@@ -58,7 +58,7 @@ export const modules: ServerModules = {
   resources: {
     note: {
       handler: () => import('../resources/note.js'),
-      validate: () => import('./validators/resources/note.js'),
+      validate: () => import('./validators/resources/note.data.js'),
     },
   },
   prompts: {

@@ -121,7 +121,7 @@ export const modules: ServerModules = {
     static_binary: { handler: () => import('../resources/static_binary.js') },
     template_data: {
       handler: () => import('../resources/template_data.js'),
-      validate: () => import('./validators/resources/template_data.js'),
+      validate: () => import('./validators/resources/template_data.data.js'),
     },
     watched_resource: { handler: () => import('../resources/watched_resource.js') },
   },
