@@ -97,7 +97,7 @@ async function planFromText(options: PlanOptions): Promise<PlanOutcome> {
   }
   const { files, stats, hashes } = readProjectFiles(root, cache);
   for (const [full, text] of options.overlay ?? []) {
-    const path = posix(relative(root, full));
+    const path = projectPath(root, full);
     if (SCANNED.some((scanned) => path === scanned || path.startsWith(`${scanned}/`))) {
       files.set(path, text);
       // Not what is on the disk: its stat data describe another text.
@@ -117,11 +117,11 @@ async function planFromText(options: PlanOptions): Promise<PlanOutcome> {
   // Files the stat data prove unchanged hold the bytes whose hash the cache recorded: no need to
   // hash them again to reuse them and to record them (2,000 of a 1,000-tool project's texts).
   const hash = memoSha256(hashes);
-  const validated = (file: string, text: string) => known?.[posix(relative(root, file))] === hash(text);
+  const validated = (file: string, text: string) => known?.[projectPath(root, file)] === hash(text);
   const specDocument = new SpecDocumentCache(generatorFingerprint(), options.useCache === false ? undefined : SpecDocumentCache.parseRecord(readText(join(root, SPEC_DOCUMENT_FILE))), options.foreseen);
   const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
-  const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [posix(relative(root, file)), text]));
+  const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [projectPath(root, file), text]));
   const contractCases = new ContractCache(generatorFingerprint(), options.useCache === false ? undefined : ContractCache.parseRecord(readText(join(root, CONTRACT_CACHE_FILE))));
   const plan = await planSync({ spec, specFile, files, cache, sources, lint: options.lint, hash, contractCases, planned: options.planned });
   if (clock !== undefined) plan.cache.statClock = clock;
@@ -377,6 +377,17 @@ async function pruneEmptyDirs(dir: string): Promise<boolean> {
     else empty = false;
   }
   return empty;
+}
+
+/**
+ * `full`'s path relative to `root`, POSIX: the tail after `root/` when it is under it (path.relative
+ * resolves both paths first, ~5 µs each, asked for each of a 1,000-tool spec's 2,000 schema files
+ * twice), else what path.relative says.
+ */
+function projectPath(root: string, full: string): string {
+  // Only for a normalised path (no `.`, `..` or empty segment), where the tail is the answer.
+  const plain = full.startsWith(root + sep) && !full.includes(`${sep}.`) && !full.includes(sep + sep);
+  return posix(plain ? full.slice(root.length + 1) : relative(root, full));
 }
 
 function posix(path: string): string {
