@@ -28,7 +28,7 @@ export function specPathOf(option: string): string {
 export async function generateCommand(options: GenerateOptions): Promise<void> {
   const started = performance.now();
   useGenerationJitBudget();
-  const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun });
+  const outcome = await planProject({ specPath: specPathOf(options.spec), useCache: options.cache !== false, allowRemoteRefs: options.allowRemoteRefs, refreshStats: !options.dryRun, prestartWorker: true });
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`;
   if (outcome.upToDate) {
     for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);

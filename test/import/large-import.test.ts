@@ -4,11 +4,12 @@
  * recursive schemas) import through the CLI with no handler conflict and type-check with zero
  * errors. bench/import-large.mjs runs the same at 10,000 and prints the figures.
  */
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticOpenApi } from '../../bench/lib/synthetic-openapi.mjs';
+import { planProject } from '../../generators/generate/project.js';
 import { CLI, TOOLKIT_ROOT } from '../helpers/toolkit.js';
 
 const OPERATIONS = 2000;
@@ -55,6 +56,25 @@ describe(`import openapi: ${OPERATIONS.toLocaleString('en')} synthetic operation
     const again = await execa(process.execPath, [CLI, 'import', 'openapi', 'api.json', '--name', 'synth'], { cwd: DIR, all: true, reject: false });
     expect(again.all).not.toContain('cannot be updated safely');
     expect(again.exitCode).toBe(0);
+  }, 900_000);
+
+  it('regenerates one changed schema through the worker started ahead, as a full generation in this process would', async () => {
+    // `generate` starts an emit worker once the cache shows a change (PlanOptions.prestartWorker)
+    // and, on a machine with two cores or more, hands it the changed entry: what it wrote must be
+    // what a generation without the cache, all in this process (TypeScript sources: one thread), plans.
+    const schemas = readdirSync(path.join(DIR, 'schemas'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.input.json')).sort();
+    const file = path.join(DIR, 'schemas', schemas[0]!);
+    const schema = JSON.parse(readFileSync(file, 'utf8')) as { properties?: Record<string, unknown> };
+    schema.properties = { ...schema.properties, addedByTheTest: { type: 'string', description: 'A property the test added.' } };
+    writeFileSync(file, JSON.stringify(schema, null, 2));
+    const regenerated = await execa(process.execPath, [CLI, 'generate'], { cwd: DIR, all: true, reject: false });
+    expect(regenerated.exitCode, regenerated.all).toBe(0);
+    expect(regenerated.all).toMatch(/; 1 of \d+ entries regenerated/);
+    const full = await planProject({ specPath: path.join(DIR, 'mcpforge.yaml'), useCache: false });
+    if (full.upToDate) throw new Error('a plan without the cache is never up to date');
+    expect([...full.plan.write.keys()]).toEqual([]);
+    expect(full.plan.remove).toEqual([]);
+    expect(readFileSync(path.join(DIR, 'src/generated/types', `${path.basename(file, '.input.json')}.ts`), 'utf8')).toContain('addedByTheTest');
   }, 900_000);
 
   it('type-checks with zero errors (tsc --noEmit)', async () => {

@@ -12,7 +12,7 @@ import type { ValidatorCompiler } from './emit-validators.js';
 import { takeStartedWorkers, WORKER_URL } from './emit-workers.js';
 import type { SpecParseAnswer } from './spec-in-worker.js';
 
-export { defaultThreads, WORKERS_FROM } from './emit-workers.js';
+export { defaultThreads, startedWorkers, WORKERS_FROM } from './emit-workers.js';
 
 export interface TypesJob {
   /** The module's path: results are keyed by it. */

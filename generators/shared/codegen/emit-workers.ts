@@ -42,6 +42,11 @@ export function prestartEmitWorkers(threads: number = defaultThreads()): void {
   }
 }
 
+/** Workers started ahead and not taken yet. */
+export function startedWorkers(): number {
+  return idle.length;
+}
+
 /**
  * Up to `n` of the workers started ahead, now kept alive by their work. Only workers whose exit
  * has not been dispatched yet: an 'exit' dispatched later still reaches the caller's listener.

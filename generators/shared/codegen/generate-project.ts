@@ -12,7 +12,7 @@ import { emitDatabaseStub, emitPromptStub, emitResourceStub, emitToolStub } from
 import { AUTH_HOOK_PATH, emitAuthStub } from './emit-auth-stub.js';
 import { emitParamsType, emitTypes } from './emit-types.js';
 import type { ToolContractCases } from './contract-cases.js';
-import { defaultThreads, emitInWorkers, WORKERS_FROM, type PoolBatch, startsBatch, type ValidatorHashes } from './emit-pool.js';
+import { defaultThreads, emitInWorkers, startedWorkers, WORKERS_FROM, type PoolBatch, startsBatch, type ValidatorHashes } from './emit-pool.js';
 import { VALIDATOR_MODULES_DTS, ValidatorCompiler } from './emit-validators.js';
 import { generatedHeader } from './header.js';
 import { paths, typeNames } from './naming.js';
@@ -56,7 +56,8 @@ export interface GenerateOptions {
   /**
    * Threads for the entries emitted afresh (types and their formatting, validators, contract
    * cases): this one plus worker threads; 1 keeps everything in this thread. Default:
-   * `defaultThreads()` from WORKERS_FROM entries to emit. The output is the same either way.
+   * `defaultThreads()` from WORKERS_FROM entries to emit, else 2 when a worker was started ahead
+   * (`prestartEmitWorkers`). The output is the same either way.
    */
   threads?: number;
   /** Contract cases of an earlier run, kept for the next (see contract-cache.ts). */
@@ -264,7 +265,9 @@ export async function generateProject(spec: LoadedSpec, options: GenerateOptions
     if (out) reused.set(plan.key, out);
   }
   const todo = plans.filter((plan) => !reused.has(plan.key));
-  const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : 1);
+  // Fewer entries than that go to a worker only when one was started ahead (a regeneration's,
+  // see PlanOptions.prestartWorker): warm by now, it spares this thread loading the compilers.
+  const threads = options.threads ?? (todo.length >= WORKERS_FROM ? defaultThreads() : todo.length > 0 && startedWorkers() > 0 ? 2 : 1);
   /** Type modules already formatted (by a worker), by path. */
   let formatted = new Map<string, { text: string; hash: string }>();
   let contracts = new Map<string, ToolContractCases>();
