@@ -20,12 +20,32 @@ function pickFunction<T>(mod: unknown): T {
   return (typeof m === 'function' ? m : m.default) as T;
 }
 
-export const Ajv: typeof import('ajv').Ajv = (require('ajv') as typeof import('ajv')).Ajv;
 export type Ajv = import('ajv').Ajv;
-export const Ajv2020: typeof import('ajv/dist/2020.js').Ajv2020 = (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020;
 export type Ajv2020 = import('ajv/dist/2020.js').Ajv2020;
-export const addFormats: AddFormats = pickFunction<AddFormats>(require('ajv-formats'));
-export const standaloneCode: StandaloneCode = pickFunction<StandaloneCode>(require('ajv/dist/standalone/index.js'));
+
+/** ajv's classes and the plugins this toolkit uses. */
+export interface AjvLibrary {
+  Ajv: typeof import('ajv').Ajv;
+  Ajv2020: typeof import('ajv/dist/2020.js').Ajv2020;
+  addFormats: AddFormats;
+  standaloneCode: StandaloneCode;
+}
+
+let library: AjvLibrary | undefined;
+
+/**
+ * ajv and its plugins, loaded on first use rather than with this module: the spec loader needs
+ * only `schemaDraft` for schemas already checked, so a regeneration whose changed entry an emit
+ * worker compiles never loads ajv on the main thread (~50 ms of CPU).
+ */
+export function ajvLibrary(): AjvLibrary {
+  return (library ??= {
+    Ajv: (require('ajv') as typeof import('ajv')).Ajv,
+    Ajv2020: (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020,
+    addFormats: pickFunction<AddFormats>(require('ajv-formats')),
+    standaloneCode: pickFunction<StandaloneCode>(require('ajv/dist/standalone/index.js')),
+  });
+}
 export type AnyAjv = Ajv | Ajv2020;
 
 export type SchemaDraft = '2020-12' | 'draft-07';

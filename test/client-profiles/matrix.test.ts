@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_PROFILE_NAMES, restoreArguments, shapeForProfile, type JsonSchema } from '../../runtime/src/client-profiles/index.js';
-import { addFormats, Ajv2020 } from '../../generators/shared/ajv.js';
+import { ajvLibrary } from '../../generators/shared/ajv.js';
 import { parseOpenApi, planOpenApiImport } from '../../generators/openapi/index.js';
 import { loadSpec } from '../../generators/shared/spec/index.js';
 import { lintSpec } from '../../generators/shared/spec/lint.js';
@@ -25,6 +25,8 @@ import { CHECKERS } from './checkers/index.js';
 import { isNode, typesOf, type Node } from './checkers/walk.js';
 import { HARD_SCHEMAS } from './hard-schemas.js';
 import { valueArbitrary } from './values.js';
+
+const { addFormats, Ajv2020 } = ajvLibrary();
 
 const require = createRequire(import.meta.url);
 // logger: false — GitHub's own formats (repo.nwo, ...) are unknown to ajv-formats and ignored, as the runtime does.

@@ -4,7 +4,7 @@
  * top-level property's type violated), each checked here with ajv, configured like the
  * project's validators, so the test never carries a case the schema disagrees with.
  */
-import { Ajv, Ajv2020, addFormats, type AnyAjv } from '../ajv.js';
+import { ajvLibrary, type AnyAjv } from '../ajv.js';
 import type { JsonSchemaObject, LoadedSchema, LoadedTool } from '../spec/types.js';
 import { declaredExamples, declaredTypes, SAMPLED_FORMATS, sampleValue } from './sample-values.js';
 
@@ -37,6 +37,7 @@ function ajvFor(draft: LoadedSchema['draft']): AnyAjv {
   if (!ajv) {
     // The project's validators use these options (emit-validators.ts): same verdicts here.
     const options = { allErrors: true, strict: false, ownProperties: true, addUsedSchema: false, logger: false } as const;
+    const { Ajv, Ajv2020, addFormats } = ajvLibrary();
     ajv = draft === 'draft-07' ? new Ajv(options) : new Ajv2020(options);
     addFormats(ajv);
     instances.set(draft, ajv);

@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
 import type { AnyValidateFunction } from 'ajv/dist/types/index.js';
-import { Ajv, Ajv2020, addFormats, standaloneCode, type AnyAjv } from '../ajv.js';
+import { ajvLibrary, type AnyAjv } from '../ajv.js';
 import type { LoadedSchema } from '../spec/types.js';
 
-// CommonJS, so `require`d (see ../ajv.ts).
-const { ValueScope } = createRequire(import.meta.url)('ajv/dist/compile/codegen/scope.js') as typeof import('ajv/dist/compile/codegen/scope.js');
+// CommonJS, so `require`d (see ../ajv.ts); on first use, as ajv itself.
+type ScopeModule = typeof import('ajv/dist/compile/codegen/scope.js');
+let scopeModule: ScopeModule | undefined;
+const valueScope = (): ScopeModule['ValueScope'] => (scopeModule ??= createRequire(import.meta.url)('ajv/dist/compile/codegen/scope.js') as ScopeModule).ValueScope;
 
 /** File-name suffixes of the validator modules (paths in naming.ts): each has a pattern in VALIDATOR_MODULES_DTS. */
 export const VALIDATOR_SUFFIXES = ['input', 'output', 'data', 'args'] as const;
@@ -32,7 +34,7 @@ const REQUIRE_SHIM = "import { createRequire } from 'node:module';\nconst requir
 
 /** ajv's standalone ES module for a function it compiled (with `code.source`), `require` shim included when used. */
 export function standaloneModule(ajv: AnyAjv, validate: AnyValidateFunction): string {
-  const code = standaloneCode(ajv, validate).replace(/^"use strict";/, '');
+  const code = ajvLibrary().standaloneCode(ajv, validate).replace(/^"use strict";/, '');
   return (code.includes('require(') ? REQUIRE_SHIM : '') + code.trim() + '\n';
 }
 
@@ -114,6 +116,7 @@ export class ValidatorCompiler {
       // nobody reads (unformatted ajv output, outside the project's TypeScript program) and that
       // V8 optimises alike: ~11% more bytes, the same validation (bench/README.md, round eleven).
       const options = { code: { source: true, esm: true, optimize: false }, allErrors: true, strict: false, ownProperties: true, addUsedSchema: false, logger: false, validateSchema: false } as const;
+      const { Ajv, Ajv2020, addFormats } = ajvLibrary();
       ajv = draft === 'draft-07' ? new Ajv(options) : new Ajv2020(options);
       addFormats(ajv);
       // The first compile also compiles the meta-schema into the scope: do it before any reset.
@@ -128,5 +131,5 @@ export class ValidatorCompiler {
 function resetScope(ajv: AnyAjv): void {
   const internal = ajv as unknown as { scope: unknown; opts: { code: { es5?: boolean; lines?: boolean } } };
   const prefixes = (internal.scope as { _prefixes?: Set<string> })._prefixes;
-  internal.scope = new ValueScope({ scope: {}, prefixes, es5: internal.opts.code.es5, lines: internal.opts.code.lines });
+  internal.scope = new (valueScope())({ scope: {}, prefixes, es5: internal.opts.code.es5, lines: internal.opts.code.lines });
 }

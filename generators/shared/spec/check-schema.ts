@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { Ajv, Ajv2020, type AnyAjv } from '../ajv.js';
+import { ajvLibrary, type AnyAjv } from '../ajv.js';
 import { SpecError } from './errors.js';
 import { plainlyValid } from './plainly-valid.js';
 import { getAtPointer, joinPointer, parsePointer } from './source-document.js';
@@ -109,6 +109,7 @@ function metaValidator(draft: LoadedSchema['draft']): AnyAjv {
   let ajv = metaValidators.get(draft);
   if (!ajv) {
     const options = { strict: false, allErrors: true, addUsedSchema: false, validateFormats: false, logger: false } as const;
+    const { Ajv, Ajv2020 } = ajvLibrary();
     ajv = draft === 'draft-07' ? new Ajv(options) : new Ajv2020(options);
     metaValidators.set(draft, ajv);
   }

@@ -7,9 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Ajv2020 } from '../../../generators/shared/ajv.js';
+import { ajvLibrary } from '../../../generators/shared/ajv.js';
 import { plainlyValid } from '../../../generators/shared/spec/plainly-valid.js';
 import { TOOLKIT_ROOT } from '../../helpers/toolkit.js';
+
+const { Ajv2020 } = ajvLibrary();
 
 // The options of the spec loader's meta-check (check-schema.ts).
 const ajv = new Ajv2020({ strict: false, allErrors: true, addUsedSchema: false, validateFormats: false, logger: false });

@@ -10,11 +10,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { Ajv2020 } from '../../../generators/shared/ajv.js';
+import { ajvLibrary } from '../../../generators/shared/ajv.js';
 import { standaloneModule } from '../../../generators/shared/codegen/emit-validators.js';
 import { SPEC_VALIDATOR_OPTIONS, specSchema, validateSpecDocument } from '../../../generators/shared/spec/validate-spec.js';
 import generated from '../../../generators/shared/spec/spec-validator.generated.js';
 import { parseSourceDocument } from '../../../generators/shared/spec/source-document.js';
+
+const { Ajv2020 } = ajvLibrary();
 
 const GENERATED = join(import.meta.dirname, '../../../generators/shared/spec/spec-validator.generated.ts');
 const ROOT = join(import.meta.dirname, '../../..');
