@@ -104,7 +104,8 @@ async function planFromText(options: PlanOptions): Promise<PlanOutcome> {
       return { upToDate: true, root, files: Object.keys(cache.generated).length, warnings: [...(cache.warnings ?? []), ...projectNotes(root)] };
     }
   }
-  if (options.prestartWorker && defaultThreads() > 1) prestartEmitWorkers(2);
+  // One worker (two threads), none on a single core.
+  if (options.prestartWorker) prestartEmitWorkers(Math.min(2, defaultThreads()));
   const { files, stats, hashes } = readProjectFiles(root, cache);
   for (const [full, text] of options.overlay ?? []) {
     const path = projectPath(root, full);

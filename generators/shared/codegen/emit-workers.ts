@@ -23,11 +23,13 @@ export const WORKER_URL = new URL('./emit-worker.js', import.meta.url);
 let idle: Worker[] = [];
 
 /**
- * Starts the emit workers of a generation that is known to come (an import of a large
- * description): a worker spends most of a second of CPU loading and warming up ajv, prettier and
- * the type compiler, which this thread otherwise waits for at the start of the batches. Started
- * while this thread still reads and plans, that work runs on an otherwise idle core. The workers
- * do not keep the process alive; `emitInWorkers` takes them, `stopEmitWorkers` ends unused ones.
+ * Starts the emit workers of a generation that is known or likely to come (an import of a large
+ * description; a `generate` whose cache shows a change, see PlanOptions.prestartWorker): a worker
+ * spends most of a second of CPU loading and warming up ajv, prettier and the type compiler, which
+ * this thread otherwise waits for at the start of the batches (or pays itself, for a few entries).
+ * Started while this thread still reads and plans, that work runs on an otherwise idle core. The
+ * workers do not keep the process alive; `emitInWorkers` takes them, `stopEmitWorkers` ends unused
+ * ones (or the process's exit does).
  */
 export function prestartEmitWorkers(threads: number = defaultThreads()): void {
   for (let i = idle.length; i < threads - 1; i++) {
