@@ -19,7 +19,7 @@ import { toolkitRoot } from '../toolkit.js';
 import { useGenerationJitBudget } from '../jit-budget.js';
 import { parseSpecInStartedWorker, prestartEmitWorkers, stopEmitWorkers, WORKERS_FROM } from '../../generators/shared/codegen/emit-workers.js';
 import { foreseenSpec, type ForeseenSpec } from '../../generators/shared/codegen/spec-in-worker.js';
-import { jsonFaithful } from '../../generators/shared/spec/spec-document-cache.js';
+import { jsonFaithful } from '../../generators/shared/spec/source-document.js';
 
 export interface CommonImportOptions {
   spec: string;
@@ -173,7 +173,7 @@ export async function importOpenApiCommand(file: string, options: OpenApiImportO
   const foreseen = parsing && foreseenSpec(specPath, plan.specText, plan.specData, parsing);
   let written: Written;
   try {
-    written = await generateAndWrite({ root, specPath, files, fresh: plan.newFiles, userFiles: plan.userFiles, remove: plan.remove, options, ...(foreseen ? { foreseen } : {}) });
+    written = await generateAndWrite({ root, specPath, files, fileData: plan.fileData, fresh: plan.newFiles, userFiles: plan.userFiles, remove: plan.remove, options, ...(foreseen ? { foreseen } : {}) });
   } catch (error) {
     if (error instanceof SpecError && r.tools.some((t) => t.name === unbuildableTool(error))) return error;
     throw error;
@@ -218,6 +218,8 @@ async function generateAndWrite(input: {
   root: string;
   specPath: string;
   files: Map<string, string>;
+  /** What some of `files` (JSON) were made from, by the same paths (see LoadSpecOptions.fileData). */
+  fileData?: ReadonlyMap<string, unknown>;
   /** Paths of `files` known not to exist (written in place, see `writeFiles`). */
   fresh?: ReadonlySet<string>;
   userFiles: Map<string, string>;
@@ -242,13 +244,15 @@ async function generateAndWrite(input: {
   const generating = step('Generating types, validators and the manifest');
   const overlay = new Map<string, string>();
   for (const [path, text] of writes) overlay.set(join(root, path), text);
+  const overlayData = new Map<string, unknown>();
+  for (const [path, data] of input.fileData ?? []) if (overlay.get(join(root, path)) === input.files.get(path)) overlayData.set(join(root, path), data);
   let plan: SyncPlan;
   let tools: number;
   try {
     const budget = positiveInt('--token-budget', options.tokenBudget);
     // The new handlers were written for this spec just now: no merge (and no ts-morph) for them.
     const planned = new Set(input.userFiles.keys());
-    const outcome = await planProject({ specPath, overlay, planned, ...(budget ? { lint: { tokenBudget: budget } } : {}), ...(input.foreseen ? { foreseen: input.foreseen } : {}) });
+    const outcome = await planProject({ specPath, overlay, overlayData, planned, ...(budget ? { lint: { tokenBudget: budget } } : {}), ...(input.foreseen ? { foreseen: input.foreseen } : {}) });
     if (outcome.upToDate) throw new Error('unreachable: a plan with an overlay is never up to date');
     plan = outcome.plan;
     tools = outcome.spec.tools.length;

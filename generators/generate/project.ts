@@ -37,6 +37,8 @@ export interface PlanOptions {
    * planned in memory is merged, not replaced by a stub).
    */
   overlay?: ReadonlyMap<string, string>;
+  /** For some JSON files of the overlay: the value their text was made from (see LoadSpecOptions.fileData). */
+  overlayData?: ReadonlyMap<string, unknown>;
   /**
    * Handler files (project-relative) of the overlay that the caller wrote in this run from the
    * same spec (an import's new handlers): the merge would leave them alone, see SyncInput.planned.
@@ -130,7 +132,7 @@ async function planFromText(options: PlanOptions): Promise<PlanOutcome> {
   const hash = memoSha256(hashes);
   const validated = (file: string, text: string) => known?.[projectPath(root, file)] === hash(text);
   const specDocument = new SpecDocumentCache(generatorFingerprint(), options.useCache === false ? undefined : SpecDocumentCache.parseRecord(readText(join(root, SPEC_DOCUMENT_FILE))), options.foreseen);
-  const spec = await loadSpec(options.specPath, { files: options.overlay, allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
+  const spec = await loadSpec(options.specPath, { files: options.overlay, ...(options.overlayData ? { fileData: options.overlayData } : {}), allowRemoteRefs: options.allowRemoteRefs, validated, parse: specDocument.parse });
   const remote = [...spec.sources.keys()].some((location) => /^https?:/i.test(location));
   const sources = remote ? null : new Map([...spec.sources].map(([file, text]) => [projectPath(root, file), text]));
   const contractCases = new ContractCache(generatorFingerprint(), options.useCache === false ? undefined : ContractCache.parseRecord(readText(join(root, CONTRACT_CACHE_FILE))));

@@ -46,6 +46,8 @@ export interface ImportPlan {
   specData: unknown;
   /** Written on every import: the schema files under schemas/<api>/. */
   files: Map<string, string>;
+  /** What each of `files` was made from (its text is the JSON of it): the loader need not parse it again. */
+  fileData: Map<string, unknown>;
   /**
    * The paths of `files` not on the disk when planned: written in place rather than through a
    * temporary file (see `writeFiles`), as generated files are, since every import rewrites them.
@@ -188,7 +190,11 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
 
   // Directions last: every definition is known, so read-only/write-only variants are complete.
   const files = new Map<string, string>();
-  const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+  const fileData = new Map<string, unknown>();
+  const addJson = (path: string, value: unknown) => {
+    files.set(path, JSON.stringify(value, null, 2) + '\n');
+    fileData.set(path, value);
+  };
   const limit = (options.outputSchemaLimitKb ?? DEFAULT_OUTPUT_SCHEMA_LIMIT_KB) * 1024;
   let droppedOutputs = 0;
   for (const { name, op } of mapped) {
@@ -201,10 +207,10 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
   if (droppedOutputs > 0) notes.unshift(`${droppedOutputs} output schemas larger than ${limit / 1024} KiB left out: those tools return the JSON as text (--output-schema-limit)`);
   for (const { name, op } of mapped) {
     const input = components.forDirection(op.input, 'input') as { properties: Record<string, unknown> };
-    files.set(`${schemaDir}/${name}.input.json`, json(input));
+    addJson(`${schemaDir}/${name}.input.json`, input);
     // Read-only body fields left the input: the handler need not map them.
     if (op.body?.fields) op.body.fields = Object.fromEntries(Object.entries(op.body.fields).filter(([arg]) => arg in input.properties));
-    if (op.output) files.set(`${schemaDir}/${name}.output.json`, json(components.forDirection(op.output, 'output')));
+    if (op.output) addJson(`${schemaDir}/${name}.output.json`, components.forDirection(op.output, 'output'));
     const entry: Record<string, unknown> = {};
     if (op.title) entry.title = op.title;
     entry.description = op.description;
@@ -216,7 +222,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
     if (isMap(annotations)) annotations.flow = true;
     toolMap.set(name, node);
   }
-  files.set(`${schemaDir}/components.json`, json(components.file()));
+  addJson(`${schemaDir}/components.json`, components.file());
 
   const api: ApiSettings = {
     slug,
@@ -242,6 +248,7 @@ export function planOpenApiImport({ doc, specText, readProjectFile, listProjectF
     specText: spec.toString({ lineWidth: 120 }),
     specData: spec.toJS({ maxAliasCount: 100 }),
     files,
+    fileData,
     newFiles: new Set([...files.keys()].filter((f) => !existing.has(f))),
     userFiles,
     remove,

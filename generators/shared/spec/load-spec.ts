@@ -33,6 +33,12 @@ export interface LoadSpecOptions {
    */
   files?: ReadonlyMap<string, string>;
   /**
+   * For some of `files` (JSON schema files, not the spec): the value the caller made the text from
+   * with JSON.stringify, used as its parse when JSON gives back exactly that value. The loader
+   * never changes a document's data, so the caller's value is safe to share.
+   */
+  fileData?: ReadonlyMap<string, unknown>;
+  /**
    * Whether this exact text of a file (the spec or a schema file) already passed validation by
    * this same toolkit (a regeneration knows it from its cache): then the spec-schema check, a
    * fifth of a second for 1,000 tools, and the meta-validation of schemas made only of such
@@ -116,7 +122,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   if (!validated(file)) throwIfAny(await validateSpecDocument(doc));
   const raw = doc.data as RawSpec;
 
-  const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.files ? { overlay: options.files } : {}) });
+  const store = new DocumentStore({ allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.files ? { overlay: options.files } : {}), ...(options.fileData ? { overlayData: options.fileData } : {}) });
   store.add(doc);
   const checker = new SchemaChecker((f, p) => store.locate(f, p));
   const errors: SpecError[] = [];

@@ -23,25 +23,61 @@ export function parseSourceDocument(file: string, text: string): SourceDocument 
   // the YAML parse that maps them runs on the first `locate` call. Duplicate keys, which
   // JSON.parse silently accepts, are caught by a cheap scan and then reported by the YAML path.
   const parsed = /\.json$/i.test(file) ? parseJsonWithDistinctKeys(text) : undefined;
-  if (parsed) {
-    const { data } = parsed;
-    // Positions come from a one-pass JSON scan on the first `locate` (the bundler records where
-    // every schema and copied `$ref` target came from even when nothing is wrong): YAML-parsing
-    // the 1,925 schema files of the GitHub import for that was ~9% of its CPU (bench/README.md).
-    let index: JsonPositions | undefined;
-    const positions = (): JsonPositions => {
-      try {
-        return indexJsonPositions(text);
-      } catch {
-        return parseWithPositions(file, text); // e.g. nesting deeper than the scanner's stack
+  return parsed ? jsonSourceDocument(file, text, parsed.data) : parseWithPositions(file, text);
+}
+
+/**
+ * The document of a JSON `text` whose parse is `data`, known without parsing it: `text` is valid
+ * JSON, with no repeated key, that JSON.parse turns into a value deep-equal to `data` (as the
+ * JSON.stringify of a `jsonFaithful` value is; see DocumentStore's `data`).
+ */
+export function jsonSourceDocument(file: string, text: string, data: unknown): SourceDocument {
+  // Positions come from a one-pass JSON scan on the first `locate` (the bundler records where
+  // every schema and copied `$ref` target came from even when nothing is wrong): YAML-parsing
+  // the 1,925 schema files of the GitHub import for that was ~9% of its CPU (bench/README.md).
+  let index: JsonPositions | undefined;
+  const positions = (): JsonPositions => {
+    try {
+      return indexJsonPositions(text);
+    } catch {
+      return parseWithPositions(file, text); // e.g. nesting deeper than the scanner's stack
+    }
+  };
+  // The root's position (asked for every schema file the bundler loads) needs no index.
+  const locate = (pointer: string, options?: { key?: boolean }) =>
+    index === undefined && parsePointer(pointer).length === 0 ? rootPosition(text) : (index ??= positions()).locate(pointer, options);
+  return { file, text, data, locate };
+}
+
+/**
+ * Whether JSON gives back exactly this value: plain objects, arrays without holes, strings,
+ * booleans, null and finite numbers (YAML can also give `.inf`, `.nan` and -0, which JSON would
+ * turn into others; an object built in memory can hold `undefined`, which JSON drops). A loop
+ * over a stack, as `countObjectKeys`: the GitHub import asks it of 9.5 MB of schema data.
+ */
+export function jsonFaithful(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item) || Object.is(item, -0)) return false;
+      continue;
+    }
+    if (typeof item !== 'object') return false;
+    if (Array.isArray(item)) {
+      for (let i = 0; i < item.length; i++) {
+        if (!(i in item)) return false; // a hole: JSON writes null there
+        stack.push(item[i]);
       }
-    };
-    // The root's position (asked for every schema file the bundler loads) needs no index.
-    const locate = (pointer: string, options?: { key?: boolean }) =>
-      index === undefined && parsePointer(pointer).length === 0 ? rootPosition(text) : (index ??= positions()).locate(pointer, options);
-    return { file, text, data, locate };
+      continue;
+    }
+    const proto = Object.getPrototypeOf(item) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    // Own keys only: Object.prototype has no enumerable ones.
+    for (const key in item) stack.push((item as Record<string, unknown>)[key]);
   }
-  return parseWithPositions(file, text);
+  return true;
 }
 
 /**

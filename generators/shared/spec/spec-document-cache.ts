@@ -6,7 +6,7 @@
  * fresh parse gives.
  */
 import { sha256 } from '../codegen/content-hash.js';
-import { parseSourceDocument, rememberDocument, type SourceDocument } from './source-document.js';
+import { jsonFaithful, parseSourceDocument, rememberDocument, type SourceDocument } from './source-document.js';
 
 export { SPEC_DOCUMENT_FILE } from '../cache-files.js';
 
@@ -93,18 +93,4 @@ export class SpecDocumentCache {
     const record: SpecDocumentRecord = { version: 1, fingerprint: this.fingerprint, hash, data, positions: Object.fromEntries(positions) };
     return `${JSON.stringify(record)}\n`;
   }
-}
-
-/**
- * Whether JSON gives back exactly this value: plain objects, arrays, strings, booleans, null and
- * finite numbers (YAML can also give `.inf`, `.nan` and -0, which JSON would turn into others).
- */
-export function jsonFaithful(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (Array.isArray(value)) return value.every(jsonFaithful);
-  if (typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
-  return Object.values(value).every(jsonFaithful);
 }
