@@ -39,9 +39,12 @@ const onlyContenders = contendersIndex >= 0 ? argv[contendersIndex + 1].split(',
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 
 // pairRounds × pairSeconds: the twins' rounds, each server once per round (base + 4 twins in a full run).
+// genRounds: 5 since round nineteen (3 before): a CLI import varied by up to 30% from one round to
+// the next on this round's machine; a median of five is steadier, and the rounds cost ~7 s each now
+// that the type-checks no target reads run once (generation.mjs, ONCE).
 const settings = quick
   ? { seconds: 1, rounds: 1, concurrencies: [1, 32], warmupSeconds: 0, pairRounds: 2, pairSeconds: 1, coldRuns: 2, manyTools: 100, coldTools: [1, 100], quick, genRounds: 1, noopRuns: 1, tscTimeout: 120 }
-  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, pairRounds: num('BENCH_PAIR_ROUNDS', 24), pairSeconds: num('BENCH_PAIR_SECONDS', 2), coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 3), noopRuns: 3, tscTimeout: 180 };
+  : { seconds: num('BENCH_SECONDS', 8), rounds: num('BENCH_ROUNDS', 3), concurrencies: [1, 32], warmupSeconds: 2, pairRounds: num('BENCH_PAIR_ROUNDS', 24), pairSeconds: num('BENCH_PAIR_SECONDS', 2), coldRuns: num('BENCH_COLD_RUNS', 10), manyTools: 1000, coldTools: [1, 100, 1000], quick, genRounds: num('BENCH_GEN_ROUNDS', 5), noopRuns: 3, tscTimeout: 180 };
 
 // The project's performance targets (bench/README.md, "Targets"): req/s at c=32 ≥ 8× bare SDK v2
 // and ≥ 0.3× the raw floor, p99 ≤ 15 ms, peak RSS ≤ 100 MiB, validation ≤ 5% of req/s, cold start
