@@ -213,7 +213,7 @@ function pct(n) {
 
 function render(r) {
   const lines = [`# mcpforge benchmarks${r.quick ? ' (quick smoke run: timings not meaningful)' : ''}`, ''];
-  lines.push(`${r.date}, node ${r.node}, ${r.settings.rounds} alternating round(s) of ${r.settings.seconds} s per wrk run at c=32 (a quarter at c=1; wrk -t1), loopback; medians (min–max).`, '');
+  lines.push(`${r.date}, node ${r.node}, ${r.settings.rounds} alternating round(s) of ${r.settings.seconds} s per wrk run at c=32 (c=1: a quarter of that, first round only; wrk -t1), loopback; medians (min–max).`, '');
   if (r.http) {
     for (const conc of r.settings.concurrencies) {
       const s = r.http.stats[conc];
