@@ -29,7 +29,7 @@ export function parseSourceDocument(file: string, text: string): SourceDocument 
 /**
  * The document of a JSON `text` whose parse is `data`, known without parsing it: `text` is valid
  * JSON, with no repeated key, that JSON.parse turns into a value deep-equal to `data` (as the
- * JSON.stringify of a `jsonFaithful` value is; see DocumentStore's `data`).
+ * JSON.stringify of a `jsonFaithful` value is; see LoadSpecOptions.fileData).
  */
 export function jsonSourceDocument(file: string, text: string, data: unknown): SourceDocument {
   // Positions come from a one-pass JSON scan on the first `locate` (the bundler records where
