@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installPinned } from './lib/baselines.mjs';
 import { discard } from './lib/discard.mjs';
-import { BENCH_DIR, REPO_ROOT, log, median, rotated, summary } from './lib/util.mjs';
+import { BENCH_DIR, REPO_ROOT, log, rotated, summary } from './lib/util.mjs';
 
 export const OMG_VERSION = '4.0.1';
 const DEPS = join(BENCH_DIR, '.deps-openapi');
@@ -129,7 +129,8 @@ const openapiMcpGenerator = {
     let check = { seconds: Number.NaN, errors: -1, detail: 'not run (--quick)' };
     // Its type-check (~20 s, the same project every round: the generator is deterministic) runs in
     // the first round only (see ONCE); every round's total adds that one measurement.
-    if (!quick && round === 0) {
+    const checkRound = round === 0;
+    if (!quick && checkRound) {
       const declared = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       const projectDeps = join(DEPS, 'project');
       installPinned(projectDeps, { ...declared.dependencies, ...declared.devDependencies }, "openapi-mcp-generator's generated project", { ignoreScripts: true });
@@ -147,7 +148,7 @@ const openapiMcpGenerator = {
     const start = source.indexOf('const toolDefinitionMap');
     const end = source.indexOf('// Security schemes');
     const defs = start >= 0 ? source.slice(start, end > start ? end : undefined) : '';
-    return { dir, generateSeconds: gen.seconds, ...(quick || round === 0 ? { tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, typescript: check.typescript } : {}), tools, toolsWithoutValidation: null, toolsListBytes: defs.length };
+    return { dir, generateSeconds: gen.seconds, ...(checkRound ? { tscSeconds: check.seconds, tscErrors: check.errors, tscDetail: check.detail, typescript: check.typescript } : {}), tools, toolsWithoutValidation: null, toolsListBytes: defs.length };
   },
 };
 
@@ -199,13 +200,13 @@ export function runGeneration(settings) {
     const last = mine[mine.length - 1];
     const checked = mine.filter((r) => r.tscSeconds !== undefined);
     const lastChecked = checked[checked.length - 1];
-    // A round without its own type-check adds the median of those measured (ONCE).
-    const tscMedian = median(checked.map((r) => r.tscSeconds));
+    const tscSeconds = summary(checked.map((r) => r.tscSeconds));
     const withTsc5 = mine.filter((r) => r.tsc5Seconds !== undefined);
     stats[c.id] = {
       generateSeconds: summary(mine.map((r) => r.generateSeconds)),
-      tscSeconds: summary(checked.map((r) => r.tscSeconds)),
-      totalSeconds: summary(mine.map((r) => r.generateSeconds + (r.tscSeconds ?? tscMedian))),
+      tscSeconds,
+      // A round without its own type-check adds the median of those measured (ONCE).
+      totalSeconds: summary(mine.map((r) => r.generateSeconds + (r.tscSeconds ?? tscSeconds.median))),
       tscErrors: lastChecked.tscErrors,
       tscDetail: lastChecked.tscDetail,
       typescript: lastChecked.typescript,
