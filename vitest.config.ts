@@ -56,6 +56,7 @@ export const TIERS = {
     'test/unit/merge/sync.test.ts',
     'test/import/degrade.test.ts',
     'test/import/names.test.ts',
+    'test/import/proto-keys.test.ts',
     'test/import/unbuildable.test.ts',
     'test/scenario/declarative-resources.test.ts',
   ],

@@ -14,6 +14,7 @@ import { escape, isObject, normaliseSchema, type NormaliseContext } from './norm
 import type { OpenApiDocument } from './document.js';
 import { advertisedOutputSchema } from '../shared/spec/advertised-schema.js';
 import { rewriteAnnotations } from '../shared/spec/schema-annotations.js';
+import { setOwn } from '../shared/own-property.js';
 import { getAtPointer } from '../shared/spec/source-document.js';
 import type { JsonSchemaObject } from '../shared/spec/types.js';
 
@@ -220,11 +221,11 @@ export class Components {
         const props: JsonSchemaObject = {};
         for (const [p, s] of Object.entries(v)) {
           if (isObject(s) && s[flag] === true) dropped.add(p);
-          else props[p] = this.strip(s, direction);
+          else setOwn(props, p, this.strip(s, direction));
         }
         out.properties = props;
       } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') out[k] = v;
-      else out[k] = this.strip(v, direction);
+      else setOwn(out, k, this.strip(v, direction));
     }
     if (dropped.size > 0 && Array.isArray(out.required)) out.required = (out.required as string[]).filter((r) => !dropped.has(r));
     return out;

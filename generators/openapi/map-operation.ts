@@ -8,6 +8,7 @@ import type { HttpMethod, OpenApiDocument } from './document.js';
 import { tidyDescription } from './describe.js';
 import { escape, isObject } from './normalise-schema.js';
 import { sanitisePropertyName } from './naming.js';
+import { setOwn } from '../shared/own-property.js';
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie';
 
@@ -265,7 +266,7 @@ function prefixRefs(node: unknown, prefix: string): unknown {
     else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') out[k] = v;
     else if (k === 'discriminator' && isObject(v) && isObject(v.mapping)) {
       out[k] = { ...v, mapping: Object.fromEntries(Object.entries(v.mapping).map(([m, r]) => [m, typeof r === 'string' && r.startsWith('#/') ? prefix + r : r])) };
-    } else out[k] = prefixRefs(v, prefix);
+    } else setOwn(out, k, prefixRefs(v, prefix));
   }
   return out;
 }

@@ -18,6 +18,7 @@
  *   properties leave inputs, write-only properties leave outputs.
  */
 import type { JsonSchemaObject } from '../shared/spec/types.js';
+import { setOwn } from '../shared/own-property.js';
 
 export interface NormaliseContext {
   /** '3.0' applies the 3.0-only rewrites (nullable, boolean exclusive bounds). */
@@ -63,7 +64,7 @@ export function normaliseSchema(schema: unknown, ctx: NormaliseContext, at: stri
       const map: JsonSchemaObject = {};
       for (const [name, sub] of Object.entries(value)) {
         const pattern = unicodePattern(name);
-        if (pattern !== undefined) map[pattern] = normaliseSchema(sub, ctx, `${at}/${key}/${escape(name)}`);
+        if (pattern !== undefined) setOwn(map, pattern, normaliseSchema(sub, ctx, `${at}/${key}/${escape(name)}`));
         else ctx.degrade?.(`${at}/${key}/${escape(name)}`, `patternProperties key ${JSON.stringify(name.slice(0, 80))} is not a valid JavaScript (unicode) regular expression: those properties are not checked`);
       }
       out[key] = map;
@@ -84,7 +85,7 @@ export function normaliseSchema(schema: unknown, ctx: NormaliseContext, at: stri
     else if (DATA_KEYWORDS.has(key)) out[key] = structuredClone(value);
     else if (SCHEMA_MAPS.has(key) && isObject(value)) {
       const map: JsonSchemaObject = {};
-      for (const [name, sub] of Object.entries(value)) map[name] = normaliseSchema(sub, ctx, `${at}/${key}/${escape(name)}`);
+      for (const [name, sub] of Object.entries(value)) setOwn(map, name, normaliseSchema(sub, ctx, `${at}/${key}/${escape(name)}`));
       out[key] = map;
     } else if (SCHEMA_ARRAYS.has(key) && Array.isArray(value)) {
       const list = value.map((sub, i) => normaliseSchema(sub, ctx, `${at}/${key}/${i}`));
@@ -93,8 +94,8 @@ export function normaliseSchema(schema: unknown, ctx: NormaliseContext, at: stri
       else out[key === 'oneOf' ? 'anyOf' : key] = list;
     } else if (isObject(value) || typeof value === 'boolean') {
       // items, additionalProperties, not, if/then/else, contains, propertyNames, ...
-      out[key] = key === 'required' ? value : normaliseSchema(value, ctx, `${at}/${key}`);
-    } else out[key] = structuredClone(value);
+      setOwn(out, key, key === 'required' ? value : normaliseSchema(value, ctx, `${at}/${key}`));
+    } else setOwn(out, key, structuredClone(value));
   }
   // Boolean bounds are draft-04 (3.0, or a 3.1 document declaring a draft-04 dialect): the
   // numeric 2020-12 form whatever the version, since a boolean there would not compile.
@@ -158,7 +159,7 @@ function discriminator(value: unknown, ctx: NormaliseContext, at: string): unkno
   if (!isObject(value) || !isObject(value.mapping)) return structuredClone(value);
   const mapping: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value.mapping)) {
-    mapping[k] = typeof v === 'string' && v.startsWith('#/') ? ctx.ref(v, `${at}/mapping/${escape(k)}`) : v;
+    setOwn(mapping, k, typeof v === 'string' && v.startsWith('#/') ? ctx.ref(v, `${at}/mapping/${escape(k)}`) : v);
   }
   return { ...value, mapping };
 }

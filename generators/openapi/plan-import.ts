@@ -12,6 +12,7 @@ import { emitApiConfig, emitOperationHandler, type ApiSettings } from './emit.js
 import { mapOperation, type MappedOperation } from './map-operation.js';
 import { escape, isObject } from './normalise-schema.js';
 import { envPrefix, methodPathName, NameRegistry, sanitiseToolName, slugify } from './naming.js';
+import { setOwn } from '../shared/own-property.js';
 
 export interface ImportOpenApiOptions {
   includeTags?: string[];
@@ -313,11 +314,11 @@ function securitySchemes(doc: OpenApiDocument, prefix: string, notes: string[]):
   for (const [name, raw] of Object.entries(schemes)) {
     const { value: s } = doc.deref(raw, `/components/securitySchemes/${escape(name)}`);
     if (s.type === 'apiKey' && typeof s.name === 'string' && (s.in === 'header' || s.in === 'query' || s.in === 'cookie')) {
-      out[name] = { type: 'apiKey', in: s.in, name: s.name, env: envName(name) };
+      setOwn(out, name, { type: 'apiKey', in: s.in, name: s.name, env: envName(name) });
     } else if (s.type === 'http' && typeof s.scheme === 'string' && s.scheme.toLowerCase() === 'basic') {
-      out[name] = { type: 'basic', usernameEnv: `${envName(name)}_USERNAME`, passwordEnv: `${envName(name)}_PASSWORD` };
+      setOwn(out, name, { type: 'basic', usernameEnv: `${envName(name)}_USERNAME`, passwordEnv: `${envName(name)}_PASSWORD` });
     } else if ((s.type === 'http' && String(s.scheme).toLowerCase() === 'bearer') || s.type === 'oauth2' || s.type === 'openIdConnect') {
-      out[name] = { type: 'bearer', env: envName(name) };
+      setOwn(out, name, { type: 'bearer', env: envName(name) });
       if (s.type !== 'http') notes.push(`security scheme "${name}" (${String(s.type)}): send a token obtained elsewhere in ${envName(name)} (no OAuth flow is run)`);
     } else notes.push(`security scheme "${name}" (${String(s.type)}${s.scheme ? ` ${String(s.scheme)}` : ''}) is not supported: add it to src/upstream/client.ts`);
   }

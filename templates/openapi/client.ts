@@ -317,7 +317,6 @@ function appendQuery(query: URLSearchParams, p: ParamBinding, value: unknown): v
 }
 
 function pick(args: Record<string, unknown>, fields: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [arg, key] of Object.entries(fields)) if (args[arg] !== undefined) out[key] = args[arg];
-  return out;
+  // fromEntries keeps a field named `__proto__` a property; `out[key] =` would set the prototype.
+  return Object.fromEntries(Object.entries(fields).flatMap(([arg, key]) => (args[arg] !== undefined ? [[key, args[arg]]] : [])));
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { JsonSchemaObject, LoadedSchema } from '../spec/types.js';
 import { wellFormed } from './escape.js';
+import { setOwn } from '../own-property.js';
 
 const WRAPPER = 'McpforgeTypesRoot';
 const require = createRequire(import.meta.url);
@@ -99,7 +100,7 @@ function asRoot(loaded: Pick<LoadedSchema, 'schema'>, name: string): JsonSchemaO
       const key = wellFormed(rawKey);
       if (key === '$ref' && typeof value === 'string' && value.startsWith('#')) out[key] = prefix + value.slice(1);
       else if (key === 'const' || key === 'enum' || key === 'default' || key === 'examples') out[key] = value;
-      else out[key] = rewrite(value);
+      else setOwn(out, key, rewrite(value));
     }
     return out;
   };

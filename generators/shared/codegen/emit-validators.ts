@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { AnyValidateFunction } from 'ajv/dist/types/index.js';
 import { ajvLibrary, type AnyAjv } from '../ajv.js';
 import type { LoadedSchema } from '../spec/types.js';
+import { protoPropertiesAsPatterns } from './proto-properties.js';
 
 // CommonJS, so `require`d (see ../ajv.ts); on first use, as ajv itself.
 type ScopeModule = typeof import('ajv/dist/compile/codegen/scope.js');
@@ -94,10 +95,12 @@ export class ValidatorCompiler {
   private compileFresh(key: string, draft: LoadedSchema['draft'], schema: Record<string, unknown>): string {
     const ajv = this.ajv(draft);
     resetScope(ajv);
-    const validate = ajv.compile(schema);
+    // `key` is the schema's JSON: the rare schema with such a key is rewritten, none other is walked.
+    const compiled = key.includes('"__proto__":') ? (protoPropertiesAsPatterns(schema) as Record<string, unknown>) : schema;
+    const validate = ajv.compile(compiled);
     this.functions.set(key, validate);
     const code = standaloneModule(ajv, validate);
-    ajv.removeSchema(schema); // do not keep every compiled schema of a long-lived process
+    ajv.removeSchema(compiled); // do not keep every compiled schema of a long-lived process
     return code;
   }
 

@@ -8,6 +8,7 @@
  * with ajv and says so in the generated test instead of emitting a wrong one.
  */
 import type { JsonSchemaObject } from '../spec/types.js';
+import { setOwn } from '../own-property.js';
 
 type Schema = JsonSchemaObject;
 
@@ -207,13 +208,13 @@ function sampleObject(schema: Schema, mode: SampleMode, root: Schema, depth: num
   const out: Record<string, unknown> = {};
   for (const [key, property] of Object.entries(properties)) {
     const wanted = required.has(key) || (mode === 'full' && depth < MAX_DEPTH);
-    if (wanted && isObject(property)) out[key] = sample(property, mode, root, depth + 1, key);
+    if (wanted && isObject(property)) setOwn(out, key, sample(property, mode, root, depth + 1, key));
   }
   // Required but not declared under `properties`: anything goes unless additionalProperties says.
   for (const key of required) {
-    if (key in out) continue;
+    if (Object.hasOwn(out, key)) continue;
     const extra = schema.additionalProperties;
-    out[key] = isObject(extra) ? sample(extra as Schema, mode, root, depth + 1, key) : sampleString({}, key);
+    setOwn(out, key, isObject(extra) ? sample(extra as Schema, mode, root, depth + 1, key) : sampleString({}, key));
   }
   return out;
 }

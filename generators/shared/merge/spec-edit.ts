@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, stringify, type YAMLMap } from 'yaml';
+import { setOwn } from '../own-property.js';
 
 export type Section = 'tools' | 'resources' | 'prompts';
 
@@ -60,7 +61,7 @@ function addJsonEntry(text: string, section: Section, name: string, entry: Recor
   const data = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
   const entries = (data[section] ??= {});
   if (Object.prototype.hasOwnProperty.call(entries, name)) throw new SpecEditError(`${section}.${name} already exists`);
-  entries[name] = entry;
+  setOwn(entries, name, entry);
   const indent = /^\{\s*\n(\s+)"/.exec(text)?.[1]?.length ?? 2;
   return `${JSON.stringify(data, null, indent)}\n`;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { schemaDraft } from '../ajv.js';
+import { setOwn } from '../own-property.js';
 import { SpecError } from './errors.js';
 import { resolveLocation, type DocumentStore } from './documents.js';
 import { getAtPointer, joinPointer, lazyLocation, parsePointer, type SourceDocument } from './source-document.js';
@@ -107,7 +108,7 @@ export async function bundleSchema(home: SchemaHome, store: DocumentStore): Prom
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref' && typeof value === 'string') out[key] = await rewriteRef(value, owner, at);
       else if (DATA_KEYWORDS.has(key)) out[key] = structuredClone(value);
-      else out[key] = await walk(value, owner, joinPointer(at, key));
+      else setOwn(out, key, await walk(value, owner, joinPointer(at, key)));
     }
     return out;
   };
@@ -146,7 +147,7 @@ function copy(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(copy);
   if (!isObject(node)) return node;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = DATA_KEYWORDS.has(key) ? structuredClone(value) : copy(value);
+  for (const [key, value] of Object.entries(node)) setOwn(out, key, DATA_KEYWORDS.has(key) ? structuredClone(value) : copy(value));
   return out;
 }
 

@@ -1,3 +1,5 @@
+import { setOwn } from '../own-property.js';
+
 /**
  * Rewrites the annotation keywords (description, title, examples, $comment) of a JSON Schema and
  * of every subschema in it, leaving rules and data alone: a property *named* `description`, or a
@@ -5,11 +7,11 @@
  */
 export const ANNOTATION_KEYWORDS: ReadonlySet<string> = new Set(['description', 'title', 'examples', '$comment']);
 /** Keywords whose value is one subschema (or, for draft-04 `items`, a list of them). */
-const ONE = new Set(['items', 'additionalItems', 'additionalProperties', 'unevaluatedItems', 'unevaluatedProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else']);
+export const ONE_SUBSCHEMA: ReadonlySet<string> = new Set(['items', 'additionalItems', 'additionalProperties', 'unevaluatedItems', 'unevaluatedProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else']);
 /** Keywords whose value is a list of subschemas. */
-const LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
+export const SUBSCHEMA_LISTS: ReadonlySet<string> = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 /** Keywords whose value maps names to subschemas. */
-const MAP = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+export const SUBSCHEMA_MAPS: ReadonlySet<string> = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 
 /** Returns the annotation's new value, or undefined to drop it. */
 export type AnnotationRewrite = (keyword: string, value: unknown, root: boolean) => unknown;
@@ -29,19 +31,14 @@ function walk(schema: unknown, rewrite: AnnotationRewrite, root: boolean): unkno
     if (ANNOTATION_KEYWORDS.has(key)) {
       const next = rewrite(key, value, root);
       if (next !== undefined) out[key] = next;
-    } else if (ONE.has(key)) out[key] = Array.isArray(value) ? value.map((s) => walk(s, rewrite, false)) : walk(value, rewrite, false);
-    else if (LIST.has(key) && Array.isArray(value)) out[key] = value.map((s) => walk(s, rewrite, false));
-    else if (MAP.has(key) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    } else if (ONE_SUBSCHEMA.has(key)) out[key] = Array.isArray(value) ? value.map((s) => walk(s, rewrite, false)) : walk(value, rewrite, false);
+    else if (SUBSCHEMA_LISTS.has(key) && Array.isArray(value)) out[key] = value.map((s) => walk(s, rewrite, false));
+    else if (SUBSCHEMA_MAPS.has(key) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const map = value as Record<string, unknown>;
       const named: Record<string, unknown> = {};
-      for (const name of Object.keys(map)) {
-        const sub = walk(map[name], rewrite, false);
-        // A property named `__proto__` stays an own property (an assignment would set the prototype).
-        if (name === '__proto__') Object.defineProperty(named, name, { value: sub, enumerable: true, writable: true, configurable: true });
-        else named[name] = sub;
-      }
+      for (const name of Object.keys(map)) setOwn(named, name, walk(map[name], rewrite, false));
       out[key] = named;
-    } else out[key] = value;
+    } else setOwn(out, key, value);
   }
   return out;
 }

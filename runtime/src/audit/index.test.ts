@@ -66,6 +66,16 @@ describe('redaction by schema', () => {
       either: REDACTED,
     });
   });
+  it('redacts additionalProperties named like Object.prototype members, and keeps a __proto__ argument a key', () => {
+    // `key in properties` matched `constructor` and `toString` (inherited) as declared properties,
+    // so the sensitive additionalProperties schema never applied to them.
+    const redact = createRedactor({ type: 'object', properties: { note: { type: 'string' } }, additionalProperties: { type: 'string', 'x-sensitive': true } });
+    const out = redact(JSON.parse('{"note": "n", "constructor": "c1", "toString": "t1", "__proto__": "p1"}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe(`{"note":"n","constructor":"${REDACTED}","toString":"${REDACTED}","__proto__":"${REDACTED}"}`);
+    const plain = createRedactor({ type: 'object', properties: { ['__proto__']: { type: 'object', properties: { pin: { type: 'string', writeOnly: true } } } } });
+    expect(JSON.stringify(plain(JSON.parse('{"__proto__": {"pin": "1234", "x": 1}}')))).toBe(`{"__proto__":{"pin":"${REDACTED}","x":1}}`);
+  });
   it('copies arguments of a schema without sensitive parts, shortening long strings', () => {
     const redact = createRedactor({ type: 'object', properties: { body: { type: 'string' } } });
     const out = redact({ body: 'x'.repeat(600), n: 1 }) as { body: string; n: number };

@@ -6,6 +6,7 @@
  */
 import type { JsonSchemaObject } from '../server/contract.js';
 import { REDACT_PATHS } from '../observability/index.js';
+import { setOwn } from '../core/own-property.js';
 
 export const REDACTED = '[redacted]';
 /** Strings longer than this are cut in audit records (with the original length noted). */
@@ -60,7 +61,7 @@ function propertySchemas(s: JsonSchemaObject, key: string, root: JsonSchemaObjec
   const out: Schema[] = [];
   const props = s.properties;
   let matched = false;
-  if (isObject(props) && key in props) {
+  if (isObject(props) && Object.hasOwn(props, key)) {
     out.push(props[key] as Schema);
     matched = true;
   }
@@ -115,7 +116,7 @@ function walk(value: unknown, schemas: Schema[], root: JsonSchemaObject, seen: n
   if (isObject(value)) {
     const resolved = schemas.map((s) => deref(s, root, seen)).filter(isObject);
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = walk(v, resolved.flatMap((s) => propertySchemas(s, key, root, seen)), root, seen + 1);
+    for (const [key, v] of Object.entries(value)) setOwn(out, key, walk(v, resolved.flatMap((s) => propertySchemas(s, key, root, seen)), root, seen + 1));
     return out;
   }
   return value;
@@ -134,10 +135,7 @@ function shortenAll(value: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    const v = shortenAll((value as Record<string, unknown>)[key], depth + 1);
-    // An own "__proto__" key (JSON.parse makes them) stays a property, as fromEntries kept it.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
-    else out[key] = v;
+    setOwn(out, key, shortenAll((value as Record<string, unknown>)[key], depth + 1));
   }
   return out;
 }

@@ -35,6 +35,17 @@ describe('client profiles: shaping', () => {
     expect(restoreArguments(plan, { q: 'a@b.c', limit: null })).toEqual({ q: 'a@b.c' });
   });
 
+  it('keeps a property and an argument named __proto__ (JSON.parse makes it an own key)', () => {
+    const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"enum":[1,2]},"q":{"type":"string"}},"required":["q"]}') as JsonSchema;
+    for (const profile of ['openai-strict', 'gemini', 'claude'] as const) {
+      const { schema: shaped, plan } = shapeForProfile(profile, schema);
+      expect(Object.keys(shaped.properties as object), profile).toEqual(['__proto__', 'q']);
+      expect(Object.getPrototypeOf(shaped.properties), profile).toBe(Object.prototype);
+      const restored = restoreArguments(plan, JSON.parse(profile === 'gemini' ? '{"__proto__":"2","q":"a"}' : '{"__proto__":2,"q":"a"}'));
+      expect(JSON.stringify(restored), profile).toBe('{"__proto__":2,"q":"a"}');
+    }
+  });
+
   it('inlines recursive references up to the cap and says so', () => {
     const { schema, changes } = shapeForProfile('vscode', tree);
     expect(JSON.stringify(schema)).not.toContain('$ref');

@@ -5,6 +5,7 @@
  * server still validates against the full schema, so nothing is lost in enforcement).
  */
 import type { JsonSchema, ProfileRules, RestorePlan, ShapeChange, ShapedSchema } from './types.js';
+import { setOwn } from '../core/own-property.js';
 
 /** How many times one `$ref` may be expanded along a path before the rest is cut. */
 export const REF_DEPTH_CAP = 3;
@@ -150,8 +151,8 @@ function liftUnion(walk: Walk, root: JsonSchema): JsonSchema {
   const properties: JsonSchema = { ...(isObject(base.properties) ? base.properties : {}) };
   for (const branch of branches) {
     for (const [name, schema] of Object.entries(isObject(branch.properties) ? branch.properties : {})) {
-      if (!(name in properties)) properties[name] = schema;
-      else if (JSON.stringify(properties[name]) !== JSON.stringify(schema)) properties[name] = { anyOf: [properties[name], schema] };
+      if (!Object.hasOwn(properties, name)) setOwn(properties, name, schema);
+      else if (JSON.stringify(properties[name]) !== JSON.stringify(schema)) setOwn(properties, name, { anyOf: [properties[name], schema] });
     }
   }
   const requiredOf = (b: JsonSchema) => (Array.isArray(b.required) ? (b.required as string[]) : []);
@@ -285,8 +286,8 @@ function shapeNode(walk: Walk, input: unknown, at: At): { schema: JsonSchema; pl
         schema = makeNullable(schema);
         if (!acceptsNull(sub, walk)) dropNull.push(name);
       }
-      properties[name] = schema;
-      if (child.plan) planned[name] = child.plan;
+      setOwn(properties, name, schema);
+      if (child.plan) setOwn(planned, name, child.plan);
     }
     out.properties = properties;
     if (rules.strict) {
@@ -386,7 +387,7 @@ function shapeNode(walk: Walk, input: unknown, at: At): { schema: JsonSchema; pl
       if (ONE_SUBSCHEMA.has(key)) out[key] = shapeNode(walk, value, { pointer: `${at.pointer}/${key}`, refs, inItems: false }).schema;
       else if (MAP_OF_SUBSCHEMAS.has(key) && isObject(value)) {
         out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeNode(walk, v, { pointer: `${at.pointer}/${key}/${esc(k)}`, refs, inItems: false }).schema]));
-      } else out[key] = value;
+      } else setOwn(out, key, value);
       continue;
     }
     if (key === 'default' || key === 'examples' || key === 'example' || key === 'readOnly' || key === 'writeOnly' || key === 'deprecated') {
@@ -443,7 +444,7 @@ function mergePlans(a: RestorePlan | undefined, b: RestorePlan): RestorePlan {
   const out: RestorePlan = { ...a, ...b };
   if (a.properties && b.properties) {
     out.properties = { ...a.properties };
-    for (const [k, v] of Object.entries(b.properties)) out.properties[k] = out.properties[k] ? mergePlans(out.properties[k], v) : v;
+    for (const [k, v] of Object.entries(b.properties)) setOwn(out.properties, k, Object.hasOwn(out.properties, k) ? mergePlans(out.properties[k], v) : v);
   }
   if (a.items && b.items) out.items = mergePlans(a.items, b.items);
   if (a.additional && b.additional) out.additional = mergePlans(a.additional, b.additional);
@@ -472,7 +473,7 @@ export function restoreArguments(plan: RestorePlan | undefined, value: unknown):
     for (const [key, v] of Object.entries(value)) {
       if (v === null && plan.dropNull?.includes(key)) continue;
       const sub = plan.properties && Object.hasOwn(plan.properties, key) ? plan.properties[key] : plan.additional;
-      out[key] = restoreArguments(sub, v);
+      setOwn(out, key, restoreArguments(sub, v));
     }
     return out;
   }
