@@ -40,6 +40,28 @@ describe('storage', () => {
     await storage.close();
   });
 
+  it('never calls localeCompare: its first call loads ICU collation data into the server (~2.7 MB resident)', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, '0001_init.sql'), 'create table a (id integer);');
+    writeFileSync(join(dir, '0002_more.sql'), 'create table b (id integer);');
+    const original = String.prototype.localeCompare;
+    let calls = 0;
+    String.prototype.localeCompare = function (this: string, ...args: Parameters<typeof original>) {
+      calls++;
+      return original.apply(this, args);
+    };
+    try {
+      const storage = await createDatabase('sqlite::memory:');
+      // The second run reads the record, applied in one transaction: equal timestamps, names compared.
+      expect(await storage.migrate(dir)).toEqual(['0001_init.sql', '0002_more.sql']);
+      expect(await storage.migrate(dir)).toEqual([]);
+      await storage.close();
+    } finally {
+      String.prototype.localeCompare = original;
+    }
+    expect(calls).toBe(0);
+  });
+
   it('recognises a database migrated before Kysely (record with applied_at) and applies only new files', async () => {
     const dir = tmp();
     const file = join(dir, 'old.db');

@@ -58,6 +58,10 @@ export async function applyMigrations(db: Kysely<unknown>, dialect: Dialect, fol
       // As before Kysely: a file whose name sorts before one already applied (two branches merged)
       // is applied, not refused.
       allowUnorderedMigrations: true,
+      // Kysely orders pending migrations by code unit, and the record's rows of one timestamp by
+      // localeCompare: its first call loads ICU's collation data into every server that starts
+      // (~2.7 MB of resident memory, against a 100 MiB budget). Code units for both.
+      nameComparator: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
     });
     const { error, results = [] } = await migrator.migrateToLatest();
     if (error === undefined) return results.filter((r) => r.status === 'Success' && !r.migrationName.startsWith(RUNTIME_PREFIX)).map((r) => r.migrationName);
