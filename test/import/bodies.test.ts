@@ -4,12 +4,11 @@
  * application/x-www-form-urlencoded (kept). Mapping, type-check, and real requests to a
  * recording server on 127.0.0.1.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callUpstream, defineApi, type Operation } from '../../templates/openapi/client.js';
 import { ProjectTypeChecker } from '../helpers/typecheck.js';
+import { startRecordingUpstream, type RecordingUpstream, type SeenRequest } from '../helpers/recording-upstream.js';
 import { TOOLKIT_ROOT } from '../helpers/toolkit.js';
 import { importInMemory } from './import-project.js';
 
@@ -31,28 +30,15 @@ const DOC = JSON.stringify({
   },
 });
 
-interface Seen {
-  url: string;
-  contentType: string;
-  body: Buffer;
-}
-let upstream: Server;
+let upstream: RecordingUpstream;
 let origin: string;
-const seen: Seen[] = [];
+let seen: SeenRequest[];
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({ url: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
-      res.end('done');
-    });
-  });
-  await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done));
-  origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  upstream = await startRecordingUpstream();
+  ({ origin, seen } = upstream);
 });
-afterAll(() => new Promise((done) => upstream.close(done)));
+afterAll(() => upstream.close());
 
 const api = () => defineApi({ title: 'Files', baseUrlEnv: 'UNSET_FILES_URL', defaultBaseUrl: origin, timeoutEnv: 'UNSET_FILES_TIMEOUT', defaultTimeoutMs: 5000, securitySchemes: {} });
 const ctx = () => ({ signal: new AbortController().signal });
