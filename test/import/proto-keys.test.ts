@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec, type JsonSchemaObject } from '../../generators/shared/spec/index.js';
 import { generateProject } from '../../generators/shared/codegen/index.js';
+import { toolContractCases } from '../../generators/shared/codegen/contract-cases.js';
 import { callUpstream, defineApi, type Operation } from '../../templates/openapi/client.js';
 import { importValidator } from '../unit/codegen/import-validator.js';
 import { ProjectTypeChecker } from '../helpers/typecheck.js';
@@ -40,6 +41,7 @@ describe('a key named __proto__', () => {
         '      type: object',
         '      required: [__proto__]',
         '      additionalProperties: false',
+        '      examples: [{ __proto__: hello }]',
         '      properties:',
         '        __proto__: { type: string }',
         '        thing: { $ref: "schemas/thing.json" }',
@@ -73,6 +75,26 @@ describe('a key named __proto__', () => {
     // Declared, so not an additional property; an undeclared one still is.
     expect(validate(JSON.parse('{"__proto__": "x", "extra": 1}'))).toBe(false);
     expect(validate.errors!.map((e) => `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`)).toEqual([' additionalProperties {"additionalProperty":"extra"}']);
+  });
+
+  it('gets contract cases the validator agrees with', async () => {
+    const spec = await loadSpec(join(specDir, 'mcpforge.yaml'));
+    const { files } = await generateProject(spec);
+    const validate = await importValidator(files.get('src/generated/validators/echo.input.js')!);
+    // A schema text no earlier compile has seen: the cases compile their own checker (as on a
+    // regeneration that reuses the validator modules) instead of reusing the generator's.
+    const tool = spec.tools[0]!;
+    const cases = toolContractCases({ ...tool, input: { ...tool.input, schema: { ...tool.input.schema, description: 'Cases only.' } } });
+    // The example makes the cases go through ajv (examples are vetted), not the sampler alone.
+    expect(cases.source).toBe('examples');
+    expect(cases.valid).toEqual([JSON.parse('{"__proto__": "hello"}')]);
+    for (const input of cases.valid) {
+      expect(Object.hasOwn(input, '__proto__'), JSON.stringify(input)).toBe(true);
+      expect(validate(input), JSON.stringify(input)).toBe(true);
+    }
+    // Among them a wrong type at /__proto__, which only a checked property can refuse.
+    expect(cases.invalid.map((c) => c.pointer)).toContain('/__proto__');
+    for (const { input, pointer } of cases.invalid) expect(validate(input), `${pointer}: ${JSON.stringify(input)}`).toBe(false);
   });
 
   describe('in an OpenAPI description', () => {

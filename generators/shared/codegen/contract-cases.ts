@@ -7,6 +7,7 @@
 import { ajvLibrary, type AnyAjv } from '../ajv.js';
 import type { JsonSchemaObject, LoadedSchema, LoadedTool } from '../spec/types.js';
 import { declaredExamples, declaredTypes, SAMPLED_FORMATS, sampleValue } from './sample-values.js';
+import { schemaForAjv } from './proto-properties.js';
 
 export interface InvalidCase {
   /** JSON pointer of the offending property (what the rejection must name). */
@@ -63,8 +64,9 @@ function checker(loaded: LoadedSchema, compiledFor?: CompiledFor): Check {
     let validate = compiledFor?.(loaded);
     if (!validate) {
       const ajv = ajvFor(loaded.draft);
-      validate = ajv.compile(schema);
-      ajv.removeSchema(schema);
+      const forAjv = schemaForAjv(schema, key);
+      validate = ajv.compile(forAjv);
+      ajv.removeSchema(forAjv);
     }
     const run = validate;
     check = (value) => {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { AnyValidateFunction } from 'ajv/dist/types/index.js';
 import { ajvLibrary, type AnyAjv } from '../ajv.js';
 import type { LoadedSchema } from '../spec/types.js';
-import { protoPropertiesAsPatterns } from './proto-properties.js';
+import { schemaForAjv } from './proto-properties.js';
 
 // CommonJS, so `require`d (see ../ajv.ts); on first use, as ajv itself.
 type ScopeModule = typeof import('ajv/dist/compile/codegen/scope.js');
@@ -95,8 +95,7 @@ export class ValidatorCompiler {
   private compileFresh(key: string, draft: LoadedSchema['draft'], schema: Record<string, unknown>): string {
     const ajv = this.ajv(draft);
     resetScope(ajv);
-    // `key` is the schema's JSON: the rare schema with such a key is rewritten, none other is walked.
-    const compiled = key.includes('"__proto__":') ? (protoPropertiesAsPatterns(schema) as Record<string, unknown>) : schema;
+    const compiled = schemaForAjv(schema, key);
     const validate = ajv.compile(compiled);
     this.functions.set(key, validate);
     const code = standaloneModule(ajv, validate);

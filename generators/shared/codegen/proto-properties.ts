@@ -38,3 +38,11 @@ export function protoPropertiesAsPatterns(schema: unknown): unknown {
 function isMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+/**
+ * The schema to hand ajv: `schema` itself unless its JSON text (`json`, already made for the cache
+ * key) has a `__proto__` key, so that no other schema is walked.
+ */
+export function schemaForAjv(schema: Record<string, unknown>, json: string): Record<string, unknown> {
+  return json.includes('"__proto__":') ? (protoPropertiesAsPatterns(schema) as Record<string, unknown>) : schema;
+}
