@@ -3,11 +3,13 @@
  * description stays a key all the way: JSON.parse and YAML make it an own property, and an
  * assignment in a copy would set the copy's prototype instead, dropping the property while
  * `required` still names it (a tool no input could satisfy, a type without the member).
+ * As a tool's top-level argument it still cannot arrive (the SDK's request parsing drops that
+ * name on every transport): lint says so.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSpec, type JsonSchemaObject } from '../../generators/shared/spec/index.js';
+import { lintSpec, loadSpec, type JsonSchemaObject } from '../../generators/shared/spec/index.js';
 import { generateProject } from '../../generators/shared/codegen/index.js';
 import { toolContractCases } from '../../generators/shared/codegen/contract-cases.js';
 import { callUpstream, defineApi, type Operation } from '../../templates/openapi/client.js';
@@ -57,6 +59,14 @@ describe('a key named __proto__', () => {
     expect(ownKeys(schema.properties)).toEqual(['__proto__', 'thing']);
     const thing = (schema.$defs as Record<string, JsonSchemaObject>).thing!;
     expect(ownKeys(thing.properties)).toEqual(['__proto__', 'x']);
+  });
+
+  it('is flagged by lint where it is an argument: the SDK drops that argument name on every transport', async () => {
+    const spec = await loadSpec(join(specDir, 'mcpforge.yaml'));
+    const found = lintSpec(spec).warnings.filter((w) => w.rule === 'argument-name');
+    // Only the top-level property: the nested one (in `thing`) arrives as sent.
+    expect(found.map((w) => w.location.pointer)).toEqual(['/tools/echo/input/properties/__proto__']);
+    expect(found[0]!.message).toContain('never reaches the handler');
   });
 
   it('is a member of the type and checked by the validator', async () => {

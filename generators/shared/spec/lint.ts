@@ -103,6 +103,14 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
     ...spec.resources.map((r) => [r.schema, `resource "${r.name}" schema`] as [LoadedSchema | undefined, string]),
     ...spec.prompts.map((p) => [p.arguments, `prompt "${p.name}" arguments`] as [LoadedSchema | undefined, string]),
   ];
+  // The SDK's request parsing (zod) drops a top-level argument named `__proto__` on every transport
+  // (the fast path hands such a call to it), so a property of that name never reaches the handler.
+  for (const [loaded, what] of [...spec.tools.map((t) => [t.input, `tool "${t.name}" input`] as const), ...spec.prompts.map((p) => [p.arguments, `prompt "${p.name}" arguments`] as const)]) {
+    const properties = loaded?.schema.properties;
+    if (properties !== null && typeof properties === 'object' && Object.hasOwn(properties, '__proto__')) {
+      add('warning', 'argument-name', sourceOf(loaded!, '/properties/__proto__'), `${what}: an argument named "__proto__" never reaches the handler (MCP's request parsing drops that name on every transport)`, 'rename the property');
+    }
+  }
   for (const [loaded, what] of schemas) {
     if (!loaded) continue;
     for (const pointer of arraysWithoutItems(loaded.schema)) {

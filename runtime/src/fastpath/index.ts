@@ -296,7 +296,9 @@ export function createFastPath(options: FastPathOptions): (req: IncomingMessage,
       if (connection) lastAccepted.set(connection, { protocolVersion, method: methodHeader, name: nameHeader, meta: JSON.parse(metaJson) as Record<string, unknown> });
     }
     const args = params.arguments;
-    if (args !== undefined && !isPlainObject(args)) return fallback(replay(req, raw), res);
+    // An argument named `__proto__` (an own key from JSON.parse) is dropped by the SDK's parsing:
+    // the SDK answers such a call, so the handler sees the same arguments on every transport.
+    if (args !== undefined && (!isPlainObject(args) || Object.hasOwn(args, '__proto__'))) return fallback(replay(req, raw), res);
     const tool = tools.tool(params.name);
     if (!tool) return fallback(replay(req, raw), res);
 
