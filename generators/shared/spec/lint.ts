@@ -98,21 +98,20 @@ export function lintSpec(spec: LoadedSpec, options: LintOptions = {}): LintResul
       add('error', 'description', tool.location, `tool "${tool.name}" has an empty description`, 'describe what the tool does: the model reads it to decide when to call the tool');
     }
   }
-  const schemas: Array<[LoadedSchema | undefined, string]> = [
-    ...spec.tools.flatMap((t) => [[t.input, `tool "${t.name}" input`], [t.output, `tool "${t.name}" output`]] as Array<[LoadedSchema | undefined, string]>),
-    ...spec.resources.map((r) => [r.schema, `resource "${r.name}" schema`] as [LoadedSchema | undefined, string]),
-    ...spec.prompts.map((p) => [p.arguments, `prompt "${p.name}" arguments`] as [LoadedSchema | undefined, string]),
+  // The third element: the schema's top-level properties are a request's arguments.
+  const schemas: Array<[LoadedSchema | undefined, string, boolean]> = [
+    ...spec.tools.flatMap((t) => [[t.input, `tool "${t.name}" input`, true], [t.output, `tool "${t.name}" output`, false]] as Array<[LoadedSchema | undefined, string, boolean]>),
+    ...spec.resources.map((r) => [r.schema, `resource "${r.name}" schema`, false] as [LoadedSchema | undefined, string, boolean]),
+    ...spec.prompts.map((p) => [p.arguments, `prompt "${p.name}" arguments`, true] as [LoadedSchema | undefined, string, boolean]),
   ];
-  // The SDK's request parsing (zod) drops a top-level argument named `__proto__` on every transport
-  // (the fast path hands such a call to it), so a property of that name never reaches the handler.
-  for (const [loaded, what] of [...spec.tools.map((t) => [t.input, `tool "${t.name}" input`] as const), ...spec.prompts.map((p) => [p.arguments, `prompt "${p.name}" arguments`] as const)]) {
-    const properties = loaded?.schema.properties;
-    if (properties !== null && typeof properties === 'object' && Object.hasOwn(properties, '__proto__')) {
-      add('warning', 'argument-name', sourceOf(loaded!, '/properties/__proto__'), `${what}: an argument named "__proto__" never reaches the handler (MCP's request parsing drops that name on every transport)`, 'rename the property');
-    }
-  }
-  for (const [loaded, what] of schemas) {
+  for (const [loaded, what, isArguments] of schemas) {
     if (!loaded) continue;
+    // The SDK's request parsing (zod) drops an argument named `__proto__` on every transport (the
+    // fast path hands such a call to it), so a property of that name never reaches the handler.
+    const properties = loaded.schema.properties;
+    if (isArguments && properties !== null && typeof properties === 'object' && Object.hasOwn(properties, '__proto__')) {
+      add('warning', 'argument-name', sourceOf(loaded, '/properties/__proto__'), `${what}: an argument named "__proto__" never reaches the handler (MCP's request parsing drops that name on every transport)`, 'rename the property');
+    }
     for (const pointer of arraysWithoutItems(loaded.schema)) {
       add('warning', 'array-items', sourceOf(loaded, pointer), `${what}: array at ${pointer || '/'} has no "items"`, 'add `items:` so clients (and the generated types) know what the array holds');
     }
